@@ -401,6 +401,11 @@ function expArray<T>(x: usize, y: usize, n: i32): void {
 
 // ---- exports: one per kernel and dtype ----
 
+/** Features this build was compiled with: 1 = SIMD. */
+export function features(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}
+
 /** First byte the host may use for its own allocations. */
 export function heapBase(): usize {
   return __heap_base;

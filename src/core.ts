@@ -1,0 +1,37 @@
+// The contract between the API layer (validation, shapes, results) and a backend
+// (the arithmetic). Operands reach a backend already validated: same dtype, right lengths.
+
+import type { Backend, Dtype, RealArray, WasmArray } from "./types.js";
+
+/** A typed array, or a WasmArray that belongs to the backend receiving it. */
+export type Operand = RealArray | WasmArray;
+
+/** State of a reduction: c, a value of the data (max, or min for beta < 0), m = beta*c, s = sum exp(beta*(x - c)). */
+export interface Reduced {
+  c: number;
+  m: number;
+  s: number;
+}
+
+export interface Core {
+  readonly backend: Backend;
+  /** An array of `length` elements in this backend's memory. */
+  alloc(length: number, dtype: Dtype): WasmArray;
+  /** True when `a` is an array this backend allocated (it can be used without a copy). */
+  owns(a: unknown): boolean;
+  /** Softmax, or log-softmax, of `rows` rows of `k` elements of x into y (y may be x). */
+  rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void;
+  /** LogSumExp of each row into out (when given); returns the last row's value. */
+  logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number;
+  /** One-pass reduction of x (see Reduced). */
+  reduce(x: Operand, beta: number): Reduced;
+  /** y = exp(beta*(x - c) - shift), or its exponent when `log`; evaluated in f64 before the exp. */
+  normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void;
+}
+
+/** Element type of an operand. */
+export function dtypeOf(a: Operand): Dtype {
+  if (a instanceof Float32Array) return "f32";
+  if (a instanceof Float64Array) return "f64";
+  return a.dtype;
+}

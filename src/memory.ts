@@ -1,0 +1,216 @@
+// The one place that owns a module's linear memory: it allocates blocks, grows the memory,
+// and re-creates views after growth (growth detaches the old ArrayBuffer, and with it every
+// view made from it). Nothing else calls memory.grow or keeps a view.
+
+import type { ArrayOf, Dtype, RealArray, WasmArray } from "./types.js";
+
+const PAGE = 65536;
+const ALIGN = 16;
+/** wasm32 addresses 4 GiB at most. */
+const ADDRESS_SPACE = 2 ** 32;
+const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
+
+/** `Symbol.dispose` where the runtime has it, else the well-known fallback TypeScript uses. */
+export const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
+
+interface Block {
+  ptr: number;
+  size: number;
+}
+
+/** Thrown message for an array that does not fit; names the option and the value. */
+function tooLarge(what: string, length: number, dtype: Dtype): RangeError {
+  return new RangeError(
+    `${what} too large for the module's memory (got ${length} ${dtype} elements, ${length * BYTES[dtype]} bytes; wasm32 memory holds at most 4 GiB)`,
+  );
+}
+
+export class LinearMemory {
+  readonly #memory: WebAssembly.Memory;
+  readonly #base: number;
+  /** Live blocks, sorted by address. */
+  readonly #blocks: Block[] = [];
+  #buffer: ArrayBuffer;
+  #f32: Float32Array;
+  #f64: Float64Array;
+  /** Reused staging area for copies in and out of calls; grows, never shrinks. */
+  #scratch: Block | undefined;
+
+  constructor(memory: WebAssembly.Memory, heapBase: number) {
+    this.#memory = memory;
+    this.#base = Math.ceil(heapBase / ALIGN) * ALIGN;
+    this.#buffer = memory.buffer;
+    this.#f32 = new Float32Array(this.#buffer);
+    this.#f64 = new Float64Array(this.#buffer);
+  }
+
+  /** Current byte size of the memory. */
+  get byteLength(): number {
+    return this.#memory.buffer.byteLength;
+  }
+
+  /** Byte address of a typed array that views this memory, else undefined. */
+  addressOf(a: RealArray): number | undefined {
+    return a.buffer === this.#memory.buffer ? a.byteOffset : undefined;
+  }
+
+  /** Whole-memory view of a dtype, re-created if the memory grew since the last call. */
+  heap<D extends Dtype>(dtype: D): ArrayOf<D> {
+    if (this.#buffer !== this.#memory.buffer) {
+      this.#buffer = this.#memory.buffer;
+      this.#f32 = new Float32Array(this.#buffer);
+      this.#f64 = new Float64Array(this.#buffer);
+    }
+    return (dtype === "f32" ? this.#f32 : this.#f64) as ArrayOf<D>;
+  }
+
+  /** A view of `length` elements at `ptr`. */
+  view<D extends Dtype>(ptr: number, length: number, dtype: D): ArrayOf<D> {
+    const heap = this.heap(dtype);
+    const start = ptr / BYTES[dtype];
+    return heap.subarray(start, start + length) as ArrayOf<D>;
+  }
+
+  /** A WasmArray of `length` elements. */
+  alloc<D extends Dtype>(length: number, dtype: D): LinearArray<D> {
+    const bytes = length * BYTES[dtype];
+    const ptr = this.#reserve(bytes, () => tooLarge("alloc length", length, dtype));
+    return new LinearArray(this, ptr, length, dtype);
+  }
+
+  /** Returns a block to the free space. */
+  release(ptr: number): void {
+    const i = this.#blocks.findIndex((b) => b.ptr === ptr);
+    if (i >= 0) this.#blocks.splice(i, 1);
+  }
+
+  /**
+   * A staging area of at least `bytes` bytes, valid until the next call of scratch().
+   * `what`/`length`/`dtype` name the input in the RangeError when it cannot fit.
+   */
+  scratch(bytes: number, what: string, length: number, dtype: Dtype): number {
+    const current = this.#scratch;
+    if (current && current.size >= bytes) return current.ptr;
+    if (current) this.release(current.ptr);
+    this.#scratch = undefined;
+    const ptr = this.#reserve(bytes, () => tooLarge(what, length, dtype));
+    this.#scratch = this.#blocks.find((b) => b.ptr === ptr);
+    return ptr;
+  }
+
+  /** First fit among the gaps between live blocks, else at the end (growing the memory). */
+  #reserve(bytes: number, error: () => RangeError): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    let ptr = this.#base;
+    let index = 0;
+    for (; index < this.#blocks.length; index++) {
+      const block = this.#blocks[index];
+      if (block.ptr - ptr >= size) break;
+      ptr = block.ptr + block.size;
+    }
+    const end = ptr + size;
+    if (end > ADDRESS_SPACE) throw error();
+    const have = this.#memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.#memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        throw error();
+      }
+    }
+    this.#blocks.splice(index, 0, { ptr, size });
+    return ptr;
+  }
+}
+
+/** A WasmArray in a module's linear memory. */
+export class LinearArray<D extends Dtype = Dtype> implements WasmArray<D> {
+  readonly length: number;
+  readonly dtype: D;
+  #memory: LinearMemory | undefined;
+  readonly #ptr: number;
+  #view: ArrayOf<D> | undefined;
+
+  constructor(memory: LinearMemory, ptr: number, length: number, dtype: D) {
+    this.#memory = memory;
+    this.#ptr = ptr;
+    this.length = length;
+    this.dtype = dtype;
+  }
+
+  /** The memory this array lives in (throws after free()). */
+  get memory(): LinearMemory {
+    if (!this.#memory) throw new Error("WasmArray used after free()");
+    return this.#memory;
+  }
+
+  /** True while this array is live in `memory`. */
+  livesIn(memory: LinearMemory): boolean {
+    return this.#memory === memory;
+  }
+
+  /** Byte address in the module's memory (throws after free()). */
+  get ptr(): number {
+    if (!this.#memory) throw new Error("WasmArray used after free()");
+    return this.#ptr;
+  }
+
+  get array(): ArrayOf<D> {
+    const memory = this.memory;
+    const view = this.#view;
+    // After growth the memory has a new buffer (the old one is detached): make a new view.
+    if (view && view.buffer === memory.heap(this.dtype).buffer) return view;
+    return (this.#view = memory.view(this.#ptr, this.length, this.dtype));
+  }
+
+  free(): void {
+    this.#memory?.release(this.#ptr);
+    this.#memory = undefined;
+    this.#view = undefined;
+  }
+
+  [disposeSymbol](): void {
+    this.free();
+  }
+}
+
+/** A WasmArray of the js backend: plain memory with the same behaviour. */
+export class PlainArray<D extends Dtype = Dtype> implements WasmArray<D> {
+  readonly length: number;
+  readonly dtype: D;
+  #array: ArrayOf<D> | undefined;
+
+  constructor(length: number, dtype: D) {
+    this.length = length;
+    this.dtype = dtype;
+    try {
+      this.#array = (dtype === "f32" ? new Float32Array(length) : new Float64Array(length)) as ArrayOf<D>;
+    } catch {
+      throw new RangeError(`alloc length too large (got ${length} ${dtype} elements)`);
+    }
+  }
+
+  get array(): ArrayOf<D> {
+    if (!this.#array) throw new Error("WasmArray used after free()");
+    return this.#array;
+  }
+
+  free(): void {
+    this.#array = undefined;
+  }
+
+  [disposeSymbol](): void {
+    this.free();
+  }
+}
+
+/** True for a WasmArray of any backend. */
+export function isWasmArray(a: unknown): a is WasmArray {
+  return a instanceof LinearArray || a instanceof PlainArray;
+}
+
+/** The typed array behind a WasmArray of any backend, or the typed array itself. */
+export function realArray(a: RealArray | WasmArray): RealArray {
+  return isWasmArray(a) ? a.array : (a as RealArray);
+}
