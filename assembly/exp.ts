@@ -27,15 +27,13 @@ const F32_LN2_HI: f32 = 0.693145751953125; // 0x1.62E400p-1
 const F32_LN2_LO: f32 = 1.42860676533018704503775e-6; // 0x1.7F7D1Cp-20 = ln2 - LN2_HI
 // ln(2^-126): below it the result would be subnormal: flushed to 0.
 const F32_CUTOFF: f32 = -87.336540222167969; // 0x1.5D589Ep+6 negated
-// exp(r) ~ 1 + r*(C1 + r*(C2 + r*(C3 + r*(C4 + r*C5)))) on |r| <= ln2/2 (minimax,
-// scripts/fit-exp-poly.mjs).
-const F32_C1: f32 = 1.0;
-const F32_C2: f32 = 0.5;
-const F32_C3: f32 = 0.16666667163372039794921875;
-const F32_C4: f32 = 0.041666667908430099487304688;
-const F32_C5: f32 = 0.0083333337679505348205566406;
-// Taylor term used until the minimax fit lands (degree 6 keeps the truncation below 1 ulp).
-const F32_C6: f32 = 0.001388888922519981861114502;
+// exp(r) ~ 1 + r*(C1 + r*(C2 + r*(C3 + r*(C4 + r*C5)))) on |r| <= ln2/2: minimax for the
+// relative error, refit after each rounding to f32 (scripts/fit-exp-poly.mjs): 2^-23.33.
+const F32_C1: f32 = 0.999999702; // 0x1.FFFFF6p-1
+const F32_C2: f32 = 0.499991506; // 0x1.FFFDC6p-2
+const F32_C3: f32 = 0.166676536; // 0x1.555A82p-3
+const F32_C4: f32 = 0.0418977924; // 0x1.573A0Ap-5
+const F32_C5: f32 = 0.00828957651; // 0x1.0FA202p-7
 // expAny computes x > 0 as exp(x/2)^2, clamped first so that x/2 stays in the exact domain
 // (x/2 <= 88); e^176 overflows f32 anyway.
 const F32_CLAMP_HIGH: f32 = 176.0;
@@ -49,8 +47,7 @@ function expNonPositiveF32x4(x: v128): v128 {
   const s = i32x4.shl(z, 23); // 2^n
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(F32_LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(F32_LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(F32_C6), r), f32x4.splat(F32_C5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(F32_C4));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(F32_C5), r), f32x4.splat(F32_C4));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(F32_C3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(F32_C2));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(F32_C1));
@@ -68,8 +65,7 @@ function expNonPositiveF32(x: f32): f32 {
   const s = reinterpret<f32>(reinterpret<u32>(z) << 23);
   let r = xc - n * F32_LN2_HI;
   r = r - n * F32_LN2_LO;
-  let p = F32_C6 * r + F32_C5;
-  p = p * r + F32_C4;
+  let p = F32_C5 * r + F32_C4;
   p = p * r + F32_C3;
   p = p * r + F32_C2;
   p = p * r + F32_C1;
@@ -87,20 +83,18 @@ const F64_LN2_HI: f64 = 6.93147180369123816490e-1; // 0x1.62E42FEE00000p-1
 const F64_LN2_LO: f64 = 1.90821492927058770002e-10; // 0x1.A39EF35793C76p-33
 // ln(2^-1022): below it the result would be subnormal: flushed to 0.
 const F64_CUTOFF: f64 = -708.39641853226410622;
-// exp(r) = 1 + r + r^2*q(r) with q the Taylor series 1/2! + r/3! + ... + r^11/13!:
-// the first omitted term is below 4.3e-18 relative on |r| <= ln2/2.
-const F64_Q0: f64 = 1.0 / 2.0;
-const F64_Q1: f64 = 1.0 / 6.0;
-const F64_Q2: f64 = 1.0 / 24.0;
-const F64_Q3: f64 = 1.0 / 120.0;
-const F64_Q4: f64 = 1.0 / 720.0;
-const F64_Q5: f64 = 1.0 / 5040.0;
-const F64_Q6: f64 = 1.0 / 40320.0;
-const F64_Q7: f64 = 1.0 / 362880.0;
-const F64_Q8: f64 = 1.0 / 3628800.0;
-const F64_Q9: f64 = 1.0 / 39916800.0;
-const F64_Q10: f64 = 1.0 / 479001600.0;
-const F64_Q11: f64 = 1.0 / 6227020800.0;
+// exp(r) = 1 + r + r^2*q(r), q of degree 9: minimax for the relative error on |r| <= ln2/2
+// (scripts/fit-exp-poly.mjs), 2^-57.92 with these f64 coefficients.
+const F64_Q0: f64 = 0.50000000000000111; // 0x1.000000000000Ap-1
+const F64_Q1: f64 = 0.16666666666666466; // 0x1.555555555550Dp-3
+const F64_Q2: f64 = 0.041666666666528809; // 0x1.55555555507BAp-5
+const F64_Q3: f64 = 0.0083333333334701925; // 0x1.111111112453Fp-7
+const F64_Q4: f64 = 0.001388888894369715; // 0x1.6C16C184319E0p-10
+const F64_Q5: f64 = 0.00019841269546286484; // 0x1.A01A013850448p-13
+const F64_Q6: f64 = 0.00002480149317470799; // 0x1.A0199A21BD8C8p-16
+const F64_Q7: f64 = 0.0000027557558448139812; // 0x1.71DF0CC1EA062p-19
+const F64_Q8: f64 = 2.7630193400227903e-7; // 0x1.28AD4C1C0EC1Dp-22
+const F64_Q9: f64 = 2.500722473945322e-8; // 0x1.AD9EF00129B9Fp-26
 // expAny: x/2 <= 709 stays in the exact domain; e^1418 overflows f64 anyway.
 const F64_CLAMP_HIGH: f64 = 1418.0;
 
@@ -113,9 +107,7 @@ function expNonPositiveF64x2(x: v128): v128 {
   const s = i64x2.shl(z, 52); // 2^n
   let r = f64x2.sub(xc, f64x2.mul(n, f64x2.splat(F64_LN2_HI)));
   r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(F64_LN2_LO)));
-  let q = f64x2.add(f64x2.mul(f64x2.splat(F64_Q11), r), f64x2.splat(F64_Q10));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(F64_Q9));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(F64_Q8));
+  let q = f64x2.add(f64x2.mul(f64x2.splat(F64_Q9), r), f64x2.splat(F64_Q8));
   q = f64x2.add(f64x2.mul(q, r), f64x2.splat(F64_Q7));
   q = f64x2.add(f64x2.mul(q, r), f64x2.splat(F64_Q6));
   q = f64x2.add(f64x2.mul(q, r), f64x2.splat(F64_Q5));
@@ -139,9 +131,7 @@ function expNonPositiveF64(x: f64): f64 {
   const s = reinterpret<f64>(reinterpret<u64>(z) << 52);
   let r = xc - n * F64_LN2_HI;
   r = r - n * F64_LN2_LO;
-  let q = F64_Q11 * r + F64_Q10;
-  q = q * r + F64_Q9;
-  q = q * r + F64_Q8;
+  let q = F64_Q9 * r + F64_Q8;
   q = q * r + F64_Q7;
   q = q * r + F64_Q6;
   q = q * r + F64_Q5;
