@@ -45,23 +45,16 @@ export class LinearMemory {
     this.#f64 = new Float64Array(this.#buffer);
   }
 
-  /** Current byte size of the memory. */
-  get byteLength(): number {
-    return this.#memory.buffer.byteLength;
-  }
-
   /** Byte address of a typed array that views this memory, else undefined. */
   addressOf(a: RealArray): number | undefined {
-    return a.buffer === this.#memory.buffer ? a.byteOffset : undefined;
+    return a.buffer === this.#buffer ? a.byteOffset : undefined;
   }
 
-  /** Whole-memory view of a dtype, re-created if the memory grew since the last call. */
+  /**
+   * Whole-memory view of a dtype. Only #reserve grows the memory (the kernels never do), and
+   * it refreshes the views, so reading memory.buffer (a slow getter) is not needed here.
+   */
   heap<D extends Dtype>(dtype: D): ArrayOf<D> {
-    if (this.#buffer !== this.#memory.buffer) {
-      this.#buffer = this.#memory.buffer;
-      this.#f32 = new Float32Array(this.#buffer);
-      this.#f64 = new Float64Array(this.#buffer);
-    }
     return (dtype === "f32" ? this.#f32 : this.#f64) as ArrayOf<D>;
   }
 
@@ -111,13 +104,16 @@ export class LinearMemory {
     }
     const end = ptr + size;
     if (end > ADDRESS_SPACE) throw error();
-    const have = this.#memory.buffer.byteLength;
+    const have = this.#buffer.byteLength;
     if (end > have) {
       try {
         this.#memory.grow(Math.ceil((end - have) / PAGE));
       } catch {
         throw error();
       }
+      this.#buffer = this.#memory.buffer;
+      this.#f32 = new Float32Array(this.#buffer);
+      this.#f64 = new Float64Array(this.#buffer);
     }
     this.#blocks.splice(index, 0, { ptr, size });
     return ptr;
