@@ -1,8 +1,9 @@
 // Builds the package: each wasm target of asconfig.json (AssemblyScript), then wasm-opt from
 // binaryen over it, then the TypeScript host layer. Output in dist/.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import asc from "assemblyscript/asc";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -28,7 +29,8 @@ for (const { target, file, features } of targets) {
   const bytes = readFileSync(`dist/${file}`);
   if (!WebAssembly.validate(bytes)) throw new Error(`dist/${file} does not validate`);
   const ms = Math.round(performance.now() - started);
-  console.log(`build: dist/${file} ${statSync(`dist/${file}`).size} bytes (${target}, ${ms} ms)`);
+  const gzipped = gzipSync(bytes, { level: 9 }).length;
+  console.log(`build: dist/${file} ${bytes.length} bytes, ${gzipped} gzipped (${target}, ${ms} ms)`);
 }
 
 execFileSync(process.execPath, [bin("tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
