@@ -68,12 +68,14 @@ for (let round = 0; round < RUNS; round++) {
   for (const c of cases) c.samples.push(await c.time(c.count));
 }
 
-console.log(["contender".padEnd(16), ...SIZES.map((n) => `n=${n}`.padStart(11)), "  us/call@16"].join(""));
-for (const peer of peers) {
-  const mine = cases.filter((c) => c.peer === peer);
-  const cells = mine.map((c) => (median(c.samples) / c.n).toFixed(2).padStart(11));
-  const smallCall = median(mine.find((c) => c.n === 16).samples) / 1000;
-  console.log([peer.name.padEnd(16), ...cells, smallCall.toFixed(2).padStart(13)].join(""));
-  await peer.dispose?.();
+// The median is the figure asked for; the best run shows what the machine's other load hid.
+for (const [label, pick] of [["median", median], ["best", (xs) => Math.min(...xs)]]) {
+  console.log([`${label} ns/element`.padEnd(19), ...SIZES.map((n) => `n=${n}`.padStart(11)), "  us/call@16"].join(""));
+  for (const peer of peers) {
+    const mine = cases.filter((c) => c.peer === peer);
+    const cells = mine.map((c) => (pick(c.samples) / c.n).toFixed(2).padStart(11));
+    const smallCall = pick(mine.find((c) => c.n === 16).samples) / 1000;
+    console.log([peer.name.padEnd(19), ...cells, smallCall.toFixed(2).padStart(13)].join(""));
+  }
 }
-console.log("# cells: ns/element");
+for (const peer of peers) await peer.dispose?.();
