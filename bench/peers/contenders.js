@@ -6,6 +6,7 @@
 // buffers) and returns a zero-argument function that computes softmax along each row of
 // rowLength elements and returns the output as a typed array of x's type. Contenders with
 // async: true return an async function (onnxruntime has no synchronous run).
+// tfjs copies x into its own memory in prepare(): prepare again after changing x.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
