@@ -1,0 +1,263 @@
+// The demo page in headless Chromium (Debian's package, driven by playwright-core): served by
+// demo/serve.js, it must be cross-origin isolated, show the same numbers as the library run
+// here in Node, report errors for bad input, and run its benchmark. Saves docs/demo.png.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Kernels, init } from "../dist/index.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SERVER = fileURLToPath(new URL("../demo/serve.js", import.meta.url));
+const SCREENSHOT = fileURLToPath(new URL("../docs/demo.png", import.meta.url));
+
+/** Starts demo/serve.js on a port the OS picks; resolves with the URL it prints. */
+function startServer(): Promise<{ url: string; server: ChildProcess }> {
+  const server = spawn(process.execPath, [SERVER], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const fail = (why: string) => reject(new Error(`demo server ${why}: ${output}`));
+    const timer = setTimeout(() => fail("printed no URL within 10 s"), 10_000);
+    server.stdout.on("data", (chunk: Buffer) => {
+      output += chunk;
+      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(output)?.[0];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ url, server });
+      }
+    });
+    server.stderr.on("data", (chunk: Buffer) => (output += chunk));
+    server.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(`exited with code ${code}`);
+    });
+  });
+}
+
+/** Parses a number as the page displays it (U+2212 minus, ∞). */
+function parseShown(text: string): number {
+  return Number(text.trim().replaceAll("−", "-").replace("∞", "Infinity"));
+}
+
+interface PageState {
+  beta: number;
+  lse: number;
+  rows: { x: number; p: number; logp: number; shown: { p: number; logp: number } }[];
+}
+
+async function readPage(page: Page): Promise<PageState> {
+  const raw = await page.evaluate(() => ({
+    beta: document.getElementById("beta")!.dataset.value!,
+    lse: document.getElementById("lse")!.dataset.value!,
+    rows: [...document.querySelectorAll<HTMLElement>("#bars .row")].map((row) => ({
+      x: row.dataset.x!,
+      p: row.dataset.p!,
+      logp: row.dataset.logp!,
+      shownP: row.querySelector(".p")!.textContent!,
+      shownLogp: row.querySelector(".logp")!.textContent!,
+    })),
+  }));
+  return {
+    beta: Number(raw.beta),
+    lse: Number(raw.lse),
+    rows: raw.rows.map((r) => ({
+      x: Number(r.x),
+      p: Number(r.p),
+      logp: Number(r.logp),
+      shown: { p: parseShown(r.shownP), logp: parseShown(r.shownLogp) },
+    })),
+  };
+}
+
+/** Tolerances of SPEC.md, doubled: the page and this process each carry their own error. */
+const TOLERANCE = {
+  f32: { p: (r: number) => 2 * (2e-6 * r + 1e-9), log: (r: number) => 2 * 1e-6 * (1 + Math.abs(r)) },
+  f64: { p: (r: number) => 2 * (5e-14 * r + 1e-18), log: (r: number) => 2 * 1e-14 * (1 + Math.abs(r)) },
+};
+
+function expectClose(actual: number, expected: number, tolerance: number, what: string) {
+  if (!Number.isFinite(expected) || !Number.isFinite(actual)) {
+    expect(actual, what).toBe(expected);
+    return;
+  }
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** Checks every number on the page against the library computed here for the page's beta. */
+async function expectPageMatches(page: Page, sm: Kernels, logits: number[], dtype: "f32" | "f64"): Promise<PageState> {
+  const state = await readPage(page);
+  const x = dtype === "f32" ? Float32Array.from(logits) : Float64Array.from(logits);
+  const p = sm.softmax(x, { beta: state.beta });
+  const logp = sm.logSoftmax(x, { beta: state.beta });
+  const lse = sm.logSumExp(x, { beta: state.beta });
+  const tol = TOLERANCE[dtype];
+  expect(state.rows.map((r) => r.x)).toEqual(Array.from(x));
+  state.rows.forEach((row, i) => {
+    expectClose(row.p, p[i], tol.p(p[i]), `p[${i}] at beta ${state.beta}`);
+    expectClose(row.logp, logp[i], tol.log(logp[i]), `log p[${i}] at beta ${state.beta}`);
+    // The text shows 6 significant digits of the same values.
+    expectClose(row.shown.p, p[i], 5e-6 * p[i] + 1e-300, `shown p[${i}]`);
+    expectClose(row.shown.logp, logp[i], 5e-6 * Math.abs(logp[i]) + 1e-300, `shown log p[${i}]`);
+  });
+  expectClose(state.lse, lse, tol.log(lse), `LogSumExp at beta ${state.beta}`);
+  const shownLse = parseShown((await page.textContent("#lse")) ?? "");
+  expectClose(shownLse, lse, 5e-6 * Math.abs(lse), "shown LogSumExp");
+  return state;
+}
+
+async function enterLogits(page: Page, text: string) {
+  await page.fill("#logits", text);
+}
+
+describe("demo page", { timeout: 30_000 }, () => {
+  let sm: Kernels;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+  let server: ChildProcess | undefined;
+  const browserErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    }
+    sm = await init();
+    ({ url, server } = await startServer());
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (error) => browserErrors.push(`pageerror: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") browserErrors.push(`console: ${message.text()}`);
+    });
+    await page.goto(url);
+    await page.waitForSelector("#backend[data-value]", { timeout: 10_000 });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+  });
+
+  it("is served with COOP/COEP and the wasm MIME type, and is cross-origin isolated", async () => {
+    const html = await fetch(url);
+    expect(html.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    expect(html.headers.get("cross-origin-embedder-policy")).toBe("require-corp");
+    const wasm = await fetch(new URL("dist/softmax.wasm", url));
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers.get("content-type")).toBe("application/wasm");
+    await wasm.arrayBuffer();
+    expect((await fetch(new URL("dist/%2e%2e/package.json", url))).status).toBe(404);
+
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const backend = await page.getAttribute("#backend", "data-value");
+    expect(backend).toMatch(/^wasm/);
+    expect(await page.textContent("#backend")).toBe(backend);
+  });
+
+  it("shows softmax, log-softmax and LogSumExp equal to the library's as the slider moves", async () => {
+    const logits = [2.5, -1, 0.125, 7.75, 3, -4.5, 0, 1e-3, 6.9];
+    await enterLogits(page, "2.5, -1 0.125,7.75 ;3 -4.5, 0, 1e-3 6.9");
+    let state = await expectPageMatches(page, sm, logits, "f32");
+    expect(state.beta).toBe(1);
+
+    // Drive the slider from the keyboard: each step is 0.01 in log10 T.
+    await page.focus("#temperature");
+    for (let i = 0; i < 40; i++) await page.keyboard.press("ArrowLeft");
+    state = await expectPageMatches(page, sm, logits, "f32");
+    expectClose(state.beta, 10 ** 0.4, 1e-12, "beta after 40 steps left");
+    expect(await page.textContent("#temperature-value")).toBe("T = 0.3981");
+
+    await page.keyboard.press("End");
+    state = await expectPageMatches(page, sm, logits, "f32");
+    expectClose(state.beta, 0.01, 1e-15, "beta at the top of the slider");
+
+    await page.keyboard.press("Home");
+    state = await expectPageMatches(page, sm, logits, "f32");
+    expectClose(state.beta, 100, 1e-12, "beta at the bottom of the slider");
+    expect(state.rows[3].p).toBe(1); // T = 0.01: the arg max takes everything
+
+    // Negative beta: the soft arg-min.
+    await page.fill("#temperature", "-0.5");
+    await page.check("#negative");
+    state = await expectPageMatches(page, sm, logits, "f32");
+    expectClose(state.beta, -(10 ** 0.5), 1e-12, "negative beta");
+    const top = state.rows.reduce((best, r, i) => (r.p > state.rows[best].p ? i : best), 0);
+    expect(logits[top]).toBe(Math.min(...logits));
+    expect(await page.getAttribute("#bars .row.top", "data-x")).toBe(String(Math.min(...logits)));
+
+    // A beta typed in the field, in f64 this time; beta = 0 is uniform.
+    await page.selectOption("#dtype", "f64");
+    await page.fill("#beta", "-0.37");
+    state = await expectPageMatches(page, sm, logits, "f64");
+    expect(state.beta).toBe(-0.37);
+    expect(await page.isChecked("#negative")).toBe(true);
+    await page.fill("#beta", "0");
+    state = await expectPageMatches(page, sm, logits, "f64");
+    for (const row of state.rows) expectClose(row.p, 1 / logits.length, 1e-15, "uniform at beta 0");
+
+    // Masked entries.
+    await page.fill("#beta", "2");
+    await enterLogits(page, "1, -inf, 2, -Infinity");
+    state = await expectPageMatches(page, sm, [1, -Infinity, 2, -Infinity], "f64");
+    expect(state.rows[1].p).toBe(0);
+    expect(state.rows[1].logp).toBe(-Infinity);
+  });
+
+  it("reports bad input clearly and recovers", async () => {
+    await enterLogits(page, "1, 2, abc, 4");
+    await expect.poll(() => page.isVisible("#logits-error")).toBe(true);
+    expect(await page.textContent("#logits-error")).toBe('Logit 3 is not a number: "abc"');
+    expect(await page.getAttribute("#logits", "aria-invalid")).toBe("true");
+
+    await enterLogits(page, "  ");
+    expect(await page.textContent("#logits-error")).toMatch(/at least one logit/);
+
+    await page.fill("#beta", "1e999");
+    expect(await page.textContent("#beta-error")).toMatch(/finite number/);
+
+    await page.fill("#beta", "1");
+    await enterLogits(page, "1, 2, 4");
+    expect(await page.isVisible("#logits-error")).toBe(false);
+    expect(await page.isVisible("#beta-error")).toBe(false);
+    expect(await page.getAttribute("#logits", "aria-invalid")).toBeNull();
+    await expectPageMatches(page, sm, [1, 2, 4], "f64");
+  });
+
+  it("runs the benchmark, draws it, and saves the screenshot", { timeout: 45_000 }, async () => {
+    await page.selectOption("#dtype", "f32");
+    await page.fill("#beta", "1");
+    await enterLogits(page, "3.2, 2.0, 1.0, 0.5, 0.1, -1.5, -inf");
+    await page.fill("#temperature", "-0.15");
+
+    await page.click("#run-bench");
+    await page.waitForSelector("body[data-bench=running]", { timeout: 5_000 });
+    expect(await page.isDisabled("#run-bench")).toBe(true);
+    await page.waitForSelector("body[data-bench=done]", { timeout: 40_000 });
+    expect(await page.textContent("#bench-status")).toMatch(/^done in [\d.]+ s on wasm/);
+
+    const rows = await page.$$eval("#bench-table tbody tr", (trs) =>
+      trs.map((tr) => ({ n: Number(tr.dataset.n), ns: JSON.parse(tr.dataset.ns!) as number[] })),
+    );
+    expect(rows.map((r) => r.n)).toEqual([1024, 32000, 1 << 20]);
+    for (const { ns } of rows) {
+      expect(ns).toHaveLength(3);
+      for (const v of ns) expect(v > 0 && v < 1000, `ns/element ${v}`).toBe(true);
+    }
+    expect(await page.locator("#bench-chart rect.bar").count()).toBe(3 * 3 + 3); // bars + legend
+
+    mkdirSync(fileURLToPath(new URL("../docs/", import.meta.url)), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(browserErrors).toEqual([]);
+  });
+});
