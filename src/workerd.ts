@@ -1,8 +1,10 @@
 // The entry for Cloudflare Workers (the "workerd" export condition). Workers refuse to
 // compile bytes ("Wasm code generation disallowed by embedder") and have no file to fetch,
-// so the binary comes in as a module import that wrangler compiles at deploy time.
+// so the binary comes in as a module import that wrangler compiles at deploy time. This
+// entry leaves out index.ts's init() on purpose: without it, a bundle holds no code that
+// reads files (load.ts's dynamic import of node:fs, which miniflare refuses to load).
 
-import { init as initFrom } from "./index.js";
+import { initSync } from "./index.js";
 import type { Source } from "./load.js";
 import type { Kernels } from "./types.js";
 import simd from "./softmax.wasm";
@@ -13,13 +15,22 @@ let shared: Promise<Kernels> | undefined;
 
 /**
  * Instantiates the kernels. Without a source, uses the bundled SIMD build (workerd's V8 always
- * has SIMD) once and returns that same instance on every call; with one, as in index.ts.
+ * has SIMD) once and returns that same instance on every call. A source must be a
+ * WebAssembly.Module (or a promise of one), as `import wasm from "softmax-wasm/softmax.wasm"` gives.
  */
-export function init(source?: Source): Promise<Kernels> {
-  if (source !== undefined) return initFrom(source);
-  shared ??= initFrom(simd).catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
+export function init(source?: Source | PromiseLike<WebAssembly.Module>): Promise<Kernels> {
+  if (source !== undefined) return instantiate(source);
+  shared ??= instantiate(simd);
   return shared;
+}
+
+async function instantiate(source: Source | PromiseLike<WebAssembly.Module>): Promise<Kernels> {
+  const module: unknown = await source;
+  if (!(module instanceof WebAssembly.Module)) {
+    const got = module === null ? "null" : typeof module === "object" ? `a ${module.constructor?.name ?? "object"}` : typeof module;
+    throw new TypeError(
+      `in Workers, init takes the WebAssembly.Module that \`import wasm from "softmax-wasm/softmax.wasm"\` gives; workerd does not compile bytes (got ${got})`,
+    );
+  }
+  return initSync(module);
 }
