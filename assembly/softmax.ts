@@ -401,9 +401,9 @@ function expArray<T>(x: usize, y: usize, n: i32): void {
 
 // ---- exports: one per kernel and dtype ----
 
-/** Features this build was compiled with: 1 = SIMD. */
+/** Features this build was compiled with: 1 = SIMD, 2 = relaxed SIMD. */
 export function features(): i32 {
-  return ASC_FEATURE_SIMD ? 1 : 0;
+  return (ASC_FEATURE_SIMD ? 1 : 0) | (ASC_FEATURE_RELAXED_SIMD ? 2 : 0);
 }
 
 /** First byte the host may use for its own allocations. */

@@ -1,7 +1,8 @@
 // `npm start`: a short benchmark in the terminal. softmax and LogSumExp of one f32 row at a
-// few sizes, SIMD wasm vs scalar wasm vs the JS baseline, all in this process, interleaved.
+// few sizes, relaxed-SIMD, SIMD and scalar wasm vs the JS baseline, in this process, interleaved.
 // ns/element is the median over rounds; speed-up is relative to the JS baseline.
 // The full suite with peers is `npm run bench`.
+import "./relaxed-flag.js";
 import os from "node:os";
 import { initSync, js } from "../dist/index.js";
 import { readFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import { logits, maxDifference, timeCases } from "./harness.js";
 const SIZES = [16, 1024, 32_000, 1 << 20];
 const build = (file) => initSync(readFileSync(new URL(`../dist/${file}`, import.meta.url)));
 const backends = [
+  ["wasm-relaxed-simd", build("softmax-relaxed.wasm")],
   ["wasm-simd", build("softmax.wasm")],
   ["wasm", build("softmax-scalar.wasm")],
 ];

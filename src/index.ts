@@ -9,7 +9,7 @@ import { WasmCore } from "./wasm.js";
 
 export type * from "./types.js";
 export type { Source } from "./load.js";
-export { hasSimd } from "./load.js";
+export { hasRelaxedSimd, hasSimd } from "./load.js";
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
 export const js: Kernels = createKernels(new JsCore());

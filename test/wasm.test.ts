@@ -2,8 +2,8 @@
 // (growth under live WasmArrays, bounded reuse, too-large inputs).
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Kernels, hasSimd, init, initSync } from "../dist/index.js";
-import { scalarBytes, simdBytes } from "./backends.js";
+import { type Kernels, hasRelaxedSimd, hasSimd, init, initSync } from "../dist/index.js";
+import { relaxedBytes, scalarBytes, simdBytes } from "./backends.js";
 import { data, expectProbabilities, refRow } from "./reference.js";
 
 const simdUrl = new URL("../dist/softmax.wasm", import.meta.url);
@@ -27,12 +27,27 @@ describe("loading", () => {
     vi.resetModules();
   });
 
-  it("init() picks the SIMD build here, and returns the same instance each time", async () => {
+  it("init() picks the relaxed-SIMD build here, and returns the same instance each time", async () => {
     expect(hasSimd()).toBe(true);
+    expect(hasRelaxedSimd()).toBe(true);
     const a = await init();
-    expect(a.backend).toBe("wasm-simd");
+    expect(a.backend).toBe("wasm-relaxed-simd");
     expect(await init()).toBe(a);
     works(a);
+  });
+
+  it("init() picks the SIMD build when relaxed SIMD does not validate", async () => {
+    vi.resetModules();
+    const validate = WebAssembly.validate;
+    // Only the relaxed probe (it holds the relaxed_madd opcode 0xfd 0x85 0x02) fails.
+    vi.spyOn(WebAssembly, "validate").mockImplementation((bytes) => {
+      const b = new Uint8Array(bytes as ArrayBuffer);
+      return !(b.length < 64 && b.some((v, i) => v === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02)) && validate(bytes);
+    });
+    const fresh = await import("../dist/index.js");
+    const sm = await fresh.init();
+    expect(sm.backend).toBe("wasm-simd");
+    works(sm);
   });
 
   it("init() picks the scalar build when SIMD does not validate", async () => {
@@ -73,6 +88,7 @@ describe("loading", () => {
 });
 
 describe.each([
+  ["wasm-relaxed-simd", relaxedBytes],
   ["wasm-simd", simdBytes],
   ["wasm", scalarBytes],
 ])("%s linear memory", (_name, bytes) => {
