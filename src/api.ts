@@ -13,7 +13,6 @@ import {
   newArray,
   operandOf,
   outOperand,
-  overlapsPartly,
 } from "./validate.js";
 
 interface RowCall {
@@ -26,7 +25,7 @@ interface RowCall {
 
 /** Validates a row-wise call; `perRow` makes out one element per row (logSumExp). */
 function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCall {
-  let xo = operandOf(core, x, "x");
+  const xo = operandOf(core, x, "x");
   const n = xo.length;
   const o = (opts ?? undefined) as { rowLength?: unknown; out?: unknown } | undefined;
   const beta = betaFrom(o as ScaleOptions | undefined, ROW_KEYS);
@@ -47,7 +46,6 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
     const length = perRow ? (rowLength === undefined ? 1 : rows) : n;
     const what = perRow ? (rowLength === undefined ? "length 1 when rowLength is not given" : "one element per row") : "the input's length";
     const oo = outOperand(core, out, dtypeOf(xo), length, what);
-    if (overlapsPartly(xo, oo)) xo = (xo as RealArray).slice();
     out = oo;
   }
   return { x: xo, out, rows, k, beta };

@@ -65,6 +65,16 @@ function specialRow(x: RealArray, y: RealArray, start: number, end: number, c: n
   }
 }
 
+/**
+ * x itself, or a copy when y views part of the same bytes at another offset: the loops read
+ * x[i] and write y[i] in one pass, which is safe in place but not over a shifted overlap.
+ */
+function readable(x: RealArray, y: RealArray): RealArray {
+  if (x === y || x.buffer !== y.buffer || x.byteOffset === y.byteOffset) return x;
+  const overlap = x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+  return overlap ? x.slice() : x;
+}
+
 /** Reduction of x[start..end): see Reduced. */
 function reduceRange(x: RealArray, start: number, end: number, beta: number): Reduced {
   const c = extremum(x, start, end, beta < 0);
@@ -91,8 +101,8 @@ export class JsCore implements Core {
   }
 
   rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
-    const xs = realArray(x);
     const ys = realArray(y);
+    const xs = readable(realArray(x), ys);
     const lowest = beta < 0;
     for (let start = 0, r = 0; r < rows; r++, start += k) {
       const end = start + k;
@@ -134,8 +144,8 @@ export class JsCore implements Core {
   }
 
   normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
-    const xs = realArray(x);
     const ys = realArray(y);
+    const xs = readable(realArray(x), ys);
     const n = xs.length;
     if (log) for (let i = 0; i < n; i++) ys[i] = (xs[i] - c) * beta - shift;
     else for (let i = 0; i < n; i++) ys[i] = Math.exp((xs[i] - c) * beta - shift);

@@ -45,11 +45,6 @@ export class LinearMemory {
     this.#f64 = new Float64Array(this.#buffer);
   }
 
-  /** Byte address of a typed array that views this memory, else undefined. */
-  addressOf(a: RealArray): number | undefined {
-    return a.buffer === this.#buffer ? a.byteOffset : undefined;
-  }
-
   /**
    * Whole-memory view of a dtype. Only #reserve grows the memory (the kernels never do), and
    * it refreshes the views, so reading memory.buffer (a slow getter) is not needed here.

@@ -7,7 +7,7 @@
 import { type Core, type Operand, type Reduced, dtypeOf } from "./core.js";
 import { realArray } from "./memory.js";
 import type { Input, OnlineSoftmax, Output, OutputOf, RealArray } from "./types.js";
-import { newArray, operandOf, outOperand, overlapsPartly } from "./validate.js";
+import { newArray, operandOf, outOperand } from "./validate.js";
 
 const EMPTY: Reduced = { c: NaN, m: -Infinity, s: 0 };
 
@@ -90,14 +90,13 @@ export class Online implements OnlineSoftmax {
 
   #normalize(log: boolean, chunk: Input, out: Output | undefined): Output {
     const core = this.#core;
-    let x = operandOf(core, chunk, "chunk");
+    const x = operandOf(core, chunk, "chunk");
     const dtype = dtypeOf(x);
     let y: Operand;
     if (out === undefined) {
       y = newArray(dtype, x.length);
     } else {
       y = outOperand(core, out, dtype, x.length, "the chunk's length");
-      if (overlapsPartly(x, y)) x = (x as RealArray).slice();
     }
     const { c, m, s } = this.#state;
     if (Number.isFinite(m) && s === s) {

@@ -83,12 +83,3 @@ export function outOperand(core: Core, out: unknown, dtype: Dtype, length: numbe
 export function newArray(dtype: Dtype, length: number): RealArray {
   return dtype === "f32" ? new Float32Array(length) : new Float64Array(length);
 }
-
-/** Two typed arrays over overlapping bytes that are not the same elements. */
-export function overlapsPartly(a: Operand, b: Operand): boolean {
-  if (isWasmArray(a) || isWasmArray(b) || a === b || a.buffer !== b.buffer) return false;
-  // Same elements (in place) are fine; a shifted overlap would be overwritten while read.
-  if (a.byteOffset === b.byteOffset && a.byteLength === b.byteLength) return false;
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-

@@ -31,8 +31,26 @@ interface Staged {
   dtype: Dtype;
   xp: number;
   yp: number;
-  /** y is not in this memory: the result at yp is copied to it after the kernel. */
+  /** y is a typed array: the result at yp is copied to it after the kernel. */
   copyOut: boolean;
+  /** y's byteOffset and length, taken before the call could detach it. */
+  yOffset: number;
+  yLength: number;
+}
+
+/** Below this length a plain loop copies faster than set() with a subarray view. */
+const SHORT = 64;
+
+/** heap[at..] = source. */
+function copyInto(heap: RealArray, at: number, source: RealArray): void {
+  if (source.length > SHORT) heap.set(source, at);
+  else for (let i = 0; i < source.length; i++) heap[at + i] = source[i];
+}
+
+/** target = heap[start..start + length). */
+function copyFrom(target: RealArray, heap: RealArray, start: number, length: number): void {
+  if (length > SHORT) target.set(heap.subarray(start, start + length));
+  else for (let i = 0; i < length; i++) target[i] = heap[start + i];
 }
 
 function kernelsOf(exports: Exports, dtype: Dtype): DtypeKernels {
@@ -84,68 +102,78 @@ export class WasmCore implements Core {
     return a instanceof LinearArray && a.livesIn(this.memory);
   }
 
-  /** Address of an operand that already lives in this memory, else undefined. */
-  #address(a: Operand): number | undefined {
-    return this.owns(a) ? (a as LinearArray).ptr : this.memory.addressOf(a as RealArray);
-  }
-
   /**
-   * Addresses for x and y (y of yLength elements): in place where they live in this memory,
-   * else in the scratch area: x copied in, y after it (or over x's copy when `overX`).
-   * Addresses are taken before the scratch area grows the memory, which detaches views.
+   * Addresses for x and y (y of yLength elements): this backend's WasmArrays in place, typed
+   * arrays in the scratch area: x copied in, y after it (or over x's copy when `overX`).
+   * A typed array may itself view this memory (a WasmArray's .array): if the scratch area
+   * grows the memory, that view is detached (length 0), so its data is read by the byte
+   * offset saved before. Reading .buffer instead would cost up to 1 us on a small array.
    */
   #stage(x: Operand, y: Operand | undefined, yLength: number, overX: boolean): Staged {
     const dtype = dtypeOf(x);
     const size = BYTES[dtype];
-    let xp = this.#address(x);
-    let yp = y && this.#address(y);
-    const copyOut = y !== undefined && yp === undefined;
-    const xBytes = xp === undefined ? x.length * size : 0;
-    const yBytes = copyOut && !(overX && xp === undefined) ? yLength * size : 0;
+    const length = x.length;
+    const xOwned = this.owns(x);
+    const copyOut = y !== undefined && !this.owns(y);
+    let xp = xOwned ? (x as LinearArray).ptr : 0;
+    let yp = y === undefined || copyOut ? 0 : (y as LinearArray).ptr;
+    const yOffset = copyOut ? (y as RealArray).byteOffset : 0;
+    const xBytes = xOwned ? 0 : length * size;
+    const yBytes = copyOut && !(overX && !xOwned) ? yLength * size : 0;
     if (xBytes + yBytes > 0) {
-      const base = this.memory.scratch(xBytes + yBytes, "input", x.length, dtype);
-      if (xp === undefined) {
+      const xOffset = xOwned ? 0 : (x as RealArray).byteOffset;
+      const base = this.memory.scratch(xBytes + yBytes, "input", length, dtype);
+      if (!xOwned) {
         xp = base;
-        this.memory.heap(dtype).set(x as RealArray, xp / size);
+        const heap = this.memory.heap(dtype);
+        if (x.length === length) copyInto(heap, xp / size, x as RealArray);
+        else heap.copyWithin(xp / size, xOffset / size, xOffset / size + length);
       }
       if (copyOut) yp = yBytes > 0 ? base + xBytes : xp;
     }
-    return { dtype, xp: xp ?? 0, yp: yp ?? 0, copyOut };
+    return { dtype, xp, yp, copyOut, yOffset, yLength };
   }
 
-  /** Copies a result computed in the scratch area to y. */
-  #unstage(y: Operand | undefined, staged: Staged, length: number): void {
+  /** Copies a result computed in the scratch area to y (see #stage for detached views). */
+  #unstage(y: Operand | undefined, staged: Staged): void {
     if (!staged.copyOut) return;
-    const start = staged.yp / BYTES[staged.dtype];
-    (y as RealArray).set(this.memory.heap(staged.dtype).subarray(start, start + length));
+    const length = staged.yLength;
+    const size = BYTES[staged.dtype];
+    const heap = this.memory.heap(staged.dtype);
+    const start = staged.yp / size;
+    const target = y as RealArray;
+    if (target.length === length) copyFrom(target, heap, start, length);
+    else heap.copyWithin(staged.yOffset / size, start, start + length);
   }
 
   rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
-    const staged = this.#stage(x, y, x.length, true);
+    const staged = this.#stage(x, y, rows * k, true);
     const kernels = this.#kernels[staged.dtype];
     (log ? kernels.logsoftmax : kernels.softmax)(staged.xp, staged.yp, rows, k, beta);
-    this.#unstage(y, staged, x.length);
+    this.#unstage(y, staged);
   }
 
   logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
     // out goes after x's copy: the kernel writes row r's result after reading row r.
     const staged = this.#stage(x, out, rows, false);
     const last = this.#kernels[staged.dtype].logsumexp(staged.xp, staged.yp, rows, k, beta);
-    this.#unstage(out, staged, rows);
+    this.#unstage(out, staged);
     return last;
   }
 
   reduce(x: Operand, beta: number): Reduced {
+    const n = x.length;
     const staged = this.#stage(x, undefined, 0, false);
     const out = this.#reduced.ptr;
-    this.#kernels[staged.dtype].reduce(staged.xp, x.length, beta, out);
+    this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
     const r = this.memory.view(out, 3, "f64");
     return { c: r[0], m: r[1], s: r[2] };
   }
 
   normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
-    const staged = this.#stage(x, y, x.length, true);
-    this.#kernels[staged.dtype].normalize(staged.xp, staged.yp, x.length, beta, c, shift, log ? 1 : 0);
-    this.#unstage(y, staged, x.length);
+    const n = x.length;
+    const staged = this.#stage(x, y, n, true);
+    this.#kernels[staged.dtype].normalize(staged.xp, staged.yp, n, beta, c, shift, log ? 1 : 0);
+    this.#unstage(y, staged);
   }
 }
