@@ -45,8 +45,7 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
   if (out !== undefined) {
     const length = perRow ? (rowLength === undefined ? 1 : rows) : n;
     const what = perRow ? (rowLength === undefined ? "length 1 when rowLength is not given" : "one element per row") : "the input's length";
-    const oo = outOperand(core, out, dtypeOf(xo), length, what);
-    out = oo;
+    out = outOperand(core, out, dtypeOf(xo), length, what);
   }
   return { x: xo, out, rows, k, beta };
 }

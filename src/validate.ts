@@ -23,7 +23,7 @@ export function describe(v: unknown): string {
 export function betaFrom(opts: ScaleOptions | undefined, allowed: Set<string>): number {
   if (opts === undefined || opts === null) return 1;
   if (typeof opts !== "object") throw new TypeError(`options must be an object (got ${describe(opts)})`);
-  for (const key of Object.keys(opts)) {
+  for (const key in opts) {
     if (!allowed.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...allowed].join(", ")})`);
   }
   const { temperature, beta } = opts;
