@@ -59,7 +59,8 @@ const F32_CLAMP_HIGH: f32 = 176.0;
 // @ts-ignore: decorator
 @inline
 function expNonPositiveF32x4(x: v128): v128 {
-  const xc = f32x4.max(x, f32x4.splat(F32_CUTOFF)); // NaN-propagating: NaN stays NaN
+  // pmax(x, c) = x < c ? c : x: one instruction (max is ~8 on x64) and NaN stays NaN.
+  const xc = f32x4.pmax(x, f32x4.splat(F32_CUTOFF));
   const z = madd<f32>(xc, f32x4.splat(F32_LOG2E), f32x4.splat(F32_MAGIC));
   const n = f32x4.sub(z, f32x4.splat(F32_MAGIC));
   const s = i32x4.shl(z, 23); // 2^n
@@ -119,7 +120,7 @@ const F64_CLAMP_HIGH: f64 = 1418.0;
 // @ts-ignore: decorator
 @inline
 function expNonPositiveF64x2(x: v128): v128 {
-  const xc = f64x2.max(x, f64x2.splat(F64_CUTOFF));
+  const xc = f64x2.pmax(x, f64x2.splat(F64_CUTOFF));
   const z = madd<f64>(xc, f64x2.splat(F64_LOG2E), f64x2.splat(F64_MAGIC));
   const n = f64x2.sub(z, f64x2.splat(F64_MAGIC));
   const s = i64x2.shl(z, 52); // 2^n

@@ -46,10 +46,12 @@ function pick<T>(a: T, b: T, lowest: bool): T {
   return lowest ? min<T>(a, b) : max<T>(a, b);
 }
 
+// pmin/pmax are one instruction on x64 (min/max ~8, for NaN and signed zeros); NaN is
+// tracked on the side instead.
 // @ts-ignore: decorator
 @inline
 function pickV<T>(a: v128, b: v128, lowest: bool): v128 {
-  return lowest ? v128.min<T>(a, b) : v128.max<T>(a, b);
+  return lowest ? v128.pmin<T>(b, a) : v128.pmax<T>(a, b);
 }
 
 // @ts-ignore: decorator
@@ -85,14 +87,25 @@ function extremum<T>(x: usize, n: i32, lowest: bool): T {
     let a1 = a0;
     let a2 = a0;
     let a3 = a0;
+    let nan = v128.splat<i32>(0);
     for (; i + 4 * L <= n; i += 4 * L) {
       const p = at<T>(x, i);
-      a0 = pickV<T>(a0, v128.load(p), lowest);
-      a1 = pickV<T>(a1, v128.load(p, 16), lowest);
-      a2 = pickV<T>(a2, v128.load(p, 32), lowest);
-      a3 = pickV<T>(a3, v128.load(p, 48), lowest);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const v2 = v128.load(p, 32);
+      const v3 = v128.load(p, 48);
+      a0 = pickV<T>(a0, v0, lowest);
+      a1 = pickV<T>(a1, v1, lowest);
+      a2 = pickV<T>(a2, v2, lowest);
+      a3 = pickV<T>(a3, v3, lowest);
+      nan = v128.or(nan, v128.or(v128.or(v128.ne<T>(v0, v0), v128.ne<T>(v1, v1)), v128.or(v128.ne<T>(v2, v2), v128.ne<T>(v3, v3))));
     }
-    for (; i + L <= n; i += L) a0 = pickV<T>(a0, v128.load(at<T>(x, i)), lowest);
+    for (; i + L <= n; i += L) {
+      const v = v128.load(at<T>(x, i));
+      a0 = pickV<T>(a0, v, lowest);
+      nan = v128.or(nan, v128.ne<T>(v, v));
+    }
+    if (v128.any_true(nan)) return <T>NaN;
     a0 = pickV<T>(pickV<T>(a0, a1, lowest), pickV<T>(a2, a3, lowest), lowest);
     e = pickLanes<T>(a0, lowest);
   }
