@@ -4,9 +4,10 @@
 // entry leaves out index.ts's init() on purpose: without it, a bundle holds no code that
 // reads files (load.ts's dynamic import of node:fs, which miniflare refuses to load).
 
-import { initSync } from "./index.js";
+import { hasRelaxedSimd, initSync } from "./index.js";
 import type { Source } from "./load.js";
 import type { Kernels } from "./types.js";
+import relaxed from "./softmax-relaxed.wasm";
 import simd from "./softmax.wasm";
 
 export * from "./index.js";
@@ -14,13 +15,14 @@ export * from "./index.js";
 let shared: Promise<Kernels> | undefined;
 
 /**
- * Instantiates the kernels. Without a source, uses the bundled SIMD build (workerd's V8 always
- * has SIMD) once and returns that same instance on every call. A source must be a
+ * Instantiates the kernels. Without a source, uses the bundled relaxed-SIMD build where it
+ * validates, else the SIMD one (workerd's V8 always has SIMD), once, and returns that same
+ * instance on every call. A source must be a
  * WebAssembly.Module (or a promise of one), as `import wasm from "softmax-wasm/softmax.wasm"` gives.
  */
 export function init(source?: Source | PromiseLike<WebAssembly.Module>): Promise<Kernels> {
   if (source !== undefined) return instantiate(source);
-  shared ??= instantiate(simd);
+  shared ??= instantiate(hasRelaxedSimd() ? relaxed : simd);
   return shared;
 }
 
