@@ -5,14 +5,13 @@
 // the exponent bits; exp(r) comes from a polynomial.
 //
 // Domain of expNonPositive: x <= 0 (it stays exact up to x < 88 for f32, x < 709 for f64).
-// Results below the smallest normal number are flushed to +0; NaN stays NaN; -Inf gives +0.
+// Below -88 (f32) / -709 (f64) the result is exactly +0; between there and the smallest
+// normal number it may be subnormal or 0. NaN stays NaN; -Inf gives +0.
 // expAny covers the whole real line (overflow gives +Inf) at the cost of a second exp on
 // lanes with x > 0.
 //
-// Measured error (bench/exp-ulp.js, every f32 in [-87.33, 0] and a 2^-20-dense sweep of f64
-// in [-708, 0], against Math.exp rounded to the dtype):
-//   f32: max 2 ulp   f64: max 1 ulp
-// (The README carries the figures of the last run; re-run `npm run accuracy`.)
+// Measured error: see the README (`npm run accuracy`, bench/exp-ulp.js: every f32 in
+// [-87.33, 0], f64 on a 2^24-point sweep of [-708.4, 0], against Math.exp).
 
 // ---- fused multiply-add where the build has relaxed SIMD ----
 
@@ -43,8 +42,10 @@ const F32_MAGIC: f32 = 12583039.0; // 0x1.8000FEp+23
 // |n| <= 255 and r keeps its low bits.
 const F32_LN2_HI: f32 = 0.693145751953125; // 0x1.62E400p-1
 const F32_LN2_LO: f32 = 1.42860676533018704503775e-6; // 0x1.7F7D1Cp-20 = ln2 - LN2_HI
-// ln(2^-126): below it the result would be subnormal: flushed to 0.
-const F32_CUTOFF: f32 = -87.336540222167969; // 0x1.5D589Ep+6 negated
+// Inputs are clamped up to -88, which rounds to n = -127: the biased exponent n + 127 is 0,
+// so 2^n is assembled as +0 and the result is exactly 0, with no compare and select. (Below
+// ln(2^-126) = -87.34 results are subnormal or 0; -Inf and masked scores give 0.)
+const F32_FLOOR: f32 = -88.0;
 // exp(r) ~ 1 + r*(C1 + r*(C2 + r*(C3 + r*(C4 + r*C5)))) on |r| <= ln2/2: minimax for the
 // relative error, refit after each rounding to f32 (scripts/fit-exp-poly.mjs): 2^-23.33.
 const F32_C1: f32 = 0.999999702; // 0x1.FFFFF6p-1
@@ -60,7 +61,7 @@ const F32_CLAMP_HIGH: f32 = 176.0;
 @inline
 function expNonPositiveF32x4(x: v128): v128 {
   // pmax(x, c) = x < c ? c : x: one instruction (max is ~8 on x64) and NaN stays NaN.
-  const xc = f32x4.pmax(x, f32x4.splat(F32_CUTOFF));
+  const xc = f32x4.pmax(x, f32x4.splat(F32_FLOOR));
   const z = madd<f32>(xc, f32x4.splat(F32_LOG2E), f32x4.splat(F32_MAGIC));
   const n = f32x4.sub(z, f32x4.splat(F32_MAGIC));
   const s = i32x4.shl(z, 23); // 2^n
@@ -70,15 +71,13 @@ function expNonPositiveF32x4(x: v128): v128 {
   p = madd<f32>(p, r, f32x4.splat(F32_C3));
   p = madd<f32>(p, r, f32x4.splat(F32_C2));
   p = madd<f32>(p, r, f32x4.splat(F32_C1));
-  const f = madd<f32>(f32x4.mul(r, s), p, s);
-  // Flush what lies below the cutoff (masked entries, -Inf) to exactly 0.
-  return v128.andnot(f, f32x4.lt(x, f32x4.splat(F32_CUTOFF)));
+  return madd<f32>(f32x4.mul(r, s), p, s);
 }
 
 // @ts-ignore: decorator
 @inline
 function expNonPositiveF32(x: f32): f32 {
-  const xc = max(x, F32_CUTOFF);
+  const xc = max(x, F32_FLOOR);
   const z = xc * F32_LOG2E + F32_MAGIC;
   const n = z - F32_MAGIC;
   const s = reinterpret<f32>(reinterpret<u32>(z) << 23);
@@ -88,8 +87,7 @@ function expNonPositiveF32(x: f32): f32 {
   p = p * r + F32_C3;
   p = p * r + F32_C2;
   p = p * r + F32_C1;
-  const f = (r * s) * p + s;
-  return x < F32_CUTOFF ? 0 : f;
+  return (r * s) * p + s;
 }
 
 // ---- f64 ----
@@ -100,8 +98,8 @@ const F64_MAGIC: f64 = 6755399441056767.0; // 0x1.80000000003FFp+52
 // ln2 split: LN2_HI has 32 significant bits, so n*LN2_HI is exact for |n| <= 2^21.
 const F64_LN2_HI: f64 = 6.93147180369123816490e-1; // 0x1.62E42FEE00000p-1
 const F64_LN2_LO: f64 = 1.90821492927058770002e-10; // 0x1.A39EF35793C76p-33
-// ln(2^-1022): below it the result would be subnormal: flushed to 0.
-const F64_CUTOFF: f64 = -708.39641853226410622;
+// Clamped up to -709, which rounds to n = -1023: 2^n assembles as +0 (see F32_FLOOR).
+const F64_FLOOR: f64 = -709.0;
 // exp(r) = 1 + r + r^2*q(r), q of degree 9: minimax for the relative error on |r| <= ln2/2
 // (scripts/fit-exp-poly.mjs), 2^-57.92 with these f64 coefficients.
 const F64_Q0: f64 = 0.50000000000000111; // 0x1.000000000000Ap-1
@@ -120,7 +118,7 @@ const F64_CLAMP_HIGH: f64 = 1418.0;
 // @ts-ignore: decorator
 @inline
 function expNonPositiveF64x2(x: v128): v128 {
-  const xc = f64x2.pmax(x, f64x2.splat(F64_CUTOFF));
+  const xc = f64x2.pmax(x, f64x2.splat(F64_FLOOR));
   const z = madd<f64>(xc, f64x2.splat(F64_LOG2E), f64x2.splat(F64_MAGIC));
   const n = f64x2.sub(z, f64x2.splat(F64_MAGIC));
   const s = i64x2.shl(z, 52); // 2^n
@@ -137,14 +135,13 @@ function expNonPositiveF64x2(x: v128): v128 {
   q = madd<f64>(q, r, f64x2.splat(F64_Q0));
   // u = r + r^2*q, so exp(r) = 1 + u: the small part is rounded before the 1 is added.
   const u = madd<f64>(f64x2.mul(r, r), q, r);
-  const f = madd<f64>(s, u, s);
-  return v128.andnot(f, f64x2.lt(x, f64x2.splat(F64_CUTOFF)));
+  return madd<f64>(s, u, s);
 }
 
 // @ts-ignore: decorator
 @inline
 function expNonPositiveF64(x: f64): f64 {
-  const xc = max(x, F64_CUTOFF);
+  const xc = max(x, F64_FLOOR);
   const z = xc * F64_LOG2E + F64_MAGIC;
   const n = z - F64_MAGIC;
   const s = reinterpret<f64>(reinterpret<u64>(z) << 52);
@@ -160,8 +157,7 @@ function expNonPositiveF64(x: f64): f64 {
   q = q * r + F64_Q1;
   q = q * r + F64_Q0;
   const u = (r * r) * q + r;
-  const f = s * u + s;
-  return x < F64_CUTOFF ? 0 : f;
+  return s * u + s;
 }
 
 // ---- generic entry points (T is f32 or f64, resolved at compile time) ----
