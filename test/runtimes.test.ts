@@ -127,7 +127,7 @@ type Browser = import("playwright-core").Browser;
 let chromium: Browser | undefined;
 
 /** Opens a page of the scratch project in Chromium and waits for window.conformance. */
-async function inChromium(page: string): Promise<Result> {
+async function inChromium(page: string, site = origin): Promise<Result> {
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`).toBe(true);
   if (!chromium) {
     const { chromium: launcher } = await import("playwright-core");
@@ -139,7 +139,7 @@ async function inChromium(page: string): Promise<Result> {
   tab.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   tab.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
   try {
-    await tab.goto(`${origin}/${page}`);
+    await tab.goto(`${site}/${page}`);
     const handle = await tab.waitForFunction(() => (window as { conformance?: unknown }).conformance, null, { timeout: 30_000 });
     return (await handle.jsonValue()) as Result;
   } catch (error) {
@@ -280,6 +280,24 @@ describe("the packed tarball passes the conformance checks", () => {
       build: { outDir: path.join(project, "vite-dist"), rollupOptions: { input: path.join(project, "vite.html") } },
     });
     expectConformance("chromium + vite", await inChromium("vite-dist/vite.html"));
+  }, 90_000);
+
+  it("in Chromium, the Vite dev server", async () => {
+    const { createServer: createViteServer } = await import("vite");
+    const vite = await createViteServer({
+      root: project,
+      configFile: false,
+      logLevel: "error",
+      cacheDir: path.join(work, "vite-cache"),
+      server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null },
+    });
+    await vite.listen();
+    try {
+      const address = vite.httpServer?.address() as AddressInfo;
+      expectConformance("chromium + vite dev", await inChromium("vite.html", `http://127.0.0.1:${address.port}`));
+    } finally {
+      await vite.close();
+    }
   }, 90_000);
 
   it("in Firefox, native ES modules with an import map", async () => {
