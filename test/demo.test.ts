@@ -1,8 +1,12 @@
 // The demo page in headless Chromium (Debian's package, driven by playwright-core): served by
 // demo/serve.js, it must be cross-origin isolated, show the same numbers as the library run
-// here in Node, report errors for bad input, and run its benchmark. Saves docs/demo.png.
+// here in Node, report errors for bad input, and run its benchmark. Takes a screenshot:
+// into docs/demo.png (the README's) with UPDATE_SCREENSHOT=1, else into the temp folder, so
+// that a test run leaves the tree clean.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +24,9 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const SERVER = fileURLToPath(new URL("../demo/serve.js", import.meta.url));
-const SCREENSHOT = fileURLToPath(new URL("../docs/demo.png", import.meta.url));
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? fileURLToPath(new URL("../docs/demo.png", import.meta.url))
+  : join(tmpdir(), "softmax-wasm-demo.png");
 
 /** Starts demo/serve.js on a port the OS picks; resolves with the URL it prints. */
 function startServer(): Promise<{ url: string; server: ChildProcess }> {
@@ -256,7 +262,7 @@ describe("demo page", { timeout: 30_000 }, () => {
     }
     expect(await page.locator("#bench-chart rect.bar").count()).toBe(3 * 3 + 3); // bars + legend
 
-    mkdirSync(fileURLToPath(new URL("../docs/", import.meta.url)), { recursive: true });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(browserErrors).toEqual([]);
   });
