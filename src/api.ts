@@ -2,9 +2,9 @@
 // resolves the output, and hands the backend operands of one dtype and the right lengths.
 
 import { type Core, type Operand, dtypeOf } from "./core.js";
-import { isWasmArray } from "./memory.js";
+import { realArray } from "./memory.js";
 import { Online } from "./online.js";
-import type { Dtype, Input, Kernels, OnlineSoftmax, Output, RealArray, ScaleOptions, WasmArray } from "./types.js";
+import type { Dtype, Input, Kernels, OnlineSoftmax, Output, ScaleOptions, WasmArray } from "./types.js";
 import {
   ROW_KEYS,
   SCALE_KEYS,
@@ -17,9 +17,12 @@ import {
 
 interface RowCall {
   x: Operand;
-  out: unknown;
+  /** The validated out as an operand (the caller gets back the object it gave). */
+  out: Operand | undefined;
   rows: number;
   k: number;
+  /** Whether rowLength was given (logSumExp then returns an array). */
+  batched: boolean;
   beta: number;
 }
 
@@ -41,20 +44,21 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
     k = rowLength;
     rows = n / rowLength;
   }
-  let out: unknown = o?.out;
-  if (out !== undefined) {
-    const length = perRow ? (rowLength === undefined ? 1 : rows) : n;
-    const what = perRow ? (rowLength === undefined ? "length 1 when rowLength is not given" : "one element per row") : "the input's length";
-    out = outOperand(core, out, dtypeOf(xo), length, what);
+  const batched = rowLength !== undefined;
+  let out: Operand | undefined;
+  if (o?.out !== undefined) {
+    const length = perRow ? (batched ? rows : 1) : n;
+    const what = perRow ? (batched ? "one element per row" : "length 1 when rowLength is not given") : "the input's length";
+    out = outOperand(core, o.out, dtypeOf(xo), length, what);
   }
-  return { x: xo, out, rows, k, beta };
+  return { x: xo, out, rows, k, batched, beta };
 }
 
 /** The API of one backend. */
 export function createKernels(core: Core): Kernels {
   const rowwise = (log: boolean) => (x: Input, opts?: unknown) => {
     const call = rowCall(core, x, opts, false);
-    const y = (call.out as Operand | undefined) ?? newArray(dtypeOf(call.x), call.x.length);
+    const y = call.out ?? newArray(dtypeOf(call.x), call.x.length);
     core.rows(log, call.x, y, call.rows, call.k, call.beta);
     return (opts as { out?: Output } | undefined)?.out ?? y;
   };
@@ -64,15 +68,14 @@ export function createKernels(core: Core): Kernels {
     logSoftmax: rowwise(true),
     logSumExp(x: Input, opts?: unknown) {
       const call = rowCall(core, x, opts, true);
-      const given = (opts as { out?: Output } | undefined)?.out;
-      if ((opts as { rowLength?: number } | undefined)?.rowLength === undefined) {
+      if (!call.batched) {
         const value = call.rows === 0 ? -Infinity : core.logSumExp(call.x, undefined, 1, call.k, call.beta);
-        if (call.out) (isWasmArray(call.out) ? call.out.array : (call.out as RealArray))[0] = value;
+        if (call.out) realArray(call.out)[0] = value;
         return value;
       }
-      const out = (call.out as Operand | undefined) ?? newArray(dtypeOf(call.x), call.rows);
+      const out = call.out ?? newArray(dtypeOf(call.x), call.rows);
       core.logSumExp(call.x, out, call.rows, call.k, call.beta);
-      return given ?? out;
+      return (opts as { out?: Output } | undefined)?.out ?? out;
     },
     online(opts?: ScaleOptions): OnlineSoftmax {
       return new Online(core, betaFrom(opts, SCALE_KEYS));
