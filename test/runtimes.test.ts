@@ -335,6 +335,45 @@ describe("the packed tarball passes the conformance checks", () => {
       await mf.dispose();
     }
   }, 90_000);
+
+  it("in workerd, the default entry (a bundler without the workerd condition) with init(importedModule)", async () => {
+    const { build } = await import("esbuild");
+    const { Miniflare } = await import("miniflare");
+    const out = path.join(project, "worker-default-dist");
+    mkdirSync(out, { recursive: true });
+    await build({
+      entryPoints: [path.join(project, "worker-default-entry.js")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      outdir: out,
+      logLevel: "error",
+      plugins: [wasmModules(out)],
+    });
+    // The default entry holds a dynamic import (node:fs, for file: URLs) that miniflare's module
+    // discovery refuses, so the modules are listed, as wrangler lists them.
+    const mf = new Miniflare({
+      modulesRoot: out,
+      modules: [
+        { type: "ESModule", path: path.join(out, "worker-default-entry.js") },
+        { type: "CompiledWasm", path: path.join(out, "softmax.wasm") },
+      ],
+      compatibilityDate: "2026-04-01",
+    });
+    try {
+      const response = await mf.dispatchFetch("http://localhost/");
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      const { backend, p, again, withoutSource } = JSON.parse(text);
+      expect(backend).toBe("wasm-simd");
+      expect(p[0]).toBeCloseTo(0.25, 14);
+      expect(p[1]).toBeCloseTo(0.75, 14);
+      expect(again).toBeCloseTo(Math.LN2, 14);
+      expect(withoutSource).toMatch(/Error/); // why the workerd condition exists
+    } finally {
+      await mf.dispose();
+    }
+  }, 90_000);
 });
 
 /**

@@ -1,0 +1,19 @@
+// A Worker bundled without the "workerd" condition: the default entry, given the imported
+// module. init() without a source cannot work there (no file, no compiling bytes).
+import { init, initSync } from "softmax-wasm";
+import wasm from "softmax-wasm/softmax.wasm";
+
+export default {
+  async fetch() {
+    const sm = await init(wasm);
+    const p = sm.softmax(new Float64Array([0, Math.log(3)]));
+    const again = initSync(wasm).logSumExp([0, 0]);
+    let withoutSource;
+    try {
+      withoutSource = (await init()).backend;
+    } catch (error) {
+      withoutSource = `${error?.name}: ${error?.message}`;
+    }
+    return Response.json({ backend: sm.backend, p: Array.from(p), again, withoutSource });
+  },
+};
