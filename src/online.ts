@@ -4,7 +4,7 @@
 // precision when the data sits far from 0. Chunks are reduced by the backend's kernel; states
 // are merged here, in f64.
 
-import { type Core, type Operand, type Reduced, dtypeOf } from "./core.js";
+import { type Core, type Reduced, dtypeOf } from "./core.js";
 import { realArray } from "./memory.js";
 import type { Input, OnlineSoftmax, Output, OutputOf, RealArray } from "./types.js";
 import { newArray, operandOf, outOperand } from "./validate.js";
@@ -92,12 +92,7 @@ export class Online implements OnlineSoftmax {
     const core = this.#core;
     const x = operandOf(core, chunk, "chunk");
     const dtype = dtypeOf(x);
-    let y: Operand;
-    if (out === undefined) {
-      y = newArray(dtype, x.length);
-    } else {
-      y = outOperand(core, out, dtype, x.length, "the chunk's length");
-    }
+    const y = out === undefined ? newArray(dtype, x.length) : outOperand(core, out, dtype, x.length, "the chunk's length");
     const { c, m, s } = this.#state;
     if (Number.isFinite(m) && s === s) {
       core.normalize(log, x, y, this.beta, c, Math.log(s));
