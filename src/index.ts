@@ -22,7 +22,8 @@ let shared: Promise<Kernels> | undefined;
  */
 export function init(source?: Source): Promise<Kernels> {
   if (source !== undefined) return instantiate(compileSource(source));
-  shared ??= instantiate(compileSource(defaultUrl())).catch((error: unknown) => {
+  // defaultUrl() runs inside the promise, so that a failure rejects instead of throwing.
+  shared ??= instantiate(Promise.resolve().then(() => compileSource(defaultUrl()))).catch((error: unknown) => {
     shared = undefined; // a failed load may be retried
     throw error;
   });

@@ -42,6 +42,13 @@ export function hasRelaxedSimd(): boolean {
 
 /** URL of the best bundled build this runtime can run: relaxed SIMD, else SIMD, else scalar. */
 export function defaultUrl(): URL {
+  // Empty in bundles that are not ES modules (esbuild's iife/cjs) and in Workers bundles. The
+  // new URL(..., import.meta.url) below stay literal: Vite finds the binaries by that pattern.
+  if (!import.meta.url) {
+    throw new Error(
+      "softmax-wasm: import.meta.url is empty here (a bundle that is not an ES module, or a Worker bundled without the \"workerd\" condition), so init() cannot locate the binary: pass it, e.g. init(new URL(\"softmax.wasm\", location.href)) or, in Workers, init(wasmModule)",
+    );
+  }
   if (hasRelaxedSimd()) return new URL("./softmax-relaxed.wasm", import.meta.url);
   if (hasSimd()) return new URL("./softmax.wasm", import.meta.url);
   return new URL("./softmax-scalar.wasm", import.meta.url);
