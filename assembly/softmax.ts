@@ -18,6 +18,10 @@ const FLUSH: i32 = 256;
 // Elements per block in the one-pass reduction: the block's extremum, then its exps,
 // while the block is still in L1.
 const BLOCK: i32 = 2048;
+// Softmax rows longer than this many bytes go in superblocks of this size (softmaxLongRow),
+// at most MAX_SUPERBLOCKS of them per row (longer rows get larger superblocks).
+const SUPERBLOCK_BYTES: i32 = 256 * 1024;
+const MAX_SUPERBLOCKS: i32 = 256;
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 const F32_MAX: f64 = 3.4028234663852886e38;
 
@@ -310,14 +314,55 @@ function reduce<T>(x: usize, n: i32, beta: f64): void {
   reducedS = s;
 }
 
+/**
+ * Softmax of a row longer than a superblock, in two passes over memory instead of three:
+ * per superblock (cache-sized), its extremum c_j, then its exps relative to c_j stored to y
+ * and summed, c_j kept at `work`; then each superblock is scaled by exp(beta*(c_j - c))/s.
+ * Returns false, having written nothing final, when a superblock's scaled extremum is not
+ * finite: the caller redoes the row with the special-value rules.
+ */
 // @ts-ignore: decorator
 @inline
-function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
+function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): bool {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
+  const size = max(SUPERBLOCK_BYTES / <i32>sizeof<T>(), (k + MAX_SUPERBLOCKS - 1) / MAX_SUPERBLOCKS);
+  let c: f64 = 0;
+  let s: f64 = 0;
+  for (let j = 0, i = 0; i < k; j++, i += size) {
+    const len = min(size, k - i);
+    const cb = extremum<T>(at<T>(x, i), len, lowest);
+    const mb = beta * <f64>cb;
+    if (!isFinite(mb)) return false;
+    const sb = expSum<T>(at<T>(x, i), at<T>(y, i), len, cb, b, true);
+    store<f64>(work + (<usize>j << 3), <f64>cb);
+    if (i == 0) {
+      s = sb;
+    } else if (mb > beta * c) {
+      s = s * Math.exp(beta * (c - <f64>cb)) + sb;
+    } else {
+      s += sb * Math.exp(beta * (<f64>cb - c));
+      continue;
+    }
+    c = <f64>cb;
+  }
+  for (let j = 0, i = 0; i < k; j++, i += size) {
+    const cj = load<f64>(work + (<usize>j << 3));
+    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(beta * (cj - c)) / s));
+  }
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline
+function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  const lowest = beta < 0;
+  const b = betaOf<T>(beta);
+  const long = k > SUPERBLOCK_BYTES / <i32>sizeof<T>();
   for (let r = 0; r < rows; r++) {
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
+    if (long && softmaxLongRow<T>(px, py, k, beta, work)) continue;
     const c = extremum<T>(px, k, lowest);
     const m = beta * <f64>c;
     if (!isFinite(m)) {
@@ -424,12 +469,15 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-/** softmax of `rows` rows of `k` elements at x into y (y may be x). */
-export function f32_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxRows<f32>(x, y, rows, k, beta);
+/**
+ * softmax of `rows` rows of `k` elements at x into y (y may be x); `work` has room for
+ * MAX_SUPERBLOCKS f64.
+ */
+export function f32_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxRows<f32>(x, y, rows, k, beta, work);
 }
-export function f64_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxRows<f64>(x, y, rows, k, beta);
+export function f64_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxRows<f64>(x, y, rows, k, beta, work);
 }
 
 /** log-softmax of `rows` rows of `k` elements at x into y (y may be x). */

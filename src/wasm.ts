@@ -5,7 +5,7 @@ import { type Core, type Operand, type Reduced, dtypeOf } from "./core.js";
 import { LinearArray, LinearMemory } from "./memory.js";
 import type { Backend, Dtype, RealArray } from "./types.js";
 
-type RowKernel = (x: number, y: number, rows: number, k: number, beta: number) => void;
+type RowKernel = (x: number, y: number, rows: number, k: number, beta: number, work: number) => void;
 type LseKernel = (x: number, out: number, rows: number, k: number, beta: number) => number;
 type ReduceKernel = (x: number, n: number, beta: number, out: number) => void;
 type NormalizeKernel = (x: number, y: number, n: number, beta: number, c: number, shift: number, log: number) => void;
@@ -25,6 +25,8 @@ interface Exports extends Record<string, unknown> {
 }
 
 const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
+/** f64 slots of kernel work space: MAX_SUPERBLOCKS in assembly/softmax.ts. */
+const WORK_F64 = 256;
 
 /** Where a call's operands sit in linear memory. */
 interface Staged {
@@ -80,8 +82,8 @@ export class WasmCore implements Core {
   readonly backend: Backend;
   readonly memory: LinearMemory;
   readonly #kernels: Record<Dtype, DtypeKernels>;
-  /** Three f64 that the reduce kernel writes its result to. */
-  readonly #reduced: LinearArray<"f64">;
+  /** Kernel work space: the reduce kernel's three f64 result, softmax's superblock maxima. */
+  readonly #work: LinearArray<"f64">;
 
   constructor(instance: WebAssembly.Instance) {
     const exports = instance.exports as Exports;
@@ -91,7 +93,7 @@ export class WasmCore implements Core {
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
     this.backend = backendOf(exports);
     this.memory = new LinearMemory(exports.memory, exports.heapBase());
-    this.#reduced = this.memory.alloc(3, "f64");
+    this.#work = this.memory.alloc(WORK_F64, "f64");
   }
 
   alloc(length: number, dtype: Dtype): LinearArray {
@@ -149,7 +151,7 @@ export class WasmCore implements Core {
   rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
     const staged = this.#stage(x, y, rows * k, true);
     const kernels = this.#kernels[staged.dtype];
-    (log ? kernels.logsoftmax : kernels.softmax)(staged.xp, staged.yp, rows, k, beta);
+    (log ? kernels.logsoftmax : kernels.softmax)(staged.xp, staged.yp, rows, k, beta, this.#work.ptr);
     this.#unstage(y, staged);
   }
 
@@ -164,7 +166,7 @@ export class WasmCore implements Core {
   reduce(x: Operand, beta: number): Reduced {
     const n = x.length;
     const staged = this.#stage(x, undefined, 0, false);
-    const out = this.#reduced.ptr;
+    const out = this.#work.ptr;
     this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
     const r = this.memory.view(out, 3, "f64");
     return { c: r[0], m: r[1], s: r[2] };

@@ -1,7 +1,7 @@
 // SPEC.md's special values, per row, and out / in-place / WasmArray data paths.
 import { describe, expect, it } from "vitest";
 import { backends } from "./backends.js";
-import { type Dtype, data, expectLogs, expectProbabilities, refRow, refRows } from "./reference.js";
+import { type Dtype, data, expectLogs, expectProbabilities, expectRowSums, refRow, refRows } from "./reference.js";
 
 const inf = Infinity;
 
@@ -84,6 +84,27 @@ describe.each(backends)("%s special values", (_name, sm) => {
       expect(Array.from(sm.softmax(x, { beta: 0 })).every(Number.isNaN)).toBe(true);
       expect(Number.isNaN(sm.logSumExp(typed(dtype, [1, -inf]), { beta: 0 }))).toBe(true);
       expect(Array.from(sm.logSoftmax(typed(dtype, [-inf, 0]), { beta: 0 })).every(Number.isNaN)).toBe(true);
+    });
+
+    it("rows longer than a superblock: masked stretches, NaN, +Infinity, beta of both signs", () => {
+      const n = 300_000; // several 256 KiB superblocks in both dtypes
+      for (const beta of [1, -0.5]) {
+        const masked = data(dtype, n, 20, 0, 1);
+        masked.fill(beta > 0 ? -inf : inf, 0, 140_000); // whole superblocks masked
+        const ref = refRow(masked, beta);
+        expectProbabilities(sm.softmax(masked, { beta }), ref.p, dtype);
+        expectRowSums(sm.softmax(masked, { beta }), n, dtype);
+        const sharing = data(dtype, n, 20, 0, 2);
+        sharing[299_000] = beta > 0 ? inf : -inf;
+        sharing[7] = beta > 0 ? inf : -inf;
+        expectProbabilities(sm.softmax(sharing, { beta }), refRow(sharing, beta).p, dtype);
+        const nan = data(dtype, n, 20, 0, 3);
+        nan[250_001] = NaN;
+        expect(Array.from(sm.softmax(nan, { beta })).every(Number.isNaN)).toBe(true);
+        // The row's max sits in a late superblock: early ones are rescaled down.
+        const rising = data(dtype, n, 5, 0, 4).map((v, i) => v + i / 5000);
+        expectProbabilities(sm.softmax(rising, { beta }), refRow(rising, beta).p, dtype);
+      }
     });
 
     it("special rows in a batch leave the other rows alone", () => {
