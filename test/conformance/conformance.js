@@ -3,7 +3,8 @@
 // reference is computed here in float64 (Neumaier sums; data quantized so that x - c is exact).
 //
 //   const result = await run(await import("softmax-wasm"), { log: console.log });
-//   // { passed, failed, failures: [{ name, message }], backend, hasSimd, extra: {...} }
+//   // { passed, failed, failures: [{ name, message }], backend, hasSimd, extra }
+//   // backend: what init() picked; extra: the backend of each init(source) and initSync
 //
 // run() never throws. Options:
 //   log(line)       progress and failures;
@@ -578,9 +579,14 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
     result.backend = wasm.backend;
     assert(["wasm-relaxed-simd", "wasm-simd", "wasm"].includes(wasm.backend), `backend ${wasm.backend}`);
     assert((await api.init()) === wasm, "a second init() gave another instance");
+    // The best build the runtime validates: relaxed SIMD, else SIMD, else scalar.
     if (typeof api.hasSimd === "function") {
       result.hasSimd = api.hasSimd();
       assert(result.hasSimd === (wasm.backend !== "wasm"), `hasSimd() is ${result.hasSimd} but init() chose ${wasm.backend}`);
+    }
+    if (typeof api.hasRelaxedSimd === "function") {
+      const relaxed = api.hasRelaxedSimd();
+      assert(relaxed === (wasm.backend === "wasm-relaxed-simd"), `hasRelaxedSimd() is ${relaxed} but init() chose ${wasm.backend}`);
     }
   });
   log(`init() backend: ${result.backend}`);
