@@ -1,6 +1,8 @@
 // Timing for the benchmarks: every case is calibrated to a run of about `runMs`, then the
 // cases are timed in interleaved rounds (one run of each per round), so a burst of load
 // elsewhere on a shared machine lands on all of them alike; the figure is the median.
+// A case may be async (onnxruntime has no synchronous run): it is timed by a loop that
+// awaits each call, while the loop of a sync case stays a plain loop with no await in it.
 
 /** Nanoseconds per call of `count` calls of fn. */
 function timeCalls(fn, count) {
@@ -9,32 +11,55 @@ function timeCalls(fn, count) {
   return ((performance.now() - start) * 1e6) / count;
 }
 
+/** Nanoseconds per call of `count` awaited calls of fn. */
+async function timeCallsAsync(fn, count) {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) await fn();
+  return ((performance.now() - start) * 1e6) / count;
+}
+
+const timerOf = (c) => (c.async ? timeCallsAsync : timeCalls);
+
 /** Warms fn up for about warmMs, then returns the call count of a run of about runMs. */
-function calibrate(fn, warmMs, runMs) {
+async function calibrate(time, fn, warmMs, runMs) {
   let spent = 0;
   let ns = 0;
   for (let count = 1; spent < warmMs * 1e6; count *= 2) {
-    ns = timeCalls(fn, count);
+    ns = await time(fn, count);
     spent += ns * count;
   }
-  for (let r = 0; r < 3; r++) ns = Math.min(ns, timeCalls(fn, Math.max(1, Math.round((runMs * 1e6) / ns))));
-  return Math.max(1, Math.round((runMs * 1e6) / ns));
+  for (let r = 0; r < 3; r++) ns = Math.min(ns, await time(fn, Math.max(1, Math.round((runMs * 1e6) / ns))));
+  return { count: Math.max(1, Math.round((runMs * 1e6) / ns)), ns };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Times each case ({ name, fn }) and returns [{ name, ns }] (median ns per call).
- * onRound(done, total) reports progress.
+ * Times each case ({ name, fn, async?, warmMs? }) and returns [{ name, ns, min, samples }]
+ * (ns: median ns per call over the rounds). When a round would take long (cases of a
+ * second per call), the rounds are cut to fit about budgetMs, but never below minRounds.
+ * onCalibrated(count, total) and onRound(done, total) report progress.
  */
-export function timeCases(cases, { rounds = 9, runMs = 20, warmMs = 100, onRound } = {}) {
-  const counts = cases.map((c) => calibrate(c.fn, warmMs, runMs));
-  const samples = cases.map(() => []);
-  for (let round = 0; round < rounds; round++) {
-    cases.forEach((c, i) => samples[i].push(timeCalls(c.fn, counts[i])));
-    onRound?.(round + 1, rounds);
+export async function timeCases(
+  cases,
+  { rounds = 9, minRounds = 5, runMs = 20, warmMs = 100, budgetMs = Infinity, onCalibrated, onRound } = {},
+) {
+  const runs = [];
+  for (const c of cases) {
+    runs.push(await calibrate(timerOf(c), c.fn, c.warmMs ?? warmMs, runMs));
+    onCalibrated?.(runs.length, cases.length);
   }
-  return cases.map((c, i) => ({ name: c.name, ns: median(samples[i]) }));
+  const roundMs = runs.reduce((ms, r) => ms + (r.count * r.ns) / 1e6, 0);
+  const total = Math.max(Math.min(rounds, minRounds), Math.min(rounds, Math.floor(budgetMs / roundMs)));
+  const samples = cases.map(() => []);
+  for (let round = 0; round < total; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[i];
+      samples[i].push(c.async ? await timeCallsAsync(c.fn, runs[i].count) : timeCalls(c.fn, runs[i].count));
+    }
+    onRound?.(round + 1, total);
+  }
+  return cases.map((c, i) => ({ name: c.name, ns: median(samples[i]), min: Math.min(...samples[i]), samples: samples[i] }));
 }
 
 /** Deterministic logits in [-8, 8) (xorshift32). */

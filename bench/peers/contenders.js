@@ -13,10 +13,14 @@ import { fileURLToPath } from "node:url";
 
 const here = new URL("./", import.meta.url);
 
-/** Loads every peer that works here; a peer that fails to load is logged and left out. */
-export async function loadPeers({ log = () => {} } = {}) {
+/**
+ * Loads every peer that works here (or those named in `only`); a peer that fails to load is
+ * logged and left out.
+ */
+export async function loadPeers({ log = () => {}, only } = {}) {
   const peers = [];
   for (const [name, load] of loaders) {
+    if (only && !only.includes(name)) continue;
     try {
       peers.push(await load(log));
     } catch (error) {

@@ -1,0 +1,52 @@
+// Cold start and binary size, apart from the warm timings: each cold start is a fresh
+// Node process (cold-start-child.js), subjects interleaved round by round, median per phase.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { median } from "./harness.js";
+import { BUILDS } from "./contenders.js";
+
+const child = new URL("./cold-start-child.js", import.meta.url);
+const PHASES = ["load", "init", "first", "total", "sinceStart"];
+
+/** Runs every subject `runs` times in fresh processes; returns [{ subject, runs, median: { phase: ms } }]. */
+export function measureColdStart(subjects, { runs = 7, onRun } = {}) {
+  const samples = new Map(subjects.map((s) => [s, []]));
+  for (let round = 0; round < runs; round++) {
+    for (const subject of subjects) {
+      const output = execFileSync(process.execPath, [child.pathname, subject], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      samples.get(subject).push(JSON.parse(output.trim().split("\n").at(-1)));
+      onRun?.(round * subjects.length + subjects.indexOf(subject) + 1, runs * subjects.length);
+    }
+  }
+  return subjects.map((subject) => {
+    const runsOf = samples.get(subject);
+    return { subject, runs: runsOf.length, median: Object.fromEntries(PHASES.map((p) => [p, median(runsOf.map((r) => r[p]))])) };
+  });
+}
+
+const sizeOf = (bytes) => ({ bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+
+/**
+ * Bytes a user downloads or loads: each of our builds, our host JS (dist/*.js but the
+ * workerd entry, gzipped as one file, like a bundle), and the binaries the peers load.
+ */
+export function binarySizes({ peers = true } = {}) {
+  const dist = new URL("../dist/", import.meta.url);
+  const rows = BUILDS.map(({ backend, file }) => ({ name: backend, file, ...sizeOf(readFileSync(new URL(file, dist))) }));
+  const hostFiles = readdirSync(dist).filter((f) => f.endsWith(".js") && f !== "workerd.js");
+  const host = Buffer.concat(hostFiles.map((f) => readFileSync(new URL(f, dist))));
+  rows.push({ name: "host JS", file: `${hostFiles.length} files in dist/`, ...sizeOf(host) });
+  const modules = new URL("./peers/node_modules/", import.meta.url);
+  const peerFiles = [
+    ["tfjs-wasm", "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"],
+    ["ort-web-wasm", "onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"],
+    ["ort-node-cpu", "onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"],
+  ];
+  for (const [name, path] of peers ? peerFiles : []) {
+    const url = new URL(path, modules);
+    if (existsSync(url)) rows.push({ name, file: path.split("/").at(-1), ...sizeOf(readFileSync(url)) });
+  }
+  return rows;
+}

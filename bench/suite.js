@@ -1,0 +1,272 @@
+// The benchmark suite: every contender on every workload in one process, timed in
+// interleaved rounds (harness.js), outputs checked against a float64 reference first; then
+// cold start in fresh processes and binary sizes. Prints a table per workload as it goes
+// and writes bench/results/<name>.json and .svg (the chart).
+//
+//   npm run bench                 the full suite (installs bench/peers first if missing)
+//   npm start                     quick: our builds, the JS baseline and naive-js, < 1 min
+//   node bench/suite.js [--quick] [--filter a,b] [--no-peers] [--out name] [--rounds n]
+//
+// --filter: comma-separated terms; a term selects the workloads whose id contains it or
+// that carry it as a tag (row, llm, attention, logSoftmax, logSumExp, online; cold-start
+// for the cold start and sizes), and the contenders whose name contains it (=name: exactly).
+// Without workload terms every workload runs; without contender terms every contender.
+import "./relaxed-flag.js";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { chartOf } from "./chart.js";
+import { binarySizes, measureColdStart } from "./cold-start.js";
+import { loadContenders } from "./contenders.js";
+import { timeCases } from "./harness.js";
+import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
+import { ROTATION, copiesOf, errorOf, inputsOf, referenceOf, workloads } from "./workloads.js";
+
+const started = performance.now();
+const args = parseArgs(process.argv.slice(2));
+const quick = args.quick;
+const SETTINGS = quick
+  ? { rounds: 7, minRounds: 5, runMs: 10, warmMs: 40, budgetMs: 3000, coldRuns: 3 }
+  : { rounds: 11, minRounds: 5, runMs: 20, warmMs: 100, budgetMs: 10000, coldRuns: 7 };
+if (args.rounds) SETTINGS.rounds = SETTINGS.minRounds = args.rounds;
+// Outputs of other contenders (peers, naive loops) pass if within this many times the
+// bound softmax-wasm promises: the check is there to catch wrong answers, not to grade.
+const LOOSE = 1000;
+
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc");
+
+function parseArgs(argv) {
+  const parsed = { quick: false, peers: true, filter: [], out: undefined, rounds: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--quick") parsed.quick = true;
+    else if (flag === "--no-peers") parsed.peers = false;
+    else if (flag === "--filter") parsed.filter.push(...value().split(",").filter(Boolean));
+    else if (flag === "--out") parsed.out = value();
+    else if (flag === "--rounds") parsed.rounds = Number(value());
+    else throw new Error(`unknown argument ${argv[i]} (see the header of bench/suite.js)`);
+  }
+  return parsed;
+}
+
+const tty = process.stdout.isTTY;
+/** A progress line that the next one overwrites (only on a terminal). */
+const progress = (text) => tty && process.stdout.write(`\r${text}\x1b[K`);
+const endProgress = () => tty && process.stdout.write("\r\x1b[K");
+
+// --- what runs --------------------------------------------------------------------------
+
+const matchesWorkload = (term, w) => w.id.includes(term) || w.tags.includes(term);
+const matchesContender = (term, name) => (term.startsWith("=") ? name === term.slice(1) : name.includes(term));
+const COLD = { id: "cold-start", tags: ["cold-start", "binary-size"] };
+
+const allWorkloads = workloads({ quick });
+const workloadTerms = args.filter.filter((t) => [...allWorkloads, COLD].some((w) => matchesWorkload(t, w)));
+const selected = (w) => workloadTerms.length === 0 || workloadTerms.some((t) => matchesWorkload(t, w));
+
+const PEERS_DIR = new URL("./peers/", import.meta.url);
+const peersWanted = !quick && args.peers;
+if (peersWanted) installPeers();
+
+/** `npm --prefix bench/peers ci` when a peer package is missing: the only network use. */
+function installPeers() {
+  const { dependencies } = JSON.parse(readFileSync(new URL("package.json", PEERS_DIR), "utf8"));
+  const missing = Object.keys(dependencies).filter((name) => !existsSync(new URL(`node_modules/${name}/package.json`, PEERS_DIR)));
+  if (missing.length === 0) return;
+  console.log(`bench/peers: ${missing.join(", ")} missing; running npm --prefix bench/peers ci (~540 MB, once)`);
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const result = spawnSync(npm, ["--prefix", "bench/peers", "ci"], { cwd: new URL("..", import.meta.url), stdio: "inherit" });
+  if (result.status !== 0) console.log("bench/peers: install failed; peers that do not load are left out");
+}
+
+const notes = [];
+const everyContender = await loadContenders({ peers: peersWanted, log: (message) => notes.push(message) });
+const contenderTerms = args.filter.filter((t) => everyContender.some((c) => matchesContender(t, c.name)));
+const unknown = args.filter.filter((t) => !workloadTerms.includes(t) && !contenderTerms.includes(t));
+if (unknown.length) throw new Error(`--filter ${unknown.join(",")} matches no workload or contender`);
+const contenders = everyContender.filter((c) => contenderTerms.length === 0 || contenderTerms.some((t) => matchesContender(t, c.name)));
+
+const mode = quick ? "quick" : args.filter.length ? "filtered" : "full";
+const outName = args.out ?? (mode === "full" && args.peers ? "latest" : mode === "quick" ? "quick" : "partial");
+const command = (() => {
+  const rest = process.argv.slice(2).join(" ");
+  const event = process.env.npm_lifecycle_event;
+  if (event === "start" || event === "bench") return `${event === "start" ? "npm start" : "npm run bench"}${rest ? ` -- ${rest}` : ""}`;
+  return `node bench/suite.js${rest ? ` ${rest}` : ""}`;
+})();
+const doc = {
+  schema: 1,
+  generatedBy: "bench/suite.js",
+  command,
+  date: new Date().toISOString(),
+  mode,
+  runtime: {
+    name: "node",
+    version: process.version,
+    v8: process.versions.v8,
+    relaxedSimdFlag: Number(process.versions.node.split(".")[0]) < 22,
+  },
+  cpu: { model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, arch: process.arch },
+  os: { platform: process.platform, release: os.release() },
+  settings: { ...SETTINGS, looseCheck: LOOSE, rotation: ROTATION },
+  contenders: contenders.map(({ name, kind, version }) => ({ name, kind, version })),
+  notes,
+  workloads: [],
+  coldStart: [],
+  binarySize: [],
+};
+
+console.log(`softmax-wasm benchmark (${mode}): node ${process.version}, ${doc.cpu.model} x ${doc.cpu.cores}, ${doc.date}`);
+console.log(
+  "Median of interleaved rounds, all contenders in this process; each output is checked against a float64 reference first.\n" +
+    "zero-copy: WasmArrays in and out; copy: typed arrays in, preallocated out; err: worst error / the bound the README promises.",
+);
+for (const note of notes) console.log(`# ${note}`);
+
+// --- warm timings -------------------------------------------------------------------------
+
+const chosen = allWorkloads.filter(selected);
+let failures = 0;
+for (const [index, w] of chosen.entries()) {
+  const head = `[${String(index + 1).padStart(2)}/${chosen.length}] ${w.id}`;
+  const entry = await runWorkload(w, head);
+  doc.workloads.push(entry);
+  printWorkload(head, w, entry);
+  gc();
+}
+
+async function runWorkload(w, head) {
+  const copies = copiesOf(w);
+  progress(`${head}: preparing data (${copies} ${copies > 1 ? "copies" : "copy"})`);
+  const inputs = inputsOf(w, copies);
+  const reference = referenceOf(w, inputs[0]);
+  const entry = { ...w, copies, results: [], left: [] };
+  const cases = [];
+  const disposers = [];
+  for (const c of contenders.filter((c) => c.ops.includes(w.op) && c.dtypes.includes(w.dtype))) {
+    progress(`${head}: preparing ${c.name}`);
+    try {
+      const { fns, dispose } = await c.setup(w, inputs);
+      disposers.push(dispose);
+      // Every copy is run and checked once: this also touches every page of its buffers, so
+      // no first-write page fault lands in the timing.
+      let error = 0;
+      for (const fn of fns) {
+        const got = await fn();
+        const e = c.kind === "reference" ? (sameValues(got, inputs[0]) ? 0 : Infinity) : errorOf(w, got, reference);
+        error = Math.max(error, e);
+      }
+      const ours = c.kind === "softmax-wasm" || c.kind === "baseline";
+      if (!(error <= (ours ? 1 : LOOSE))) {
+        entry.left.push({ contender: c.name, reason: `output off: ${error.toPrecision(3)} x the accuracy bound` });
+        if (ours) failures++;
+        continue;
+      }
+      cases.push({ name: c.name, fn: rotate(fns), async: c.async, warmMs: quick ? undefined : c.warmMs, error });
+    } catch (error) {
+      entry.left.push({ contender: c.name, reason: `failed: ${error.message}` });
+    }
+  }
+  const t0 = performance.now();
+  const results = await timeCases(cases, {
+    ...SETTINGS,
+    onCalibrated: (done, total) => progress(`${head}: warming up and calibrating ${done}/${total}`),
+    onRound: (done, total) => progress(`${head}: round ${done}/${total}`),
+  });
+  endProgress();
+  entry.seconds = (performance.now() - t0) / 1e3;
+  for (const [i, r] of results.entries()) {
+    entry.results.push({ contender: r.name, ns: r.ns, min: r.min, error: cases[i].error, samples: r.samples });
+  }
+  for (const dispose of disposers) await dispose();
+  return entry;
+}
+
+/** One function that cycles through the copies (or the only one, with no indirection). */
+function rotate(fns) {
+  if (fns.length === 1) return fns[0];
+  let next = 0;
+  return () => {
+    const fn = fns[next];
+    next = next + 1 === fns.length ? 0 : next + 1;
+    return fn();
+  };
+}
+
+function sameValues(got, x) {
+  if (got.length !== x.length) return false;
+  for (let i = 0; i < x.length; i++) if (!Object.is(got[i], x[i])) return false;
+  return true;
+}
+
+function printWorkload(head, w, entry) {
+  const copies = entry.copies > 1 ? `, ${entry.copies} copies rotated` : "";
+  console.log(`\n${head}${w.label ? ` (${w.label})` : ""}: ${entry.results.length} contenders${copies}, ${entry.seconds.toFixed(1)} s`);
+  const naive = entry.results.find((r) => r.contender === "naive-js");
+  const js = entry.results.find((r) => r.contender === "js");
+  const peer = bestPeerOf(doc, entry);
+  const columns = [
+    ["contender", 29, (r) => r.contender],
+    ["per call", 10, (r) => formatNs(r.ns)],
+    ["ns/elem", 9, (r) => (r.ns / w.n).toPrecision(3)],
+    ["elem/s", 8, (r) => formatRate((w.n / r.ns) * 1e9)],
+    ["GB/s", 6, (r) => (w.bytes / r.ns).toPrecision(3)],
+    ["err", 7, (r) => (r.error < 0.01 ? "<0.01" : r.error.toPrecision(2))],
+    ["vs naive-js", 11, (r) => (naive ? formatRatio(naive.ns / r.ns) : "-")],
+    ["vs js", 7, (r) => (js ? formatRatio(js.ns / r.ns) : "-")],
+    [`vs ${peer ? peer.contender : "best peer"}`, 15, (r) => (peer ? formatRatio(peer.ns / r.ns) : "-")],
+  ];
+  const line = (cells) => `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(columns[i][1]) : cell.padStart(columns[i][1]))).join(" ")}`;
+  console.log(line(columns.map(([title]) => title)));
+  for (const r of entry.results) console.log(line(columns.map(([, , cell]) => cell(r))));
+  for (const { contender, reason } of entry.left) console.log(`  ${contender}: left out, ${reason}`);
+}
+
+// --- cold start and sizes ----------------------------------------------------------------
+
+if (selected(COLD)) {
+  const builds = contenders.filter((c) => c.kind === "softmax-wasm" && c.name.endsWith("zero-copy")).map((c) => c.name.split(" ")[0]);
+  const peers = contenders.filter((c) => c.kind === "peer").map((c) => c.name);
+  const subjects = ["node", ...builds, ...peers];
+  console.log(`\ncold start: ${subjects.length} subjects x ${SETTINGS.coldRuns} fresh processes (median ms)`);
+  doc.coldStart = measureColdStart(subjects, {
+    runs: SETTINGS.coldRuns,
+    onRun: (done, total) => progress(`cold start: process ${done}/${total}`),
+  });
+  endProgress();
+  console.log(`  ${"subject".padEnd(20)} ${["load", "init", "first call", "total", "since start"].map((h) => h.padStart(11)).join(" ")}`);
+  for (const { subject, median } of doc.coldStart) {
+    const cells = [median.load, median.init, median.first, median.total, median.sinceStart].map((ms) => ms.toFixed(1).padStart(11));
+    console.log(`  ${subject.padEnd(20)} ${cells.join(" ")}`);
+  }
+  doc.binarySize = binarySizes({ peers: peers.length > 0 });
+  console.log("\nbinary size");
+  for (const s of doc.binarySize) console.log(`  ${s.name.padEnd(20)} ${formatBytes(s.bytes).padStart(10)} ${formatBytes(s.gzip).padStart(10)} gzip  ${s.file}`);
+}
+
+// --- targets and files ---------------------------------------------------------------------
+
+const reached = targets(doc);
+if (reached.length) {
+  console.log("\nissue-4 targets (f32 softmax, zero-copy, ratios within this run)");
+  for (const t of reached) console.log(`  ${t.pass ? "met " : "MISS"}  ${t.contender.padEnd(28)} ${t.target.padEnd(46)} ${t.text}`);
+}
+
+doc.durationSeconds = (performance.now() - started) / 1e3;
+const resultsDir = new URL("./results/", import.meta.url);
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(new URL(`${outName}.json`, resultsDir), `${JSON.stringify(doc, null, 1)}\n`);
+const files = [`bench/results/${outName}.json`];
+if (doc.workloads.some((w) => w.op === "softmax" && w.dtype === "f32" && w.rows === 1)) {
+  writeFileSync(new URL(`${outName}.svg`, resultsDir), chartOf(doc, `bench/results/${outName}.json`));
+  files.push(`bench/results/${outName}.svg`);
+}
+console.log(`\n${files.join(" and ")} written; ${doc.durationSeconds.toFixed(0)} s in all`);
+if (failures) {
+  console.log(`${failures} output check(s) of softmax-wasm failed (see "left out" above)`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,81 @@
+// Reading a results document (the JSON the suite writes): lookups, number formats, and the
+// speed targets of issue 4 as ratios within the run. Shared by the suite and report.js.
+
+/** The result of one contender on one workload, or undefined. */
+export function resultOf(doc, workloadId, contender) {
+  return doc.workloads.find((w) => w.id === workloadId)?.results.find((r) => r.contender === contender);
+}
+
+/** The fastest library peer of a workload (kind "peer"), or undefined. */
+export function bestPeerOf(doc, workload) {
+  const kinds = new Map(doc.contenders.map((c) => [c.name, c.kind]));
+  return workload.results.filter((r) => kinds.get(r.contender) === "peer").sort((a, b) => a.ns - b.ns)[0];
+}
+
+/** 12.3 ns, 4.56 us, 7.89 ms, 1.23 s. */
+export function formatNs(ns) {
+  if (ns < 1e3) return `${ns.toPrecision(3)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toPrecision(3)} us`;
+  if (ns < 1e9) return `${(ns / 1e6).toPrecision(3)} ms`;
+  return `${(ns / 1e9).toPrecision(3)} s`;
+}
+
+/** 123 M, 1.23 G: a count per second with an SI prefix. */
+export function formatRate(perSecond) {
+  const units = ["", "k", "M", "G", "T"];
+  let unit = 0;
+  while (perSecond >= 1000 && unit < units.length - 1) {
+    perSecond /= 1000;
+    unit++;
+  }
+  return `${perSecond.toPrecision(3)} ${units[unit]}`.trimEnd();
+}
+
+/** 14.2x, 0.87x. */
+export const formatRatio = (ratio) => (Number.isFinite(ratio) ? `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}x` : "-");
+
+/** Bytes as 41.2 KB (1000-based, as npm and browsers report sizes). */
+export const formatBytes = (bytes) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(1)} MB`);
+
+const SIMD = "wasm-simd zero-copy";
+const RELAXED = "wasm-relaxed-simd zero-copy";
+const row = (n) => `softmax/f32/1x${n}`;
+
+/**
+ * The issue-4 targets for f32 softmax, zero-copy, each as { target, contender, value, text,
+ * pass }: value is the measured ratio (or ns for the per-call target); missing when the
+ * run lacks a workload or contender it needs.
+ */
+export function targets(doc) {
+  const list = [];
+  const speedup = (n, contender, other) => {
+    const mine = resultOf(doc, row(n), contender);
+    const theirs = resultOf(doc, row(n), other);
+    return mine && theirs ? theirs.ns / mine.ns : undefined;
+  };
+  const add = (target, contender, value, goal, text) => {
+    if (value !== undefined) list.push({ target, contender, value, text: text(value), pass: goal(value) });
+  };
+  const atLeast = (min) => (v) => v >= min;
+  add(">= 14x naive-js at n = 4096 (SIMD)", SIMD, speedup(4096, SIMD, "naive-js"), atLeast(14), formatRatio);
+  add(">= 20x naive-js at n = 4096 (relaxed SIMD)", RELAXED, speedup(4096, RELAXED, "naive-js"), atLeast(20), formatRatio);
+  for (const contender of [SIMD, RELAXED]) {
+    for (const n of [32000, 2 ** 20]) {
+      add(`>= 2x tfjs-wasm at n = ${n}`, contender, speedup(n, contender, "tfjs-wasm"), atLeast(2), formatRatio);
+    }
+    for (const n of [32000, 2 ** 20]) {
+      add(`faster than ort-node-cpu at n = ${n}`, contender, speedup(n, contender, "ort-node-cpu"), (v) => v > 1, formatRatio);
+    }
+    add("< 100 ns per call at n = 16", contender, resultOf(doc, row(16), contender)?.ns, (v) => v < 100, formatNs);
+    const big = resultOf(doc, row(2 ** 24), contender);
+    const copy = resultOf(doc, row(2 ** 24), "copy: TypedArray.set");
+    add(
+      "<= 3x the time of a memory copy at n = 2^24",
+      contender,
+      big && copy ? big.ns / copy.ns : undefined,
+      (v) => v <= 3,
+      (v) => `${formatRatio(v)} the copy`,
+    );
+  }
+  return list;
+}
