@@ -228,10 +228,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await chromium?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) await new Promise((resolve) => server.close(resolve));
   console.log(`init() backend per runtime: ${JSON.stringify(backends)}`);
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 30_000);
 
 describe("the packed tarball passes the conformance checks", () => {
   it("in Node (this one)", async () => {
