@@ -7,9 +7,10 @@
 //   npm start                     quick: our builds, the JS baseline and naive-js, < 1 min
 //   node bench/suite.js [--quick] [--filter a,b] [--no-peers] [--out name] [--rounds n]
 //
-// --filter: comma-separated terms; a term selects the workloads whose id contains it or
-// that carry it as a tag (row, llm, attention, logSoftmax, logSumExp, online; cold-start
-// for the cold start and sizes), and the contenders whose name contains it (=name: exactly).
+// --filter: comma-separated terms; a term selects the workloads that carry it as a tag (row,
+// llm, attention, logSoftmax, logSumExp, online; cold-start for the cold start and sizes) or
+// whose id (op/dtype/shape, e.g. softmax/f32/1x4096) holds it as whole parts (softmax,
+// f64/1x16), and the contenders whose name contains it (=name: exactly that one).
 // Without workload terms every workload runs; without contender terms every contender.
 import "./relaxed-flag.js";
 import { spawnSync } from "node:child_process";
@@ -60,7 +61,8 @@ const endProgress = () => tty && process.stdout.write("\r\x1b[K");
 
 // --- what runs --------------------------------------------------------------------------
 
-const matchesWorkload = (term, w) => w.id.includes(term) || w.tags.includes(term);
+/** A term matches a workload if it is one of its tags or a run of whole /-separated parts of its id. */
+const matchesWorkload = (term, w) => w.tags.includes(term) || `/${w.id}/`.includes(`/${term}/`);
 const matchesContender = (term, name) => (term.startsWith("=") ? name === term.slice(1) : name.includes(term));
 const COLD = { id: "cold-start", tags: ["cold-start", "binary-size"] };
 
@@ -115,6 +117,7 @@ const doc = {
   settings: { ...SETTINGS, looseCheck: LOOSE, rotation: ROTATION },
   contenders: contenders.map(({ name, kind, version }) => ({ name, kind, version })),
   notes,
+  loadAverage: { start: os.loadavg()[0] },
   workloads: [],
   coldStart: [],
   binarySize: [],
@@ -257,6 +260,7 @@ if (reached.length) {
 }
 
 doc.durationSeconds = (performance.now() - started) / 1e3;
+doc.loadAverage.end = os.loadavg()[0];
 const resultsDir = new URL("./results/", import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(new URL(`${outName}.json`, resultsDir), `${JSON.stringify(doc, null, 1)}\n`);

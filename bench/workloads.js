@@ -31,7 +31,8 @@ export function workloads({ quick = false } = {}) {
   const list = [];
   const sizes = quick ? QUICK_ROW_SIZES : ROW_SIZES;
   for (const dtype of quick ? ["f32"] : ["f32", "f64"]) {
-    for (const n of sizes) list.push(workload("softmax", dtype, 1, n, { tags: n === 32000 ? ["row", "llm"] : ["row"] }));
+    const llm = (n) => dtype === "f32" && n === 32000;
+    for (const n of sizes) list.push(workload("softmax", dtype, 1, n, { tags: llm(n) ? ["row", "llm"] : ["row"] }));
   }
   if (!quick) {
     list.push(workload("softmax", "f32", 8, 128256, { tags: ["llm"], label: "LLM logits, batch of 8 (Llama 3 vocabulary)" }));
