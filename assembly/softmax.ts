@@ -386,6 +386,15 @@ function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64): vo
       specialRow<T>(px, py, k, <T>reducedC, isNaN(reducedS) ? NaN : reducedM, true);
       continue;
     }
+    if (sizeof<T>() == 4 && abs(beta) > F32_MAX) {
+      // beta itself is beyond f32: evaluate in f64 so that out-of-range results round to
+      // -Infinity instead of stopping at the clamped beta's -3.4e38.
+      const shift = Math.log(reducedS);
+      for (let i = 0; i < k; i++) {
+        store<T>(at<T>(py, i), <T>((<f64>load<T>(at<T>(px, i)) - reducedC) * beta - shift));
+      }
+      continue;
+    }
     logShift<T>(px, py, k, <T>reducedC, b, <T>Math.log(reducedS));
   }
 }

@@ -68,6 +68,11 @@ describe.each(backends)("%s values", (_name, sm) => {
         expect(Array.from(sm.softmax(x, { beta }))).toEqual([0, 0.5, 0, 0.5, 0]);
         expect(Array.from(sm.softmax(x, { beta: -beta }))).toEqual([0, 0, 0, 0, 1]);
       }
+      // log-probabilities beyond the dtype's range round to -Infinity.
+      for (const beta of [1e30, 1e300]) {
+        const expected = Array.from(x, (v) => (v === 3 ? -Math.log(2) : beta * (v - 3)));
+        expectLogs(sm.logSoftmax(x, { beta }), dtype === "f32" ? Float32Array.from(expected) : expected, dtype);
+      }
       // A subnormal temperature is a valid temperature: the same arg max.
       expect(Array.from(sm.softmax(x, { temperature: 5e-324 }))).toEqual([0, 0.5, 0, 0.5, 0]);
     });
