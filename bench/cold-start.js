@@ -3,6 +3,7 @@
 
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { median } from "./harness.js";
 import { BUILDS } from "./contenders.js";
@@ -13,16 +14,25 @@ const PHASES = ["load", "init", "first", "total", "sinceStart"];
 /** Runs every subject `runs` times in fresh processes; returns [{ subject, runs, median: { phase: ms } }]. */
 export function measureColdStart(subjects, { runs = 7, onRun } = {}) {
   const samples = new Map(subjects.map((s) => [s, []]));
+  const errors = new Map();
   for (let round = 0; round < runs; round++) {
     for (const subject of subjects) {
-      const output = execFileSync(process.execPath, [child.pathname, subject], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      samples.get(subject).push(JSON.parse(output.trim().split("\n").at(-1)));
+      try {
+        const output = execFileSync(process.execPath, [fileURLToPath(child), subject], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        samples.get(subject).push(JSON.parse(output.trim().split("\n").at(-1)));
+      } catch (error) {
+        // e.g. dist/ being rebuilt by another command meanwhile: that run is left out.
+        errors.set(subject, (error.stderr || error.message).trim().split("\n").at(-1));
+      }
       onRun?.(round * subjects.length + subjects.indexOf(subject) + 1, runs * subjects.length);
     }
   }
   return subjects.map((subject) => {
     const runsOf = samples.get(subject);
-    return { subject, runs: runsOf.length, median: Object.fromEntries(PHASES.map((p) => [p, median(runsOf.map((r) => r[p]))])) };
+    const failed = runs - runsOf.length;
+    const result = { subject, runs: runsOf.length, ...(failed ? { failed, error: errors.get(subject) } : {}) };
+    if (runsOf.length) result.median = Object.fromEntries(PHASES.map((p) => [p, median(runsOf.map((r) => r[p]))]));
+    return result;
   });
 }
 

@@ -53,7 +53,10 @@ say(
     `written to [\`${source}\`](../${source}): Node ${doc.runtime.version} (V8 ${doc.runtime.v8}` +
     `${doc.runtime.relaxedSimdFlag ? ", relaxed SIMD switched on with `--experimental-wasm-relaxed-simd`" : ""}), ` +
     `${doc.cpu.model} x ${doc.cpu.cores} (${doc.cpu.arch}), ${started.toISOString().slice(0, 16).replace("T", " ")} UTC` +
-    `${doc.loadAverage ? `; load average ${doc.loadAverage.start.toFixed(1)} at the start, ${doc.loadAverage.end.toFixed(1)} at the end (a shared machine)` : ""}.`,
+    `${doc.loadAverage ? `; load average ${doc.loadAverage.start.toFixed(1)} at the start, ${doc.loadAverage.end.toFixed(1)} at the end (a shared machine)` : ""}.` +
+    (doc.source?.commit
+      ? ` softmax-wasm at commit ${doc.source.commit}${doc.source.uncommitted.length ? ` with uncommitted changes to ${doc.source.uncommitted.join(", ")}` : ""}.`
+      : ""),
   "Regenerate this page from a results file with `node bench/report.js <file>` (`npm run bench:report` for `bench/results/latest.json`).",
   "",
   "How it is measured:",
@@ -201,13 +204,15 @@ if (doc.coldStart.length) {
   say(
     "## Cold start",
     "",
-    `Fresh Node processes, median of ${doc.coldStart[0].runs} each, ms. load: importing the library (peers: loading it and setting up its backend); ` +
+    `Fresh Node processes, median of ${doc.settings.coldRuns} each, ms. load: importing the library (peers: loading it and setting up its backend); ` +
       "init: `init()` with the build's file (peers: preparing a tensor or an ONNX session for the shape); first call: softmax of one f32 row of 4096; " +
       "since start: from the process start to that first result, Node's own start-up (the `node` row) included.",
     "",
     table(
       ["subject", "load", "init", "first call", "total", "since start"],
-      doc.coldStart.map(({ subject, median: m }) => [subject, ...[m.load, m.init, m.first, m.total, m.sinceStart].map((ms) => ms.toFixed(1))]),
+      doc.coldStart
+        .filter((c) => c.median)
+        .map(({ subject, median: m }) => [subject, ...[m.load, m.init, m.first, m.total, m.sinceStart].map((ms) => ms.toFixed(1))]),
     ),
     "",
   );

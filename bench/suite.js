@@ -13,14 +13,16 @@
 // f64/1x16), and the contenders whose name contains it (=name: exactly that one).
 // Without workload terms every workload runs; without contender terms every contender.
 import "./relaxed-flag.js";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { chartOf } from "./chart.js";
 import { binarySizes, measureColdStart } from "./cold-start.js";
-import { loadContenders } from "./contenders.js";
+import { BUILDS, loadContenders } from "./contenders.js";
 import { timeCases } from "./harness.js";
 import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
 import { ROTATION, copiesOf, errorOf, inputsOf, referenceOf, workloads } from "./workloads.js";
@@ -85,6 +87,26 @@ function installPeers() {
   if (result.status !== 0) console.log("bench/peers: install failed; peers that do not load are left out");
 }
 
+/** Which code is measured: the commit, kernel or host sources changed since, and the builds' hashes. */
+function sourceOf() {
+  const git = (...gitArgs) => {
+    try {
+      const cwd = fileURLToPath(new URL("..", import.meta.url));
+      return execFileSync("git", gitArgs, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trimEnd();
+    } catch {
+      return undefined; // not a git checkout
+    }
+  };
+  const changed = git("status", "--porcelain", "--", "assembly", "src", "scripts", "asconfig.json");
+  const hash = (file) => createHash("sha256").update(readFileSync(new URL(`../dist/${file}`, import.meta.url))).digest("hex").slice(0, 16);
+  return {
+    commit: git("rev-parse", "--short=12", "HEAD"),
+    uncommitted: changed ? changed.split("\n").map((line) => line.slice(3)) : [],
+    builds: Object.fromEntries(BUILDS.map(({ file }) => [file, hash(file)])),
+  };
+}
+
+const source = sourceOf();
 const notes = [];
 const everyContender = await loadContenders({ peers: peersWanted, log: (message) => notes.push(message) });
 const contenderTerms = args.filter.filter((t) => everyContender.some((c) => matchesContender(t, c.name)));
@@ -112,6 +134,7 @@ const doc = {
     v8: process.versions.v8,
     relaxedSimdFlag: Number(process.versions.node.split(".")[0]) < 22,
   },
+  source,
   cpu: { model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, arch: process.arch },
   os: { platform: process.platform, release: os.release() },
   settings: { ...SETTINGS, looseCheck: LOOSE, rotation: ROTATION },
@@ -128,6 +151,7 @@ console.log(
   "Median of interleaved rounds, all contenders in this process; each output is checked against a float64 reference first.\n" +
     "zero-copy: WasmArrays in and out; copy: typed arrays in, preallocated out; err: worst error / the bound the README promises.",
 );
+if (source.commit) console.log(`softmax-wasm at ${source.commit}${source.uncommitted.length ? `, uncommitted changes to ${source.uncommitted.join(", ")}` : ""}`);
 for (const note of notes) console.log(`# ${note}`);
 
 // --- warm timings -------------------------------------------------------------------------
@@ -242,9 +266,9 @@ if (selected(COLD)) {
   });
   endProgress();
   console.log(`  ${"subject".padEnd(20)} ${["load", "init", "first call", "total", "since start"].map((h) => h.padStart(11)).join(" ")}`);
-  for (const { subject, median } of doc.coldStart) {
-    const cells = [median.load, median.init, median.first, median.total, median.sinceStart].map((ms) => ms.toFixed(1).padStart(11));
-    console.log(`  ${subject.padEnd(20)} ${cells.join(" ")}`);
+  for (const { subject, median, failed, error } of doc.coldStart) {
+    const cells = median ? [median.load, median.init, median.first, median.total, median.sinceStart].map((ms) => ms.toFixed(1).padStart(11)) : [];
+    console.log(`  ${subject.padEnd(20)} ${cells.join(" ")}${failed ? `  (${failed} run(s) failed: ${error})` : ""}`);
   }
   doc.binarySize = binarySizes({ peers: peers.length > 0 });
   console.log("\nbinary size");
