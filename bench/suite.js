@@ -116,11 +116,15 @@ const contenders = everyContender.filter((c) => contenderTerms.length === 0 || c
 
 const mode = quick ? "quick" : args.filter.length ? "filtered" : "full";
 const outName = args.out ?? (mode === "full" && args.peers ? "latest" : mode === "quick" ? "quick" : "partial");
+/** The command line that made this run, as typed (npm start passes --quick itself). */
 const command = (() => {
-  const rest = process.argv.slice(2).join(" ");
   const event = process.env.npm_lifecycle_event;
-  if (event === "start" || event === "bench") return `${event === "start" ? "npm start" : "npm run bench"}${rest ? ` -- ${rest}` : ""}`;
-  return `node bench/suite.js${rest ? ` ${rest}` : ""}`;
+  const given = process.argv.slice(2);
+  if (event === "start" || event === "bench") {
+    const rest = (event === "start" ? given.slice(1) : given).join(" ");
+    return `${event === "start" ? "npm start" : "npm run bench"}${rest ? ` -- ${rest}` : ""}`;
+  }
+  return ["node bench/suite.js", ...given].join(" ");
 })();
 const doc = {
   schema: 1,
