@@ -120,6 +120,22 @@ for (const dtype of ["f32", "f64"]) {
   }
 }
 
+if (doc.alone?.length) {
+  const id = doc.alone[0].workload;
+  say(
+    `## Per-call time alone in a process (${id})`,
+    "",
+    "In the suite's process every softmax-wasm contender calls the same API functions with other input types, which makes V8's feedback " +
+      `polymorphic; an application that calls the library one way sees the time of a fresh process that runs only that contender (median of ${doc.alone[0].runs} processes).`,
+    "",
+    table(
+      ["contender", "alone", "in the suite"],
+      doc.alone.map((a) => [a.contender, formatNs(a.ns), cell(resultOf(doc, id, a.contender)?.ns, formatNs)]),
+    ),
+    "",
+  );
+}
+
 const shapes = doc.workloads.filter((w) => w.op === "softmax" && (w.tags.includes("llm") || w.tags.includes("attention")));
 if (shapes.length) {
   say(

@@ -23,7 +23,7 @@ import vm from "node:vm";
 import { chartOf } from "./chart.js";
 import { binarySizes, measureColdStart } from "./cold-start.js";
 import { BUILDS, loadContenders } from "./contenders.js";
-import { timeCases } from "./harness.js";
+import { median, timeCases } from "./harness.js";
 import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
 import { ROTATION, copiesOf, errorOf, inputsOf, referenceOf, workloads } from "./workloads.js";
 
@@ -67,9 +67,10 @@ const endProgress = () => tty && process.stdout.write("\r\x1b[K");
 const matchesWorkload = (term, w) => w.tags.includes(term) || `/${w.id}/`.includes(`/${term}/`);
 const matchesContender = (term, name) => (term.startsWith("=") ? name === term.slice(1) : name.includes(term));
 const COLD = { id: "cold-start", tags: ["cold-start", "binary-size"] };
+const ALONE = { id: "alone", tags: ["alone"] };
 
 const allWorkloads = workloads({ quick });
-const workloadTerms = args.filter.filter((t) => [...allWorkloads, COLD].some((w) => matchesWorkload(t, w)));
+const workloadTerms = args.filter.filter((t) => [...allWorkloads, COLD, ALONE].some((w) => matchesWorkload(t, w)));
 const selected = (w) => workloadTerms.length === 0 || workloadTerms.some((t) => matchesWorkload(t, w));
 
 const PEERS_DIR = new URL("./peers/", import.meta.url);
@@ -146,6 +147,7 @@ const doc = {
   notes,
   loadAverage: { start: os.loadavg()[0] },
   workloads: [],
+  alone: [],
   coldStart: [],
   binarySize: [],
 };
@@ -257,6 +259,35 @@ function printWorkload(head, w, entry) {
   for (const { contender, reason } of entry.left) console.log(`  ${contender}: left out, ${reason}`);
 }
 
+// --- alone in a process -------------------------------------------------------------------
+
+const ALONE_WORKLOAD = "softmax/f32/1x16";
+if (!quick && selected(ALONE)) {
+  const names = contenders.filter((c) => ["softmax-wasm", "baseline", "naive"].includes(c.kind)).map((c) => c.name);
+  const runs = 3;
+  console.log(`\nper-call time alone in a process (${ALONE_WORKLOAD}): ${names.length} contenders x ${runs} fresh processes`);
+  const samples = new Map(names.map((name) => [name, []]));
+  for (let round = 0; round < runs; round++) {
+    for (const name of names) {
+      progress(`alone: ${name}, process ${round + 1}/${runs}`);
+      const child = fileURLToPath(new URL("./alone-child.js", import.meta.url));
+      const output = execFileSync(process.execPath, [child, name, ALONE_WORKLOAD, JSON.stringify(SETTINGS)], { encoding: "utf8" });
+      samples.get(name).push(JSON.parse(output.trim().split("\n").at(-1)));
+    }
+  }
+  endProgress();
+  const inSuite = doc.workloads.find((w) => w.id === ALONE_WORKLOAD);
+  console.log(`  ${"contender".padEnd(29)} ${"alone".padStart(10)} ${"in the suite".padStart(13)}`);
+  for (const [contender, results] of samples) {
+    const ns = median(results.map((r) => r.ns));
+    const error = Math.max(...results.map((r) => r.error));
+    if (!(error <= 1)) failures++;
+    doc.alone.push({ workload: ALONE_WORKLOAD, contender, runs, ns, error });
+    const suiteNs = inSuite?.results.find((r) => r.contender === contender)?.ns;
+    console.log(`  ${contender.padEnd(29)} ${formatNs(ns).padStart(10)} ${(suiteNs ? formatNs(suiteNs) : "-").padStart(13)}`);
+  }
+}
+
 // --- cold start and sizes ----------------------------------------------------------------
 
 if (selected(COLD)) {
@@ -284,7 +315,7 @@ if (selected(COLD)) {
 const reached = targets(doc);
 if (reached.length) {
   console.log("\nissue-4 targets (f32 softmax, zero-copy, ratios within this run)");
-  for (const t of reached) console.log(`  ${t.pass ? "met " : "MISS"}  ${t.contender.padEnd(28)} ${t.target.padEnd(46)} ${t.text}`);
+  for (const t of reached) console.log(`  ${t.pass ? "met " : "MISS"}  ${t.contender.padEnd(28)} ${t.target.padEnd(50)} ${t.text}`);
 }
 
 doc.durationSeconds = (performance.now() - started) / 1e3;
