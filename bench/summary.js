@@ -24,7 +24,7 @@ export function formatNs(ns) {
 export function formatRate(perSecond) {
   const units = ["", "k", "M", "G", "T"];
   let unit = 0;
-  while (perSecond >= 1000 && unit < units.length - 1) {
+  while (perSecond >= 999.5 && unit < units.length - 1) {
     perSecond /= 1000;
     unit++;
   }
@@ -43,41 +43,45 @@ const row = (n) => `softmax/f32/1x${n}`;
 
 /**
  * The issue-4 targets for f32 softmax, zero-copy, each as { target, contender, value, text,
- * pass }: value is the measured ratio (or ns for the per-call target); missing when the
- * run lacks a workload or contender it needs.
+ * range, pass }: value is the measured figure (a ratio of medians, or ns per call), range
+ * the lowest and highest of the same figure round by round (contenders timed in the same
+ * round ran close in time), text both formatted. A target is missing when the run lacks a
+ * workload or contender it needs.
  */
 export function targets(doc) {
   const list = [];
-  const speedup = (n, contender, other) => {
-    const mine = resultOf(doc, row(n), contender);
-    const theirs = resultOf(doc, row(n), other);
-    return mine && theirs ? theirs.ns / mine.ns : undefined;
-  };
-  const add = (target, contender, value, goal, text) => {
-    if (value !== undefined) list.push({ target, contender, value, text: text(value), pass: goal(value) });
+  const at = (n, contender) => resultOf(doc, row(n), contender);
+  /** value and per-round values of a / b over two results of one workload. */
+  const ratio = (a, b) => (a && b ? { value: a.ns / b.ns, rounds: a.samples.map((s, i) => s / b.samples[i]) } : undefined);
+  const add = (target, contender, figure, goal, format) => {
+    if (!figure) return;
+    const range = figure.rounds ? [Math.min(...figure.rounds), Math.max(...figure.rounds)] : undefined;
+    list.push({
+      target,
+      contender,
+      value: figure.value,
+      text: format(figure.value),
+      range: range && `${format(range[0])} to ${format(range[1])}`,
+      pass: goal(figure.value),
+    });
   };
   const atLeast = (min) => (v) => v >= min;
-  add(">= 14x naive-js at n = 4096 (SIMD)", SIMD, speedup(4096, SIMD, "naive-js"), atLeast(14), formatRatio);
-  add(">= 20x naive-js at n = 4096 (relaxed SIMD)", RELAXED, speedup(4096, RELAXED, "naive-js"), atLeast(20), formatRatio);
+  const faster = (n, contender, other) => ratio(at(n, other), at(n, contender));
+  add(">= 14x naive-js at n = 4096 (SIMD)", SIMD, faster(4096, SIMD, "naive-js"), atLeast(14), formatRatio);
+  add(">= 20x naive-js at n = 4096 (relaxed SIMD)", RELAXED, faster(4096, RELAXED, "naive-js"), atLeast(20), formatRatio);
   for (const contender of [SIMD, RELAXED]) {
     for (const n of [32000, 2 ** 20]) {
-      add(`>= 2x tfjs-wasm at n = ${n}`, contender, speedup(n, contender, "tfjs-wasm"), atLeast(2), formatRatio);
+      add(`>= 2x tfjs-wasm at n = ${n}`, contender, faster(n, contender, "tfjs-wasm"), atLeast(2), formatRatio);
     }
     for (const n of [32000, 2 ** 20]) {
-      add(`faster than ort-node-cpu at n = ${n}`, contender, speedup(n, contender, "ort-node-cpu"), (v) => v > 1, formatRatio);
+      add(`faster than ort-node-cpu at n = ${n}`, contender, faster(n, contender, "ort-node-cpu"), (v) => v > 1, formatRatio);
     }
-    add("< 100 ns per call at n = 16", contender, resultOf(doc, row(16), contender)?.ns, (v) => v < 100, formatNs);
+    const small = at(16, contender);
+    add("< 100 ns per call at n = 16", contender, small && { value: small.ns, rounds: small.samples }, (v) => v < 100, formatNs);
     const alone = doc.alone?.find((a) => a.workload === row(16) && a.contender === contender);
-    add("< 100 ns per call at n = 16, alone in a process", contender, alone?.ns, (v) => v < 100, formatNs);
-    const big = resultOf(doc, row(2 ** 24), contender);
-    const copy = resultOf(doc, row(2 ** 24), "copy: TypedArray.set");
-    add(
-      "<= 3x the time of a memory copy at n = 2^24",
-      contender,
-      big && copy ? big.ns / copy.ns : undefined,
-      (v) => v <= 3,
-      (v) => `${formatRatio(v)} the copy`,
-    );
+    add("< 100 ns per call at n = 16, alone in a process", contender, alone && { value: alone.ns }, (v) => v < 100, formatNs);
+    const copy = ratio(at(2 ** 24, contender), at(2 ** 24, "copy: TypedArray.set"));
+    add("<= 3x the time of a memory copy at n = 2^24", contender, copy, (v) => v <= 3, formatRatio);
   }
   return list;
 }
