@@ -1,14 +1,16 @@
 // The benchmark suite: every contender on every workload in one process, timed in
 // interleaved rounds (harness.js), outputs checked against a float64 reference first; then
-// cold start in fresh processes and binary sizes. Prints a table per workload as it goes
-// and writes bench/results/<name>.json and .svg (the chart).
+// the per-call time alone in fresh processes, cold start, binary sizes. Prints a table per
+// workload as it goes and writes bench/results/<name>.json and .svg (the chart): latest for
+// a full run (committed), quick for npm start, partial for a filtered one (--out: another).
 //
 //   npm run bench                 the full suite (installs bench/peers first if missing)
 //   npm start                     quick: our builds, the JS baseline and naive-js, < 1 min
-//   node bench/suite.js [--quick] [--filter a,b] [--no-peers] [--out name] [--rounds n]
+//   node bench/suite.js [--quick] [--filter a,b] [--no-peers] [--out name] [--rounds n] [--help]
 //
 // --filter: comma-separated terms; a term selects the workloads that carry it as a tag (row,
-// llm, attention, logSoftmax, logSumExp, online; cold-start for the cold start and sizes) or
+// llm, attention, logSoftmax, logSumExp, online; alone for the per-call time in fresh
+// processes; cold-start for the cold start and sizes) or
 // whose id (op/dtype/shape, e.g. softmax/f32/1x4096) holds it as whole parts (softmax,
 // f64/1x16), and the contenders whose name contains it (=name: exactly that one).
 // Without workload terms every workload runs; without contender terms every contender.
@@ -51,7 +53,13 @@ function parseArgs(argv) {
     else if (flag === "--filter") parsed.filter.push(...value().split(",").filter(Boolean));
     else if (flag === "--out") parsed.out = value();
     else if (flag === "--rounds") parsed.rounds = Number(value());
-    else throw new Error(`unknown argument ${argv[i]} (see the header of bench/suite.js)`);
+    else if (flag === "--help") {
+      // The usage is the header comment of this file.
+      const header = readFileSync(new URL(import.meta.url), "utf8").split("\nimport")[0];
+      console.log(header.replace(/^\/\/ ?/gm, ""));
+      process.exit(0);
+    }
+    else throw new Error(`unknown argument ${argv[i]} (see node bench/suite.js --help)`);
   }
   return parsed;
 }
