@@ -35,6 +35,39 @@ describe.each(backends)("%s special values", (_name, sm) => {
       }
     });
 
+    it("NaN wins over +Infinity and over masking, in short rows and across blocks", () => {
+      const rows = [
+        [inf, 1, NaN],
+        [NaN, inf, inf],
+        [-inf, NaN, -inf],
+        [NaN, NaN],
+        [NaN, -inf, 5, inf, 2, 1, 0, 3, 4],
+      ];
+      for (const row of rows) {
+        for (const beta of [1, -1]) {
+          const x = typed(dtype, beta > 0 ? row : row.map((v) => -v));
+          expect(Array.from(sm.softmax(x, { beta })).every(Number.isNaN), `${row} beta ${beta}`).toBe(true);
+          expect(Array.from(sm.logSoftmax(x, { beta })).every(Number.isNaN), `${row} beta ${beta}`).toBe(true);
+          expect(sm.logSumExp(x, { beta }), `${row} beta ${beta}`).toBeNaN();
+          expect(sm.online({ beta }).push(x).logSumExp()).toBeNaN();
+        }
+      }
+      const n = 9000; // several blocks of the one-pass reduction (2048)
+      for (const [nanAt, specialAt, special] of [
+        [5000, 10, inf],
+        [10, 5000, inf],
+        [7000, -1, -inf],
+      ] as const) {
+        const x = typed(dtype, new Array(n).fill(special === -inf ? -inf : 1));
+        if (specialAt >= 0) x[specialAt] = special;
+        x[nanAt] = NaN;
+        expect(Array.from(sm.softmax(x)).every(Number.isNaN)).toBe(true);
+        expect(Array.from(sm.logSoftmax(x)).every(Number.isNaN)).toBe(true);
+        expect(sm.logSumExp(x)).toBeNaN();
+        expect(sm.online().push(x.subarray(0, 6000)).push(x.subarray(6000)).logSumExp()).toBeNaN();
+      }
+    });
+
     it("-Infinity entries are masked: probability 0, log-probability -Infinity", () => {
       for (const n of [2, 5, 8, 33, 3000]) {
         const x = data(dtype, n, 3, 0, n);
