@@ -124,6 +124,14 @@ function extremum<T>(x: usize, n: i32, lowest: bool): T {
 // @ts-ignore: decorator
 @inline
 function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool): f64 {
+  if (beta == <T>1) return expSumScaled<T>(x, y, n, c, beta, keep, false);
+  return expSumScaled<T>(x, y, n, c, beta, keep, true);
+}
+
+/** expSum, without the multiply by beta unless `scaled`. */
+// @ts-ignore: decorator
+@inline
+function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, scaled: bool): f64 {
   let total: f64 = 0;
   let lost: f64 = 0; // Neumaier compensation of the f64 total: rows go up to 2^24 and more
   let i = 0;
@@ -140,10 +148,10 @@ function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool): f64 {
       let s3 = s0;
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = at<T>(x, i);
-        const e0 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p), vc), vb));
-        const e1 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p, 16), vc), vb));
-        const e2 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p, 32), vc), vb));
-        const e3 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p, 48), vc), vb));
+        const e0 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled));
+        const e1 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled));
+        const e2 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled));
+        const e3 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled));
         if (keep) {
           const q = at<T>(y, i);
           v128.store(q, e0);
@@ -157,14 +165,15 @@ function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool): f64 {
         s3 = v128.add<T>(s3, e3);
       }
       for (; i + L <= end; i += L) {
-        const e0 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb));
+        const e0 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled));
         if (keep) v128.store(at<T>(y, i), e0);
         s0 = v128.add<T>(s0, e0);
       }
       part = sumLanes<T>(v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3)));
     }
     for (; i < end; i++) {
-      const e = expNonPositive<T>((load<T>(at<T>(x, i)) - c) * beta);
+      const d = load<T>(at<T>(x, i)) - c;
+      const e = expNonPositive<T>(scaled ? d * beta : d);
       if (keep) store<T>(at<T>(y, i), e);
       part += <f64>e;
     }
@@ -173,6 +182,12 @@ function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool): f64 {
     total = t;
   }
   return total + lost;
+}
+
+// @ts-ignore: decorator
+@inline
+function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
+  return scaled ? v128.mul<T>(d, vb) : d;
 }
 
 /** y_i = y_i * s over y[0..n). */
