@@ -18,10 +18,13 @@ const FLUSH: i32 = 256;
 // Elements per block in the one-pass reduction: the block's extremum, then its exps,
 // while the block is still in L1.
 const BLOCK: i32 = 2048;
-// Softmax rows longer than this many bytes go in superblocks of this size (softmaxLongRow),
-// at most MAX_SUPERBLOCKS of them per row (longer rows get larger superblocks).
-const SUPERBLOCK_BYTES: i32 = 256 * 1024;
-const MAX_SUPERBLOCKS: i32 = 256;
+// Softmax rows longer than this many bytes (beyond L2) take the one-read path
+// (softmaxLongRow), in blocks of BLOCK elements, or more when a row has over MAX_BLOCKS.
+const LONG_ROW_BYTES: i32 = 256 * 1024;
+const MAX_BLOCKS: i32 = 8192;
+// softmaxLongRow redoes a block whose exponents, relative to the extremum seen so far, pass
+// this: exp(64) is still far inside f32's range (about exp(88)).
+const GUESS_SLACK: f64 = 64;
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 const F32_MAX: f64 = 3.4028234663852886e38;
 
@@ -123,15 +126,20 @@ function extremum<T>(x: usize, n: i32, lowest: bool): T {
  */
 // @ts-ignore: decorator
 @inline
-function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool): f64 {
-  if (beta == <T>1) return expSumScaled<T>(x, y, n, c, beta, keep, false);
-  return expSumScaled<T>(x, y, n, c, beta, keep, true);
+function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, track: bool = false): f64 {
+  if (beta == <T>1) return expSumScaled<T>(x, y, n, c, beta, keep, track, false);
+  return expSumScaled<T>(x, y, n, c, beta, keep, track, true);
 }
+
+// With `track`, expSum also leaves here the largest exp argument beta*(x_i - c) it met
+// (NaN arguments are not seen: they reach the sum).
+let trackedTop: f64 = 0;
 
 /** expSum, without the multiply by beta unless `scaled`. */
 // @ts-ignore: decorator
 @inline
-function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, scaled: bool): f64 {
+function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, track: bool, scaled: bool): f64 {
+  let top: T = <T>-Infinity;
   let total: f64 = 0;
   let lost: f64 = 0; // Neumaier compensation of the f64 total: rows go up to 2^24 and more
   let i = 0;
@@ -146,12 +154,18 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       let s1 = s0;
       let s2 = s0;
       let s3 = s0;
+      let tv = v128.splat<T>(top);
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = at<T>(x, i);
-        const e0 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled));
-        const e1 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled));
-        const e2 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled));
-        const e3 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled));
+        const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
+        const a1 = scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled);
+        const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
+        const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
+        if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
+        const e0 = expNonPositiveV<T>(a0);
+        const e1 = expNonPositiveV<T>(a1);
+        const e2 = expNonPositiveV<T>(a2);
+        const e3 = expNonPositiveV<T>(a3);
         if (keep) {
           const q = at<T>(y, i);
           v128.store(q, e0);
@@ -165,15 +179,20 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
         s3 = v128.add<T>(s3, e3);
       }
       for (; i + L <= end; i += L) {
-        const e0 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled));
+        const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
+        if (track) tv = v128.pmax<T>(tv, a0);
+        const e0 = expNonPositiveV<T>(a0);
         if (keep) v128.store(at<T>(y, i), e0);
         s0 = v128.add<T>(s0, e0);
       }
       part = sumLanes<T>(v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3)));
+      if (track) top = max<T>(top, pickLanes<T>(tv, false));
     }
     for (; i < end; i++) {
       const d = load<T>(at<T>(x, i)) - c;
-      const e = expNonPositive<T>(scaled ? d * beta : d);
+      const a = scaled ? d * beta : d;
+      if (track) top = max<T>(top, a);
+      const e = expNonPositive<T>(a);
       if (keep) store<T>(at<T>(y, i), e);
       part += <f64>e;
     }
@@ -181,6 +200,7 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
     lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
     total = t;
   }
+  if (track) trackedTop = <f64>top;
   return total + lost;
 }
 
@@ -330,40 +350,51 @@ function reduce<T>(x: usize, n: i32, beta: f64): void {
 }
 
 /**
- * Softmax of a row longer than a superblock, in two passes over memory instead of three:
- * per superblock (cache-sized), its extremum c_j, then its exps relative to c_j stored to y
- * and summed, c_j kept at `work`; then each superblock is scaled by exp(beta*(c_j - c))/s.
- * Returns false, having written nothing final, when a superblock's scaled extremum is not
- * finite: the caller redoes the row with the special-value rules.
+ * Softmax of a long row with one read of x from memory (then one pass over y), block by
+ * block. Out of place, a block's exps are taken relative to the extremum c seen so far (the
+ * row's is not known yet) while expSum tracks the largest exponent; a block where it passes
+ * GUESS_SLACK (its values rose past c) is redone relative to its own extremum. In place,
+ * where x is gone once y is written, each block's extremum comes first (the block is then
+ * read again from L1). Block j's reference c_j is kept at `work`; the second pass scales
+ * block j by exp(beta*(c_j - c))/s. Returns false, having written nothing final, on a NaN
+ * or a non-finite scaled extremum: the caller redoes the row with the special-value rules.
  */
 // @ts-ignore: decorator
 @inline
 function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): bool {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
-  const size = max(SUPERBLOCK_BYTES / <i32>sizeof<T>(), (k + MAX_SUPERBLOCKS - 1) / MAX_SUPERBLOCKS);
-  let c: f64 = 0;
+  const size = max(BLOCK, (k + MAX_BLOCKS - 1) / MAX_BLOCKS);
+  const guess = x != y;
+  let c = extremum<T>(x, min(size, k), lowest);
   let s: f64 = 0;
   for (let j = 0, i = 0; i < k; j++, i += size) {
     const len = min(size, k - i);
-    const cb = extremum<T>(at<T>(x, i), len, lowest);
-    const mb = beta * <f64>cb;
-    if (!isFinite(mb)) return false;
-    const sb = expSum<T>(at<T>(x, i), at<T>(y, i), len, cb, b, true);
-    store<f64>(work + (<usize>j << 3), <f64>cb);
+    const px = at<T>(x, i);
+    const py = at<T>(y, i);
+    let cb = c;
+    let sb: f64 = 0;
+    if (guess) sb = expSum<T>(px, py, len, c, b, true, true);
+    if (!guess || trackedTop > GUESS_SLACK) {
+      cb = extremum<T>(px, len, lowest);
+      if (!isFinite(beta * <f64>cb)) return false;
+      sb = expSum<T>(px, py, len, cb, b, true);
+    }
     if (i == 0) {
       s = sb;
-    } else if (mb > beta * c) {
-      s = s * Math.exp(beta * (c - <f64>cb)) + sb;
+      c = cb;
+    } else if (beta * <f64>cb > beta * <f64>c) {
+      s = s * Math.exp(beta * (<f64>c - <f64>cb)) + sb;
+      c = cb;
     } else {
-      s += sb * Math.exp(beta * (<f64>cb - c));
-      continue;
+      s += cb == c ? sb : sb * Math.exp(beta * (<f64>cb - <f64>c));
     }
-    c = <f64>cb;
+    if (isNaN(s) || !isFinite(beta * <f64>c)) return false;
+    store<f64>(work + (<usize>j << 3), <f64>cb);
   }
   for (let j = 0, i = 0; i < k; j++, i += size) {
     const cj = load<f64>(work + (<usize>j << 3));
-    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(beta * (cj - c)) / s));
+    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(beta * (cj - <f64>c)) / s));
   }
   return true;
 }
@@ -373,7 +404,7 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
 function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
-  const long = k > SUPERBLOCK_BYTES / <i32>sizeof<T>();
+  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>();
   for (let r = 0; r < rows; r++) {
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
@@ -495,7 +526,7 @@ export function heapBase(): usize {
 
 /**
  * softmax of `rows` rows of `k` elements at x into y (y may be x); `work` has room for
- * MAX_SUPERBLOCKS f64.
+ * MAX_BLOCKS f64.
  */
 export function f32_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   softmaxRows<f32>(x, y, rows, k, beta, work);

@@ -25,8 +25,8 @@ interface Exports extends Record<string, unknown> {
 }
 
 const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
-/** f64 slots of kernel work space: MAX_SUPERBLOCKS in assembly/softmax.ts. */
-const WORK_F64 = 256;
+/** f64 slots of kernel work space: MAX_BLOCKS in assembly/softmax.ts. */
+const WORK_F64 = 8192;
 
 /** Where a call's operands sit in linear memory. */
 interface Staged {
@@ -82,7 +82,7 @@ export class WasmCore implements Core {
   readonly backend: Backend;
   readonly memory: LinearMemory;
   readonly #kernels: Record<Dtype, DtypeKernels>;
-  /** Kernel work space: the reduce kernel's three f64 result, softmax's superblock maxima. */
+  /** Kernel work space: the reduce kernel's three f64 result, long softmax rows' block references. */
   readonly #work: LinearArray<"f64">;
 
   constructor(instance: WebAssembly.Instance) {

@@ -119,25 +119,42 @@ describe.each(backends)("%s special values", (_name, sm) => {
       expect(Array.from(sm.logSoftmax(typed(dtype, [-inf, 0]), { beta: 0 })).every(Number.isNaN)).toBe(true);
     });
 
-    it("rows longer than a superblock: masked stretches, NaN, +Infinity, beta of both signs", () => {
-      const n = 300_000; // several 256 KiB superblocks in both dtypes
+    it("rows longer than L2 (one-read path), in place and not: masked stretches, NaN, +Infinity, jumps", () => {
+      const n = 300_000; // longer than 256 KiB in both dtypes: many blocks of the long-row path
+      // Typed arrays are computed in place in the module's scratch area; WasmArrays in and
+      // out of different arrays take the out-of-place path (exps relative to a guess).
+      const a = sm.alloc(n, dtype);
+      const out = sm.alloc(n, dtype);
+      const both = (x: Float32Array | Float64Array, beta: number) => {
+        a.array.set(x);
+        return [sm.softmax(x, { beta }), sm.softmax(a, { beta, out }).array];
+      };
       for (const beta of [1, -0.5]) {
         const masked = data(dtype, n, 20, 0, 1);
-        masked.fill(beta > 0 ? -inf : inf, 0, 140_000); // whole superblocks masked
-        const ref = refRow(masked, beta);
-        expectProbabilities(sm.softmax(masked, { beta }), ref.p, dtype);
-        expectRowSums(sm.softmax(masked, { beta }), n, dtype);
+        masked.fill(beta > 0 ? -inf : inf, 0, 140_000); // whole blocks masked
+        for (const y of both(masked, beta)) {
+          expectProbabilities(y, refRow(masked, beta).p, dtype);
+          expectRowSums(y, n, dtype);
+        }
         const sharing = data(dtype, n, 20, 0, 2);
         sharing[299_000] = beta > 0 ? inf : -inf;
         sharing[7] = beta > 0 ? inf : -inf;
-        expectProbabilities(sm.softmax(sharing, { beta }), refRow(sharing, beta).p, dtype);
+        for (const y of both(sharing, beta)) expectProbabilities(y, refRow(sharing, beta).p, dtype);
         const nan = data(dtype, n, 20, 0, 3);
         nan[250_001] = NaN;
-        expect(Array.from(sm.softmax(nan, { beta })).every(Number.isNaN)).toBe(true);
-        // The row's max sits in a late superblock: early ones are rescaled down.
+        for (const y of both(nan, beta)) expect(Array.from(y).every(Number.isNaN)).toBe(true);
+        // The row's max sits late: early blocks are rescaled down.
         const rising = data(dtype, n, 5, 0, 4).map((v, i) => v + i / 5000);
-        expectProbabilities(sm.softmax(rising, { beta }), refRow(rising, beta).p, dtype);
+        for (const y of both(rising, beta)) expectProbabilities(y, refRow(rising, beta).p, dtype);
+        // Jumps far past the extremum seen so far (blocks redone), then far below it.
+        const steps = data(dtype, n, 5, 0, 5).map((v, i) => v + (i > 100_000 ? 150 / beta : 0) + (i > 200_000 ? 300 / beta : 0));
+        steps[123_456] = 1000 / beta;
+        for (const y of both(steps, beta)) expectProbabilities(y, refRow(steps, beta).p, dtype);
+        const falling = data(dtype, n, 5, 0, 6).map((v, i) => v - (i > 150_000 ? 200 / beta : 0));
+        for (const y of both(falling, beta)) expectProbabilities(y, refRow(falling, beta).p, dtype);
       }
+      a.free();
+      out.free();
     });
 
     it("special rows in a batch leave the other rows alone", () => {
