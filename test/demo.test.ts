@@ -11,18 +11,8 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Kernels, init } from "../dist/index.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SERVER = fileURLToPath(new URL("../demo/serve.js", import.meta.url));
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? fileURLToPath(new URL("../docs/demo.png", import.meta.url))
