@@ -64,12 +64,14 @@ function pickV<T>(a: v128, b: v128, lowest: bool): v128 {
 // @ts-ignore: decorator
 @inline
 function pickLanes<T>(v: v128, lowest: bool): T {
+  // Fold the halves onto each other with shuffles (a scalar max per lane costs ~8 x64
+  // instructions for its NaN rules; extremum tracks NaN itself).
+  v = pickV<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7), lowest);
   if (sizeof<T>() == 4) {
-    const a = pick<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1), lowest);
-    const b = pick<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3), lowest);
-    return <T>pick<f32>(a, b, lowest);
+    v = pickV<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11), lowest);
+    return <T>f32x4.extract_lane(v, 0);
   }
-  return <T>pick<f64>(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1), lowest);
+  return <T>f64x2.extract_lane(v, 0);
 }
 
 // @ts-ignore: decorator
