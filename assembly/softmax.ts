@@ -7,8 +7,9 @@
 //   m = +Inf    (k entries with score +Inf): those share 1/k, the rest get 0;
 //   otherwise   the exps of beta*(x - c), which never overflow.
 //
-// The SIMD code is guarded by ASC_FEATURE_SIMD, so one source gives both builds; the scalar
-// loops are the twins that handle tails and the whole of the scalar build.
+// The SIMD code is guarded by ASC_FEATURE_SIMD, so one source gives the SIMD, relaxed-SIMD
+// (exp.ts's fused multiply-adds) and scalar builds; the scalar loops are the twins that
+// handle tails and the whole of the scalar build.
 
 import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
 
@@ -53,8 +54,8 @@ function pick<T>(a: T, b: T, lowest: bool): T {
   return lowest ? min<T>(a, b) : max<T>(a, b);
 }
 
-// pmin/pmax are one instruction on x64 (min/max ~8, for NaN and signed zeros); NaN is
-// tracked on the side instead.
+// pmin/pmax are one instruction on x64 (min/max ~8, for NaN and signed zeros); they let NaN
+// through, so extremum tracks NaN on the side.
 // @ts-ignore: decorator
 @inline
 function pickV<T>(a: v128, b: v128, lowest: bool): v128 {
