@@ -125,7 +125,8 @@ function extremum<T>(x: usize, n: i32, lowest: bool): T {
 
 /**
  * Sum of exp(beta*(x_i - c)) over x[0..n), in f64; with `keep`, each term is also stored
- * to y (which may be x). Requires beta*(x_i - c) <= 0.
+ * to y (which may be x). Exact for beta*(x_i - c) up to 88 (exp.ts's domain): c is the
+ * extremum, except on the long-row path, which redoes a block past GUESS_SLACK.
  */
 // @ts-ignore: decorator
 @inline
