@@ -8,7 +8,8 @@ const PAGE = 65536;
 const ALIGN = 16;
 /** wasm32 addresses 4 GiB at most. */
 const ADDRESS_SPACE = 2 ** 32;
-const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
+/** Bytes per element of a dtype. */
+export const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
 
 /** `Symbol.dispose` where the runtime has it, else the well-known fallback TypeScript uses. */
 export const disposeSymbol: typeof Symbol.dispose =

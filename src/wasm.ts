@@ -2,7 +2,7 @@
 // copy results out. Kernel exports are named <dtype>_<kernel> (assembly/softmax.ts).
 
 import { type Core, type Operand, type Reduced, dtypeOf } from "./core.js";
-import { LinearArray, LinearMemory } from "./memory.js";
+import { BYTES, LinearArray, LinearMemory } from "./memory.js";
 import type { Backend, Dtype, RealArray } from "./types.js";
 
 type RowKernel = (x: number, y: number, rows: number, k: number, beta: number, work: number) => void;
@@ -24,7 +24,6 @@ interface Exports extends Record<string, unknown> {
   features(): number;
 }
 
-const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
 /** f64 slots of kernel work space: MAX_BLOCKS in assembly/softmax.ts. */
 const WORK_F64 = 8192;
 
@@ -168,8 +167,9 @@ export class WasmCore implements Core {
     const staged = this.#stage(x, undefined, 0, false);
     const out = this.#work.ptr;
     this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
-    const r = this.memory.view(out, 3, "f64");
-    return { c: r[0], m: r[1], s: r[2] };
+    const heap = this.memory.heap("f64"); // read in place: no view made per push
+    const at = out / BYTES.f64;
+    return { c: heap[at], m: heap[at + 1], s: heap[at + 2] };
   }
 
   normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
