@@ -3,6 +3,8 @@
 // -Inf scores are masked; +Inf scores share; otherwise exp(beta*(x - c)) / sum, with the sum
 // compensated (Kahan) so the reference stays exact to ~1e-16 on rows of millions.
 import { expect } from "vitest";
+// @ts-expect-error: plain JS, shared with every runtime the conformance checks run in
+import { prng } from "./conformance/conformance.js";
 
 export type Dtype = "f32" | "f64";
 
@@ -139,17 +141,8 @@ export function expectRowSums(y: ArrayLike<number>, k: number, dtype: Dtype): vo
   }
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform numbers in [0, 1) (mulberry32, the generator the runtime checks use). */
+export const random: (seed: number) => () => number = prng;
 
 /** n values offset + uniform(-spread, spread) in the given dtype. */
 export function data(dtype: Dtype, n: number, spread: number, offset = 0, seed = n + 1): Float32Array | Float64Array {

@@ -21,7 +21,7 @@ const dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 // ---------------------------------------------------------------- data and reference
 
 /** mulberry32: a small seeded generator, so every runtime sees the same data. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
