@@ -11,7 +11,7 @@
 // (exp.ts's fused multiply-adds) and scalar builds; the scalar loops are the twins that
 // handle tails and the whole of the scalar build.
 
-import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
+import { expAny, expAnyV, expF32Constant, expNonPositive, expNonPositiveF32x4K, expNonPositiveV } from "./exp";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total: with 4
 // accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
@@ -159,6 +159,17 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       let s2 = s0;
       let s3 = s0;
       let tv = v128.splat<T>(top);
+      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
+      const k0 = expF32Constant(0);
+      const k1 = expF32Constant(1);
+      const k2 = expF32Constant(2);
+      const k3 = expF32Constant(3);
+      const k4 = expF32Constant(4);
+      const k5 = expF32Constant(5);
+      const k6 = expF32Constant(6);
+      const k7 = expF32Constant(7);
+      const k8 = expF32Constant(8);
+      const k9 = expF32Constant(9);
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = at<T>(x, i);
         const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
@@ -166,10 +177,10 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
         const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
         const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
-        const e0 = expNonPositiveV<T>(a0);
-        const e1 = expNonPositiveV<T>(a1);
-        const e2 = expNonPositiveV<T>(a2);
-        const e3 = expNonPositiveV<T>(a3);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) {
           const q = at<T>(y, i);
           v128.store(q, e0);
@@ -185,7 +196,7 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       for (; i + L <= end; i += L) {
         const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a0);
-        const e0 = expNonPositiveV<T>(a0);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);
         s0 = v128.add<T>(s0, e0);
       }
@@ -206,6 +217,16 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
   }
   if (track) trackedTop = <f64>top;
   return total + lost;
+}
+
+/** expNonPositiveV, with the f32 exp's constants given. */
+// @ts-ignore: decorator
+@inline
+function expWith<T>(
+  a: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
+): v128 {
+  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+  return expNonPositiveV<T>(a);
 }
 
 // @ts-ignore: decorator
