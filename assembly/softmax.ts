@@ -65,14 +65,27 @@ function pickV<T>(a: v128, b: v128, lowest: bool): v128 {
 // @ts-ignore: decorator
 @inline
 function pickLanes<T>(v: v128, lowest: bool): T {
+  return v128.extract_lane<T>(pickAcross<T>(v, lowest), 0);
+}
+
+/** The extremum of v's lanes, in every lane. */
+// @ts-ignore: decorator
+@inline
+function pickAcross<T>(v: v128, lowest: bool): v128 {
   // Fold the halves onto each other with shuffles (a scalar max per lane costs ~8 x64
   // instructions for its NaN rules; extremum tracks NaN itself).
   v = pickV<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7), lowest);
-  if (sizeof<T>() == 4) {
-    v = pickV<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11), lowest);
-    return <T>f32x4.extract_lane(v, 0);
-  }
-  return <T>f64x2.extract_lane(v, 0);
+  if (sizeof<T>() == 4) v = pickV<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11), lowest);
+  return v;
+}
+
+/** The sum of v's lanes, in every lane (in T). */
+// @ts-ignore: decorator
+@inline
+function addAcross<T>(v: v128): v128 {
+  v = v128.add<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  if (sizeof<T>() == 4) v = v128.add<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  return v;
 }
 
 // @ts-ignore: decorator
@@ -424,13 +437,72 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
   return true;
 }
 
+// Rows of at most this many bytes whose length is a multiple of the lanes take
+// softmaxShortRows: 8 elements of f32 in a lane at most, so its f32 sum stays as exact as
+// expSum's.
+const SHORT_ROW_BYTES: i32 = 128;
+
+/**
+ * Softmax of rows r, r + 1, ... of k elements (k a multiple of the lanes, k*sizeof<T>() <=
+ * SHORT_ROW_BYTES), each row a few vectors: the extremum and the sum are folded across lanes
+ * with shuffles, with no loop tails, f64 sums or per-row calls (batches of short rows cost
+ * 2-5 ns/element on the general path). Stops at the first row whose scaled extremum is not
+ * finite and returns its index (rows when all are done): the general path applies the
+ * special-value rules to it. A NaN needs no check of its own: pmax/pmin pass over it, and
+ * its exp makes the sum, so the whole row, NaN (or the extremum is NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxShortRows<T>(x: usize, y: usize, r: i32, rows: i32, k: i32, beta: f64, lowest: bool): i32 {
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vb = v128.splat<T>(betaOf<T>(beta));
+    const one = v128.splat<T>(<T>1);
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    for (; r < rows; r++) {
+      const px = at<T>(x, r * k);
+      const py = at<T>(y, r * k);
+      let a = v128.load(px);
+      for (let j = L; j < k; j += L) a = pickV<T>(a, v128.load(at<T>(px, j)), lowest);
+      const vc = pickAcross<T>(a, lowest);
+      if (!isFinite(beta * <f64>v128.extract_lane<T>(vc, 0))) return r;
+      let s = v128.splat<T>(0);
+      for (let j = 0; j < k; j += L) {
+        const e = expWith<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(px, j)), vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        v128.store(at<T>(py, j), e);
+        s = v128.add<T>(s, e);
+      }
+      const inverse = v128.div<T>(one, addAcross<T>(s));
+      for (let j = 0; j < k; j += L) {
+        const q = at<T>(py, j);
+        v128.store(q, v128.mul<T>(v128.load(q), inverse));
+      }
+    }
+  }
+  return r;
+}
+
 // @ts-ignore: decorator
 @inline
 function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const long = k > LONG_ROW_BYTES / <i32>sizeof<T>();
+  const short = ASC_FEATURE_SIMD && beta != 0 && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
   for (let r = 0; r < rows; r++) {
+    if (short) {
+      r = lowest ? softmaxShortRows<T>(x, y, r, rows, k, beta, true) : softmaxShortRows<T>(x, y, r, rows, k, beta, false);
+      if (r == rows) break;
+    }
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
     if (long && softmaxLongRow<T>(px, py, k, beta, work)) continue;
