@@ -15,14 +15,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on a new instance of `bytes`
- * made by initSync, in groups of 10 calls, then the steady state after SETTLE_MS more of
- * calls. Returns { n, initMs, groups (ns per call of each group of 10), steady (ns per
- * call), ratio (median of the groups of calls 11-100 over steady), worst (the slowest of
- * those groups over steady) }.
+ * made by init (its warm-up included), in groups of 10 calls, then the steady state after
+ * SETTLE_MS more of calls. Returns { n, initMs, groups (ns per call of each group of 10),
+ * steady (ns per call), ratio (median of the groups of calls 11-100 over steady), worst
+ * (the slowest of those groups over steady) }.
  */
-export function firstCalls(initSync, bytes) {
+export async function firstCalls(init, bytes) {
   const t0 = performance.now();
-  const sm = initSync(bytes);
+  const sm = await init(bytes);
   const initMs = performance.now() - t0;
   const x = sm.alloc(N);
   const y = sm.alloc(N);

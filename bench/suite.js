@@ -28,7 +28,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { chartOf } from "./chart.js";
 import { binarySizes, measureColdStart } from "./cold-start.js";
-import { initSync } from "../dist/index.js";
+import { init } from "../dist/index.js";
 import { BUILDS, loadContenders } from "./contenders.js";
 import { firstCalls } from "./first-calls.js";
 import { median } from "./harness.js";
@@ -152,7 +152,7 @@ if (!quick && selected(FIRST)) {
     const bytes = readFileSync(new URL(`../dist/${file}`, import.meta.url));
     if (!WebAssembly.validate(bytes) || backend === "wasm") continue;
     progress(`first calls after init(): ${backend}`);
-    firstCallRuns.push({ contender: `${backend} zero-copy`, ...firstCalls(initSync, bytes) });
+    firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(init, bytes)) });
   }
   endProgress();
 }
@@ -208,7 +208,7 @@ console.log(
 if (source.commit) console.log(`softmax-wasm at ${source.commit}${source.uncommitted.length ? `, uncommitted changes to ${source.uncommitted.join(", ")}` : ""}`);
 for (const note of notes) console.log(`# ${note}`);
 if (firstCallRuns.length) {
-  console.log(`\nfirst calls after initSync() at n = 32000 (f32 softmax, zero-copy), ns per call in groups of 10 calls`);
+  console.log(`\nfirst calls after init() at n = 32000 (f32 softmax, zero-copy), ns per call in groups of 10 calls`);
   for (const r of firstCallRuns) {
     const groups = r.groups.map((ns) => formatNs(ns)).join(" ");
     console.log(`  ${r.contender.padEnd(29)} init ${r.initMs.toFixed(1)} ms; calls 1-100: ${groups}; steady ${formatNs(r.steady)}; calls 11-100 ${formatRatio(r.ratio)} of steady (worst group ${formatRatio(r.worst)})`);

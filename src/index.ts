@@ -6,6 +6,7 @@ import { JsCore } from "./baseline.js";
 import { type Source, compileSource, defaultUrl } from "./load.js";
 import type { Kernels } from "./types.js";
 import { WasmCore } from "./wasm.js";
+import { warmUp } from "./warmup.js";
 
 export type * from "./types.js";
 export type { Source } from "./load.js";
@@ -19,6 +20,7 @@ let shared: Promise<Kernels> | undefined;
 /**
  * Compiles and instantiates the kernels. Without a source, loads the best bundled build the
  * runtime validates (SIMD, else scalar) once and returns that same instance on every call.
+ * Then warms f32 softmax up until the engine runs its optimized code (warmup.ts: 60 ms at most).
  */
 export function init(source?: Source): Promise<Kernels> {
   if (source !== undefined) return instantiate(compileSource(source));
@@ -32,7 +34,9 @@ export function init(source?: Source): Promise<Kernels> {
 
 async function instantiate(module: Promise<WebAssembly.Module>): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(await module, {});
-  return createKernels(new WasmCore(instance));
+  const kernels = createKernels(new WasmCore(instance));
+  await warmUp(kernels);
+  return kernels;
 }
 
 /** Synchronous init from a compiled module or the bytes of a build. */

@@ -3,7 +3,7 @@
 // timed with the suite's harness. Progress lines and the results document go back to the
 // server by POST (/progress, /results), so any browser can run it, driven or not.
 
-import { initSync } from "../../dist/index.js";
+import { init } from "../../dist/index.js";
 import { BUILDS, loadContenders, readRepoFile } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
 import { runWorkload } from "../run-workload.js";
@@ -51,7 +51,7 @@ async function run() {
   for (const { backend, file } of BUILDS) {
     const bytes = await readRepoFile(`dist/${file}`);
     if (!WebAssembly.validate(bytes) || backend === "wasm") continue;
-    const r = { contender: `${backend} zero-copy`, ...firstCalls(initSync, bytes) };
+    const r = { contender: `${backend} zero-copy`, ...(await firstCalls(init, bytes)) };
     doc.firstCalls.push(r);
     await say(`first calls: ${r.contender}: init ${r.initMs.toFixed(1)} ms, calls 11-100 ${r.ratio.toFixed(2)}x of steady (${(r.steady / 1e3).toFixed(1)} us)`);
   }
