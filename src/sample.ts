@@ -115,7 +115,7 @@ export class Pcg32 {
   }
 
   clone(): Pcg32 {
-    const copy = Object.create(Pcg32.prototype) as Pcg32;
+    const copy = new Pcg32(0);
     copy.#hi = this.#hi;
     copy.#lo = this.#lo;
     return copy;
