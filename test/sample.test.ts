@@ -186,6 +186,11 @@ describe.each(backends)("sample on %s", (_, k) => {
       expect([...seen].sort()).toEqual([1, 4, 6]);
       expect(k.sample(x, { random: () => 0.5 })).toBe(4);
       expect(k.sample(x, { topP: 0.5, random: () => 0.9 })).toBe(4); // two of three reach 0.5
+      // A kept token of probability 0 is never drawn, not even by u = 0.
+      const underflow = make(dtype, [0, 10, 0]);
+      for (const opts of [{}, { topK: 3 }, { topP: 1 - 1e-9, minKeep: 3 }]) {
+        for (const u of [0, 0.5, 1 - 2 ** -53]) expect(k.sample(underflow, { ...opts, temperature: 1e-3, random: () => u })).toBe(1);
+      }
       const masked = make(dtype, [-Infinity, 0, -Infinity, 0]);
       for (let j = 0; j < 10; j++) expect([1, 3]).toContain(k.sample(masked, { random: () => j / 10 }));
     });
