@@ -23,15 +23,30 @@ export interface CeOptions {
   temperature?: number;
 }
 
-/** log-softmax and softmax of the scores z of one row. */
+/**
+ * log-softmax and softmax of the scores z of one row: +Infinity scores share the probability,
+ * -Infinity ones get 0. The sum is 1 + the terms of the other entries, so that log1p keeps
+ * the log-probability of the largest entry to full relative accuracy (SciPy's logsumexp).
+ */
 export function logSoftmaxRef(z: number[]): { logp: number[]; p: number[]; lse: number } {
-  let top = -Infinity;
-  for (const v of z) if (v > top) top = v;
   if (z.some((v) => Number.isNaN(v))) return { logp: z.map(() => NaN), p: z.map(() => NaN), lse: NaN };
+  let top = -Infinity;
+  let topIndex = -1;
+  for (let i = 0; i < z.length; i++) {
+    if (z[i] > top) {
+      top = z[i];
+      topIndex = i;
+    }
+  }
   if (top === -Infinity) return { logp: z.map(() => -Infinity), p: z.map(() => 0), lse: -Infinity };
-  let sum = 0;
-  for (const v of z) sum += Math.exp(v - top);
-  const logSum = Math.log(sum);
+  if (top === Infinity) {
+    const shared = z.filter((v) => v === Infinity).length;
+    const logp = z.map((v) => (v === Infinity ? -Math.log(shared) : -Infinity));
+    return { logp, p: logp.map(Math.exp), lse: Infinity };
+  }
+  let rest = 0;
+  for (let i = 0; i < z.length; i++) if (i !== topIndex) rest += Math.exp(z[i] - top);
+  const logSum = Math.log1p(rest);
   const logp = z.map((v) => v - top - logSum);
   return { logp, p: logp.map(Math.exp), lse: top + logSum };
 }
