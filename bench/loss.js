@@ -86,8 +86,11 @@ async function tfjsCase(x, t, log) {
   if (!isNode) return undefined;
   try {
     const { fileURLToPath } = await import("node:url");
-    const tf = await import("@tensorflow/tfjs-core");
-    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const { createRequire } = await import("node:module");
+    // The peers live in bench/peers/node_modules: resolve from there (one tfjs-core instance).
+    const require = createRequire(new URL("./peers/package.json", import.meta.url));
+    const tf = require("@tensorflow/tfjs-core");
+    const wasm = require("@tensorflow/tfjs-backend-wasm");
     wasm.setWasmPaths(fileURLToPath(new URL("./peers/node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url)));
     wasm.setThreadsCount(1);
     if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");

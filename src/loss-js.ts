@@ -3,7 +3,7 @@
 
 import { extremum, readable } from "./baseline.js";
 import type { Operand } from "./core.js";
-import { COEFS, type LossCall, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./loss-core.js";
+import { COEFS, type LossCall, type LossCore, PLAIN, PROB, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./loss-core.js";
 import { realArray } from "./memory.js";
 import type { RealArray } from "./types.js";
 
@@ -12,6 +12,37 @@ const FLUSH = 256;
 
 function mulz(a: number, u: number): number {
   return u !== 0 ? a * u : 0;
+}
+
+/**
+ * Sum of exp((x_i - c)*beta) over [start, end) (compensated across blocks), each term also
+ * stored to g when given.
+ */
+function expRange(xs: RealArray, gs: RealArray | undefined, start: number, end: number, c: number, beta: number): number {
+  let total = 0;
+  let lost = 0;
+  for (let i = start; i < end; ) {
+    const stop = Math.min(i + FLUSH, end);
+    let part = 0;
+    if (gs) {
+      for (; i < stop; i++) {
+        const e = Math.exp((xs[i] - c) * beta);
+        gs[i] = e;
+        part += e;
+      }
+    } else {
+      for (; i < stop; i++) part += Math.exp((xs[i] - c) * beta);
+    }
+    const t = total + part;
+    lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
+    total = t;
+  }
+  return total + lost;
+}
+
+/** a_j of a row whose m is not finite (the special-value rules of assembly/loss.ts). */
+function specialScore(x: number, c: number, m: number): number {
+  return m !== m ? NaN : m > 0 && x === c ? 0 : -Infinity;
 }
 
 export class JsLoss implements LossCore {
@@ -34,42 +65,45 @@ export class JsLoss implements LossCore {
       const m = beta * c;
       stats[at + S_M] = m;
       const special = !Number.isFinite(m);
-      let total = 0;
-      let lost = 0;
-      let dotW = 0;
-      let dotT = 0;
-      let sumT = 0;
-      let zy = 0;
-      const target = y < 0 ? -1 : start + y;
-      for (let i = start; i < end; ) {
-        const stop = Math.min(i + FLUSH, end);
-        let part = 0;
-        for (; i < stop; i++) {
-          // The special-value rules of a row whose m is not finite (assembly/loss.ts).
-          const a = special ? (m !== m ? NaN : m > 0 && xs[i] === c ? 0 : -Infinity) : (xs[i] - c) * beta;
-          const e = Math.exp(a);
-          if (gs) gs[i] = e;
-          if (i === target) zy = a;
-          else part += e;
-          if (mode !== PLAIN) {
-            const wj = w ? w[i - start] : 1;
-            dotW += mulz(a, wj);
-            if (mode === PROB) {
-              const u = (ts as RealArray)[i] * wj;
-              dotT += mulz(a, u);
-              sumT += u;
-            }
+      // The dot products first: in place, the exps below overwrite x.
+      if (mode !== PLAIN) {
+        let dotW = 0;
+        let dotT = 0;
+        let sumT = 0;
+        for (let i = start; i < end; i++) {
+          const a = special ? specialScore(xs[i], c, m) : (xs[i] - c) * beta;
+          const wj = w ? w[i - start] : 1;
+          dotW += mulz(a, wj);
+          if (mode === PROB) {
+            const u = (ts as RealArray)[i] * wj;
+            dotT += mulz(a, u);
+            sumT += u;
           }
         }
-        const t = total + part;
-        lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
-        total = t;
+        stats[at + S_DOTW] = dotW;
+        stats[at + S_DOTT] = dotT;
+        stats[at + S_SUMT] = sumT;
       }
-      stats[at + S_SUM] = total + lost;
+      let sum = 0;
+      let zy = 0;
+      if (special) {
+        for (let i = start; i < end; i++) {
+          const a = specialScore(xs[i], c, m);
+          const e = Math.exp(a);
+          if (gs) gs[i] = e;
+          if (i === start + y) zy = a;
+          else sum += e;
+        }
+      } else if (y < 0) {
+        sum = expRange(xs, gs, start, end, c, beta);
+      } else {
+        // The target's term is left out of the sum (see assembly/loss.ts).
+        zy = (xs[start + y] - c) * beta;
+        sum = expRange(xs, gs, start, start + y, c, beta) + expRange(xs, gs, start + y + 1, end, c, beta);
+        if (gs) gs[start + y] = Math.exp(zy);
+      }
+      stats[at + S_SUM] = sum;
       stats[at + S_ZY] = zy;
-      if (mode === SMOOTH || mode === PROB) stats[at + S_DOTW] = dotW;
-      stats[at + S_DOTT] = dotT;
-      stats[at + S_SUMT] = sumT;
     }
     const coefs = between(stats);
     if (!gs || !coefs) return;
@@ -78,12 +112,11 @@ export class JsLoss implements LossCore {
       const A = coefs[c];
       const B = coefs[c + 1];
       const D = coefs[c + 2];
-      for (let j = 0; j < k; j++) {
-        const i = start + j;
-        let u = ts ? B + D * ts[i] : B;
-        if (w) u *= w[j];
-        gs[i] = A * gs[i] - u;
-      }
+      const end = start + k;
+      if (ts && w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]) * w[i - start];
+      else if (ts) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]);
+      else if (w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - B * w[i - start];
+      else for (let i = start; i < end; i++) gs[i] = A * gs[i] - B;
       const y = targets ? targets[r] : -1;
       if (y >= 0) gs[start + y] -= coefs[c + 3];
     }
