@@ -91,12 +91,19 @@ async function tfjsCase(x, t, log) {
     const require = createRequire(new URL("./peers/package.json", import.meta.url));
     const tf = require("@tensorflow/tfjs-core");
     const wasm = require("@tensorflow/tfjs-backend-wasm");
+    // tfjs-core alone registers no gradients (the @tensorflow/tfjs bundle does), and its ESM
+    // file that does has extensionless imports that Node cannot load: bundle it (esbuild, a
+    // devDependency) and load that. The gradient registry and the engine are tfjs globals.
+    const esbuild = await import("esbuild");
+    const entry = fileURLToPath(new URL("./peers/node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js", import.meta.url));
+    const bundle = await esbuild.build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", write: false, logLevel: "error" });
+    await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString("base64")}`);
     wasm.setWasmPaths(fileURLToPath(new URL("./peers/node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url)));
     wasm.setThreadsCount(1);
     if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
     await tf.ready();
     const logits = tf.tensor2d(x, [ROWS, K], "float32");
-    const labels = tf.oneHot(tf.tensor1d(t, "int32"), K).toFloat();
+    const labels = tf.cast(tf.oneHot(tf.tensor1d(t, "int32"), K), "float32");
     const valueAndGrad = tf.valueAndGrad((l) => tf.losses.softmaxCrossEntropy(labels, l));
     const run = () => {
       const { value, grad } = valueAndGrad(logits);
@@ -106,6 +113,7 @@ async function tfjsCase(x, t, log) {
       grad.dispose();
       return { loss, grad: g };
     };
+    run();
     log(`tfjs ${tf.version_core} on ${tf.getBackend()} (1 thread)`);
     return run;
   } catch (error) {
