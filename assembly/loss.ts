@@ -3,12 +3,12 @@
 // passes of softmax and log-softmax. Pointers and lengths in, numbers out; T is f32 or f64.
 //
 // Cross-entropy, per row of k logits x with scores z = beta*x, c the row's max (min for
-// beta < 0), m = beta*c and a_j = beta*(x_j - c) <= 0:
-//   crossentropy      reads x twice (extremum; then exps), stores e_j = exp(a_j) to g when
-//                     asked, and writes the row's statistics (STATS below) for the host;
-//   crossentropygrad  g_j = A*g_j - W_j*(B + D*T_j), then g_y -= F, with the row's
-//                     coefficients [A, B, D, F] from the host (W the class weights or 1,
-//                     T the target probabilities or 0, y the target index).
+// beta < 0), m = beta*c and a_j = beta*(x_j - c) <= 0: the row is read twice (extremum;
+// then exps, stored to g when the gradient is asked for), its statistics (STATS below) go to
+// the host, which computes the loss from them; the gradient pass over g follows at once,
+// g_j = a*e_j - W_j*(B + D*T_j) and g_y -= F, with coefficients that the host computes
+// before the call (they depend on the targets and weights only) and a from the row's sum
+// (W the class weights or 1, T the target probabilities or 0, y the target index).
 // A row whose m is not finite takes the special-value rules: NaN anywhere gives NaN; all
 // entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
@@ -33,7 +33,7 @@ const PLAIN: i32 = 0; // nothing (loss of index targets without smoothing, logPr
 const SMOOTH: i32 = 1; // dotW (index targets with label smoothing)
 const PROB: i32 = 2; // dotW, dotT, sumT (probability targets)
 
-// Coefficients of crossentropygrad, f64 each, per row.
+// Gradient coefficients from the host, f64 each, per row: A0, B, D, F (gradRow).
 const COEFS: i32 = 4;
 
 // @ts-ignore: decorator
@@ -227,14 +227,93 @@ function specialRow<T>(
   store<f64>(slot(stats, S_SUMT), sumT);
 }
 
+/** Statistics of one row that is not ignored (and its exps to g with `keep`). */
+// @ts-ignore: decorator
+@inline
+function statsRow<T>(
+  px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
+  keep: bool, mode: i32, hasW: bool,
+): void {
+  const c = extremum<T>(px, k, beta < 0);
+  const m = beta * <f64>c;
+  store<f64>(slot(ps, S_M), m);
+  if (!isFinite(m)) {
+    specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
+    return;
+  }
+  // The target's term is left out of the sum, so that the host can take -log p_y as
+  // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
+  const b = betaOf<T>(beta);
+  const zy = y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta;
+  let sum: f64 = 0;
+  for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
+    const start = part == 0 ? 0 : y + 1;
+    const end = y < 0 || part == 1 ? k : y;
+    sum += expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW);
+  }
+  store<f64>(slot(ps, S_SUM), sum);
+  if (y < 0) return;
+  if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
+  if (mode == SMOOTH) {
+    const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
+    store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(zy, wy));
+  }
+  store<f64>(slot(ps, S_ZY), zy);
+}
+
+/**
+ * The gradient of one row from its exps e at g: g_j = a*e_j - W_j*(B + D*T_j), g_y -= F,
+ * with a = beta*(A0 + tScale*sumT + zScale*LSE)/sum e (0 when the sum is 0: a row masked
+ * entirely has p = 0).
+ */
+// @ts-ignore: decorator
+@inline
+function gradRow<T>(
+  pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize, pc: usize, zScale: f64, tScale: f64,
+  hasW: bool, hasT: bool,
+): void {
+  const zy = load<f64>(slot(ps, S_ZY));
+  const sum = load<f64>(slot(ps, S_SUM)) + (y < 0 ? 0 : expNonPositive<f64>(zy));
+  let A = load<f64>(pc) + (hasT ? tScale * load<f64>(slot(ps, S_SUMT)) : 0);
+  if (zScale != 0) A += zScale * (load<f64>(slot(ps, S_M)) + Math.log(sum));
+  const a = <T>(sum == 0 ? 0 : (beta * A) / sum);
+  const B = <T>load<f64>(pc, 8);
+  const D = <T>load<f64>(pc, 16);
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const va = v128.splat<T>(a);
+    const vb = v128.splat<T>(B);
+    const vd = v128.splat<T>(D);
+    for (; i + L <= k; i += L) {
+      const p = at<T>(pg, i);
+      let u = hasT ? v128.add<T>(vb, v128.mul<T>(vd, v128.load(at<T>(pt, i)))) : vb;
+      if (hasW) u = v128.mul<T>(u, v128.load(at<T>(w, i)));
+      v128.store(p, v128.sub<T>(v128.mul<T>(va, v128.load(p)), u));
+    }
+  }
+  for (; i < k; i++) {
+    const p = at<T>(pg, i);
+    let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
+    if (hasW) u *= load<T>(at<T>(w, i));
+    store<T>(p, a * load<T>(p) - u);
+  }
+  if (y >= 0) {
+    const p = at<T>(pg, y);
+    store<T>(p, load<T>(p) - <T>load<f64>(pc, 24));
+  }
+}
+
+/**
+ * Per row: the statistics, and with `keep` the gradient right after, while the row is still
+ * in cache (the logits are read twice: extremum, then exps; the gradient pass reads g).
+ */
 // @ts-ignore: decorator
 @inline
 function crossEntropyRows<T>(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
-  keep: bool, mode: i32, hasW: bool,
+  coefs: usize, zScale: f64, tScale: f64, keep: bool, mode: i32, hasW: bool,
 ): void {
-  const lowest = beta < 0;
-  const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
     const px = at<T>(x, r * k);
     const pg = at<T>(g, r * k);
@@ -247,71 +326,8 @@ function crossEntropyRows<T>(
       if (keep) for (let i = 0; i < k; i++) store<T>(at<T>(pg, i), 0);
       continue;
     }
-    const c = extremum<T>(px, k, lowest);
-    const m = beta * <f64>c;
-    store<f64>(slot(ps, S_M), m);
-    if (!isFinite(m)) {
-      specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
-      continue;
-    }
-    // The target's term is left out of the sum, so that the host can take -log p_y as
-    // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
-    const zy = y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta;
-    let sum: f64 = 0;
-    for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
-      const start = part == 0 ? 0 : y + 1;
-      const end = y < 0 || part == 1 ? k : y;
-      sum += expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW);
-    }
-    store<f64>(slot(ps, S_SUM), sum);
-    if (y < 0) continue;
-    if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
-    if (mode == SMOOTH) {
-      const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
-      store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(zy, wy));
-    }
-    store<f64>(slot(ps, S_ZY), zy);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function crossEntropyGradRows<T>(
-  g: usize, rows: i32, k: i32, targets: usize, t: usize, w: usize, coefs: usize, hasW: bool, hasT: bool,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const pg = at<T>(g, r * k);
-    const pt = hasT ? at<T>(t, r * k) : 0;
-    const pc = coefs + (<usize>(r * COEFS) << 3);
-    const A = <T>load<f64>(pc);
-    const B = <T>load<f64>(pc, 8);
-    const D = <T>load<f64>(pc, 16);
-    let i = 0;
-    if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const va = v128.splat<T>(A);
-      const vb = v128.splat<T>(B);
-      const vd = v128.splat<T>(D);
-      for (; i + L <= k; i += L) {
-        const p = at<T>(pg, i);
-        let u = hasT ? v128.add<T>(vb, v128.mul<T>(vd, v128.load(at<T>(pt, i)))) : vb;
-        if (hasW) u = v128.mul<T>(u, v128.load(at<T>(w, i)));
-        v128.store(p, v128.sub<T>(v128.mul<T>(va, v128.load(p)), u));
-      }
-    }
-    for (; i < k; i++) {
-      const p = at<T>(pg, i);
-      let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
-      if (hasW) u *= load<T>(at<T>(w, i));
-      store<T>(p, A * load<T>(p) - u);
-    }
-    if (targets) {
-      const y = load<i32>(targets + (<usize>r << 2));
-      if (y >= 0) {
-        const p = at<T>(pg, y);
-        store<T>(p, load<T>(p) - <T>load<f64>(pc, 24));
-      }
-    }
+    statsRow<T>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW);
+    if (keep) gradRow<T>(pg, pt, w, k, y, beta, ps, coefs + (<usize>(r * COEFS) << 3), zScale, tScale, hasW, mode == PROB);
   }
 }
 
@@ -403,57 +419,48 @@ function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32,
 // @ts-ignore: decorator
 @inline
 function crossEntropyFlags<T>(
-  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize, flags: i32,
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, flags: i32,
 ): void {
-  // flags: bit 0 = store the exps to g, bits 1-2 = mode, bit 3 = class weights at w.
+  // flags: bit 0 = the gradient to g, bits 1-2 = mode, bit 3 = class weights at w.
   const keep = (flags & 1) != 0;
   const mode = (flags >> 1) & 3;
   const hasW = (flags & 8) != 0;
   if (mode == PLAIN) {
-    if (keep) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, true, PLAIN, false);
-    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, false, PLAIN, false);
+    // Without smoothing B = 0: the weights enter through A0 and F alone.
+    if (keep) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, PLAIN, false);
+    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, PLAIN, false);
   } else if (mode == SMOOTH) {
     if (keep) {
-      if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, true, SMOOTH, true);
-      else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, true, SMOOTH, false);
-    } else if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, false, SMOOTH, true);
-    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, false, SMOOTH, false);
+      if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, SMOOTH, true);
+      else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, SMOOTH, false);
+    } else if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, SMOOTH, true);
+    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, SMOOTH, false);
   } else if (keep) {
-    if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, true, PROB, true);
-    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, true, PROB, false);
-  } else if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, false, PROB, true);
-  else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, false, PROB, false);
-}
-
-// @ts-ignore: decorator
-@inline
-function crossEntropyGradFlags<T>(g: usize, rows: i32, k: i32, targets: usize, t: usize, w: usize, coefs: usize): void {
-  if (w) {
-    if (t) crossEntropyGradRows<T>(g, rows, k, targets, t, w, coefs, true, true);
-    else crossEntropyGradRows<T>(g, rows, k, targets, t, w, coefs, true, false);
-  } else if (t) crossEntropyGradRows<T>(g, rows, k, targets, t, w, coefs, false, true);
-  else crossEntropyGradRows<T>(g, rows, k, targets, t, w, coefs, false, false);
+    if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, PROB, true);
+    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, PROB, false);
+  } else if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, PROB, true);
+  else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, PROB, false);
 }
 
 /**
- * First pass of cross-entropy over `rows` rows of `k` logits at x: the row statistics
- * (STATS f64 per row) to `stats`, and with flags bit 0 the exps to g (g may be x).
+ * Cross-entropy over `rows` rows of `k` logits at x: the row statistics (STATS f64 per row)
+ * to `stats`, and with flags bit 0 the gradient to g (g may be x), from the host's
+ * per-row coefficients at `coefs` (COEFS f64: A0, B, D, F) and zScale, tScale (gradRow).
  * `targets`: i32 class index per row (-1 = ignored), or 0 for probability targets at t;
  * `w`: k class weights, or 0. Flags: see crossEntropyFlags.
  */
-export function f32_crossentropy(x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize, flags: i32): void {
-  crossEntropyFlags<f32>(x, g, rows, k, beta, targets, t, w, stats, flags);
+export function f32_crossentropy(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, flags: i32,
+): void {
+  crossEntropyFlags<f32>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, flags);
 }
-export function f64_crossentropy(x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize, flags: i32): void {
-  crossEntropyFlags<f64>(x, g, rows, k, beta, targets, t, w, stats, flags);
-}
-
-/** Second pass of cross-entropy: the gradient from the exps at g, with COEFS f64 per row. */
-export function f32_crossentropygrad(g: usize, rows: i32, k: i32, targets: usize, t: usize, w: usize, coefs: usize): void {
-  crossEntropyGradFlags<f32>(g, rows, k, targets, t, w, coefs);
-}
-export function f64_crossentropygrad(g: usize, rows: i32, k: i32, targets: usize, t: usize, w: usize, coefs: usize): void {
-  crossEntropyGradFlags<f64>(g, rows, k, targets, t, w, coefs);
+export function f64_crossentropy(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, flags: i32,
+): void {
+  crossEntropyFlags<f64>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, flags);
 }
 
 /** Backward pass of softmax: gradient g of the output y, into out. */

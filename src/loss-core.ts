@@ -11,7 +11,7 @@ export const S_ZY = 2;
 export const S_DOTW = 3;
 export const S_DOTT = 4;
 export const S_SUMT = 5;
-/** f64 gradient coefficients per row for the second pass: A, B, D, F. */
+/** f64 gradient coefficients per row: A0, B, D, F (assembly/loss.ts, gradRow). */
 export const COEFS = 4;
 
 /** What the first pass accumulates besides the exp sum (assembly/loss.ts). */
@@ -35,15 +35,21 @@ export interface LossCall {
   /** Class weights (K). */
   weight: Float64Array | undefined;
   mode: Mode;
+  /** Gradient coefficients per row (COEFS each), when grad is given. */
+  coefs: Float64Array | undefined;
+  /** Factor of LSE in a row's A (2*zLoss/rows counted, or 2*zLoss). */
+  zScale: number;
+  /** Factor of sum_j W_j*T_j in a row's A (probability targets). */
+  tScale: number;
 }
 
 /** The arithmetic a backend provides. */
 export interface LossCore {
   /**
-   * First pass (statistics, exps to grad), then `between(stats)` gives the gradient
-   * coefficients (rows * COEFS), then the second pass when grad is given.
+   * The row statistics (rows * STATS), and the gradient when grad is given. The result may
+   * view the backend's memory: read it before the next call.
    */
-  crossEntropy(call: LossCall, between: (stats: Float64Array) => Float64Array | undefined): void;
+  crossEntropy(call: LossCall): Float64Array;
   /** softmax (log = false) or log-softmax backward of rows of k into out (out may be g or y). */
   backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void;
 }

@@ -46,8 +46,8 @@ function specialScore(x: number, c: number, m: number): number {
 }
 
 export class JsLoss implements LossCore {
-  crossEntropy(call: LossCall, between: (stats: Float64Array) => Float64Array | undefined): void {
-    const { rows, k, beta, targets, weight: w, mode } = call;
+  crossEntropy(call: LossCall): Float64Array {
+    const { rows, k, beta, targets, weight: w, mode, coefs, zScale, tScale } = call;
     const gs = call.grad && realArray(call.grad);
     const xs = gs ? readable(realArray(call.x), gs) : realArray(call.x);
     const ts = call.probs && (gs ? readable(realArray(call.probs), gs) : realArray(call.probs));
@@ -104,22 +104,22 @@ export class JsLoss implements LossCore {
       }
       stats[at + S_SUM] = sum;
       stats[at + S_ZY] = zy;
+      if (gs && coefs) {
+        // The gradient of the row while it is in cache (assembly/loss.ts, gradRow).
+        const total = sum + (y < 0 ? 0 : Math.exp(zy));
+        let A0 = coefs[r * COEFS] + (ts ? tScale * stats[at + S_SUMT] : 0);
+        if (zScale !== 0) A0 += zScale * (m + Math.log(total));
+        const A = total === 0 ? 0 : (beta * A0) / total;
+        const B = coefs[r * COEFS + 1];
+        const D = coefs[r * COEFS + 2];
+        if (ts && w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]) * w[i - start];
+        else if (ts) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]);
+        else if (w && B !== 0) for (let i = start; i < end; i++) gs[i] = A * gs[i] - B * w[i - start];
+        else for (let i = start; i < end; i++) gs[i] = A * gs[i] - B;
+        if (y >= 0) gs[start + y] -= coefs[r * COEFS + 3];
+      }
     }
-    const coefs = between(stats);
-    if (!gs || !coefs) return;
-    for (let r = 0, start = 0; r < rows; r++, start += k) {
-      const c = r * COEFS;
-      const A = coefs[c];
-      const B = coefs[c + 1];
-      const D = coefs[c + 2];
-      const end = start + k;
-      if (ts && w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]) * w[i - start];
-      else if (ts) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]);
-      else if (w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - B * w[i - start];
-      else for (let i = start; i < end; i++) gs[i] = A * gs[i] - B;
-      const y = targets ? targets[r] : -1;
-      if (y >= 0) gs[start + y] -= coefs[c + 3];
-    }
+    return stats;
   }
 
   backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void {

@@ -8,18 +8,19 @@ import { BYTES, LinearArray, type LinearMemory } from "./memory.js";
 import type { Dtype, RealArray } from "./types.js";
 import type { WasmCore } from "./wasm.js";
 
-type CrossEntropyKernel = (x: number, g: number, rows: number, k: number, beta: number, targets: number, t: number, w: number, stats: number, flags: number) => void;
-type GradKernel = (g: number, rows: number, k: number, targets: number, t: number, w: number, coefs: number) => void;
+type CrossEntropyKernel = (
+  x: number, g: number, rows: number, k: number, beta: number, targets: number, t: number, w: number,
+  stats: number, coefs: number, zScale: number, tScale: number, flags: number,
+) => void;
 type BackwardKernel = (g: number, y: number, out: number, rows: number, k: number, beta: number) => void;
 
 interface Kernels {
   crossentropy: CrossEntropyKernel;
-  crossentropygrad: GradKernel;
   softmaxbackward: BackwardKernel;
   logsoftmaxbackward: BackwardKernel;
 }
 
-const NAMES = ["crossentropy", "crossentropygrad", "softmaxbackward", "logsoftmaxbackward"] as const;
+const NAMES = ["crossentropy", "softmaxbackward", "logsoftmaxbackward"] as const;
 
 function kernelsOf(exports: Record<string, unknown>, dtype: Dtype): Kernels {
   const kernels = {} as Record<string, unknown>;
@@ -109,8 +110,8 @@ export class WasmLoss implements LossCore {
     this.#kernels = { f32: kernelsOf(core.exports, "f32"), f64: kernelsOf(core.exports, "f64") };
   }
 
-  crossEntropy(call: LossCall, between: (stats: Float64Array) => Float64Array | undefined): void {
-    const { x, grad, rows, k, targets, probs, weight, mode } = call;
+  crossEntropy(call: LossCall): Float64Array {
+    const { x, grad, rows, k, targets, probs, weight, mode, coefs } = call;
     const dtype = dtypeOf(x);
     const n = x.length;
     const stage = new Staging(this.#memory, dtype);
@@ -122,27 +123,22 @@ export class WasmLoss implements LossCore {
     const wAt = weight ? stage.region(k * BYTES[dtype]) : 0;
     const iAt = targets ? stage.region(rows * 4) : 0;
     const sAt = stage.region(rows * STATS * 8);
-    const cAt = grad ? stage.region(rows * COEFS * 8) : 0;
+    const cAt = coefs ? stage.region(rows * COEFS * 8) : 0;
     const address = stage.open("logits", n);
     const base = stage.base;
-    const xp = address(xPlaced);
     const gp = grad === undefined ? 0 : address(gPlaced);
-    const tp = probs ? address(tPlaced) : 0;
     const wp = weight ? base + wAt : 0;
     const ip = targets ? base + iAt : 0;
     const sp = base + sAt;
+    const cp = coefs ? base + cAt : 0;
     if (weight) this.#memory.heap(dtype).set(weight, wp / BYTES[dtype]);
     if (targets) new Int32Array(this.#memory.heap("f64").buffer, ip, rows).set(targets);
-    const kernels = this.#kernels[dtype];
+    if (coefs) this.#memory.heap("f64").set(coefs, cp / 8);
     const flags = (grad ? 1 : 0) | (mode << 1) | (weight ? 8 : 0);
-    kernels.crossentropy(xp, gp, rows, k, call.beta, ip, tp, wp, sp, flags);
-    const f64 = this.#memory.heap("f64");
-    const coefs = between(f64.subarray(sp / 8, sp / 8 + rows * STATS));
-    if (!grad || !coefs) return;
-    const cp = base + cAt;
-    f64.set(coefs, cp / 8);
-    kernels.crossentropygrad(gp, rows, k, ip, tp, wp, cp);
-    stage.copyOut(grad, gp, gOffset, n);
+    const tp = probs ? address(tPlaced) : 0;
+    this.#kernels[dtype].crossentropy(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, flags);
+    if (grad) stage.copyOut(grad, gp, gOffset, n);
+    return this.#memory.heap("f64").subarray(sp / 8, sp / 8 + rows * STATS);
   }
 
   backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void {

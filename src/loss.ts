@@ -1,6 +1,7 @@
 // The loss and gradient API over a backend: validation (everything before anything is
-// written), the targets in the kernels' form, and the per-row arithmetic between the two
-// passes of cross-entropy (loss, reduction, gradient coefficients), shared by every backend.
+// written), the targets in the kernels' form, and the per-row arithmetic around the kernel
+// (gradient coefficients before it, the loss and its reduction from the row statistics
+// after it), shared by every backend.
 //
 // Cross-entropy of a row with scores z = beta*x, LSE = log sum_j exp(z_j), p = softmax(z),
 // log p_j = a_j - log s (a_j = z_j - m, s = sum_j exp(a_j), m the max score), class weights
@@ -9,7 +10,7 @@
 //   probabilities t: sum_c w_c*t'_c*(-log p_c), with t' = (1 - eps)*t + eps/K
 // plus zLoss*LSE^2. "mean" divides by the weights of the counted targets (index targets), or
 // by the rows (probabilities); the z-loss by the counted rows. The gradient with respect to z
-// is p_j*A - w_j*B_j, A and B_j per row (see coefficients()), times beta for x.
+// is p_j*A - B_j, A and B_j per row (see coefficients()), times beta for x.
 
 import { type Core, type Operand, dtypeOf } from "./core.js";
 import { COEFS, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./loss-core.js";
@@ -100,40 +101,65 @@ interface Settings {
   /** Sum of the class weights (K without weights). */
   wSum: number;
   targets: Int32Array | undefined;
+  /** Factor of the cross-entropy terms: 1/(weights of the counted targets) or 1/rows for "mean", else 1. */
+  f: number;
+  /** Factor of the z-loss terms: 1/(counted rows) for "mean", else 1. */
+  fz: number;
 }
 
-/** The loss (reduced or per row) and, when `coefs` is given, the gradient coefficients. */
-function reduceIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefined, coefs: Float64Array | undefined): number {
-  const { rows, k, beta, eps, lambda, weight, wSum } = s;
-  const targets = s.targets as Int32Array;
-  let total = 0;
-  let zTotal = 0;
+/** The reduction factors, from the targets and weights alone (before any logit is read). */
+function factors(rows: number, targets: Int32Array | undefined, weight: Float64Array | undefined, reduction: Reduction) {
+  if (reduction !== "mean") return { f: 1, fz: 1 };
+  if (!targets) return { f: 1 / rows, fz: 1 / rows };
   let denominator = 0;
   let counted = 0;
   for (let r = 0; r < rows; r++) {
     const y = targets[r];
     if (y < 0) continue;
-    const wy = weight ? weight[y] : 1;
-    denominator += wy;
+    denominator += weight ? weight[y] : 1;
     counted++;
   }
-  const mean = s.reduction === "mean";
-  const f = mean ? 1 / denominator : 1;
-  const fz = mean ? 1 / counted : 1;
+  return { f: 1 / denominator, fz: 1 / counted };
+}
+
+/**
+ * The gradient coefficients per row (A0, B, D, F; assembly/loss.ts, gradRow) and the
+ * factors of LSE and sum W*T in A: gradient = beta*(p_j*A - B_j) with, per row,
+ *   index y:        A = f*((1 - eps)*w_y + eps*W/K) + 2*lambda*fz*LSE, B_j = f*(w_j*eps/K + [j = y]*(1 - eps)*w_y)
+ *   probabilities:  A = f*((1 - eps)*sum_j w_j*t_j + eps*W/K) + 2*lambda*f*LSE, B_j = f*w_j*(eps/K + (1 - eps)*t_j)
+ */
+function coefficients(s: Settings): { coefs: Float64Array; zScale: number; tScale: number } {
+  const { rows, k, beta, eps, lambda, weight, wSum, targets, f, fz } = s;
+  const coefs = new Float64Array(rows * COEFS);
+  for (let r = 0, c = 0; r < rows; r++, c += COEFS) {
+    const y = targets ? targets[r] : -1;
+    if (targets && y < 0) continue; // ignored: no gradient
+    const wy = y < 0 ? 0 : weight ? weight[y] : 1;
+    coefs[c] = f * ((1 - eps) * wy + (eps * wSum) / k);
+    coefs[c + 1] = (beta * f * eps) / k;
+    coefs[c + 2] = targets ? 0 : beta * f * (1 - eps);
+    coefs[c + 3] = beta * f * (1 - eps) * wy;
+  }
+  return { coefs, zScale: lambda > 0 ? 2 * lambda * fz : 0, tScale: targets ? 0 : f * (1 - eps) };
+}
+
+/** The loss (reduced, or per row into perRow) from the row statistics, index targets. */
+function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefined): number {
+  const { rows, k, eps, lambda, weight, wSum, f, fz } = s;
+  const targets = s.targets as Int32Array;
+  let total = 0;
+  let zTotal = 0;
   for (let r = 0, at = 0; r < rows; r++, at += STATS) {
     const y = targets[r];
     if (y < 0) {
       if (perRow) perRow[r] = 0;
-      if (coefs) coefs.fill(0, r * COEFS, (r + 1) * COEFS);
       continue;
     }
     const m = stats[at + S_M];
     const rest = stats[at + S_SUM];
     const zy = stats[at + S_ZY];
     const ey = Math.exp(zy);
-    const sum = rest + ey;
-    const logSum = Math.log(sum);
-    const lse = m + logSum;
+    const logSum = Math.log(rest + ey);
     const wy = weight ? weight[y] : 1;
     let nll: number;
     let smooth = 0;
@@ -147,55 +173,36 @@ function reduceIndex(s: Settings, stats: Float64Array, perRow: RealArray | undef
       if (eps > 0) smooth = wSum * logSum - stats[at + S_DOTW];
     }
     const ce = mulz(nll, (1 - eps) * wy) + (eps > 0 ? (eps / k) * smooth : 0);
+    const lse = m + logSum;
     const z = lambda > 0 ? lambda * lse * lse : 0;
     total += ce;
     zTotal += z;
     if (perRow) perRow[r] = ce + z;
-    if (coefs) {
-      const A = f * ((1 - eps) * wy + (eps * wSum) / k) + (lambda > 0 ? 2 * lambda * fz * lse : 0);
-      const c = r * COEFS;
-      coefs[c] = sum === 0 ? 0 : (beta * A) / sum;
-      coefs[c + 1] = (beta * f * eps) / k;
-      coefs[c + 2] = 0;
-      coefs[c + 3] = beta * f * (1 - eps) * wy;
-    }
   }
-  return mean ? total / denominator + zTotal / counted : total + zTotal;
+  return total * f + zTotal * fz;
 }
 
-/** reduceIndex for probability targets: every row counts, "mean" divides by the rows. */
-function reduceProb(s: Settings, stats: Float64Array, perRow: RealArray | undefined, coefs: Float64Array | undefined): number {
-  const { rows, k, beta, eps, lambda, wSum } = s;
-  const mean = s.reduction === "mean";
-  const f = mean ? 1 / rows : 1;
+/** lossIndex for probability targets: every row counts. */
+function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefined): number {
+  const { rows, k, eps, lambda, wSum, f } = s;
   let total = 0;
   for (let r = 0, at = 0; r < rows; r++, at += STATS) {
     const m = stats[at + S_M];
-    const sum = stats[at + S_SUM];
+    const logSum = Math.log(stats[at + S_SUM]);
     const sumT = stats[at + S_SUMT];
-    const logSum = Math.log(sum);
-    const lse = m + logSum;
     // sum_c w_c*t'_c*(-log p_c), from sum w*t*a, sum w*t and sum w*a.
-    const share = (1 - eps) * sumT + (eps * wSum) / k;
     let ce: number;
-    if (m === -Infinity) ce = share === 0 ? 0 : Infinity;
+    if (m === -Infinity) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
     else {
       ce = mulz(sumT * logSum - stats[at + S_DOTT], 1 - eps);
       if (eps > 0) ce += (eps / k) * (wSum * logSum - stats[at + S_DOTW]);
     }
+    const lse = m + logSum;
     const z = lambda > 0 ? lambda * lse * lse : 0;
     total += ce + z;
     if (perRow) perRow[r] = ce + z;
-    if (coefs) {
-      const A = f * share + (lambda > 0 ? 2 * lambda * f * lse : 0);
-      const c = r * COEFS;
-      coefs[c] = sum === 0 ? 0 : (beta * A) / sum;
-      coefs[c + 1] = (beta * f * eps) / k;
-      coefs[c + 2] = beta * f * (1 - eps);
-      coefs[c + 3] = 0;
-    }
   }
-  return mean ? total / rows : total;
+  return total * f;
 }
 
 /** A Float64Array of an Input's values (weights), validated. */
@@ -245,15 +252,13 @@ export function lossKernels(core: Core): LossKernels {
       wSum = 0;
       for (let c = 0; c < k; c++) wSum += weight[c];
     }
-    const settings: Settings = { rows, k, beta, eps, lambda, reduction, weight, wSum, targets };
+    const settings: Settings = { rows, k, beta, eps, lambda, reduction, weight, wSum, targets, ...factors(rows, targets, weight, reduction) };
     const mode = probs ? PROB : eps > 0 ? SMOOTH : PLAIN;
     const perRow = reduction === "none" ? newArray(dtype, rows) : undefined;
-    let value = 0;
-    loss.crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode }, (stats) => {
-      const coefs = grad ? new Float64Array(rows * COEFS) : undefined;
-      value = (probs ? reduceProb : reduceIndex)(settings, stats, perRow, coefs);
-      return coefs;
-    });
+    const { coefs, zScale, tScale } = grad ? coefficients(settings) : { coefs: undefined, zScale: 0, tScale: 0 };
+    const stats = loss.crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode, coefs, zScale, tScale });
+    // Empty or all ignored with "mean": 0/0, NaN as PyTorch.
+    const value = (probs ? lossProb : lossIndex)(settings, stats, perRow);
     const result: { loss: number | RealArray; grad?: unknown } = { loss: perRow ?? value };
     if (grad) result.grad = opts.grad === true ? grad : opts.grad;
     return result;
@@ -271,17 +276,16 @@ export function lossKernels(core: Core): LossKernels {
     }
     const out = opts.out === undefined ? undefined : outOperand(core, opts.out, dtype, rows, "one element per row");
     const y = realArray(out ?? newArray(dtype, rows));
-    loss.crossEntropy({ x, grad: undefined, rows, k, beta, targets, probs: undefined, weight: undefined, mode: PLAIN }, (stats) => {
-      for (let r = 0, at = 0; r < rows; r++, at += STATS) {
-        const m = stats[at + S_M];
-        const rest = stats[at + S_SUM];
-        const zy = stats[at + S_ZY];
-        const ey = Math.exp(zy);
-        if (m === -Infinity) y[r] = -Infinity;
-        else y[r] = ey >= 0.5 ? -Math.log1p(rest / ey) : zy - Math.log(rest + ey);
-      }
-      return undefined;
-    });
+    const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
+    const stats = loss.crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
+    for (let r = 0, at = 0; r < rows; r++, at += STATS) {
+      const m = stats[at + S_M];
+      const rest = stats[at + S_SUM];
+      const zy = stats[at + S_ZY];
+      const ey = Math.exp(zy);
+      if (m === -Infinity) y[r] = -Infinity;
+      else y[r] = ey >= 0.5 ? -Math.log1p(rest / ey) : zy - Math.log(rest + ey);
+    }
     return opts.out ?? y;
   }
 
