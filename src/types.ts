@@ -78,26 +78,26 @@ export type OutFor<X> = X extends Float32Array | WasmArray<"f32">
 /** What a call returns: `out` when given, else a new array of the input's output dtype. */
 export type Result<X, O> = O extends Output ? O : OutputOf<X>;
 
-/** Options shared by every function: the inverse temperature, as temperature or beta (not both). */
-export type ScaleOptions =
-  | {
-      /** T, finite and > 0; default 1. Same as beta = 1/T. Not together with beta. */
-      temperature?: number | undefined;
-      beta?: undefined;
-    }
-  | {
-      temperature?: undefined;
-      /** beta, any finite real: 0 gives the uniform distribution, < 0 the soft arg-min. */
-      beta?: number | undefined;
-    };
+/** Options shared by every function: the inverse temperature, as temperature or beta. */
+export interface ScaleOptions {
+  /** T, finite and > 0; default 1. Same as beta = 1/T. Not together with beta. */
+  temperature?: number | undefined;
+  /** beta, any finite real: 0 gives the uniform distribution, < 0 the soft arg-min. */
+  beta?: number | undefined;
+}
+
+/** Options `T` with temperature or beta, not both: both is a TypeError at run time, and so a compile error. */
+export type OneScale<T extends ScaleOptions> = T & ({ beta?: undefined } | { temperature?: undefined });
 
 /** Options of softmax, logSoftmax and logSumExp; `O` is the type of `out`. */
-export type SoftmaxOptions<O extends Output | undefined = undefined> = ScaleOptions & {
-  /** K: the input is a row-major batch of length/K rows of K, each normalized on its own. */
-  rowLength?: number | undefined;
-  /** Written and returned; output dtype, and the input's length (one per row for logSumExp). */
-  out?: O | undefined;
-};
+export type SoftmaxOptions<O extends Output | undefined = undefined> = OneScale<
+  ScaleOptions & {
+    /** K: the input is a row-major batch of length/K rows of K, each normalized on its own. */
+    rowLength?: number | undefined;
+    /** Written and returned; output dtype, and the input's length (one per row for logSumExp). */
+    out?: O | undefined;
+  }
+>;
 
 /** Streaming LogSumExp / softmax over data that arrives in chunks (one pass). */
 export interface OnlineSoftmax {
@@ -132,14 +132,14 @@ export interface Kernels {
   /** beta*(x_i - c) - log sum_j exp(beta*(x_j - c)) per row, computed directly. */
   logSoftmax<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): Result<X, O>;
   /** log sum_j exp(beta*x_j): a number, or one value per row when rowLength is given. */
-  logSumExp<X extends Input>(x: X, opts?: ScaleOptions & { rowLength?: undefined; out?: OutFor<X> | undefined }): number;
+  logSumExp<X extends Input>(x: X, opts?: OneScale<ScaleOptions & { rowLength?: undefined; out?: OutFor<X> | undefined }>): number;
   logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(
     x: X,
     opts: SoftmaxOptions<O> & { rowLength: number },
   ): Result<X, O>;
   logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): number | Result<X, O>;
   /** A streaming accumulator with this backend's kernels. */
-  online(opts?: ScaleOptions): OnlineSoftmax;
+  online(opts?: OneScale<ScaleOptions>): OnlineSoftmax;
   /** An array in this backend's memory (zero-copy input and output). */
   alloc<D extends Dtype = "f32">(length: number, dtype?: D): WasmArray<D>;
 }

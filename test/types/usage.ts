@@ -1,7 +1,7 @@
 // What a user's strict project writes (compiled by test/types.test.ts, never run): every line
 // outside the @ts-expect-error ones must type-check in every tsconfig here, whatever its lib,
 // and every @ts-expect-error line is a misuse that must not (tsc fails on an unused one).
-import { type Kernels, type SoftmaxOptions, type WasmArray, hasSimd, init, initSync, js } from "softmax-wasm";
+import { type Kernels, type OneScale, type ScaleOptions, type SoftmaxOptions, type WasmArray, hasSimd, init, initSync, js } from "softmax-wasm";
 
 declare const sm: Kernels;
 declare const f32: Float32Array;
@@ -89,3 +89,14 @@ sm.softmax(f32, { rowlength: 4 });
 sm.softmax(new Int32Array(3));
 // @ts-expect-error no such dtype
 sm.alloc(3, "f16");
+
+// ScaleOptions is an interface to build on (as the other families' options do); OneScale
+// gives the either-or of beta and temperature to whatever extends it.
+interface WithTopK extends ScaleOptions {
+  topK?: number | undefined;
+}
+declare function sampleLike(opts?: OneScale<WithTopK>): number;
+sampleLike({ topK: 3, temperature: 0.5 });
+sampleLike({ beta: maybeBeta });
+// @ts-expect-error beta and temperature together
+sampleLike({ topK: 3, beta: 1, temperature: 2 });
