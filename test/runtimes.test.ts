@@ -2,7 +2,8 @@
 // tree), installed into a scratch project, then test/conformance/conformance.js run by Node 20
 // and 24, Deno, Bun, headless Chromium (native ES modules with an import map, an esbuild
 // bundle, a Vite build and the Vite dev server), Firefox and workerd (miniflare: Workers
-// bundled by wrangler and by the README's esbuild command with the "workerd" condition, and
+// bundled by wrangler, by Vite with Cloudflare's plugin and by the README's esbuild command
+// with the "workerd" condition, and
 // the default entry given the imported module). Then the README's first example, the bin
 // (`softmax-wasm bench`) through npx, deno and bunx, and softmax-wasm/bench in a page and a
 // Web Worker. The recipes in the README and docs/runtimes.md are these. A missing runtime
@@ -325,6 +326,28 @@ describe("the packed tarball passes the conformance checks", () => {
     await inProject(wrangler, ["deploy", "--dry-run", "--outdir", "wrangler-dist"]);
     expectConformance("workerd (wrangler)", await inMiniflare("wrangler-dist/worker.js"));
     expect(backends["workerd (wrangler)"]).toBe("wasm-relaxed-simd");
+  }, 90_000);
+
+  it("in workerd: vite build with Cloudflare's Vite plugin (the workerd condition), init() unchanged", async () => {
+    const tools = path.join(root, "test", "wrangler", "node_modules");
+    const vite = path.join(tools, ".bin", "vite");
+    expect(existsSync(vite), `${vite} is missing (npm ci --prefix test/wrangler)`).toBe(true);
+    // As installed in the user's project: the config imports the plugin by name.
+    mkdirSync(path.join(project, "node_modules", "@cloudflare"), { recursive: true });
+    const plugin = path.join(project, "node_modules", "@cloudflare", "vite-plugin");
+    if (!existsSync(plugin)) symlinkSync(path.join(tools, "@cloudflare", "vite-plugin"), plugin, "dir");
+    writeFileSync(path.join(project, "wrangler.toml"), 'name = "softmax-demo"\nmain = "worker.js"\ncompatibility_date = "2026-04-01"\n');
+    writeFileSync(
+      path.join(project, "vite.config.js"),
+      'import { cloudflare } from "@cloudflare/vite-plugin";\nexport default { plugins: [cloudflare()], build: { outDir: "vite-worker-dist" } };\n',
+    );
+    try {
+      await inProject(vite, ["build", "--logLevel", "error"]);
+    } finally {
+      rmSync(path.join(project, "vite.config.js")); // the page builds above and below run without a config
+    }
+    expectConformance("workerd (vite)", await inMiniflare("vite-worker-dist/softmax_demo/index.js"));
+    expect(backends["workerd (vite)"]).toBe("wasm-relaxed-simd");
   }, 90_000);
 
   it("in workerd: the esbuild command of the README (workerd condition, .wasm copied), init() unchanged", async () => {
