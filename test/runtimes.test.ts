@@ -3,10 +3,9 @@
 // and 24, Deno, Bun, headless Chromium (native ES modules with an import map, an esbuild
 // bundle, a Vite build and the Vite dev server), Firefox and workerd (miniflare: Workers
 // bundled by wrangler, by Vite with Cloudflare's plugin and by the README's esbuild command
-// with the "workerd" condition, and
-// the default entry given the imported module). Then the README's first example, the bin
-// (`softmax-wasm bench`) through npx, deno and bunx, and softmax-wasm/bench in a page and a
-// Web Worker. The recipes in the README and docs/runtimes.md are these. A missing runtime
+// with the "workerd" condition, and the default entry given the imported module). Then the
+// README's first example, the bin (`softmax-wasm bench`) through npx, deno and bunx, and
+// softmax-wasm/bench in a page and a Web Worker. The recipes in the README and docs/runtimes.md are these. A missing runtime
 // fails its test, it is never skipped.
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
