@@ -80,7 +80,7 @@ function backendOf(exports: Exports): Backend {
 export class WasmCore implements Core {
   readonly backend: Backend;
   readonly memory: LinearMemory;
-  /** The instance's exports, for the kernel families that bind their own (sample-wasm.ts). */
+  /** The instance's exports, for the kernel families with a host file of their own (loss-wasm.ts, sample-wasm.ts). */
   readonly exports: Record<string, unknown>;
   readonly #kernels: Record<Dtype, DtypeKernels>;
   /** Kernel work space: the reduce kernel's three f64 result, long softmax rows' block references. */
@@ -92,8 +92,8 @@ export class WasmCore implements Core {
       throw new TypeError("not a softmax-wasm module: memory, heapBase or features export missing");
     }
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
-    this.exports = exports;
     this.backend = backendOf(exports);
+    this.exports = exports;
     this.memory = new LinearMemory(exports.memory, exports.heapBase());
     this.#work = this.memory.alloc(WORK_F64, "f64");
   }

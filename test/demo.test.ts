@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Kernels, init } from "../dist/index.js";
+import { type Kernels, init } from "../dist/node.js";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
 import { refChain } from "./sample-reference.js";
 
