@@ -3,6 +3,7 @@
 
 import { type Core, type Operand, dtypeOf } from "./core.js";
 import { realArray } from "./memory.js";
+import { lossKernels } from "./loss.js";
 import { Online } from "./online.js";
 import type { Dtype, Input, Kernels, OnlineSoftmax, Output, ScaleOptions, WasmArray } from "./types.js";
 import {
@@ -88,6 +89,7 @@ export function createKernels(core: Core): Kernels {
       }
       return core.alloc(length, dtype);
     },
+    ...lossKernels(core),
   };
   return kernels as unknown as Kernels;
 }

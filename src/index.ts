@@ -11,6 +11,7 @@ import { describe } from "./validate.js";
 import { WasmCore } from "./wasm.js";
 
 export type * from "./types.js";
+export type * from "./loss-types.js";
 export { hasRelaxedSimd, hasSimd } from "./features.js";
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
