@@ -80,7 +80,7 @@ function backendOf(exports: Exports): Backend {
 export class WasmCore implements Core {
   readonly backend: Backend;
   readonly memory: LinearMemory;
-  /** The instance's exports, for the kernel families with a host file of their own. */
+  /** The instance's exports, for the kernel families with a host file of their own (loss-wasm.ts, sample-wasm.ts). */
   readonly exports: Record<string, unknown>;
   readonly #kernels: Record<Dtype, DtypeKernels>;
   /** Kernel work space: the reduce kernel's three f64 result, long softmax rows' block references. */
