@@ -46,6 +46,7 @@ export function scaledDifference(beta: number, x: number, c: number): [number, n
   const v = d - x * h; // TwoSum: d + e = x*h - c*h exactly
   const e = x * h - (d - v) + (-c * h - v);
   const [hi, lo] = twoProduct(b, d);
+  if (!Number.isFinite(hi)) return [hi, 0];
   return [hi, lo + b * e];
 }
 
