@@ -81,7 +81,7 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
 }
 
 /** max of x[start..end) (min when `lowest`); NaN if any element is NaN. */
-function extremum(x: RealArray, start: number, end: number, lowest: boolean): number {
+export function extremum(x: RealArray, start: number, end: number, lowest: boolean): number {
   let c = lowest ? Infinity : -Infinity;
   if (lowest) {
     for (let i = start; i < end; i++) {
@@ -148,7 +148,7 @@ function specialRow(x: RealArray, y: RealArray, start: number, end: number, c: n
  * x itself, or a copy when y views part of the same bytes at another offset: the loops read
  * x[i] and write y[i] in one pass, which is safe in place but not over a shifted overlap.
  */
-function readable(x: RealArray, y: RealArray): RealArray {
+export function readable(x: RealArray, y: RealArray): RealArray {
   // Equal offsets (with equal lengths) are the same bytes or other buffers; testing them
   // first spares reading .buffer, which costs up to 1 us on a small new array.
   if (x.byteOffset === y.byteOffset || x.buffer !== y.buffer) return x;

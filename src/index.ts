@@ -8,6 +8,7 @@ import type { Kernels } from "./types.js";
 import { WasmCore } from "./wasm.js";
 
 export type * from "./types.js";
+export type * from "./loss-types.js";
 export type { Source } from "./load.js";
 export { hasRelaxedSimd, hasSimd } from "./load.js";
 

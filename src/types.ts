@@ -1,3 +1,8 @@
+import type { LossKernels } from "./loss-types.js";
+import type { SamplingKernels } from "./sample-types.js";
+
+export type * from "./sample-types.js";
+
 /** Element type of an array: 32- or 64-bit IEEE floats. */
 export type Dtype = "f32" | "f64";
 
@@ -81,7 +86,7 @@ export interface OnlineSoftmax {
 }
 
 /** The API, identical on every backend. */
-export interface Kernels {
+export interface Kernels extends LossKernels, SamplingKernels {
   /** Which implementation runs. */
   readonly backend: Backend;
   /** exp(beta*(x_i - c)) / sum_j exp(beta*(x_j - c)) per row (c the row max, min for beta < 0). */

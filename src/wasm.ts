@@ -80,6 +80,8 @@ function backendOf(exports: Exports): Backend {
 export class WasmCore implements Core {
   readonly backend: Backend;
   readonly memory: LinearMemory;
+  /** The instance's exports, for the kernel families with a host file of their own (loss-wasm.ts, sample-wasm.ts). */
+  readonly exports: Record<string, unknown>;
   readonly #kernels: Record<Dtype, DtypeKernels>;
   /** Kernel work space: the reduce kernel's four f64 results, long softmax rows' block references. */
   readonly #work: LinearArray<"f64">;
@@ -91,6 +93,7 @@ export class WasmCore implements Core {
     }
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
     this.backend = backendOf(exports);
+    this.exports = exports;
     this.memory = new LinearMemory(exports.memory, exports.heapBase());
     this.#work = this.memory.alloc(WORK_F64, "f64");
   }
