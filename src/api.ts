@@ -3,7 +3,9 @@
 
 import { type Core, type Operand, dtypeOf } from "./core.js";
 import { realArray } from "./memory.js";
+import { lossKernels } from "./loss.js";
 import { Online } from "./online.js";
+import { createSampling } from "./sample.js";
 import type { Dtype, Input, Kernels, OnlineSoftmax, Output, ScaleOptions, WasmArray } from "./types.js";
 import {
   ROW_KEYS,
@@ -80,6 +82,7 @@ export function createKernels(core: Core): Kernels {
     online(opts?: ScaleOptions): OnlineSoftmax {
       return new Online(core, betaFrom(opts, SCALE_KEYS));
     },
+    ...createSampling(core),
     alloc(length: number, dtype: Dtype = "f32"): WasmArray {
       if (dtype !== "f32" && dtype !== "f64") throw new TypeError(`dtype must be "f32" or "f64" (got ${describe(dtype)})`);
       if (typeof length !== "number") throw new TypeError(`alloc length must be a number (got ${describe(length)})`);
@@ -88,6 +91,7 @@ export function createKernels(core: Core): Kernels {
       }
       return core.alloc(length, dtype);
     },
+    ...lossKernels(core),
   };
   return kernels as unknown as Kernels;
 }

@@ -1,0 +1,101 @@
+// The public types of the sampling family: argmax, topK, sample, sampler, gumbelSoftmax.
+
+import type { Input, Output, OutputOf } from "./types.js";
+
+/** Token ids: a number[] or an integer typed array. */
+export type TokenIds = readonly number[] | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
+
+/** Where the uniforms of a draw come from. */
+export interface RandomOptions {
+  /** Seeds the documented generator (PCG32, see the README): the same seed draws the same tokens on every backend and runtime. A safe integer. */
+  seed?: number;
+  /** A function returning uniforms in [0, 1), called once per sampled row (per element for gumbelSoftmax). Not together with seed. */
+  random?: () => number;
+}
+
+/** The filters and penalties of the sampling chain (order: penalties, allowed, temperature, topK, topP, minP, draw). */
+export interface ChainOptions {
+  /** T >= 0, finite; default 1. 0 is greedy: the argmax after penalties and allowed. */
+  temperature?: number;
+  /** Keeps the k highest logits, every tie of the k-th included; integer >= 0, 0 = off. */
+  topK?: number;
+  /** Keeps the smallest set of most probable tokens whose probability reaches p (the crossing token kept); in (0, 1], 1 = off. */
+  topP?: number;
+  /** Keeps tokens with p_i >= minP * p_max; in [0, 1), 0 = off. */
+  minP?: number;
+  /** No filter keeps fewer tokens than this; integer >= 1, default 1. */
+  minKeep?: number;
+  /** Logit / p if > 0, else logit * p, once per distinct token of the history; > 0, default 1 (off). */
+  repetitionPenalty?: number;
+  /** logit -= count * frequencyPenalty for each token of the history; default 0. */
+  frequencyPenalty?: number;
+  /** logit -= presencePenalty for each distinct token of the history; default 0. */
+  presencePenalty?: number;
+  /** Packed bit mask: bit (i & 31) of word (i >> 5) set = token i may be drawn. One mask for every row, or one per row (rows * ceil(K/32) words). */
+  allowed?: Uint32Array;
+}
+
+/** Options of sample(). */
+export interface SampleOptions extends ChainOptions, RandomOptions {
+  /** Previous token ids (integers in [0, K)) for the penalties; the same for every row. */
+  history?: TokenIds;
+  /** K: a row-major batch of rows of K logits; the result is then an Int32Array, one token per row. */
+  rowLength?: number;
+}
+
+/** Options of sampler(). */
+export interface SamplerOptions extends ChainOptions, RandomOptions {
+  /** How many of the latest history tokens the penalties see; a non-negative integer or Infinity; default 64. */
+  penaltyWindow?: number;
+}
+
+/** A stateful sampler: options, a token history and a generator that advances with each draw. */
+export interface Sampler {
+  /** Draws one token from one row of logits, records it in the history and advances the generator. */
+  sample(logits: Input, opts?: { allowed?: Uint32Array }): number;
+  /** Adds tokens (e.g. the prompt) to the history. */
+  accept(tokens: TokenIds | number): this;
+  /** Empties the history and restarts the generator from its seed. */
+  reset(): this;
+  /** An independent copy of the history and the generator state (a `random` function is shared). */
+  clone(): Sampler;
+  /** The history (oldest first), a copy. */
+  readonly history: number[];
+}
+
+/** Result of topK(): k entries per row, values descending, equal values by lower index first, NaN first. */
+export interface TopK<V> {
+  values: V;
+  indices: Int32Array;
+}
+
+/** Options of gumbelSoftmax(). */
+export interface GumbelOptions<O extends Output | undefined = Output | undefined> extends RandomOptions {
+  /** tau, finite and > 0; default 1. */
+  tau?: number;
+  /** The one-hot of the argmax of logits + g instead of the soft result; default false. */
+  hard?: boolean;
+  /** K: a row-major batch of rows of K, each on its own. */
+  rowLength?: number;
+  /** Written and returned: the output dtype and the input's length (may be the logits). */
+  out?: O;
+}
+
+/** The sampling functions, on every Kernels. */
+export interface SamplingKernels {
+  /** Index of the first maximum (NaN counts as the maximum); an Int32Array per row with rowLength. Empty input: RangeError. */
+  argmax(x: Input, opts?: { rowLength?: undefined }): number;
+  argmax(x: Input, opts: { rowLength: number }): Int32Array;
+  /** The k largest per row: values descending (input dtype), Int32Array indices; ties by lower index, NaN above +Infinity. */
+  topK<X extends Input>(x: X, k: number, opts?: { rowLength?: number }): TopK<OutputOf<X>>;
+  /** One token index drawn from softmax(logits / T) after the chain; an Int32Array (one per row) with rowLength. */
+  sample(logits: Input, opts?: SampleOptions & { rowLength?: undefined }): number;
+  sample(logits: Input, opts: SampleOptions & { rowLength: number }): Int32Array;
+  /** A stateful Sampler with these options. */
+  sampler(opts?: SamplerOptions): Sampler;
+  /** softmax((logits + g) / tau) with Gumbel noise g = -log(-log u), u in (0, 1); `hard` gives the one-hot of its argmax. */
+  gumbelSoftmax<X extends Input, O extends Output | undefined = undefined>(
+    logits: X,
+    opts?: GumbelOptions<O>,
+  ): O extends Output ? O : OutputOf<X>;
+}

@@ -1,0 +1,416 @@
+// crossEntropy's PyTorch regressions and special values, the gradient in place and in
+// WasmArrays, the errors (and that a throwing call changes nothing), property checks; the
+// backward passes and the Jacobian against the float64 reference.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { backends } from "./backends.js";
+import { type Dtype, LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose, logSoftmaxRef } from "./loss-reference.js";
+import { random } from "./reference.js";
+
+const dtypes: Dtype[] = ["f32", "f64"];
+
+function array(dtype: Dtype, values: ArrayLike<number>): Float32Array | Float64Array {
+  return dtype === "f32" ? Float32Array.from(values) : Float64Array.from(values);
+}
+
+function uniform(dtype: Dtype, n: number, seed: number, spread = 3): Float32Array | Float64Array {
+  const next = random(seed);
+  return array(dtype, Array.from({ length: n }, () => spread * (2 * next() - 1)));
+}
+
+/** The rows of x (K each) listed in `keep`, as a new array. */
+function pickRows(x: Float32Array | Float64Array, k: number, keep: number[]): Float32Array | Float64Array {
+  const out = new (x.constructor as Float64ArrayConstructor)(keep.length * k);
+  keep.forEach((r, i) => out.set(x.subarray(r * k, (r + 1) * k), i * k));
+  return out;
+}
+
+describe.each(backends)("crossEntropy regressions and special values on %s", (_name, kernels) => {
+  describe.each(dtypes)("%s", (dtype) => {
+    const tol = LOSS_TOL[dtype];
+
+    it("all targets ignored: mean is NaN (as PyTorch), sum is 0, none is 0s; the gradient is 0", () => {
+      const x = uniform(dtype, 12, 1);
+      for (const opts of [{}, { labelSmoothing: 0.2 }, { weight: [1, 2, 3, 4], labelSmoothing: 0.1, zLoss: 0.1 }]) {
+        const t = new Int32Array([-100, -100, -100]);
+        const mean = kernels.crossEntropy(x, t, { ...opts, rowLength: 4, grad: true });
+        expect(mean.loss).toBeNaN();
+        expect(Array.from(mean.grad)).toEqual(new Array(12).fill(0));
+        const sum = kernels.crossEntropy(x, t, { ...opts, rowLength: 4, reduction: "sum", grad: true });
+        expect(sum.loss).toBe(0);
+        expect(Array.from(sum.grad)).toEqual(new Array(12).fill(0));
+        const none = kernels.crossEntropy(x, t, { ...opts, rowLength: 4, reduction: "none" });
+        expect(Array.from(none.loss)).toEqual([0, 0, 0]);
+      }
+    });
+
+    it("an empty batch: mean NaN, sum 0, none empty", () => {
+      const x = array(dtype, []);
+      expect(kernels.crossEntropy(x, new Int32Array(0), { rowLength: 5 }).loss).toBeNaN();
+      expect(kernels.crossEntropy(x, new Int32Array(0), { rowLength: 5, reduction: "sum" }).loss).toBe(0);
+      expect(kernels.crossEntropy(x, new Int32Array(0), { rowLength: 5, reduction: "none" }).loss.length).toBe(0);
+    });
+
+    it("label smoothing does not count ignored rows (pytorch #73205), with and without weights (#69339)", () => {
+      const k = 5;
+      const x = uniform(dtype, 6 * k, 2);
+      const t = new Int32Array([3, -100, 0, -100, 4, 1]);
+      const kept = [0, 2, 4, 5];
+      const xKept = pickRows(x, k, kept);
+      const tKept = Int32Array.from(kept.map((r) => t[r]));
+      for (const weight of [undefined, [0.5, 2, 1, 3, 0.25]]) {
+        for (const reduction of ["mean", "sum"] as const) {
+          const opts = { rowLength: k, labelSmoothing: 0.3, weight, reduction };
+          const all = kernels.crossEntropy(x, t, { ...opts, grad: true });
+          const only = kernels.crossEntropy(xKept, tKept, { ...opts, grad: true });
+          expectRel(all.loss, only.loss, tol.loss, `${reduction} weight ${weight !== undefined}`);
+          expectRel(all.loss, crossEntropyRef(x, t, opts).loss, tol.loss);
+          expectRowsClose(pickRows(all.grad, k, kept), only.grad, k, tol.grad);
+          for (const r of [1, 3]) expect(Array.from(all.grad.subarray(r * k, (r + 1) * k))).toEqual(new Array(k).fill(0));
+        }
+      }
+    });
+
+    it("PyTorch #69339's own case: weight, labelSmoothing and an ignored row together", () => {
+      const x = array(dtype, [1, 2, 3, 0.4]);
+      const opts = { rowLength: 2, weight: [0.2, 0.3], labelSmoothing: 0.1 };
+      const got = kernels.crossEntropy(x, [-100, 1], opts).loss;
+      expectRel(got, crossEntropyRef(x, [-100, 1], opts).loss, tol.loss);
+      expectRel(got, kernels.crossEntropy(x.subarray(2), [1], opts).loss, tol.loss);
+    });
+
+    it("weighted mean divides by the weights of the counted targets", () => {
+      const k = 3;
+      const x = uniform(dtype, 4 * k, 3);
+      const weight = [2, 0.5, 4];
+      const t = [0, 2, -100, 1];
+      const sum = kernels.crossEntropy(x, t, { rowLength: k, weight, reduction: "sum" }).loss;
+      const mean = kernels.crossEntropy(x, t, { rowLength: k, weight }).loss;
+      expectRel(mean, sum / (2 + 4 + 0.5), tol.loss);
+    });
+
+    it("masked logits (-Infinity) in non-target classes are fine; their gradient is 0", () => {
+      const k = 6;
+      const x = uniform(dtype, 3 * k, 4);
+      x[1] = -Infinity;
+      x[k + 5] = -Infinity;
+      x[2 * k] = -Infinity;
+      x[2 * k + 3] = -Infinity;
+      const t = [0, 2, 4];
+      for (const opts of [{}, { weight: [1, 0, 2, 1, 3, 0], reduction: "sum" as const }, { zLoss: 0.01, beta: 2 }]) {
+        const { loss, grad } = kernels.crossEntropy(x, t, { ...opts, rowLength: k, grad: true });
+        expect(Number.isFinite(loss)).toBe(true);
+        const ref = crossEntropyRef(x, t, { ...opts, rowLength: k });
+        expectRel(loss, ref.loss, tol.loss);
+        expectRowsClose(grad, ref.grad, k, tol.grad);
+        for (const i of [1, k + 5, 2 * k, 2 * k + 3]) expect(grad[i]).toBe(0);
+      }
+      // Probability targets with a zero probability on the masked class: finite too.
+      const p = new Float64Array(3 * k).fill(1 / (k - 1));
+      for (const i of [1, k + 5]) p[i] = 0;
+      p[2 * k] = 0;
+      p[2 * k + 3] = 0;
+      p[2 * k + 1] = 2 / (k - 1);
+      p[2 * k + 2] = 2 / (k - 1);
+      const prob = kernels.crossEntropy(x, p, { rowLength: k, grad: true });
+      expectRel(prob.loss, crossEntropyRef(x, p, { rowLength: k }).loss, tol.loss);
+      expect(prob.grad.every((v) => Number.isFinite(v))).toBe(true);
+      // With label smoothing a masked class has target mass: the loss is +Infinity, as PyTorch.
+      expect(kernels.crossEntropy(x, t, { rowLength: k, labelSmoothing: 0.1 }).loss).toBe(Infinity);
+    });
+
+    it("a -Infinity target logit: infinite loss, never NaN in the other rows or the gradient", () => {
+      const k = 4;
+      const x = uniform(dtype, 3 * k, 5);
+      x[k + 2] = -Infinity;
+      const t = [1, 2, 0];
+      const none = kernels.crossEntropy(x, t, { rowLength: k, reduction: "none", grad: true });
+      expect(none.loss[1]).toBe(Infinity);
+      const ref = crossEntropyRef(x, t, { rowLength: k, reduction: "none" });
+      for (const r of [0, 2]) expectRel(none.loss[r], ref.rows[r], tol.loss);
+      expect(none.grad.some((v) => Number.isNaN(v))).toBe(false);
+      expectRowsClose(none.grad, ref.grad, k, tol.grad);
+      const mean = kernels.crossEntropy(x, t, { rowLength: k, grad: true });
+      expect(mean.loss).toBe(Infinity);
+      expect(mean.grad.some((v) => Number.isNaN(v))).toBe(false);
+      // A row masked entirely: its target has probability 0 as well.
+      const all = array(dtype, [-Infinity, -Infinity, -Infinity, 1, 2, 3]);
+      const masked = kernels.crossEntropy(all, [1, 0], { rowLength: 3, reduction: "none", grad: true });
+      expect(masked.loss[0]).toBe(Infinity);
+      expect(Number.isFinite(masked.loss[1])).toBe(true);
+      expect(masked.grad.some((v) => Number.isNaN(v))).toBe(false);
+    });
+
+    it("+Infinity logits share the probability; a NaN row is NaN and leaves the other rows alone", () => {
+      const x = array(dtype, [Infinity, 0, Infinity, 1, NaN, 2, 0.5, -1, 3]);
+      const t = [0, 1, 2];
+      const { loss, grad } = kernels.crossEntropy(x, t, { rowLength: 3, reduction: "none", grad: true });
+      expectRel(loss[0], Math.log(2), tol.loss);
+      expect(loss[1]).toBeNaN();
+      const ref = crossEntropyRef(x, t, { rowLength: 3, reduction: "none" });
+      expectRel(loss[2], ref.rows[2], tol.loss);
+      expectRowsClose(grad.subarray(0, 3), [-0.5, 0, 0.5], 3, tol.grad);
+      expect(Array.from(grad.subarray(3, 6)).every(Number.isNaN)).toBe(true);
+      expectRowsClose(grad.subarray(6), ref.grad.slice(6), 3, tol.grad);
+      expect(kernels.crossEntropy(x, [1, 1, 2], { rowLength: 3, reduction: "none" }).loss[0]).toBe(Infinity);
+    });
+
+    it("an ignored row may hold anything (NaN, Infinity)", () => {
+      const x = array(dtype, [NaN, Infinity, -Infinity, 1, 2, 3]);
+      const { loss, grad } = kernels.crossEntropy(x, [-100, 2], { rowLength: 3, grad: true });
+      expectRel(loss, crossEntropyRef([0, 0, 0, 1, 2, 3], [-100, 2], { rowLength: 3 }).loss, tol.loss);
+      expect(Array.from(grad.subarray(0, 3))).toEqual([0, 0, 0]);
+    });
+
+    it("the gradient in place (grad = logits), into a given array, and in WasmArrays", () => {
+      const k = 37;
+      const rows = 5;
+      const x = uniform(dtype, rows * k, 6);
+      const t = new Int32Array([3, 36, -100, 0, 17]);
+      const opts = { rowLength: k, labelSmoothing: 0.1, zLoss: 1e-3 };
+      const ref = crossEntropyRef(x, t, opts);
+      const copy = x.slice();
+      const inPlace = kernels.crossEntropy(copy, t, { ...opts, grad: copy });
+      expect(inPlace.grad).toBe(copy);
+      expectRel(inPlace.loss, ref.loss, tol.loss);
+      expectRowsClose(copy, ref.grad, k, tol.grad);
+      const given = dtype === "f32" ? new Float32Array(rows * k) : new Float64Array(rows * k);
+      expect(kernels.crossEntropy(x, t, { ...opts, grad: given }).grad).toBe(given);
+      expectRowsClose(given, ref.grad, k, tol.grad);
+      // WasmArrays: logits and gradient in the backend's memory, also the same one.
+      const xa = kernels.alloc(rows * k, dtype);
+      const ga = kernels.alloc(rows * k, dtype);
+      xa.array.set(x);
+      const r1 = kernels.crossEntropy(xa, t, { ...opts, grad: ga });
+      expect(r1.grad).toBe(ga);
+      expectRowsClose(ga.array, ref.grad, k, tol.grad);
+      expect(Array.from(xa.array)).toEqual(Array.from(x));
+      const r2 = kernels.crossEntropy(xa, t, { ...opts, grad: xa });
+      expectRel(r2.loss, ref.loss, tol.loss);
+      expectRowsClose(xa.array, ref.grad, k, tol.grad);
+      xa.free();
+      ga.free();
+    });
+
+    it("number[] logits give f64; grad true gives an array of the logits' dtype", () => {
+      const { loss, grad } = kernels.crossEntropy([1, 2, 3, 4], [1, 0], { rowLength: 2, reduction: "none", grad: true });
+      expect(loss).toBeInstanceOf(Float64Array);
+      expect(grad).toBeInstanceOf(Float64Array);
+      const r = kernels.crossEntropy(array(dtype, [1, 2]), [1], { grad: true });
+      expect(r.grad).toBeInstanceOf(dtype === "f32" ? Float32Array : Float64Array);
+    });
+
+    it("repeated calls of the same size do not grow memory", () => {
+      const k = 1000;
+      const x = uniform(dtype, 8 * k, 7);
+      const t = new Int32Array(8).fill(5);
+      const probe = kernels.alloc(1, dtype);
+      kernels.crossEntropy(x, t, { rowLength: k, grad: true, weight: new Array(k).fill(1) });
+      const before = probe.array.buffer.byteLength;
+      for (let i = 0; i < 20; i++) kernels.crossEntropy(x, t, { rowLength: k, grad: true, weight: new Array(k).fill(1) });
+      expect(probe.array.buffer.byteLength).toBe(before);
+      probe.free();
+    });
+  });
+});
+
+describe.each(backends)("errors on %s", (_name, kernels) => {
+  const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+
+  it("RangeError naming the option and the value; TypeError for types", () => {
+    const range: [unknown, unknown, RegExp][] = [
+      [[0, 3], { rowLength: 3 }, /target\[1\].*\[0, 3\).*got 3/],
+      [[0, -1], { rowLength: 3 }, /target\[1\].*ignoreIndex -100.*got -1/],
+      [new Int32Array([0, 7]), { rowLength: 3 }, /target\[1\].*got 7/],
+      [[0, 1.5], { rowLength: 3 }, /target\[1\].*got 1.5/],
+      [[0, 1], { rowLength: 4 }, /rowLength must divide.*4/],
+      [[0, 1], { rowLength: 0 }, /rowLength.*got 0/],
+      [[0, 1], { rowLength: 3, labelSmoothing: 1.5 }, /labelSmoothing.*1.5/],
+      [[0, 1], { rowLength: 3, labelSmoothing: NaN }, /labelSmoothing.*NaN/],
+      [[0, 1], { rowLength: 3, zLoss: -1 }, /zLoss.*-1/],
+      [[0, 1], { rowLength: 3, zLoss: Infinity }, /zLoss.*Infinity/],
+      [[0, 1], { rowLength: 3, reduction: "avg" }, /reduction.*"avg"/],
+      [[0, 1], { rowLength: 3, ignoreIndex: 0.5 }, /ignoreIndex.*0.5/],
+      [[0, 1], { rowLength: 3, weight: [1, 2] }, /weight.*length 2.*3/],
+      [[0, 1], { rowLength: 3, grad: new Float32Array(5) }, /grad.*length 5.*6/],
+      [[0, 1], { rowLength: 3, temperature: 0 }, /temperature.*0/],
+      [new Float64Array(4), { rowLength: 3 }, /target.*length 4/],
+      [new Int32Array(3), { rowLength: 3 }, /target.*length 3.*2 rows/],
+    ];
+    for (const [t, opts, message] of range) {
+      expect(() => kernels.crossEntropy(x, t as number[], opts as object), String(message)).toThrow(RangeError);
+      expect(() => kernels.crossEntropy(x, t as number[], opts as object)).toThrow(message);
+    }
+    const type: [unknown, unknown, unknown, RegExp][] = [
+      ["x", [0], {}, /logits/],
+      [x, "0", {}, /target/],
+      [x, [0, "1"], { rowLength: 3 }, /target\[1\]/],
+      [x, [0, 1], { rowLength: 3, grad: new Float64Array(6) }, /grad.*f32/],
+      [x, [0, 1], { rowLength: 3, grad: "yes" }, /grad/],
+      [x, [0, 1], { rowLength: 3, weight: "heavy" }, /weight/],
+      [x, [0, 1], { rowLength: 3, reduction: 1 }, /reduction/],
+      [x, [0, 1], { rowLength: 3, labelSmoothing: "0.1" }, /labelSmoothing/],
+      [x, [0, 1], { rowLength: 3, beta: 1, temperature: 1 }, /beta/],
+      [x, [0, 1], { rowLength: 3, smoothing: 0.1 }, /unknown option "smoothing"/],
+    ];
+    for (const [logits, t, opts, message] of type) {
+      expect(() => kernels.crossEntropy(logits as Float32Array, t as number[], opts as object)).toThrow(TypeError);
+      expect(() => kernels.crossEntropy(logits as Float32Array, t as number[], opts as object)).toThrow(message);
+    }
+    expect(() => kernels.logProbs(x, [0, 3], { rowLength: 3 })).toThrow(/target\[1\].*got 3/);
+    expect(() => kernels.logProbs(x, new Float32Array(2), { rowLength: 3 })).toThrow(TypeError);
+    expect(() => kernels.logProbs(x, [0, 1], { rowLength: 3, out: new Float32Array(3) })).toThrow(RangeError);
+    expect(() => kernels.softmaxBackward(x, new Float32Array(5))).toThrow(/y.*length 5/);
+    expect(() => kernels.logSoftmaxBackward(x, x, { out: new Float64Array(6) })).toThrow(TypeError);
+    expect(() => kernels.jacobian(new Float32Array(4097))).toThrow(/K = 4097/);
+    expect(() => kernels.jacobian(new Float32Array(4096))).not.toThrow();
+  });
+
+  it("a throwing call changes neither the logits nor the gradient array", () => {
+    const logits = uniform("f32", 12, 9);
+    const keep = logits.slice();
+    // The bad index is in the last row: nothing may be written before it is seen.
+    expect(() => kernels.crossEntropy(logits, [0, 1, 2, 9], { rowLength: 3, grad: logits })).toThrow(RangeError);
+    expect(Array.from(logits)).toEqual(Array.from(keep));
+    const g = new Float32Array(12).fill(7);
+    expect(() => kernels.crossEntropy(logits, [0, 1, 2, 1], { rowLength: 3, grad: g, zLoss: -2 })).toThrow(RangeError);
+    expect(Array.from(g)).toEqual(new Array(12).fill(7));
+    // The instance keeps working.
+    expect(Number.isFinite(kernels.crossEntropy(logits, [0, 1, 2, 1], { rowLength: 3 }).loss)).toBe(true);
+  });
+});
+
+describe.each(backends)("softmaxBackward, logSoftmaxBackward and jacobian on %s", (_name, kernels) => {
+  describe.each(dtypes)("%s", (dtype) => {
+    const tol = LOSS_TOL[dtype].grad;
+    for (const k of [1, 2, 3, 4, 5, 8, 9, 31, 1000]) {
+      it(`K = ${k}: against the reference, batched, with beta, in place`, () => {
+        const rows = 3;
+        const x = uniform(dtype, rows * k, k, 4);
+        const g = uniform(dtype, rows * k, k + 1, 2);
+        for (const beta of [1, 0.6, -2]) {
+          const y = kernels.softmax(x, { rowLength: k, beta });
+          const logY = kernels.logSoftmax(x, { rowLength: k, beta });
+          const ref: number[] = [];
+          const refLog: number[] = [];
+          for (let r = 0; r < rows; r++) {
+            let dot = 0;
+            let sum = 0;
+            for (let j = r * k; j < (r + 1) * k; j++) {
+              dot += g[j] * y[j];
+              sum += g[j];
+            }
+            for (let j = r * k; j < (r + 1) * k; j++) {
+              ref.push(beta * y[j] * (g[j] - dot));
+              refLog.push(beta * (g[j] - Math.exp(logY[j]) * sum));
+            }
+          }
+          expectRowsClose(kernels.softmaxBackward(g, y, { rowLength: k, beta }), ref, k, tol, `softmax beta ${beta}`);
+          expectRowsClose(kernels.logSoftmaxBackward(g, logY, beta > 0 ? { rowLength: k, temperature: 1 / beta } : { rowLength: k, beta }), refLog, k, tol, `log beta ${beta}`);
+          const inPlace = g.slice();
+          expect(kernels.softmaxBackward(inPlace, y, { rowLength: k, beta, out: inPlace })).toBe(inPlace);
+          expectRowsClose(inPlace, ref, k, tol);
+          const overY = logY.slice();
+          kernels.logSoftmaxBackward(g, overY, { rowLength: k, beta, out: overY });
+          expectRowsClose(overY, refLog, k, tol);
+        }
+      });
+    }
+
+    it("softmaxBackward is the Jacobian times the gradient, and both agree with the reference", () => {
+      const k = 7;
+      const y = kernels.softmax(uniform(dtype, k, 3));
+      const g = uniform(dtype, k, 4);
+      for (const beta of [1, 1.5, -0.5]) {
+        const J = kernels.jacobian(y, { beta });
+        expect(J).toBeInstanceOf(dtype === "f32" ? Float32Array : Float64Array);
+        const ref: number[] = [];
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) ref.push(beta * ((i === j ? y[i] : 0) - y[i] * y[j]));
+        expectRowsClose(J, ref, k * k, tol);
+        const jg = Array.from({ length: k }, (_, j) => {
+          let s = 0;
+          for (let i = 0; i < k; i++) s += g[i] * J[i * k + j];
+          return s;
+        });
+        expectRowsClose(kernels.softmaxBackward(g, y, { beta }), jg, k, dtype === "f32" ? 1e-6 : 1e-14);
+      }
+      expect(kernels.jacobian(array(dtype, [])).length).toBe(0);
+    });
+
+    it("the softmax backward of the log-softmax of a cross-entropy gradient chain agrees (logits -> loss)", () => {
+      // d(-log p_y)/dx = logSoftmaxBackward(-onehot(y), logSoftmax(x)), as autograd composes it.
+      const k = 11;
+      const x = uniform(dtype, 2 * k, 5);
+      const t = [4, 9];
+      const onehot = new (x.constructor as Float64ArrayConstructor)(2 * k);
+      onehot[4] = -1;
+      onehot[k + 9] = -1;
+      const viaBackward = kernels.logSoftmaxBackward(onehot, kernels.logSoftmax(x, { rowLength: k }), { rowLength: k });
+      const fused = kernels.crossEntropy(x, t, { rowLength: k, reduction: "sum", grad: true }).grad;
+      expectRowsClose(viaBackward, Array.from(fused), k, tol * 2);
+    });
+  });
+});
+
+describe("properties (fast-check, fixed seed)", () => {
+  const [, kernels] = backends[1];
+  const row = fc.array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.double({ min: -50, max: 50, noNaN: true }) },
+      { weight: 1, arbitrary: fc.constant(-Infinity) },
+      { weight: 1, arbitrary: fc.constantFrom(0, 1e4, -1e4) },
+    ),
+    { minLength: 2, maxLength: 40 },
+  );
+  it("loss >= 0, the gradient of each counted row sums to 0 and matches the reference (index targets)", () => {
+    fc.assert(
+      fc.property(row, fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), (values, seed, eps) => {
+        const k = values.length;
+        const x = Float64Array.from(values);
+        const y = seed % k;
+        if (x[y] === -Infinity) x[y] = 0;
+        if (x.every((v) => v === -Infinity)) return;
+        const masked = x.some((v) => v === -Infinity);
+        const opts = { labelSmoothing: masked ? 0 : eps };
+        const { loss, grad } = kernels.crossEntropy(x, [y], { ...opts, grad: true });
+        expect(loss).toBeGreaterThanOrEqual(0);
+        let s = 0;
+        for (const v of grad) s += v;
+        expect(Math.abs(s)).toBeLessThan(1e-12);
+        const ref = crossEntropyRef(x, [y], opts);
+        expectRel(loss, ref.loss, 1e-12);
+        expectRowsClose(grad, ref.grad, k, 1e-13);
+      }),
+      { seed: 1234, numRuns: 300 },
+    );
+  });
+  it("translation invariance per row: adding a constant to a row changes neither loss nor gradient", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.integer({ min: -64, max: 64 }), (values, shift) => {
+        const x = Float64Array.from(values);
+        const moved = x.map((v) => v + shift);
+        const a = kernels.crossEntropy(x, [0], { grad: true, labelSmoothing: 0.1 });
+        const b = kernels.crossEntropy(moved, [0], { grad: true, labelSmoothing: 0.1 });
+        expectRel(b.loss, a.loss, 1e-10);
+        expectRowsClose(b.grad, a.grad, values.length, 1e-12);
+      }),
+      { seed: 99, numRuns: 200 },
+    );
+  });
+  it("probability targets equal to a one-hot give the index-target loss", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -30, max: 30, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.nat(), (values, seed) => {
+        const k = values.length;
+        const y = seed % k;
+        const p = new Float64Array(k);
+        p[y] = 1;
+        const a = kernels.crossEntropy(values, [y], { grad: true, labelSmoothing: 0.2 });
+        const b = kernels.crossEntropy(values, p, { grad: true, labelSmoothing: 0.2 });
+        expectRel(b.loss, a.loss, 1e-10);
+        expectRowsClose(b.grad, a.grad, k, 1e-13);
+        expect(logSoftmaxRef(values).logp[y]).toBeCloseTo(kernels.logProbs(values, [y])[0], 10);
+      }),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+});

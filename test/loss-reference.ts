@@ -1,0 +1,179 @@
+// The float64 reference of the loss tests, written from SPEC.md's "Loss and gradients" and
+// PyTorch's F.cross_entropy definition, and nothing else of the library: log-softmax by
+// shifting by the row's largest score, the loss summed term by term from its definition,
+// the gradient from the closed form d(-log p_c)/dz_j = p_j - [j = c].
+import { expect } from "vitest";
+
+export type Dtype = "f32" | "f64";
+
+/** SPEC.md: per-row values within tol*max(1, max|r|); losses within `loss` relative. */
+export const LOSS_TOL = {
+  f32: { grad: 2e-6, loss: 1e-5 },
+  f64: { grad: 1e-13, loss: 1e-12 },
+} as const;
+
+export interface CeOptions {
+  rowLength?: number;
+  ignoreIndex?: number;
+  reduction?: "mean" | "sum" | "none";
+  labelSmoothing?: number;
+  weight?: number[];
+  zLoss?: number;
+  beta?: number;
+  temperature?: number;
+}
+
+/**
+ * log-softmax and softmax of the scores z of one row: +Infinity scores share the probability,
+ * -Infinity ones get 0. The sum is 1 + the terms of the other entries, so that log1p keeps
+ * the log-probability of the largest entry to full relative accuracy (SciPy's logsumexp).
+ */
+export function logSoftmaxRef(z: number[]): { logp: number[]; p: number[]; lse: number } {
+  if (z.some((v) => Number.isNaN(v))) return { logp: z.map(() => NaN), p: z.map(() => NaN), lse: NaN };
+  let top = -Infinity;
+  let topIndex = -1;
+  for (let i = 0; i < z.length; i++) {
+    if (z[i] > top) {
+      top = z[i];
+      topIndex = i;
+    }
+  }
+  if (top === -Infinity) return { logp: z.map(() => -Infinity), p: z.map(() => 0), lse: -Infinity };
+  if (top === Infinity) {
+    const shared = z.filter((v) => v === Infinity).length;
+    const logp = z.map((v) => (v === Infinity ? -Math.log(shared) : -Infinity));
+    return { logp, p: logp.map(Math.exp), lse: Infinity };
+  }
+  let rest = 0;
+  for (let i = 0; i < z.length; i++) if (i !== topIndex) rest += Math.exp(z[i] - top);
+  const logSum = Math.log1p(rest);
+  const logp = z.map((v) => v - top - logSum);
+  return { logp, p: logp.map(Math.exp), lse: top + logSum };
+}
+
+export interface CeRef {
+  /** Per-row losses (0 for ignored rows). */
+  rows: number[];
+  /** The reduced loss. */
+  loss: number;
+  /** Gradient of the reduced loss (of the sum for "none") with respect to the logits. */
+  grad: number[];
+}
+
+/** PyTorch F.cross_entropy (plus zLoss and beta), in float64, with its gradient. */
+export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>, opts: CeOptions = {}): CeRef {
+  const n = x.length;
+  const k = opts.rowLength ?? n;
+  const rows = k === 0 ? 0 : n / k;
+  const beta = opts.beta ?? (opts.temperature !== undefined ? 1 / opts.temperature : 1);
+  const eps = opts.labelSmoothing ?? 0;
+  const lambda = opts.zLoss ?? 0;
+  const ignore = opts.ignoreIndex ?? -100;
+  const w = opts.weight ?? new Array(k).fill(1);
+  const reduction = opts.reduction ?? "mean";
+  const byIndex = target.length === rows && !(target instanceof Float32Array || target instanceof Float64Array);
+  const perRow: number[] = [];
+  const gradZ: number[][] = []; // d(row loss)/dz, unscaled by the reduction
+  const zGrad: number[][] = [];
+  const counted: boolean[] = [];
+  let weightSum = 0;
+  let countedRows = 0;
+  const ceParts: number[] = [];
+  const zParts: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const z: number[] = [];
+    for (let j = 0; j < k; j++) z.push(beta * x[r * k + j]);
+    const { logp, p, lse } = logSoftmaxRef(z);
+    // The target distribution q (index: one-hot weighted by w_y; probabilities: w * t').
+    const q = new Array(k).fill(0);
+    let use = true;
+    if (byIndex) {
+      const y = target[r];
+      if (y === ignore) use = false;
+      else {
+        for (let j = 0; j < k; j++) q[j] = (eps / k) * w[j];
+        q[y] += (1 - eps) * w[y];
+        weightSum += w[y];
+      }
+    } else {
+      for (let j = 0; j < k; j++) q[j] = w[j] * ((1 - eps) * target[r * k + j] + eps / k);
+    }
+    counted.push(use);
+    if (!use) {
+      perRow.push(0);
+      ceParts.push(0);
+      zParts.push(0);
+      gradZ.push(new Array(k).fill(0));
+      zGrad.push(new Array(k).fill(0));
+      continue;
+    }
+    countedRows++;
+    let ce = 0;
+    let qSum = 0;
+    for (let j = 0; j < k; j++) {
+      if (q[j] !== 0) ce -= q[j] * logp[j];
+      qSum += q[j];
+    }
+    const zl = lambda > 0 ? lambda * lse * lse : 0;
+    perRow.push(ce + zl);
+    ceParts.push(ce);
+    zParts.push(zl);
+    gradZ.push(p.map((pj, j) => pj * qSum - q[j]));
+    zGrad.push(p.map((pj) => (lambda > 0 && pj !== 0 ? 2 * lambda * lse * pj : 0)));
+  }
+  const mean = reduction === "mean";
+  const ceScale = mean ? 1 / (byIndex ? weightSum : rows) : 1;
+  const zScale = mean ? 1 / (byIndex ? countedRows : rows) : 1;
+  let loss: number;
+  if (mean) {
+    loss = ceParts.reduce((a, b) => a + b, 0) * ceScale + zParts.reduce((a, b) => a + b, 0) * zScale;
+    if (rows === 0 || countedRows === 0) loss = NaN;
+  } else loss = perRow.reduce((a, b) => a + b, 0);
+  const grad: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < k; j++) grad.push(counted[r] ? beta * (gradZ[r][j] * ceScale + zGrad[r][j] * zScale) : 0);
+  }
+  return { rows: perRow, loss, grad };
+}
+
+/** Central finite differences of f at x (float64), step h. */
+export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h = 1e-5): number[] {
+  const g: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    x[i] = v + h;
+    const up = f(x);
+    x[i] = v - h;
+    const down = f(x);
+    x[i] = v;
+    g.push((up - down) / (2 * h));
+  }
+  return g;
+}
+
+/** |y - r| <= tol * max(1, max|r| of the row) for every entry, row by row (NaN only where r is). */
+export function expectRowsClose(y: ArrayLike<number>, r: ArrayLike<number>, k: number, tol: number, what = ""): void {
+  expect(y.length, what).toBe(r.length);
+  for (let start = 0; start < r.length; start += Math.max(k, 1)) {
+    let scale = 1;
+    for (let j = start; j < start + k; j++) if (Number.isFinite(r[j])) scale = Math.max(scale, Math.abs(r[j]));
+    for (let j = start; j < start + k; j++) {
+      if (Number.isNaN(r[j]) || !Number.isFinite(r[j])) {
+        expect(y[j], `${what} [${j}]`).toBe(r[j]);
+        continue;
+      }
+      const err = Math.abs(y[j] - r[j]);
+      if (!(err <= tol * scale)) expect.fail(`${what} [${j}]: ${y[j]} vs ${r[j]} (error ${err}, allowed ${tol * scale})`);
+    }
+  }
+}
+
+/** |y - r| <= tol*|r| (exact match for non-finite r). */
+export function expectRel(y: number, r: number, tol: number, what = ""): void {
+  if (!Number.isFinite(r)) {
+    expect(y, what).toBe(r);
+    return;
+  }
+  const err = Math.abs(y - r);
+  if (!(err <= tol * Math.abs(r))) expect.fail(`${what}: ${y} vs ${r} (relative error ${err / Math.abs(r)}, allowed ${tol})`);
+}
