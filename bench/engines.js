@@ -1,5 +1,6 @@
 // `npm run bench`: the benchmark in every runtime, one results file each in bench/results/:
-// node24.json (the primary run: the full suite with every peer), then node20, deno, bun
+// node24.json (the primary run: the full suite with every peer; then bench/sample.js and
+// bench/loss.js, printed, in the same Node 24), then node20, deno, bun
 // (the core run: f32 softmax and the first calls after init()), chromium and firefox (the
 // same core run in a page, bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and
 // finally the README's speed table, docs/benchmarks.md and the chart (bench/report.js).
@@ -37,6 +38,10 @@ const suite = (extra) => ["bench/suite.js", ...extra, ...(rounds ? ["--rounds", 
 /** Each runtime: how to run it, or why it cannot run here. */
 const RUNTIMES = [
   { name: "node24", command: NODE24, args: suite(["--out", "node24"]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
+  // The sampling and loss benchmarks (their own files, printed, in the primary runtime).
+  ...["sample", "loss"]
+    .filter((name) => existsSync(join(root, `bench/${name}.js`)))
+    .map((name) => ({ name, command: NODE24, args: [`bench/${name}.js`], missing: !existsSync(NODE24) && "npm ci --prefix test/node24" })),
   { name: "node20", command: "node", args: suite(["--core", "--out", "node20"]), check: () => process.versions.node.startsWith("20.") },
   { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", "deno"])], missing: !existsSync(bin("deno")) && "npm ci" },
   { name: "bun", command: bin("bun"), args: suite(["--core", "--out", "bun"]), missing: !existsSync(bin("bun")) && "npm ci" },
