@@ -83,15 +83,22 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
 /** max of x[start..end) (min when `lowest`); NaN if any element is NaN. */
 export function extremum(x: RealArray, start: number, end: number, lowest: boolean): number {
   let c = lowest ? Infinity : -Infinity;
+  // One comparison per element: !(v <= c) is v > c or v NaN, and a NaN ends the scan.
   if (lowest) {
     for (let i = start; i < end; i++) {
       const v = x[i];
-      if (v < c || v !== v) c = v;
+      if (!(v >= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
     }
   } else {
     for (let i = start; i < end; i++) {
       const v = x[i];
-      if (v > c || v !== v) c = v;
+      if (!(v <= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
     }
   }
   return c;
@@ -113,7 +120,14 @@ function expSum(x: RealArray, y: RealArray | undefined, start: number, end: numb
   for (let i = start; i < end; ) {
     const stop = Math.min(i + FLUSH, end);
     let part = 0;
-    if (y) {
+    if (y && beta === 1) {
+      // The default beta: no multiply (a naive loop has none either).
+      for (; i < stop; i++) {
+        const e = Math.exp(x[i] - c);
+        y[i] = e;
+        part += e;
+      }
+    } else if (y) {
       for (; i < stop; i++) {
         const e = Math.exp((x[i] - c) * beta);
         y[i] = e;
