@@ -27,6 +27,7 @@ function wide(c: number, beta: number): boolean {
 
 /** Whether a sum s of n terms (at least 1) is too coarse for log1p accuracy near 0. */
 function tooCoarse(s: number, n: number, f32: boolean): boolean {
+  if (s >= 2.1) return false; // the bound holds at any row length (n < 2^31): no logs needed
   const l = Math.log(s);
   if (f32) return l < COARSE.f32;
   return COARSE.e1 + COARSE.e2 * Math.max(0, Math.log(n) - l) > COARSE.budget * l;
