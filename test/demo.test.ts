@@ -125,6 +125,8 @@ describe("demo page", { timeout: 30_000 }, () => {
   let page: Page;
   let url: string;
   let server: ChildProcess | undefined;
+  /** The library in Node: the page's seeded draws must be the same tokens (one generator everywhere). */
+  let sm: Kernels;
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
