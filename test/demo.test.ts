@@ -120,7 +120,6 @@ async function enterLogits(page: Page, text: string) {
 }
 
 describe("demo page", { timeout: 30_000 }, () => {
-  let sm: Kernels; // the sampling panel's draws are compared with Node's sampler
   let browser: Browser;
   let page: Page;
   let url: string;
