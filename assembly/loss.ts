@@ -102,7 +102,7 @@ function sumLanes<T>(v: v128): f64 {
 @inline
 function expPass<T>(
   x: usize, g: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize,
-  keep: bool, mode: i32, hasW: bool,
+  keep: bool, mode: i32, hasW: bool, scaled: bool,
 ): f64 {
   let total: f64 = 0;
   let lost: f64 = 0;
@@ -124,10 +124,10 @@ function expPass<T>(
         let s3 = s0;
         for (; i + 4 * L <= stop; i += 4 * L) {
           const p = at<T>(x, i);
-          const e0 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p), vc), vb));
-          const e1 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p, 16), vc), vb));
-          const e2 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p, 32), vc), vb));
-          const e3 = expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v128.load(p, 48), vc), vb));
+          const e0 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled));
+          const e1 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled));
+          const e2 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled));
+          const e3 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled));
           if (keep) {
             const q = at<T>(g, i);
             v128.store(q, e0);
@@ -146,7 +146,7 @@ function expPass<T>(
       let dt = dw;
       let st = dw;
       for (; i + L <= stop; i += L) {
-        const a = v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb);
+        const a = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
         const e = expNonPositiveV<T>(a);
         if (keep) v128.store(at<T>(g, i), e);
         s0 = v128.add<T>(s0, e);
@@ -168,7 +168,8 @@ function expPass<T>(
       }
     }
     for (; i < stop; i++) {
-      const a = (load<T>(at<T>(x, i)) - c) * b;
+      const d = load<T>(at<T>(x, i)) - c;
+      const a = scaled ? d * b : d;
       const e = expNonPositive<T>(a);
       if (keep) store<T>(at<T>(g, i), e);
       part += <f64>e;
@@ -192,6 +193,13 @@ function expPass<T>(
     store<f64>(slot(stats, S_SUMT), load<f64>(slot(stats, S_SUMT)) + sumT);
   }
   return total + lost;
+}
+
+/** d*beta, or d itself unless `scaled`. */
+// @ts-ignore: decorator
+@inline
+function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
+  return scaled ? v128.mul<T>(d, vb) : d;
 }
 
 /** A row whose m is not finite (see the header), in scalar code: it is rare. */
@@ -249,7 +257,10 @@ function statsRow<T>(
   for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
     const start = part == 0 ? 0 : y + 1;
     const end = y < 0 || part == 1 ? k : y;
-    sum += expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW);
+    // beta = 1 (the common case) spares a multiply per vector where nothing else needs a_j.
+    sum += mode == PLAIN && b == <T>1
+      ? expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW, false)
+      : expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW, true);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;
