@@ -15,6 +15,8 @@ const FLUSH: i32 = 256;
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
 const WALK: i32 = 64;
+// Copies of the histogram arrays (one per f32 lane).
+const COPIES: i32 = 4;
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 const F32_MAX: f64 = 3.4028234663852886e38;
 
@@ -216,6 +218,86 @@ function collect<T>(x: usize, n: i32, theta: f64, idx: usize, cap: i32): i32 {
   return count;
 }
 
+/**
+ * Counts and weights of the tokens with x_i >= theta (theta = c + zmin/beta), in `buckets`
+ * equal steps of z = beta*(x_i - c) from 0 down to zmin: bucket b holds -z in
+ * [b, b + 1) * (-zmin / buckets), the last one also anything below. Only the few tokens above
+ * theta are binned (one by one); the rest cost a SIMD compare.
+ */
+function histogram<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, zmin: f64, buckets: i32, counts: usize, masses: usize): void {
+  const tc = <T>c;
+  const tb = betaOf<T>(beta);
+  const tt = <T>theta;
+  const scale = <f64>buckets / -zmin;
+  // Lane j of a vector tallies into copy j of the arrays (COPIES of `buckets` each), so that
+  // neighbouring tokens in one bucket do not wait on each other's store; summed at the end.
+  for (let b = 0; b < COPIES * buckets; b++) {
+    store<i32>(counts + (<usize>b << 2), 0);
+    store<f64>(masses + (<usize>b << 3), 0);
+  }
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vt = v128.splat<T>(tt);
+    const vc = v128.splat<T>(tc);
+    const vb = v128.splat<T>(tb);
+    const vs = v128.splat<T>(<T>scale);
+    const top = v128.splat<T>(<T>(<f64>buckets - 0.75));
+    const half = v128.splat<T>(<T>0.5);
+    // Adding 1.5 * 2^23 (f32) or 1.5 * 2^52 (f64) leaves round(f) in the low mantissa bits.
+    const magic = v128.splat<T>(<T>(sizeof<T>() == 4 ? 12582912.0 : 6755399441055744.0));
+    for (; i + lanes<T>() <= n; i += lanes<T>()) {
+      const v = v128.load(at<T>(x, i));
+      const keep = v128.ge<T>(v, vt);
+      if (!v128.any_true(keep)) continue;
+      // Every lane is binned (no branch per lane): lanes below theta add weight 0 and count 0.
+      const z = v128.mul<T>(v128.sub<T>(v, vc), vb);
+      const w = v128.and(expNonPositiveV<T>(z), keep);
+      const f = v128.sub<T>(v128.pmin<T>(v128.mul<T>(v128.neg<T>(z), vs), top), half);
+      const b = v128.add<T>(f, magic);
+      if (sizeof<T>() == 4) {
+        tally(counts, masses, (i32x4.extract_lane(b, 0) & 0xffff), f32x4.extract_lane(w, 0), i32x4.extract_lane(keep, 0) & 1);
+        tally(counts, masses, buckets * 1 + (i32x4.extract_lane(b, 1) & 0xffff), f32x4.extract_lane(w, 1), i32x4.extract_lane(keep, 1) & 1);
+        tally(counts, masses, buckets * 2 + (i32x4.extract_lane(b, 2) & 0xffff), f32x4.extract_lane(w, 2), i32x4.extract_lane(keep, 2) & 1);
+        tally(counts, masses, buckets * 3 + (i32x4.extract_lane(b, 3) & 0xffff), f32x4.extract_lane(w, 3), i32x4.extract_lane(keep, 3) & 1);
+      } else {
+        tally(counts, masses, (<i32>i64x2.extract_lane(b, 0) & 0xffff), f64x2.extract_lane(w, 0), <i32>i64x2.extract_lane(keep, 0) & 1);
+        tally(counts, masses, buckets * 1 + (<i32>i64x2.extract_lane(b, 1) & 0xffff), f64x2.extract_lane(w, 1), <i32>i64x2.extract_lane(keep, 1) & 1);
+      }
+    }
+  }
+  for (; i < n; i++) bin<T>(load<T>(at<T>(x, i)), tc, tb, tt, scale, buckets, counts, masses);
+  for (let copy = 1; copy < COPIES; copy++) {
+    for (let b = 0; b < buckets; b++) {
+      const from = copy * buckets + b;
+      store<i32>(counts + (<usize>b << 2), load<i32>(counts + (<usize>b << 2)) + load<i32>(counts + (<usize>from << 2)));
+      store<f64>(masses + (<usize>b << 3), load<f64>(masses + (<usize>b << 3)) + load<f64>(masses + (<usize>from << 3)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function tally(counts: usize, masses: usize, b: i32, w: f64, one: i32): void {
+  const c = counts + (<usize>b << 2);
+  const m = masses + (<usize>b << 3);
+  store<i32>(c, load<i32>(c) + one);
+  store<f64>(m, load<f64>(m) + w);
+}
+
+// @ts-ignore: decorator
+@inline
+function bin<T>(v: T, c: T, beta: T, theta: T, scale: f64, buckets: i32, counts: usize, masses: usize): void {
+  if (!(v >= theta)) return;
+  const z = (v - c) * beta;
+  // floor(-z * scale), at most buckets - 1: f - 1/2 rounded to an integer by adding 1.5 * 2^52,
+  // which leaves it in the low mantissa bits (a float-to-int conversion would need the
+  // non-trapping feature the builds leave off).
+  const f = min(-<f64>z * scale, <f64>buckets - 0.75) - 0.5;
+  const b = <usize>(reinterpret<u64>(f + 6755399441055744.0) & 0xffff);
+  store<i32>(counts + (b << 2), load<i32>(counts + (b << 2)) + 1);
+  store<f64>(masses + (b << 3), load<f64>(masses + (b << 3)) + <f64>expNonPositive<T>(z));
+}
+
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a. Hoare selection, median of three. */
 function kthLargest<T>(a: usize, m: i32, k: i32): T {
   let lo = 0;
@@ -363,6 +445,14 @@ export function f32_collect(x: usize, n: i32, theta: f64, idx: usize, cap: i32):
 }
 export function f64_collect(x: usize, n: i32, theta: f64, idx: usize, cap: i32): i32 {
   return collect<f64>(x, n, theta, idx, cap);
+}
+
+/** Counts (i32) and weights (f64) of the tokens above theta in `buckets` steps of z (see histogram); counts and masses have room for 4 * buckets. */
+export function f32_histogram(x: usize, n: i32, c: f64, beta: f64, theta: f64, zmin: f64, buckets: i32, counts: usize, masses: usize): void {
+  histogram<f32>(x, n, c, beta, theta, zmin, buckets, counts, masses);
+}
+export function f64_histogram(x: usize, n: i32, c: f64, beta: f64, theta: f64, zmin: f64, buckets: i32, counts: usize, masses: usize): void {
+  histogram<f64>(x, n, c, beta, theta, zmin, buckets, counts, masses);
 }
 
 /** Indices of the k largest with all ties of the k-th, in order, into idx; returns their count. */

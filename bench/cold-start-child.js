@@ -18,7 +18,7 @@ let t2 = t0;
 if (subject === "node") {
   // Node's start-up alone: the floor under every other subject's sinceStart.
 } else if (subject in builds) {
-  const { init } = await import("../dist/index.js");
+  const { init } = await import("../dist/node.js"); // the entry Node resolves
   t1 = performance.now();
   const sm = await init(new URL(`../dist/${builds[subject]}`, import.meta.url));
   t2 = performance.now();

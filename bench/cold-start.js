@@ -39,13 +39,14 @@ export function measureColdStart(subjects, { runs = 7, onRun } = {}) {
 const sizeOf = (bytes) => ({ bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
 
 /**
- * Bytes a user downloads or loads: each of our builds, our host JS (dist/*.js but the
- * workerd entry, gzipped as one file, like a bundle), and the binaries the peers load.
+ * Bytes a user downloads or loads: each of our builds, our host JS (the browser entry's
+ * dist/*.js: not the workerd and node entries, the bin or the benchmark; gzipped as one
+ * file, like a bundle), and the binaries the peers load.
  */
 export function binarySizes({ peers = true } = {}) {
   const dist = new URL("../dist/", import.meta.url);
   const rows = BUILDS.map(({ backend, file }) => ({ name: backend, file, ...sizeOf(readFileSync(new URL(file, dist))) }));
-  const hostFiles = readdirSync(dist).filter((f) => f.endsWith(".js") && f !== "workerd.js");
+  const hostFiles = readdirSync(dist).filter((f) => f.endsWith(".js") && !/^(workerd|node|cli|bench.*)\.js$/.test(f));
   const host = Buffer.concat(hostFiles.map((f) => readFileSync(new URL(f, dist))));
   rows.push({ name: "host JS", file: `${hostFiles.length} files in dist/`, ...sizeOf(host) });
   const modules = new URL("./peers/node_modules/", import.meta.url);

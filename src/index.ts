@@ -1,46 +1,38 @@
 // softmax-wasm: softmax, log-softmax, LogSumExp and online softmax with SIMD WebAssembly
-// kernels, and a pure TypeScript baseline with the same API.
+// kernels, and a pure TypeScript baseline with the same API. This is the default entry
+// (browsers, bundlers): init() fetches the binary; src/node.ts and src/workerd.ts are the
+// entries of the "node"/"deno"/"bun" and "workerd" export conditions.
 
 import { createKernels } from "./api.js";
 import { JsCore } from "./baseline.js";
-import { type Source, compileSource, defaultUrl } from "./load.js";
-import type { Kernels } from "./types.js";
+import { initializer } from "./load.js";
+import type { Bytes, Kernels, Source, WasmModule } from "./types.js";
+import { describe } from "./validate.js";
 import { WasmCore } from "./wasm.js";
 
 export type * from "./types.js";
 export type * from "./loss-types.js";
-export type { Source } from "./load.js";
-export { hasRelaxedSimd, hasSimd } from "./load.js";
+export { hasRelaxedSimd, hasSimd } from "./features.js";
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
 export const js: Kernels = createKernels(new JsCore());
 
-let shared: Promise<Kernels> | undefined;
+const load = initializer(undefined);
 
 /**
  * Compiles and instantiates the kernels. Without a source, loads the best bundled build the
- * runtime validates (SIMD, else scalar) once and returns that same instance on every call.
+ * runtime validates (relaxed SIMD, else SIMD, else scalar) once and returns that same
+ * instance on every call.
  */
 export function init(source?: Source): Promise<Kernels> {
-  if (source !== undefined) return instantiate(compileSource(source));
-  // defaultUrl() runs inside the promise, so that a failure rejects instead of throwing.
-  shared ??= instantiate(Promise.resolve().then(() => compileSource(defaultUrl()))).catch((error: unknown) => {
-    shared = undefined; // a failed load may be retried
-    throw error;
-  });
-  return shared;
-}
-
-async function instantiate(module: Promise<WebAssembly.Module>): Promise<Kernels> {
-  const instance = await WebAssembly.instantiate(await module, {});
-  return createKernels(new WasmCore(instance));
+  return load(source);
 }
 
 /** Synchronous init from a compiled module or the bytes of a build. */
-export function initSync(source: WebAssembly.Module | BufferSource): Kernels {
+export function initSync(source: WasmModule | Bytes): Kernels {
   let module: WebAssembly.Module;
   if (source instanceof WebAssembly.Module) module = source;
-  else if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) module = new WebAssembly.Module(source);
-  else throw new TypeError(`initSync source must be a WebAssembly.Module or BufferSource (got ${typeof source})`);
+  else if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) module = new WebAssembly.Module(source as BufferSource);
+  else throw new TypeError(`initSync source must be a WebAssembly.Module or BufferSource (got ${describe(source)})`);
   return createKernels(new WasmCore(new WebAssembly.Instance(module, {})));
 }

@@ -1,44 +1,16 @@
-// Finding and compiling the binary in each runtime. Node, Deno and Bun read file: URLs from
-// disk; browsers and bundlers fetch; Workers pass the module they imported (src/workerd.ts).
+// Finding and compiling the binary. Each runtime gets its own entry by export condition, so a
+// bundle holds only the loading code of its runtime: the default entry (browsers, bundlers)
+// fetches; the node entry (Node, Deno, Bun) also reads file: URLs; Workers pass the module
+// they imported (src/workerd.ts).
 
-/** Sources init() accepts. */
-export type Source = WebAssembly.Module | BufferSource | URL | string | Response | PromiseLike<Response>;
+import { createKernels } from "./api.js";
+import { hasRelaxedSimd, hasSimd } from "./features.js";
+import type { Kernels, Source } from "./types.js";
+import { describe } from "./validate.js";
+import { WasmCore } from "./wasm.js";
 
-/** A module that uses one SIMD instruction (i32x4.splat): validates only where SIMD runs. */
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x11, 0x0b, // code: i32.const 0; i32x4.splat; end
-]);
-
-/** Three i32x4.splat of 0, then f32x4.relaxed_madd: validates only where relaxed SIMD runs. */
-const RELAXED_SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x13, 0x01, 0x11, 0x00, // code section, one body of 17 bytes, no locals
-  0x41, 0x00, 0xfd, 0x11, 0x41, 0x00, 0xfd, 0x11, 0x41, 0x00, 0xfd, 0x11, // 3 x (i32.const 0; i32x4.splat)
-  0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd; end
-]);
-
-function validates(bytes: Uint8Array<ArrayBuffer>): boolean {
-  try {
-    return WebAssembly.validate(bytes);
-  } catch {
-    return false;
-  }
-}
-
-/** True where the runtime validates WebAssembly SIMD (no compile, so no CSP trouble). */
-export function hasSimd(): boolean {
-  return validates(SIMD_PROBE);
-}
-
-/** True where the runtime validates relaxed SIMD (fused multiply-add among others). */
-export function hasRelaxedSimd(): boolean {
-  return validates(RELAXED_SIMD_PROBE);
-}
+/** Reads a file: URL; only the node entry has one. */
+export type FileReader = (url: URL) => Promise<Uint8Array<ArrayBuffer>>;
 
 /** URL of the best bundled build this runtime can run: relaxed SIMD, else SIMD, else scalar. */
 export function defaultUrl(): URL {
@@ -63,7 +35,13 @@ function isThenable(s: unknown): s is PromiseLike<Response> {
 }
 
 async function compileResponse(response: Response): Promise<WebAssembly.Module> {
-  if (!response.ok) throw new Error(`softmax-wasm: fetching ${response.url} failed with status ${response.status}`);
+  if (!response.ok) {
+    const hint =
+      response.status === 404
+        ? ": init() without a source fetches the softmax-*.wasm files beside the script that imports the package; copy node_modules/softmax-wasm/dist/*.wasm there, or pass where they are served, init(url)"
+        : "";
+    throw new Error(`softmax-wasm: fetching ${response.url} failed with status ${response.status}${hint}`);
+  }
   // Streaming compilation needs the application/wasm type, which some servers omit.
   if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type")?.startsWith("application/wasm")) {
     return WebAssembly.compileStreaming(response);
@@ -71,27 +49,59 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** Reads a file: URL with the node:fs module that Node, Deno and Bun provide. */
-async function readFileUrl(url: URL): Promise<Uint8Array> {
-  const specifier = "node:fs/promises"; // a variable, so bundlers for the web leave it alone
-  const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as {
-    readFile(path: URL): Promise<Uint8Array>;
-  };
-  return fs.readFile(url);
+/**
+ * node:fs's readFile where the runtime hands it out without an import (process.getBuiltinModule:
+ * Node >= 20.16, Deno, Bun), so the default entry reads files there too while a bundle of it
+ * holds no import of node:fs, static or dynamic.
+ */
+function builtinReadFile(): FileReader | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = process?.getBuiltinModule?.("node:fs/promises") as { readFile: FileReader } | undefined;
+  return fs && ((url) => fs.readFile(url));
 }
 
 /** Compiles whatever init() was given. */
-export async function compileSource(source: Source): Promise<WebAssembly.Module> {
+export async function compileSource(source: Source, readFile: FileReader | undefined): Promise<WebAssembly.Module> {
   // Response last: on Node 20 the first touch of the global Response loads fetch's
   // implementation (~40 ms), which init() of a file: URL or of bytes never needs.
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === "string" || source instanceof URL) {
     const url = new URL(source, typeof location === "undefined" ? undefined : location.href);
-    if (url.protocol === "file:") return WebAssembly.compile((await readFileUrl(url)) as Uint8Array<ArrayBuffer>);
+    if (url.protocol === "file:") {
+      readFile ??= builtinReadFile();
+      if (!readFile) {
+        throw new Error(
+          `softmax-wasm: cannot read ${url.href}: this entry (export condition "browser" or default) imports no node:fs and the runtime offers no process.getBuiltinModule; Node, Deno and Bun resolve the entry that reads files ("node", "deno", "bun" conditions), or pass the bytes, init(bytes)`,
+        );
+      }
+      return WebAssembly.compile(await readFile(url));
+    }
     return compileResponse(await fetch(url));
   }
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source as BufferSource);
   if (isThenable(source)) return compileResponse(await source);
   if (isResponse(source)) return compileResponse(source);
-  throw new TypeError(`init source must be a WebAssembly.Module, BufferSource, URL, string or Response (got ${typeof source})`);
+  throw new TypeError(`init source must be a WebAssembly.Module, BufferSource, URL, string or Response (got ${describe(source)})`);
+}
+
+async function instantiate(module: Promise<WebAssembly.Module>): Promise<Kernels> {
+  const instance = await WebAssembly.instantiate(await module, {});
+  return createKernels(new WasmCore(instance));
+}
+
+/**
+ * The init() of an entry. With a source, a new instance each call; without, the best bundled
+ * build the runtime validates, loaded once and shared by every later call.
+ */
+export function initializer(readFile: FileReader | undefined): (source?: Source) => Promise<Kernels> {
+  let shared: Promise<Kernels> | undefined;
+  return (source) => {
+    if (source !== undefined) return instantiate(compileSource(source, readFile));
+    // defaultUrl() runs inside the promise, so that a failure rejects instead of throwing.
+    shared ??= instantiate(Promise.resolve().then(() => compileSource(defaultUrl(), readFile))).catch((error: unknown) => {
+      shared = undefined; // a failed load may be retried
+      throw error;
+    });
+    return shared;
+  };
 }

@@ -7,7 +7,7 @@
 import { type Core, type Reduced, dtypeOf } from "./core.js";
 import { realArray } from "./memory.js";
 import type { Input, OnlineSoftmax, Output, OutputOf, RealArray } from "./types.js";
-import { newArray, operandOf, outOperand } from "./validate.js";
+import { describe, newArray, operandOf, outOperand } from "./validate.js";
 
 const EMPTY: Reduced = { c: NaN, m: -Infinity, s: 0 };
 
@@ -61,7 +61,7 @@ export class Online implements OnlineSoftmax {
   }
 
   merge(other: OnlineSoftmax): this {
-    if (!(other instanceof Online)) throw new TypeError(`merge needs an OnlineSoftmax (got ${typeof other})`);
+    if (!(other instanceof Online)) throw new TypeError(`merge needs an OnlineSoftmax (got ${describe(other)})`);
     if (other.beta !== this.beta) {
       throw new TypeError(`merge needs accumulators with the same beta (got ${other.beta} into ${this.beta})`);
     }

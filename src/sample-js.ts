@@ -4,7 +4,7 @@
 import type { Operand } from "./core.js";
 import { realArray } from "./memory.js";
 import type { RealArray } from "./types.js";
-import type { SampleBackend, SampleSession } from "./sample.js";
+import { BUCKETS, type Histogram, type SampleBackend, type SampleSession } from "./sample.js";
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a (Hoare selection, median of three). */
 function kthLargest(a: Float64Array, m: number, k: number): number {
@@ -110,6 +110,22 @@ class JsSession implements SampleSession {
     let count = 0;
     for (let i = 0; i < k; i++) if (x[start + i] >= theta) idx[count++] = i;
     return idx.subarray(0, count);
+  }
+
+  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram {
+    const x = this.values;
+    const counts = new Int32Array(BUCKETS);
+    const masses = new Float64Array(BUCKETS);
+    const scale = BUCKETS / -zmin;
+    for (let i = start; i < start + k; i++) {
+      const v = x[i];
+      if (!(v >= theta)) continue;
+      const z = (v - c) * beta;
+      const b = Math.min(Math.trunc(-z * scale), BUCKETS - 1);
+      counts[b]++;
+      masses[b] += Math.exp(z);
+    }
+    return { counts, masses };
   }
 
   topK(start: number, k: number, count: number): Int32Array {

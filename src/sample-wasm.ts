@@ -3,7 +3,7 @@
 
 import { type Operand, dtypeOf } from "./core.js";
 import { BYTES, LinearArray } from "./memory.js";
-import type { SampleBackend, SampleSession } from "./sample.js";
+import { BUCKETS, type Histogram, type SampleBackend, type SampleSession } from "./sample.js";
 import type { Dtype, RealArray } from "./types.js";
 import type { WasmCore } from "./wasm.js";
 
@@ -16,9 +16,10 @@ interface SampleKernels {
   draw: Kernel;
   collect: Kernel;
   topk: Kernel;
+  histogram: Kernel;
 }
 
-const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk"] as const;
+const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk", "histogram"] as const;
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
@@ -29,6 +30,8 @@ interface Layout {
   valsp: number;
   tmpp: number;
   maskp: number;
+  countsp: number;
+  massesp: number;
 }
 
 class WasmSession implements SampleSession {
@@ -71,6 +74,12 @@ class WasmSession implements SampleSession {
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 
+  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram {
+    const { countsp, massesp } = this.#at;
+    this.#f.histogram(this.#row(start), k, c, beta, theta, zmin, BUCKETS, countsp, massesp);
+    return { counts: new Int32Array(this.#buffer, countsp, BUCKETS), masses: new Float64Array(this.#buffer, massesp, BUCKETS) };
+  }
+
   topK(start: number, k: number, count: number): Int32Array {
     const { idxp, valsp, tmpp } = this.#at;
     const m = this.#f.topk(this.#row(start), k, count, idxp, valsp, tmpp, k);
@@ -110,13 +119,17 @@ export class WasmSampleBackend implements SampleBackend {
     const idxBytes = align(k * 4);
     const valBytes = topK ? align(k * size) : 0;
     const maskBytes = mask ? align(mask.length * 4) : 0;
-    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes, "logits", n, dtype);
+    // The kernel's histogram arrays hold 4 copies (one per SIMD lane), summed into the first.
+    const histBytes = align(4 * BUCKETS * 4) + 4 * BUCKETS * 8;
+    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + histBytes, "logits", n, dtype);
     const at: Layout = {
       xp: copy ? base : from,
       idxp: base + xBytes,
       valsp: base + xBytes + idxBytes,
       tmpp: base + xBytes + idxBytes + valBytes,
       maskp: base + xBytes + idxBytes + 2 * valBytes,
+      countsp: base + xBytes + idxBytes + 2 * valBytes + maskBytes,
+      massesp: base + xBytes + idxBytes + 2 * valBytes + maskBytes + align(4 * BUCKETS * 4),
     };
     const heap = memory.heap(dtype);
     if (copy) {

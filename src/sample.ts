@@ -43,8 +43,18 @@ export interface SampleSession {
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number;
   /** The indices with x >= theta, in order (valid until the next pass). */
   collect(start: number, k: number, theta: number): Int32Array;
+  /** Counts and weights of the tokens with x >= theta in BUCKETS steps of z = beta*(x - c) from 0 down to zmin (the last step also holds anything lower). */
+  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram;
   /** The indices of the `count` largest and every tie of the count-th, in order (1 <= count <= k; NaN never taken). */
   topK(start: number, k: number, count: number): Int32Array;
+}
+
+/** Steps of the top-p histogram. */
+export const BUCKETS = 256;
+
+export interface Histogram {
+  counts: Int32Array;
+  masses: Float64Array;
 }
 
 export interface SampleBackend {
@@ -115,7 +125,7 @@ export class Pcg32 {
   }
 
   clone(): Pcg32 {
-    const copy = Object.create(Pcg32.prototype) as Pcg32;
+    const copy = new Pcg32(0);
     copy.#hi = this.#hi;
     copy.#lo = this.#lo;
     return copy;
@@ -412,6 +422,28 @@ function drawFromCandidates(values: RealArray, start: number, cand: Int32Array, 
   return last;
 }
 
+/**
+ * A z = beta*(x - c) at or below the top-p cut of a row whose weights sum to `total`. Tokens
+ * of weight below (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies
+ * above that; a histogram of the tokens above it, in steps of z, then finds the step where
+ * the mass reaches topP * total (and minKeep tokens), and the bound becomes the step after
+ * that one (a margin for rounding: the cuts below use f64 weights).
+ */
+function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): number {
+  const zmin = Math.log((((1 - chain.topP) * total) / k) * 0.999);
+  if (!(zmin < 0)) return zmin;
+  const { counts, masses } = session.histogram(start, k, c, beta, c + zmin / beta, zmin);
+  const need = chain.topP * total;
+  let mass = 0;
+  let count = 0;
+  for (let b = 0; b < BUCKETS - 1; b++) {
+    mass += masses[b];
+    count += counts[b];
+    if (mass >= need && count >= chain.minKeep) return Math.max(zmin, ((b + 2) * zmin) / BUCKETS);
+  }
+  return zmin;
+}
+
 /** One token per row of the session's staged logits. */
 function sampleRows(
   backend: SampleBackend,
@@ -468,13 +500,13 @@ function sampleRows(
       // Tokens of weight below (1 - topP) * total / k together weigh less than 1 - topP: none
       // of them can be in the top-p set. Collect a little lower than the bounds (the kernels'
       // weights may round differently from the f64 ones of the cuts).
-      let least = 0;
+      let zmin = -Infinity;
       if (chain.topP < 1) {
         total = session.keptSum(start, k, c, beta, -Infinity, -1);
-        least = ((1 - chain.topP) * total) / k;
+        zmin = topPBound(session, start, k, c, beta, total, chain);
       }
-      if (chain.minP > 0) least = Math.max(least, chain.minP);
-      cand = session.collect(start, k, c + Math.log(least * 0.999) / beta);
+      if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
+      cand = session.collect(start, k, c + zmin / beta);
       const floor = Math.min(chain.minKeep, k);
       if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
     }

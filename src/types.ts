@@ -15,11 +15,41 @@ export type ArrayOf<D extends Dtype> = D extends "f32" ? Float32Array : Float64A
 /** A typed array of either dtype. */
 export type RealArray = Float32Array | Float64Array;
 
+// The declarations compile in a user's strict project whatever its lib: what only some libs
+// declare (Symbol.dispose, WebAssembly, Response, URL) is read off the user's globals where
+// it exists and left out or widened where it does not, never assumed.
+
+/** `[Symbol.dispose]()` where the user's lib declares Symbol.dispose (esnext.disposable, @types/node), else nothing. */
+type DisposeMethod = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? { [K in S]: () => void } : {};
+
+/** The global type `Name` where the user's lib declares it (its constructor's prototype), else `Fallback`. */
+type GlobalType<Name extends string, Fallback> = typeof globalThis extends { readonly [K in Name]: { readonly prototype: infer T } }
+  ? T
+  : Fallback;
+
+/** WebAssembly.Module (any object where the user's lib lacks WebAssembly). */
+export type WasmModule = typeof globalThis extends { readonly WebAssembly: { readonly Module: { readonly prototype: infer M } } }
+  ? M
+  : object;
+
+/** The bytes of a build: an ArrayBuffer or a view of one (BufferSource, without needing lib dom). */
+export type Bytes = ArrayBuffer | ArrayBufferView;
+
+/** Sources init() accepts: a compiled module, bytes, a URL or URL string, a Response or a promise of one. */
+export type Source =
+  | WasmModule
+  | Bytes
+  | GlobalType<"URL", never>
+  | string
+  | GlobalType<"Response", never>
+  | PromiseLike<GlobalType<"Response", never>>;
+
 /**
  * An array that lives in a backend's memory (the module's linear memory for the wasm
- * backends), so kernels read and write it without copies.
+ * backends), so kernels read and write it without copies. `[Symbol.dispose]()` (same as
+ * free(), for `using`) where the runtime and lib have Symbol.dispose.
  */
-export interface WasmArray<D extends Dtype = Dtype> {
+export interface WasmArray<D extends Dtype = Dtype> extends DisposeMethod {
   /** A view of the elements; every read gives a usable view, also after memory growth. */
   readonly array: ArrayOf<D>;
   /** Number of elements. */
@@ -28,8 +58,6 @@ export interface WasmArray<D extends Dtype = Dtype> {
   readonly dtype: D;
   /** Returns the memory to the backend; any later use throws an Error. Idempotent. */
   free(): void;
-  /** Same as free(), for `using`. */
-  [Symbol.dispose](): void;
 }
 
 /** Anything the functions accept as data. */
@@ -45,21 +73,36 @@ export type OutputOf<X> = X extends Float32Array | WasmArray<"f32">
     ? Float64Array
     : RealArray;
 
-/** Options shared by every function: the inverse temperature. */
+/** What `out` may be for an input: a typed array or WasmArray of its output dtype. */
+export type OutFor<X> = X extends Float32Array | WasmArray<"f32">
+  ? Float32Array | WasmArray<"f32">
+  : X extends Float64Array | readonly number[] | WasmArray<"f64">
+    ? Float64Array | WasmArray<"f64">
+    : Output;
+
+/** What a call returns: `out` when given, else a new array of the input's output dtype. */
+export type Result<X, O> = O extends Output ? O : OutputOf<X>;
+
+/** Options shared by every function: the inverse temperature, as temperature or beta. */
 export interface ScaleOptions {
   /** T, finite and > 0; default 1. Same as beta = 1/T. Not together with beta. */
-  temperature?: number;
+  temperature?: number | undefined;
   /** beta, any finite real: 0 gives the uniform distribution, < 0 the soft arg-min. */
-  beta?: number;
+  beta?: number | undefined;
 }
 
-/** Options of softmax, logSoftmax and logSumExp. */
-export interface SoftmaxOptions<O extends Output | undefined = Output | undefined> extends ScaleOptions {
-  /** K: the input is a row-major batch of length/K rows of K, each normalized on its own. */
-  rowLength?: number;
-  /** Written and returned; output dtype, and the input's length (one per row for logSumExp). */
-  out?: O;
-}
+/** Options `T` with temperature or beta, not both: both is a TypeError at run time, and so a compile error. */
+export type OneScale<T extends ScaleOptions> = T & ({ beta?: undefined } | { temperature?: undefined });
+
+/** Options of softmax, logSoftmax and logSumExp; `O` is the type of `out`. */
+export type SoftmaxOptions<O extends Output | undefined = undefined> = OneScale<
+  ScaleOptions & {
+    /** K: the input is a row-major batch of length/K rows of K, each normalized on its own. */
+    rowLength?: number | undefined;
+    /** Written and returned; output dtype, and the input's length (one per row for logSumExp). */
+    out?: O | undefined;
+  }
+>;
 
 /** Streaming LogSumExp / softmax over data that arrives in chunks (one pass). */
 export interface OnlineSoftmax {
@@ -78,9 +121,9 @@ export interface OnlineSoftmax {
   /** max + log(sum): the LogSumExp of everything seen; -Infinity when empty. */
   logSumExp(): number;
   /** exp(beta*chunk - logSumExp()); dtype follows the chunk. */
-  normalize<X extends Input, O extends Output | undefined = undefined>(chunk: X, out?: O): O extends Output ? O : OutputOf<X>;
+  normalize<X extends Input, O extends OutFor<X> | undefined = undefined>(chunk: X, out?: O): Result<X, O>;
   /** beta*chunk - logSumExp(); dtype follows the chunk. */
-  logNormalize<X extends Input, O extends Output | undefined = undefined>(chunk: X, out?: O): O extends Output ? O : OutputOf<X>;
+  logNormalize<X extends Input, O extends OutFor<X> | undefined = undefined>(chunk: X, out?: O): Result<X, O>;
   /** Back to empty. */
   reset(): this;
 }
@@ -90,23 +133,18 @@ export interface Kernels extends LossKernels, SamplingKernels {
   /** Which implementation runs. */
   readonly backend: Backend;
   /** exp(beta*(x_i - c)) / sum_j exp(beta*(x_j - c)) per row (c the row max, min for beta < 0). */
-  softmax<X extends Input, O extends Output | undefined = undefined>(
-    x: X,
-    opts?: SoftmaxOptions<O>,
-  ): O extends Output ? O : OutputOf<X>;
+  softmax<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): Result<X, O>;
   /** beta*(x_i - c) - log sum_j exp(beta*(x_j - c)) per row, computed directly. */
-  logSoftmax<X extends Input, O extends Output | undefined = undefined>(
-    x: X,
-    opts?: SoftmaxOptions<O>,
-  ): O extends Output ? O : OutputOf<X>;
+  logSoftmax<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): Result<X, O>;
   /** log sum_j exp(beta*x_j): a number, or one value per row when rowLength is given. */
-  logSumExp(x: Input, opts?: ScaleOptions & { rowLength?: undefined; out?: Output }): number;
-  logSumExp<X extends Input, O extends Output | undefined = undefined>(
+  logSumExp<X extends Input>(x: X, opts?: OneScale<ScaleOptions & { rowLength?: undefined; out?: OutFor<X> | undefined }>): number;
+  logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(
     x: X,
     opts: SoftmaxOptions<O> & { rowLength: number },
-  ): O extends Output ? O : OutputOf<X>;
+  ): Result<X, O>;
+  logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): number | Result<X, O>;
   /** A streaming accumulator with this backend's kernels. */
-  online(opts?: ScaleOptions): OnlineSoftmax;
+  online(opts?: OneScale<ScaleOptions>): OnlineSoftmax;
   /** An array in this backend's memory (zero-copy input and output). */
   alloc<D extends Dtype = "f32">(length: number, dtype?: D): WasmArray<D>;
 }

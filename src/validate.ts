@@ -8,15 +8,34 @@ import type { Dtype, RealArray, ScaleOptions } from "./types.js";
 export const SCALE_KEYS = new Set(["temperature", "beta"]);
 export const ROW_KEYS = new Set(["temperature", "beta", "rowLength", "out"]);
 
-/** A short description of a value for error messages. */
+/** "a" or "an" before a name, as it is read aloud ("an Int32Array", "a Uint8Array"). */
+function article(name: string): string {
+  return /^[aeio]/i.test(name) ? "an" : "a";
+}
+
+/** A short description of a value for error messages: "an Int32Array", "undefined", "the number 3". */
 export function describe(v: unknown): string {
-  if (v === null) return "null";
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (isWasmArray(v)) return `a ${v.dtype} WasmArray`;
-  if (typeof v === "object") return `a ${v.constructor?.name ?? "object"}`;
+  if (typeof v === "object") {
+    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name !== "string" || name === "" || name === "Object") return "an object";
+    return `${article(name)} ${name}`;
+  }
   if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  if (typeof v === "bigint") return `the bigint ${v}n`;
+  if (typeof v === "boolean") return String(v);
+  return `a ${typeof v}`; // function, symbol: their text says nothing useful
+}
+
+/** How to fix an input of the wrong type, where there is an obvious fix. */
+function fixFor(v: unknown): string {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    return `; convert it with Float32Array.from(x) or Float64Array.from(x)`;
+  }
+  return "";
 }
 
 /** beta from temperature/beta (validated), 1 when neither is given. */
@@ -63,7 +82,7 @@ export function operandOf(core: Core, x: unknown, name: string): Operand {
     }
     return a;
   }
-  throw new TypeError(`${name} must be a Float32Array, Float64Array, number[] or WasmArray (got ${describe(x)})`);
+  throw new TypeError(`${name} must be a Float32Array, Float64Array, number[] or WasmArray (got ${describe(x)})${fixFor(x)}`);
 }
 
 /** Validates `out` (dtype, then length) and resolves it to an operand. */

@@ -5,8 +5,8 @@
 // reads files (load.ts's dynamic import of node:fs, which miniflare refuses to load).
 
 import { hasRelaxedSimd, initSync } from "./index.js";
-import type { Source } from "./load.js";
-import type { Kernels } from "./types.js";
+import type { Kernels, Source } from "./types.js";
+import { describe } from "./validate.js";
 import relaxed from "./softmax-relaxed.wasm";
 import simd from "./softmax.wasm";
 
@@ -29,9 +29,8 @@ export function init(source?: Source | PromiseLike<WebAssembly.Module>): Promise
 async function instantiate(source: Source | PromiseLike<WebAssembly.Module>): Promise<Kernels> {
   const module: unknown = await source;
   if (!(module instanceof WebAssembly.Module)) {
-    const got = module === null ? "null" : typeof module === "object" ? `a ${module.constructor?.name ?? "object"}` : typeof module;
     throw new TypeError(
-      `in Workers, init takes the WebAssembly.Module that \`import wasm from "softmax-wasm/softmax.wasm"\` gives; workerd does not compile bytes (got ${got})`,
+      `in Workers, init takes the WebAssembly.Module that \`import wasm from "softmax-wasm/softmax-relaxed.wasm"\` gives, or nothing (the "workerd" export condition loads it); workerd does not compile bytes (got ${describe(module)})`,
     );
   }
   return initSync(module);

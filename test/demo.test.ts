@@ -10,8 +10,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Kernels, init } from "../dist/index.js";
+import { type Kernels, init } from "../dist/node.js";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
+import { refChain } from "./sample-reference.js";
 
 const SERVER = fileURLToPath(new URL("../demo/serve.js", import.meta.url));
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
@@ -228,6 +229,42 @@ describe("demo page", { timeout: 30_000 }, () => {
     expect(await page.isVisible("#beta-error")).toBe(false);
     expect(await page.getAttribute("#logits", "aria-invalid")).toBeNull();
     await expectPageMatches(page, sm, [1, 2, 4], "f64");
+  });
+
+  it("samples: the highlighted tokens are the chain's, and seeded draws are the library's in Node", async () => {
+    await page.selectOption("#dtype", "f32");
+    const logits = [3.2, 2, 1, 0.5, 0.1, -1.5, -Infinity, 2, 0.5];
+    await enterLogits(page, "3.2, 2.0, 1.0, 0.5, 0.1, -1.5, -inf, 2.0, 0.5");
+    const x = Float32Array.from(logits);
+    const settings = [
+      { temperature: 1, topK: 0, topP: 1, minP: 0 },
+      { temperature: 0.5, topK: 0, topP: 0.9, minP: 0 },
+      { temperature: 2, topK: 4, topP: 1, minP: 0 },
+      { temperature: 1.5, topK: 0, topP: 1, minP: 0.2 },
+      { temperature: 1, topK: 3, topP: 0.8, minP: 0.1 },
+      { temperature: 0, topK: 0, topP: 1, minP: 0 },
+    ];
+    for (const opts of settings) {
+      await page.fill("#s-temperature", String(opts.temperature));
+      await page.fill("#s-topk", String(opts.topK));
+      await page.fill("#s-topp", String(opts.topP));
+      await page.fill("#s-minp", String(opts.minP));
+      await expect.poll(() => page.getAttribute("#sampling", "data-state")).toBe("ready");
+      const kept = await page.$$eval("#s-bars .row.kept", (rows) => rows.map((r) => Number((r as HTMLElement).dataset.index)));
+      const ref = refChain(x, opts, "f32", 1e-5);
+      expect(kept, JSON.stringify(opts)).toEqual(ref.greedy >= 0 ? [ref.greedy] : ref.kept);
+      expect(await page.getAttribute("#sampling", "data-agree")).toBe("true");
+      await page.fill("#s-seed", "1234");
+      await page.click("#s-draw");
+      const tokens = (await page.getAttribute("#s-tokens", "data-tokens"))?.split(",").map(Number);
+      const sampler = sm.sampler({ ...opts, seed: 1234 });
+      expect(tokens, JSON.stringify(opts)).toEqual(Array.from({ length: 20 }, () => sampler.sample(x)));
+    }
+    await page.fill("#s-temperature", "1");
+    await page.fill("#s-topk", "0");
+    await page.fill("#s-topp", "0.9");
+    await page.fill("#s-minp", "0");
+    expect(browserErrors).toEqual([]);
   });
 
   it("runs the benchmark, draws it, and saves the screenshot", { timeout: 45_000 }, async () => {

@@ -1,9 +1,12 @@
 // The packed tarball in every runtime: `npm pack` (with its prepack build, in a copy of the
 // tree), installed into a scratch project, then test/conformance/conformance.js run by Node 20
 // and 24, Deno, Bun, headless Chromium (native ES modules with an import map, an esbuild
-// bundle, a Vite build and the Vite dev server), Firefox and workerd (miniflare, with the
-// "workerd" entry; and the default entry given the imported module). The recipes in
-// docs/runtimes.md are these. A missing runtime fails its test, it is never skipped.
+// bundle, a Vite build and the Vite dev server), Firefox and workerd (miniflare: Workers
+// bundled by wrangler, by Vite with Cloudflare's plugin and by the README's esbuild command
+// with the "workerd" condition, and the default entry given the imported module). Then the
+// README's first example, the bin (`softmax-wasm bench`) through npx, deno and bunx, and
+// softmax-wasm/bench in a page and a Web Worker. The recipes in the README and docs/runtimes.md are these. A missing runtime
+// fails its test, it is never skipped.
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -14,6 +17,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BenchmarkTable } from "../dist/bench-node.js";
+import { expectTable } from "./bench-table.js";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
 
 const run = promisify(execFile);
@@ -120,8 +125,8 @@ async function cli(command: string, args: string[]): Promise<Result> {
 type Browser = import("playwright-core").Browser;
 let chromium: Browser | undefined;
 
-/** Opens a page of the scratch project in Chromium and waits for window.conformance. */
-async function inChromium(page: string, site = origin): Promise<Result> {
+/** Opens a page of the scratch project in Chromium and waits for window[property] (conformance). */
+async function inChromium(page: string, site = origin, property = "conformance"): Promise<Result> {
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`).toBe(true);
   if (!chromium) {
     const { chromium: launcher } = await import("playwright-core");
@@ -134,7 +139,7 @@ async function inChromium(page: string, site = origin): Promise<Result> {
   tab.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
   try {
     await tab.goto(`${site}/${page}`);
-    const handle = await tab.waitForFunction(() => (window as { conformance?: unknown }).conformance, null, { timeout: 30_000 });
+    const handle = await tab.waitForFunction((key) => (window as unknown as Record<string, unknown>)[key], property, { timeout: 30_000 });
     return (await handle.jsonValue()) as Result;
   } catch (error) {
     throw new Error(`${page}: ${(error as Error).message}\npage errors:\n${errors.join("\n")}`);
@@ -313,94 +318,184 @@ describe("the packed tarball passes the conformance checks", () => {
     expectConformance("firefox", await inFirefox("native.html"));
   }, 90_000);
 
-  it("in workerd (miniflare), bundled as wrangler does with the workerd condition", async () => {
-    const { build } = await import("esbuild");
-    const { Miniflare } = await import("miniflare");
-    const out = path.join(project, "worker-dist");
-    mkdirSync(out, { recursive: true });
-    await build({
-      entryPoints: [path.join(project, "worker.js")],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      outdir: out,
-      logLevel: "error",
-      plugins: [wasmModules(out)],
-    });
-    const mf = new Miniflare({
-      modules: true,
-      scriptPath: path.join(out, "worker.js"),
-      modulesRoot: out,
-      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-      compatibilityDate: "2026-04-01",
-    });
-    try {
-      const response = await mf.dispatchFetch("http://localhost/");
-      const text = await response.text();
-      expect(response.status, text).toBe(200);
-      expectConformance("workerd", JSON.parse(text));
-    } finally {
-      await mf.dispose();
-    }
+  it("in workerd (miniflare): wrangler deploy --dry-run bundles with the workerd condition, init() unchanged", async () => {
+    const wrangler = path.join(root, "test", "wrangler", "node_modules", ".bin", "wrangler");
+    expect(existsSync(wrangler), `${wrangler} is missing (npm ci --prefix test/wrangler)`).toBe(true);
+    writeFileSync(path.join(project, "wrangler.toml"), 'name = "softmax-demo"\nmain = "worker.js"\ncompatibility_date = "2026-04-01"\n');
+    await inProject(wrangler, ["deploy", "--dry-run", "--outdir", "wrangler-dist"]);
+    expectConformance("workerd (wrangler)", await inMiniflare("wrangler-dist/worker.js"));
+    expect(backends["workerd (wrangler)"]).toBe("wasm-relaxed-simd");
   }, 90_000);
 
-  it("in workerd, the default entry (a bundler without the workerd condition) with init(importedModule)", async () => {
-    const { build } = await import("esbuild");
-    const { Miniflare } = await import("miniflare");
-    const out = path.join(project, "worker-default-dist");
-    mkdirSync(out, { recursive: true });
-    await build({
-      entryPoints: [path.join(project, "worker-default-entry.js")],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      outdir: out,
-      logLevel: "error",
-      plugins: [wasmModules(out)],
-    });
-    // The default entry holds a dynamic import (node:fs, for file: URLs) that miniflare's module
-    // discovery refuses, so the modules are listed, as wrangler lists them.
-    const mf = new Miniflare({
-      modulesRoot: out,
-      modules: [
-        { type: "ESModule", path: path.join(out, "worker-default-entry.js") },
-        { type: "CompiledWasm", path: path.join(out, "softmax.wasm") },
-      ],
-      compatibilityDate: "2026-04-01",
-    });
+  it("in workerd: vite build with Cloudflare's Vite plugin (the workerd condition), init() unchanged", async () => {
+    const tools = path.join(root, "test", "wrangler", "node_modules");
+    const vite = path.join(tools, ".bin", "vite");
+    expect(existsSync(vite), `${vite} is missing (npm ci --prefix test/wrangler)`).toBe(true);
+    // As installed in the user's project: the config imports the plugin by name.
+    mkdirSync(path.join(project, "node_modules", "@cloudflare"), { recursive: true });
+    const plugin = path.join(project, "node_modules", "@cloudflare", "vite-plugin");
+    if (!existsSync(plugin)) symlinkSync(path.join(tools, "@cloudflare", "vite-plugin"), plugin, "dir");
+    writeFileSync(path.join(project, "wrangler.toml"), 'name = "softmax-demo"\nmain = "worker.js"\ncompatibility_date = "2026-04-01"\n');
+    writeFileSync(
+      path.join(project, "vite.config.js"),
+      'import { cloudflare } from "@cloudflare/vite-plugin";\nexport default { plugins: [cloudflare()], build: { outDir: "vite-worker-dist" } };\n',
+    );
     try {
-      const response = await mf.dispatchFetch("http://localhost/");
-      const text = await response.text();
-      expect(response.status, text).toBe(200);
-      const { backend, p, again, withoutSource } = JSON.parse(text);
-      expect(backend).toBe("wasm-simd");
-      expect(p[0]).toBeCloseTo(0.25, 14);
-      expect(p[1]).toBeCloseTo(0.75, 14);
-      expect(again).toBeCloseTo(Math.LN2, 14);
-      expect(withoutSource).toMatch(/^Error: softmax-wasm: import\.meta\.url is empty/); // why the workerd condition exists
+      await inProject(vite, ["build", "--logLevel", "error"]);
     } finally {
-      await mf.dispose();
+      rmSync(path.join(project, "vite.config.js")); // the page builds above and below run without a config
     }
+    expectConformance("workerd (vite)", await inMiniflare("vite-worker-dist/softmax_demo/index.js"));
+    expect(backends["workerd (vite)"]).toBe("wasm-relaxed-simd");
+  }, 90_000);
+
+  it("in workerd: the esbuild command of the README (workerd condition, .wasm copied), init() unchanged", async () => {
+    await inProject(bin(".bin", "esbuild"), [
+      "worker.js",
+      "--bundle",
+      "--format=esm",
+      "--conditions=workerd,worker",
+      "--loader:.wasm=copy",
+      "--outdir=esbuild-worker",
+      "--log-level=error",
+    ]);
+    expectConformance("workerd (esbuild)", await inMiniflare("esbuild-worker/worker.js"));
+    expect(backends["workerd (esbuild)"]).toBe("wasm-relaxed-simd");
+  }, 90_000);
+
+  it("in workerd, the default entry (esbuild without the workerd condition) with init(import of softmax-relaxed.wasm)", async () => {
+    await inProject(bin(".bin", "esbuild"), [
+      "worker-default-entry.js",
+      "--bundle",
+      "--format=esm",
+      "--loader:.wasm=copy",
+      "--outdir=esbuild-worker-default",
+      "--log-level=error",
+    ]);
+    // scriptPath: the default entry holds no dynamic import, so miniflare's module discovery takes it.
+    const { backend, p, again, withoutSource } = (await inMiniflare("esbuild-worker-default/worker-default-entry.js")) as unknown as {
+      backend: string;
+      p: number[];
+      again: number;
+      withoutSource: string;
+    };
+    expect(backend).toBe("wasm-relaxed-simd");
+    expect(p[0]).toBeCloseTo(0.25, 14);
+    expect(p[1]).toBeCloseTo(0.75, 14);
+    expect(again).toBeCloseTo(Math.LN2, 14);
+    expect(withoutSource).toMatch(/^Error: softmax-wasm: import\.meta\.url is empty/); // why the workerd condition exists
   }, 90_000);
 });
 
-/**
- * What wrangler does with a .wasm import: the file goes beside the bundle and the import
- * stays, to be loaded by the runtime as a compiled module (the CompiledWasm rule).
- */
-function wasmModules(out: string): import("esbuild").Plugin {
-  return {
-    name: "wasm-modules",
-    setup(build) {
-      build.onResolve({ filter: /\.wasm$/ }, async (args) => {
-        if (args.pluginData === "wasm-modules") return undefined;
-        const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "wasm-modules" });
-        if (resolved.errors.length > 0) return { errors: resolved.errors };
-        const name = path.basename(resolved.path);
-        cpSync(resolved.path, path.join(out, name));
-        return { path: `./${name}`, external: true };
-      });
-    },
-  };
+/** Runs a bundled Worker of the scratch project in workerd (miniflare), .wasm imports as compiled modules. */
+async function inMiniflare(script: string): Promise<Result> {
+  const { Miniflare } = await import("miniflare");
+  const scriptPath = path.join(project, script);
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    modulesRoot: path.dirname(scriptPath),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2026-04-01",
+  });
+  try {
+    const response = await mf.dispatchFetch("http://localhost/");
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    return JSON.parse(text);
+  } finally {
+    await mf.dispose();
+  }
 }
+
+
+/** Runs a command in the scratch project, as a user of the installed package would. */
+async function inProject(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const env = { ...process.env, NO_COLOR: "1", DENO_DIR: path.join(work, "deno"), DENO_NO_UPDATE_CHECK: "1", WRANGLER_SEND_METRICS: "false" };
+  return run(command, args, { cwd: project, env, timeout: 60_000, maxBuffer: 1 << 24 });
+}
+
+/** The table as the bin prints it: a header, the runtime, one line per contender and size. */
+function expectPrintedTable(stdout: string, runtime: RegExp, sizes: number[]): void {
+  const lines = stdout.trimEnd().split("\n");
+  expect(lines[0]).toMatch(/^softmax-wasm bench: f32 softmax of one row, median of 3 interleaved rounds/);
+  expect(lines[1]).toMatch(new RegExp(`^runtime: ${runtime.source}.*; wasm build: wasm-(relaxed-)?simd$`));
+  expect(lines[3]).toMatch(/^size\s+contender\s+ns\/element\s+vs js\s+vs naive$/);
+  const contenders = ["wasm zero-copy", "wasm copying", "js baseline", "naive loop"];
+  expect(lines.slice(4)).toHaveLength(sizes.length * contenders.length);
+  lines.slice(4).forEach((line, i) => {
+    const size = sizes[Math.floor(i / contenders.length)];
+    expect(line).toMatch(new RegExp(`^${size}\\s+${contenders[i % contenders.length]}\\s+[\\d.]+\\s+[\\d.]+x\\s+[\\d.]+x$`));
+  });
+}
+
+describe("the README's first example", () => {
+  it("runs as written in Node, from the installed package", async () => {
+    const readme = await readFile(path.join(root, "README.md"), "utf8");
+    const example = readme.split("## Install")[1]?.match(/```js\n([\s\S]*?)```/)?.[1];
+    expect(example, "a js block under ## Install").toBeDefined();
+    writeFileSync(path.join(project, "readme-example.mjs"), example as string);
+    const { stdout } = await inProject(process.execPath, ["readme-example.mjs"]);
+    const printed = stdout.match(/^Float32Array\(3\) \[\s*([\d.e-]+),\s*([\d.e-]+),\s*([\d.e-]+)\s*\]\n([\d.e-]+)\n$/);
+    expect(printed, stdout).not.toBeNull();
+    const [p0, p1, p2, lse] = (printed as RegExpMatchArray).slice(1).map(Number);
+    const sum = Math.exp(1) + Math.exp(2) + Math.exp(3);
+    [p0, p1, p2].forEach((v, i) => {
+      const r = Math.exp(i + 1) / sum;
+      expect(Math.abs(v - r)).toBeLessThanOrEqual(2e-6 * r + 1e-9);
+    });
+    expect(lse).toBeCloseTo(Math.log(sum), 14);
+  }, 60_000);
+});
+
+describe("the installed bin (softmax-wasm bench) and softmax-wasm/bench", () => {
+  const sizes = [64, 4096];
+  const args = ["bench", "--sizes", sizes.join(","), "--rounds", "3"];
+
+  it("npx softmax-wasm bench prints the table in Node; --json gives the same table as data", async () => {
+    expectPrintedTable((await inProject("npx", ["--offline", "softmax-wasm", ...args])).stdout, /Node \d+/, sizes);
+    const table = JSON.parse((await inProject("npx", ["--offline", "softmax-wasm", ...args, "--json"])).stdout);
+    expect(table.runtime).toMatch(/^Node \d+/);
+    expectTable(table, sizes);
+  }, 60_000);
+
+  it("npx softmax-wasm: --help, a bad size, an unknown command", async () => {
+    const help = await inProject("npx", ["--offline", "softmax-wasm", "--help"]);
+    expect(help.stdout).toMatch(/^usage: softmax-wasm bench \[--sizes 16,1024,32768\] \[--rounds 7\] \[--json\]/);
+    expect(help.stdout).toMatch(/--sizes a,b,\.\.\..*\n.*--rounds n.*\n.*--json.*\n.*--help/);
+    const fails = (a: string[]) => inProject("npx", ["--offline", "softmax-wasm", ...a]).then(() => ({ code: 0, stderr: "" }), (e) => e);
+    const bad = await fails(["bench", "--sizes", "0"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^softmax-wasm: sizes\[0\] must be an integer from 1 to \d+ \(got 0\)/);
+    const unknown = await fails(["benhc"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^softmax-wasm: unknown command "benhc"\n\nusage: /);
+  }, 60_000);
+
+  it("deno run -A npm:softmax-wasm bench", async () => {
+    const { stdout } = await inProject(bin("deno", "deno"), ["run", "-A", "npm:softmax-wasm", ...args]);
+    expectPrintedTable(stdout, /Deno 2\./, sizes);
+  }, 60_000);
+
+  it("bunx softmax-wasm bench (Node by the bin's shebang), and bunx --bun softmax-wasm bench (Bun)", async () => {
+    const bun = bin("bun", "bin", "bun.exe");
+    expectPrintedTable((await inProject(bun, ["x", "softmax-wasm", ...args])).stdout, /Node \d+/, sizes);
+    expectPrintedTable((await inProject(bun, ["x", "--bun", "softmax-wasm", ...args])).stdout, /Bun 1\./, sizes);
+  }, 60_000);
+
+  it("benchmark() in a Chromium page and in a module Web Worker", async () => {
+    const result = (await inChromium("bench.html", origin, "bench")) as unknown as {
+      page?: BenchmarkTable;
+      worker?: BenchmarkTable;
+      text?: string;
+      error?: string;
+    };
+    expect(result.error).toBeUndefined();
+    for (const table of [result.page, result.worker] as BenchmarkTable[]) {
+      expect(table.runtime).toMatch(/Chrome\/\d+/);
+      expect(table.backend).toBe("wasm-relaxed-simd");
+      expectTable(table, sizes);
+    }
+    expect(result.text?.split("\n")[1]).toMatch(/^runtime: Mozilla.*Chrome.*; wasm build: wasm-relaxed-simd$/);
+  }, 90_000);
+});

@@ -2,7 +2,7 @@
 // (growth under live WasmArrays, bounded reuse, too-large inputs).
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Kernels, hasRelaxedSimd, hasSimd, init, initSync } from "../dist/index.js";
+import { type Kernels, hasRelaxedSimd, hasSimd, init, initSync } from "../dist/node.js";
 import { relaxedBytes, scalarBytes, simdBytes } from "./backends.js";
 import { data, expectProbabilities, refRow } from "./reference.js";
 
@@ -44,7 +44,7 @@ describe("loading", () => {
       const b = new Uint8Array(bytes as ArrayBuffer);
       return !(b.length < 64 && b.some((v, i) => v === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02)) && validate(bytes);
     });
-    const fresh = await import("../dist/index.js");
+    const fresh = await import("../dist/node.js");
     const sm = await fresh.init();
     expect(sm.backend).toBe("wasm-simd");
     works(sm);
@@ -53,7 +53,7 @@ describe("loading", () => {
   it("init() picks the scalar build when SIMD does not validate", async () => {
     vi.resetModules();
     vi.spyOn(WebAssembly, "validate").mockReturnValue(false);
-    const fresh = await import("../dist/index.js");
+    const fresh = await import("../dist/node.js");
     const sm = await fresh.init();
     expect(sm.backend).toBe("wasm");
     works(sm);

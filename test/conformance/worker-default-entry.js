@@ -1,7 +1,8 @@
 // A Worker bundled without the "workerd" condition: the default entry, given the imported
-// module. init() without a source cannot work there (no file, no compiling bytes).
+// module (the relaxed-SIMD build, which workerd runs). init() without a source cannot work
+// there (no file, no compiling bytes).
 import { init, initSync } from "softmax-wasm";
-import wasm from "softmax-wasm/softmax.wasm";
+import wasm from "softmax-wasm/softmax-relaxed.wasm";
 
 export default {
   async fetch() {

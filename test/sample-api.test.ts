@@ -1,0 +1,315 @@
+// argmax, topK, sampler and gumbelSoftmax on every backend against float64 references
+// written here, and the error rules of the sampling family (RangeError naming the option and
+// value, TypeError for wrong types, a call that throws changes nothing).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Kernels } from "../dist/index.js";
+import { backends } from "./backends.js";
+// @ts-expect-error: plain JS, shared with every runtime the conformance checks run in
+import { prng } from "./conformance/conformance.js";
+import { refPcg32 } from "./sample-reference.js";
+
+type Dtype = "f32" | "f64";
+const make = (dtype: Dtype, values: ArrayLike<number>) => (dtype === "f32" ? Float32Array.from(values) : Float64Array.from(values));
+
+/** Index order of a row for topK: NaN first, then values descending, equal values by lower index. */
+function refOrder(row: ArrayLike<number>): number[] {
+  const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
+  return Array.from({ length: row.length }, (_, i) => i).sort((a, b) => {
+    const [va, vb] = [row[a], row[b]];
+    if (Number.isNaN(va) !== Number.isNaN(vb)) return Number.isNaN(va) ? -1 : 1;
+    return key(vb) > key(va) ? 1 : key(vb) < key(va) ? -1 : a - b;
+  });
+}
+
+/** softmax of one row in float64 with the SPEC's special values (no NaN here). */
+function refSoftmax(z: number[]): number[] {
+  const c = Math.max(...z);
+  if (c === -Infinity) return z.map(() => 0);
+  if (c === Infinity) {
+    const k = z.filter((v) => v === Infinity).length;
+    return z.map((v) => (v === Infinity ? 1 / k : 0));
+  }
+  const e = z.map((v) => Math.exp(v - c));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+const values = fc.constantFrom(NaN, -Infinity, Infinity, -2, -1, 0, 0, 1, 1, 3, 7.5);
+
+describe.each(backends)("argmax and topK on %s", (_, k) => {
+  it("argmax: first maximum, NaN counts as the maximum, per row with rowLength", () => {
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 1, maxLength: 70 }), fc.constantFrom("f32" as const, "f64" as const), (row, dtype) => {
+        const x = make(dtype, row);
+        expect(k.argmax(x)).toBe(refOrder(row)[0]);
+        expect(k.argmax(row)).toBe(refOrder(row)[0]);
+      }),
+      { seed: 11, numRuns: 300 },
+    );
+    const x = make("f32", [1, 5, 5, 2, NaN, 0, NaN, 3, -Infinity, -Infinity, -Infinity, -Infinity]);
+    const rows = k.argmax(x, { rowLength: 4 });
+    expect(rows).toBeInstanceOf(Int32Array);
+    expect(Array.from(rows)).toEqual([1, 0, 0]);
+    const long = new Float32Array(100003).fill(-1);
+    long[77777] = 2;
+    long[99999] = 2;
+    expect(k.argmax(long)).toBe(77777);
+  });
+
+  it("topK: values descending, ties by lower index, NaN above +Infinity, per row", () => {
+    fc.assert(
+      fc.property(
+        fc.array(values, { minLength: 1, maxLength: 60 }),
+        fc.nat(60),
+        fc.constantFrom("f32" as const, "f64" as const),
+        (row, kk, dtype) => {
+          const count = Math.min(kk, row.length);
+          const x = make(dtype, row);
+          const { values: v, indices } = k.topK(x, count);
+          const want = refOrder(row).slice(0, count);
+          expect(Array.from(indices)).toEqual(want);
+          expect(v).toBeInstanceOf(dtype === "f32" ? Float32Array : Float64Array);
+          expect(Array.from(v)).toEqual(want.map((i) => x[i]));
+        },
+      ),
+      { seed: 12, numRuns: 300 },
+    );
+    // Long rows go through the threshold-raising kernel: ascending, descending, all equal, random.
+    const n = 50000;
+    const next = prng(3);
+    const rows: [string, Float64Array][] = [
+      ["ascending", Float64Array.from({ length: n }, (_, i) => i)],
+      ["descending", Float64Array.from({ length: n }, (_, i) => -i)],
+      ["all equal", new Float64Array(n).fill(2)],
+      ["random grid", Float64Array.from({ length: n }, () => Math.round(next() * 200))],
+    ];
+    for (const [label, row] of rows) {
+      for (const count of [1, 7, 100, 3000]) {
+        for (const dtype of ["f32", "f64"] as const) {
+          const { indices } = k.topK(make(dtype, row), count);
+          expect(Array.from(indices), `${label} k=${count}`).toEqual(refOrder(row).slice(0, count));
+        }
+      }
+    }
+    const batch = make("f64", [3, 1, 2, 9, 9, 0]);
+    const { values: bv, indices: bi } = k.topK(batch, 2, { rowLength: 3 });
+    expect(Array.from(bi)).toEqual([0, 2, 0, 1]);
+    expect(Array.from(bv)).toEqual([3, 2, 9, 9]);
+    expect(k.topK(batch, 0).indices.length).toBe(0);
+  });
+});
+
+describe.each(backends)("sampler on %s", (_, k) => {
+  it("records its draws, advances its generator, reset and clone", () => {
+    const x = make("f32", Array.from({ length: 50 }, (_, i) => Math.sin(i) * 3));
+    const s = k.sampler({ seed: 9, temperature: 0.9, topP: 0.95 });
+    const first = [s.sample(x), s.sample(x), s.sample(x)];
+    expect(s.history).toEqual(first);
+    // The same tokens as sample() with the uniforms the seed's PCG32 stream gives in order.
+    const gen = refPcg32(9);
+    const viaSample = first.map(() => k.sample(x, { temperature: 0.9, topP: 0.95, random: () => gen.uniform() }));
+    expect(viaSample).toEqual(first);
+    const copy = s.clone();
+    const next = [s.sample(x), s.sample(x)];
+    expect([copy.sample(x), copy.sample(x)]).toEqual(next);
+    expect(copy.history).toEqual([...first, ...next]);
+    s.reset();
+    expect(s.history).toEqual([]);
+    expect([s.sample(x), s.sample(x), s.sample(x)]).toEqual(first);
+  });
+
+  it("penalizes its history within the window; accept adds prompt tokens", () => {
+    const x = make("f64", [5, 4.9, 4.8, 0]);
+    // Greedy with a strong repetition penalty cycles through the top tokens.
+    const s = k.sampler({ temperature: 0, repetitionPenalty: 2, penaltyWindow: 2 });
+    expect([s.sample(x), s.sample(x), s.sample(x), s.sample(x)]).toEqual([0, 1, 2, 0]);
+    expect(s.history).toEqual([2, 0]); // only the window is kept
+    const p = k.sampler({ temperature: 0, presencePenalty: 10 }).accept([0, 1]).accept(2);
+    expect(p.sample(x)).toBe(3);
+    const unlimited = k.sampler({ temperature: 0, frequencyPenalty: 0.06, penaltyWindow: Infinity });
+    unlimited.accept(new Int32Array(100)); // 100 zeros: 5 - 6 < 4.9
+    expect(unlimited.sample(x)).toBe(1);
+    const none = k.sampler({ temperature: 0, repetitionPenalty: 2, penaltyWindow: 0 });
+    expect([none.sample(x), none.sample(x)]).toEqual([0, 0]);
+  });
+
+  it("allowed: in the options or per call", () => {
+    const x = make("f32", [1, 2, 3, 4]);
+    const s = k.sampler({ allowed: Uint32Array.of(0b0011), temperature: 0 });
+    expect(s.sample(x)).toBe(1);
+    expect(s.sample(x, { allowed: Uint32Array.of(0b0101) })).toBe(2);
+  });
+
+  it("a draw that throws changes neither history nor generator", () => {
+    const x = make("f32", [0, 1, 2, 3]);
+    const s = k.sampler({ seed: 4 });
+    const twin = k.sampler({ seed: 4 });
+    expect(() => s.sample(make("f32", [0, NaN, 1, 2]))).toThrow(RangeError);
+    expect(() => s.sample(x, { allowed: Uint32Array.of(0) })).toThrow(RangeError);
+    expect(() => s.sample(x, { allowed: new Uint32Array(0) })).toThrow(RangeError);
+    expect(s.history).toEqual([]);
+    expect([s.sample(x), s.sample(x), s.sample(x)]).toEqual([twin.sample(x), twin.sample(x), twin.sample(x)]);
+  });
+});
+
+describe.each(backends)("gumbelSoftmax on %s", (_, k) => {
+  for (const dtype of ["f32", "f64"] as const) {
+    it(`${dtype}: softmax((x + g) / tau) with g = -log(-log u), rows, out, hard`, () => {
+      const tol = dtype === "f32" ? { rel: 2e-6, abs: 1e-9 } : { rel: 5e-14, abs: 1e-18 };
+      const n = 24;
+      const x = make(dtype, Array.from({ length: n }, (_, i) => (i % 5) - 2 + (i === 7 ? -Infinity : 0)));
+      for (const tau of [1, 0.5, 3]) {
+        const gen = prng(tau * 10);
+        const us = Array.from({ length: n }, () => gen());
+        let call = 0;
+        const y = k.gumbelSoftmax(x, { tau, rowLength: 8, random: () => us[call++] });
+        expect(y).toBeInstanceOf(dtype === "f32" ? Float32Array : Float64Array);
+        for (let r = 0; r < 3; r++) {
+          // The library rounds x + g to the dtype before scaling by 1/tau: so does the reference.
+          const round = dtype === "f32" ? Math.fround : (v: number) => v;
+          const z = Array.from({ length: 8 }, (_, j) => round(x[r * 8 + j] - Math.log(-Math.log(us[r * 8 + j]))) / tau);
+          const want = refSoftmax(z);
+          for (let j = 0; j < 8; j++) expect(Math.abs(y[r * 8 + j] - want[j])).toBeLessThanOrEqual(tol.rel * want[j] + tol.abs);
+        }
+        call = 0;
+        const hard = k.gumbelSoftmax(x, { tau, rowLength: 8, hard: true, random: () => us[call++] });
+        for (let r = 0; r < 3; r++) {
+          const row = Array.from(y.subarray(r * 8, r * 8 + 8));
+          const best = row.indexOf(Math.max(...row));
+          expect(Array.from(hard.subarray(r * 8, r * 8 + 8))).toEqual(row.map((_, j) => (j === best ? 1 : 0)));
+        }
+      }
+      // out (in place too), and u = 0 never gives log(0).
+      const out = dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
+      expect(k.gumbelSoftmax(x, { out, seed: 1 })).toBe(out);
+      const inPlace = x.slice();
+      k.gumbelSoftmax(inPlace, { out: inPlace, seed: 1 });
+      expect(Array.from(inPlace)).toEqual(Array.from(out));
+      const zero = k.gumbelSoftmax(make(dtype, [1, 2, 3]), { random: () => 0 });
+      expect(Array.from(zero).every(Number.isFinite)).toBe(true);
+      expect(Math.abs(zero.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-6);
+    });
+  }
+
+  it("a seed draws the same noise on every backend (PCG32, one uniform per element)", () => {
+    const x = make("f64", [0.5, -1, 2, 0, 1]);
+    const gen = refPcg32(77);
+    const want = refSoftmax(Array.from(x, (v) => v - Math.log(-Math.log(gen.uniform()))));
+    const y = k.gumbelSoftmax(x, { seed: 77 });
+    for (let j = 0; j < 5; j++) expect(Math.abs(y[j] - want[j])).toBeLessThanOrEqual(5e-14 * want[j] + 1e-18);
+  });
+});
+
+describe.each(backends)("sampling errors on %s", (_, k) => {
+  const x = () => Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const expectRange = (fn: () => unknown, ...words: string[]) => {
+    let error: unknown;
+    try {
+      fn();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    for (const word of words) expect(String((error as Error).message)).toContain(word);
+  };
+
+  it("out-of-range options: RangeError naming the option and value", () => {
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ temperature: -1 }, ["temperature", "-1"]],
+      [{ temperature: NaN }, ["temperature", "NaN"]],
+      [{ temperature: Infinity }, ["temperature", "Infinity"]],
+      [{ topK: -1 }, ["topK", "-1"]],
+      [{ topK: 2.5 }, ["topK", "2.5"]],
+      [{ topP: 0 }, ["topP", "0"]],
+      [{ topP: 1.5 }, ["topP", "1.5"]],
+      [{ topP: NaN }, ["topP", "NaN"]],
+      [{ minP: 1 }, ["minP", "1"]],
+      [{ minP: -0.1 }, ["minP", "-0.1"]],
+      [{ minKeep: 0 }, ["minKeep", "0"]],
+      [{ repetitionPenalty: 0 }, ["repetitionPenalty", "0"]],
+      [{ frequencyPenalty: Infinity }, ["frequencyPenalty", "Infinity"]],
+      [{ presencePenalty: NaN }, ["presencePenalty", "NaN"]],
+      [{ seed: 1.5 }, ["seed", "1.5"]],
+      [{ seed: 2 ** 60 }, ["seed"]],
+      [{ rowLength: 4 }, ["rowLength", "4"]],
+      [{ allowed: new Uint32Array(0) }, ["allowed", "0"]],
+      [{ history: [1, 7], repetitionPenalty: 2 }, ["history[1]", "7"]],
+      [{ history: [-1] }, ["history[0]", "-1"]],
+      [{ random: () => 1 }, ["random", "1"]],
+      [{ random: () => -0.5 }, ["random", "-0.5"]],
+    ];
+    for (const [opts, words] of cases) expectRange(() => k.sample(x(), opts), ...words);
+    expectRange(() => k.sampler({ penaltyWindow: -1 }), "penaltyWindow", "-1");
+    expectRange(() => k.gumbelSoftmax(x(), { tau: 0 }), "tau", "0");
+    expectRange(() => k.gumbelSoftmax(x(), { out: new Float32Array(5) }), "out", "5");
+    expectRange(() => k.topK(x(), 7), "k", "7");
+    expectRange(() => k.topK(x(), -1), "k", "-1");
+    expectRange(() => k.argmax(new Float32Array(0)), "empty");
+    expectRange(() => k.argmax(x(), { rowLength: 4 }), "rowLength", "4");
+  });
+
+  it("NaN logits and nothing left to draw: RangeError", () => {
+    expectRange(() => k.sample(Float32Array.from([1, NaN, 2])), "NaN", "1");
+    expectRange(() => k.sample(Float64Array.from([1, 2, 3, NaN]), { rowLength: 2 }), "NaN", "row 1");
+    expectRange(() => k.sample(Float32Array.from([-Infinity, -Infinity])), "nothing left to draw");
+    expectRange(() => k.sample(x(), { allowed: Uint32Array.of(0) }), "nothing left to draw");
+    expectRange(() => k.sample(x(), { allowed: Uint32Array.of(0), temperature: 0 }), "nothing left to draw");
+    expectRange(() => k.sample(new Float32Array(0)), "empty");
+  });
+
+  it("wrong types: TypeError", () => {
+    const bad: Record<string, unknown>[] = [
+      { temperature: "1" },
+      { topK: "5" },
+      { allowed: [1, 2] },
+      { allowed: new Int32Array(1) },
+      { history: "abc" },
+      { history: [1, "2"] },
+      { history: new Float32Array(2) },
+      { random: 0.5 },
+      { seed: "1" },
+      { seed: 1, random: Math.random },
+      { unknown: 1 },
+    ];
+    for (const opts of bad) expect(() => k.sample(x(), opts), JSON.stringify(opts)).toThrow(TypeError);
+    expect(() => k.sample("abc" as never)).toThrow(TypeError);
+    expect(() => k.sample([1, "a"] as never)).toThrow(TypeError);
+    expect(() => k.topK(x(), "2" as never)).toThrow(TypeError);
+    expect(() => k.gumbelSoftmax(x(), { hard: 1 } as never)).toThrow(TypeError);
+    expect(() => k.gumbelSoftmax(x(), { out: new Float64Array(6) } as never)).toThrow(TypeError);
+    expect(() => k.sampler({ rowLength: 3 } as never)).toThrow(TypeError);
+    expect(() => k.sampler().sample(x(), { temperature: 1 } as never)).toThrow(TypeError);
+    expect(() => k.sampler().accept([0.5])).toThrow(RangeError);
+  });
+
+  it("a call that throws changes neither x nor out, and the instance keeps working", () => {
+    const logits = x();
+    const before = Array.from(logits);
+    const mask = Uint32Array.of(0);
+    for (const opts of [{ allowed: mask, history: [0, 1], repetitionPenalty: 3 }, { topP: 2 }, { random: () => 5 }]) {
+      expect(() => k.sample(logits, opts)).toThrow(RangeError);
+      expect(Array.from(logits)).toEqual(before);
+    }
+    const out = new Float32Array(6).fill(-7);
+    let calls = 0;
+    expect(() =>
+      k.gumbelSoftmax(logits, {
+        out,
+        random: () => {
+          if (++calls === 4) throw new Error("source failed");
+          return 0.5;
+        },
+      }),
+    ).toThrow("source failed");
+    expect(Array.from(out)).toEqual(new Array(6).fill(-7));
+    expect(() => k.gumbelSoftmax(logits, { out: logits, random: () => 2 })).toThrow(RangeError);
+    expect(Array.from(logits)).toEqual(before);
+    expect(k.sample(logits, { temperature: 0 })).toBe(5);
+    const wasmArray = k.alloc(6);
+    wasmArray.array.set(logits);
+    expect(k.sample(wasmArray, { temperature: 0, history: [5], repetitionPenalty: 10 })).toBe(4);
+    expect(Array.from(wasmArray.array)).toEqual(before);
+    wasmArray.free();
+  });
+});
