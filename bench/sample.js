@@ -188,7 +188,8 @@ const ms = (ns) => (ns / 1e6).toFixed(ns < 1e6 ? 4 : 2);
 
 /** Times every contender at each size; returns the rows it logged. */
 export async function run({ log = console.log, quick = false } = {}) {
-  const { init, js } = await import("../dist/index.js");
+  // Node, Deno and Bun read the binary from a file (the package's "node" entry); a page fetches it.
+  const { init, js } = await import(typeof document === "undefined" ? "../dist/node.js" : "../dist/index.js");
   const sm = await init();
   const runtime = globalThis.Deno ? `Deno ${Deno.version.deno}` : globalThis.Bun ? `Bun ${Bun.version}` : isNode ? `Node ${process.versions.node}` : (globalThis.navigator?.userAgent ?? "unknown");
   log(`sampling benchmark, ${runtime}, backend ${sm.backend}, ms per token (median of interleaved rounds)`);
