@@ -422,26 +422,81 @@ function drawFromCandidates(values: RealArray, start: number, cand: Int32Array, 
   return last;
 }
 
+/** Above this many candidates, top-p orders only the step where the cut lies (drawTopP). */
+const MANY = 2048;
+
+/** Where the top-p cut of a row can lie, in z = beta*(x - c) (see topPBound). */
+interface Bound {
+  /** Every token the cut keeps has z >= zmin. */
+  zmin: number;
+  /** Tokens with z >= zAbove are all kept (0 when no step is known to be). */
+  zAbove: number;
+}
+
 /**
- * A z = beta*(x - c) at or below the top-p cut of a row whose weights sum to `total`. Tokens
- * of weight below (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies
- * above that; a histogram of the tokens above it, in steps of z, then finds the step where
- * the mass reaches topP * total (and minKeep tokens), and the bound becomes the step after
- * that one (a margin for rounding: the cuts below use f64 weights).
+ * Bounds of the top-p cut of a row whose weights sum to `total`. Tokens of weight below
+ * (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies above that; a
+ * histogram of the tokens above it, in steps of z, then finds the step b where the mass
+ * reaches topP * total (and minKeep tokens): the cut lies in step b. One step of margin on
+ * each side absorbs rounding (the cuts are found with f64 weights).
  */
-function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): number {
+function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): Bound {
   const zmin = Math.log((((1 - chain.topP) * total) / k) * 0.999);
-  if (!(zmin < 0)) return zmin;
+  if (!(zmin < 0)) return { zmin, zAbove: 0 };
   const { counts, masses } = session.histogram(start, k, c, beta, c + zmin / beta, zmin);
   const need = chain.topP * total;
+  const step = -zmin / BUCKETS;
   let mass = 0;
   let count = 0;
   for (let b = 0; b < BUCKETS - 1; b++) {
     mass += masses[b];
     count += counts[b];
-    if (mass >= need && count >= chain.minKeep) return Math.max(zmin, ((b + 2) * zmin) / BUCKETS);
+    if (mass >= need && count >= chain.minKeep) return { zmin: Math.max(zmin, -(b + 2) * step), zAbove: -Math.max(b - 1, 0) * step };
   }
-  return zmin;
+  return { zmin, zAbove: 0 };
+}
+
+/**
+ * temperature + topP with many candidates (`all`, the tokens above the bound's zmin): those
+ * above zAbove are all kept, so only the ones between the bounds are ordered (quickselect);
+ * the draw then runs in the kernels over the kept set. -1 when rounding puts the cut above
+ * zAbove (the caller then orders every candidate).
+ */
+function drawTopP(session: SampleSession, start: number, k: number, c: number, beta: number, u: number, chain: Chain, total: number, bound: Bound, all: Int32Array): number {
+  const high = c + bound.zAbove / beta;
+  const need = chain.topP * total;
+  const aboveMass = session.keptSum(start, k, c, beta, high, k);
+  if (aboveMass >= need) return -1;
+  const values = session.values;
+  const m = all.length;
+  const cv = new Float64Array(m);
+  const ci = new Int32Array(m);
+  const cw = new Float64Array(m);
+  let size = 0;
+  let aboveCount = 0;
+  for (let j = 0; j < m; j++) {
+    const v = values[start + all[j]];
+    if (v >= high) {
+      aboveCount++;
+      continue;
+    }
+    cv[size] = v;
+    ci[size] = all[j];
+    cw[size++] = Math.exp((v - c) * beta);
+  }
+  const slots = new Int32Array(size);
+  for (let j = 0; j < size; j++) slots[j] = j;
+  const floor = Math.min(chain.minKeep, k);
+  let cut = selectPrefix(slots, size, cv, ci, cw, (count, mass) => aboveMass + mass >= need && aboveCount + count >= floor);
+  if (!cut) {
+    // Rounding left the mass short: keep every candidate (the last one in the order cuts).
+    if (size === 0) return -1;
+    let last = 0;
+    for (let j = 1; j < size; j++) if (cv[j] < cv[last] || (cv[j] === cv[last] && ci[j] > ci[last])) last = j;
+    cut = { value: cv[last], index: ci[last], count: size };
+  }
+  const kept = session.keptSum(start, k, c, beta, cut.value, cut.index);
+  return session.draw(start, k, c, beta, cut.value, cut.index, u * kept);
 }
 
 /** One token per row of the session's staged logits. */
@@ -503,7 +558,16 @@ function sampleRows(
       let zmin = -Infinity;
       if (chain.topP < 1) {
         total = session.keptSum(start, k, c, beta, -Infinity, -1);
-        zmin = topPBound(session, start, k, c, beta, total, chain);
+        const bound = topPBound(session, start, k, c, beta, total, chain);
+        zmin = bound.zmin;
+        if (chain.minP === 0 && bound.zAbove < 0) {
+          const all = session.collect(start, k, c + zmin / beta);
+          const token = all.length > MANY ? drawTopP(session, start, k, c, beta, u, chain, total, bound, all) : -1;
+          if (token >= 0) {
+            tokens[r] = token;
+            continue;
+          }
+        }
       }
       if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
       cand = session.collect(start, k, c + zmin / beta);
