@@ -26,8 +26,9 @@ import { WasmCore } from "./wasm.js";
 // ---------------------------------------------------------------- backend passes
 
 /**
- * The passes over the staged rows of one call. Rows are addressed by their first element
- * (`start`) and length `k`; indices in and out are within the row. A cut (theta, tie) keeps
+ * The passes over the rows of one call. A row is addressed by its first element (`start`) and
+ * length `k`; row() makes it current, and the passes then take the same start and k. Indices
+ * in and out are within the row. A cut (theta, tie) keeps
  * x > theta, and x == theta at indices <= tie. Weights are exp(beta*(x - c)), c the row max.
  */
 export interface SampleSession {
