@@ -58,10 +58,10 @@ const F32_C5: f32 = 0.00828957651; // 0x1.0FA202p-7
 const F32_CLAMP_HIGH: f32 = 176.0;
 
 // V8 13 to 15 (Node 22 and 24, Deno) rebuild a v128.const at each of its uses inside a loop
-// (a 64-bit move, a move to an xmm register and a shuffle) where V8 11 kept it in a register:
+// (a 64-bit move, a move to an xmm register and a shuffle; V8 11 shares one per iteration):
 // that alone made the exp loops ~2x slower there. Loops that call the exp many times load its
-// constants from this table into locals before the loop (ExpF32) and pass them in, so that
-// every engine keeps them in registers.
+// constants from this table into locals before the loop (expF32Constant) and pass them in, so
+// that V8 keeps them in registers (JavaScriptCore gains nothing from it).
 const F32_TABLE = memory.data<f32>([F32_FLOOR, F32_LOG2E, F32_MAGIC, F32_LN2_HI, F32_LN2_LO, F32_C5, F32_C4, F32_C3, F32_C2, F32_C1]);
 
 /** Constant k of F32_TABLE in every lane. */
