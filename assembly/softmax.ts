@@ -2,17 +2,21 @@
 // reduction and normalization. Pointers and lengths in, numbers out; T is f32 or f64.
 //
 // Per row, with c = max(x) for beta >= 0 and c = min(x) for beta < 0, and m = beta*c:
-//   m NaN       (a NaN in the row, or beta = 0 with an infinite entry): the row is NaN;
-//   m = -Inf    (every entry masked): softmax 0, log-softmax -Inf, LSE -Inf;
-//   m = +Inf    (k entries with score +Inf): those share 1/k, the rest get 0;
-//   otherwise   the exps of beta*(x - c), which never overflow.
+//   c NaN, or c infinite with beta = 0 (m NaN): the row is NaN;
+//   c infinite, m = -Inf  (every entry masked): softmax 0, log-softmax -Inf, LSE -Inf;
+//   c infinite, m = +Inf  (k entries with score +Inf): those share 1/k, the rest get 0;
+//   c finite    the exps of beta*(x - c), which never overflow, even where beta*c does
+//               (then LSE is m = ±Inf, and the difference still decides: the arg max).
+// LSE = m + log1p(rest), rest the sum of the terms below the extremum, so that it keeps
+// its relative accuracy near 0 (careful.ts computes rest where the fast sum cannot).
 //
 // The SIMD code is guarded by ASC_FEATURE_SIMD, so one source gives the SIMD, relaxed-SIMD
 // (exp.ts's fused multiply-adds) and scalar builds; the scalar loops are the twins that
 // handle tails and the whole of the scalar build.
 
-import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
-import { F32_MAX, at, betaOf, extremum, lanes, pickLanes, pickV } from "./reduce";
+import { carefulOut, lastRestCount, restSum, scaledDiff } from "./careful";
+import { expAny, expAnyV, expF32Constant, expNonPositive, expNonPositiveF32x4K, expNonPositiveV } from "./exp";
+import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV } from "./reduce";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total: with 4
 // accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
@@ -27,6 +31,71 @@ const MAX_BLOCKS: i32 = 8192;
 // softmaxLongRow redoes a block whose exponents, relative to the extremum seen so far, pass
 // this: exp(64) is still far inside f32's range (about exp(88)).
 const GUESS_SLACK: f64 = 64;
+// Where x - c may pass the dtype's range (|x - c| > max), the fast passes get -Inf: right for
+// the exps when |beta|*max is beyond the exp's flush point (88 f32, 709 f64; 1024 covers
+// both), right for log-softmax when |beta| >= 1. Below, careful.ts computes in halves.
+const WIDE_EXP: f64 = 1024;
+// x - c can only pass the dtype's range when |c| is at least half an ulp of its max.
+const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
+const WIDE_C_F64: f64 = 9.9792015476736e291; // 2^970
+// log(sum) below which the fast sum's rounding (exp error, argument rounding, partial sums
+// in T lanes) could cost LSE and log-softmax their relative accuracy near 0: relative error
+// about (E1 + E2*(log n - L))/L against the budget (SPEC: 1e-6 f32, 1e-14 f64, kept at 80%).
+const CAREFUL_E1_F32: f64 = 5e-7;
+const CAREFUL_E2_F32: f64 = 1.2e-7;
+const CAREFUL_BUDGET_F32: f64 = 0.8e-6;
+const CAREFUL_E1_F64: f64 = 1e-15;
+const CAREFUL_E2_F64: f64 = 2.3e-16;
+const CAREFUL_BUDGET_F64: f64 = 0.8e-14;
+
+/** The dtype's largest finite value. */
+// @ts-ignore: decorator
+@inline
+function maxOf<T>(): f64 {
+  return sizeof<T>() == 4 ? F32_MAX : f64.MAX_VALUE;
+}
+
+/** Whether this beta needs the careful f64 passes for every row (see WIDE_EXP). */
+// @ts-ignore: decorator
+@inline
+function carefulBeta<T>(beta: f64): bool {
+  return abs(beta) * maxOf<T>() < WIDE_EXP || (sizeof<T>() == 4 && abs(beta) > F32_MAX);
+}
+
+/** Whether log outputs beta*(x - c) - shift need careful.ts's halves for this row. */
+// @ts-ignore: decorator
+@inline
+function wideLog<T>(beta: f64, c: f64): bool {
+  return abs(beta) < 1 && abs(c) >= (sizeof<T>() == 4 ? WIDE_C_F32 : WIDE_C_F64);
+}
+
+/** Whether the fast sum s of a row of n may miss the relative accuracy of log(s) near 0. */
+// @ts-ignore: decorator
+@inline
+function sumTooCoarse<T>(s: f64, n: i32): bool {
+  // Above these sums the bound holds at any row length (n < 2^31): no logs needed.
+  if (s >= (sizeof<T>() == 4 ? 29.0 : 2.1)) return false;
+  const l = Math.log(s);
+  const over = max(0.0, Math.log(<f64>n) - l);
+  if (sizeof<T>() == 4) return CAREFUL_E1_F32 + CAREFUL_E2_F32 * over > CAREFUL_BUDGET_F32 * l;
+  return CAREFUL_E1_F64 + CAREFUL_E2_F64 * over > CAREFUL_BUDGET_F64 * l;
+}
+
+/** Whether an infinite extremum c is a +Infinity score (true) or masks the row (false). */
+// @ts-ignore: decorator
+@inline
+function topScore(c: f64, lowest: bool): bool {
+  return lowest ? c == -Infinity : c == Infinity;
+}
+
+/** The sum of v's lanes, in every lane (in T). */
+// @ts-ignore: decorator
+@inline
+function addAcross<T>(v: v128): v128 {
+  v = v128.add<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  if (sizeof<T>() == 4) v = v128.add<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  return v;
+}
 
 // @ts-ignore: decorator
 @inline
@@ -74,6 +143,17 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       let s2 = s0;
       let s3 = s0;
       let tv = v128.splat<T>(top);
+      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
+      const k0 = expF32Constant(0);
+      const k1 = expF32Constant(1);
+      const k2 = expF32Constant(2);
+      const k3 = expF32Constant(3);
+      const k4 = expF32Constant(4);
+      const k5 = expF32Constant(5);
+      const k6 = expF32Constant(6);
+      const k7 = expF32Constant(7);
+      const k8 = expF32Constant(8);
+      const k9 = expF32Constant(9);
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = at<T>(x, i);
         const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
@@ -81,10 +161,10 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
         const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
         const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
-        const e0 = expNonPositiveV<T>(a0);
-        const e1 = expNonPositiveV<T>(a1);
-        const e2 = expNonPositiveV<T>(a2);
-        const e3 = expNonPositiveV<T>(a3);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) {
           const q = at<T>(y, i);
           v128.store(q, e0);
@@ -100,7 +180,7 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       for (; i + L <= end; i += L) {
         const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a0);
-        const e0 = expNonPositiveV<T>(a0);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);
         s0 = v128.add<T>(s0, e0);
       }
@@ -121,6 +201,16 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
   }
   if (track) trackedTop = <f64>top;
   return total + lost;
+}
+
+/** expNonPositiveV, with the f32 exp's constants given. */
+// @ts-ignore: decorator
+@inline
+function expWith<T>(
+  a: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
+): v128 {
+  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+  return expNonPositiveV<T>(a);
 }
 
 // @ts-ignore: decorator
@@ -212,60 +302,94 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
   }
 }
 
-// Results of reduce(): the extremum c (a value of the row), m = beta*c, and
-// s = sum of exp(beta*(x_i - c)). m = -Inf and s = 0 when nothing is unmasked.
+// Results of reduce(): the extremum c (a value of the row), m = beta*c, and the sum of
+// exp(beta*(x_i - c)) as k + r: k the count of entries at c (or 1, when the sum is far
+// enough from 1 that the split does not matter), r the rest, with its relative accuracy.
+// m = -Inf and k = r = 0 when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
 let reducedC: f64 = 0;
 let reducedM: f64 = 0;
-let reducedS: f64 = 0;
+let reducedK: f64 = 0;
+let reducedR: f64 = 0;
 
-/** One pass over x[0..n), block by block: sets reducedC, reducedM, reducedS. */
+/** One pass over x[0..n), block by block: sets reducedC, reducedM, reducedK, reducedR. */
 // @ts-ignore: decorator
 @inline
 function reduce<T>(x: usize, n: i32, beta: f64): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
+  const careful = carefulBeta<T>(beta);
   let c: f64 = lowest ? Infinity : -Infinity;
-  let m: f64 = -Infinity;
   let s: f64 = 0;
+  let top = false; // +Inf scores seen: s counts them
   for (let i = 0; i < n; i += BLOCK) {
     const len = min(BLOCK, n - i);
     const p = at<T>(x, i);
-    const cb = extremum<T>(p, len, lowest);
-    const mb = beta * <f64>cb;
-    if (isNaN(mb)) {
-      c = NaN;
-      m = NaN;
+    const cb = <f64>extremum<T>(p, len, lowest);
+    if (isNaN(cb) || (beta == 0 && !isFinite(cb))) {
       s = NaN;
       break;
     }
-    if (mb == -Infinity) continue; // every entry of the block is masked
-    if (mb == Infinity) {
-      const k = <f64>countEqual<T>(p, len, cb);
-      if (m == Infinity) {
-        s += k;
-      } else {
-        c = <f64>cb;
-        m = mb;
+    if (!isFinite(cb)) {
+      if (!topScore(cb, lowest)) continue; // every entry of the block is masked
+      const k = <f64>countEqual<T>(p, len, <T>cb);
+      if (top) s += k;
+      else {
+        top = true;
+        c = cb;
         s = k;
       }
       continue;
     }
-    if (m == Infinity) continue; // finite scores weigh nothing next to +Inf
-    const sb = expSum<T>(p, 0, len, cb, b, false);
-    if (m == -Infinity) {
-      s = sb;
-    } else if (mb > m) {
-      s = s * Math.exp(beta * (c - <f64>cb)) + sb;
-    } else {
-      s += sb * Math.exp(beta * (<f64>cb - c));
+    if (top) continue; // finite scores weigh nothing next to +Inf
+    if (careful) {
+      // The extremum first; restSum sums the whole row below.
+      if (lowest ? cb < c : cb > c) c = cb;
       continue;
     }
-    c = <f64>cb;
-    m = mb;
+    const sb = expSum<T>(p, 0, len, <T>cb, b, false);
+    if (!isFinite(c)) {
+      s = sb;
+    } else if (lowest ? cb < c : cb > c) {
+      s = s * Math.exp(scaledDiff(beta, c, cb)) + sb;
+    } else {
+      s += sb * Math.exp(scaledDiff(beta, cb, c));
+      continue;
+    }
+    c = cb;
   }
   reducedC = c;
-  reducedM = m;
-  reducedS = s;
+  reducedM = beta * c;
+  reducedK = s;
+  reducedR = 0;
+  if (isNaN(s)) {
+    reducedC = NaN;
+    reducedM = NaN;
+    reducedR = NaN;
+  } else if (top) {
+    reducedM = Infinity;
+  } else if (!isFinite(c)) {
+    reducedM = -Infinity;
+    reducedK = 0;
+  } else if (careful || sumTooCoarse<T>(s, n)) {
+    const r = restSum<T>(x, n, c, beta);
+    reducedK = <f64>lastRestCount();
+    reducedR = r;
+    if (isNaN(r)) {
+      reducedC = NaN;
+      reducedM = NaN;
+      reducedK = NaN;
+    }
+  } else {
+    reducedK = 1;
+    reducedR = s - 1;
+  }
+}
+
+/** log of the sum k + r of reduce(), with r's relative accuracy: log1p(k - 1 + r). */
+// @ts-ignore: decorator
+@inline
+function logOfSum(k: f64, r: f64): f64 {
+  return Math.log1p((k - 1) + r);
 }
 
 /**
@@ -274,9 +398,10 @@ function reduce<T>(x: usize, n: i32, beta: f64): void {
  * row's is not known yet) while expSum tracks the largest exponent; a block where it passes
  * GUESS_SLACK (its values rose past c) is redone relative to its own extremum. In place,
  * where x is gone once y is written, each block's extremum comes first (the block is then
- * read again from L1). Block j's reference c_j is kept at `work`; the second pass scales
- * block j by exp(beta*(c_j - c))/s. Returns false, having written nothing final, on a NaN
- * or a non-finite scaled extremum: the caller redoes the row with the special-value rules.
+ * read again from L1). A masked block gets 0s. Block j's reference c_j is kept at `work`; the
+ * second pass scales block j by exp(beta*(c_j - c))/s. Returns false on a NaN or a +Inf
+ * score before writing the block that holds it (the caller redoes the row with the
+ * special-value rules, which only need the entries not yet written).
  */
 // @ts-ignore: decorator
 @inline
@@ -287,35 +412,101 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
   const guess = x != y;
   let c = extremum<T>(x, min(size, k), lowest);
   let s: f64 = 0;
+  let finite = false; // a block with a finite extremum was seen: c and s are the row's so far
   for (let j = 0, i = 0; i < k; j++, i += size) {
     const len = min(size, k - i);
     const px = at<T>(x, i);
     const py = at<T>(y, i);
     let cb = c;
     let sb: f64 = 0;
-    if (guess) sb = expSum<T>(px, py, len, c, b, true, true);
-    if (!guess || trackedTop > GUESS_SLACK) {
+    let redo = !guess || !isFinite(c);
+    if (!redo) {
+      sb = expSum<T>(px, py, len, c, b, true, true);
+      redo = trackedTop > GUESS_SLACK;
+    }
+    if (redo) {
       cb = extremum<T>(px, len, lowest);
-      if (!isFinite(beta * <f64>cb)) return false;
+      if (isNaN(cb) || (!isFinite(cb) && topScore(<f64>cb, lowest))) return false;
+      if (!isFinite(cb)) {
+        fill<T>(py, len, <T>0);
+        store<f64>(work + (<usize>j << 3), <f64>cb);
+        continue;
+      }
       sb = expSum<T>(px, py, len, cb, b, true);
     }
-    if (i == 0) {
+    if (!finite) {
       s = sb;
       c = cb;
-    } else if (beta * <f64>cb > beta * <f64>c) {
-      s = s * Math.exp(beta * (<f64>c - <f64>cb)) + sb;
+      finite = true;
+    } else if (lowest ? cb < c : cb > c) {
+      s = s * Math.exp(scaledDiff(beta, <f64>c, <f64>cb)) + sb;
       c = cb;
     } else {
-      s += cb == c ? sb : sb * Math.exp(beta * (<f64>cb - <f64>c));
+      s += cb == c ? sb : sb * Math.exp(scaledDiff(beta, <f64>cb, <f64>c));
     }
-    if (isNaN(s) || !isFinite(beta * <f64>c)) return false;
+    if (isNaN(s)) return false;
     store<f64>(work + (<usize>j << 3), <f64>cb);
   }
+  if (!finite) return true; // every block masked: all 0s, written
   for (let j = 0, i = 0; i < k; j++, i += size) {
     const cj = load<f64>(work + (<usize>j << 3));
-    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(beta * (cj - <f64>c)) / s));
+    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(scaledDiff(beta, cj, <f64>c)) / s));
   }
   return true;
+}
+
+// Rows of at most this many bytes whose length is a multiple of the lanes take
+// softmaxShortRows: 8 elements of f32 in a lane at most, so its f32 sum stays as exact as
+// expSum's.
+const SHORT_ROW_BYTES: i32 = 128;
+
+/**
+ * Softmax of rows r, r + 1, ... of k elements (k a multiple of the lanes, k*sizeof<T>() <=
+ * SHORT_ROW_BYTES), each row a few vectors: the extremum and the sum are folded across lanes
+ * with shuffles, with no loop tails, f64 sums or per-row calls (batches of short rows cost
+ * 2-5 ns/element on the general path). Stops at the first row whose scaled extremum is not
+ * finite and returns its index (rows when all are done): the general path applies the
+ * special-value rules to it. A NaN needs no check of its own: pmax/pmin pass over it, and
+ * its exp makes the sum, so the whole row, NaN (or the extremum is NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxShortRows<T>(x: usize, y: usize, r: i32, rows: i32, k: i32, beta: f64, lowest: bool): i32 {
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vb = v128.splat<T>(betaOf<T>(beta));
+    const one = v128.splat<T>(<T>1);
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    for (; r < rows; r++) {
+      const px = at<T>(x, r * k);
+      const py = at<T>(y, r * k);
+      let a = v128.load(px);
+      for (let j = L; j < k; j += L) a = pickV<T>(a, v128.load(at<T>(px, j)), lowest);
+      const vc = pickAcross<T>(a, lowest);
+      if (!isFinite(beta * <f64>v128.extract_lane<T>(vc, 0))) return r;
+      let s = v128.splat<T>(0);
+      for (let j = 0; j < k; j += L) {
+        const e = expWith<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(px, j)), vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        v128.store(at<T>(py, j), e);
+        s = v128.add<T>(s, e);
+      }
+      const inverse = v128.div<T>(one, addAcross<T>(s));
+      for (let j = 0; j < k; j += L) {
+        const q = at<T>(py, j);
+        v128.store(q, v128.mul<T>(v128.load(q), inverse));
+      }
+    }
+  }
+  return r;
 }
 
 // @ts-ignore: decorator
@@ -323,15 +514,25 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
 function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
-  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>();
+  const careful = carefulBeta<T>(beta);
+  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
+  const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
   for (let r = 0; r < rows; r++) {
+    if (short) {
+      r = lowest ? softmaxShortRows<T>(x, y, r, rows, k, beta, true) : softmaxShortRows<T>(x, y, r, rows, k, beta, false);
+      if (r == rows) break;
+    }
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
     if (long && softmaxLongRow<T>(px, py, k, beta, work)) continue;
     const c = extremum<T>(px, k, lowest);
-    const m = beta * <f64>c;
-    if (!isFinite(m)) {
-      specialRow<T>(px, py, k, c, m, false);
+    if (!isFinite(c)) {
+      specialRow<T>(px, py, k, c, beta * <f64>c, false);
+      continue;
+    }
+    if (careful) {
+      const rest = restSum<T>(px, k, <f64>c, beta);
+      carefulOut<T>(px, py, k, <f64>c, beta, 1.0 / (<f64>lastRestCount() + rest), 0, false);
       continue;
     }
     const s = expSum<T>(px, py, k, c, b, true);
@@ -347,20 +548,18 @@ function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64): vo
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
     reduce<T>(px, k, beta);
-    if (!isFinite(reducedM) || isNaN(reducedS)) {
-      specialRow<T>(px, py, k, <T>reducedC, isNaN(reducedS) ? NaN : reducedM, true);
+    const c = reducedC;
+    if (!isFinite(c) || isNaN(reducedK)) {
+      specialRow<T>(px, py, k, <T>c, reducedM, true);
       continue;
     }
-    if (sizeof<T>() == 4 && abs(beta) > F32_MAX) {
-      // beta itself is beyond f32: evaluate in f64 so that out-of-range results round to
-      // -Infinity instead of stopping at the clamped beta's -3.4e38.
-      const shift = Math.log(reducedS);
-      for (let i = 0; i < k; i++) {
-        store<T>(at<T>(py, i), <T>((<f64>load<T>(at<T>(px, i)) - reducedC) * beta - shift));
-      }
+    const shift = logOfSum(reducedK, reducedR);
+    if (carefulBeta<T>(beta) || wideLog<T>(beta, c)) {
+      // beta beyond f32, or x - c beyond the dtype: in f64, out-of-range results round to -Inf.
+      carefulOut<T>(px, py, k, c, beta, 0, shift, true);
       continue;
     }
-    logShift<T>(px, py, k, <T>reducedC, b, <T>Math.log(reducedS));
+    logShift<T>(px, py, k, <T>c, b, <T>shift);
   }
 }
 
@@ -370,7 +569,7 @@ function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64): f
   let lse: f64 = -Infinity;
   for (let r = 0; r < rows; r++) {
     reduce<T>(at<T>(x, r * k), k, beta);
-    lse = reducedM + Math.log(reducedS);
+    lse = reducedM + logOfSum(reducedK, reducedR);
     if (out) store<T>(at<T>(out, r), <T>lse);
   }
   return lse;
@@ -382,7 +581,8 @@ function reduceChunk<T>(x: usize, n: i32, beta: f64, out: usize): void {
   reduce<T>(x, n, beta);
   store<f64>(out, reducedC);
   store<f64>(out, reducedM, 8);
-  store<f64>(out, reducedS, 16);
+  store<f64>(out, reducedK, 16);
+  store<f64>(out, reducedR, 24);
 }
 
 /**
@@ -393,6 +593,14 @@ function reduceChunk<T>(x: usize, n: i32, beta: f64, out: usize): void {
 @inline
 function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
   let i = 0;
+  if (sizeof<T>() == 8 && wideLog<T>(beta, c)) {
+    // x - c may pass f64's range: careful.ts's halves (f32 data never does in f64).
+    for (; i < n; i++) {
+      const t = scaledDiff(beta, load<f64>(at<f64>(x, i)), c) - shift;
+      store<T>(at<T>(y, i), <T>(log ? t : expAny<f64>(t)));
+    }
+    return;
+  }
   if (ASC_FEATURE_SIMD) {
     const vc = f64x2.splat(c);
     const vb = f64x2.splat(beta);
@@ -470,7 +678,10 @@ export function f64_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64
   return logSumExpRows<f64>(x, out, rows, k, beta);
 }
 
-/** One-pass reduction of a chunk: writes f64 [c, beta*c, sum exp(beta*(x - c))] to out. */
+/**
+ * One-pass reduction of a chunk: writes f64 [c, beta*c, k, r] to out, where k + r is the sum
+ * of exp(beta*(x - c)) (see reduce).
+ */
 export function f32_reduce(x: usize, n: i32, beta: f64, out: usize): void {
   reduceChunk<f32>(x, n, beta, out);
 }

@@ -6,11 +6,17 @@ import type { Backend, Dtype, RealArray, WasmArray } from "./types.js";
 /** A typed array, or a WasmArray that belongs to the backend receiving it. */
 export type Operand = RealArray | WasmArray;
 
-/** State of a reduction: c, a value of the data (max, or min for beta < 0), m = beta*c, s = sum exp(beta*(x - c)). */
+/**
+ * State of a reduction: c, a value of the data (max, or min for beta < 0), m = beta*c, and
+ * the sum of exp(beta*(x - c)) as k + r: k counts the entries at c (or is 1 where the sum is
+ * far from 1), r is the rest, kept apart so that log1p(k - 1 + r) is accurate near 0.
+ * Empty or all masked: m = -Inf, k = r = 0. +Inf scores: c infinite, k of them, r = 0.
+ */
 export interface Reduced {
   c: number;
   m: number;
-  s: number;
+  k: number;
+  r: number;
 }
 
 export interface Core {

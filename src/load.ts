@@ -8,6 +8,7 @@ import { hasRelaxedSimd, hasSimd } from "./features.js";
 import type { Kernels, Source } from "./types.js";
 import { describe } from "./validate.js";
 import { WasmCore } from "./wasm.js";
+import { warmUp } from "./warmup.js";
 
 /** Reads a file: URL; only the node entry has one. */
 export type FileReader = (url: URL) => Promise<Uint8Array<ArrayBuffer>>;
@@ -49,6 +50,17 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+/**
+ * node:fs's readFile where the runtime hands it out without an import (process.getBuiltinModule:
+ * Node >= 20.16, Deno, Bun), so the default entry reads files there too while a bundle of it
+ * holds no import of node:fs, static or dynamic.
+ */
+function builtinReadFile(): FileReader | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = process?.getBuiltinModule?.("node:fs/promises") as { readFile: FileReader } | undefined;
+  return fs && ((url) => fs.readFile(url));
+}
+
 /** Compiles whatever init() was given. */
 export async function compileSource(source: Source, readFile: FileReader | undefined): Promise<WebAssembly.Module> {
   // Response last: on Node 20 the first touch of the global Response loads fetch's
@@ -57,9 +69,10 @@ export async function compileSource(source: Source, readFile: FileReader | undef
   if (typeof source === "string" || source instanceof URL) {
     const url = new URL(source, typeof location === "undefined" ? undefined : location.href);
     if (url.protocol === "file:") {
+      readFile ??= builtinReadFile();
       if (!readFile) {
         throw new Error(
-          `softmax-wasm: cannot read ${url.href}: this entry (export condition "browser" or default) fetches, and files are read by the entry that Node, Deno and Bun resolve ("node", "deno", "bun" conditions); pass the bytes instead, init(bytes)`,
+          `softmax-wasm: cannot read ${url.href}: this entry (export condition "browser" or default) imports no node:fs and the runtime offers no process.getBuiltinModule; Node, Deno and Bun resolve the entry that reads files ("node", "deno", "bun" conditions), or pass the bytes, init(bytes)`,
         );
       }
       return WebAssembly.compile(await readFile(url));
@@ -74,7 +87,9 @@ export async function compileSource(source: Source, readFile: FileReader | undef
 
 async function instantiate(module: Promise<WebAssembly.Module>): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(await module, {});
-  return createKernels(new WasmCore(instance));
+  const kernels = createKernels(new WasmCore(instance));
+  await warmUp(kernels);
+  return kernels;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Public types of the loss and gradient functions (src/loss.ts).
 
-import type { Input, Output, OutputOf, RealArray, ScaleOptions } from "./types.js";
+import type { Input, OneScale, OutFor, Output, OutputOf, RealArray, ScaleOptions } from "./types.js";
 
 /** How crossEntropy reduces the per-row losses. */
 export type Reduction = "mean" | "sum" | "none";
@@ -11,22 +11,22 @@ export type IndexTarget = Int32Array | readonly number[];
 /** Options of crossEntropy (PyTorch F.cross_entropy, plus zLoss, beta and a fused gradient). */
 export interface CrossEntropyOptions<G extends Output | boolean | undefined = Output | boolean | undefined> extends ScaleOptions {
   /** K, the number of classes: the logits are a row-major batch of length/K rows. Default: one row. */
-  rowLength?: number;
+  rowLength?: number | undefined;
   /** Rows whose class index equals this add 0 to the loss and the gradient; default -100. */
-  ignoreIndex?: number;
+  ignoreIndex?: number | undefined;
   /** "mean" (default; weighted by the weights of the counted targets), "sum" or "none". */
-  reduction?: Reduction;
+  reduction?: Reduction | undefined;
   /** epsilon in [0, 1]: the target mixes (1 - epsilon) of itself with epsilon of the uniform. */
-  labelSmoothing?: number;
+  labelSmoothing?: number | undefined;
   /** Per-class weights, K of them. */
-  weight?: Input;
+  weight?: Input | undefined;
   /** lambda >= 0: adds lambda*LSE^2 per counted row (PaLM's z-loss); mean divides it by the counted rows. */
-  zLoss?: number;
+  zLoss?: number | undefined;
   /**
    * true, or an array of the logits' dtype and length (the logits themselves for in place):
    * receives the gradient of the reduced loss (for "none": of the sum of the row losses).
    */
-  grad?: G;
+  grad?: G | undefined;
 }
 
 /** What crossEntropy returns. */
@@ -40,17 +40,17 @@ export interface CrossEntropyResult<L = number | RealArray, G = RealArray | Outp
 /** Options of logProbs. */
 export interface LogProbsOptions<O extends Output | undefined = Output | undefined> extends ScaleOptions {
   /** K: the logits are a row-major batch of length/K rows. Default: one row. */
-  rowLength?: number;
+  rowLength?: number | undefined;
   /** One element per row, of the logits' dtype: written and returned. */
-  out?: O;
+  out?: O | undefined;
 }
 
 /** Options of softmaxBackward and logSoftmaxBackward. */
 export interface BackwardOptions<O extends Output | undefined = Output | undefined> extends ScaleOptions {
   /** K: a row-major batch of length/K rows. Default: one row. */
-  rowLength?: number;
+  rowLength?: number | undefined;
   /** The gradient's dtype (that of gradY) and length; may be gradY itself. */
-  out?: O;
+  out?: O | undefined;
 }
 
 type Reduced<X, R> = R extends "none" ? OutputOf<X> : number;
@@ -62,29 +62,29 @@ export interface LossKernels {
    * Cross-entropy of softmax(beta*logits) per row against class indices or target
    * probabilities, reduced; with `grad`, the gradient is written in the same passes.
    */
-  crossEntropy<X extends Input, R extends Reduction | undefined = undefined, G extends Output | boolean | undefined = undefined>(
+  crossEntropy<X extends Input, R extends Reduction | undefined = undefined, G extends OutFor<X> | boolean | undefined = undefined>(
     logits: X,
     target: IndexTarget | Input,
-    opts?: CrossEntropyOptions<G> & { reduction?: R },
+    opts?: OneScale<CrossEntropyOptions<G> & { reduction?: R }>,
   ): CrossEntropyResult<Reduced<X, R>, GradOf<X, G>>;
   /** log-softmax(beta*logits) at each row's target index: one value per row. */
-  logProbs<X extends Input, O extends Output | undefined = undefined>(
+  logProbs<X extends Input, O extends OutFor<X> | undefined = undefined>(
     logits: X,
     target: IndexTarget,
-    opts?: LogProbsOptions<O>,
+    opts?: OneScale<LogProbsOptions<O>>,
   ): O extends Output ? O : OutputOf<X>;
   /** beta*y*(g - sum_j g_j*y_j) per row: the gradient through softmax, y its output. */
-  softmaxBackward<X extends Input, O extends Output | undefined = undefined>(
+  softmaxBackward<X extends Input, O extends OutFor<X> | undefined = undefined>(
     gradY: X,
     y: Input,
-    opts?: BackwardOptions<O>,
+    opts?: OneScale<BackwardOptions<O>>,
   ): O extends Output ? O : OutputOf<X>;
   /** beta*(g - exp(logY)*sum_j g_j) per row: the gradient through log-softmax, logY its output. */
-  logSoftmaxBackward<X extends Input, O extends Output | undefined = undefined>(
+  logSoftmaxBackward<X extends Input, O extends OutFor<X> | undefined = undefined>(
     gradY: X,
     logY: Input,
-    opts?: BackwardOptions<O>,
+    opts?: OneScale<BackwardOptions<O>>,
   ): O extends Output ? O : OutputOf<X>;
   /** The K*K row-major Jacobian beta*(diag(y) - y*y^T) of one softmax row y (K*K <= 2^24). */
-  jacobian<X extends Input>(y: X, opts?: ScaleOptions): OutputOf<X>;
+  jacobian<X extends Input>(y: X, opts?: OneScale<ScaleOptions>): OutputOf<X>;
 }

@@ -20,6 +20,16 @@ interface Block {
   size: number;
 }
 
+/**
+ * Returns the block of a WasmArray that was dropped without free() once it is garbage
+ * collected (free() and `using` stay the prompt way: a collection may come late or never).
+ * Held: the memory and the address, never the array itself.
+ */
+const dropped =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry<{ memory: LinearMemory; ptr: number }>(({ memory, ptr }) => memory.release(ptr))
+    : undefined;
+
 /** Thrown message for an array that does not fit; names the option and the value. */
 function tooLarge(what: string, length: number, dtype: Dtype): RangeError {
   return new RangeError(
@@ -65,7 +75,9 @@ export class LinearMemory {
   alloc<D extends Dtype>(length: number, dtype: D): LinearArray<D> {
     const bytes = length * BYTES[dtype];
     const ptr = this.#reserve(bytes, () => tooLarge("alloc length", length, dtype));
-    return new LinearArray(this, ptr, length, dtype);
+    const array = new LinearArray(this, ptr, length, dtype);
+    dropped?.register(array, { memory: this, ptr }, array);
+    return array;
   }
 
   /** Returns a block to the free space. */
@@ -157,6 +169,7 @@ export class LinearArray<D extends Dtype = Dtype> implements WasmArray<D> {
   }
 
   free(): void {
+    if (this.#memory) dropped?.unregister(this);
     this.#memory?.release(this.#ptr);
     this.#memory = undefined;
     this.#view = undefined;

@@ -1,6 +1,6 @@
 // The public types of the sampling family: argmax, topK, sample, sampler, gumbelSoftmax.
 
-import type { Input, Output, OutputOf } from "./types.js";
+import type { Input, OutFor, Output, OutputOf } from "./types.js";
 
 /** Token ids: a number[] or an integer typed array. */
 export type TokenIds = readonly number[] | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
@@ -12,6 +12,9 @@ export interface RandomOptions {
   /** A function returning uniforms in [0, 1), called once per sampled row (per element for gumbelSoftmax). Not together with seed. */
   random?: (() => number) | undefined;
 }
+
+/** Options `T` with seed or random, not both: both is a TypeError at run time, and so a compile error. */
+export type OneRandom<T extends RandomOptions> = T & ({ seed?: undefined } | { random?: undefined });
 
 /** The filters and penalties of the sampling chain (order: penalties, allowed, temperature, topK, topP, minP, draw). */
 export interface ChainOptions {
@@ -90,14 +93,14 @@ export interface SamplingKernels {
   /** The k largest per row: values descending (input dtype), Int32Array indices; ties by lower index, NaN above +Infinity. */
   topK<X extends Input>(x: X, k: number, opts?: { rowLength?: number | undefined }): TopK<OutputOf<X>>;
   /** One token index drawn from softmax(logits / T) after the chain; an Int32Array (one per row) with rowLength. */
-  sample(logits: Input, opts?: SampleOptions & { rowLength?: undefined }): number;
-  sample(logits: Input, opts: SampleOptions & { rowLength: number }): Int32Array;
-  sample(logits: Input, opts?: SampleOptions): number | Int32Array;
+  sample(logits: Input, opts?: OneRandom<SampleOptions & { rowLength?: undefined }>): number;
+  sample(logits: Input, opts: OneRandom<SampleOptions & { rowLength: number }>): Int32Array;
+  sample(logits: Input, opts?: OneRandom<SampleOptions>): number | Int32Array;
   /** A stateful Sampler with these options. */
-  sampler(opts?: SamplerOptions): Sampler;
+  sampler(opts?: OneRandom<SamplerOptions>): Sampler;
   /** softmax((logits + g) / tau) with Gumbel noise g = -log(-log u), u in (0, 1); `hard` gives the one-hot of its argmax. */
-  gumbelSoftmax<X extends Input, O extends Output | undefined = undefined>(
+  gumbelSoftmax<X extends Input, O extends OutFor<X> | undefined = undefined>(
     logits: X,
-    opts?: GumbelOptions<O>,
+    opts?: OneRandom<GumbelOptions<O>>,
   ): O extends Output ? O : OutputOf<X>;
 }

@@ -83,7 +83,7 @@ export class WasmCore implements Core {
   /** The instance's exports, for the kernel families with a host file of their own (loss-wasm.ts, sample-wasm.ts). */
   readonly exports: Record<string, unknown>;
   readonly #kernels: Record<Dtype, DtypeKernels>;
-  /** Kernel work space: the reduce kernel's three f64 result, long softmax rows' block references. */
+  /** Kernel work space: the reduce kernel's four f64 results, long softmax rows' block references. */
   readonly #work: LinearArray<"f64">;
 
   constructor(instance: WebAssembly.Instance) {
@@ -172,7 +172,7 @@ export class WasmCore implements Core {
     this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
     const heap = this.memory.heap("f64"); // read in place: no view made per push
     const at = out / BYTES.f64;
-    return { c: heap[at], m: heap[at + 1], s: heap[at + 2] };
+    return { c: heap[at], m: heap[at + 1], k: heap[at + 2], r: heap[at + 3] };
   }
 
   normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {

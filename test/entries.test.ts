@@ -70,9 +70,19 @@ describe("export conditions", () => {
 });
 
 describe("loading errors say what to do", () => {
-  it("the default entry refuses a file: URL and points at the node entry and at init(bytes)", async () => {
-    await expect(browserEntry.init(simdUrl)).rejects.toThrow(/cannot read file:.*"node", "deno", "bun".*init\(bytes\)/);
+  it("the default entry reads a file: URL through process.getBuiltinModule, and says what to do where there is none", async () => {
     expect((await nodeEntry.init(simdUrl)).backend).toBe("wasm-simd");
+    expect((await browserEntry.init(simdUrl)).backend).toBe("wasm-simd");
+    const getBuiltinModule = process.getBuiltinModule;
+    (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+    try {
+      await expect(browserEntry.init(simdUrl)).rejects.toThrow(
+        /cannot read file:.*no process\.getBuiltinModule; .*"node", "deno", "bun".*init\(bytes\)$/,
+      );
+      expect((await nodeEntry.init(simdUrl)).backend).toBe("wasm-simd"); // its own import of node:fs
+    } finally {
+      process.getBuiltinModule = getBuiltinModule;
+    }
   });
 
   it("a 404 for the binary says to copy dist/*.wasm beside the bundle or to pass init(url)", async () => {

@@ -20,49 +20,93 @@ export interface RefRow {
   lse: number;
 }
 
-/** softmax, log-softmax and LogSumExp of one row, in float64. */
+/** hi + lo = a*b exactly (Veltkamp split), when neither a nor b nor a*b is near the f64 limits. */
+function twoProduct(a: number, b: number): [number, number] {
+  const p = a * b;
+  if (!Number.isFinite(p) || Math.abs(a) > 1e150 || Math.abs(b) > 1e150 || Math.abs(p) < 1e-290) return [p, 0];
+  const split = (v: number): [number, number] => {
+    const t = 134217729 * v;
+    const h = t - (t - v);
+    return [h, v - h];
+  };
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+/** beta*(x - c) as hi + lo, to about 2^-100 relative: the exact exponent of a term. */
+export function scaledDifference(beta: number, x: number, c: number): [number, number] {
+  if (x === c) return [0, 0];
+  if (x === -Infinity || x === Infinity) return [beta * (x - c), 0];
+  // On halves where x - c or TwoSum's intermediates could pass f64's range.
+  const h = Math.abs(x) >= 2 ** 1000 || Math.abs(c) >= 2 ** 1000 ? 0.5 : 1;
+  const b = beta / h;
+  if (!Number.isFinite(b)) return [beta * (x * h - c * h) / h, 0];
+  const d = x * h - c * h;
+  const v = d - x * h; // TwoSum: d + e = x*h - c*h exactly
+  const e = x * h - (d - v) + (-c * h - v);
+  const [hi, lo] = twoProduct(b, d);
+  if (!Number.isFinite(hi)) return [hi, 0];
+  return [hi, lo + b * e];
+}
+
+/**
+ * softmax, log-softmax and LogSumExp of one row, in float64 from SPEC.md's rules: NaN anywhere
+ * makes the row NaN; beta = 0 gives uniform on a finite row (NaN with an infinite entry);
+ * c = max (min for beta < 0); an infinite c decides (+Infinity scores share, all -Infinity
+ * masked); else the exact exponent beta*(x - c) of each entry (finite values whose beta*x
+ * overflows included), LSE = beta*c + log1p(sum of the non-maximal terms).
+ */
 export function refRow(x: ArrayLike<number>, beta: number): RefRow {
   const n = x.length;
   const p = new Float64Array(n);
   const logp = new Float64Array(n);
-  let best = -Infinity;
-  let bestIndex = -1;
+  let c = beta < 0 ? Infinity : -Infinity;
   let nan = false;
+  let infinite = false;
   for (let i = 0; i < n; i++) {
-    const s = beta * x[i];
-    if (Number.isNaN(s)) nan = true;
-    else if (s > best || bestIndex < 0) {
-      best = s;
-      bestIndex = i;
-    }
+    const v = x[i];
+    if (Number.isNaN(v)) nan = true;
+    if (v === Infinity || v === -Infinity) infinite = true;
+    if (beta < 0 ? v < c : v > c) c = v;
   }
-  if (nan) return { p: p.fill(NaN), logp: logp.fill(NaN), lse: NaN };
-  if (n === 0 || best === -Infinity) return { p, logp: logp.fill(-Infinity), lse: -Infinity };
-  if (best === Infinity) {
+  if (nan || (beta === 0 && infinite)) return { p: p.fill(NaN), logp: logp.fill(NaN), lse: n === 0 ? -Infinity : NaN };
+  if (n === 0) return { p, logp, lse: -Infinity };
+  if (beta === 0) return { p: p.fill(1 / n), logp: logp.fill(-Math.log(n)), lse: Math.log(n) };
+  if (beta * c === -Infinity && !Number.isFinite(c)) return { p, logp: logp.fill(-Infinity), lse: -Infinity };
+  if (!Number.isFinite(c)) {
     let k = 0;
-    for (let i = 0; i < n; i++) if (beta * x[i] === Infinity) k++;
+    for (let i = 0; i < n; i++) if (x[i] === c) k++;
     for (let i = 0; i < n; i++) {
-      const top = beta * x[i] === Infinity;
-      p[i] = top ? 1 / k : 0;
-      logp[i] = top ? -Math.log(k) : -Infinity;
+      p[i] = x[i] === c ? 1 / k : 0;
+      logp[i] = x[i] === c ? -Math.log(k) : -Infinity;
     }
     return { p, logp, lse: Infinity };
   }
-  const c = x[bestIndex];
-  let sum = 0;
-  let carry = 0;
+  const hi = new Float64Array(n);
+  const lo = new Float64Array(n);
+  let k = 0;
+  let rest = 0; // Neumaier sum of the terms of the entries below the max
+  let lost = 0;
   for (let i = 0; i < n; i++) {
-    const e = Math.exp(beta * (x[i] - c));
-    p[i] = e;
-    const y = e - carry;
-    const t = sum + y;
-    carry = t - sum - y;
-    sum = t;
+    const [h, l] = scaledDifference(beta, x[i], c);
+    hi[i] = h;
+    lo[i] = l;
+    if (x[i] === c) {
+      k++;
+      continue;
+    }
+    const e = Math.exp(h) * (1 + l);
+    const t = rest + e;
+    lost += Math.abs(rest) >= e ? rest - t + e : e - t + rest;
+    rest = t;
   }
-  const logSum = Math.log(sum);
+  rest += lost;
+  const sum = k + rest;
+  const logSum = Math.log1p(k - 1 + rest);
   for (let i = 0; i < n; i++) {
-    p[i] /= sum;
-    logp[i] = beta * (x[i] - c) - logSum;
+    p[i] = x[i] === c ? 1 / sum : (Math.exp(hi[i]) * (1 + lo[i])) / sum;
+    logp[i] = hi[i] - logSum + lo[i];
   }
   return { p, logp, lse: beta * c + logSum };
 }
@@ -112,6 +156,36 @@ export function logMisses(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dty
     }
   }
   return "";
+}
+
+/** Largest finite value of a dtype. */
+export const DTYPE_MAX = { f32: 3.4028234663852886e38, f64: Number.MAX_VALUE } as const;
+/** Smallest normal value of a dtype: below it results carry a subnormal's absolute error. */
+const DTYPE_TINY = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 } as const;
+
+/**
+ * First index where log-probabilities miss SPEC's relative bound (1e-6*|r| f32, 1e-14*|r|
+ * f64, for every finite entry); "" if none. `slack` allows for exps that the dtype flushes
+ * (the row length times the smallest normal number); f32 references beyond f32's range must
+ * come out at -Infinity (or the largest f32 magnitude).
+ */
+export function logRelativeMisses(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dtype, slack = DTYPE_TINY[dtype] * r.length): string {
+  const tol = TOL[dtype].log;
+  if (y.length !== r.length) return `length ${y.length} != ${r.length}`;
+  for (let i = 0; i < r.length; i++) {
+    if (!Number.isFinite(r[i])) {
+      if (!same(y[i], r[i])) return `[${i}] ${y[i]} != ${r[i]}`;
+    } else if (Math.abs(r[i]) > DTYPE_MAX[dtype] * (1 - 2 ** -25)) {
+      if (!(Math.sign(y[i]) === Math.sign(r[i]) && Math.abs(y[i]) >= DTYPE_MAX[dtype] * (1 - 2 ** -23))) return `[${i}] ${y[i]} vs ${r[i]} (beyond ${dtype})`;
+    } else if (!(Math.abs(y[i] - r[i]) <= tol * Math.abs(r[i]) + slack)) {
+      return `[${i}] ${y[i]} vs ${r[i]}: error ${Math.abs(y[i] - r[i])} > ${tol * Math.abs(r[i]) + slack}`;
+    }
+  }
+  return "";
+}
+
+export function expectLogsRelative(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dtype): void {
+  expect(logRelativeMisses(y, r, dtype)).toBe("");
 }
 
 export function expectProbabilities(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dtype): void {
