@@ -10,7 +10,7 @@ export interface RandomOptions {
   /** Seeds the documented generator (PCG32, see the README): the same seed draws the same tokens on every backend and runtime. A safe integer. */
   seed?: number | undefined;
   /** A function returning uniforms in [0, 1), called once per sampled row (per element for gumbelSoftmax). Not together with seed. */
-  random?: () => number | undefined;
+  random?: (() => number) | undefined;
 }
 
 /** Options `T` with seed or random, not both: both is a TypeError at run time, and so a compile error. */

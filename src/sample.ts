@@ -735,7 +735,7 @@ class ChainSampler implements Sampler {
     return this.#history.slice();
   }
 
-  sample(logits: Input, opts?: { allowed?: Uint32Array }): number {
+  sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number {
     const o = optionsOf(opts, ALLOWED_KEYS);
     const xo = operandOf(this.#core, logits, "logits");
     const k = xo.length;
