@@ -57,20 +57,47 @@ const F32_C5: f32 = 0.00828957651; // 0x1.0FA202p-7
 // (x/2 <= 88); e^176 overflows f32 anyway.
 const F32_CLAMP_HIGH: f32 = 176.0;
 
+// V8 13 to 15 (Node 22 and 24, Deno) rebuild a v128.const at each of its uses inside a loop
+// (a 64-bit move, a move to an xmm register and a shuffle) where V8 11 kept it in a register:
+// that alone made the exp loops ~2x slower there. Loops that call the exp many times load its
+// constants from this table into locals before the loop (ExpF32) and pass them in, so that
+// every engine keeps them in registers.
+const F32_TABLE = memory.data<f32>([F32_FLOOR, F32_LOG2E, F32_MAGIC, F32_LN2_HI, F32_LN2_LO, F32_C5, F32_C4, F32_C3, F32_C2, F32_C1]);
+
+/** Constant k of F32_TABLE in every lane. */
+// @ts-ignore: decorator
+@inline
+export function expF32Constant(k: i32): v128 {
+  return v128.load32_splat(F32_TABLE + (<usize>k << 2));
+}
+
 // @ts-ignore: decorator
 @inline
 function expNonPositiveF32x4(x: v128): v128 {
+  return expNonPositiveF32x4K(
+    x, f32x4.splat(F32_FLOOR), f32x4.splat(F32_LOG2E), f32x4.splat(F32_MAGIC), f32x4.splat(F32_LN2_HI),
+    f32x4.splat(F32_LN2_LO), f32x4.splat(F32_C5), f32x4.splat(F32_C4), f32x4.splat(F32_C3), f32x4.splat(F32_C2),
+    f32x4.splat(F32_C1),
+  );
+}
+
+/** expNonPositiveF32x4 with its constants given (in F32_TABLE's order). */
+// @ts-ignore: decorator
+@inline
+export function expNonPositiveF32x4K(
+  x: v128, floor: v128, log2e: v128, magic: v128, ln2Hi: v128, ln2Lo: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128,
+): v128 {
   // pmax(x, c) = x < c ? c : x: one instruction (max is ~8 on x64) and NaN stays NaN.
-  const xc = f32x4.pmax(x, f32x4.splat(F32_FLOOR));
-  const z = madd<f32>(xc, f32x4.splat(F32_LOG2E), f32x4.splat(F32_MAGIC));
-  const n = f32x4.sub(z, f32x4.splat(F32_MAGIC));
+  const xc = f32x4.pmax(x, floor);
+  const z = madd<f32>(xc, log2e, magic);
+  const n = f32x4.sub(z, magic);
   const s = i32x4.shl(z, 23); // 2^n
-  let r = nmadd<f32>(n, f32x4.splat(F32_LN2_HI), xc);
-  r = nmadd<f32>(n, f32x4.splat(F32_LN2_LO), r);
-  let p = madd<f32>(f32x4.splat(F32_C5), r, f32x4.splat(F32_C4));
-  p = madd<f32>(p, r, f32x4.splat(F32_C3));
-  p = madd<f32>(p, r, f32x4.splat(F32_C2));
-  p = madd<f32>(p, r, f32x4.splat(F32_C1));
+  let r = nmadd<f32>(n, ln2Hi, xc);
+  r = nmadd<f32>(n, ln2Lo, r);
+  let p = madd<f32>(c5, r, c4);
+  p = madd<f32>(p, r, c3);
+  p = madd<f32>(p, r, c2);
+  p = madd<f32>(p, r, c1);
   return madd<f32>(f32x4.mul(r, s), p, s);
 }
 

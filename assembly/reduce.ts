@@ -40,14 +40,18 @@ export function pickV<T>(a: v128, b: v128, lowest: bool): v128 {
 // @ts-ignore: decorator
 @inline
 export function pickLanes<T>(v: v128, lowest: bool): T {
+  return v128.extract_lane<T>(pickAcross<T>(v, lowest), 0);
+}
+
+/** The extremum of v's lanes, in every lane. */
+// @ts-ignore: decorator
+@inline
+export function pickAcross<T>(v: v128, lowest: bool): v128 {
   // Fold the halves onto each other with shuffles (a scalar max per lane costs ~8 x64
   // instructions for its NaN rules; extremum tracks NaN itself).
   v = pickV<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7), lowest);
-  if (sizeof<T>() == 4) {
-    v = pickV<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11), lowest);
-    return <T>f32x4.extract_lane(v, 0);
-  }
-  return <T>f64x2.extract_lane(v, 0);
+  if (sizeof<T>() == 4) v = pickV<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11), lowest);
+  return v;
 }
 
 /** max of x[0..n) (min when `lowest`); NaN if any element is NaN; -Inf (+Inf) when n = 0. */

@@ -15,8 +15,8 @@
 // handle tails and the whole of the scalar build.
 
 import { carefulOut, lastRestCount, restSum, scaledDiff } from "./careful";
-import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
-import { F32_MAX, at, betaOf, extremum, lanes, pickLanes, pickV } from "./reduce";
+import { expAny, expAnyV, expF32Constant, expNonPositive, expNonPositiveF32x4K, expNonPositiveV } from "./exp";
+import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV } from "./reduce";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total: with 4
 // accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
@@ -73,6 +73,8 @@ function wideLog<T>(beta: f64, c: f64): bool {
 // @ts-ignore: decorator
 @inline
 function sumTooCoarse<T>(s: f64, n: i32): bool {
+  // Above these sums the bound holds at any row length (n < 2^31): no logs needed.
+  if (s >= (sizeof<T>() == 4 ? 29.0 : 2.1)) return false;
   const l = Math.log(s);
   const over = max(0.0, Math.log(<f64>n) - l);
   if (sizeof<T>() == 4) return CAREFUL_E1_F32 + CAREFUL_E2_F32 * over > CAREFUL_BUDGET_F32 * l;
@@ -86,6 +88,14 @@ function topScore(c: f64, lowest: bool): bool {
   return lowest ? c == -Infinity : c == Infinity;
 }
 
+/** The sum of v's lanes, in every lane (in T). */
+// @ts-ignore: decorator
+@inline
+function addAcross<T>(v: v128): v128 {
+  v = v128.add<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  if (sizeof<T>() == 4) v = v128.add<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  return v;
+}
 
 // @ts-ignore: decorator
 @inline
@@ -133,6 +143,17 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       let s2 = s0;
       let s3 = s0;
       let tv = v128.splat<T>(top);
+      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
+      const k0 = expF32Constant(0);
+      const k1 = expF32Constant(1);
+      const k2 = expF32Constant(2);
+      const k3 = expF32Constant(3);
+      const k4 = expF32Constant(4);
+      const k5 = expF32Constant(5);
+      const k6 = expF32Constant(6);
+      const k7 = expF32Constant(7);
+      const k8 = expF32Constant(8);
+      const k9 = expF32Constant(9);
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = at<T>(x, i);
         const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
@@ -140,10 +161,10 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
         const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
         const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
-        const e0 = expNonPositiveV<T>(a0);
-        const e1 = expNonPositiveV<T>(a1);
-        const e2 = expNonPositiveV<T>(a2);
-        const e3 = expNonPositiveV<T>(a3);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) {
           const q = at<T>(y, i);
           v128.store(q, e0);
@@ -159,7 +180,7 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
       for (; i + L <= end; i += L) {
         const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a0);
-        const e0 = expNonPositiveV<T>(a0);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);
         s0 = v128.add<T>(s0, e0);
       }
@@ -180,6 +201,16 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
   }
   if (track) trackedTop = <f64>top;
   return total + lost;
+}
+
+/** expNonPositiveV, with the f32 exp's constants given. */
+// @ts-ignore: decorator
+@inline
+function expWith<T>(
+  a: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
+): v128 {
+  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+  return expNonPositiveV<T>(a);
 }
 
 // @ts-ignore: decorator
@@ -424,6 +455,60 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
   return true;
 }
 
+// Rows of at most this many bytes whose length is a multiple of the lanes take
+// softmaxShortRows: 8 elements of f32 in a lane at most, so its f32 sum stays as exact as
+// expSum's.
+const SHORT_ROW_BYTES: i32 = 128;
+
+/**
+ * Softmax of rows r, r + 1, ... of k elements (k a multiple of the lanes, k*sizeof<T>() <=
+ * SHORT_ROW_BYTES), each row a few vectors: the extremum and the sum are folded across lanes
+ * with shuffles, with no loop tails, f64 sums or per-row calls (batches of short rows cost
+ * 2-5 ns/element on the general path). Stops at the first row whose scaled extremum is not
+ * finite and returns its index (rows when all are done): the general path applies the
+ * special-value rules to it. A NaN needs no check of its own: pmax/pmin pass over it, and
+ * its exp makes the sum, so the whole row, NaN (or the extremum is NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxShortRows<T>(x: usize, y: usize, r: i32, rows: i32, k: i32, beta: f64, lowest: bool): i32 {
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vb = v128.splat<T>(betaOf<T>(beta));
+    const one = v128.splat<T>(<T>1);
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    for (; r < rows; r++) {
+      const px = at<T>(x, r * k);
+      const py = at<T>(y, r * k);
+      let a = v128.load(px);
+      for (let j = L; j < k; j += L) a = pickV<T>(a, v128.load(at<T>(px, j)), lowest);
+      const vc = pickAcross<T>(a, lowest);
+      if (!isFinite(beta * <f64>v128.extract_lane<T>(vc, 0))) return r;
+      let s = v128.splat<T>(0);
+      for (let j = 0; j < k; j += L) {
+        const e = expWith<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(px, j)), vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        v128.store(at<T>(py, j), e);
+        s = v128.add<T>(s, e);
+      }
+      const inverse = v128.div<T>(one, addAcross<T>(s));
+      for (let j = 0; j < k; j += L) {
+        const q = at<T>(py, j);
+        v128.store(q, v128.mul<T>(v128.load(q), inverse));
+      }
+    }
+  }
+  return r;
+}
+
 // @ts-ignore: decorator
 @inline
 function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
@@ -431,7 +516,12 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
   const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
+  const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
   for (let r = 0; r < rows; r++) {
+    if (short) {
+      r = lowest ? softmaxShortRows<T>(x, y, r, rows, k, beta, true) : softmaxShortRows<T>(x, y, r, rows, k, beta, false);
+      if (r == rows) break;
+    }
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
     if (long && softmaxLongRow<T>(px, py, k, beta, work)) continue;

@@ -6,7 +6,6 @@
 // backend), "naive" (textbook JS loops), "peer" (other libraries, softmax only) and
 // "reference" (memory copies of the same data: the bandwidth a softmax cannot beat).
 
-import { readFileSync } from "node:fs";
 import { initSync, js } from "../dist/index.js";
 import * as naive from "./naive.js";
 import { loadPeers } from "./peers/contenders.js";
@@ -15,7 +14,17 @@ import { chunksOf } from "./workloads.js";
 const OPS = ["softmax", "logSoftmax", "logSumExp", "online"];
 const DTYPES = ["f32", "f64"];
 const Typed = { f32: Float32Array, f64: Float64Array };
-const PACKAGE_VERSION = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+let PACKAGE_VERSION = "";
+
+/** A file of the repository, as bytes: read from disk (Node, Deno, Bun), else fetched (browsers). */
+export async function readRepoFile(path) {
+  const url = new URL(`../${path}`, import.meta.url);
+  if (url.protocol === "file:") {
+    const { readFileSync } = await import("node:fs");
+    return new Uint8Array(readFileSync(url));
+  }
+  return new Uint8Array(await (await fetch(url)).arrayBuffer());
+}
 
 /** The bundled builds, best first, as in init(). */
 export const BUILDS = [
@@ -197,12 +206,14 @@ function memoryCopies() {
 
 /**
  * Every contender that loads here. `peers`: load the library peers (bench/peers must be
- * installed); naive-js needs none of them. log(message) reports what is left out and why.
+ * installed; `only`: those named); naive-js needs none of them. log(message) reports what is
+ * left out and why. readFile(path) gives a repository file's bytes (readRepoFile).
  */
-export async function loadContenders({ peers = true, log = () => {} } = {}) {
+export async function loadContenders({ peers = true, log = () => {}, only, readFile = readRepoFile } = {}) {
+  PACKAGE_VERSION = JSON.parse(new TextDecoder().decode(await readFile("package.json"))).version;
   const list = [];
   for (const { backend, file } of BUILDS) {
-    const bytes = readFileSync(new URL(`../dist/${file}`, import.meta.url));
+    const bytes = await readFile(`dist/${file}`);
     if (!WebAssembly.validate(bytes)) {
       log(`${backend}: dist/${file} does not validate in this runtime; left out`);
       continue;
@@ -211,7 +222,7 @@ export async function loadContenders({ peers = true, log = () => {} } = {}) {
     list.push(zeroCopy(backend, sm), copying(`${backend} copy`, sm, "softmax-wasm"));
   }
   list.push(copying("js", js, "baseline"));
-  const loaded = await loadPeers({ log, only: peers ? undefined : ["naive-js"] });
+  const loaded = await loadPeers({ log, only: peers ? only : ["naive-js"] });
   for (const p of loaded) list.push(p.name === "naive-js" ? naiveLoops(p) : peer(p));
   list.push(...memoryCopies());
   return list;

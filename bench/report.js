@@ -1,17 +1,20 @@
 // Writes docs/benchmarks.md from a results file of the suite, and the chart next to that
-// file, so that every number in the document comes from one run and one command.
-// Usage: node bench/report.js bench/results/latest.json   (npm run bench:report)
+// file, so that every number in the document comes from one run and one command; and the
+// README's speed table (one column per runtime) from every runtime's results file
+// (bench/engines.js writes them: node24.json is the primary one).
+// Usage: node bench/report.js [bench/results/<primary>.json]   (npm run bench:report)
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chartOf } from "./chart.js";
+import { median } from "./harness.js";
 import { formatBytes, formatNs, formatRatio, resultOf, targets } from "./summary.js";
 import { ROW_SIZES } from "./workloads.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const file = process.argv[2];
-if (!file) throw new Error("usage: node bench/report.js bench/results/<name>.json");
+const file = process.argv[2] ?? join(root, "bench/results/node24.json");
+if (!existsSync(file)) throw new Error(`usage: node bench/report.js bench/results/<name>.json (${file} is missing)`);
 const source = relative(root, file).split("\\").join("/");
 const doc = JSON.parse(readFileSync(file, "utf8"));
 const svg = source.replace(/\.json$/, ".svg");
@@ -50,14 +53,14 @@ say(
   "# Benchmarks",
   "",
   `Every number below comes from one run of \`${doc.command}\` (${doc.mode} run, ${Math.round(doc.durationSeconds)} s), ` +
-    `written to [\`${source}\`](../${source}): Node ${doc.runtime.version} (V8 ${doc.runtime.v8}` +
+    `written to [\`${source}\`](../${source}): ${doc.runtime.name === "node" ? "Node" : doc.runtime.name} ${doc.runtime.version} (${doc.runtime.engine ?? `V8 ${doc.runtime.v8}`}` +
     `${doc.runtime.relaxedSimdFlag ? ", relaxed SIMD switched on with `--experimental-wasm-relaxed-simd`" : ""}), ` +
     `${doc.cpu.model} x ${doc.cpu.cores} (${doc.cpu.arch}), ${started.toISOString().slice(0, 16).replace("T", " ")} UTC` +
     `${doc.loadAverage ? `; load average ${doc.loadAverage.start.toFixed(1)} at the start, ${doc.loadAverage.end.toFixed(1)} at the end (a shared machine)` : ""}.` +
     (doc.source?.commit
       ? ` softmax-wasm at commit ${doc.source.commit}${doc.source.uncommitted.length ? ` with uncommitted changes to ${doc.source.uncommitted.join(", ")}` : ""}.`
       : ""),
-  "Regenerate this page from a results file with `node bench/report.js <file>` (`npm run bench:report` for `bench/results/latest.json`).",
+  "Regenerate this page from a results file with `node bench/report.js <file>` (`npm run bench:report` for `bench/results/node24.json`, the primary run of `npm run bench`).",
   "",
   "How it is measured:",
   "",
@@ -82,7 +85,7 @@ if (reached.length) {
   say(
     "## Targets",
     "",
-    "f32 softmax, zero-copy, as ratios within this run (issue 4). Measured: from the medians; per round: the lowest and highest of the same " +
+    "f32 softmax, zero-copy, as ratios within this run. Measured: from the medians; per round: the lowest and highest of the same " +
       "figure over the interleaved rounds (the peers vary most; tfjs, for one, allocates its output on every call).",
     "",
     table(
@@ -246,8 +249,146 @@ if (doc.binarySize.length) {
   );
 }
 
+if (doc.firstCalls?.length) {
+  say(
+    "## First calls after init()",
+    "",
+    "f32 softmax at n = 32000, zero-copy, on a new instance (before anything else in the process compiled the same build): " +
+      "ns per call of each group of 10 calls, and the ratio of calls 11-100 (median group) to the steady state 2 s later.",
+    "",
+    table(
+      ["contender", "init", "calls 1-10", "11-100 (median)", "steady", "11-100 / steady"],
+      doc.firstCalls.map((f) => [
+        f.contender,
+        `${f.initMs.toFixed(1)} ms`,
+        formatNs(f.groups[0]),
+        formatNs(median(f.groups.slice(1))),
+        formatNs(f.steady),
+        formatRatio(f.ratio),
+      ]),
+    ),
+    "",
+  );
+}
+
 if (doc.notes.length) say("Notes from the run:", "", ...doc.notes.map((n) => `- ${n}`), "");
 if (!doc.contenders.some((c) => c.kind === "peer")) say("This run has no library peers (`npm start`, or bench/peers not installed).", "");
 
 writeFileSync(join(root, "docs/benchmarks.md"), `${lines.join("\n").trimEnd()}\n`);
 console.log(`docs/benchmarks.md and ${svg} written from ${source}`);
+
+// --- the README's speed table: every runtime ------------------------------------------------
+
+/** Results file of each runtime, in the order of bench/engines.js, and its column title. */
+const RUNTIME_FILES = [
+  ["node24", "Node 24"],
+  ["node20", "Node 20"],
+  ["deno", "Deno"],
+  ["bun", "Bun"],
+  ["chromium", "Chromium"],
+  ["firefox", "Firefox"],
+];
+const docs = RUNTIME_FILES.map(([name, title]) => {
+  const path = join(root, `bench/results/${name}.json`);
+  return existsSync(path) ? { name, title, doc: JSON.parse(readFileSync(path, "utf8")) } : undefined;
+}).filter(Boolean);
+const versionOf = ({ doc: d }) => `${d.runtime.version.replace(/^v/, "")}`;
+const perElementIn = (d, id, contender) => {
+  const w = d.workloads.find((x) => x.id === id);
+  const r = w?.results.find((x) => x.contender === contender);
+  return r ? r.ns / w.n : undefined;
+};
+const fmt = (v) => (v === undefined ? "-" : v.toPrecision(2));
+const SHAPES = [
+  ["1 x 4096", "softmax/f32/1x4096"],
+  ["1 x 32000", "softmax/f32/1x32000"],
+  ["1 x 2^20", "softmax/f32/1x1048576"],
+  ["1 x 2^24", "softmax/f32/1x16777216"],
+  ["8192 x 8", "softmax/f32/8192x8"],
+  ["2048 x 32", "softmax/f32/2048x32"],
+];
+const BUILD_ROWS = [
+  ["relaxed SIMD", "wasm-relaxed-simd"],
+  ["SIMD", "wasm-simd"],
+];
+const speedRows = [];
+for (const [shape, id] of SHAPES) {
+  for (const [label, build] of BUILD_ROWS) {
+    speedRows.push([
+      `${shape}, ${label}`,
+      ...docs.map(({ doc: d }) => {
+        const zero = perElementIn(d, id, `${build} zero-copy`);
+        const copy = perElementIn(d, id, `${build} copy`);
+        return zero === undefined && copy === undefined ? "-" : `${fmt(zero)} / ${fmt(copy)}`;
+      }),
+    ]);
+  }
+}
+const PEER_ROWS = [
+  ["`js` baseline", "js"],
+  ["naive JS loop", "naive-js"],
+  ["tfjs-backend-wasm", "tfjs-wasm"],
+  ["onnxruntime-web (wasm)", "ort-web-wasm"],
+  ["onnxruntime-node (native)", "ort-node-cpu"],
+  ["memory copy (`TypedArray.set`)", "copy: TypedArray.set"],
+];
+for (const [label, name] of PEER_ROWS) {
+  const cells = docs.map(({ doc: d }) => fmt(perElementIn(d, "softmax/f32/1x32000", name)));
+  if (cells.some((c) => c !== "-")) speedRows.push([`1 x 32000, ${label}`, ...cells]);
+}
+speedRows.push([
+  "calls 11-100 after `init()` / steady, 1 x 32000, relaxed SIMD",
+  ...docs.map(({ doc: d }) => {
+    const f = d.firstCalls?.find((x) => x.contender === "wasm-relaxed-simd zero-copy") ?? d.firstCalls?.[0];
+    return f ? formatRatio(f.ratio) : "-";
+  }),
+]);
+// The targets of every runtime, and those across runtimes (Deno and Bun against Chromium).
+const targetRows = [];
+// Node 24 carries the speed targets against peers, per call and per element; every runtime
+// the first calls after init(); the browsers the naive loop at n = 32000.
+const targetOf = (r, t) => r.name === "node24" || t.target.startsWith("calls 11-100") || t.target.includes("naive-js at n = 32000");
+for (const r of docs) {
+  for (const t of targets(r.doc)) {
+    if (t.contender !== "wasm-relaxed-simd zero-copy" || !targetOf(r, t)) continue;
+    targetRows.push([r.title, t.target, t.text, t.range ?? "", t.pass ? "yes" : "**no**"]);
+  }
+}
+const chromium = docs.find((r) => r.name === "chromium");
+for (const r of docs.filter((x) => x.name === "deno" || x.name === "bun")) {
+  const id = "softmax/f32/1x32000";
+  const contender = "wasm-relaxed-simd zero-copy";
+  const a = perElementIn(r.doc, id, contender);
+  const b = chromium && perElementIn(chromium.doc, id, contender);
+  if (a && b) targetRows.push([r.title, "within 1.25x of Chromium's ns/element at n = 32000", `${formatRatio(a / b)} (${fmt(a)} vs ${fmt(b)})`, "", a / b <= 1.25 ? "yes" : "**no**"]);
+}
+const speedTable = [
+  "<!-- speed table: generated by `npm run bench:report` (bench/report.js) from bench/results/<runtime>.json; do not edit by hand -->",
+  "",
+  "f32 softmax, ns per element (lower is better), **zero-copy / copying**; one column per runtime, " +
+    "each measured in its own process or page (all contenders of a column interleaved in it). Runtimes: " +
+    docs
+      .map((r) => {
+        const load = r.doc.loadAverage ? `, load average ${r.doc.loadAverage.start.toFixed(1)}` : "";
+        return `${r.title} ${versionOf(r)} (${r.doc.runtime.engine ?? `V8 ${r.doc.runtime.v8}`}; ${r.doc.date.slice(0, 16).replace("T", " ")} UTC${load})`;
+      })
+      .join(", ") +
+    ". On a shared machine the load moves every figure of a column alike; compare within a column.",
+  "",
+  table(["", ...docs.map((r) => r.title)], speedRows),
+  "",
+  "Targets (f32 softmax, the relaxed-SIMD build, zero-copy; ratios of contenders within one process or page, medians of the " +
+    "interleaved rounds; per round: the lowest and highest of the same ratio round by round):",
+  "",
+  table(["runtime", "target", "measured", "per round", "met"], targetRows, 2),
+  "",
+  "<!-- end of speed table -->",
+].join("\n");
+const readmePath = join(root, "README.md");
+const readme = readFileSync(readmePath, "utf8");
+const start = readme.indexOf("<!-- speed table:");
+const end = readme.indexOf("<!-- end of speed table -->");
+if (start >= 0 && end > start) {
+  writeFileSync(readmePath, readme.slice(0, start) + speedTable + readme.slice(end + "<!-- end of speed table -->".length));
+  console.log(`README.md speed table written from ${docs.map((r) => `bench/results/${r.name}.json`).join(", ")}`);
+} else console.log("README.md has no speed table markers; left alone");

@@ -1,13 +1,17 @@
 // The benchmark suite: every contender on every workload in one process, timed in
 // interleaved rounds (harness.js), outputs checked against a float64 reference first; then
-// the per-call time alone in fresh processes, cold start, binary sizes. Prints a table per
-// workload as it goes and writes bench/results/<name>.json and .svg (the chart): latest for
-// a full run (committed), quick for npm start, partial for a filtered one (--out: another).
+// the per-call time alone in fresh processes, cold start, binary sizes (those two under
+// Node only). Runs in Node, Deno and Bun (bench/browser runs the same code in browsers).
+// Prints a table per workload as it goes and writes bench/results/<name>.json and .svg (the
+// chart): latest for a full run, quick for npm start, partial for a filtered one (--out:
+// another; bench/engines.js names one per runtime).
 //
-//   npm run bench                 the full suite (installs bench/peers first if missing)
+//   npm run bench                 every runtime (bench/engines.js), this suite in each
 //   npm start                     quick: our builds, the JS baseline and naive-js, < 1 min
-//   node bench/suite.js [--quick] [--filter a,b] [--no-peers] [--out name] [--rounds n] [--help]
+//   node bench/suite.js [--quick | --core] [--filter a,b] [--no-peers] [--out name] [--rounds n] [--help]
 //
+// --core: f32 softmax only (rows of 16 to 2^24, batches of short rows) and the first calls
+// after init(): what bench/engines.js runs in every runtime but the primary one.
 // --filter: comma-separated terms; a term selects the workloads that carry it as a tag (row,
 // llm, attention, logSoftmax, logSumExp, online; alone for the per-call time in fresh
 // processes; cold-start for the cold start and sizes) or
@@ -24,14 +28,18 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { chartOf } from "./chart.js";
 import { binarySizes, measureColdStart } from "./cold-start.js";
+import { init } from "../dist/index.js";
 import { BUILDS, loadContenders } from "./contenders.js";
-import { median, timeCases } from "./harness.js";
+import { firstCalls } from "./first-calls.js";
+import { median } from "./harness.js";
+import { runWorkload } from "./run-workload.js";
 import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
-import { ROTATION, copiesOf, errorOf, inputsOf, referenceOf, workloads } from "./workloads.js";
+import { ROTATION, workloads } from "./workloads.js";
 
 const started = performance.now();
 const args = parseArgs(process.argv.slice(2));
 const quick = args.quick;
+const core = args.core;
 const SETTINGS = quick
   ? { rounds: 7, minRounds: 5, runMs: 10, warmMs: 40, budgetMs: 3000, coldRuns: 3 }
   : { rounds: 11, minRounds: 5, runMs: 20, warmMs: 100, budgetMs: 10000, coldRuns: 7 };
@@ -40,15 +48,32 @@ if (args.rounds) SETTINGS.rounds = SETTINGS.minRounds = args.rounds;
 // bound softmax-wasm promises: the check is there to catch wrong answers, not to grade.
 const LOOSE = 1000;
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc");
+/** The runtime: node, deno or bun, with its version and JavaScript engine. */
+const runtime = globalThis.Deno
+  ? { name: "deno", version: Deno.version.deno, engine: `V8 ${Deno.version.v8}` }
+  : globalThis.Bun
+    ? { name: "bun", version: Bun.version, engine: "JavaScriptCore" }
+    : { name: "node", version: process.version, engine: `V8 ${process.versions.v8}` };
+/** alone and cold start run child processes of Node scripts. */
+const isNode = runtime.name === "node";
+
+const gc = (() => {
+  if (globalThis.Bun) return () => Bun.gc(true);
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    return vm.runInNewContext("gc");
+  } catch {
+    return () => {};
+  }
+})();
 
 function parseArgs(argv) {
-  const parsed = { quick: false, peers: true, filter: [], out: undefined, rounds: undefined };
+  const parsed = { quick: false, core: false, peers: true, filter: [], out: undefined, rounds: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     const value = () => inline ?? argv[++i];
     if (flag === "--quick") parsed.quick = true;
+    else if (flag === "--core") parsed.core = true;
     else if (flag === "--no-peers") parsed.peers = false;
     else if (flag === "--filter") parsed.filter.push(...value().split(",").filter(Boolean));
     else if (flag === "--out") parsed.out = value();
@@ -76,9 +101,10 @@ const matchesWorkload = (term, w) => w.tags.includes(term) || `/${w.id}/`.includ
 const matchesContender = (term, name) => (term.startsWith("=") ? name === term.slice(1) : name.includes(term));
 const COLD = { id: "cold-start", tags: ["cold-start", "binary-size"] };
 const ALONE = { id: "alone", tags: ["alone"] };
+const FIRST = { id: "first-calls", tags: ["first-calls"] };
 
-const allWorkloads = workloads({ quick });
-const workloadTerms = args.filter.filter((t) => [...allWorkloads, COLD, ALONE].some((w) => matchesWorkload(t, w)));
+const allWorkloads = workloads({ quick, core });
+const workloadTerms = args.filter.filter((t) => [...allWorkloads, COLD, ALONE, FIRST].some((w) => matchesWorkload(t, w)));
 const selected = (w) => workloadTerms.length === 0 || workloadTerms.some((t) => matchesWorkload(t, w));
 
 const PEERS_DIR = new URL("./peers/", import.meta.url);
@@ -117,13 +143,27 @@ function sourceOf() {
 
 const source = sourceOf();
 const notes = [];
+
+// Before anything else compiles the builds: engines share compiled code between modules of
+// the same bytes, so a later fresh instance would start tiered up already.
+const firstCallRuns = [];
+if (!quick && selected(FIRST)) {
+  for (const { backend, file } of BUILDS) {
+    const bytes = readFileSync(new URL(`../dist/${file}`, import.meta.url));
+    if (!WebAssembly.validate(bytes) || backend === "wasm") continue;
+    progress(`first calls after init(): ${backend}`);
+    firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(init, bytes)) });
+  }
+  endProgress();
+}
+
 const everyContender = await loadContenders({ peers: peersWanted, log: (message) => notes.push(message) });
 const contenderTerms = args.filter.filter((t) => everyContender.some((c) => matchesContender(t, c.name)));
 const unknown = args.filter.filter((t) => !workloadTerms.includes(t) && !contenderTerms.includes(t));
 if (unknown.length) throw new Error(`--filter ${unknown.join(",")} matches no workload or contender`);
 const contenders = everyContender.filter((c) => contenderTerms.length === 0 || contenderTerms.some((t) => matchesContender(t, c.name)));
 
-const mode = quick ? "quick" : args.filter.length ? "filtered" : "full";
+const mode = quick ? "quick" : core ? "core" : args.filter.length ? "filtered" : "full";
 const outName = args.out ?? (mode === "full" && args.peers ? "latest" : mode === "quick" ? "quick" : "partial");
 /** The command line that made this run, as typed (npm start passes --quick itself). */
 const command = (() => {
@@ -142,10 +182,9 @@ const doc = {
   date: new Date().toISOString(),
   mode,
   runtime: {
-    name: "node",
-    version: process.version,
-    v8: process.versions.v8,
-    relaxedSimdFlag: Number(process.versions.node.split(".")[0]) < 22,
+    ...runtime,
+    v8: isNode ? process.versions.v8 : undefined,
+    relaxedSimdFlag: isNode && Number(process.versions.node.split(".")[0]) < 22,
   },
   source,
   cpu: { model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, arch: process.arch },
@@ -155,18 +194,26 @@ const doc = {
   notes,
   loadAverage: { start: os.loadavg()[0] },
   workloads: [],
+  firstCalls: firstCallRuns,
   alone: [],
   coldStart: [],
   binarySize: [],
 };
 
-console.log(`softmax-wasm benchmark (${mode}): node ${process.version}, ${doc.cpu.model} x ${doc.cpu.cores}, ${doc.date}`);
+console.log(`softmax-wasm benchmark (${mode}): ${runtime.name} ${runtime.version} (${runtime.engine}), ${doc.cpu.model} x ${doc.cpu.cores}, ${doc.date}`);
 console.log(
   "Median of interleaved rounds, all contenders in this process; each output is checked against a float64 reference first.\n" +
     "zero-copy: WasmArrays in and out; copy: typed arrays in, preallocated out; err: worst error / the bound the README promises.",
 );
 if (source.commit) console.log(`softmax-wasm at ${source.commit}${source.uncommitted.length ? `, uncommitted changes to ${source.uncommitted.join(", ")}` : ""}`);
 for (const note of notes) console.log(`# ${note}`);
+if (firstCallRuns.length) {
+  console.log(`\nfirst calls after init() at n = 32000 (f32 softmax, zero-copy), ns per call in groups of 10 calls`);
+  for (const r of firstCallRuns) {
+    const groups = r.groups.map((ns) => formatNs(ns)).join(" ");
+    console.log(`  ${r.contender.padEnd(29)} init ${r.initMs.toFixed(1)} ms; calls 1-100: ${groups}; steady ${formatNs(r.steady)}; calls 11-100 ${formatRatio(r.ratio)} of steady (worst group ${formatRatio(r.worst)})`);
+  }
+}
 
 // --- warm timings -------------------------------------------------------------------------
 
@@ -174,74 +221,17 @@ const chosen = allWorkloads.filter(selected);
 let failures = 0;
 for (const [index, w] of chosen.entries()) {
   const head = `[${String(index + 1).padStart(2)}/${chosen.length}] ${w.id}`;
-  const entry = await runWorkload(w, head);
+  const entry = await runWorkload(w, contenders, {
+    settings: SETTINGS,
+    looseCheck: LOOSE,
+    peerWarmup: !quick,
+    progress: (text) => progress(`${head}: ${text}`),
+  });
+  failures += entry.failures;
+  endProgress();
   doc.workloads.push(entry);
   printWorkload(head, w, entry);
   gc();
-}
-
-async function runWorkload(w, head) {
-  const copies = copiesOf(w);
-  progress(`${head}: preparing data (${copies} ${copies > 1 ? "copies" : "copy"})`);
-  const inputs = inputsOf(w, copies);
-  const reference = referenceOf(w, inputs[0]);
-  const entry = { ...w, copies, results: [], left: [] };
-  const cases = [];
-  const disposers = [];
-  for (const c of contenders.filter((c) => c.ops.includes(w.op) && c.dtypes.includes(w.dtype))) {
-    progress(`${head}: preparing ${c.name}`);
-    try {
-      const { fns, dispose } = await c.setup(w, inputs);
-      disposers.push(dispose);
-      // Every copy is run and checked once: this also touches every page of its buffers, so
-      // no first-write page fault lands in the timing.
-      let error = 0;
-      for (const fn of fns) {
-        const got = await fn();
-        const e = c.kind === "reference" ? (sameValues(got, inputs[0]) ? 0 : Infinity) : errorOf(w, got, reference);
-        error = Math.max(error, e);
-      }
-      const ours = c.kind === "softmax-wasm" || c.kind === "baseline";
-      if (!(error <= (ours ? 1 : LOOSE))) {
-        entry.left.push({ contender: c.name, reason: `output off: ${error.toPrecision(3)} x the accuracy bound` });
-        if (ours) failures++;
-        continue;
-      }
-      cases.push({ name: c.name, fn: rotate(fns), async: c.async, warmMs: quick ? undefined : c.warmMs, error });
-    } catch (error) {
-      entry.left.push({ contender: c.name, reason: `failed: ${error.message}` });
-    }
-  }
-  const t0 = performance.now();
-  const results = await timeCases(cases, {
-    ...SETTINGS,
-    onCalibrated: (done, total) => progress(`${head}: warming up and calibrating ${done}/${total}`),
-    onRound: (done, total) => progress(`${head}: round ${done}/${total}`),
-  });
-  endProgress();
-  entry.seconds = (performance.now() - t0) / 1e3;
-  for (const [i, r] of results.entries()) {
-    entry.results.push({ contender: r.name, ns: r.ns, min: r.min, error: cases[i].error, samples: r.samples });
-  }
-  for (const dispose of disposers) await dispose();
-  return entry;
-}
-
-/** One function that cycles through the copies (or the only one, with no indirection). */
-function rotate(fns) {
-  if (fns.length === 1) return fns[0];
-  let next = 0;
-  return () => {
-    const fn = fns[next];
-    next = next + 1 === fns.length ? 0 : next + 1;
-    return fn();
-  };
-}
-
-function sameValues(got, x) {
-  if (got.length !== x.length) return false;
-  for (let i = 0; i < x.length; i++) if (!Object.is(got[i], x[i])) return false;
-  return true;
 }
 
 function printWorkload(head, w, entry) {
@@ -270,7 +260,7 @@ function printWorkload(head, w, entry) {
 // --- alone in a process -------------------------------------------------------------------
 
 const ALONE_WORKLOAD = "softmax/f32/1x16";
-if (!quick && selected(ALONE)) {
+if (!quick && !core && isNode && selected(ALONE)) {
   const names = contenders.filter((c) => ["softmax-wasm", "baseline", "naive"].includes(c.kind)).map((c) => c.name);
   const runs = 3;
   console.log(`\nper-call time alone in a process (${ALONE_WORKLOAD}): ${names.length} contenders x ${runs} fresh processes`);
@@ -298,7 +288,7 @@ if (!quick && selected(ALONE)) {
 
 // --- cold start and sizes ----------------------------------------------------------------
 
-if (selected(COLD)) {
+if (!core && isNode && selected(COLD)) {
   const builds = contenders.filter((c) => c.kind === "softmax-wasm" && c.name.endsWith("zero-copy")).map((c) => c.name.split(" ")[0]);
   const peers = contenders.filter((c) => c.kind === "peer").map((c) => c.name);
   const subjects = ["node", ...builds, ...peers];
@@ -322,7 +312,7 @@ if (selected(COLD)) {
 
 const reached = targets(doc);
 if (reached.length) {
-  console.log("\nissue-4 targets (f32 softmax, zero-copy, ratios within this run)");
+  console.log("\ntargets (f32 softmax, zero-copy, ratios within this run)");
   for (const t of reached) console.log(`  ${t.pass ? "met " : "MISS"}  ${t.contender.padEnd(28)} ${t.target.padEnd(50)} ${t.text}`);
 }
 

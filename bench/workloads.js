@@ -7,6 +7,13 @@ import { logits } from "./harness.js";
 /** One row of n elements: powers of 4 from 16 to 2^24, and 32000 (a common vocabulary). */
 export const ROW_SIZES = [16, 64, 256, 1024, 4096, 16384, 32000, 65536, 2 ** 18, 2 ** 20, 2 ** 22, 2 ** 24];
 const QUICK_ROW_SIZES = [16, 4096, 32000, 2 ** 20];
+/** The rows of a core run (every runtime but the primary one): the README's speed table. */
+const CORE_ROW_SIZES = [16, 4096, 32000, 2 ** 20, 2 ** 24];
+/** Batches of short rows: mixture-of-experts routers (8 experts), short attention rows. */
+export const SHORT_ROWS = [
+  [8192, 8],
+  [2048, 32],
+];
 
 /**
  * Calls that touch at least `minBytes` (input + output) cycle through copies of their data
@@ -26,9 +33,19 @@ function workload(op, dtype, rows, rowLength, extra = {}) {
   return { id: `${op}/${dtype}/${shape}`, op, dtype, rows, rowLength, n, bytes, tags: [], ...extra };
 }
 
-/** The workloads of a full run, or of a quick one. */
-export function workloads({ quick = false } = {}) {
+/** The workloads of a full run, or of a quick one, or of a core one (f32 softmax only). */
+export function workloads({ quick = false, core = false } = {}) {
   const list = [];
+  const shortRows = () => {
+    for (const [rows, k] of SHORT_ROWS) {
+      list.push(workload("softmax", "f32", rows, k, { tags: ["short"], label: `a batch of ${rows} rows of ${k}` }));
+    }
+  };
+  if (core) {
+    for (const n of CORE_ROW_SIZES) list.push(workload("softmax", "f32", 1, n, { tags: ["row"] }));
+    shortRows();
+    return list;
+  }
   const sizes = quick ? QUICK_ROW_SIZES : ROW_SIZES;
   for (const dtype of quick ? ["f32"] : ["f32", "f64"]) {
     const llm = (n) => dtype === "f32" && n === 32000;
@@ -39,6 +56,7 @@ export function workloads({ quick = false } = {}) {
     list.push(workload("softmax", "f32", 4096, 128, { tags: ["attention"], label: "attention scores, 4096 rows of 128" }));
     list.push(workload("softmax", "f32", 512, 1024, { tags: ["attention"], label: "attention scores, 512 rows of 1024" }));
   }
+  shortRows();
   for (const n of quick ? [4096] : [4096, 32000, 2 ** 20]) list.push(workload("logSoftmax", "f32", 1, n, { tags: ["logSoftmax"] }));
   for (const n of quick ? [16, 4096, 2 ** 20] : [16, 4096, 32000, 2 ** 20]) {
     list.push(workload("logSumExp", "f32", 1, n, { tags: ["logSumExp"] }));

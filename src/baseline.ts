@@ -27,6 +27,7 @@ function wide(c: number, beta: number): boolean {
 
 /** Whether a sum s of n terms (at least 1) is too coarse for log1p accuracy near 0. */
 function tooCoarse(s: number, n: number, f32: boolean): boolean {
+  if (s >= 2.1) return false; // the bound holds at any row length (n < 2^31): no logs needed
   const l = Math.log(s);
   if (f32) return l < COARSE.f32;
   return COARSE.e1 + COARSE.e2 * Math.max(0, Math.log(n) - l) > COARSE.budget * l;
@@ -83,15 +84,22 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
 /** max of x[start..end) (min when `lowest`); NaN if any element is NaN. */
 export function extremum(x: RealArray, start: number, end: number, lowest: boolean): number {
   let c = lowest ? Infinity : -Infinity;
+  // One comparison per element: !(v <= c) is v > c or v NaN, and a NaN ends the scan.
   if (lowest) {
     for (let i = start; i < end; i++) {
       const v = x[i];
-      if (v < c || v !== v) c = v;
+      if (!(v >= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
     }
   } else {
     for (let i = start; i < end; i++) {
       const v = x[i];
-      if (v > c || v !== v) c = v;
+      if (!(v <= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
     }
   }
   return c;
@@ -113,7 +121,14 @@ function expSum(x: RealArray, y: RealArray | undefined, start: number, end: numb
   for (let i = start; i < end; ) {
     const stop = Math.min(i + FLUSH, end);
     let part = 0;
-    if (y) {
+    if (y && beta === 1) {
+      // The default beta: no multiply (a naive loop has none either).
+      for (; i < stop; i++) {
+        const e = Math.exp(x[i] - c);
+        y[i] = e;
+        part += e;
+      }
+    } else if (y) {
       for (; i < stop; i++) {
         const e = Math.exp((x[i] - c) * beta);
         y[i] = e;

@@ -22,7 +22,8 @@ const load = initializer(undefined);
 /**
  * Compiles and instantiates the kernels. Without a source, loads the best bundled build the
  * runtime validates (relaxed SIMD, else SIMD, else scalar) once and returns that same
- * instance on every call.
+ * instance on every call. Then warms f32 softmax up until the engine runs its optimized code
+ * (warmup.ts: 100 ms at most).
  */
 export function init(source?: Source): Promise<Kernels> {
   return load(source);

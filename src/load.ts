@@ -8,6 +8,7 @@ import { hasRelaxedSimd, hasSimd } from "./features.js";
 import type { Kernels, Source } from "./types.js";
 import { describe } from "./validate.js";
 import { WasmCore } from "./wasm.js";
+import { warmUp } from "./warmup.js";
 
 /** Reads a file: URL; only the node entry has one. */
 export type FileReader = (url: URL) => Promise<Uint8Array<ArrayBuffer>>;
@@ -86,7 +87,9 @@ export async function compileSource(source: Source, readFile: FileReader | undef
 
 async function instantiate(module: Promise<WebAssembly.Module>): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(await module, {});
-  return createKernels(new WasmCore(instance));
+  const kernels = createKernels(new WasmCore(instance));
+  await warmUp(kernels);
+  return kernels;
 }
 
 /**

