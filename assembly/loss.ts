@@ -14,7 +14,7 @@
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 
 import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
-import { at, betaOf, extremum, lanes } from "./reduce";
+import { at, betaOf, extremum, lanes, pickLanes } from "./reduce";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total (as softmax.ts).
 const FLUSH: i32 = 256;
@@ -27,6 +27,17 @@ const S_DOTW: i32 = 3; // sum_j W_j*a_j (terms with W_j = 0 count 0)
 const S_DOTT: i32 = 4; // sum_j W_j*T_j*a_j (terms with W_j*T_j = 0 count 0)
 const S_SUMT: i32 = 5; // sum_j W_j*T_j
 const STATS: i32 = 6;
+// The one-read pass (PLAIN mode without the gradient) keeps its block's largest exponent in
+// a slot that mode leaves unused.
+const S_TOP: i32 = S_DOTT;
+
+// Rows longer than ONE_READ_BLOCK take the one-read pass when only their statistics are
+// asked for (logProbs, the loss alone): exps relative to the extremum of the first block,
+// a block redone relative to its own extremum where its exponents pass GUESS_SLACK (exp(64)
+// is still far inside f32's range, and exp.ts is exact up to 88), so the row is read once
+// instead of twice (extremum, exps).
+const ONE_READ_BLOCK: i32 = 2048;
+const GUESS_SLACK: f64 = 64;
 
 // What crossentropy accumulates besides the exp sum (its flags >> 1 & 3).
 const PLAIN: i32 = 0; // nothing (loss of index targets without smoothing, logProbs)
@@ -96,14 +107,16 @@ function sumLanes<T>(v: v128): f64 {
 /**
  * Sum of e_j = exp(b*(x_j - c)) over j in [start, end), in f64 (Neumaier across flushes);
  * with `keep` each e_j is stored to g (which may be x). In SMOOTH and PROB modes the dot
- * products of the header are added to the row's statistics at `stats`.
+ * products of the header are added to the row's statistics at `stats`; with `track` (PLAIN
+ * only) the largest exponent b*(x_j - c) seen raises S_TOP.
  */
 // @ts-ignore: decorator
 @inline
 function expPass<T>(
   x: usize, g: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize,
-  keep: bool, mode: i32, hasW: bool, scaled: bool,
+  keep: bool, mode: i32, hasW: bool, scaled: bool, track: bool = false,
 ): f64 {
+  let top: T = <T>-Infinity;
   let total: f64 = 0;
   let lost: f64 = 0;
   let dotW: f64 = 0;
@@ -118,16 +131,22 @@ function expPass<T>(
       const vc = v128.splat<T>(c);
       const vb = v128.splat<T>(b);
       let s0 = v128.splat<T>(0);
+      let tv = v128.splat<T>(top);
       if (mode == PLAIN) {
         let s1 = s0;
         let s2 = s0;
         let s3 = s0;
         for (; i + 4 * L <= stop; i += 4 * L) {
           const p = at<T>(x, i);
-          const e0 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled));
-          const e1 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled));
-          const e2 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled));
-          const e3 = expNonPositiveV<T>(scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled));
+          const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
+          const a1 = scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled);
+          const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
+          const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
+          if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
+          const e0 = expNonPositiveV<T>(a0);
+          const e1 = expNonPositiveV<T>(a1);
+          const e2 = expNonPositiveV<T>(a2);
+          const e3 = expNonPositiveV<T>(a3);
           if (keep) {
             const q = at<T>(g, i);
             v128.store(q, e0);
@@ -147,6 +166,7 @@ function expPass<T>(
       let st = dw;
       for (; i + L <= stop; i += L) {
         const a = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
+        if (track) tv = v128.pmax<T>(tv, a);
         const e = expNonPositiveV<T>(a);
         if (keep) v128.store(at<T>(g, i), e);
         s0 = v128.add<T>(s0, e);
@@ -161,6 +181,7 @@ function expPass<T>(
         }
       }
       part = sumLanes<T>(s0);
+      if (track) top = max<T>(top, pickLanes<T>(tv, false));
       if (mode != PLAIN) dotW += sum64(dw);
       if (mode == PROB) {
         dotT += sum64(dt);
@@ -170,6 +191,7 @@ function expPass<T>(
     for (; i < stop; i++) {
       const d = load<T>(at<T>(x, i)) - c;
       const a = scaled ? d * b : d;
+      if (track) top = max<T>(top, a);
       const e = expNonPositive<T>(a);
       if (keep) store<T>(at<T>(g, i), e);
       part += <f64>e;
@@ -187,6 +209,7 @@ function expPass<T>(
     lost += abs(total) >= abs(part) ? (total - s) + part : (part - s) + total;
     total = s;
   }
+  if (track) store<f64>(slot(stats, S_TOP), max(load<f64>(slot(stats, S_TOP)), <f64>top));
   if (mode != PLAIN) store<f64>(slot(stats, S_DOTW), load<f64>(slot(stats, S_DOTW)) + dotW);
   if (mode == PROB) {
     store<f64>(slot(stats, S_DOTT), load<f64>(slot(stats, S_DOTT)) + dotT);
@@ -235,6 +258,52 @@ function specialRow<T>(
   store<f64>(slot(stats, S_SUMT), sumT);
 }
 
+/**
+ * The statistics of a row in one read (see ONE_READ_BLOCK), PLAIN mode without the gradient.
+ * Returns false, having stored nothing final, for a row with a NaN or a non-finite extremum:
+ * the caller takes the full path with the special-value rules.
+ */
+// @ts-ignore: decorator
+@inline
+function oneReadRow<T>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
+  const lowest = beta < 0;
+  const b = betaOf<T>(beta);
+  let c = extremum<T>(px, ONE_READ_BLOCK, lowest);
+  if (!isFinite(beta * <f64>c)) return false;
+  let sum: f64 = 0;
+  for (let i = 0; i < k; i += ONE_READ_BLOCK) {
+    const end = min(i + ONE_READ_BLOCK, k);
+    let sb: f64 = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      store<f64>(slot(ps, S_TOP), -Infinity);
+      sb = 0;
+      // The block without the target's term (see statsRow).
+      const split = y >= i && y < end;
+      const parts = split ? 2 : 1;
+      for (let part = 0; part < parts; part++) {
+        const from = part == 0 ? i : y + 1;
+        const to = split && part == 0 ? y : end;
+        sb += b == <T>1
+          ? expPass<T>(px, 0, 0, 0, from, to, c, b, ps, false, PLAIN, false, false, true)
+          : expPass<T>(px, 0, 0, 0, from, to, c, b, ps, false, PLAIN, false, true, true);
+      }
+      if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
+      // The block's values rose past c: redo it relative to its own extremum.
+      const cb = extremum<T>(at<T>(px, i), end - i, lowest);
+      if (!isFinite(beta * <f64>cb)) return false;
+      sum *= Math.exp(beta * (<f64>c - <f64>cb));
+      c = cb;
+    }
+    sum += sb;
+  }
+  if (isNaN(sum)) return false;
+  store<f64>(slot(ps, S_TOP), 0);
+  store<f64>(slot(ps, S_M), beta * <f64>c);
+  store<f64>(slot(ps, S_SUM), sum);
+  store<f64>(slot(ps, S_ZY), y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta);
+  return true;
+}
+
 /** Statistics of one row that is not ignored (and its exps to g with `keep`). */
 // @ts-ignore: decorator
 @inline
@@ -242,6 +311,7 @@ function statsRow<T>(
   px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
   keep: bool, mode: i32, hasW: bool,
 ): void {
+  if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T>(px, k, y, beta, ps)) return;
   const c = extremum<T>(px, k, beta < 0);
   const m = beta * <f64>c;
   store<f64>(slot(ps, S_M), m);

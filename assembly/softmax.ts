@@ -38,14 +38,16 @@ const WIDE_EXP: f64 = 1024;
 // x - c can only pass the dtype's range when |c| is at least half an ulp of its max.
 const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
 const WIDE_C_F64: f64 = 9.9792015476736e291; // 2^970
-// log(sum) below which the fast sum's rounding (exp error, argument rounding, partial sums
-// in T lanes) could cost LSE and log-softmax their relative accuracy near 0: relative error
-// about (E1 + E2*(log n - L))/L against the budget (SPEC: 1e-6 f32, 1e-14 f64, kept at 80%).
-const CAREFUL_E1_F32: f64 = 5e-7;
-const CAREFUL_E2_F32: f64 = 1.2e-7;
+// The fast sum's rounding (exp error and partial sums in T lanes: E1; rounding of the
+// exponents, in proportion to them: E2) against the relative accuracy of LSE and
+// log-softmax near 0 (budget: SPEC's 1e-6 f32, 1e-14 f64, at 80%); see sumTooCoarse.
+const CAREFUL_SUM_F32: f64 = 6e-8; // 2^-24 per f32 addition
+const CAREFUL_EXP_F32: f64 = 2.7e-7; // 2.25 ulp
+const CAREFUL_ARG_F32: f64 = 1.2e-7; // x - c and the product by beta, rounded to f32
 const CAREFUL_BUDGET_F32: f64 = 0.8e-6;
-const CAREFUL_E1_F64: f64 = 1e-15;
-const CAREFUL_E2_F64: f64 = 2.3e-16;
+const CAREFUL_SUM_F64: f64 = 3.3e-16; // the lanes' sums in f64 and the final additions
+const CAREFUL_EXP_F64: f64 = 2.3e-16; // 1 ulp
+const CAREFUL_ARG_F64: f64 = 2.3e-16;
 const CAREFUL_BUDGET_F64: f64 = 0.8e-14;
 
 /** The dtype's largest finite value. */
@@ -69,14 +71,40 @@ function wideLog<T>(beta: f64, c: f64): bool {
   return abs(beta) < 1 && abs(c) >= (sizeof<T>() == 4 ? WIDE_C_F32 : WIDE_C_F64);
 }
 
-/** Whether the fast sum s of a row of n may miss the relative accuracy of log(s) near 0. */
+// log2(m) - (m - 1) on [1, 2) is at most this (at m = 1/ln 2).
+const LOG2_GAP: f64 = 0.0860713320559342;
+
+/** A lower bound of log2(x) for x > 0 (within LOG2_GAP): exponent + (mantissa - 1). */
+// @ts-ignore: decorator
+@inline
+function log2Low(x: f64): f64 {
+  const bits = reinterpret<u64>(x);
+  const exponent = <f64>(<i32>((bits >> 52) & 0x7ff) - 1023);
+  return exponent + (reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000) - 1);
+}
+
+/**
+ * Whether the fast sum s of a row of n may miss the relative accuracy of log(s) near 0. Its
+ * absolute error: the partial sums in T lanes, about SUM*sqrt(terms per lane)*s; the rest
+ * r <= s - 1 (the max's own term is exactly 1), EXP*r from the exp and ARG*(mean |exponent|)*r
+ * from the rounding of the exponents, the mean at most log(n/r) (Jensen). log(s) moves by
+ * that over s: relative to log(s), against the budget.
+ */
 // @ts-ignore: decorator
 @inline
 function sumTooCoarse<T>(s: f64, n: i32): bool {
-  const l = Math.log(s);
-  const over = max(0.0, Math.log(<f64>n) - l);
-  if (sizeof<T>() == 4) return CAREFUL_E1_F32 + CAREFUL_E2_F32 * over > CAREFUL_BUDGET_F32 * l;
-  return CAREFUL_E1_F64 + CAREFUL_E2_F64 * over > CAREFUL_BUDGET_F64 * l;
+  // Above these sums the bound holds at any row length (n < 2^31): no logs needed.
+  if (s >= (sizeof<T>() == 4 ? 29.0 : 2.1)) return false;
+  const rest = s - 1;
+  if (!(rest > 0)) return true; // the rest rounded away: only the careful pass can tell it
+  // Bounds from the exponent bits instead of two logs per row (small rows feel those).
+  const l = log2Low(s) * Math.LN2;
+  const spread = max(0.0, (log2Low(<f64>n / rest) + LOG2_GAP) * Math.LN2);
+  const perLane = Math.sqrt(<f64>min(n, FLUSH) / <f64>(4 * lanes<T>()));
+  if (sizeof<T>() == 4) {
+    return CAREFUL_SUM_F32 * perLane * s + (CAREFUL_EXP_F32 + CAREFUL_ARG_F32 * spread) * rest > CAREFUL_BUDGET_F32 * s * l;
+  }
+  return CAREFUL_SUM_F64 * perLane * s + (CAREFUL_EXP_F64 + CAREFUL_ARG_F64 * spread) * rest > CAREFUL_BUDGET_F64 * s * l;
 }
 
 /** Whether an infinite extremum c is a +Infinity score (true) or masks the row (false). */

@@ -13,12 +13,12 @@ const FLUSH = 256;
 /** x - c can pass f64's range only where |c| reaches half an ulp of its max (2^970). */
 const WIDE_C = 2 ** 970;
 /**
- * log(sum) below which an f64 row's sum is redone term by term (restOf) for the relative
- * accuracy of LSE near 0: error about (E1 + E2*(log n - L))/L against 80% of SPEC's 1e-14.
+ * Where an f64 row's sum is redone term by term (restOf) for the relative accuracy of LSE
+ * near 0: the sum's rounding against 80% of SPEC's 1e-14 (see tooCoarse).
  * f32 data is exact in f64 arithmetic to far better than its 1e-6: only a sum that is 1 to
  * within 1e-8 needs it.
  */
-const COARSE = { e1: 1e-15, e2: 2.3e-16, budget: 0.8e-14, f32: 1e-8 };
+const COARSE = { sum: 1.1e-16, exp: 2.3e-16, arg: 2.3e-16, budget: 0.8e-14, f32: 1e-8 };
 
 /** Whether beta*(x - c) may need careful.ts's halves: |beta| < 1 and x - c beyond f64. */
 function wide(c: number, beta: number): boolean {
@@ -27,9 +27,15 @@ function wide(c: number, beta: number): boolean {
 
 /** Whether a sum s of n terms (at least 1) is too coarse for log1p accuracy near 0. */
 function tooCoarse(s: number, n: number, f32: boolean): boolean {
+  if (s >= 2.1) return false; // the bound holds at any row length (n < 2^31): no logs needed
   const l = Math.log(s);
   if (f32) return l < COARSE.f32;
-  return COARSE.e1 + COARSE.e2 * Math.max(0, Math.log(n) - l) > COARSE.budget * l;
+  // As the kernels' sumTooCoarse: partial sums of up to FLUSH terms, the exps and exponents of
+  // the rest r <= s - 1 (the max's term is 1), their mean |exponent| at most log(n/r).
+  const rest = s - 1;
+  if (!(rest > 0)) return true; // the rest rounded away: only restOf can tell it
+  const spread = Math.max(0, Math.log(n / rest));
+  return COARSE.sum * Math.sqrt(Math.min(n, FLUSH)) * s + (COARSE.exp + COARSE.arg * spread) * rest > COARSE.budget * s * l;
 }
 
 /** hi + lo = a*b exactly (Dekker), when neither factor nor the product is near f64's limits. */
@@ -83,15 +89,22 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
 /** max of x[start..end) (min when `lowest`); NaN if any element is NaN. */
 export function extremum(x: RealArray, start: number, end: number, lowest: boolean): number {
   let c = lowest ? Infinity : -Infinity;
+  // One comparison per element: !(v <= c) is v > c or v NaN, and a NaN ends the scan.
   if (lowest) {
     for (let i = start; i < end; i++) {
       const v = x[i];
-      if (v < c || v !== v) c = v;
+      if (!(v >= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
     }
   } else {
     for (let i = start; i < end; i++) {
       const v = x[i];
-      if (v > c || v !== v) c = v;
+      if (!(v <= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
     }
   }
   return c;
@@ -113,7 +126,14 @@ function expSum(x: RealArray, y: RealArray | undefined, start: number, end: numb
   for (let i = start; i < end; ) {
     const stop = Math.min(i + FLUSH, end);
     let part = 0;
-    if (y) {
+    if (y && beta === 1) {
+      // The default beta: no multiply (a naive loop has none either).
+      for (; i < stop; i++) {
+        const e = Math.exp(x[i] - c);
+        y[i] = e;
+        part += e;
+      }
+    } else if (y) {
       for (; i < stop; i++) {
         const e = Math.exp((x[i] - c) * beta);
         y[i] = e;

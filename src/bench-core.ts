@@ -138,25 +138,39 @@ function prepare(sm: Kernels, js: Kernels, size: number): Prepared {
   };
 }
 
-/** Nanoseconds per call of a run of `count` calls. */
-function time(run: Run, count: number): number {
-  const start = performance.now();
-  run(count);
-  return ((performance.now() - start) * 1e6) / count;
+function frozenClock(): Error {
+  return new Error("softmax-wasm bench: the clock does not advance here (Cloudflare Workers stop it during a request), so nothing can be timed");
 }
 
-/** Warms a run up for about warmMs (tier-up), then returns the count of calls that last about runMs. */
+/**
+ * Nanoseconds per call: runs of `count` calls until at least `minMs` have passed, so that a
+ * count estimated too low (a stall while calibrating) still spans many ticks of a coarse
+ * clock (browsers give 0.1 ms without cross-origin isolation).
+ */
+function time(run: Run, count: number, minMs: number): number {
+  const start = performance.now();
+  let calls = 0;
+  let elapsed = 0;
+  do {
+    run(count);
+    calls += count;
+    elapsed = performance.now() - start;
+    if (elapsed === 0 && calls >= 2 ** 20) throw frozenClock();
+  } while (elapsed < minMs);
+  return (elapsed * 1e6) / calls;
+}
+
+/** Warms a run up for about warmMs (tier-up), then returns the count of calls that last about runMs at the fastest rate seen. */
 function calibrate(run: Run, warmMs: number, runMs: number): number {
   let spent = 0;
-  let ns = 0;
+  let fastest = Infinity;
   for (let count = 1; spent < warmMs * 1e6; count *= 2) {
-    ns = time(run, count);
+    const ns = time(run, count, 0);
     spent += ns * count;
-    if (spent === 0 && count > 2 ** 24) {
-      throw new Error("softmax-wasm bench: the clock does not advance here (Cloudflare Workers stop it during a request), so nothing can be timed");
-    }
+    if (ns > 0) fastest = Math.min(fastest, ns);
+    else if (count >= 2 ** 20) throw frozenClock();
   }
-  return Math.max(1, Math.round((runMs * 1e6) / Math.max(ns, 1e-3)));
+  return Math.max(1, Math.round((runMs * 1e6) / fastest));
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -198,7 +212,7 @@ export async function runBenchmark(options: BenchmarkOptions, load: () => Promis
       const counts = prepared.runs.map((run) => calibrate(run, Math.max(50, 2 * runMs), runMs));
       const samples: number[][] = CONTENDERS.map(() => []);
       for (let round = 0; round < rounds; round++) {
-        prepared.runs.forEach((run, i) => samples[i].push(time(run, counts[i])));
+        prepared.runs.forEach((run, i) => samples[i].push(time(run, counts[i], runMs / 2)));
         // Yield between rounds, so a page stays responsive and progress shows.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }

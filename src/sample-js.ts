@@ -42,6 +42,11 @@ function kthLargest(a: Float64Array, m: number, k: number): number {
 
 class JsSession implements SampleSession {
   readonly values: RealArray;
+
+  row(start: number, k: number): RealArray {
+    return this.values.subarray(start, start + k);
+  }
+
   readonly #mask: Uint32Array | undefined;
   readonly #idx: Int32Array;
   readonly #vals: Float64Array;

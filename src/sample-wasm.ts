@@ -25,6 +25,7 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** Where a call's arrays sit in linear memory. */
 interface Layout {
+  /** The staged row (a copy) when `copy`; else the input itself. */
   xp: number;
   idxp: number;
   valsp: number;
@@ -34,55 +35,82 @@ interface Layout {
   massesp: number;
 }
 
+/** Where the input's rows come from. */
+interface Source {
+  dtype: Dtype;
+  /** Copy each row into xp before its passes (else the passes read the input in place). */
+  copy: boolean;
+  /** The input typed array (when not owned and not detached), else undefined. */
+  array: RealArray | undefined;
+  /** Byte address of the input in this memory, when it lives here. */
+  from: number;
+}
+
 class WasmSession implements SampleSession {
-  readonly values: RealArray;
   readonly #f: SampleKernels;
   readonly #at: Layout;
-  readonly #size: number;
+  readonly #source: Source;
+  readonly #heap: RealArray;
   readonly #buffer: ArrayBufferLike;
+  readonly #size: number;
+  /** Address of the current row. */
+  #current = 0;
 
-  constructor(values: RealArray, f: SampleKernels, at: Layout, size: number) {
-    this.values = values;
+  constructor(f: SampleKernels, at: Layout, source: Source, heap: RealArray) {
     this.#f = f;
     this.#at = at;
-    this.#size = size;
-    this.#buffer = values.buffer;
+    this.#source = source;
+    this.#heap = heap;
+    this.#buffer = heap.buffer;
+    this.#size = BYTES[source.dtype];
   }
 
-  #row(start: number): number {
-    return this.#at.xp + start * this.#size;
+  row(start: number, k: number): RealArray {
+    const { copy, array, from } = this.#source;
+    const size = this.#size;
+    const heap = this.#heap;
+    // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
+    if (copy) {
+      const at = this.#at.xp / size;
+      if (array) heap.set(array.subarray(start, start + k), at);
+      else heap.copyWithin(at, from / size + start, from / size + start + k);
+      this.#current = this.#at.xp;
+    } else {
+      this.#current = from + start * size;
+    }
+    return heap.subarray(this.#current / size, this.#current / size + k);
   }
 
-  argmax(start: number, k: number): number {
-    return this.#f.argmax(this.#row(start), k);
+  argmax(_: number, k: number): number {
+    return this.#f.argmax(this.#current, k);
   }
 
-  mask(start: number, k: number, word: number): void {
-    this.#f.mask(this.#row(start), k, this.#at.maskp + 4 * word);
+  mask(_: number, k: number, word: number): void {
+    this.#f.mask(this.#current, k, this.#at.maskp + 4 * word);
   }
 
-  keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number {
-    return this.#f.keptsum(this.#row(start), k, c, beta, theta, tie);
+  keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
+    return this.#f.keptsum(this.#current, k, c, beta, theta, tie);
   }
 
-  draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
-    return this.#f.draw(this.#row(start), k, c, beta, theta, tie, target);
+  draw(_: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
+    return this.#f.draw(this.#current, k, c, beta, theta, tie, target);
   }
 
-  collect(start: number, k: number, theta: number): Int32Array {
-    const count = this.#f.collect(this.#row(start), k, theta, this.#at.idxp, k);
+  collect(_: number, k: number, theta: number): Int32Array {
+    const count = this.#f.collect(this.#current, k, theta, this.#at.idxp, k);
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 
-  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram {
+  histogram(_: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram {
     const { countsp, massesp } = this.#at;
-    this.#f.histogram(this.#row(start), k, c, beta, theta, zmin, BUCKETS, countsp, massesp);
+    this.#f.histogram(this.#current, k, c, beta, theta, zmin, BUCKETS, countsp, massesp);
     return { counts: new Int32Array(this.#buffer, countsp, BUCKETS), masses: new Float64Array(this.#buffer, massesp, BUCKETS) };
   }
 
-  topK(start: number, k: number, count: number): Int32Array {
+  topK(_: number, k: number, count: number): Int32Array {
     const { idxp, valsp, tmpp } = this.#at;
-    const m = this.#f.topk(this.#row(start), k, count, idxp, valsp, tmpp, k);
+    const m = this.#f.topk(this.#current, k, count, idxp, valsp, tmpp, k);
     return new Int32Array(this.#buffer, idxp, m);
   }
 }
@@ -115,7 +143,8 @@ export class WasmSampleBackend implements SampleBackend {
     const copy = writable || !owned;
     // A typed array that views this memory is detached if scratch() grows it: keep its offset.
     const from = owned ? (x as LinearArray).ptr : (x as RealArray).byteOffset;
-    const xBytes = copy ? align(n * size) : 0;
+    const viewsMemory = !owned && (x as RealArray).buffer === memory.heap(dtype).buffer;
+    const xBytes = copy ? align(k * size) : 0;
     const idxBytes = align(k * 4);
     const valBytes = topK ? align(k * size) : 0;
     const maskBytes = mask ? align(mask.length * 4) : 0;
@@ -123,7 +152,7 @@ export class WasmSampleBackend implements SampleBackend {
     const histBytes = align(4 * BUCKETS * 4) + 4 * BUCKETS * 8;
     const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + histBytes, "logits", n, dtype);
     const at: Layout = {
-      xp: copy ? base : from,
+      xp: base,
       idxp: base + xBytes,
       valsp: base + xBytes + idxBytes,
       tmpp: base + xBytes + idxBytes + valBytes,
@@ -132,12 +161,9 @@ export class WasmSampleBackend implements SampleBackend {
       massesp: base + xBytes + idxBytes + 2 * valBytes + maskBytes + align(4 * BUCKETS * 4),
     };
     const heap = memory.heap(dtype);
-    if (copy) {
-      const source = x as RealArray;
-      if (!owned && source.length === n) heap.set(source, base / size);
-      else heap.copyWithin(base / size, from / size, from / size + n);
-    }
     if (mask) new Uint32Array(heap.buffer, at.maskp, mask.length).set(mask);
-    return new WasmSession(heap.subarray(at.xp / size, at.xp / size + n), this.#kernels[dtype], at, size);
+    // Inputs in this memory are copied from their address (a view of it may be detached now).
+    const array = owned || viewsMemory ? undefined : (x as RealArray);
+    return new WasmSession(this.#kernels[dtype], at, { dtype, copy, array, from }, heap);
   }
 }

@@ -26,13 +26,18 @@ import { WasmCore } from "./wasm.js";
 // ---------------------------------------------------------------- backend passes
 
 /**
- * The passes over the staged rows of one call. Rows are addressed by their first element
- * (`start`) and length `k`; indices in and out are within the row. A cut (theta, tie) keeps
+ * The passes over the rows of one call. A row is addressed by its first element (`start`) and
+ * length `k`; row() makes it current, and the passes then take the same start and k. Indices
+ * in and out are within the row. A cut (theta, tie) keeps
  * x > theta, and x == theta at indices <= tie. Weights are exp(beta*(x - c)), c the row max.
  */
 export interface SampleSession {
-  /** The staged logits of every row (a copy when the call may write them). */
-  readonly values: RealArray;
+  /**
+   * Makes the row at `start` current (staging it, a copy when the call may write it) and
+   * returns a view of it: the other passes work on the current row, and the view is valid
+   * until the next call of row().
+   */
+  row(start: number, k: number): RealArray;
   /** Index of the first maximum (NaN counts as the maximum); -1 for an empty row. */
   argmax(start: number, k: number): number;
   /** Sets the logits whose bit is clear in the staged mask (from word `word`) to -Infinity. */
@@ -359,13 +364,13 @@ function selectPrefix(
  * that holds every token the filters can keep) with uniform u. `total` is the weight of the
  * whole row when topP has to see it (NaN when the candidates are the whole topK set).
  */
-function drawFromCandidates(values: RealArray, start: number, cand: Int32Array, c: number, beta: number, u: number, chain: Chain, total: number, row: number): number {
+function drawFromCandidates(values: RealArray, cand: Int32Array, c: number, beta: number, u: number, chain: Chain, total: number, row: number): number {
   const m = cand.length;
   const cv = new Float64Array(m);
   const cw = new Float64Array(m);
   const ci = Int32Array.from(cand);
   for (let j = 0; j < m; j++) {
-    const v = values[start + ci[j]];
+    const v = values[ci[j]];
     cv[j] = v;
     // Tokens at +Infinity share equally; the rest then weigh 0.
     cw[j] = c === Infinity ? (v === Infinity ? 1 : 0) : Math.exp((v - c) * beta);
@@ -422,26 +427,80 @@ function drawFromCandidates(values: RealArray, start: number, cand: Int32Array, 
   return last;
 }
 
+/** Above this many candidates, top-p orders only the step where the cut lies (drawTopP). */
+const MANY = 2048;
+
+/** Where the top-p cut of a row can lie, in z = beta*(x - c) (see topPBound). */
+interface Bound {
+  /** Every token the cut keeps has z >= zmin. */
+  zmin: number;
+  /** Tokens with z >= zAbove are all kept (0 when no step is known to be). */
+  zAbove: number;
+}
+
 /**
- * A z = beta*(x - c) at or below the top-p cut of a row whose weights sum to `total`. Tokens
- * of weight below (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies
- * above that; a histogram of the tokens above it, in steps of z, then finds the step where
- * the mass reaches topP * total (and minKeep tokens), and the bound becomes the step after
- * that one (a margin for rounding: the cuts below use f64 weights).
+ * Bounds of the top-p cut of a row whose weights sum to `total`. Tokens of weight below
+ * (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies above that; a
+ * histogram of the tokens above it, in steps of z, then finds the step b where the mass
+ * reaches topP * total (and minKeep tokens): the cut lies in step b. One step of margin on
+ * each side absorbs rounding (the cuts are found with f64 weights).
  */
-function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): number {
+function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): Bound {
   const zmin = Math.log((((1 - chain.topP) * total) / k) * 0.999);
-  if (!(zmin < 0)) return zmin;
+  if (!(zmin < 0)) return { zmin, zAbove: 0 };
   const { counts, masses } = session.histogram(start, k, c, beta, c + zmin / beta, zmin);
   const need = chain.topP * total;
+  const step = -zmin / BUCKETS;
   let mass = 0;
   let count = 0;
   for (let b = 0; b < BUCKETS - 1; b++) {
     mass += masses[b];
     count += counts[b];
-    if (mass >= need && count >= chain.minKeep) return Math.max(zmin, ((b + 2) * zmin) / BUCKETS);
+    if (mass >= need && count >= chain.minKeep) return { zmin: Math.max(zmin, -(b + 2) * step), zAbove: -Math.max(b - 1, 0) * step };
   }
-  return zmin;
+  return { zmin, zAbove: 0 };
+}
+
+/**
+ * temperature + topP with many candidates (`all`, the tokens above the bound's zmin): those
+ * above zAbove are all kept, so only the ones between the bounds are ordered (quickselect);
+ * the draw then runs in the kernels over the kept set. -1 when rounding puts the cut above
+ * zAbove (the caller then orders every candidate).
+ */
+function drawTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, u: number, chain: Chain, total: number, bound: Bound, all: Int32Array): number {
+  const high = c + bound.zAbove / beta;
+  const need = chain.topP * total;
+  const aboveMass = session.keptSum(start, k, c, beta, high, k);
+  if (aboveMass >= need) return -1;
+  const m = all.length;
+  const cv = new Float64Array(m);
+  const ci = new Int32Array(m);
+  const cw = new Float64Array(m);
+  let size = 0;
+  let aboveCount = 0;
+  for (let j = 0; j < m; j++) {
+    const v = values[all[j]];
+    if (v >= high) {
+      aboveCount++;
+      continue;
+    }
+    cv[size] = v;
+    ci[size] = all[j];
+    cw[size++] = Math.exp((v - c) * beta);
+  }
+  const slots = new Int32Array(size);
+  for (let j = 0; j < size; j++) slots[j] = j;
+  const floor = Math.min(chain.minKeep, k);
+  let cut = selectPrefix(slots, size, cv, ci, cw, (count, mass) => aboveMass + mass >= need && aboveCount + count >= floor);
+  if (!cut) {
+    // Rounding left the mass short: keep every candidate (the last one in the order cuts).
+    if (size === 0) return -1;
+    let last = 0;
+    for (let j = 1; j < size; j++) if (cv[j] < cv[last] || (cv[j] === cv[last] && ci[j] > ci[last])) last = j;
+    cut = { value: cv[last], index: ci[last], count: size };
+  }
+  const kept = session.keptSum(start, k, c, beta, cut.value, cut.index);
+  return session.draw(start, k, c, beta, cut.value, cut.index, u * kept);
 }
 
 /** One token per row of the session's staged logits. */
@@ -459,22 +518,22 @@ function sampleRows(
   const useTopK = topKCount > 0 && topKCount < k;
   const filtered = useTopK || chain.topP < 1 || chain.minP > 0;
   const session = backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, useTopK || (filtered && chain.minKeep > 1));
-  const values = session.values;
   const tokens = new Int32Array(rows);
   const beta = chain.beta;
   for (let r = 0; r < rows; r++) {
     const start = r * k;
+    const values = session.row(start, k);
     if (penalties) {
       const { tokens: ids, counts } = penalties;
       for (let j = 0; j < ids.length; j++) {
-        let v = values[start + ids[j]];
+        let v = values[ids[j]];
         if (chain.repetition !== 1) v = v > 0 ? v / chain.repetition : v * chain.repetition;
-        values[start + ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
+        values[ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
       }
     }
     if (mask) session.mask(start, k, r * mask.perRow);
     const top = session.argmax(start, k);
-    const c = values[start + top];
+    const c = values[top];
     if (c !== c) throw new RangeError(`logits must not hold NaN (got NaN at index ${top} of row ${r})`);
     if (c === -Infinity) {
       throw new RangeError(`nothing left to draw in row ${r}: every logit is -Infinity or masked by allowed (row length ${k})`);
@@ -485,7 +544,7 @@ function sampleRows(
     }
     const u = random();
     if (c === Infinity) {
-      tokens[r] = drawFromCandidates(values, start, session.collect(start, k, Infinity), c, beta, u, chain, NaN, r);
+      tokens[r] = drawFromCandidates(values, session.collect(start, k, Infinity), c, beta, u, chain, NaN, r);
       continue;
     }
     if (!filtered) {
@@ -503,14 +562,23 @@ function sampleRows(
       let zmin = -Infinity;
       if (chain.topP < 1) {
         total = session.keptSum(start, k, c, beta, -Infinity, -1);
-        zmin = topPBound(session, start, k, c, beta, total, chain);
+        const bound = topPBound(session, start, k, c, beta, total, chain);
+        zmin = bound.zmin;
+        if (chain.minP === 0 && bound.zAbove < 0) {
+          const all = session.collect(start, k, c + zmin / beta);
+          const token = all.length > MANY ? drawTopP(session, values, start, k, c, beta, u, chain, total, bound, all) : -1;
+          if (token >= 0) {
+            tokens[r] = token;
+            continue;
+          }
+        }
       }
       if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
       cand = session.collect(start, k, c + zmin / beta);
       const floor = Math.min(chain.minKeep, k);
       if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
     }
-    tokens[r] = drawFromCandidates(values, start, cand, c, beta, u, chain, total, r);
+    tokens[r] = drawFromCandidates(values, cand, c, beta, u, chain, total, r);
   }
   return tokens;
 }
@@ -526,9 +594,12 @@ export function createSampling(core: Core): SamplingKernels {
     const xo = operandOf(core, x, "x");
     if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
-    const session = backend.session(xo, false, undefined, 0, false);
+    const session = backend.session(xo, false, undefined, k, false);
     const out = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) out[r] = session.argmax(r * k, k);
+    for (let r = 0; r < rows; r++) {
+      session.row(r * k, k);
+      out[r] = session.argmax(r * k, k);
+    }
     return batched ? out : out[0];
   }
 
@@ -542,25 +613,25 @@ export function createSampling(core: Core): SamplingKernels {
     const values = newArray(dtypeOf(xo), rows * count);
     const indices = new Int32Array(rows * count);
     const session = backend.session(xo, false, undefined, k, count > 0 && count < k);
-    const data = session.values;
     for (let r = 0; r < rows && count > 0; r++) {
       const start = r * k;
+      const data = session.row(start, k);
       const top = session.argmax(start, k);
       let nans: number[] = [];
-      if (data[start + top] !== data[start + top]) {
-        for (let i = 0; i < k; i++) if (data[start + i] !== data[start + i]) nans.push(i);
+      if (data[top] !== data[top]) {
+        for (let i = 0; i < k; i++) if (data[i] !== data[i]) nans.push(i);
       }
       nans = nans.slice(0, count);
       const rest = count - nans.length;
       let chosen: number[] = [];
       if (rest > 0) {
         const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
-        chosen = Array.from(cand).sort((a, b) => data[start + b] - data[start + a] || a - b).slice(0, rest);
+        chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
       }
       const list = nans.concat(chosen);
       for (let j = 0; j < count; j++) {
         indices[r * count + j] = list[j];
-        values[r * count + j] = data[start + list[j]];
+        values[r * count + j] = data[list[j]];
       }
     }
     return { values, indices };
@@ -664,7 +735,7 @@ class ChainSampler implements Sampler {
     return this.#history.slice();
   }
 
-  sample(logits: Input, opts?: { allowed?: Uint32Array }): number {
+  sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number {
     const o = optionsOf(opts, ALLOWED_KEYS);
     const xo = operandOf(this.#core, logits, "logits");
     const k = xo.length;

@@ -2,13 +2,17 @@
 // shape and arithmetic, the check of every contender's output before timing, option errors.
 // The timings themselves are not asserted (no timed unit tests); test/runtimes.test.ts runs
 // the bin from the installed tarball in Node, Deno and Bun and benchmark() in Chromium.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { benchmark, formatTable } from "../dist/bench-node.js";
 import { type Kernels, js } from "../dist/node.js";
 import { backends } from "./backends.js";
 import { expectTable } from "./bench-table.js";
 
 describe("benchmark()", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it("times every contender at every size with the kernels given, and formats the table", async () => {
     const [, relaxed] = backends[0] as [string, Kernels];
     const progress: string[] = [];
@@ -29,6 +33,23 @@ describe("benchmark()", () => {
   it("without kernels, uses init()'s shared instance", async () => {
     const table = await benchmark({ sizes: [8], rounds: 1, runMs: 1 });
     expect(["wasm-relaxed-simd", "wasm-simd"]).toContain(table.backend);
+  });
+
+  it("every time is positive under a browser's 0.1 ms clock with stalls (a busy machine), as seen in Chromium", async () => {
+    const now = performance.now.bind(performance);
+    let readings = 0;
+    let stalled = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => {
+      if (++readings % 37 === 0) stalled += 30; // every 37th reading comes 30 ms late
+      return Math.floor((now() + stalled) / 0.1) * 0.1;
+    });
+    const table = await benchmark({ kernels: js, sizes: [4, 64], rounds: 5, runMs: 1 });
+    expectTable(table, [4, 64]);
+  });
+
+  it("says so where the clock does not advance (Workers freeze it during a request)", async () => {
+    vi.spyOn(performance, "now").mockReturnValue(1000);
+    await expect(benchmark({ kernels: js, sizes: [4], rounds: 1, runMs: 1 })).rejects.toThrow(/the clock does not advance here/);
   });
 
   it("refuses to time kernels whose output is wrong", async () => {

@@ -155,6 +155,36 @@ describe.each(backends)("crossEntropy regressions and special values on %s", (_n
       expect(kernels.crossEntropy(x, [1, 1, 2], { rowLength: 3, reduction: "none" }).loss[0]).toBe(Infinity);
     });
 
+    it("long rows (the one-read pass of logProbs and the loss alone): values rising past the first block, special values late in the row", () => {
+      const k = 9000; // several blocks of 2048
+      const make = (fill: (x: Float32Array | Float64Array) => void) => {
+        const x = uniform(dtype, k, 11, 5);
+        fill(x);
+        return x;
+      };
+      const rows: [string, Float32Array | Float64Array][] = [
+        ["plain", make(() => {})],
+        ["a later block 100 above", make((x) => x.fill(100, 5000, 5003))],
+        ["every block higher than the last", make((x) => { for (let i = 0; i < k; i++) x[i] += i / 20; })],
+        ["first block masked", make((x) => x.fill(-Infinity, 0, 2048))],
+        ["-Infinity spread", make((x) => { for (let i = 0; i < k; i += 3) x[i] = -Infinity; })],
+        ["NaN in the last block", make((x) => { x[8999] = NaN; })],
+        ["+Infinity in a later block", make((x) => { x[7000] = Infinity; })],
+        ["all masked", make((x) => x.fill(-Infinity))],
+      ];
+      for (const [label, x] of rows) {
+        for (const beta of [1, 0.5, -1.5]) {
+          for (const y of [0, 2047, 2048, 5001, 7000, 8999]) {
+            const { logp } = logSoftmaxRef(Array.from(x, (v) => beta * v));
+            const got = kernels.logProbs(x, [y], { beta });
+            expectRowsClose(got, [logp[y]], 1, tol.grad, `${label} beta ${beta} y ${y} logProbs`);
+            const ref = crossEntropyRef(x, [y], { beta });
+            expectRel(kernels.crossEntropy(x, [y], { beta }).loss, ref.loss, tol.loss, `${label} beta ${beta} y ${y} loss`);
+          }
+        }
+      }
+    });
+
     it("an ignored row may hold anything (NaN, Infinity)", () => {
       const x = array(dtype, [NaN, Infinity, -Infinity, 1, 2, 3]);
       const { loss, grad } = kernels.crossEntropy(x, [-100, 2], { rowLength: 3, grad: true });

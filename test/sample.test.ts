@@ -34,7 +34,7 @@ function smoothLogits(dtype: Dtype, n: number, seed: number, spread = 6): Float3
 }
 
 /** Uniforms that probe every kept token: a grid, plus the ends of [0, 1). */
-const UNIFORMS = [0, ...Array.from({ length: 99 }, (_, j) => (j + 0.5) / 99), 1 - 2 ** -53];
+const UNIFORMS = [0, ...Array.from({ length: 49 }, (_, j) => (j + 0.5) / 49), 1 - 2 ** -53];
 
 /**
  * Checks that `sample` with each injected uniform gives the reference's token; returns how
@@ -96,7 +96,7 @@ describe.each(backends)("sample on %s", (_, k) => {
       }
       // The boundaries rarely sit within tol: nearly every case is checked.
       expect(skipped).toBeLessThan(FILTERS.length);
-      expect(checked).toBeGreaterThan(15000);
+      expect(checked).toBeGreaterThan(7000);
     });
 
     it(`${dtype}: ties at every cut (topK keeps all ties of the k-th, topP and minKeep take lower indices first)`, () => {
@@ -152,7 +152,7 @@ describe.each(backends)("sample on %s", (_, k) => {
         { history, repetitionPenalty: 1.5, allowed, temperature: 0.6, topK: 30, topP: 0.9, minP: 0.02 },
         { history, repetitionPenalty: 1.5, allowed, temperature: 0 },
       ];
-      for (const opts of sets) expect(expectDraws(k, x, opts, dtype, JSON.stringify(opts).slice(0, 80))).toBeGreaterThan(80);
+      for (const opts of sets) expect(expectDraws(k, x, opts, dtype, JSON.stringify(opts).slice(0, 80))).toBeGreaterThan(40);
       // Repetition applies once per distinct token: a token seen 4 times is divided once.
       const pair = make(dtype, [4, 3]);
       expect(k.sample(pair, { temperature: 0, history: [0, 0, 0, 0], repetitionPenalty: 1.25 })).toBe(0); // 4/1.25 = 3.2 > 3

@@ -528,6 +528,59 @@ function wasmArrayChecks(check, k, isWasm, other) {
 }
 
 /** Quick check of a Kernels from another source: backend, one value per function. */
+/** The uniforms of `seed`: PCG32 as pcg32_srandom_r(seed, 54), 52 bits per uniform (README), in BigInt. */
+function pcg32Uniforms(seed) {
+  const mask = (1n << 64n) - 1n;
+  let state = 0n;
+  const step = () => (state = (state * 6364136223846793005n + 109n) & mask);
+  const next = () => {
+    const old = state;
+    step();
+    const xorshifted = Number((((old >> 18n) ^ old) >> 27n) & 0xffffffffn);
+    const rot = Number(old >> 59n);
+    return ((xorshifted >>> rot) | (xorshifted << ((32 - rot) & 31))) >>> 0;
+  };
+  step();
+  state = (state + BigInt.asUintN(64, BigInt(seed))) & mask;
+  step();
+  return () => ((next() >>> 6) * 2 ** 26 + (next() >>> 6) + 0.5) / 2 ** 52;
+}
+
+function samplingChecks(check, k) {
+  check("sample with a seed draws the token of the PCG32 uniform's inverse CDF (the same in every runtime)", () => {
+    const x = Float64Array.from([0, 1, 2, 3, 1.5, -1, 2.5, 0.5, -3, 2.25]);
+    for (const topK of [0, 3]) {
+      // The kept tokens (the topK highest, or all) and their probabilities, in index order.
+      const cut = topK ? [...x].sort((a, b) => b - a)[topK - 1] : -Infinity;
+      const w = Array.from(x, (v) => (v >= cut ? Math.exp(v - 3) : 0));
+      const total = sum(w);
+      for (let seed = 1; seed <= 30; seed++) {
+        const u = pcg32Uniforms(seed)();
+        let acc = 0;
+        let want = -1;
+        for (let i = 0; i < x.length && want < 0; i++) {
+          acc += w[i] / total;
+          if (w[i] > 0 && Math.abs(acc - u) < 1e-9) want = -2; // on a step: rounding decides
+          else if (acc > u && w[i] > 0) want = i;
+        }
+        if (want === -2) continue;
+        const got = k.sample(x, { seed, topK });
+        assert(got === want, `seed ${seed} topK ${topK}: token ${got}, the reference ${want}`);
+      }
+    }
+    const f32 = Float32Array.from(x);
+    const sampler = k.sampler({ seed: 5 });
+    const next = pcg32Uniforms(5);
+    for (let i = 0; i < 10; i++) {
+      const u = next();
+      assert(sampler.sample(f32) === k.sample(f32, { random: () => u }), `sampler draw ${i} is not the seed's uniform ${i}`);
+    }
+    assert(k.argmax(x) === 3 && k.sample(x, { temperature: 0 }) === 3, "greedy is not the argmax");
+    const top = k.topK(f32, 3);
+    assert(Array.from(top.indices).join() === "3,6,9" && top.values instanceof Float32Array, `topK gave ${Array.from(top.indices)}`);
+  });
+}
+
 function smoke(name, k) {
   assert(["wasm-relaxed-simd", "wasm-simd", "wasm"].includes(k.backend), `${name}: backend ${k.backend}`);
   for (const dtype of ["f32", "f64"]) {
@@ -596,7 +649,7 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
   for (const [label, k, isWasm, other] of suites) {
     if (!k) continue;
     const c = check(label);
-    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks]) {
+    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks]) {
       try {
         suite(c, k);
       } catch (error) {

@@ -100,3 +100,15 @@ sampleLike({ topK: 3, temperature: 0.5 });
 sampleLike({ beta: maybeBeta });
 // @ts-expect-error beta and temperature together
 sampleLike({ topK: 3, beta: 1, temperature: 2 });
+
+// Sampling: a number per call, an Int32Array with rowLength, either when it may be undefined.
+export const token: number = sm.sample(f32, { temperature: 0.7, topK: 50, topP: 0.9, minP: 0.05, seed: 1 });
+export const tokens: Int32Array = sm.sample(f32, { rowLength: 4, allowed: new Uint32Array(1) });
+export const tokenOrTokens: number | Int32Array = sm.sample(f32, { rowLength: maybeRowLength, topP: maybeBeta });
+export const best: number = sm.argmax(f64);
+export const bests: Int32Array = sm.argmax(f64, { rowLength: 2 });
+export const top32: Float32Array = sm.topK(f32, 5).values;
+export const gumbel: Float64Array = sm.gumbelSoftmax(f64, { tau: 0.5, hard: true, random: Math.random });
+export const next: number = sm.sampler({ repetitionPenalty: 1.1, penaltyWindow: 64 }).accept([1, 2]).sample(f32, { allowed: undefined });
+// @ts-expect-error history ids are integers, not a Float32Array
+sm.sample(f32, { history: f32 });
