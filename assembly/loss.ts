@@ -9,7 +9,7 @@
 // g_j = a*e_j - W_j*(B + D*T_j) and g_y -= F, with coefficients that the host computes
 // before the call (they depend on the targets and weights only) and a from the row's sum
 // (W the class weights or 1, T the target probabilities or 0, y the target index).
-// A row whose m is not finite takes the special-value rules: NaN anywhere gives NaN; all
+// A row whose c is not finite (or that holds a NaN) takes the special-value rules: NaN anywhere gives NaN; all
 // entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 
@@ -225,7 +225,7 @@ function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
   return scaled ? v128.mul<T>(d, vb) : d;
 }
 
-/** A row whose m is not finite (see the header), in scalar code: it is rare. */
+/** A row whose c is not finite (see the header), in scalar code: it is rare. */
 function specialRow<T>(
   x: usize, g: usize, t: usize, w: usize, k: i32, y: i32, c: T, m: f64, stats: usize,
   keep: bool, mode: i32, hasW: bool,
@@ -315,7 +315,9 @@ function statsRow<T>(
   const c = extremum<T>(px, k, beta < 0);
   const m = beta * <f64>c;
   store<f64>(slot(ps, S_M), m);
-  if (!isFinite(m)) {
+  // Special only where c is not finite (or a NaN): a finite c whose beta*c overflows keeps
+  // a_j = beta*(x_j - c), so a huge beta gives the arg max, never a masked row.
+  if (!isFinite(<f64>c) || isNaN(m)) {
     specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
     return;
   }

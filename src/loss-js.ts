@@ -64,7 +64,8 @@ export class JsLoss implements LossCore {
       const c = extremum(xs, start, end, lowest);
       const m = beta * c;
       stats[at + S_M] = m;
-      const special = !Number.isFinite(m);
+      // Special only where c is not finite (assembly/loss.ts): a finite c keeps beta*(x - c).
+      const special = !Number.isFinite(c) || m !== m;
       // The dot products first: in place, the exps below overwrite x.
       if (mode !== PLAIN) {
         let dotW = 0;

@@ -163,8 +163,8 @@ function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefin
     const wy = weight ? weight[y] : 1;
     let nll: number;
     let smooth = 0;
-    if (m === -Infinity) {
-      nll = Infinity; // every class masked: the target has probability 0
+    if (rest + ey === 0) {
+      nll = Infinity; // every class masked: the target has probability 0 (m may be -Infinity for a finite c too)
       smooth = Infinity;
     } else {
       // -log p_y: log1p keeps a confident prediction's small loss exact; below e_y = 1/2
@@ -192,7 +192,7 @@ function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefine
     const sumT = stats[at + S_SUMT];
     // sum_c w_c*t'_c*(-log p_c), from sum w*t*a, sum w*t and sum w*a.
     let ce: number;
-    if (m === -Infinity) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
+    if (stats[at + S_SUM] === 0) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
     else {
       ce = mulz(sumT * logSum - stats[at + S_DOTT], 1 - eps);
       if (eps > 0) ce += (eps / k) * (wSum * logSum - stats[at + S_DOTW]);
@@ -279,11 +279,10 @@ export function lossKernels(core: Core): LossKernels {
     const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
     const stats = loss.crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
     for (let r = 0, at = 0; r < rows; r++, at += STATS) {
-      const m = stats[at + S_M];
       const rest = stats[at + S_SUM];
       const zy = stats[at + S_ZY];
       const ey = Math.exp(zy);
-      if (m === -Infinity) y[r] = -Infinity;
+      if (rest + ey === 0) y[r] = -Infinity; // masked entirely (m is -Infinity also for a huge beta on a finite row)
       else y[r] = ey >= 0.5 ? -Math.log1p(rest / ey) : zy - Math.log(rest + ey);
     }
     return opts.out ?? y;

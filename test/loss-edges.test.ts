@@ -444,3 +444,20 @@ describe("properties (fast-check, fixed seed)", () => {
     );
   });
 });
+
+describe.each(backends)("a huge beta on finite logits is the arg max (SPEC: the difference decides) on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: beta*max overflows to -Infinity, the row is not masked", (dtype) => {
+    const x = array(dtype, [-2, -3, -2, -5]);
+    for (const beta of [1e308, Number.MAX_VALUE]) {
+      // Ties of the max share: log(1/2); the rest get -Infinity.
+      expect(Array.from(kernels.logProbs(x, [0], { beta })), `beta=${beta}`).toEqual([-Math.log(2)].map(dtype === "f32" ? Math.fround : Number));
+      // beta*(x_1 - c) = -beta: finite in f64, past f32's range.
+      expect(Array.from(kernels.logProbs(x, [1], { beta }))).toEqual([dtype === "f32" ? -Infinity : -beta]);
+      expect(kernels.crossEntropy(x, [2], { beta }).loss).toBeCloseTo(Math.log(2), 6);
+      const p = array(dtype, [0.5, 0, 0.5, 0]);
+      expect(kernels.crossEntropy(x, p, { beta }).loss).toBeCloseTo(Math.log(2), 6);
+      expect(kernels.crossEntropy(x.map((v) => -v), [3], { beta: -beta }).loss).toBe(Infinity);
+      expect(kernels.crossEntropy(x.map((v) => -v), [0], { beta: -beta }).loss).toBeCloseTo(Math.log(2), 6);
+    }
+  });
+});
