@@ -15,6 +15,7 @@
 
 import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
 import { at, betaOf, extremum, lanes, pickLanes } from "./reduce";
+import { scaledDiff } from "./careful";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total (as softmax.ts).
 const FLUSH: i32 = 256;
@@ -324,7 +325,8 @@ function statsRow<T>(
   // The target's term is left out of the sum, so that the host can take -log p_y as
   // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
   const b = betaOf<T>(beta);
-  const zy = y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta;
+  // In f64: x_y - c may pass f64's range (scaledDiff halves it).
+  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>load<T>(at<T>(px, y)), <f64>c);
   let sum: f64 = 0;
   for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
     const start = part == 0 ? 0 : y + 1;

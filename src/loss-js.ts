@@ -15,6 +15,16 @@ function mulz(a: number, u: number): number {
 }
 
 /**
+ * beta*(x - c) where the plain product is NaN or -Infinity for a finite x: x - c past f64's
+ * range (halves), or 0*Infinity for beta = 0 (SPEC: the difference decides).
+ */
+function score(x: number, c: number, beta: number): number {
+  const d = x - c;
+  if (Number.isFinite(d) || !Number.isFinite(x) || !Number.isFinite(c)) return d * beta;
+  return (x * 0.5 - c * 0.5) * beta * 2;
+}
+
+/**
  * Sum of exp((x_i - c)*beta) over [start, end) (compensated across blocks), each term also
  * stored to g when given.
  */
@@ -26,12 +36,18 @@ function expRange(xs: RealArray, gs: RealArray | undefined, start: number, end: 
     let part = 0;
     if (gs) {
       for (; i < stop; i++) {
-        const e = Math.exp((xs[i] - c) * beta);
+        let a = (xs[i] - c) * beta;
+        if (!(a > -Infinity)) a = score(xs[i], c, beta);
+        const e = Math.exp(a);
         gs[i] = e;
         part += e;
       }
     } else {
-      for (; i < stop; i++) part += Math.exp((xs[i] - c) * beta);
+      for (; i < stop; i++) {
+        let a = (xs[i] - c) * beta;
+        if (!(a > -Infinity)) a = score(xs[i], c, beta);
+        part += Math.exp(a);
+      }
     }
     const t = total + part;
     lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
@@ -72,7 +88,7 @@ export class JsLoss implements LossCore {
         let dotT = 0;
         let sumT = 0;
         for (let i = start; i < end; i++) {
-          const a = special ? specialScore(xs[i], c, m) : (xs[i] - c) * beta;
+          const a = special ? specialScore(xs[i], c, m) : score(xs[i], c, beta);
           const wj = w ? w[i - start] : 1;
           dotW += mulz(a, wj);
           if (mode === PROB) {
@@ -99,7 +115,7 @@ export class JsLoss implements LossCore {
         sum = expRange(xs, gs, start, end, c, beta);
       } else {
         // The target's term is left out of the sum (see assembly/loss.ts).
-        zy = (xs[start + y] - c) * beta;
+        zy = score(xs[start + y], c, beta);
         sum = expRange(xs, gs, start, start + y, c, beta) + expRange(xs, gs, start + y + 1, end, c, beta);
         if (gs) gs[start + y] = Math.exp(zy);
       }

@@ -218,6 +218,16 @@ function weightOf(core: Core, weight: unknown, k: number): Float64Array {
 /** The loss and gradient functions of one backend. */
 export function lossKernels(core: Core): LossKernels {
   const loss: LossCore = core instanceof WasmCore ? new WasmLoss(core) : new JsLoss();
+  const js = new JsLoss();
+  /**
+   * The wasm kernels scale by beta in the dtype: f32 rounds a beta outside [2^-100, 2^100]
+   * (to 0, a subnormal or F32_MAX) and x - c overflows f32 or f64 at the dtype's limits, so
+   * 0*Infinity gave NaN. Such a rare beta takes the f64 arithmetic of the js backend.
+   */
+  const lossFor = (dtype: Dtype, beta: number): LossCore => {
+    const b = Math.abs(beta);
+    return loss instanceof WasmLoss && (dtype === "f32" ? !(b >= 2 ** -100 && b <= 2 ** 100) : b < 2 ** -1000) ? js : loss;
+  };
 
   function crossEntropy(logits: Input, target: unknown, options?: CrossEntropyOptions) {
     const x = operandOf(core, logits, "logits");
@@ -256,7 +266,7 @@ export function lossKernels(core: Core): LossKernels {
     const mode = probs ? PROB : eps > 0 ? SMOOTH : PLAIN;
     const perRow = reduction === "none" ? newArray(dtype, rows) : undefined;
     const { coefs, zScale, tScale } = grad ? coefficients(settings) : { coefs: undefined, zScale: 0, tScale: 0 };
-    const stats = loss.crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode, coefs, zScale, tScale });
+    const stats = lossFor(dtype, beta).crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode, coefs, zScale, tScale });
     // Empty or all ignored with "mean": 0/0, NaN as PyTorch.
     const value = (probs ? lossProb : lossIndex)(settings, stats, perRow);
     const result: { loss: number | RealArray; grad?: unknown } = { loss: perRow ?? value };
@@ -277,7 +287,7 @@ export function lossKernels(core: Core): LossKernels {
     const out = opts.out === undefined ? undefined : outOperand(core, opts.out, dtype, rows, "one element per row");
     const y = realArray(out ?? newArray(dtype, rows));
     const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
-    const stats = loss.crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
+    const stats = lossFor(dtype, beta).crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
     for (let r = 0, at = 0; r < rows; r++, at += STATS) {
       const rest = stats[at + S_SUM];
       const zy = stats[at + S_ZY];

@@ -461,3 +461,16 @@ describe.each(backends)("a huge beta on finite logits is the arg max (SPEC: the 
     }
   });
 });
+
+describe.each(backends)("beta 0 or tiny on rows at the dtype's limits (SPEC: the difference decides) on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: no NaN from beta*(x - c) where beta rounds to 0 in the dtype or x - c overflows", (dtype) => {
+    const big = dtype === "f32" ? 3e38 : 1.7e308;
+    const f = dtype === "f32" ? Math.fround : Number;
+    // beta = 0 on a finite row: uniform.
+    expect(Array.from(kernels.logProbs(array(dtype, [big, -big, 1]), [0, ], { beta: 0 }))).toEqual([f(-Math.log(3))]);
+    expect(kernels.crossEntropy(array(dtype, [big, -big, 1]), [1], { beta: 0 }).loss).toBeCloseTo(Math.log(3), 6);
+    // beta = -5e-324: the +Infinity entry's score is -Infinity (masked), the rest share.
+    expect(Array.from(kernels.logProbs(array(dtype, [Infinity, 1, 2]), [1], { beta: -5e-324 }))).toEqual([f(-Math.log(2))]);
+    expect(Array.from(kernels.logProbs(array(dtype, [Infinity, 1, 2]), [0], { beta: -5e-324 }))).toEqual([-Infinity]);
+  });
+});
