@@ -348,7 +348,7 @@ function statsRow<T>(
 
 /**
  * The gradient of one row from its exps e at g: g_j = a*e_j - W_j*(B + D*T_j), g_y -= F,
- * with a = beta*(A0 + tScale*sumT + zScale*LSE)/sum e (0 when the sum is 0: a row masked
+ * times beta, with a = (A0 + tScale*sumT + zScale*LSE)/sum e (0 when the sum is 0: a row masked
  * entirely has p = 0).
  */
 // @ts-ignore: decorator
@@ -361,31 +361,39 @@ function gradRow<T>(
   const sum = load<f64>(slot(ps, S_SUM)) + (y < 0 ? 0 : expNonPositive<f64>(zy));
   let A = load<f64>(pc) + (hasT ? tScale * load<f64>(slot(ps, S_SUMT)) : 0);
   if (zScale != 0) A += zScale * (load<f64>(slot(ps, S_M)) + Math.log(sum));
-  const a = <T>(sum == 0 ? 0 : (beta * A) / sum);
+  // beta*(a*e_j - u_j), beta last: a huge beta then cancels nothing beta-sized.
+  const a = <T>(sum == 0 ? 0 : A / sum);
   const B = <T>load<f64>(pc, 8);
   const D = <T>load<f64>(pc, 16);
+  const b = betaOf<T>(beta);
+  const ey: T = y >= 0 ? load<T>(at<T>(pg, y)) : 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const va = v128.splat<T>(a);
     const vb = v128.splat<T>(B);
     const vd = v128.splat<T>(D);
+    const vbeta = v128.splat<T>(b);
     for (; i + L <= k; i += L) {
       const p = at<T>(pg, i);
       let u = hasT ? v128.add<T>(vb, v128.mul<T>(vd, v128.load(at<T>(pt, i)))) : vb;
       if (hasW) u = v128.mul<T>(u, v128.load(at<T>(w, i)));
-      v128.store(p, v128.sub<T>(v128.mul<T>(va, v128.load(p)), u));
+      v128.store(p, v128.mul<T>(v128.sub<T>(v128.mul<T>(va, v128.load(p)), u), vbeta));
     }
   }
   for (; i < k; i++) {
     const p = at<T>(pg, i);
     let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
     if (hasW) u *= load<T>(at<T>(w, i));
-    store<T>(p, a * load<T>(p) - u);
+    store<T>(p, (a * load<T>(p) - u) * b);
   }
   if (y >= 0) {
-    const p = at<T>(pg, y);
-    store<T>(p, load<T>(p) - <T>load<f64>(pc, 24));
+    let u = hasT ? B + D * load<T>(at<T>(pt, y)) : B;
+    if (hasW) u *= load<T>(at<T>(w, y));
+    // p_y*A - F as ((A - F)*e_y - F*rest)/sum: no cancellation where p_y rounds to 1.
+    const F = load<f64>(pc, 24);
+    const py = sum == 0 ? -F : ((A - F) * <f64>ey - F * load<f64>(slot(ps, S_SUM))) / sum;
+    store<T>(at<T>(pg, y), <T>((py - <f64>u) * beta));
   }
 }
 

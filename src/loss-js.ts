@@ -126,14 +126,21 @@ export class JsLoss implements LossCore {
         const total = sum + (y < 0 ? 0 : Math.exp(zy));
         let A0 = coefs[r * COEFS] + (ts ? tScale * stats[at + S_SUMT] : 0);
         if (zScale !== 0) A0 += zScale * (m + Math.log(total));
-        const A = total === 0 ? 0 : (beta * A0) / total;
+        // beta*(p_j*A - B_j): beta last, so that a huge beta cancels nothing beta-sized.
+        const A = total === 0 ? 0 : A0 / total;
         const B = coefs[r * COEFS + 1];
         const D = coefs[r * COEFS + 2];
-        if (ts && w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]) * w[i - start];
-        else if (ts) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]);
-        else if (w && B !== 0) for (let i = start; i < end; i++) gs[i] = A * gs[i] - B * w[i - start];
-        else for (let i = start; i < end; i++) gs[i] = A * gs[i] - B;
-        if (y >= 0) gs[start + y] -= coefs[r * COEFS + 3];
+        const ey = y >= 0 ? gs[start + y] : 0;
+        if (ts && w) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i]) * w[i - start]) * beta;
+        else if (ts) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i])) * beta;
+        else if (w && B !== 0) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - B * w[i - start]) * beta;
+        else for (let i = start; i < end; i++) gs[i] = (A * gs[i] - B) * beta;
+        if (y >= 0) {
+          // p_y*A0 - F as ((A0 - F)*e_y - F*rest)/total: no cancellation where p_y rounds to 1.
+          const F = coefs[r * COEFS + 3];
+          const py = total === 0 ? -F : ((A0 - F) * ey - F * sum) / total;
+          gs[start + y] = (py - (B + (ts ? D * ts[start + y] : 0)) * (w ? w[y] : 1)) * beta;
+        }
       }
     }
     return stats;

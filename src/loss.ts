@@ -129,16 +129,18 @@ function factors(rows: number, targets: Int32Array | undefined, weight: Float64A
  *   probabilities:  A = f*((1 - eps)*sum_j w_j*t_j + eps*W/K) + 2*lambda*f*LSE, B_j = f*w_j*(eps/K + (1 - eps)*t_j)
  */
 function coefficients(s: Settings): { coefs: Float64Array; zScale: number; tScale: number } {
-  const { rows, k, beta, eps, lambda, weight, wSum, targets, f, fz } = s;
+  const { rows, k, eps, lambda, weight, wSum, targets, f, fz } = s;
   const coefs = new Float64Array(rows * COEFS);
   for (let r = 0, c = 0; r < rows; r++, c += COEFS) {
     const y = targets ? targets[r] : -1;
     if (targets && y < 0) continue; // ignored: no gradient
     const wy = y < 0 ? 0 : weight ? weight[y] : 1;
     coefs[c] = f * ((1 - eps) * wy + (eps * wSum) / k);
-    coefs[c + 1] = (beta * f * eps) / k;
-    coefs[c + 2] = targets ? 0 : beta * f * (1 - eps);
-    coefs[c + 3] = beta * f * (1 - eps) * wy;
+    // Without beta: the kernels multiply by it last, so that a huge beta scales p_j*A - B_j
+    // instead of cancelling beta-sized terms (Infinity - Infinity).
+    coefs[c + 1] = (f * eps) / k;
+    coefs[c + 2] = targets ? 0 : f * (1 - eps);
+    coefs[c + 3] = f * (1 - eps) * wy;
   }
   return { coefs, zScale: lambda > 0 ? 2 * lambda * fz : 0, tScale: targets ? 0 : f * (1 - eps) };
 }

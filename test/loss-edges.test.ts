@@ -474,3 +474,21 @@ describe.each(backends)("beta 0 or tiny on rows at the dtype's limits (SPEC: the
     expect(Array.from(kernels.logProbs(array(dtype, [Infinity, 1, 2]), [0], { beta: -5e-324 }))).toEqual([-Infinity]);
   });
 });
+
+describe.each(backends)("the gradient under a huge beta is beta*(p - q), not beta*p - beta*q, on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: no Infinity - Infinity, no cancellation of beta-sized terms", (dtype) => {
+    const cases: [number[], number, Record<string, unknown>][] = [
+      [[0, -1], 0, { beta: 1e308, weight: [3, 3] }], // p = (1, 0) exactly: the gradient is 0
+      [[0.5, 0.25], 0, { beta: 1e300 }],
+      [[0, -1, 0], 2, { beta: 1e308, labelSmoothing: 0.5, weight: [2, 1, 4] }],
+    ];
+    if (dtype === "f64") cases.push([[0, -7e-298], 0, { beta: 1e300 }]); // p_1 ~ 1e-304, p_0 rounds to 1: the gradient is +-1e-4
+    for (const [values, y, opts] of cases) {
+      const x = array(dtype, values);
+      const ref = crossEntropyRef(x, [y], opts as never);
+      const { grad } = kernels.crossEntropy(x, [y], { ...opts, grad: true } as never);
+      const r = dtype === "f32" ? ref.grad.map(Math.fround) : ref.grad; // past f32's range: Infinity
+      expectRowsClose(grad, r, values.length, LOSS_TOL[dtype].grad, `${values} ${JSON.stringify(opts)}`);
+    }
+  });
+});

@@ -124,7 +124,16 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
     perRow.push(ce + zl);
     ceParts.push(ce);
     zParts.push(zl);
-    gradZ.push(p.map((pj, j) => pj * qSum - q[j]));
+    // p_j*qSum - q_j as p_j*(qSum - q_j) - q_j*(1 - p_j), 1 - p_j summed from the other
+    // entries where p_j > 1/2: p_j rounding to 1 must not cancel a beta-sized gradient.
+    gradZ.push(
+      p.map((pj, j) => {
+        if (!(pj > 0.5) || !Number.isFinite(lse)) return pj * qSum - q[j];
+        let others = 0;
+        for (let i = 0; i < k; i++) if (i !== j) others += p[i];
+        return pj * (qSum - q[j]) - q[j] * others;
+      }),
+    );
     zGrad.push(p.map((pj) => (lambda > 0 && pj !== 0 ? 2 * lambda * lse * pj : 0)));
   }
   const mean = reduction === "mean";
