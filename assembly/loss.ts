@@ -368,6 +368,16 @@ function gradRow<T>(
   const b = betaOf<T>(beta);
   const ey: T = y >= 0 ? load<T>(at<T>(pg, y)) : 0;
   let i = 0;
+  if (!isFinite(a)) {
+    // LSE = +Infinity with zLoss: entries of probability 0 add 0, not Infinity*0 (rare: scalar).
+    for (; i < k; i++) {
+      const p = at<T>(pg, i);
+      let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
+      if (hasW) u *= load<T>(at<T>(w, i));
+      const e = load<T>(p);
+      store<T>(p, ((e != 0 ? a * e : 0) - u) * b);
+    }
+  }
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const va = v128.splat<T>(a);
@@ -392,7 +402,7 @@ function gradRow<T>(
     if (hasW) u *= load<T>(at<T>(w, y));
     // p_y*A - F as ((A - F)*e_y - F*rest)/sum: no cancellation where p_y rounds to 1.
     const F = load<f64>(pc, 24);
-    const py = sum == 0 ? -F : ((A - F) * <f64>ey - F * load<f64>(slot(ps, S_SUM))) / sum;
+    const py = sum == 0 ? -F : (mulz(A - F, <f64>ey) - F * load<f64>(slot(ps, S_SUM))) / sum;
     store<T>(at<T>(pg, y), <T>((py - <f64>u) * beta));
   }
 }

@@ -131,14 +131,17 @@ export class JsLoss implements LossCore {
         const B = coefs[r * COEFS + 1];
         const D = coefs[r * COEFS + 2];
         const ey = y >= 0 ? gs[start + y] : 0;
-        if (ts && w) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i]) * w[i - start]) * beta;
+        if (!Number.isFinite(A)) {
+          // LSE = +Infinity with zLoss: entries of probability 0 add 0, not Infinity*0.
+          for (let i = start; i < end; i++) gs[i] = (mulz(A, gs[i]) - (B + (ts ? D * ts[i] : 0)) * (w ? w[i - start] : 1)) * beta;
+        } else if (ts && w) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i]) * w[i - start]) * beta;
         else if (ts) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i])) * beta;
         else if (w && B !== 0) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - B * w[i - start]) * beta;
         else for (let i = start; i < end; i++) gs[i] = (A * gs[i] - B) * beta;
         if (y >= 0) {
           // p_y*A0 - F as ((A0 - F)*e_y - F*rest)/total: no cancellation where p_y rounds to 1.
           const F = coefs[r * COEFS + 3];
-          const py = total === 0 ? -F : ((A0 - F) * ey - F * sum) / total;
+          const py = total === 0 ? -F : (mulz(A0 - F, ey) - F * sum) / total;
           gs[start + y] = (py - (B + (ts ? D * ts[start + y] : 0)) * (w ? w[y] : 1)) * beta;
         }
       }

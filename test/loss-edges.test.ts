@@ -492,3 +492,17 @@ describe.each(backends)("the gradient under a huge beta is beta*(p - q), not bet
     }
   });
 });
+
+describe.each(backends)("zLoss on a row whose LSE is +Infinity on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: entries of probability 0 get a finite gradient (2*lambda*LSE*p_j with p_j = 0 adds 0), not NaN", (dtype) => {
+    for (const beta of [1, 0.5, 1e-38]) {
+      const x = array(dtype, [Infinity, 1, -2, Infinity]);
+      for (const target of [[0], array(dtype, [0.25, 0.25, 0.25, 0.25])]) {
+        const opts = { zLoss: 1e-4, beta };
+        const ref = crossEntropyRef(x, target, opts);
+        const { grad } = kernels.crossEntropy(x, target as never, { ...opts, grad: true });
+        expectRowsClose(grad, ref.grad, 4, LOSS_TOL[dtype].grad, `beta=${beta} target=${Array.from(target)}`);
+      }
+    }
+  });
+});
