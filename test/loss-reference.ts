@@ -134,7 +134,8 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
         return pj * (qSum - q[j]) - q[j] * others;
       }),
     );
-    zGrad.push(p.map((pj) => (lambda > 0 && pj !== 0 ? 2 * lambda * lse * pj : 0)));
+    // lambda*LSE*p_j, the factor 2 joins the reduction's below (2*LSE alone may overflow).
+    zGrad.push(p.map((pj) => (lambda > 0 && pj !== 0 ? lambda * lse * pj : 0)));
   }
   const mean = reduction === "mean";
   const ceScale = mean ? 1 / (byIndex ? weightSum : rows) : 1;
@@ -146,7 +147,7 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
   } else loss = perRow.reduce((a, b) => a + b, 0);
   const grad: number[] = [];
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < k; j++) grad.push(counted[r] ? beta * (gradZ[r][j] * ceScale + zGrad[r][j] * zScale) : 0);
+    for (let j = 0; j < k; j++) grad.push(counted[r] ? beta * (gradZ[r][j] * ceScale + zGrad[r][j] * (2 * zScale)) : 0);
   }
   return { rows: perRow, loss, grad };
 }
