@@ -9,12 +9,13 @@
 // g_j = a*e_j - W_j*(B + D*T_j) and g_y -= F, with coefficients that the host computes
 // before the call (they depend on the targets and weights only) and a from the row's sum
 // (W the class weights or 1, T the target probabilities or 0, y the target index).
-// A row whose m is not finite takes the special-value rules: NaN anywhere gives NaN; all
+// A row whose c is not finite (or that holds a NaN) takes the special-value rules: NaN anywhere gives NaN; all
 // entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 
 import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
 import { at, betaOf, extremum, lanes, pickLanes } from "./reduce";
+import { scaledDiff } from "./careful";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total (as softmax.ts).
 const FLUSH: i32 = 256;
@@ -225,7 +226,7 @@ function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
   return scaled ? v128.mul<T>(d, vb) : d;
 }
 
-/** A row whose m is not finite (see the header), in scalar code: it is rare. */
+/** A row whose c is not finite (see the header), in scalar code: it is rare. */
 function specialRow<T>(
   x: usize, g: usize, t: usize, w: usize, k: i32, y: i32, c: T, m: f64, stats: usize,
   keep: bool, mode: i32, hasW: bool,
@@ -315,14 +316,17 @@ function statsRow<T>(
   const c = extremum<T>(px, k, beta < 0);
   const m = beta * <f64>c;
   store<f64>(slot(ps, S_M), m);
-  if (!isFinite(m)) {
+  // Special only where c is not finite (or a NaN): a finite c whose beta*c overflows keeps
+  // a_j = beta*(x_j - c), so a huge beta gives the arg max, never a masked row.
+  if (!isFinite(<f64>c) || isNaN(m)) {
     specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
     return;
   }
   // The target's term is left out of the sum, so that the host can take -log p_y as
   // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
   const b = betaOf<T>(beta);
-  const zy = y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta;
+  // In f64: x_y - c may pass f64's range (scaledDiff halves it).
+  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>load<T>(at<T>(px, y)), <f64>c);
   let sum: f64 = 0;
   for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
     const start = part == 0 ? 0 : y + 1;
@@ -344,7 +348,7 @@ function statsRow<T>(
 
 /**
  * The gradient of one row from its exps e at g: g_j = a*e_j - W_j*(B + D*T_j), g_y -= F,
- * with a = beta*(A0 + tScale*sumT + zScale*LSE)/sum e (0 when the sum is 0: a row masked
+ * times beta, with a = (A0 + tScale*sumT + zScale*LSE)/sum e (0 when the sum is 0: a row masked
  * entirely has p = 0).
  */
 // @ts-ignore: decorator
@@ -357,31 +361,49 @@ function gradRow<T>(
   const sum = load<f64>(slot(ps, S_SUM)) + (y < 0 ? 0 : expNonPositive<f64>(zy));
   let A = load<f64>(pc) + (hasT ? tScale * load<f64>(slot(ps, S_SUMT)) : 0);
   if (zScale != 0) A += zScale * (load<f64>(slot(ps, S_M)) + Math.log(sum));
-  const a = <T>(sum == 0 ? 0 : (beta * A) / sum);
+  // beta*(a*e_j - u_j), beta last: a huge beta then cancels nothing beta-sized.
+  const a = <T>(sum == 0 ? 0 : A / sum);
   const B = <T>load<f64>(pc, 8);
   const D = <T>load<f64>(pc, 16);
+  const b = betaOf<T>(beta);
+  const ey: T = y >= 0 ? load<T>(at<T>(pg, y)) : 0;
   let i = 0;
+  if (!isFinite(a)) {
+    // LSE = +Infinity with zLoss: entries of probability 0 add 0, not Infinity*0 (rare: scalar).
+    for (; i < k; i++) {
+      const p = at<T>(pg, i);
+      let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
+      if (hasW) u *= load<T>(at<T>(w, i));
+      const e = load<T>(p);
+      store<T>(p, ((e != 0 ? a * e : 0) - u) * b);
+    }
+  }
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const va = v128.splat<T>(a);
     const vb = v128.splat<T>(B);
     const vd = v128.splat<T>(D);
+    const vbeta = v128.splat<T>(b);
     for (; i + L <= k; i += L) {
       const p = at<T>(pg, i);
       let u = hasT ? v128.add<T>(vb, v128.mul<T>(vd, v128.load(at<T>(pt, i)))) : vb;
       if (hasW) u = v128.mul<T>(u, v128.load(at<T>(w, i)));
-      v128.store(p, v128.sub<T>(v128.mul<T>(va, v128.load(p)), u));
+      v128.store(p, v128.mul<T>(v128.sub<T>(v128.mul<T>(va, v128.load(p)), u), vbeta));
     }
   }
   for (; i < k; i++) {
     const p = at<T>(pg, i);
     let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
     if (hasW) u *= load<T>(at<T>(w, i));
-    store<T>(p, a * load<T>(p) - u);
+    store<T>(p, (a * load<T>(p) - u) * b);
   }
   if (y >= 0) {
-    const p = at<T>(pg, y);
-    store<T>(p, load<T>(p) - <T>load<f64>(pc, 24));
+    let u = hasT ? B + D * load<T>(at<T>(pt, y)) : B;
+    if (hasW) u *= load<T>(at<T>(w, y));
+    // p_y*A - F as ((A - F)*e_y - F*rest)/sum: no cancellation where p_y rounds to 1.
+    const F = load<f64>(pc, 24);
+    const py = sum == 0 ? -F : (mulz(A - F, <f64>ey) - F * load<f64>(slot(ps, S_SUM))) / sum;
+    store<T>(at<T>(pg, y), <T>((py - <f64>u) * beta));
   }
 }
 

@@ -15,6 +15,16 @@ function mulz(a: number, u: number): number {
 }
 
 /**
+ * beta*(x - c) where the plain product is NaN or -Infinity for a finite x: x - c past f64's
+ * range (halves), or 0*Infinity for beta = 0 (SPEC: the difference decides).
+ */
+function score(x: number, c: number, beta: number): number {
+  const d = x - c;
+  if (Number.isFinite(d) || !Number.isFinite(x) || !Number.isFinite(c)) return d * beta;
+  return (x * 0.5 - c * 0.5) * beta * 2;
+}
+
+/**
  * Sum of exp((x_i - c)*beta) over [start, end) (compensated across blocks), each term also
  * stored to g when given.
  */
@@ -26,12 +36,18 @@ function expRange(xs: RealArray, gs: RealArray | undefined, start: number, end: 
     let part = 0;
     if (gs) {
       for (; i < stop; i++) {
-        const e = Math.exp((xs[i] - c) * beta);
+        let a = (xs[i] - c) * beta;
+        if (!(a > -Infinity)) a = score(xs[i], c, beta);
+        const e = Math.exp(a);
         gs[i] = e;
         part += e;
       }
     } else {
-      for (; i < stop; i++) part += Math.exp((xs[i] - c) * beta);
+      for (; i < stop; i++) {
+        let a = (xs[i] - c) * beta;
+        if (!(a > -Infinity)) a = score(xs[i], c, beta);
+        part += Math.exp(a);
+      }
     }
     const t = total + part;
     lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
@@ -64,14 +80,15 @@ export class JsLoss implements LossCore {
       const c = extremum(xs, start, end, lowest);
       const m = beta * c;
       stats[at + S_M] = m;
-      const special = !Number.isFinite(m);
+      // Special only where c is not finite (assembly/loss.ts): a finite c keeps beta*(x - c).
+      const special = !Number.isFinite(c) || m !== m;
       // The dot products first: in place, the exps below overwrite x.
       if (mode !== PLAIN) {
         let dotW = 0;
         let dotT = 0;
         let sumT = 0;
         for (let i = start; i < end; i++) {
-          const a = special ? specialScore(xs[i], c, m) : (xs[i] - c) * beta;
+          const a = special ? specialScore(xs[i], c, m) : score(xs[i], c, beta);
           const wj = w ? w[i - start] : 1;
           dotW += mulz(a, wj);
           if (mode === PROB) {
@@ -98,7 +115,7 @@ export class JsLoss implements LossCore {
         sum = expRange(xs, gs, start, end, c, beta);
       } else {
         // The target's term is left out of the sum (see assembly/loss.ts).
-        zy = (xs[start + y] - c) * beta;
+        zy = score(xs[start + y], c, beta);
         sum = expRange(xs, gs, start, start + y, c, beta) + expRange(xs, gs, start + y + 1, end, c, beta);
         if (gs) gs[start + y] = Math.exp(zy);
       }
@@ -109,14 +126,24 @@ export class JsLoss implements LossCore {
         const total = sum + (y < 0 ? 0 : Math.exp(zy));
         let A0 = coefs[r * COEFS] + (ts ? tScale * stats[at + S_SUMT] : 0);
         if (zScale !== 0) A0 += zScale * (m + Math.log(total));
-        const A = total === 0 ? 0 : (beta * A0) / total;
+        // beta*(p_j*A - B_j): beta last, so that a huge beta cancels nothing beta-sized.
+        const A = total === 0 ? 0 : A0 / total;
         const B = coefs[r * COEFS + 1];
         const D = coefs[r * COEFS + 2];
-        if (ts && w) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]) * w[i - start];
-        else if (ts) for (let i = start; i < end; i++) gs[i] = A * gs[i] - (B + D * ts[i]);
-        else if (w && B !== 0) for (let i = start; i < end; i++) gs[i] = A * gs[i] - B * w[i - start];
-        else for (let i = start; i < end; i++) gs[i] = A * gs[i] - B;
-        if (y >= 0) gs[start + y] -= coefs[r * COEFS + 3];
+        const ey = y >= 0 ? gs[start + y] : 0;
+        if (!Number.isFinite(A)) {
+          // LSE = +Infinity with zLoss: entries of probability 0 add 0, not Infinity*0.
+          for (let i = start; i < end; i++) gs[i] = (mulz(A, gs[i]) - (B + (ts ? D * ts[i] : 0)) * (w ? w[i - start] : 1)) * beta;
+        } else if (ts && w) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i]) * w[i - start]) * beta;
+        else if (ts) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - (B + D * ts[i])) * beta;
+        else if (w && B !== 0) for (let i = start; i < end; i++) gs[i] = (A * gs[i] - B * w[i - start]) * beta;
+        else for (let i = start; i < end; i++) gs[i] = (A * gs[i] - B) * beta;
+        if (y >= 0) {
+          // p_y*A0 - F as ((A0 - F)*e_y - F*rest)/total: no cancellation where p_y rounds to 1.
+          const F = coefs[r * COEFS + 3];
+          const py = total === 0 ? -F : (mulz(A0 - F, ey) - F * sum) / total;
+          gs[start + y] = (py - (B + (ts ? D * ts[start + y] : 0)) * (w ? w[y] : 1)) * beta;
+        }
       }
     }
     return stats;

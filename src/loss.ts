@@ -129,16 +129,18 @@ function factors(rows: number, targets: Int32Array | undefined, weight: Float64A
  *   probabilities:  A = f*((1 - eps)*sum_j w_j*t_j + eps*W/K) + 2*lambda*f*LSE, B_j = f*w_j*(eps/K + (1 - eps)*t_j)
  */
 function coefficients(s: Settings): { coefs: Float64Array; zScale: number; tScale: number } {
-  const { rows, k, beta, eps, lambda, weight, wSum, targets, f, fz } = s;
+  const { rows, k, eps, lambda, weight, wSum, targets, f, fz } = s;
   const coefs = new Float64Array(rows * COEFS);
   for (let r = 0, c = 0; r < rows; r++, c += COEFS) {
     const y = targets ? targets[r] : -1;
     if (targets && y < 0) continue; // ignored: no gradient
     const wy = y < 0 ? 0 : weight ? weight[y] : 1;
     coefs[c] = f * ((1 - eps) * wy + (eps * wSum) / k);
-    coefs[c + 1] = (beta * f * eps) / k;
-    coefs[c + 2] = targets ? 0 : beta * f * (1 - eps);
-    coefs[c + 3] = beta * f * (1 - eps) * wy;
+    // Without beta: the kernels multiply by it last, so that a huge beta scales p_j*A - B_j
+    // instead of cancelling beta-sized terms (Infinity - Infinity).
+    coefs[c + 1] = (f * eps) / k;
+    coefs[c + 2] = targets ? 0 : f * (1 - eps);
+    coefs[c + 3] = f * (1 - eps) * wy;
   }
   return { coefs, zScale: lambda > 0 ? 2 * lambda * fz : 0, tScale: targets ? 0 : f * (1 - eps) };
 }
@@ -163,8 +165,8 @@ function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefin
     const wy = weight ? weight[y] : 1;
     let nll: number;
     let smooth = 0;
-    if (m === -Infinity) {
-      nll = Infinity; // every class masked: the target has probability 0
+    if (rest + ey === 0) {
+      nll = Infinity; // every class masked: the target has probability 0 (m may be -Infinity for a finite c too)
       smooth = Infinity;
     } else {
       // -log p_y: log1p keeps a confident prediction's small loss exact; below e_y = 1/2
@@ -192,7 +194,7 @@ function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefine
     const sumT = stats[at + S_SUMT];
     // sum_c w_c*t'_c*(-log p_c), from sum w*t*a, sum w*t and sum w*a.
     let ce: number;
-    if (m === -Infinity) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
+    if (stats[at + S_SUM] === 0) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
     else {
       ce = mulz(sumT * logSum - stats[at + S_DOTT], 1 - eps);
       if (eps > 0) ce += (eps / k) * (wSum * logSum - stats[at + S_DOTW]);
@@ -218,6 +220,16 @@ function weightOf(core: Core, weight: unknown, k: number): Float64Array {
 /** The loss and gradient functions of one backend. */
 export function lossKernels(core: Core): LossKernels {
   const loss: LossCore = core instanceof WasmCore ? new WasmLoss(core) : new JsLoss();
+  const js = new JsLoss();
+  /**
+   * The wasm kernels scale by beta in the dtype: f32 rounds a beta outside [2^-100, 2^100]
+   * (to 0, a subnormal or F32_MAX) and x - c overflows f32 or f64 at the dtype's limits, so
+   * 0*Infinity gave NaN. Such a rare beta takes the f64 arithmetic of the js backend.
+   */
+  const lossFor = (dtype: Dtype, beta: number): LossCore => {
+    const b = Math.abs(beta);
+    return loss instanceof WasmLoss && (dtype === "f32" ? !(b >= 2 ** -100 && b <= 2 ** 100) : b < 2 ** -1000) ? js : loss;
+  };
 
   function crossEntropy(logits: Input, target: unknown, options?: CrossEntropyOptions) {
     const x = operandOf(core, logits, "logits");
@@ -256,7 +268,7 @@ export function lossKernels(core: Core): LossKernels {
     const mode = probs ? PROB : eps > 0 ? SMOOTH : PLAIN;
     const perRow = reduction === "none" ? newArray(dtype, rows) : undefined;
     const { coefs, zScale, tScale } = grad ? coefficients(settings) : { coefs: undefined, zScale: 0, tScale: 0 };
-    const stats = loss.crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode, coefs, zScale, tScale });
+    const stats = lossFor(dtype, beta).crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode, coefs, zScale, tScale });
     // Empty or all ignored with "mean": 0/0, NaN as PyTorch.
     const value = (probs ? lossProb : lossIndex)(settings, stats, perRow);
     const result: { loss: number | RealArray; grad?: unknown } = { loss: perRow ?? value };
@@ -277,13 +289,12 @@ export function lossKernels(core: Core): LossKernels {
     const out = opts.out === undefined ? undefined : outOperand(core, opts.out, dtype, rows, "one element per row");
     const y = realArray(out ?? newArray(dtype, rows));
     const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
-    const stats = loss.crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
+    const stats = lossFor(dtype, beta).crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
     for (let r = 0, at = 0; r < rows; r++, at += STATS) {
-      const m = stats[at + S_M];
       const rest = stats[at + S_SUM];
       const zy = stats[at + S_ZY];
       const ey = Math.exp(zy);
-      if (m === -Infinity) y[r] = -Infinity;
+      if (rest + ey === 0) y[r] = -Infinity; // masked entirely (m is -Infinity also for a huge beta on a finite row)
       else y[r] = ey >= 0.5 ? -Math.log1p(rest / ey) : zy - Math.log(rest + ey);
     }
     return opts.out ?? y;

@@ -444,3 +444,65 @@ describe("properties (fast-check, fixed seed)", () => {
     );
   });
 });
+
+describe.each(backends)("a huge beta on finite logits is the arg max (SPEC: the difference decides) on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: beta*max overflows to -Infinity, the row is not masked", (dtype) => {
+    const x = array(dtype, [-2, -3, -2, -5]);
+    for (const beta of [1e308, Number.MAX_VALUE]) {
+      // Ties of the max share: log(1/2); the rest get -Infinity.
+      expect(Array.from(kernels.logProbs(x, [0], { beta })), `beta=${beta}`).toEqual([-Math.log(2)].map(dtype === "f32" ? Math.fround : Number));
+      // beta*(x_1 - c) = -beta: finite in f64, past f32's range.
+      expect(Array.from(kernels.logProbs(x, [1], { beta }))).toEqual([dtype === "f32" ? -Infinity : -beta]);
+      expect(kernels.crossEntropy(x, [2], { beta }).loss).toBeCloseTo(Math.log(2), 6);
+      const p = array(dtype, [0.5, 0, 0.5, 0]);
+      expect(kernels.crossEntropy(x, p, { beta }).loss).toBeCloseTo(Math.log(2), 6);
+      expect(kernels.crossEntropy(x.map((v) => -v), [3], { beta: -beta }).loss).toBe(Infinity);
+      expect(kernels.crossEntropy(x.map((v) => -v), [0], { beta: -beta }).loss).toBeCloseTo(Math.log(2), 6);
+    }
+  });
+});
+
+describe.each(backends)("beta 0 or tiny on rows at the dtype's limits (SPEC: the difference decides) on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: no NaN from beta*(x - c) where beta rounds to 0 in the dtype or x - c overflows", (dtype) => {
+    const big = dtype === "f32" ? 3e38 : 1.7e308;
+    const f = dtype === "f32" ? Math.fround : Number;
+    // beta = 0 on a finite row: uniform.
+    expect(Array.from(kernels.logProbs(array(dtype, [big, -big, 1]), [0, ], { beta: 0 }))).toEqual([f(-Math.log(3))]);
+    expect(kernels.crossEntropy(array(dtype, [big, -big, 1]), [1], { beta: 0 }).loss).toBeCloseTo(Math.log(3), 6);
+    // beta = -5e-324: the +Infinity entry's score is -Infinity (masked), the rest share.
+    expect(Array.from(kernels.logProbs(array(dtype, [Infinity, 1, 2]), [1], { beta: -5e-324 }))).toEqual([f(-Math.log(2))]);
+    expect(Array.from(kernels.logProbs(array(dtype, [Infinity, 1, 2]), [0], { beta: -5e-324 }))).toEqual([-Infinity]);
+  });
+});
+
+describe.each(backends)("the gradient under a huge beta is beta*(p - q), not beta*p - beta*q, on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: no Infinity - Infinity, no cancellation of beta-sized terms", (dtype) => {
+    const cases: [number[], number, Record<string, unknown>][] = [
+      [[0, -1], 0, { beta: 1e308, weight: [3, 3] }], // p = (1, 0) exactly: the gradient is 0
+      [[0.5, 0.25], 0, { beta: 1e300 }],
+      [[0, -1, 0], 2, { beta: 1e308, labelSmoothing: 0.5, weight: [2, 1, 4] }],
+    ];
+    if (dtype === "f64") cases.push([[0, -7e-298], 0, { beta: 1e300 }]); // p_1 ~ 1e-304, p_0 rounds to 1: the gradient is +-1e-4
+    for (const [values, y, opts] of cases) {
+      const x = array(dtype, values);
+      const ref = crossEntropyRef(x, [y], opts as never);
+      const { grad } = kernels.crossEntropy(x, [y], { ...opts, grad: true } as never);
+      const r = dtype === "f32" ? ref.grad.map(Math.fround) : ref.grad; // past f32's range: Infinity
+      expectRowsClose(grad, r, values.length, LOSS_TOL[dtype].grad, `${values} ${JSON.stringify(opts)}`);
+    }
+  });
+});
+
+describe.each(backends)("zLoss on a row whose LSE is +Infinity on %s", (_name, kernels) => {
+  it.each(dtypes)("%s: entries of probability 0 get a finite gradient (2*lambda*LSE*p_j with p_j = 0 adds 0), not NaN", (dtype) => {
+    for (const beta of [1, 0.5, 1e-38]) {
+      const x = array(dtype, [Infinity, 1, -2, Infinity]);
+      for (const target of [[0], array(dtype, [0.25, 0.25, 0.25, 0.25])]) {
+        const opts = { zLoss: 1e-4, beta };
+        const ref = crossEntropyRef(x, target, opts);
+        const { grad } = kernels.crossEntropy(x, target as never, { ...opts, grad: true });
+        expectRowsClose(grad, ref.grad, 4, LOSS_TOL[dtype].grad, `beta=${beta} target=${Array.from(target)}`);
+      }
+    }
+  });
+});

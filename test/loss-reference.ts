@@ -1,8 +1,11 @@
 // The float64 reference of the loss tests, written from SPEC.md's "Loss and gradients" and
-// PyTorch's F.cross_entropy definition, and nothing else of the library: log-softmax by
-// shifting by the row's largest score, the loss summed term by term from its definition,
+// PyTorch's F.cross_entropy definition, and nothing else of the library: log-softmax of
+// crossEntropyRef from test/reference.ts's refRow (the exact scores beta*(x_j - c), so a huge
+// beta on finite logits is the arg max, not beta*x overflowing to +-Infinity), the loss
+// summed term by term from its definition,
 // the gradient from the closed form d(-log p_c)/dz_j = p_j - [j = c].
 import { expect } from "vitest";
+import { refRow } from "./reference.js";
 
 export type Dtype = "f32" | "f64";
 
@@ -81,9 +84,12 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
   const ceParts: number[] = [];
   const zParts: number[] = [];
   for (let r = 0; r < rows; r++) {
-    const z: number[] = [];
-    for (let j = 0; j < k; j++) z.push(beta * x[r * k + j]);
-    const { logp, p, lse } = logSoftmaxRef(z);
+    // The scores beta*(x_j - c) of SPEC's rules (test/reference.ts): beta*x alone may
+    // overflow where the difference decides (a huge beta gives the arg max).
+    const row = refRow(Array.prototype.slice.call(x, r * k, (r + 1) * k) as number[], beta);
+    const { lse } = row;
+    const logp = Array.from(row.logp);
+    const p = Array.from(row.p);
     // The target distribution q (index: one-hot weighted by w_y; probabilities: w * t').
     const q = new Array(k).fill(0);
     let use = true;
@@ -118,8 +124,18 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
     perRow.push(ce + zl);
     ceParts.push(ce);
     zParts.push(zl);
-    gradZ.push(p.map((pj, j) => pj * qSum - q[j]));
-    zGrad.push(p.map((pj) => (lambda > 0 && pj !== 0 ? 2 * lambda * lse * pj : 0)));
+    // p_j*qSum - q_j as p_j*(qSum - q_j) - q_j*(1 - p_j), 1 - p_j summed from the other
+    // entries where p_j > 1/2: p_j rounding to 1 must not cancel a beta-sized gradient.
+    gradZ.push(
+      p.map((pj, j) => {
+        if (!(pj > 0.5) || !Number.isFinite(lse)) return pj * qSum - q[j];
+        let others = 0;
+        for (let i = 0; i < k; i++) if (i !== j) others += p[i];
+        return pj * (qSum - q[j]) - q[j] * others;
+      }),
+    );
+    // lambda*LSE*p_j, the factor 2 joins the reduction's below (2*LSE alone may overflow).
+    zGrad.push(p.map((pj) => (lambda > 0 && pj !== 0 ? lambda * lse * pj : 0)));
   }
   const mean = reduction === "mean";
   const ceScale = mean ? 1 / (byIndex ? weightSum : rows) : 1;
@@ -131,7 +147,7 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
   } else loss = perRow.reduce((a, b) => a + b, 0);
   const grad: number[] = [];
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < k; j++) grad.push(counted[r] ? beta * (gradZ[r][j] * ceScale + zGrad[r][j] * zScale) : 0);
+    for (let j = 0; j < k; j++) grad.push(counted[r] ? beta * (gradZ[r][j] * ceScale + zGrad[r][j] * (2 * zScale)) : 0);
   }
   return { rows: perRow, loss, grad };
 }

@@ -1,0 +1,257 @@
+// Property-based checks (fast-check) of the loss and sampling families against the float64
+// references of the test folder (test/loss-reference.ts, test/reference.ts,
+// test/sample-reference.ts), on every backend, f32 and f64: rows with runs of -Infinity,
+// +Infinity, NaN, values at the dtype's limits, ties and subnormals; beta (temperature for
+// sampling) huge, tiny, zero and negative. crossEntropy with index and probability targets,
+// every reduction, ignoreIndex, weights, labelSmoothing, zLoss and the gradient; logProbs;
+// argmax, topK and sample with injected uniforms.
+//
+// `npm test` runs a bounded number of cases from a fixed seed; `npm run fuzz [seed] [runs]`
+// runs this file too, with its seed and runs.
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { backends } from "./backends.js";
+import { type CeOptions, LOSS_TOL, crossEntropyRef, expectRowsClose } from "./loss-reference.js";
+import { DTYPE_MAX, type Dtype, logRelativeMisses, random, refRow } from "./reference.js";
+import { type ChainOptions, refChain, refDraw } from "./sample-reference.js";
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
+/** Cases per property (each case runs on every backend). */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const counts: Record<string, number> = {};
+const count = (what: string) => {
+  counts[what] = (counts[what] ?? 0) + 1;
+};
+afterAll(() => {
+  console.log(`fuzz-loss: seed ${SEED}, ${RUNS} runs per property (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+});
+
+/** Smallest normal value of a dtype. */
+const TINY = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 } as const;
+
+type Kind = "-inf" | "+inf" | "nan" | "max" | "-max" | "tie" | "tiny" | "zero";
+const runOf = (nan: boolean) =>
+  fc.record({
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+    length: fc.integer({ min: 1, max: 6 }),
+    kind: fc.constantFrom<Kind>("-inf", "+inf", "max", "-max", "tie", "tiny", "zero", ...(nan ? (["nan"] as const) : [])),
+  });
+
+const betaArb = fc.oneof(
+  { arbitrary: fc.constant(1), weight: 4 },
+  { arbitrary: fc.double({ min: -20, max: 20, noNaN: true }), weight: 3 },
+  { arbitrary: fc.constantFrom(0, -0, 5e-324, -5e-324, 1e-300, 1e-38, 1e30, -1e30, 1e300, Number.MAX_VALUE, -Number.MAX_VALUE), weight: 3 },
+);
+
+const shape = (nan: boolean) =>
+  fc.record({
+    dtype: fc.constantFrom<Dtype>("f32", "f64"),
+    k: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 12 }), weight: 4 }, { arbitrary: fc.integer({ min: 13, max: 300 }), weight: 2 }, { arbitrary: fc.constantFrom(2047, 2048, 2049, 4100), weight: 1 }),
+    rows: fc.integer({ min: 1, max: 5 }),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    spread: fc.constantFrom(1e-3, 1, 8, 100, 1e30),
+    offset: fc.constantFrom(0, 5, -1e3),
+    runs: fc.array(runOf(nan), { maxLength: 3 }),
+  });
+type Shape = typeof shape extends (nan: boolean) => fc.Arbitrary<infer R> ? R : never;
+
+/** The logits a shape describes, runs placed in each row. */
+function build(s: Shape): Float32Array | Float64Array {
+  const n = s.k * s.rows;
+  const next = random(s.seed);
+  const x = s.dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = s.offset + s.spread * (2 * next() - 1);
+  const max = DTYPE_MAX[s.dtype];
+  for (let r = 0; r < s.rows; r++) {
+    const row = x.subarray(r * s.k, (r + 1) * s.k);
+    for (const run of s.runs) {
+      if (next() < 0.3) continue; // not every row holds every run
+      const start = Math.floor(run.at * s.k);
+      const end = Math.min(s.k, start + run.length);
+      let top = -Infinity;
+      for (const v of row) if (v > top) top = v;
+      for (let i = start; i < end; i++) {
+        row[i] = {
+          "-inf": -Infinity,
+          "+inf": Infinity,
+          nan: NaN,
+          max: max * (1 - next() * 1e-3),
+          "-max": -max * (1 - next() * 1e-3),
+          tie: top,
+          tiny: (next() < 0.5 ? -1 : 1) * (s.dtype === "f32" ? 1.4e-45 : 5e-324) * Math.floor(next() * 8),
+          zero: 0,
+        }[run.kind];
+      }
+    }
+  }
+  return x;
+}
+
+/** Loss within SPEC's relative bound (plus the flushed exps of a row); f32 values past f32's range may be infinite. */
+function lossMisses(y: number, r: number, dtype: Dtype, slack: number): string {
+  if (!Number.isFinite(r) || (dtype === "f32" && Math.abs(r) > DTYPE_MAX.f32 * (1 - 2 ** -25) && Math.abs(y) === Infinity && Math.sign(y) === Math.sign(r))) {
+    return Object.is(y, r) || (Number.isNaN(y) && Number.isNaN(r)) || y === r || Number.isFinite(r) ? "" : `${y} != ${r}`;
+  }
+  const err = Math.abs(y - r);
+  return err <= LOSS_TOL[dtype].loss * Math.abs(r) + slack ? "" : `${y} vs ${r}: relative error ${err / Math.abs(r)}`;
+}
+
+const ceOptions = fc.record({
+  reduction: fc.constantFrom<"mean" | "sum" | "none">("mean", "sum", "none"),
+  byIndex: fc.boolean(),
+  ignoreIndex: fc.constantFrom(-100, 0, 3),
+  ignoreRate: fc.constantFrom(0, 0.3, 1),
+  weighted: fc.boolean(),
+  labelSmoothing: fc.constantFrom(0, 0, 0.1, 1, 0.5),
+  zLoss: fc.constantFrom(0, 0, 1e-4, 1),
+  sparse: fc.boolean(), // probability targets with zeros
+});
+
+describe("fuzz the loss and sampling families against the float64 references", () => {
+  it("crossEntropy: loss and gradient, every backend", { timeout: 120_000 }, () => {
+    fc.assert(
+      fc.property(shape(true), ceOptions, betaArb, (s, o, beta) => {
+        const x = build(s);
+        const next = random(s.seed ^ 0x5bd1e995);
+        const { k, rows, dtype } = s;
+        let target: number[] | Float32Array | Float64Array;
+        if (o.byIndex) {
+          target = Array.from({ length: rows }, () => (next() < o.ignoreRate ? o.ignoreIndex : Math.floor(next() * k)));
+        } else {
+          const t = dtype === "f32" ? new Float32Array(k * rows) : new Float64Array(k * rows);
+          for (let r = 0; r < rows; r++) {
+            let sum = 0;
+            for (let j = 0; j < k; j++) sum += t[r * k + j] = o.sparse && next() < 0.6 ? 0 : next();
+            if (sum === 0) t[r * k] = sum = 1;
+            for (let j = 0; j < k; j++) t[r * k + j] /= sum;
+          }
+          target = t;
+        }
+        const weight = o.weighted ? Array.from({ length: k }, () => (next() < 0.1 ? 0 : 0.1 + 3 * next())) : undefined;
+        const opts: CeOptions = { rowLength: k, reduction: o.reduction, ignoreIndex: o.ignoreIndex, labelSmoothing: o.labelSmoothing, zLoss: o.zLoss, beta, ...(weight ? { weight } : {}) };
+        const ref = crossEntropyRef(x, target, opts);
+        const slack = k * rows * TINY[dtype];
+        let total = 0;
+        if (o.byIndex) for (const y of target) if (y !== o.ignoreIndex) total += weight ? weight[y] : 1;
+        const zeroWeight = o.byIndex && total === 0;
+        // In f32, gradients past f32's range are +-Infinity.
+        const refGrad = dtype === "f32" ? ref.grad.map(Math.fround) : ref.grad;
+        for (const [name, sm] of backends) {
+          const label = `${name} ${dtype} k=${k} rows=${rows} beta=${beta} ${JSON.stringify(o)}`;
+          const t = o.byIndex ? Int32Array.from(target) : target;
+          const { loss, grad } = sm.crossEntropy(x, t as Int32Array, { ...opts, grad: true } as never) as { loss: number | ArrayLike<number>; grad: ArrayLike<number> };
+          if (o.reduction === "none") {
+            const ys = loss as ArrayLike<number>;
+            expect(ys.length, label).toBe(rows);
+            for (let r = 0; r < rows; r++) expect(lossMisses(ys[r], ref.rows[r], dtype, k * TINY[dtype]), `loss row ${r} ${label}`).toBe("");
+          } else {
+            expect(lossMisses(loss as number, ref.loss, dtype, slack), `loss ${label}`).toBe("");
+          }
+          // A mean over a total target weight of 0 divides by 0: its gradient is not compared.
+          if (!(o.reduction === "mean" && zeroWeight)) expectRowsClose(grad, refGrad, k, LOSS_TOL[dtype].grad, `grad ${label}`);
+          count("crossEntropy");
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("logProbs: log-softmax at the targets, relative accuracy near 0", { timeout: 120_000 }, () => {
+    fc.assert(
+      fc.property(shape(true), betaArb, (s, beta) => {
+        const x = build(s);
+        const next = random(s.seed ^ 0x27d4eb2d);
+        const { k, rows, dtype } = s;
+        const target = Int32Array.from({ length: rows }, () => Math.floor(next() * k));
+        // Half the targets the row's arg max: log-probabilities near 0.
+        for (let r = 0; r < rows; r++) {
+          if (next() < 0.5) {
+            let best = 0;
+            for (let j = 1; j < k; j++) if ((beta < 0 ? x[r * k + j] < x[r * k + best] : x[r * k + j] > x[r * k + best])) best = j;
+            target[r] = best;
+          }
+        }
+        const ref = Array.from(target, (y, r) => refRow(Array.from(x.subarray(r * k, (r + 1) * k)), beta).logp[y]);
+        for (const [name, sm] of backends) {
+          const label = `${name} ${dtype} k=${k} rows=${rows} beta=${beta} targets=${target}`;
+          const y = sm.logProbs(x, target, { rowLength: k, beta });
+          expect(logRelativeMisses(y, ref, dtype, k * TINY[dtype]), `logProbs ${label}`).toBe("");
+          count("logProbs");
+        }
+      }),
+      { seed: SEED + 1, numRuns: RUNS },
+    );
+  });
+
+  it("argmax and topK: first maximum, NaN above +Infinity, ties by lower index", { timeout: 120_000 }, () => {
+    fc.assert(
+      fc.property(shape(true), fc.integer({ min: 1, max: 40 }), (s, kk) => {
+        const x = build(s);
+        const { k, rows } = s;
+        const top = Math.min(kk, k);
+        const rank = (v: number) => (Number.isNaN(v) ? Infinity : v);
+        const above = (a: number, b: number) => (Number.isNaN(a) && !Number.isNaN(b)) || (!Number.isNaN(b) && a > b);
+        const wantMax: number[] = [];
+        const wantTop: number[] = [];
+        for (let r = 0; r < rows; r++) {
+          let best = r * k;
+          for (let j = r * k + 1; j < (r + 1) * k; j++) if (above(x[j], x[best]) && !Number.isNaN(x[best])) best = j;
+          wantMax.push(best - r * k);
+          const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => {
+            const va = x[r * k + a];
+            const vb = x[r * k + b];
+            if (Number.isNaN(va) !== Number.isNaN(vb)) return Number.isNaN(va) ? -1 : 1;
+            return rank(vb) > rank(va) ? 1 : rank(vb) < rank(va) ? -1 : a - b;
+          });
+          wantTop.push(...order.slice(0, top));
+        }
+        for (const [name, sm] of backends) {
+          const label = `${name} ${s.dtype} k=${k} rows=${rows} top=${top}`;
+          const am = sm.argmax(x, { rowLength: k }) as Int32Array;
+          expect(Array.from(am), `argmax ${label}`).toEqual(wantMax);
+          const { values, indices } = sm.topK(x, top, { rowLength: k });
+          expect(Array.from(indices), `topK ${label}`).toEqual(wantTop);
+          for (let i = 0; i < indices.length; i++) expect(values[i], `topK value ${label}`).toBe(x[Math.floor(i / top) * k + indices[i]]);
+          count("argmax/topK");
+        }
+      }),
+      { seed: SEED + 2, numRuns: RUNS },
+    );
+  });
+
+  it("sample: each injected uniform draws the reference's token; NaN or nothing left is a RangeError", { timeout: 120_000 }, () => {
+    const chain = fc.record({
+      temperature: fc.oneof(fc.constantFrom(0, 1, 0.5, 2, 5e-324, 1e-300, 1e-30, 1e30, 1e300, Number.MAX_VALUE), fc.double({ min: 0.01, max: 20, noNaN: true })),
+      topK: fc.constantFrom(0, 0, 1, 3, 50),
+      topP: fc.constantFrom(1, 1, 0.9, 0.5, 0.01),
+      minP: fc.constantFrom(0, 0, 0.05, 0.5),
+      minKeep: fc.constantFrom(1, 1, 2, 5),
+    });
+    const TOL = { f32: 1e-5, f64: 1e-12 } as const;
+    fc.assert(
+      fc.property(shape(true), chain, fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 4 }), (s, c, us) => {
+        const x0 = build(s);
+        const x = x0.subarray(0, s.k); // one row
+        const opts: ChainOptions = { ...c };
+        const nan = x.some((v) => Number.isNaN(v));
+        const ref = nan ? undefined : refChain(x, opts, s.dtype, TOL[s.dtype]);
+        for (const [name, sm] of backends) {
+          const label = `${name} ${s.dtype} k=${s.k} ${JSON.stringify(c)}`;
+          if (!ref || ref.empty) {
+            expect(() => sm.sample(x, { ...c, random: () => us[0] }), label).toThrow(RangeError);
+            count("sample errors");
+            continue;
+          }
+          if (ref.ambiguous) continue;
+          for (const u of us) {
+            const want = ref.greedy >= 0 ? ref.greedy : refDraw(ref, u, TOL[s.dtype]);
+            if (want === undefined) continue;
+            expect(sm.sample(x, { ...c, random: () => u }), `${label} u=${u} kept=${ref.kept.slice(0, 10)}`).toBe(want);
+            count("sample");
+          }
+        }
+      }),
+      { seed: SEED + 3, numRuns: RUNS * 2 },
+    );
+  });
+});
