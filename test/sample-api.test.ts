@@ -141,6 +141,21 @@ describe.each(backends)("sampler on %s", (_, k) => {
     expect(s.sample(x, { allowed: Uint32Array.of(0b0101) })).toBe(2);
   });
 
+  it("allowed: a longer mask is one for every row (bits past K ignored), rows * ceil(K/32) words one per row", () => {
+    // Two rows of 35 tokens: ceil(35/32) = 2 words per row.
+    const x = make("f32", Array.from({ length: 70 }, (_, i) => i % 5));
+    const padded = new Uint32Array(8).fill(0xffff0000); // a mask sized for a padded vocabulary
+    padded[0] = 1 << 4; // token 4
+    padded[1] = (1 << 2) | (1 << 9) | 0xffff0000; // token 34; bits 9 and up are tokens past K
+    const drawn = new Set<number>();
+    for (let seed = 0; seed < 40; seed++) for (const t of k.sample(x, { rowLength: 35, allowed: padded, seed })) drawn.add(t);
+    expect([...drawn].sort((a, b) => a - b)).toEqual([4, 34]);
+    expect(k.sampler({ temperature: 0 }).sample(x.subarray(0, 35), { allowed: padded })).toBe(4);
+    const perRow = Uint32Array.of(1 << 4, 0, 0, 1 << 1); // row 0: token 4; row 1: token 33
+    expect(Array.from(k.sample(x, { rowLength: 35, allowed: perRow, seed: 1 }))).toEqual([4, 33]);
+    expect(() => k.sample(x, { rowLength: 35, allowed: Uint32Array.of(~0) })).toThrow(RangeError);
+  });
+
   it("a draw that throws changes neither history nor generator", () => {
     const x = make("f32", [0, 1, 2, 3]);
     const s = k.sampler({ seed: 4 });
