@@ -91,3 +91,14 @@ export function extremum<T>(x: usize, n: i32, lowest: bool): T {
   for (; i < n; i++) e = pick<T>(e, load<T>(at<T>(x, i)), lowest);
   return e;
 }
+
+/** The sum of v's lanes in f64 (f32 lanes promoted first, summed pairwise). */
+// @ts-ignore: decorator
+@inline
+export function sumLanes<T>(v: v128): f64 {
+  if (sizeof<T>() == 4) {
+    const a = <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1);
+    return a + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
+  }
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}

@@ -9,6 +9,7 @@
 // and the rest are single passes.
 
 import { expNonPositive, expNonPositiveV } from "./exp";
+import { at, betaOf, lanes, sumLanes } from "./reduce";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total (as softmax.ts).
 const FLUSH: i32 = 256;
@@ -17,27 +18,6 @@ const FLUSH: i32 = 256;
 const WALK: i32 = 64;
 // Copies of the histogram arrays (one per f32 lane).
 const COPIES: i32 = 4;
-// The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
-const F32_MAX: f64 = 3.4028234663852886e38;
-
-// @ts-ignore: decorator
-@inline
-function lanes<T>(): i32 {
-  return <i32>(16 / sizeof<T>());
-}
-
-// @ts-ignore: decorator
-@inline
-function at<T>(base: usize, index: i32): usize {
-  return base + (<usize>index << alignof<T>());
-}
-
-// @ts-ignore: decorator
-@inline
-function betaOf<T>(beta: f64): T {
-  if (sizeof<T>() == 4) return <T>min(beta, F32_MAX);
-  return <T>beta;
-}
 
 // @ts-ignore: decorator
 @inline
@@ -46,16 +26,6 @@ function maxLanes<T>(v: v128): T {
     return <T>max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
   }
   return <T>max(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1));
-}
-
-// @ts-ignore: decorator
-@inline
-function sumLanes<T>(v: v128): f64 {
-  if (sizeof<T>() == 4) {
-    const a = <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1);
-    return a + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
-  }
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 /** exp(beta*(v - c)) of one element (scalar twin of the SIMD lanes). */

@@ -16,7 +16,7 @@
 
 import { carefulOut, lastRestCount, restSum, scaledDiff } from "./careful";
 import { expAny, expAnyV, expF32Constant, expNonPositive, expNonPositiveF32x4K, expNonPositiveV } from "./exp";
-import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV } from "./reduce";
+import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV, sumLanes } from "./reduce";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total: with 4
 // accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
@@ -121,16 +121,6 @@ function addAcross<T>(v: v128): v128 {
   v = v128.add<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
   if (sizeof<T>() == 4) v = v128.add<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
   return v;
-}
-
-// @ts-ignore: decorator
-@inline
-function sumLanes<T>(v: v128): f64 {
-  if (sizeof<T>() == 4) {
-    const a = <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1);
-    return a + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
-  }
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 /**
