@@ -228,3 +228,13 @@ export function expAny<T>(x: T): T {
   }
   return expNonPositive<T>(x);
 }
+
+/** expNonPositiveV, with the f32 exp's constants given. */
+// @ts-ignore: decorator
+@inline
+export function expWith<T>(
+  a: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
+): v128 {
+  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+  return expNonPositiveV<T>(a);
+}

@@ -13,7 +13,7 @@
 // entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 
-import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "./exp";
+import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "./exp";
 import { at, betaOf, extremum, lanes, pickLanes } from "./reduce";
 import { scaledDiff } from "./careful";
 
@@ -133,6 +133,17 @@ function expPass<T>(
       const vb = v128.splat<T>(b);
       let s0 = v128.splat<T>(0);
       let tv = v128.splat<T>(top);
+      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
+      const k0 = expF32Constant(0);
+      const k1 = expF32Constant(1);
+      const k2 = expF32Constant(2);
+      const k3 = expF32Constant(3);
+      const k4 = expF32Constant(4);
+      const k5 = expF32Constant(5);
+      const k6 = expF32Constant(6);
+      const k7 = expF32Constant(7);
+      const k8 = expF32Constant(8);
+      const k9 = expF32Constant(9);
       if (mode == PLAIN) {
         let s1 = s0;
         let s2 = s0;
@@ -144,10 +155,10 @@ function expPass<T>(
           const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
           const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
           if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
-          const e0 = expNonPositiveV<T>(a0);
-          const e1 = expNonPositiveV<T>(a1);
-          const e2 = expNonPositiveV<T>(a2);
-          const e3 = expNonPositiveV<T>(a3);
+          const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
           if (keep) {
             const q = at<T>(g, i);
             v128.store(q, e0);
@@ -168,7 +179,7 @@ function expPass<T>(
       for (; i + L <= stop; i += L) {
         const a = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a);
-        const e = expNonPositiveV<T>(a);
+        const e = expWith<T>(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(g, i), e);
         s0 = v128.add<T>(s0, e);
         if (mode != PLAIN) {

@@ -15,7 +15,7 @@
 // handle tails and the whole of the scalar build.
 
 import { carefulOut, lastRestCount, restSum, scaledDiff } from "./careful";
-import { expAny, expAnyV, expF32Constant, expNonPositive, expNonPositiveF32x4K, expNonPositiveV } from "./exp";
+import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "./exp";
 import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV, sumLanes } from "./reduce";
 
 // Elements summed in T lanes before the partial sum moves to the f64 total: with 4
@@ -217,16 +217,6 @@ function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, 
   }
   if (track) trackedTop = <f64>top;
   return total + lost;
-}
-
-/** expNonPositiveV, with the f32 exp's constants given. */
-// @ts-ignore: decorator
-@inline
-function expWith<T>(
-  a: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
-): v128 {
-  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-  return expNonPositiveV<T>(a);
 }
 
 // @ts-ignore: decorator
