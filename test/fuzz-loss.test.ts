@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { backends } from "./backends.js";
 import { type CeOptions, LOSS_TOL, crossEntropyRef, expectRowsClose } from "./loss-reference.js";
-import { DTYPE_MAX, type Dtype, logRelativeMisses, random, refRow } from "./reference.js";
+import { DTYPE_MAX, type Dtype, type RunKind, fillRun, logRelativeMisses, random, refRow } from "./reference.js";
 import { type ChainOptions, refChain, refDraw } from "./sample-reference.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
@@ -29,7 +29,7 @@ afterAll(() => {
 /** Smallest normal value of a dtype. */
 const TINY = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 } as const;
 
-type Kind = "-inf" | "+inf" | "nan" | "max" | "-max" | "tie" | "tiny" | "zero";
+type Kind = Exclude<RunKind, "far">;
 const runOf = (nan: boolean) =>
   fc.record({
     at: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -61,27 +61,12 @@ function build(s: Shape): Float32Array | Float64Array {
   const next = random(s.seed);
   const x = s.dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = s.offset + s.spread * (2 * next() - 1);
-  const max = DTYPE_MAX[s.dtype];
   for (let r = 0; r < s.rows; r++) {
     const row = x.subarray(r * s.k, (r + 1) * s.k);
     for (const run of s.runs) {
       if (next() < 0.3) continue; // not every row holds every run
       const start = Math.floor(run.at * s.k);
-      const end = Math.min(s.k, start + run.length);
-      let top = -Infinity;
-      for (const v of row) if (v > top) top = v;
-      for (let i = start; i < end; i++) {
-        row[i] = {
-          "-inf": -Infinity,
-          "+inf": Infinity,
-          nan: NaN,
-          max: max * (1 - next() * 1e-3),
-          "-max": -max * (1 - next() * 1e-3),
-          tie: top,
-          tiny: (next() < 0.5 ? -1 : 1) * (s.dtype === "f32" ? 1.4e-45 : 5e-324) * Math.floor(next() * 8),
-          zero: 0,
-        }[run.kind];
-      }
+      fillRun(row, start, Math.min(s.k, start + run.length), run.kind, s.dtype, next);
     }
   }
   return x;

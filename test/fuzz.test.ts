@@ -13,8 +13,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Kernels } from "../dist/index.js";
 import { backends } from "./backends.js";
 import {
-  DTYPE_MAX,
   type Dtype,
+  type RunKind,
+  fillRun,
   logMisses,
   logRelativeMisses,
   probabilityMisses,
@@ -38,7 +39,7 @@ const length = fc.oneof(
   { arbitrary: fc.integer({ min: 5001, max: 300_000 }), weight: 1 },
 );
 
-type Kind = "-inf" | "+inf" | "nan" | "max" | "-max" | "tie" | "tiny" | "zero" | "far";
+type Kind = RunKind;
 const run = fc.record({
   at: fc.double({ min: 0, max: 1, noNaN: true }),
   length: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 9, max: 70_000 })),
@@ -73,25 +74,9 @@ function build(spec: Row): Float32Array | Float64Array {
   const next = random(spec.seed);
   const x = dtype === "f32" ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = spec.offset + spec.spread * (2 * next() - 1);
-  const max = DTYPE_MAX[dtype];
   for (const r of spec.runs) {
     const start = Math.floor(r.at * n);
-    const end = Math.min(n, start + r.length);
-    let top = -Infinity;
-    for (let i = 0; i < n; i++) if (x[i] > top) top = x[i];
-    for (let i = start; i < end; i++) {
-      x[i] = {
-        "-inf": -Infinity,
-        "+inf": Infinity,
-        nan: NaN,
-        max: max * (1 - next() * 1e-3),
-        "-max": -max * (1 - next() * 1e-3),
-        tie: top,
-        tiny: (next() < 0.5 ? -1 : 1) * (dtype === "f32" ? 1.4e-45 : 5e-324) * Math.floor(next() * 8),
-        zero: 0,
-        far: spec.offset + spec.spread * 50 * (2 * next() - 1),
-      }[r.kind];
-    }
+    fillRun(x, start, Math.min(n, start + r.length), r.kind, dtype, next, () => spec.offset + spec.spread * 50 * (2 * next() - 1));
   }
   return x;
 }

@@ -160,6 +160,41 @@ export function logMisses(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dty
 
 /** Largest finite value of a dtype. */
 export const DTYPE_MAX = { f32: 3.4028234663852886e38, f64: Number.MAX_VALUE } as const;
+
+/** The special values the fuzz suites place in runs; "far" only where the suite gives a generator for it. */
+export type RunKind = "-inf" | "+inf" | "nan" | "max" | "-max" | "tie" | "tiny" | "zero" | "far";
+
+/**
+ * Overwrites row[start..end) with a run of `kind`: infinities, NaN, values at the dtype's
+ * limits, ties of the row's max, subnormals, zeros, or `far()` values. Draws from `next` as
+ * every suite always has (each element evaluates every entry), so fixed seeds keep their cases.
+ */
+export function fillRun(
+  row: Float32Array | Float64Array,
+  start: number,
+  end: number,
+  kind: RunKind,
+  dtype: Dtype,
+  next: () => number,
+  far?: () => number,
+): void {
+  const max = DTYPE_MAX[dtype];
+  let top = -Infinity;
+  for (const v of row) if (v > top) top = v;
+  for (let i = start; i < end; i++) {
+    row[i] = {
+      "-inf": -Infinity,
+      "+inf": Infinity,
+      nan: NaN,
+      max: max * (1 - next() * 1e-3),
+      "-max": -max * (1 - next() * 1e-3),
+      tie: top,
+      tiny: (next() < 0.5 ? -1 : 1) * (dtype === "f32" ? 1.4e-45 : 5e-324) * Math.floor(next() * 8),
+      zero: 0,
+      far: far?.() ?? NaN,
+    }[kind];
+  }
+}
 /** Smallest normal value of a dtype: below it results carry a subnormal's absolute error. */
 const DTYPE_TINY = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 } as const;
 
