@@ -1,40 +1,145 @@
-// Builds the package: each wasm target of asconfig.json (AssemblyScript), then wasm-opt from
-// binaryen over it, then the TypeScript host layer. Output in dist/.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+// Builds the package: every family's kernels as their own wasm module in each of three builds
+// (AssemblyScript, then wasm-opt from binaryen), the results layout generated into the host,
+// then the TypeScript host layer. Output in dist/.
+//
+//   node scripts/build.mjs [--force]
+//
+// The modules compile in parallel (one process each, as many as the machine has cores), and a
+// module whose sources did not change since its last build is skipped: build/<file>.hash
+// holds the hash of what it was built from (--force rebuilds everything).
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import asc from "assemblyscript/asc";
+import { generateLayout } from "./results.mjs";
 
+const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
-const bin = (name) => `node_modules/.bin/${name}`;
+const force = process.argv.includes("--force");
+const bin = (name) => join("node_modules", ".bin", name);
 
-/** build target -> shipped file and the wasm-opt feature flags it needs. */
-const targets = [
-  { target: "relaxed", file: "softmax-relaxed.wasm", features: ["--enable-simd", "--enable-relaxed-simd"] },
-  { target: "simd", file: "softmax.wasm", features: ["--enable-simd"] },
-  { target: "scalar", file: "softmax-scalar.wasm", features: [] },
+/**
+ * One wasm module per family. All modules of one Kernels share one memory: each module's static
+ * data starts at its own memoryBase, and the host starts its heap above all of them. A module
+ * whose data outgrows its slot (up to the next module's base) fails the build.
+ */
+export const MODULES = [
+  { family: "core", entry: "assembly/core/softmax.ts", file: "softmax", memoryBase: 0x0400 },
+  { family: "sampling", entry: "assembly/sampling/sample.ts", file: "sampling", memoryBase: 0x4000 },
+  { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
 ];
+/** End of the last module's slot. */
+const DATA_END = 0xc000;
+
+/** asconfig.json target -> file suffix and the wasm-opt feature flags it needs. */
+const BUILDS = [
+  { target: "relaxed", suffix: "-relaxed", features: ["--enable-simd", "--enable-relaxed-simd"] },
+  { target: "simd", suffix: "", features: ["--enable-simd"] },
+  { target: "scalar", suffix: "-scalar", features: [] },
+];
+
+/** The .ts files under a folder, recursively. */
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Hash of everything a module's build reads: its family's folder, the shared kernels, the config. */
+function hashOf(module, build) {
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify({ module, build }));
+  const dir = module.entry.split("/").slice(0, 2).join("/");
+  for (const file of [...sources("assembly/shared"), ...sources(dir), "asconfig.json", "package-lock.json"].sort()) {
+    hash.update(file).update(readFileSync(file));
+  }
+  return hash.digest("hex");
+}
+
+/** A queue that runs at most `limit` jobs at once. */
+async function pool(jobs, limit) {
+  const results = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}
+
+async function buildOne(module, build, index, slotEnd) {
+  const file = `${module.file}${build.suffix}.wasm`;
+  const hash = hashOf(module, build);
+  const hashFile = `build/${file}.hash`;
+  const started = performance.now();
+  if (!force && existsSync(`dist/${file}`) && existsSync(hashFile) && readFileSync(hashFile, "utf8") === hash) {
+    return { file, skipped: true };
+  }
+  const asc = join("node_modules", "assemblyscript", "bin", "asc.js");
+  const args = [asc, module.entry, "--config", "asconfig.json", "--target", build.target, "--memoryBase", String(module.memoryBase), "-o", `build/${file}`];
+  try {
+    await run(process.execPath, args);
+  } catch (error) {
+    throw new Error(`asc ${module.entry} --target ${build.target} failed:\n${error.stderr || error.message}`);
+  }
+  await run(process.execPath, [bin("wasm-opt"), `build/${file}`, "-O3", "--converge", ...build.features, "-o", `dist/${file}`]).catch(
+    (error) => {
+      throw new Error(`wasm-opt ${file} failed:\n${error.stderr || error.message}`);
+    },
+  );
+  checkSlot(file, module, slotEnd);
+  writeFileSync(hashFile, hash);
+  return { file, skipped: false, ms: Math.round(performance.now() - started), index };
+}
+
+/** Fails when the module's static data passes the start of the next module's. */
+function checkSlot(file, module, slotEnd) {
+  const bytes = readFileSync(`dist/${file}`);
+  // Relaxed SIMD validates on Node 20 only behind a flag: the slot check reads the data
+  // segments from the scalar twin, which always instantiates here.
+  if (!WebAssembly.validate(bytes)) {
+    if (file.includes("-relaxed")) return;
+    throw new Error(`dist/${file} does not validate`);
+  }
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(DATA_END / 65536) + 1 });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const end = instance.exports.heapBase();
+  if (end > slotEnd) {
+    throw new Error(`dist/${file}: static data ends at ${end}, past its slot [${module.memoryBase}, ${slotEnd}); move the next module's memoryBase in scripts/build.mjs`);
+  }
+}
 
 mkdirSync("build", { recursive: true });
 mkdirSync("dist", { recursive: true });
-for (const { target, file, features } of targets) {
-  const started = performance.now();
-  const { error, stderr } = await asc.main(["--config", "asconfig.json", "--target", target]);
-  if (error) {
-    console.error(stderr.toString());
-    throw new Error(`asc --target ${target} failed: ${error.message}`);
-  }
-  execFileSync(bin("wasm-opt"), [`build/${file}`, "-O3", "--converge", ...features, "-o", `dist/${file}`], { stdio: "inherit" });
-  const bytes = readFileSync(`dist/${file}`);
-  // Node 20 validates relaxed SIMD only with --experimental-wasm-relaxed-simd.
-  if (WebAssembly.validate(bytes)) console.log(`build: dist/${file} validates`);
-  else if (target !== "relaxed") throw new Error(`dist/${file} does not validate`);
-  const ms = Math.round(performance.now() - started);
-  const gzipped = gzipSync(bytes, { level: 9 }).length;
-  console.log(`build: dist/${file} ${bytes.length} bytes, ${gzipped} gzipped (${target}, ${ms} ms)`);
-}
+generateLayout({ dataEnd: DATA_END });
 
-execFileSync(process.execPath, [bin("tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
-console.log("build: dist/*.js and dist/*.d.ts (tsc)");
+const started = performance.now();
+const jobs = MODULES.flatMap((module, index) => {
+  const slotEnd = MODULES[index + 1]?.memoryBase ?? DATA_END;
+  return BUILDS.map((build) => () => buildOne(module, build, index, slotEnd));
+});
+const built = await pool(jobs, availableParallelism());
+for (const { file, skipped, ms } of built) {
+  const bytes = readFileSync(`dist/${file}`);
+  const gzipped = gzipSync(bytes, { level: 9 }).length;
+  console.log(`build: dist/${file} ${bytes.length} bytes, ${gzipped} gzipped${skipped ? " (unchanged)" : ` (${ms} ms)`}`);
+}
+console.log(`build: ${built.filter((b) => !b.skipped).length} of ${built.length} modules compiled in ${Math.round(performance.now() - started)} ms`);
+
+// Stale host files of an earlier layout would ship otherwise: tsc writes, never deletes.
+for (const entry of readdirSync("dist", { withFileTypes: true })) {
+  if (!entry.name.endsWith(".wasm")) rmSync(join("dist", entry.name), { recursive: true, force: true });
+}
+await run(process.execPath, [bin("tsc"), "-p", "tsconfig.json"]).catch((error) => {
+  console.error(error.stdout || "", error.stderr || "");
+  throw new Error("tsc failed");
+});
+console.log("build: dist/**/*.js and dist/**/*.d.ts (tsc)");

@@ -1,39 +1,41 @@
-// softmax-wasm: softmax, log-softmax, LogSumExp and online softmax with SIMD WebAssembly
-// kernels, and a pure TypeScript baseline with the same API. This is the default entry
-// (browsers, bundlers): init() fetches the binary; src/node.ts and src/workerd.ts are the
-// entries of the "node"/"deno"/"bun" and "workerd" export conditions.
+// softmax-wasm: softmax, log-softmax, LogSumExp and online softmax (the core), with the
+// sampling and loss families, in one Kernels. This is the default entry (browsers, bundlers):
+// init() fetches the modules; node.ts and workerd.ts are the entries of the
+// "node"/"deno"/"bun" and "workerd" export conditions. softmax-wasm/core and the family
+// entries give the same functions to users who want only some of them.
 
-import { createKernels } from "./api.js";
-import { JsCore } from "./baseline.js";
-import { initializer } from "./load.js";
-import type { Bytes, Kernels, Source, WasmModule } from "./types.js";
-import { describe } from "./validate.js";
-import { WasmCore } from "./wasm.js";
+import { createKernels } from "./core/api.js";
+import { JsCore } from "./core/baseline.js";
+import { fixedEntryPoints } from "./core/entry.js";
+import { coreUrl } from "./core/load.js";
+import { FAMILIES } from "./families.js";
+import { loss } from "./loss/index.js";
+import { sampling } from "./sampling/index.js";
+import type { Kernels } from "./types.js";
 
-export type * from "./types.js";
-export type * from "./loss-types.js";
-export { hasRelaxedSimd, hasSimd } from "./features.js";
+export type * from "./core/types.js";
+export type * from "./sampling/types.js";
+export type * from "./loss/types.js";
+export type { Kernels } from "./types.js";
+export type { FixedEntry } from "./core/entry.js";
+export { hasRelaxedSimd, hasSimd } from "./core/features.js";
+export { loss, sampling };
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
-export const js: Kernels = createKernels(new JsCore());
+export const js: Kernels = createKernels(
+  new JsCore(),
+  FAMILIES.map((f) => [f, undefined] as const),
+) as Kernels;
 
-const load = initializer(undefined);
+const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, lenient: true });
 
 /**
- * Compiles and instantiates the kernels. Without a source, loads the best bundled build the
- * runtime validates (relaxed SIMD, else SIMD, else scalar) once and returns that same
- * instance on every call. Then warms f32 softmax up until the engine runs its optimized code
- * (warmup.ts: 100 ms at most).
+ * Compiles and instantiates every module. Without a source, the best bundled build the runtime
+ * validates (relaxed SIMD, else SIMD, else scalar), once: later calls return the same instance.
+ * `init({ build })` picks a build; `init(source, { sources })` names the modules. Warms f32
+ * softmax up before it resolves (100 ms at most).
  */
-export function init(source?: Source): Promise<Kernels> {
-  return load(source);
-}
+export const init = api.init;
 
-/** Synchronous init from a compiled module or the bytes of a build. */
-export function initSync(source: WasmModule | Bytes): Kernels {
-  let module: WebAssembly.Module;
-  if (source instanceof WebAssembly.Module) module = source;
-  else if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) module = new WebAssembly.Module(source as BufferSource);
-  else throw new TypeError(`initSync source must be a WebAssembly.Module or BufferSource (got ${describe(source)})`);
-  return createKernels(new WasmCore(new WebAssembly.Instance(module, {})));
-}
+/** Synchronous init from the core module or its bytes; the families' modules are read beside it where the runtime can read files, or given in `sources`. */
+export const initSync = api.initSync;

@@ -1,20 +1,23 @@
-// The entry for Node, Deno and Bun (export conditions "node", "deno", "bun"): the default
-// entry's API with an init() that reads the bundled binary from disk. Only this entry imports
-// node:fs, so bundles for browsers and Workers never see it.
+// softmax-wasm for Node, Deno and Bun (export conditions "node", "deno", "bun"): the default
+// entry's API with an init() that reads the bundled modules from disk. Only the node entries
+// import node:fs, so bundles for browsers and Workers never see it.
 
 import { readFile } from "node:fs/promises";
-import { initializer } from "./load.js";
-import type { Kernels, Source } from "./types.js";
+import { fixedEntryPoints } from "./core/entry.js";
+import { coreUrl } from "./core/load.js";
+import { FAMILIES } from "./families.js";
+import type { Kernels } from "./types.js";
 
 export * from "./index.js";
 
-const load = initializer((url) => readFile(url));
+const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, readFile: (url) => readFile(url), lenient: true });
 
 /**
- * Compiles and instantiates the kernels. Without a source, reads the best bundled build the
- * runtime validates (relaxed SIMD, else SIMD, else scalar) once and returns that same
- * instance on every call.
+ * Compiles and instantiates every module. Without a source, reads the best bundled build the
+ * runtime validates (relaxed SIMD, else SIMD, else scalar) once and returns that same instance
+ * on every call; `init({ build })` picks a build.
  */
-export function init(source?: Source): Promise<Kernels> {
-  return load(source);
-}
+export const init = api.init;
+
+/** Synchronous init from the core module or its bytes; the families' modules are read from disk beside it. */
+export const initSync = api.initSync;

@@ -1,0 +1,707 @@
+// Row kernels over linear memory: softmax, log-softmax, LogSumExp, the online chunk
+// reduction and normalization. Pointers and lengths in, numbers out; T is f32 or f64.
+//
+// Per row, with c = max(x) for beta >= 0 and c = min(x) for beta < 0, and m = beta*c:
+//   c NaN, or c infinite with beta = 0 (m NaN): the row is NaN;
+//   c infinite, m = -Inf  (every entry masked): softmax 0, log-softmax -Inf, LSE -Inf;
+//   c infinite, m = +Inf  (k entries with score +Inf): those share 1/k, the rest get 0;
+//   c finite    the exps of beta*(x - c), which never overflow, even where beta*c does
+//               (then LSE is m = ±Inf, and the difference still decides: the arg max).
+// LSE = m + log1p(rest), rest the sum of the terms below the extremum, so that it keeps
+// its relative accuracy near 0 (careful.ts computes rest where the fast sum cannot).
+//
+// The SIMD code is guarded by ASC_FEATURE_SIMD, so one source gives the SIMD, relaxed-SIMD
+// (exp.ts's fused multiply-adds) and scalar builds; the scalar loops are the twins that
+// handle tails and the whole of the scalar build.
+
+import { carefulOut, lastRestCount, restSum, scaledDiff } from "../shared/careful";
+import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { R_C, R_K, R_M, R_R, result } from "../shared/results";
+import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV, sumLanes } from "../shared/reduce";
+
+// Elements summed in T lanes before the partial sum moves to the f64 total: with 4
+// accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
+const FLUSH: i32 = 256;
+// Elements per block in the one-pass reduction: the block's extremum, then its exps,
+// while the block is still in L1.
+const BLOCK: i32 = 2048;
+// Softmax rows longer than this many bytes (beyond L2) take the one-read path
+// (softmaxLongRow), in blocks of BLOCK elements, or more when a row has over MAX_BLOCKS.
+const LONG_ROW_BYTES: i32 = 256 * 1024;
+const MAX_BLOCKS: i32 = 8192;
+// softmaxLongRow redoes a block whose exponents, relative to the extremum seen so far, pass
+// this: exp(64) is still far inside f32's range (about exp(88)).
+const GUESS_SLACK: f64 = 64;
+// Where x - c may pass the dtype's range (|x - c| > max), the fast passes get -Inf: right for
+// the exps when |beta|*max is beyond the exp's flush point (88 f32, 709 f64; 1024 covers
+// both), right for log-softmax when |beta| >= 1. Below, careful.ts computes in halves.
+const WIDE_EXP: f64 = 1024;
+// x - c can only pass the dtype's range when |c| is at least half an ulp of its max.
+const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
+const WIDE_C_F64: f64 = 9.9792015476736e291; // 2^970
+// The fast sum's rounding (exp error and partial sums in T lanes: E1; rounding of the
+// exponents, in proportion to them: E2) against the relative accuracy of LSE and
+// log-softmax near 0 (budget: SPEC's 1e-6 f32, 1e-14 f64, at 80%); see sumTooCoarse.
+const CAREFUL_SUM_F32: f64 = 6e-8; // 2^-24 per f32 addition
+const CAREFUL_EXP_F32: f64 = 2.7e-7; // 2.25 ulp
+const CAREFUL_ARG_F32: f64 = 1.2e-7; // x - c and the product by beta, rounded to f32
+const CAREFUL_BUDGET_F32: f64 = 0.8e-6;
+const CAREFUL_SUM_F64: f64 = 3.3e-16; // the lanes' sums in f64 and the final additions
+const CAREFUL_EXP_F64: f64 = 2.3e-16; // 1 ulp
+const CAREFUL_ARG_F64: f64 = 2.3e-16;
+const CAREFUL_BUDGET_F64: f64 = 0.8e-14;
+
+/** The dtype's largest finite value. */
+// @ts-ignore: decorator
+@inline
+function maxOf<T>(): f64 {
+  return sizeof<T>() == 4 ? F32_MAX : f64.MAX_VALUE;
+}
+
+/** Whether this beta needs the careful f64 passes for every row (see WIDE_EXP). */
+// @ts-ignore: decorator
+@inline
+function carefulBeta<T>(beta: f64): bool {
+  return abs(beta) * maxOf<T>() < WIDE_EXP || (sizeof<T>() == 4 && abs(beta) > F32_MAX);
+}
+
+/** Whether log outputs beta*(x - c) - shift need careful.ts's halves for this row. */
+// @ts-ignore: decorator
+@inline
+function wideLog<T>(beta: f64, c: f64): bool {
+  return abs(beta) < 1 && abs(c) >= (sizeof<T>() == 4 ? WIDE_C_F32 : WIDE_C_F64);
+}
+
+// log2(m) - (m - 1) on [1, 2) is at most this (at m = 1/ln 2).
+const LOG2_GAP: f64 = 0.0860713320559342;
+
+/** A lower bound of log2(x) for x > 0 (within LOG2_GAP): exponent + (mantissa - 1). */
+// @ts-ignore: decorator
+@inline
+function log2Low(x: f64): f64 {
+  const bits = reinterpret<u64>(x);
+  const exponent = <f64>(<i32>((bits >> 52) & 0x7ff) - 1023);
+  return exponent + (reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000) - 1);
+}
+
+/**
+ * Whether the fast sum s of a row of n may miss the relative accuracy of log(s) near 0. Its
+ * absolute error: the partial sums in T lanes, about SUM*sqrt(terms per lane)*s; the rest
+ * r <= s - 1 (the max's own term is exactly 1), EXP*r from the exp and ARG*(mean |exponent|)*r
+ * from the rounding of the exponents, the mean at most log(n/r) (Jensen). log(s) moves by
+ * that over s: relative to log(s), against the budget.
+ */
+// @ts-ignore: decorator
+@inline
+function sumTooCoarse<T>(s: f64, n: i32): bool {
+  // Above these sums the bound holds at any row length (n < 2^31): no logs needed.
+  if (s >= (sizeof<T>() == 4 ? 29.0 : 2.1)) return false;
+  const rest = s - 1;
+  if (!(rest > 0)) return true; // the rest rounded away: only the careful pass can tell it
+  // Bounds from the exponent bits instead of two logs per row (small rows feel those).
+  const l = log2Low(s) * Math.LN2;
+  const spread = max(0.0, (log2Low(<f64>n / rest) + LOG2_GAP) * Math.LN2);
+  const perLane = Math.sqrt(<f64>min(n, FLUSH) / <f64>(4 * lanes<T>()));
+  if (sizeof<T>() == 4) {
+    return CAREFUL_SUM_F32 * perLane * s + (CAREFUL_EXP_F32 + CAREFUL_ARG_F32 * spread) * rest > CAREFUL_BUDGET_F32 * s * l;
+  }
+  return CAREFUL_SUM_F64 * perLane * s + (CAREFUL_EXP_F64 + CAREFUL_ARG_F64 * spread) * rest > CAREFUL_BUDGET_F64 * s * l;
+}
+
+/** Whether an infinite extremum c is a +Infinity score (true) or masks the row (false). */
+// @ts-ignore: decorator
+@inline
+function topScore(c: f64, lowest: bool): bool {
+  return lowest ? c == -Infinity : c == Infinity;
+}
+
+/** The sum of v's lanes, in every lane (in T). */
+// @ts-ignore: decorator
+@inline
+function addAcross<T>(v: v128): v128 {
+  v = v128.add<T>(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  if (sizeof<T>() == 4) v = v128.add<T>(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  return v;
+}
+
+/**
+ * Sum of exp(beta*(x_i - c)) over x[0..n), in f64; with `keep`, each term is also stored
+ * to y (which may be x). Exact for beta*(x_i - c) up to 88 (exp.ts's domain): c is the
+ * extremum, except on the long-row path, which redoes a block past GUESS_SLACK.
+ */
+// @ts-ignore: decorator
+@inline
+function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, track: bool = false): f64 {
+  if (beta == <T>1) return expSumScaled<T>(x, y, n, c, beta, keep, track, false);
+  return expSumScaled<T>(x, y, n, c, beta, keep, track, true);
+}
+
+// With `track`, expSum also leaves here the largest exp argument beta*(x_i - c) it met
+// (NaN arguments are not seen: they reach the sum).
+let trackedTop: f64 = 0;
+
+/** expSum, without the multiply by beta unless `scaled`. */
+// @ts-ignore: decorator
+@inline
+function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, track: bool, scaled: bool): f64 {
+  let top: T = <T>-Infinity;
+  let total: f64 = 0;
+  let lost: f64 = 0; // Neumaier compensation of the f64 total: rows go up to 2^24 and more
+  let i = 0;
+  while (i < n) {
+    const end = min(i + FLUSH, n);
+    let part: f64 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>();
+      const vc = v128.splat<T>(c);
+      const vb = v128.splat<T>(beta);
+      let s0 = v128.splat<T>(0);
+      let s1 = s0;
+      let s2 = s0;
+      let s3 = s0;
+      let tv = v128.splat<T>(top);
+      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
+      const k0 = expF32Constant(0);
+      const k1 = expF32Constant(1);
+      const k2 = expF32Constant(2);
+      const k3 = expF32Constant(3);
+      const k4 = expF32Constant(4);
+      const k5 = expF32Constant(5);
+      const k6 = expF32Constant(6);
+      const k7 = expF32Constant(7);
+      const k8 = expF32Constant(8);
+      const k9 = expF32Constant(9);
+      for (; i + 4 * L <= end; i += 4 * L) {
+        const p = at<T>(x, i);
+        const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
+        const a1 = scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled);
+        const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
+        const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
+        if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        if (keep) {
+          const q = at<T>(y, i);
+          v128.store(q, e0);
+          v128.store(q, e1, 16);
+          v128.store(q, e2, 32);
+          v128.store(q, e3, 48);
+        }
+        s0 = v128.add<T>(s0, e0);
+        s1 = v128.add<T>(s1, e1);
+        s2 = v128.add<T>(s2, e2);
+        s3 = v128.add<T>(s3, e3);
+      }
+      for (; i + L <= end; i += L) {
+        const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
+        if (track) tv = v128.pmax<T>(tv, a0);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        if (keep) v128.store(at<T>(y, i), e0);
+        s0 = v128.add<T>(s0, e0);
+      }
+      part = sumLanes<T>(v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3)));
+      if (track) top = max<T>(top, pickLanes<T>(tv, false));
+    }
+    for (; i < end; i++) {
+      const d = load<T>(at<T>(x, i)) - c;
+      const a = scaled ? d * beta : d;
+      if (track) top = max<T>(top, a);
+      const e = expNonPositive<T>(a);
+      if (keep) store<T>(at<T>(y, i), e);
+      part += <f64>e;
+    }
+    const t = total + part;
+    lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
+    total = t;
+  }
+  if (track) trackedTop = <f64>top;
+  return total + lost;
+}
+
+// @ts-ignore: decorator
+@inline
+function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
+  return scaled ? v128.mul<T>(d, vb) : d;
+}
+
+/** y_i = y_i * s over y[0..n). */
+// @ts-ignore: decorator
+@inline
+function scale<T>(y: usize, n: i32, s: T): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vs = v128.splat<T>(s);
+    for (; i + 2 * L <= n; i += 2 * L) {
+      const p = at<T>(y, i);
+      v128.store(p, v128.mul<T>(v128.load(p), vs));
+      v128.store(p, v128.mul<T>(v128.load(p, 16), vs), 16);
+    }
+    for (; i + L <= n; i += L) {
+      const p = at<T>(y, i);
+      v128.store(p, v128.mul<T>(v128.load(p), vs));
+    }
+  }
+  for (; i < n; i++) {
+    const p = at<T>(y, i);
+    store<T>(p, load<T>(p) * s);
+  }
+}
+
+/** y_i = beta*(x_i - c) - shift over x[0..n) (y may be x). */
+// @ts-ignore: decorator
+@inline
+function logShift<T>(x: usize, y: usize, n: i32, c: T, beta: T, shift: T): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vc = v128.splat<T>(c);
+    const vb = v128.splat<T>(beta);
+    const vs = v128.splat<T>(shift);
+    for (; i + 2 * L <= n; i += 2 * L) {
+      const p = at<T>(x, i);
+      const q = at<T>(y, i);
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      v128.store(q, v128.sub<T>(v128.mul<T>(v128.sub<T>(a, vc), vb), vs));
+      v128.store(q, v128.sub<T>(v128.mul<T>(v128.sub<T>(b, vc), vb), vs), 16);
+    }
+    for (; i + L <= n; i += L) {
+      const a = v128.load(at<T>(x, i));
+      v128.store(at<T>(y, i), v128.sub<T>(v128.mul<T>(v128.sub<T>(a, vc), vb), vs));
+    }
+  }
+  for (; i < n; i++) store<T>(at<T>(y, i), (load<T>(at<T>(x, i)) - c) * beta - shift);
+}
+
+/** y[0..n) = v. */
+// @ts-ignore: decorator
+@inline
+function fill<T>(y: usize, n: i32, v: T): void {
+  for (let i = 0; i < n; i++) store<T>(at<T>(y, i), v);
+}
+
+/** Number of x_i equal to c. */
+// @ts-ignore: decorator
+@inline
+function countEqual<T>(x: usize, n: i32, c: T): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (load<T>(at<T>(x, i)) == c) k++;
+  return k;
+}
+
+/** A row whose scaled extremum m is not finite (see the header). */
+function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): void {
+  if (isNaN(m)) {
+    fill<T>(y, n, <T>NaN);
+  } else if (m < 0) {
+    fill<T>(y, n, log ? <T>-Infinity : <T>0);
+  } else {
+    const k = <f64>countEqual<T>(x, n, c);
+    const share: T = log ? <T>-Math.log(k) : <T>(1.0 / k);
+    const rest: T = log ? <T>-Infinity : <T>0;
+    for (let i = 0; i < n; i++) {
+      const p = at<T>(y, i);
+      store<T>(p, load<T>(at<T>(x, i)) == c ? share : rest);
+    }
+  }
+}
+
+// Results of reduce(): the extremum c (a value of the row), m = beta*c, and the sum of
+// exp(beta*(x_i - c)) as k + r: k the count of entries at c (or 1, when the sum is far
+// enough from 1 that the split does not matter), r the rest, with its relative accuracy.
+// m = -Inf and k = r = 0 when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
+let reducedC: f64 = 0;
+let reducedM: f64 = 0;
+let reducedK: f64 = 0;
+let reducedR: f64 = 0;
+
+/** One pass over x[0..n), block by block: sets reducedC, reducedM, reducedK, reducedR. */
+// @ts-ignore: decorator
+@inline
+function reduce<T>(x: usize, n: i32, beta: f64): void {
+  const lowest = beta < 0;
+  const b = betaOf<T>(beta);
+  const careful = carefulBeta<T>(beta);
+  let c: f64 = lowest ? Infinity : -Infinity;
+  let s: f64 = 0;
+  let top = false; // +Inf scores seen: s counts them
+  for (let i = 0; i < n; i += BLOCK) {
+    const len = min(BLOCK, n - i);
+    const p = at<T>(x, i);
+    const cb = <f64>extremum<T>(p, len, lowest);
+    if (isNaN(cb) || (beta == 0 && !isFinite(cb))) {
+      s = NaN;
+      break;
+    }
+    if (!isFinite(cb)) {
+      if (!topScore(cb, lowest)) continue; // every entry of the block is masked
+      const k = <f64>countEqual<T>(p, len, <T>cb);
+      if (top) s += k;
+      else {
+        top = true;
+        c = cb;
+        s = k;
+      }
+      continue;
+    }
+    if (top) continue; // finite scores weigh nothing next to +Inf
+    if (careful) {
+      // The extremum first; restSum sums the whole row below.
+      if (lowest ? cb < c : cb > c) c = cb;
+      continue;
+    }
+    const sb = expSum<T>(p, 0, len, <T>cb, b, false);
+    if (!isFinite(c)) {
+      s = sb;
+    } else if (lowest ? cb < c : cb > c) {
+      s = s * Math.exp(scaledDiff(beta, c, cb)) + sb;
+    } else {
+      s += sb * Math.exp(scaledDiff(beta, cb, c));
+      continue;
+    }
+    c = cb;
+  }
+  reducedC = c;
+  reducedM = beta * c;
+  reducedK = s;
+  reducedR = 0;
+  if (isNaN(s)) {
+    reducedC = NaN;
+    reducedM = NaN;
+    reducedR = NaN;
+  } else if (top) {
+    reducedM = Infinity;
+  } else if (!isFinite(c)) {
+    reducedM = -Infinity;
+    reducedK = 0;
+  } else if (careful || sumTooCoarse<T>(s, n)) {
+    const r = restSum<T>(x, n, c, beta);
+    reducedK = <f64>lastRestCount();
+    reducedR = r;
+    if (isNaN(r)) {
+      reducedC = NaN;
+      reducedM = NaN;
+      reducedK = NaN;
+    }
+  } else {
+    reducedK = 1;
+    reducedR = s - 1;
+  }
+}
+
+/** log of the sum k + r of reduce(), with r's relative accuracy: log1p(k - 1 + r). */
+// @ts-ignore: decorator
+@inline
+function logOfSum(k: f64, r: f64): f64 {
+  return Math.log1p((k - 1) + r);
+}
+
+/**
+ * Softmax of a long row with one read of x from memory (then one pass over y), block by
+ * block. Out of place, a block's exps are taken relative to the extremum c seen so far (the
+ * row's is not known yet) while expSum tracks the largest exponent; a block where it passes
+ * GUESS_SLACK (its values rose past c) is redone relative to its own extremum. In place,
+ * where x is gone once y is written, each block's extremum comes first (the block is then
+ * read again from L1). A masked block gets 0s. Block j's reference c_j is kept at `work`; the
+ * second pass scales block j by exp(beta*(c_j - c))/s. Returns false on a NaN or a +Inf
+ * score before writing the block that holds it (the caller redoes the row with the
+ * special-value rules, which only need the entries not yet written).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): bool {
+  const lowest = beta < 0;
+  const b = betaOf<T>(beta);
+  const size = max(BLOCK, (k + MAX_BLOCKS - 1) / MAX_BLOCKS);
+  const guess = x != y;
+  let c = extremum<T>(x, min(size, k), lowest);
+  let s: f64 = 0;
+  let finite = false; // a block with a finite extremum was seen: c and s are the row's so far
+  for (let j = 0, i = 0; i < k; j++, i += size) {
+    const len = min(size, k - i);
+    const px = at<T>(x, i);
+    const py = at<T>(y, i);
+    let cb = c;
+    let sb: f64 = 0;
+    let redo = !guess || !isFinite(c);
+    if (!redo) {
+      sb = expSum<T>(px, py, len, c, b, true, true);
+      redo = trackedTop > GUESS_SLACK;
+    }
+    if (redo) {
+      cb = extremum<T>(px, len, lowest);
+      if (isNaN(cb) || (!isFinite(cb) && topScore(<f64>cb, lowest))) return false;
+      if (!isFinite(cb)) {
+        fill<T>(py, len, <T>0);
+        store<f64>(work + (<usize>j << 3), <f64>cb);
+        continue;
+      }
+      sb = expSum<T>(px, py, len, cb, b, true);
+    }
+    if (!finite) {
+      s = sb;
+      c = cb;
+      finite = true;
+    } else if (lowest ? cb < c : cb > c) {
+      s = s * Math.exp(scaledDiff(beta, <f64>c, <f64>cb)) + sb;
+      c = cb;
+    } else {
+      s += cb == c ? sb : sb * Math.exp(scaledDiff(beta, <f64>cb, <f64>c));
+    }
+    if (isNaN(s)) return false;
+    store<f64>(work + (<usize>j << 3), <f64>cb);
+  }
+  if (!finite) return true; // every block masked: all 0s, written
+  for (let j = 0, i = 0; i < k; j++, i += size) {
+    const cj = load<f64>(work + (<usize>j << 3));
+    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(scaledDiff(beta, cj, <f64>c)) / s));
+  }
+  return true;
+}
+
+// Rows of at most this many bytes whose length is a multiple of the lanes take
+// softmaxShortRows: 8 elements of f32 in a lane at most, so its f32 sum stays as exact as
+// expSum's.
+const SHORT_ROW_BYTES: i32 = 128;
+
+/**
+ * Softmax of rows r, r + 1, ... of k elements (k a multiple of the lanes, k*sizeof<T>() <=
+ * SHORT_ROW_BYTES), each row a few vectors: the extremum and the sum are folded across lanes
+ * with shuffles, with no loop tails, f64 sums or per-row calls (batches of short rows cost
+ * 2-5 ns/element on the general path). Stops at the first row whose scaled extremum is not
+ * finite and returns its index (rows when all are done): the general path applies the
+ * special-value rules to it. A NaN needs no check of its own: pmax/pmin pass over it, and
+ * its exp makes the sum, so the whole row, NaN (or the extremum is NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxShortRows<T>(x: usize, y: usize, r: i32, rows: i32, k: i32, beta: f64, lowest: bool): i32 {
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vb = v128.splat<T>(betaOf<T>(beta));
+    const one = v128.splat<T>(<T>1);
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    for (; r < rows; r++) {
+      const px = at<T>(x, r * k);
+      const py = at<T>(y, r * k);
+      let a = v128.load(px);
+      for (let j = L; j < k; j += L) a = pickV<T>(a, v128.load(at<T>(px, j)), lowest);
+      const vc = pickAcross<T>(a, lowest);
+      if (!isFinite(beta * <f64>v128.extract_lane<T>(vc, 0))) return r;
+      let s = v128.splat<T>(0);
+      for (let j = 0; j < k; j += L) {
+        const e = expWith<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(px, j)), vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        v128.store(at<T>(py, j), e);
+        s = v128.add<T>(s, e);
+      }
+      const inverse = v128.div<T>(one, addAcross<T>(s));
+      for (let j = 0; j < k; j += L) {
+        const q = at<T>(py, j);
+        v128.store(q, v128.mul<T>(v128.load(q), inverse));
+      }
+    }
+  }
+  return r;
+}
+
+// @ts-ignore: decorator
+@inline
+function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  const lowest = beta < 0;
+  const b = betaOf<T>(beta);
+  const careful = carefulBeta<T>(beta);
+  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
+  const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
+  for (let r = 0; r < rows; r++) {
+    if (short) {
+      r = lowest ? softmaxShortRows<T>(x, y, r, rows, k, beta, true) : softmaxShortRows<T>(x, y, r, rows, k, beta, false);
+      if (r == rows) break;
+    }
+    const px = at<T>(x, r * k);
+    const py = at<T>(y, r * k);
+    if (long && softmaxLongRow<T>(px, py, k, beta, work)) continue;
+    const c = extremum<T>(px, k, lowest);
+    if (!isFinite(c)) {
+      specialRow<T>(px, py, k, c, beta * <f64>c, false);
+      continue;
+    }
+    if (careful) {
+      const rest = restSum<T>(px, k, <f64>c, beta);
+      carefulOut<T>(px, py, k, <f64>c, beta, 1.0 / (<f64>lastRestCount() + rest), 0, false);
+      continue;
+    }
+    const s = expSum<T>(px, py, k, c, b, true);
+    scale<T>(py, k, <T>(1.0 / s));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
+  const b = betaOf<T>(beta);
+  for (let r = 0; r < rows; r++) {
+    const px = at<T>(x, r * k);
+    const py = at<T>(y, r * k);
+    reduce<T>(px, k, beta);
+    const c = reducedC;
+    if (!isFinite(c) || isNaN(reducedK)) {
+      specialRow<T>(px, py, k, <T>c, reducedM, true);
+      continue;
+    }
+    const shift = logOfSum(reducedK, reducedR);
+    if (carefulBeta<T>(beta) || wideLog<T>(beta, c)) {
+      // beta beyond f32, or x - c beyond the dtype: in f64, out-of-range results round to -Inf.
+      carefulOut<T>(px, py, k, c, beta, 0, shift, true);
+      continue;
+    }
+    logShift<T>(px, py, k, <T>c, b, <T>shift);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64): f64 {
+  let lse: f64 = -Infinity;
+  for (let r = 0; r < rows; r++) {
+    reduce<T>(at<T>(x, r * k), k, beta);
+    lse = reducedM + logOfSum(reducedK, reducedR);
+    if (out) store<T>(at<T>(out, r), <T>lse);
+  }
+  return lse;
+}
+
+// @ts-ignore: decorator
+@inline
+function reduceChunk<T>(x: usize, n: i32, beta: f64, out: usize): void {
+  reduce<T>(x, n, beta);
+  result(out, R_C, reducedC);
+  result(out, R_M, reducedM);
+  result(out, R_K, reducedK);
+  result(out, R_R, reducedR);
+}
+
+/**
+ * y_i = beta*(x_i - c) - shift (log) or its exp, evaluated in f64 before the exp so that a
+ * large c costs no precision.
+ */
+// @ts-ignore: decorator
+@inline
+function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
+  let i = 0;
+  if (sizeof<T>() == 8 && wideLog<T>(beta, c)) {
+    // x - c may pass f64's range: careful.ts's halves (f32 data never does in f64).
+    for (; i < n; i++) {
+      const t = scaledDiff(beta, load<f64>(at<f64>(x, i)), c) - shift;
+      store<T>(at<T>(y, i), <T>(log ? t : expAny<f64>(t)));
+    }
+    return;
+  }
+  if (ASC_FEATURE_SIMD) {
+    const vc = f64x2.splat(c);
+    const vb = f64x2.splat(beta);
+    const vs = f64x2.splat(shift);
+    if (sizeof<T>() == 4) {
+      for (; i + 4 <= n; i += 4) {
+        const v = v128.load(at<T>(x, i));
+        const lo = f64x2.promote_low_f32x4(v);
+        const hi = f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+        const tlo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.mul(f64x2.sub(lo, vc), vb), vs));
+        const thi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.mul(f64x2.sub(hi, vc), vb), vs));
+        const t = i8x16.shuffle(tlo, thi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        v128.store(at<T>(y, i), log ? t : expAnyV<T>(t));
+      }
+    } else {
+      for (; i + 2 <= n; i += 2) {
+        const t = f64x2.sub(f64x2.mul(f64x2.sub(v128.load(at<T>(x, i)), vc), vb), vs);
+        v128.store(at<T>(y, i), log ? t : expAnyV<T>(t));
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const t = <T>((<f64>load<T>(at<T>(x, i)) - c) * beta - shift);
+    store<T>(at<T>(y, i), log ? t : expAny<T>(t));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function expArray<T>(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    for (; i + L <= n; i += L) v128.store(at<T>(y, i), expAnyV<T>(v128.load(at<T>(x, i))));
+  }
+  for (; i < n; i++) store<T>(at<T>(y, i), expAny<T>(load<T>(at<T>(x, i))));
+}
+
+// ---- exports: one per kernel and dtype ----
+
+export { features, heapBase } from "../shared/module";
+
+/**
+ * softmax of `rows` rows of `k` elements at x into y (y may be x); `work` has room for
+ * MAX_BLOCKS f64.
+ */
+export function f32_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxRows<f32>(x, y, rows, k, beta, work);
+}
+export function f64_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxRows<f64>(x, y, rows, k, beta, work);
+}
+
+/** log-softmax of `rows` rows of `k` elements at x into y (y may be x). */
+export function f32_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
+  logSoftmaxRows<f32>(x, y, rows, k, beta);
+}
+export function f64_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
+  logSoftmaxRows<f64>(x, y, rows, k, beta);
+}
+
+/** LogSumExp of each row, stored to out (when out is not 0); returns the last row's in f64. */
+export function f32_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64): f64 {
+  return logSumExpRows<f32>(x, out, rows, k, beta);
+}
+export function f64_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64): f64 {
+  return logSumExpRows<f64>(x, out, rows, k, beta);
+}
+
+/**
+ * One-pass reduction of a chunk: writes f64 [c, beta*c, k, r] to out, where k + r is the sum
+ * of exp(beta*(x - c)) (see reduce).
+ */
+export function f32_reduce(x: usize, n: i32, beta: f64, out: usize): void {
+  reduceChunk<f32>(x, n, beta, out);
+}
+export function f64_reduce(x: usize, n: i32, beta: f64, out: usize): void {
+  reduceChunk<f64>(x, n, beta, out);
+}
+
+/** y = exp(beta*(x - c) - shift), or the exponent itself when log is nonzero. */
+export function f32_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
+  if (log) normalize<f32>(x, y, n, beta, c, shift, true);
+  else normalize<f32>(x, y, n, beta, c, shift, false);
+}
+export function f64_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
+  if (log) normalize<f64>(x, y, n, beta, c, shift, true);
+  else normalize<f64>(x, y, n, beta, c, shift, false);
+}
+
+/** y = exp(x) element-wise: the kernels' exp, exported for accuracy tests. */
+export function f32_exp(x: usize, y: usize, n: i32): void {
+  expArray<f32>(x, y, n);
+}
+export function f64_exp(x: usize, y: usize, n: i32): void {
+  expArray<f64>(x, y, n);
+}

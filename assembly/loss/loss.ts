@@ -1,0 +1,596 @@
+// Loss and gradient kernels over linear memory: cross-entropy in two passes per row (the
+// host computes the per-row loss and gradient coefficients in between), and the backward
+// passes of softmax and log-softmax. Pointers and lengths in, numbers out; T is f32 or f64.
+//
+// Cross-entropy, per row of k logits x with scores z = beta*x, c the row's max (min for
+// beta < 0), m = beta*c and a_j = beta*(x_j - c) <= 0: the row is read twice (extremum;
+// then exps, stored to g when the gradient is asked for), its statistics (STATS below) go to
+// the host, which computes the loss from them; the gradient pass over g follows at once,
+// g_j = a*e_j - W_j*(B + D*T_j) and g_y -= F, with coefficients that the host computes
+// before the call (they depend on the targets and weights only) and a from the row's sum
+// (W the class weights or 1, T the target probabilities or 0, y the target index).
+// A row whose c is not finite (or that holds a NaN) takes the special-value rules: NaN anywhere gives NaN; all
+// entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
+// and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
+
+import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { at, betaOf, extremum, lanes, pickLanes } from "../shared/reduce";
+import { scaledDiff } from "../shared/careful";
+
+// Elements summed in T lanes before the partial sum moves to the f64 total (as softmax.ts).
+const FLUSH: i32 = 256;
+
+// Per-row statistics of crossentropy, f64 each:
+const S_M: i32 = 0; // m = beta*c (NaN for a row with a NaN)
+const S_SUM: i32 = 1; // sum of e_j over j != y (over every j without a target index)
+const S_ZY: i32 = 2; // a_y, in f64
+const S_DOTW: i32 = 3; // sum_j W_j*a_j (terms with W_j = 0 count 0)
+const S_DOTT: i32 = 4; // sum_j W_j*T_j*a_j (terms with W_j*T_j = 0 count 0)
+const S_SUMT: i32 = 5; // sum_j W_j*T_j
+const STATS: i32 = 6;
+// The one-read pass (PLAIN mode without the gradient) keeps its block's largest exponent in
+// a slot that mode leaves unused.
+const S_TOP: i32 = S_DOTT;
+
+// Rows longer than ONE_READ_BLOCK take the one-read pass when only their statistics are
+// asked for (logProbs, the loss alone): exps relative to the extremum of the first block,
+// a block redone relative to its own extremum where its exponents pass GUESS_SLACK (exp(64)
+// is still far inside f32's range, and exp.ts is exact up to 88), so the row is read once
+// instead of twice (extremum, exps).
+const ONE_READ_BLOCK: i32 = 2048;
+const GUESS_SLACK: f64 = 64;
+
+// What crossentropy accumulates besides the exp sum (its flags >> 1 & 3).
+const PLAIN: i32 = 0; // nothing (loss of index targets without smoothing, logProbs)
+const SMOOTH: i32 = 1; // dotW (index targets with label smoothing)
+const PROB: i32 = 2; // dotW, dotT, sumT (probability targets)
+
+// Gradient coefficients from the host, f64 each, per row: A0, B, D, F (gradRow).
+const COEFS: i32 = 4;
+
+// @ts-ignore: decorator
+@inline
+function slot(stats: usize, i: i32): usize {
+  return stats + (<usize>i << 3);
+}
+
+/** a*u, or 0 where u is 0 (so that a masked a = -Inf with no weight adds nothing). */
+// @ts-ignore: decorator
+@inline
+function mulz(a: f64, u: f64): f64 {
+  return u != 0 ? a * u : 0;
+}
+
+/** The upper half of the lanes moved down. */
+// @ts-ignore: decorator
+@inline
+function high(v: v128): v128 {
+  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+/** acc + v in f64 lanes (an f32x4 is widened in two halves). */
+// @ts-ignore: decorator
+@inline
+function add64<T>(acc: v128, v: v128): v128 {
+  if (sizeof<T>() == 4) {
+    return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(high(v))));
+  }
+  return f64x2.add(acc, v);
+}
+
+/** acc + a*u in f64 lanes, lanes with u = 0 adding 0. */
+// @ts-ignore: decorator
+@inline
+function dot64<T>(acc: v128, a: v128, u: v128): v128 {
+  const zero = f64x2.splat(0);
+  if (sizeof<T>() == 4) {
+    const ul = f64x2.promote_low_f32x4(u);
+    const uh = f64x2.promote_low_f32x4(high(u));
+    const pl = v128.and(f64x2.mul(f64x2.promote_low_f32x4(a), ul), f64x2.ne(ul, zero));
+    const ph = v128.and(f64x2.mul(f64x2.promote_low_f32x4(high(a)), uh), f64x2.ne(uh, zero));
+    return f64x2.add(acc, f64x2.add(pl, ph));
+  }
+  return f64x2.add(acc, v128.and(f64x2.mul(a, u), f64x2.ne(u, zero)));
+}
+
+// @ts-ignore: decorator
+@inline
+function sum64(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+// @ts-ignore: decorator
+@inline
+function sumLanes<T>(v: v128): f64 {
+  return sum64(add64<T>(f64x2.splat(0), v));
+}
+
+/**
+ * Sum of e_j = exp(b*(x_j - c)) over j in [start, end), in f64 (Neumaier across flushes);
+ * with `keep` each e_j is stored to g (which may be x). In SMOOTH and PROB modes the dot
+ * products of the header are added to the row's statistics at `stats`; with `track` (PLAIN
+ * only) the largest exponent b*(x_j - c) seen raises S_TOP.
+ */
+// @ts-ignore: decorator
+@inline
+function expPass<T>(
+  x: usize, g: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize,
+  keep: bool, mode: i32, hasW: bool, scaled: bool, track: bool = false,
+): f64 {
+  let top: T = <T>-Infinity;
+  let total: f64 = 0;
+  let lost: f64 = 0;
+  let dotW: f64 = 0;
+  let dotT: f64 = 0;
+  let sumT: f64 = 0;
+  let i = start;
+  while (i < end) {
+    const stop = min(i + FLUSH, end);
+    let part: f64 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>();
+      const vc = v128.splat<T>(c);
+      const vb = v128.splat<T>(b);
+      let s0 = v128.splat<T>(0);
+      let tv = v128.splat<T>(top);
+      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
+      const k0 = expF32Constant(0);
+      const k1 = expF32Constant(1);
+      const k2 = expF32Constant(2);
+      const k3 = expF32Constant(3);
+      const k4 = expF32Constant(4);
+      const k5 = expF32Constant(5);
+      const k6 = expF32Constant(6);
+      const k7 = expF32Constant(7);
+      const k8 = expF32Constant(8);
+      const k9 = expF32Constant(9);
+      if (mode == PLAIN) {
+        let s1 = s0;
+        let s2 = s0;
+        let s3 = s0;
+        for (; i + 4 * L <= stop; i += 4 * L) {
+          const p = at<T>(x, i);
+          const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
+          const a1 = scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled);
+          const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
+          const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
+          if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
+          const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+          if (keep) {
+            const q = at<T>(g, i);
+            v128.store(q, e0);
+            v128.store(q, e1, 16);
+            v128.store(q, e2, 32);
+            v128.store(q, e3, 48);
+          }
+          s0 = v128.add<T>(s0, e0);
+          s1 = v128.add<T>(s1, e1);
+          s2 = v128.add<T>(s2, e2);
+          s3 = v128.add<T>(s3, e3);
+        }
+        s0 = v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3));
+      }
+      let dw = f64x2.splat(0);
+      let dt = dw;
+      let st = dw;
+      for (; i + L <= stop; i += L) {
+        const a = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
+        if (track) tv = v128.pmax<T>(tv, a);
+        const e = expWith<T>(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        if (keep) v128.store(at<T>(g, i), e);
+        s0 = v128.add<T>(s0, e);
+        if (mode != PLAIN) {
+          const wv = hasW ? v128.load(at<T>(w, i)) : v128.splat<T>(1);
+          dw = hasW ? dot64<T>(dw, a, wv) : add64<T>(dw, a);
+          if (mode == PROB) {
+            const u = hasW ? v128.mul<T>(v128.load(at<T>(t, i)), wv) : v128.load(at<T>(t, i));
+            dt = dot64<T>(dt, a, u);
+            st = add64<T>(st, u);
+          }
+        }
+      }
+      part = sumLanes<T>(s0);
+      if (track) top = max<T>(top, pickLanes<T>(tv, false));
+      if (mode != PLAIN) dotW += sum64(dw);
+      if (mode == PROB) {
+        dotT += sum64(dt);
+        sumT += sum64(st);
+      }
+    }
+    for (; i < stop; i++) {
+      const d = load<T>(at<T>(x, i)) - c;
+      const a = scaled ? d * b : d;
+      if (track) top = max<T>(top, a);
+      const e = expNonPositive<T>(a);
+      if (keep) store<T>(at<T>(g, i), e);
+      part += <f64>e;
+      if (mode != PLAIN) {
+        const wi: f64 = hasW ? <f64>load<T>(at<T>(w, i)) : 1;
+        dotW += mulz(<f64>a, wi);
+        if (mode == PROB) {
+          const u = <f64>(hasW ? load<T>(at<T>(t, i)) * <T>wi : load<T>(at<T>(t, i)));
+          dotT += mulz(<f64>a, u);
+          sumT += u;
+        }
+      }
+    }
+    const s = total + part;
+    lost += abs(total) >= abs(part) ? (total - s) + part : (part - s) + total;
+    total = s;
+  }
+  if (track) store<f64>(slot(stats, S_TOP), max(load<f64>(slot(stats, S_TOP)), <f64>top));
+  if (mode != PLAIN) store<f64>(slot(stats, S_DOTW), load<f64>(slot(stats, S_DOTW)) + dotW);
+  if (mode == PROB) {
+    store<f64>(slot(stats, S_DOTT), load<f64>(slot(stats, S_DOTT)) + dotT);
+    store<f64>(slot(stats, S_SUMT), load<f64>(slot(stats, S_SUMT)) + sumT);
+  }
+  return total + lost;
+}
+
+/** d*beta, or d itself unless `scaled`. */
+// @ts-ignore: decorator
+@inline
+function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
+  return scaled ? v128.mul<T>(d, vb) : d;
+}
+
+/** A row whose c is not finite (see the header), in scalar code: it is rare. */
+function specialRow<T>(
+  x: usize, g: usize, t: usize, w: usize, k: i32, y: i32, c: T, m: f64, stats: usize,
+  keep: bool, mode: i32, hasW: bool,
+): void {
+  let sum: f64 = 0;
+  let dotW: f64 = 0;
+  let dotT: f64 = 0;
+  let sumT: f64 = 0;
+  let zy: f64 = 0;
+  for (let j = 0; j < k; j++) {
+    const a: f64 = isNaN(m) ? NaN : m > 0 && load<T>(at<T>(x, j)) == c ? 0 : -Infinity;
+    const e: f64 = isNaN(a) ? NaN : a == 0 ? 1 : 0;
+    if (keep) store<T>(at<T>(g, j), <T>e);
+    if (j == y) zy = a;
+    else sum += e;
+    if (mode != PLAIN) {
+      const wj: f64 = hasW ? <f64>load<T>(at<T>(w, j)) : 1;
+      dotW += mulz(a, wj);
+      if (mode == PROB) {
+        const u = <f64>load<T>(at<T>(t, j)) * wj;
+        dotT += mulz(a, u);
+        sumT += u;
+      }
+    }
+  }
+  store<f64>(slot(stats, S_SUM), sum);
+  store<f64>(slot(stats, S_ZY), zy);
+  store<f64>(slot(stats, S_DOTW), dotW);
+  store<f64>(slot(stats, S_DOTT), dotT);
+  store<f64>(slot(stats, S_SUMT), sumT);
+}
+
+/**
+ * The statistics of a row in one read (see ONE_READ_BLOCK), PLAIN mode without the gradient.
+ * Returns false, having stored nothing final, for a row with a NaN or a non-finite extremum:
+ * the caller takes the full path with the special-value rules.
+ */
+// @ts-ignore: decorator
+@inline
+function oneReadRow<T>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
+  const lowest = beta < 0;
+  const b = betaOf<T>(beta);
+  let c = extremum<T>(px, ONE_READ_BLOCK, lowest);
+  if (!isFinite(beta * <f64>c)) return false;
+  let sum: f64 = 0;
+  for (let i = 0; i < k; i += ONE_READ_BLOCK) {
+    const end = min(i + ONE_READ_BLOCK, k);
+    let sb: f64 = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      store<f64>(slot(ps, S_TOP), -Infinity);
+      sb = 0;
+      // The block without the target's term (see statsRow).
+      const split = y >= i && y < end;
+      const parts = split ? 2 : 1;
+      for (let part = 0; part < parts; part++) {
+        const from = part == 0 ? i : y + 1;
+        const to = split && part == 0 ? y : end;
+        sb += b == <T>1
+          ? expPass<T>(px, 0, 0, 0, from, to, c, b, ps, false, PLAIN, false, false, true)
+          : expPass<T>(px, 0, 0, 0, from, to, c, b, ps, false, PLAIN, false, true, true);
+      }
+      if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
+      // The block's values rose past c: redo it relative to its own extremum.
+      const cb = extremum<T>(at<T>(px, i), end - i, lowest);
+      if (!isFinite(beta * <f64>cb)) return false;
+      sum *= Math.exp(beta * (<f64>c - <f64>cb));
+      c = cb;
+    }
+    sum += sb;
+  }
+  if (isNaN(sum)) return false;
+  store<f64>(slot(ps, S_TOP), 0);
+  store<f64>(slot(ps, S_M), beta * <f64>c);
+  store<f64>(slot(ps, S_SUM), sum);
+  store<f64>(slot(ps, S_ZY), y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta);
+  return true;
+}
+
+/** Statistics of one row that is not ignored (and its exps to g with `keep`). */
+// @ts-ignore: decorator
+@inline
+function statsRow<T>(
+  px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
+  keep: bool, mode: i32, hasW: bool,
+): void {
+  if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T>(px, k, y, beta, ps)) return;
+  const c = extremum<T>(px, k, beta < 0);
+  const m = beta * <f64>c;
+  store<f64>(slot(ps, S_M), m);
+  // Special only where c is not finite (or a NaN): a finite c whose beta*c overflows keeps
+  // a_j = beta*(x_j - c), so a huge beta gives the arg max, never a masked row.
+  if (!isFinite(<f64>c) || isNaN(m)) {
+    specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
+    return;
+  }
+  // The target's term is left out of the sum, so that the host can take -log p_y as
+  // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
+  const b = betaOf<T>(beta);
+  // In f64: x_y - c may pass f64's range (scaledDiff halves it).
+  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>load<T>(at<T>(px, y)), <f64>c);
+  let sum: f64 = 0;
+  for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
+    const start = part == 0 ? 0 : y + 1;
+    const end = y < 0 || part == 1 ? k : y;
+    // beta = 1 (the common case) spares a multiply per vector where nothing else needs a_j.
+    sum += mode == PLAIN && b == <T>1
+      ? expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW, false)
+      : expPass<T>(px, pg, pt, w, start, end, c, b, ps, keep, mode, hasW, true);
+  }
+  store<f64>(slot(ps, S_SUM), sum);
+  if (y < 0) return;
+  if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
+  if (mode == SMOOTH) {
+    const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
+    store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(zy, wy));
+  }
+  store<f64>(slot(ps, S_ZY), zy);
+}
+
+/**
+ * The gradient of one row from its exps e at g: g_j = a*e_j - W_j*(B + D*T_j), g_y -= F,
+ * times beta, with a = (A0 + tScale*sumT + zScale*LSE)/sum e (0 when the sum is 0: a row masked
+ * entirely has p = 0).
+ */
+// @ts-ignore: decorator
+@inline
+function gradRow<T>(
+  pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize, pc: usize, zScale: f64, tScale: f64,
+  hasW: bool, hasT: bool,
+): void {
+  const zy = load<f64>(slot(ps, S_ZY));
+  const sum = load<f64>(slot(ps, S_SUM)) + (y < 0 ? 0 : expNonPositive<f64>(zy));
+  let A = load<f64>(pc) + (hasT ? tScale * load<f64>(slot(ps, S_SUMT)) : 0);
+  if (zScale != 0) A += zScale * (load<f64>(slot(ps, S_M)) + Math.log(sum));
+  // beta*(a*e_j - u_j), beta last: a huge beta then cancels nothing beta-sized.
+  const a = <T>(sum == 0 ? 0 : A / sum);
+  const B = <T>load<f64>(pc, 8);
+  const D = <T>load<f64>(pc, 16);
+  const b = betaOf<T>(beta);
+  const ey: T = y >= 0 ? load<T>(at<T>(pg, y)) : 0;
+  let i = 0;
+  if (!isFinite(a)) {
+    // LSE = +Infinity with zLoss: entries of probability 0 add 0, not Infinity*0 (rare: scalar).
+    for (; i < k; i++) {
+      const p = at<T>(pg, i);
+      let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
+      if (hasW) u *= load<T>(at<T>(w, i));
+      const e = load<T>(p);
+      store<T>(p, ((e != 0 ? a * e : 0) - u) * b);
+    }
+  }
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const va = v128.splat<T>(a);
+    const vb = v128.splat<T>(B);
+    const vd = v128.splat<T>(D);
+    const vbeta = v128.splat<T>(b);
+    for (; i + L <= k; i += L) {
+      const p = at<T>(pg, i);
+      let u = hasT ? v128.add<T>(vb, v128.mul<T>(vd, v128.load(at<T>(pt, i)))) : vb;
+      if (hasW) u = v128.mul<T>(u, v128.load(at<T>(w, i)));
+      v128.store(p, v128.mul<T>(v128.sub<T>(v128.mul<T>(va, v128.load(p)), u), vbeta));
+    }
+  }
+  for (; i < k; i++) {
+    const p = at<T>(pg, i);
+    let u = hasT ? B + D * load<T>(at<T>(pt, i)) : B;
+    if (hasW) u *= load<T>(at<T>(w, i));
+    store<T>(p, (a * load<T>(p) - u) * b);
+  }
+  if (y >= 0) {
+    let u = hasT ? B + D * load<T>(at<T>(pt, y)) : B;
+    if (hasW) u *= load<T>(at<T>(w, y));
+    // p_y*A - F as ((A - F)*e_y - F*rest)/sum: no cancellation where p_y rounds to 1.
+    const F = load<f64>(pc, 24);
+    const py = sum == 0 ? -F : (mulz(A - F, <f64>ey) - F * load<f64>(slot(ps, S_SUM))) / sum;
+    store<T>(at<T>(pg, y), <T>((py - <f64>u) * beta));
+  }
+}
+
+/**
+ * Per row: the statistics, and with `keep` the gradient right after, while the row is still
+ * in cache (the logits are read twice: extremum, then exps; the gradient pass reads g).
+ */
+// @ts-ignore: decorator
+@inline
+function crossEntropyRows<T>(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, keep: bool, mode: i32, hasW: bool,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const px = at<T>(x, r * k);
+    const pg = at<T>(g, r * k);
+    const pt = mode == PROB ? at<T>(t, r * k) : 0;
+    const ps = stats + (<usize>(r * STATS) << 3);
+    const y: i32 = targets ? load<i32>(targets + (<usize>r << 2)) : -1;
+    for (let i = 0; i < STATS; i++) store<f64>(slot(ps, i), 0);
+    if (targets && y < 0) {
+      // An ignored row: its gradient is 0, its statistics unused.
+      if (keep) for (let i = 0; i < k; i++) store<T>(at<T>(pg, i), 0);
+      continue;
+    }
+    statsRow<T>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW);
+    if (keep) gradRow<T>(pg, pt, w, k, y, beta, ps, coefs + (<usize>(r * COEFS) << 3), zScale, tScale, hasW, mode == PROB);
+  }
+}
+
+/** out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y). */
+// @ts-ignore: decorator
+@inline
+function softmaxBackwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  const b = betaOf<T>(beta);
+  for (let r = 0; r < rows; r++) {
+    const pg = at<T>(g, r * k);
+    const py = at<T>(y, r * k);
+    const po = at<T>(out, r * k);
+    let dot: f64 = 0;
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>();
+      let d0 = f64x2.splat(0);
+      let d1 = d0;
+      for (; i + 2 * L <= k; i += 2 * L) {
+        d0 = dot64<T>(d0, v128.load(at<T>(pg, i)), v128.load(at<T>(py, i)));
+        d1 = dot64<T>(d1, v128.load(at<T>(pg, i), 16), v128.load(at<T>(py, i), 16));
+      }
+      for (; i + L <= k; i += L) d0 = dot64<T>(d0, v128.load(at<T>(pg, i)), v128.load(at<T>(py, i)));
+      dot = sum64(f64x2.add(d0, d1));
+    }
+    for (; i < k; i++) dot += mulz(<f64>load<T>(at<T>(pg, i)), <f64>load<T>(at<T>(py, i)));
+    const d = <T>dot;
+    i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>();
+      const vd = v128.splat<T>(d);
+      const vb = v128.splat<T>(b);
+      for (; i + L <= k; i += L) {
+        const yv = v128.load(at<T>(py, i));
+        const gv = v128.load(at<T>(pg, i));
+        v128.store(at<T>(po, i), v128.mul<T>(v128.mul<T>(yv, vb), v128.sub<T>(gv, vd)));
+      }
+    }
+    for (; i < k; i++) {
+      store<T>(at<T>(po, i), load<T>(at<T>(py, i)) * b * (load<T>(at<T>(pg, i)) - d));
+    }
+  }
+}
+
+/** out_j = beta*(g_j - exp(logY_j)*sum_i g_i) per row (out may be g or logY). */
+// @ts-ignore: decorator
+@inline
+function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  const b = betaOf<T>(beta);
+  for (let r = 0; r < rows; r++) {
+    const pg = at<T>(g, r * k);
+    const pl = at<T>(logY, r * k);
+    const po = at<T>(out, r * k);
+    let sum: f64 = 0;
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>();
+      let s0 = f64x2.splat(0);
+      let s1 = s0;
+      for (; i + 2 * L <= k; i += 2 * L) {
+        s0 = add64<T>(s0, v128.load(at<T>(pg, i)));
+        s1 = add64<T>(s1, v128.load(at<T>(pg, i), 16));
+      }
+      for (; i + L <= k; i += L) s0 = add64<T>(s0, v128.load(at<T>(pg, i)));
+      sum = sum64(f64x2.add(s0, s1));
+    }
+    for (; i < k; i++) sum += <f64>load<T>(at<T>(pg, i));
+    const s = <T>sum;
+    i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>();
+      const vs = v128.splat<T>(s);
+      const vb = v128.splat<T>(b);
+      for (; i + L <= k; i += L) {
+        const p = expAnyV<T>(v128.load(at<T>(pl, i)));
+        const gv = v128.load(at<T>(pg, i));
+        v128.store(at<T>(po, i), v128.mul<T>(vb, v128.sub<T>(gv, v128.mul<T>(p, vs))));
+      }
+    }
+    for (; i < k; i++) {
+      const p = expAny<T>(load<T>(at<T>(pl, i)));
+      store<T>(at<T>(po, i), b * (load<T>(at<T>(pg, i)) - p * s));
+    }
+  }
+}
+
+// ---- exports: one per kernel and dtype ----
+
+export { features, heapBase } from "../shared/module";
+
+// @ts-ignore: decorator
+@inline
+function crossEntropyFlags<T>(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, flags: i32,
+): void {
+  // flags: bit 0 = the gradient to g, bits 1-2 = mode, bit 3 = class weights at w.
+  const keep = (flags & 1) != 0;
+  const mode = (flags >> 1) & 3;
+  const hasW = (flags & 8) != 0;
+  if (mode == PLAIN) {
+    // Without smoothing B = 0: the weights enter through A0 and F alone.
+    if (keep) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, PLAIN, false);
+    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, PLAIN, false);
+  } else if (mode == SMOOTH) {
+    if (keep) {
+      if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, SMOOTH, true);
+      else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, SMOOTH, false);
+    } else if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, SMOOTH, true);
+    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, SMOOTH, false);
+  } else if (keep) {
+    if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, PROB, true);
+    else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, true, PROB, false);
+  } else if (hasW) crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, PROB, true);
+  else crossEntropyRows<T>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, false, PROB, false);
+}
+
+/**
+ * Cross-entropy over `rows` rows of `k` logits at x: the row statistics (STATS f64 per row)
+ * to `stats`, and with flags bit 0 the gradient to g (g may be x), from the host's
+ * per-row coefficients at `coefs` (COEFS f64: A0, B, D, F) and zScale, tScale (gradRow).
+ * `targets`: i32 class index per row (-1 = ignored), or 0 for probability targets at t;
+ * `w`: k class weights, or 0. Flags: see crossEntropyFlags.
+ */
+export function f32_crossentropy(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, flags: i32,
+): void {
+  crossEntropyFlags<f32>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, flags);
+}
+export function f64_crossentropy(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, flags: i32,
+): void {
+  crossEntropyFlags<f64>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, flags);
+}
+
+/** Backward pass of softmax: gradient g of the output y, into out. */
+export function f32_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  softmaxBackwardRows<f32>(g, y, out, rows, k, beta);
+}
+export function f64_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  softmaxBackwardRows<f64>(g, y, out, rows, k, beta);
+}
+
+/** Backward pass of log-softmax: gradient g of the output logY, into out. */
+export function f32_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  logSoftmaxBackwardRows<f32>(g, logY, out, rows, k, beta);
+}
+export function f64_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  logSoftmaxBackwardRows<f64>(g, logY, out, rows, k, beta);
+}

@@ -1,0 +1,19 @@
+// The results area: where a kernel leaves the numbers a call returns besides its arrays. The
+// host passes its address (a block of f64 slots it owns) and reads the slots once after the
+// call. The layout is written here once; scripts/build.mjs generates src/core/layout.ts from
+// the `export const` lines below, so kernel and host cannot drift apart.
+
+// A reduction's state (the core's reduce kernel; see src/core/backend.ts, Reduced):
+export const R_C: i32 = 0; // c, the extremum of the data (max, or min for beta < 0)
+export const R_M: i32 = 1; // m = beta*c
+export const R_K: i32 = 2; // k, the count of entries at c (or 1 where the sum is far from 1)
+export const R_R: i32 = 3; // r, the rest of the sum of exp(beta*(x - c))
+// f64 slots of the area.
+export const RESULTS: i32 = 4;
+
+/** Writes `value` to slot `slot` of the results area at `out`. */
+// @ts-ignore: decorator
+@inline
+export function result(out: usize, slot: i32, value: f64): void {
+  store<f64>(out + (<usize>slot << 3), value);
+}

@@ -1,0 +1,261 @@
+// The pure TypeScript backend: the same semantics as the kernels (assembly/softmax.ts), in
+// plain loops over typed arrays with Math.exp in f64. It is the yardstick the wasm kernels
+// are measured against, so it is written to be fast: no spread, no per-element allocation,
+// one pass per step.
+
+import type { Core, Operand, Reduced } from "./backend.js";
+import { PlainArray, realArray } from "./memory.js";
+import { scaledDiff } from "./online.js";
+import type { Dtype, RealArray } from "./types.js";
+
+/** Terms summed plainly before the partial sum joins the compensated total. */
+const FLUSH = 256;
+/** x - c can pass f64's range only where |c| reaches half an ulp of its max (2^970). */
+const WIDE_C = 2 ** 970;
+/**
+ * Where an f64 row's sum is redone term by term (restOf) for the relative accuracy of LSE
+ * near 0: the sum's rounding against 80% of SPEC's 1e-14 (see tooCoarse).
+ * f32 data is exact in f64 arithmetic to far better than its 1e-6: only a sum that is 1 to
+ * within 1e-8 needs it.
+ */
+const COARSE = { sum: 1.1e-16, exp: 2.3e-16, arg: 2.3e-16, budget: 0.8e-14, f32: 1e-8 };
+
+/** Whether beta*(x - c) may need careful.ts's halves: |beta| < 1 and x - c beyond f64. */
+function wide(c: number, beta: number): boolean {
+  return Math.abs(beta) < 1 && Math.abs(c) >= WIDE_C;
+}
+
+/** Whether a sum s of n terms (at least 1) is too coarse for log1p accuracy near 0. */
+function tooCoarse(s: number, n: number, f32: boolean): boolean {
+  if (s >= 2.1) return false; // the bound holds at any row length (n < 2^31): no logs needed
+  const l = Math.log(s);
+  if (f32) return l < COARSE.f32;
+  // As the kernels' sumTooCoarse: partial sums of up to FLUSH terms, the exps and exponents of
+  // the rest r <= s - 1 (the max's term is 1), their mean |exponent| at most log(n/r).
+  const rest = s - 1;
+  if (!(rest > 0)) return true; // the rest rounded away: only restOf can tell it
+  const spread = Math.max(0, Math.log(n / rest));
+  return COARSE.sum * Math.sqrt(Math.min(n, FLUSH)) * s + (COARSE.exp + COARSE.arg * spread) * rest > COARSE.budget * s * l;
+}
+
+/** hi + lo = a*b exactly (Dekker), when neither factor nor the product is near f64's limits. */
+function productLow(a: number, b: number, p: number): number {
+  if (!Number.isFinite(p) || Math.abs(a) > 1e150 || Math.abs(b) > 1e150 || Math.abs(p) < 1e-290) return 0;
+  const ta = 134217729 * a;
+  const ah = ta - (ta - a);
+  const al = a - ah;
+  const tb = 134217729 * b;
+  const bh = tb - (tb - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/**
+ * Sum of exp(beta*(x_i - c)) over the entries of x[start..end) other than c, each exponent
+ * exact (double-double), Neumaier-compensated; and the count k of entries at c.
+ */
+function restOf(x: RealArray, start: number, end: number, c: number, beta: number): { k: number; r: number } {
+  let k = 0;
+  let total = 0;
+  let lost = 0;
+  for (let i = start; i < end; i++) {
+    const v = x[i];
+    if (v === c) {
+      k++;
+      continue;
+    }
+    // TwoSum (on halves from 2^1000 on, where its intermediates could overflow): d + e = v - c.
+    const h = Math.abs(v) >= 2 ** 1000 || Math.abs(c) >= 2 ** 1000 ? 0.5 : 1;
+    const vh = v * h;
+    const ch = c * h;
+    const bh = beta / h;
+    const d = vh - ch;
+    const p = d * bh;
+    let t: number;
+    if (!Number.isFinite(p) || !Number.isFinite(bh)) t = Math.exp(scaledDiff(beta, v, c));
+    else {
+      const w = d - vh;
+      const e = vh - (d - w) + (-ch - w);
+      t = Math.exp(p);
+      t += t * (productLow(d, bh, p) + e * bh);
+    }
+    const s = total + t;
+    lost += Math.abs(total) >= Math.abs(t) ? total - s + t : t - s + total;
+    total = s;
+  }
+  return { k, r: total + lost };
+}
+
+/** max of x[start..end) (min when `lowest`); NaN if any element is NaN. */
+export function extremum(x: RealArray, start: number, end: number, lowest: boolean): number {
+  let c = lowest ? Infinity : -Infinity;
+  // One comparison per element: !(v <= c) is v > c or v NaN, and a NaN ends the scan.
+  if (lowest) {
+    for (let i = start; i < end; i++) {
+      const v = x[i];
+      if (!(v >= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const v = x[i];
+      if (!(v <= c)) {
+        if (v !== v) return NaN;
+        c = v;
+      }
+    }
+  }
+  return c;
+}
+
+/** Sum of exp(beta*(x_i - c)) over x[start..end), storing each term to y when given. */
+function expSum(x: RealArray, y: RealArray | undefined, start: number, end: number, c: number, beta: number): number {
+  if (wide(c, beta)) {
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      const e = Math.exp(scaledDiff(beta, x[i], c));
+      if (y) y[i] = e;
+      s += e;
+    }
+    return s;
+  }
+  let total = 0;
+  let lost = 0; // Neumaier compensation: rows of 2^24 elements would lose digits otherwise
+  for (let i = start; i < end; ) {
+    const stop = Math.min(i + FLUSH, end);
+    let part = 0;
+    if (y && beta === 1) {
+      // The default beta: no multiply (a naive loop has none either).
+      for (; i < stop; i++) {
+        const e = Math.exp(x[i] - c);
+        y[i] = e;
+        part += e;
+      }
+    } else if (y) {
+      for (; i < stop; i++) {
+        const e = Math.exp((x[i] - c) * beta);
+        y[i] = e;
+        part += e;
+      }
+    } else {
+      for (; i < stop; i++) part += Math.exp((x[i] - c) * beta);
+    }
+    const t = total + part;
+    lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
+    total = t;
+  }
+  return total + lost;
+}
+
+/** A row whose scaled extremum m is not finite: NaN, all masked, or +Inf entries sharing. */
+function specialRow(x: RealArray, y: RealArray, start: number, end: number, c: number, m: number, log: boolean): void {
+  if (m !== m) {
+    y.fill(NaN, start, end);
+  } else if (m < 0) {
+    y.fill(log ? -Infinity : 0, start, end);
+  } else {
+    let k = 0;
+    for (let i = start; i < end; i++) if (x[i] === c) k++;
+    const share = log ? -Math.log(k) : 1 / k;
+    const rest = log ? -Infinity : 0;
+    for (let i = start; i < end; i++) y[i] = x[i] === c ? share : rest;
+  }
+}
+
+/**
+ * x itself, or a copy when y views part of the same bytes at another offset: the loops read
+ * x[i] and write y[i] in one pass, which is safe in place but not over a shifted overlap.
+ */
+export function readable(x: RealArray, y: RealArray): RealArray {
+  // Equal offsets (with equal lengths) are the same bytes or other buffers; testing them
+  // first spares reading .buffer, which costs up to 1 us on a small new array.
+  if (x.byteOffset === y.byteOffset || x.buffer !== y.buffer) return x;
+  const overlap = x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+  return overlap ? x.slice() : x;
+}
+
+/** Reduction of x[start..end): see Reduced. */
+function reduceRange(x: RealArray, start: number, end: number, beta: number): Reduced {
+  const c = extremum(x, start, end, beta < 0);
+  const m = beta * c;
+  const nan: Reduced = { c: NaN, m: NaN, k: NaN, r: NaN };
+  if (m !== m) return nan;
+  if (m === -Infinity && !Number.isFinite(c)) return { c, m, k: 0, r: 0 };
+  if (m === Infinity && !Number.isFinite(c)) {
+    let k = 0;
+    for (let i = start; i < end; i++) if (x[i] === c) k++;
+    return { c, m, k, r: 0 };
+  }
+  const s = expSum(x, undefined, start, end, c, beta);
+  if (s !== s) return nan;
+  if (!tooCoarse(s, end - start, x instanceof Float32Array)) return { c, m, k: 1, r: s - 1 };
+  const { k, r } = restOf(x, start, end, c, beta);
+  return { c, m, k, r };
+}
+
+export class JsCore implements Core {
+  readonly backend = "js" as const;
+
+  alloc(length: number, dtype: Dtype): PlainArray {
+    return new PlainArray(length, dtype);
+  }
+
+  owns(a: unknown): boolean {
+    return a instanceof PlainArray;
+  }
+
+  rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
+    const ys = realArray(y);
+    const xs = readable(realArray(x), ys);
+    const lowest = beta < 0;
+    for (let start = 0, r = 0; r < rows; r++, start += k) {
+      const end = start + k;
+      if (log) {
+        const { c, m, k: count, r: rest } = reduceRange(xs, start, end, beta);
+        if (!Number.isFinite(c) || count !== count) {
+          specialRow(xs, ys, start, end, c, m, true);
+          continue;
+        }
+        const shift = Math.log1p(count - 1 + rest);
+        if (wide(c, beta)) for (let i = start; i < end; i++) ys[i] = scaledDiff(beta, xs[i], c) - shift;
+        else for (let i = start; i < end; i++) ys[i] = (xs[i] - c) * beta - shift;
+      } else {
+        const c = extremum(xs, start, end, lowest);
+        if (!Number.isFinite(c)) {
+          specialRow(xs, ys, start, end, c, beta * c, false);
+          continue;
+        }
+        const inv = 1 / expSum(xs, ys, start, end, c, beta);
+        for (let i = start; i < end; i++) ys[i] *= inv;
+      }
+    }
+  }
+
+  logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
+    const xs = realArray(x);
+    const os = out && realArray(out);
+    let lse = -Infinity;
+    for (let start = 0, r = 0; r < rows; r++, start += k) {
+      const state = reduceRange(xs, start, start + k, beta);
+      lse = state.m + Math.log1p(state.k - 1 + state.r);
+      if (os) os[r] = lse;
+    }
+    return lse;
+  }
+
+  reduce(x: Operand, beta: number): Reduced {
+    return reduceRange(realArray(x), 0, x.length, beta);
+  }
+
+  normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
+    const ys = realArray(y);
+    const xs = readable(realArray(x), ys);
+    const n = xs.length;
+    if (wide(c, beta)) {
+      for (let i = 0; i < n; i++) ys[i] = log ? scaledDiff(beta, xs[i], c) - shift : Math.exp(scaledDiff(beta, xs[i], c) - shift);
+    } else if (log) for (let i = 0; i < n; i++) ys[i] = (xs[i] - c) * beta - shift;
+    else for (let i = 0; i < n; i++) ys[i] = Math.exp((xs[i] - c) * beta - shift);
+  }
+}

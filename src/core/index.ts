@@ -1,0 +1,25 @@
+// softmax-wasm/core: softmax, log-softmax, LogSumExp, online softmax and alloc, and init's
+// `with` to add families (softmax-wasm/sampling, softmax-wasm/loss). This is the default entry
+// (browsers, bundlers): init() fetches the modules; node.ts and workerd.ts are the entries of
+// the "node"/"deno"/"bun" and "workerd" export conditions.
+
+import { createKernels } from "./api.js";
+import { JsCore } from "./baseline.js";
+import { entryPoints } from "./entry.js";
+import { coreUrl } from "./load.js";
+import type { CoreKernels } from "./types.js";
+
+export type * from "./types.js";
+export type { CoreInit, CoreInitSync } from "./entry.js";
+export { hasRelaxedSimd, hasSimd } from "./features.js";
+
+/** The pure TypeScript implementation of the core functions: same API and semantics, ready without init. */
+export const js: CoreKernels = createKernels(new JsCore(), []);
+
+const api = entryPoints({ families: [], locate: coreUrl });
+
+/** Compiles and instantiates the core module (and the families in `with`); see CoreInit. */
+export const init = api.init;
+
+/** Synchronous init from the core module or its bytes; see CoreInitSync. */
+export const initSync = api.initSync;

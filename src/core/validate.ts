@@ -1,0 +1,104 @@
+// Validation shared by the API and the online accumulator: TypeError for wrong types,
+// RangeError for bad values, with messages that name the option and the value.
+
+import { type Core, type Operand, dtypeOf } from "./backend.js";
+import { isWasmArray } from "./memory.js";
+import type { Dtype, RealArray, ScaleOptions } from "./types.js";
+
+export const SCALE_KEYS = new Set(["temperature", "beta"]);
+export const ROW_KEYS = new Set(["temperature", "beta", "rowLength", "out"]);
+
+/** "a" or "an" before a name, as it is read aloud ("an Int32Array", "a Uint8Array"). */
+function article(name: string): string {
+  return /^[aeio]/i.test(name) ? "an" : "a";
+}
+
+/** A short description of a value for error messages: "an Int32Array", "undefined", "the number 3". */
+export function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (isWasmArray(v)) return `a ${v.dtype} WasmArray`;
+  if (typeof v === "object") {
+    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name !== "string" || name === "" || name === "Object") return "an object";
+    return `${article(name)} ${name}`;
+  }
+  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  if (typeof v === "bigint") return `the bigint ${v}n`;
+  if (typeof v === "boolean") return String(v);
+  return `a ${typeof v}`; // function, symbol: their text says nothing useful
+}
+
+/** How to fix an input of the wrong type, where there is an obvious fix. */
+function fixFor(v: unknown): string {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    return `; convert it with Float32Array.from(x) or Float64Array.from(x)`;
+  }
+  return "";
+}
+
+/** beta from temperature/beta (validated), 1 when neither is given. */
+export function betaFrom(opts: ScaleOptions | undefined, allowed: Set<string>): number {
+  if (opts === undefined || opts === null) return 1;
+  if (typeof opts !== "object") throw new TypeError(`options must be an object (got ${describe(opts)})`);
+  for (const key in opts) {
+    if (!allowed.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...allowed].join(", ")})`);
+  }
+  const { temperature, beta } = opts;
+  if (temperature !== undefined && beta !== undefined) {
+    throw new TypeError(`give either temperature or beta, not both (got temperature ${temperature} and beta ${beta})`);
+  }
+  if (temperature !== undefined) {
+    if (typeof temperature !== "number") throw new TypeError(`temperature must be a number (got ${describe(temperature)})`);
+    if (!(temperature > 0 && temperature < Infinity)) {
+      throw new RangeError(`temperature must be finite and > 0 (got ${temperature})`);
+    }
+    // A subnormal temperature would give beta = Infinity; the largest finite beta acts the same.
+    return Math.min(1 / temperature, Number.MAX_VALUE);
+  }
+  if (beta !== undefined) {
+    if (typeof beta !== "number") throw new TypeError(`beta must be a number (got ${describe(beta)})`);
+    if (!Number.isFinite(beta)) throw new RangeError(`beta must be finite (got ${beta})`);
+    return beta;
+  }
+  return 1;
+}
+
+/**
+ * The data of an Input as an operand of `core`: typed arrays as they are, this backend's
+ * WasmArrays as they are, other WasmArrays by their view, number[] copied to a Float64Array.
+ */
+export function operandOf(core: Core, x: unknown, name: string): Operand {
+  if (x instanceof Float32Array || x instanceof Float64Array) return x;
+  if (isWasmArray(x)) return core.owns(x) ? x : x.array;
+  if (Array.isArray(x)) {
+    const n = x.length;
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      if (typeof v !== "number") throw new TypeError(`${name}[${i}] must be a number (got ${describe(v)})`);
+      a[i] = v;
+    }
+    return a;
+  }
+  throw new TypeError(`${name} must be a Float32Array, Float64Array, number[] or WasmArray (got ${describe(x)})${fixFor(x)}`);
+}
+
+/** Validates `out` (dtype, then length) and resolves it to an operand. */
+export function outOperand(core: Core, out: unknown, dtype: Dtype, length: number, what: string): Operand {
+  let o: Operand;
+  if (out instanceof Float32Array || out instanceof Float64Array) o = out;
+  else if (isWasmArray(out)) o = core.owns(out) ? out : out.array;
+  else throw new TypeError(`out must be a Float32Array, Float64Array or WasmArray (got ${describe(out)})`);
+  if (dtypeOf(o) !== dtype) {
+    throw new TypeError(`out must have the output dtype ${dtype} (got ${describe(out)})`);
+  }
+  if (o.length !== length) throw new RangeError(`out must have ${what} (got length ${o.length} for ${length})`);
+  return o;
+}
+
+/** A new typed array of a dtype. */
+export function newArray(dtype: Dtype, length: number): RealArray {
+  return dtype === "f32" ? new Float32Array(length) : new Float64Array(length);
+}

@@ -1,0 +1,176 @@
+// The wasm backends: stage operands in linear memory (or use them in place), call a kernel,
+// copy results out. Kernel exports are named <dtype>_<kernel> (assembly/core/softmax.ts).
+
+import { type Core, type Operand, type Reduced, dtypeOf } from "./backend.js";
+import { R_C, R_K, R_M, R_R } from "./layout.js";
+import { BYTES, LinearArray, LinearMemory } from "./memory.js";
+import type { Backend, Dtype, RealArray } from "./types.js";
+
+type RowKernel = (x: number, y: number, rows: number, k: number, beta: number, work: number) => void;
+type LseKernel = (x: number, out: number, rows: number, k: number, beta: number) => number;
+type ReduceKernel = (x: number, n: number, beta: number, out: number) => void;
+type NormalizeKernel = (x: number, y: number, n: number, beta: number, c: number, shift: number, log: number) => void;
+
+interface DtypeKernels {
+  softmax: RowKernel;
+  logsoftmax: RowKernel;
+  logsumexp: LseKernel;
+  reduce: ReduceKernel;
+  normalize: NormalizeKernel;
+}
+
+/** The exports of one instantiated module (its kernels, named <dtype>_<kernel>). */
+export type KernelExports = Record<string, unknown>;
+
+/** f64 slots of kernel work space: MAX_BLOCKS in assembly/softmax.ts. */
+const WORK_F64 = 8192;
+
+/** Where a call's operands sit in linear memory. */
+interface Staged {
+  dtype: Dtype;
+  xp: number;
+  yp: number;
+  /** y is a typed array: the result at yp is copied to it after the kernel. */
+  copyOut: boolean;
+  /** y's byteOffset and length, taken before the call could detach it. */
+  yOffset: number;
+  yLength: number;
+}
+
+/** Below this length a plain loop copies faster than set() with a subarray view. */
+const SHORT = 64;
+
+/** heap[at..] = source. */
+function copyInto(heap: RealArray, at: number, source: RealArray): void {
+  if (source.length > SHORT) heap.set(source, at);
+  else for (let i = 0; i < source.length; i++) heap[at + i] = source[i];
+}
+
+/** target = heap[start..start + length). */
+function copyFrom(target: RealArray, heap: RealArray, start: number, length: number): void {
+  if (length > SHORT) target.set(heap.subarray(start, start + length));
+  else for (let i = 0; i < length; i++) target[i] = heap[start + i];
+}
+
+function kernelsOf(exports: KernelExports, dtype: Dtype): DtypeKernels {
+  const get = <F>(name: string): F => {
+    const f = exports[`${dtype}_${name}`];
+    if (typeof f !== "function") throw new TypeError(`not a softmax-wasm module: export ${dtype}_${name} is missing`);
+    return f as F;
+  };
+  return {
+    softmax: get("softmax"),
+    logsoftmax: get("logsoftmax"),
+    logsumexp: get("logsumexp"),
+    reduce: get("reduce"),
+    normalize: get("normalize"),
+  };
+}
+
+/** The backend name of a build, from the features its modules were built with (1 SIMD, 2 relaxed SIMD). */
+export function backendOf(features: number): Backend {
+  if (features & 2) return "wasm-relaxed-simd";
+  if (features & 1) return "wasm-simd";
+  return "wasm";
+}
+
+export class WasmCore implements Core {
+  readonly backend: Backend;
+  /** The memory every module of this backend shares (the host owns it). */
+  readonly memory: LinearMemory;
+  readonly #kernels: Record<Dtype, DtypeKernels>;
+  /** Kernel work space: the reduce kernel's four f64 results, long softmax rows' block references. */
+  readonly #work: LinearArray<"f64">;
+
+  /** `memory` holds the static data of every module up to `heapBase`; `exports` are the core module's. */
+  constructor(memory: WebAssembly.Memory, heapBase: number, exports: KernelExports, backend: Backend) {
+    this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
+    this.backend = backend;
+    this.memory = new LinearMemory(memory, heapBase);
+    this.#work = this.memory.alloc(WORK_F64, "f64");
+  }
+
+  alloc(length: number, dtype: Dtype): LinearArray {
+    return this.memory.alloc(length, dtype);
+  }
+
+  owns(a: unknown): boolean {
+    return a instanceof LinearArray && a.livesIn(this.memory);
+  }
+
+  /**
+   * Addresses for x and y (y of yLength elements): this backend's WasmArrays in place, typed
+   * arrays in the scratch area: x copied in, y after it (or over x's copy when `overX`).
+   * A typed array may itself view this memory (a WasmArray's .array): if the scratch area
+   * grows the memory, that view is detached (length 0), so its data is read by the byte
+   * offset saved before. Reading .buffer instead would cost up to 1 us on a small array.
+   */
+  #stage(x: Operand, y: Operand | undefined, yLength: number, overX: boolean): Staged {
+    const dtype = dtypeOf(x);
+    const size = BYTES[dtype];
+    const length = x.length;
+    const xOwned = this.owns(x);
+    const copyOut = y !== undefined && !this.owns(y);
+    let xp = xOwned ? (x as LinearArray).ptr : 0;
+    let yp = y === undefined || copyOut ? 0 : (y as LinearArray).ptr;
+    const yOffset = copyOut ? (y as RealArray).byteOffset : 0;
+    const xBytes = xOwned ? 0 : length * size;
+    const yBytes = copyOut && !(overX && !xOwned) ? yLength * size : 0;
+    if (xBytes + yBytes > 0) {
+      const xOffset = xOwned ? 0 : (x as RealArray).byteOffset;
+      const base = this.memory.scratch(xBytes + yBytes, "input", length, dtype);
+      if (!xOwned) {
+        xp = base;
+        const heap = this.memory.heap(dtype);
+        if (x.length === length) copyInto(heap, xp / size, x as RealArray);
+        else heap.copyWithin(xp / size, xOffset / size, xOffset / size + length);
+      }
+      if (copyOut) yp = yBytes > 0 ? base + xBytes : xp;
+    }
+    return { dtype, xp, yp, copyOut, yOffset, yLength };
+  }
+
+  /** Copies a result computed in the scratch area to y (see #stage for detached views). */
+  #unstage(y: Operand | undefined, staged: Staged): void {
+    if (!staged.copyOut) return;
+    const length = staged.yLength;
+    const size = BYTES[staged.dtype];
+    const heap = this.memory.heap(staged.dtype);
+    const start = staged.yp / size;
+    const target = y as RealArray;
+    if (target.length === length) copyFrom(target, heap, start, length);
+    else heap.copyWithin(staged.yOffset / size, start, start + length);
+  }
+
+  rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
+    const staged = this.#stage(x, y, rows * k, true);
+    const kernels = this.#kernels[staged.dtype];
+    (log ? kernels.logsoftmax : kernels.softmax)(staged.xp, staged.yp, rows, k, beta, this.#work.ptr);
+    this.#unstage(y, staged);
+  }
+
+  logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
+    // out goes after x's copy: the kernel writes row r's result after reading row r.
+    const staged = this.#stage(x, out, rows, false);
+    const last = this.#kernels[staged.dtype].logsumexp(staged.xp, staged.yp, rows, k, beta);
+    this.#unstage(out, staged);
+    return last;
+  }
+
+  reduce(x: Operand, beta: number): Reduced {
+    const n = x.length;
+    const staged = this.#stage(x, undefined, 0, false);
+    const out = this.#work.ptr;
+    this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
+    const heap = this.memory.heap("f64"); // read in place: no view made per push
+    const at = out / BYTES.f64;
+    return { c: heap[at + R_C], m: heap[at + R_M], k: heap[at + R_K], r: heap[at + R_R] };
+  }
+
+  normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
+    const n = x.length;
+    const staged = this.#stage(x, y, n, true);
+    this.#kernels[staged.dtype].normalize(staged.xp, staged.yp, n, beta, c, shift, log ? 1 : 0);
+    this.#unstage(y, staged);
+  }
+}

@@ -1,0 +1,342 @@
+// The loss and gradient API over a backend: validation (everything before anything is
+// written), the targets in the kernels' form, and the per-row arithmetic around the kernel
+// (gradient coefficients before it, the loss and its reduction from the row statistics
+// after it), shared by every backend.
+//
+// Cross-entropy of a row with scores z = beta*x, LSE = log sum_j exp(z_j), p = softmax(z),
+// log p_j = a_j - log s (a_j = z_j - m, s = sum_j exp(a_j), m the max score), class weights
+// w (1 without), W = sum_c w_c, K classes and epsilon the label smoothing:
+//   index target y:  (1 - eps)*w_y*(-log p_y) + (eps/K)*sum_c w_c*(-log p_c)
+//   probabilities t: sum_c w_c*t'_c*(-log p_c), with t' = (1 - eps)*t + eps/K
+// plus zLoss*LSE^2. "mean" divides by the weights of the counted targets (index targets), or
+// by the rows (probabilities); the z-loss by the counted rows. The gradient with respect to z
+// is p_j*A - B_j, A and B_j per row (see coefficients()), times beta for x.
+
+import { type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { COEFS, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
+import { JsLoss } from "./js.js";
+import type { CrossEntropyOptions, LossKernels, Reduction } from "./types.js";
+import { WasmLoss } from "./wasm.js";
+import { isWasmArray, realArray } from "../core/memory.js";
+import type { Dtype, Input, RealArray, ScaleOptions } from "../core/types.js";
+import { betaFrom, describe, newArray, operandOf, outOperand } from "../core/validate.js";
+import { type KernelExports, WasmCore } from "../core/wasm.js";
+
+const CE_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "labelSmoothing", "weight", "zLoss", "grad"]);
+const ROW_KEYS = new Set(["temperature", "beta", "rowLength", "out"]);
+const SCALE_KEYS = new Set(["temperature", "beta"]);
+/** Largest Jacobian: K*K elements. */
+const JACOBIAN_MAX = 2 ** 24;
+
+/** a*u, or 0 where u is 0 (a weight or share of 0 times an infinite log-probability adds 0). */
+function mulz(a: number, u: number): number {
+  return u !== 0 ? a * u : 0;
+}
+
+/** Rows and row length K of an input of n elements. */
+function shape(n: number, rowLength: unknown): { rows: number; k: number } {
+  if (rowLength === undefined) return { rows: n > 0 ? 1 : 0, k: n };
+  if (typeof rowLength !== "number") throw new TypeError(`rowLength must be a number (got ${describe(rowLength)})`);
+  if (!Number.isInteger(rowLength) || rowLength <= 0) throw new RangeError(`rowLength must be a positive integer (got ${rowLength})`);
+  if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
+  return { rows: n / rowLength, k: rowLength };
+}
+
+/**
+ * Class indices as the kernels take them (-1 for ignored rows), or undefined when `target`
+ * is not an index target (Int32Array, or a number[] of one entry per row).
+ */
+function indexTargets(target: unknown, rows: number, k: number, ignoreIndex: number | undefined): Int32Array | undefined {
+  const isInt = target instanceof Int32Array;
+  if (!isInt && !(Array.isArray(target) && target.length === rows)) return undefined;
+  const t = target as ArrayLike<unknown>;
+  if (t.length !== rows) throw new RangeError(`target must have one class index per row (got length ${t.length} for ${rows} rows)`);
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v = t[r];
+    if (typeof v !== "number") throw new TypeError(`target[${r}] must be a number (got ${describe(v)})`);
+    if (v === ignoreIndex) {
+      out[r] = -1;
+      continue;
+    }
+    if (!(Number.isInteger(v) && v >= 0 && v < k)) {
+      const ignored = ignoreIndex === undefined ? "" : ` or ignoreIndex ${ignoreIndex}`;
+      throw new RangeError(`target[${r}] must be a class index in [0, ${k})${ignored} (got ${v})`);
+    }
+    out[r] = v;
+  }
+  return out;
+}
+
+/** A number option: TypeError if not a number, RangeError unless `ok`. */
+function numberOption(opts: Record<string, unknown>, name: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
+  const v = opts[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
+  if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
+  return v;
+}
+
+/** The grad option resolved: undefined (none), a new array, or the validated array given. */
+function gradOperand(core: Core, grad: unknown, dtype: Dtype, n: number): Operand | undefined {
+  if (grad === undefined || grad === false) return undefined;
+  if (grad === true) return newArray(dtype, n);
+  let g: Operand;
+  if (grad instanceof Float32Array || grad instanceof Float64Array) g = grad;
+  else if (isWasmArray(grad)) g = core.owns(grad) ? grad : grad.array;
+  else throw new TypeError(`grad must be true or a Float32Array, Float64Array or WasmArray (got ${describe(grad)})`);
+  if (dtypeOf(g) !== dtype) throw new TypeError(`grad must have the logits' dtype ${dtype} (got ${describe(grad)})`);
+  if (g.length !== n) throw new RangeError(`grad must have the logits' length (got length ${g.length} for ${n})`);
+  return g;
+}
+
+interface Settings {
+  rows: number;
+  k: number;
+  beta: number;
+  eps: number;
+  lambda: number;
+  reduction: Reduction;
+  weight: Float64Array | undefined;
+  /** Sum of the class weights (K without weights). */
+  wSum: number;
+  targets: Int32Array | undefined;
+  /** Factor of the cross-entropy terms: 1/(weights of the counted targets) or 1/rows for "mean", else 1. */
+  f: number;
+  /** Factor of the z-loss terms: 1/(counted rows) for "mean", else 1. */
+  fz: number;
+}
+
+/** The reduction factors, from the targets and weights alone (before any logit is read). */
+function factors(rows: number, targets: Int32Array | undefined, weight: Float64Array | undefined, reduction: Reduction) {
+  if (reduction !== "mean") return { f: 1, fz: 1 };
+  if (!targets) return { f: 1 / rows, fz: 1 / rows };
+  let denominator = 0;
+  let counted = 0;
+  for (let r = 0; r < rows; r++) {
+    const y = targets[r];
+    if (y < 0) continue;
+    denominator += weight ? weight[y] : 1;
+    counted++;
+  }
+  return { f: 1 / denominator, fz: 1 / counted };
+}
+
+/**
+ * The gradient coefficients per row (A0, B, D, F; assembly/loss.ts, gradRow) and the
+ * factors of LSE and sum W*T in A: gradient = beta*(p_j*A - B_j) with, per row,
+ *   index y:        A = f*((1 - eps)*w_y + eps*W/K) + 2*lambda*fz*LSE, B_j = f*(w_j*eps/K + [j = y]*(1 - eps)*w_y)
+ *   probabilities:  A = f*((1 - eps)*sum_j w_j*t_j + eps*W/K) + 2*lambda*f*LSE, B_j = f*w_j*(eps/K + (1 - eps)*t_j)
+ */
+function coefficients(s: Settings): { coefs: Float64Array; zScale: number; tScale: number } {
+  const { rows, k, eps, lambda, weight, wSum, targets, f, fz } = s;
+  const coefs = new Float64Array(rows * COEFS);
+  for (let r = 0, c = 0; r < rows; r++, c += COEFS) {
+    const y = targets ? targets[r] : -1;
+    if (targets && y < 0) continue; // ignored: no gradient
+    const wy = y < 0 ? 0 : weight ? weight[y] : 1;
+    coefs[c] = f * ((1 - eps) * wy + (eps * wSum) / k);
+    // Without beta: the kernels multiply by it last, so that a huge beta scales p_j*A - B_j
+    // instead of cancelling beta-sized terms (Infinity - Infinity).
+    coefs[c + 1] = (f * eps) / k;
+    coefs[c + 2] = targets ? 0 : f * (1 - eps);
+    coefs[c + 3] = f * (1 - eps) * wy;
+  }
+  return { coefs, zScale: lambda > 0 ? 2 * lambda * fz : 0, tScale: targets ? 0 : f * (1 - eps) };
+}
+
+/** The loss (reduced, or per row into perRow) from the row statistics, index targets. */
+function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefined): number {
+  const { rows, k, eps, lambda, weight, wSum, f, fz } = s;
+  const targets = s.targets as Int32Array;
+  let total = 0;
+  let zTotal = 0;
+  for (let r = 0, at = 0; r < rows; r++, at += STATS) {
+    const y = targets[r];
+    if (y < 0) {
+      if (perRow) perRow[r] = 0;
+      continue;
+    }
+    const m = stats[at + S_M];
+    const rest = stats[at + S_SUM];
+    const zy = stats[at + S_ZY];
+    const ey = Math.exp(zy);
+    const logSum = Math.log(rest + ey);
+    const wy = weight ? weight[y] : 1;
+    let nll: number;
+    let smooth = 0;
+    if (rest + ey === 0) {
+      nll = Infinity; // every class masked: the target has probability 0 (m may be -Infinity for a finite c too)
+      smooth = Infinity;
+    } else {
+      // -log p_y: log1p keeps a confident prediction's small loss exact; below e_y = 1/2
+      // the two terms are positive and no digits cancel.
+      nll = ey >= 0.5 ? Math.log1p(rest / ey) : logSum - zy;
+      if (eps > 0) smooth = wSum * logSum - stats[at + S_DOTW];
+    }
+    const ce = mulz(nll, (1 - eps) * wy) + (eps > 0 ? (eps / k) * smooth : 0);
+    const lse = m + logSum;
+    const z = lambda > 0 ? lambda * lse * lse : 0;
+    total += ce;
+    zTotal += z;
+    if (perRow) perRow[r] = ce + z;
+  }
+  return total * f + zTotal * fz;
+}
+
+/** lossIndex for probability targets: every row counts. */
+function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefined): number {
+  const { rows, k, eps, lambda, wSum, f } = s;
+  let total = 0;
+  for (let r = 0, at = 0; r < rows; r++, at += STATS) {
+    const m = stats[at + S_M];
+    const logSum = Math.log(stats[at + S_SUM]);
+    const sumT = stats[at + S_SUMT];
+    // sum_c w_c*t'_c*(-log p_c), from sum w*t*a, sum w*t and sum w*a.
+    let ce: number;
+    if (stats[at + S_SUM] === 0) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
+    else {
+      ce = mulz(sumT * logSum - stats[at + S_DOTT], 1 - eps);
+      if (eps > 0) ce += (eps / k) * (wSum * logSum - stats[at + S_DOTW]);
+    }
+    const lse = m + logSum;
+    const z = lambda > 0 ? lambda * lse * lse : 0;
+    total += ce + z;
+    if (perRow) perRow[r] = ce + z;
+  }
+  return total * f;
+}
+
+/** A Float64Array of an Input's values (weights), validated. */
+function weightOf(core: Core, weight: unknown, k: number): Float64Array {
+  if (!(weight instanceof Float32Array || weight instanceof Float64Array || Array.isArray(weight) || isWasmArray(weight))) {
+    throw new TypeError(`weight must be a Float32Array, Float64Array, number[] or WasmArray (got ${describe(weight)})`);
+  }
+  const w = realArray(operandOf(core, weight, "weight"));
+  if (w.length !== k) throw new RangeError(`weight must have one value per class (got length ${w.length} for ${k} classes)`);
+  return Float64Array.from(w);
+}
+
+/** The loss and gradient functions of one backend. */
+export function lossKernels(core: Core, exports: KernelExports | undefined): LossKernels {
+  const loss: LossCore = core instanceof WasmCore && exports ? new WasmLoss(core, exports) : new JsLoss();
+  const js = new JsLoss();
+  /**
+   * The wasm kernels scale by beta in the dtype: f32 rounds a beta outside [2^-100, 2^100]
+   * (to 0, a subnormal or F32_MAX) and x - c overflows f32 or f64 at the dtype's limits, so
+   * 0*Infinity gave NaN. Such a rare beta takes the f64 arithmetic of the js backend.
+   */
+  const lossFor = (dtype: Dtype, beta: number): LossCore => {
+    const b = Math.abs(beta);
+    return loss instanceof WasmLoss && (dtype === "f32" ? !(b >= 2 ** -100 && b <= 2 ** 100) : b < 2 ** -1000) ? js : loss;
+  };
+
+  function crossEntropy(logits: Input, target: unknown, options?: CrossEntropyOptions) {
+    const x = operandOf(core, logits, "logits");
+    const dtype = dtypeOf(x);
+    const n = x.length;
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options as ScaleOptions | undefined, CE_KEYS);
+    const { rows, k } = shape(n, opts.rowLength);
+    const ignoreIndex = numberOption(opts, "ignoreIndex", -100, Number.isInteger, "an integer");
+    const reduction = opts.reduction ?? "mean";
+    if (typeof reduction !== "string") throw new TypeError(`reduction must be a string (got ${describe(reduction)})`);
+    if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+      throw new RangeError(`reduction must be "mean", "sum" or "none" (got ${JSON.stringify(reduction)})`);
+    }
+    const eps = numberOption(opts, "labelSmoothing", 0, (v) => v >= 0 && v <= 1, "in [0, 1]");
+    const lambda = numberOption(opts, "zLoss", 0, (v) => v >= 0 && v < Infinity, "finite and >= 0");
+    const weight = opts.weight === undefined ? undefined : weightOf(core, opts.weight, k);
+    const targets = indexTargets(target, rows, k, ignoreIndex);
+    let probs: Operand | undefined;
+    if (!targets) {
+      if (!(target instanceof Float32Array || target instanceof Float64Array || Array.isArray(target) || isWasmArray(target))) {
+        throw new TypeError(`target must be class indices (Int32Array or number[]) or probabilities (Float32Array, Float64Array, number[] or WasmArray) (got ${describe(target)})`);
+      }
+      probs = operandOf(core, target, "target");
+      if (probs.length !== n) {
+        throw new RangeError(`target must have one class index per row (${rows}) or the logits' length (${n}) (got length ${probs.length})`);
+      }
+    }
+    const grad = gradOperand(core, opts.grad, dtype, n);
+    let wSum = k;
+    if (weight) {
+      wSum = 0;
+      for (let c = 0; c < k; c++) wSum += weight[c];
+    }
+    const settings: Settings = { rows, k, beta, eps, lambda, reduction, weight, wSum, targets, ...factors(rows, targets, weight, reduction) };
+    const mode = probs ? PROB : eps > 0 ? SMOOTH : PLAIN;
+    const perRow = reduction === "none" ? newArray(dtype, rows) : undefined;
+    const { coefs, zScale, tScale } = grad ? coefficients(settings) : { coefs: undefined, zScale: 0, tScale: 0 };
+    const stats = lossFor(dtype, beta).crossEntropy({ x, grad, rows, k, beta, targets, probs, weight, mode, coefs, zScale, tScale });
+    // Empty or all ignored with "mean": 0/0, NaN as PyTorch.
+    const value = (probs ? lossProb : lossIndex)(settings, stats, perRow);
+    const result: { loss: number | RealArray; grad?: unknown } = { loss: perRow ?? value };
+    if (grad) result.grad = opts.grad === true ? grad : opts.grad;
+    return result;
+  }
+
+  function logProbs(logits: Input, target: unknown, options?: unknown) {
+    const x = operandOf(core, logits, "logits");
+    const dtype = dtypeOf(x);
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
+    const { rows, k } = shape(x.length, opts.rowLength);
+    const targets = indexTargets(target, rows, k, undefined);
+    if (!targets) {
+      throw new TypeError(`target must be class indices: an Int32Array or a number[] of one entry per row (got ${describe(target)})`);
+    }
+    const out = opts.out === undefined ? undefined : outOperand(core, opts.out, dtype, rows, "one element per row");
+    const y = realArray(out ?? newArray(dtype, rows));
+    const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
+    const stats = lossFor(dtype, beta).crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
+    for (let r = 0, at = 0; r < rows; r++, at += STATS) {
+      const rest = stats[at + S_SUM];
+      const zy = stats[at + S_ZY];
+      const ey = Math.exp(zy);
+      if (rest + ey === 0) y[r] = -Infinity; // masked entirely (m is -Infinity also for a huge beta on a finite row)
+      else y[r] = ey >= 0.5 ? -Math.log1p(rest / ey) : zy - Math.log(rest + ey);
+    }
+    return opts.out ?? y;
+  }
+
+  const backward = (log: boolean) => (gradY: Input, y: Input, options?: unknown) => {
+    const g = operandOf(core, gradY, "gradY");
+    const dtype = dtypeOf(g);
+    const name = log ? "logY" : "y";
+    let yo = operandOf(core, y, name);
+    if (yo.length !== g.length) throw new RangeError(`${name} must have gradY's length (got length ${yo.length} for ${g.length})`);
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
+    const { rows, k } = shape(g.length, opts.rowLength);
+    const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
+    if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
+    loss.backward(log, g, yo, out, rows, k, beta);
+    return opts.out ?? out;
+  };
+
+  function jacobian(y: Input, options?: ScaleOptions) {
+    const yo = operandOf(core, y, "y");
+    const beta = betaFrom(options, SCALE_KEYS);
+    const k = yo.length;
+    if (k * k > JACOBIAN_MAX) throw new RangeError(`jacobian needs K*K <= 2^24 elements (got K = ${k}, K*K = ${k * k})`);
+    const v = realArray(yo);
+    const J = newArray(dtypeOf(yo), k * k);
+    for (let i = 0; i < k; i++) {
+      const by = beta * v[i];
+      const row = i * k;
+      for (let j = 0; j < k; j++) J[row + j] = -by * v[j];
+      J[row + i] = by - by * v[i];
+    }
+    return J;
+  }
+
+  return {
+    crossEntropy,
+    logProbs,
+    softmaxBackward: backward(false),
+    logSoftmaxBackward: backward(true),
+    jacobian,
+  } as unknown as LossKernels;
+}
+

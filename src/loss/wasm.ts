@@ -1,0 +1,159 @@
+// The loss arithmetic of the wasm backends: operands staged in one scratch block of linear
+// memory (or used in place when they are this module's WasmArrays), the kernels of
+// assembly/loss.ts, results copied out.
+
+import { type Operand, dtypeOf } from "../core/backend.js";
+import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
+import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
+import type { Dtype, RealArray } from "../core/types.js";
+import type { KernelExports, WasmCore } from "../core/wasm.js";
+
+type CrossEntropyKernel = (
+  x: number, g: number, rows: number, k: number, beta: number, targets: number, t: number, w: number,
+  stats: number, coefs: number, zScale: number, tScale: number, flags: number,
+) => void;
+type BackwardKernel = (g: number, y: number, out: number, rows: number, k: number, beta: number) => void;
+
+interface Kernels {
+  crossentropy: CrossEntropyKernel;
+  softmaxbackward: BackwardKernel;
+  logsoftmaxbackward: BackwardKernel;
+}
+
+const NAMES = ["crossentropy", "softmaxbackward", "logsoftmaxbackward"] as const;
+
+function kernelsOf(exports: Record<string, unknown>, dtype: Dtype): Kernels {
+  const kernels = {} as Record<string, unknown>;
+  for (const name of NAMES) {
+    const f = exports[`${dtype}_${name}`];
+    if (typeof f !== "function") throw new TypeError(`not a softmax-wasm module: export ${dtype}_${name} is missing`);
+    kernels[name] = f;
+  }
+  return kernels as unknown as Kernels;
+}
+
+const round16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * Operand placement for one call: this module's WasmArrays of the call's dtype stay where
+ * they are; anything else gets a region of the scratch block. A typed array may view this
+ * memory (a WasmArray's .array) and be detached when the scratch block grows it, so each
+ * one's byte offset is taken before, and its data read or written there (as wasm.ts does).
+ */
+class Staging {
+  bytes = 0;
+  base = 0;
+  readonly #memory: LinearMemory;
+  readonly #dtype: Dtype;
+  readonly #copies: { source: RealArray; offset: number; at: number; n: number }[] = [];
+
+  constructor(memory: LinearMemory, dtype: Dtype) {
+    this.#memory = memory;
+    this.#dtype = dtype;
+  }
+
+  /** A region of `bytes` bytes; its address is base + the returned offset. */
+  region(bytes: number): number {
+    const at = this.bytes;
+    this.bytes += round16(bytes);
+    return at;
+  }
+
+  /**
+   * Where `a` (read as the call's dtype) will be: its own address, or -1 - offset of a region
+   * (copied in unless `output`).
+   */
+  place(a: Operand, output = false): number {
+    if (a instanceof LinearArray && a.livesIn(this.#memory) && a.dtype === this.#dtype) return a.ptr;
+    const at = this.region(a.length * BYTES[this.#dtype]);
+    if (!output) {
+      const source = a instanceof LinearArray ? a.array : (a as RealArray);
+      this.#copies.push({ source, offset: source.byteOffset, at, n: a.length });
+    }
+    return -1 - at;
+  }
+
+  /** Reserves the block, copies the placed inputs in; returns the resolver of addresses. */
+  open(what: string, n: number): (placed: number) => number {
+    const base = this.bytes > 0 ? this.#memory.scratch(this.bytes, what, n, this.#dtype) : 0;
+    this.base = base;
+    const heap = this.#memory.heap(this.#dtype);
+    const size = BYTES[this.#dtype];
+    for (const { source, offset, at, n } of this.#copies) {
+      const data = source.length === n ? source : this.#memory.view(offset, n, dtypeOf(source));
+      heap.set(data, (base + at) / size);
+    }
+    return (placed) => (placed < 0 ? base + (-1 - placed) : placed);
+  }
+
+  /** Copies n elements at `ptr` to `target` unless the target is that memory itself. */
+  copyOut(target: Operand, ptr: number, offset: number, n: number): void {
+    if (target instanceof LinearArray && target.livesIn(this.#memory)) return;
+    const heap = this.#memory.heap(this.#dtype);
+    const start = ptr / BYTES[this.#dtype];
+    const t = target as RealArray;
+    (t.length === n ? t : this.#memory.view(offset, n, this.#dtype)).set(heap.subarray(start, start + n));
+  }
+}
+
+/** Byte offset of a typed array target, taken before the scratch block may detach it. */
+function offsetOf(a: Operand): number {
+  return a instanceof LinearArray ? 0 : (a as RealArray).byteOffset;
+}
+
+export class WasmLoss implements LossCore {
+  readonly #memory: LinearMemory;
+  readonly #kernels: Record<Dtype, Kernels>;
+
+  constructor(core: WasmCore, exports: KernelExports) {
+    this.#memory = core.memory;
+    this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
+  }
+
+  crossEntropy(call: LossCall): Float64Array {
+    const { x, grad, rows, k, targets, probs, weight, mode, coefs } = call;
+    const dtype = dtypeOf(x);
+    const n = x.length;
+    const stage = new Staging(this.#memory, dtype);
+    const xPlaced = stage.place(x);
+    // In place on a typed array: the gradient is computed over x's staged copy.
+    const gPlaced = grad === undefined ? 0 : grad === x ? xPlaced : stage.place(grad, true);
+    const gOffset = grad === undefined ? 0 : offsetOf(grad);
+    const tPlaced = probs ? stage.place(probs) : 0;
+    const wAt = weight ? stage.region(k * BYTES[dtype]) : 0;
+    const iAt = targets ? stage.region(rows * 4) : 0;
+    const sAt = stage.region(rows * STATS * 8);
+    const cAt = coefs ? stage.region(rows * COEFS * 8) : 0;
+    const address = stage.open("logits", n);
+    const base = stage.base;
+    const gp = grad === undefined ? 0 : address(gPlaced);
+    const wp = weight ? base + wAt : 0;
+    const ip = targets ? base + iAt : 0;
+    const sp = base + sAt;
+    const cp = coefs ? base + cAt : 0;
+    if (weight) this.#memory.heap(dtype).set(weight, wp / BYTES[dtype]);
+    if (targets) new Int32Array(this.#memory.heap("f64").buffer, ip, rows).set(targets);
+    if (coefs) this.#memory.heap("f64").set(coefs, cp / 8);
+    const flags = (grad ? 1 : 0) | (mode << 1) | (weight ? 8 : 0);
+    const tp = probs ? address(tPlaced) : 0;
+    this.#kernels[dtype].crossentropy(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, flags);
+    if (grad) stage.copyOut(grad, gp, gOffset, n);
+    return this.#memory.heap("f64").subarray(sp / 8, sp / 8 + rows * STATS);
+  }
+
+  backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void {
+    const dtype = dtypeOf(g);
+    const n = g.length;
+    const stage = new Staging(this.#memory, dtype);
+    const gPlaced = stage.place(g);
+    const yPlaced = y === g ? gPlaced : stage.place(y);
+    // out over a staged input's copy when it is that input (in place), else a region of its own.
+    const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
+    const outOffset = offsetOf(out);
+    const address = stage.open("gradY", n);
+    const op = address(outPlaced);
+    const kernels = this.#kernels[dtype];
+    (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta);
+    stage.copyOut(out, op, outOffset, n);
+  }
+}

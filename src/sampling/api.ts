@@ -1,0 +1,735 @@
+// Sampling from logits: argmax, topK, sample, sampler and gumbelSoftmax over any backend.
+//
+// The chain per row (SPEC.md, the order of Hugging Face `generate`): penalties, allowed,
+// temperature, topK, topP, minP, draw. Every filter keeps a prefix of one order, logits
+// descending with equal logits by lower index first, so the chain is a series of cuts in that
+// order. The backend passes (sample-js.ts, assembly/sample.ts) find the row max, sum weights,
+// and gather a small candidate set behind a threshold (the top-k kernel raises its threshold
+// as it reads); the cuts are then found here by quickselect over the candidates, and the
+// token by the inverse CDF of one uniform over the kept tokens in index order. Nothing sorts
+// the vocabulary.
+//
+// The generator is PCG32 (O'Neill, pcg-random.org: a 64-bit LCG with the XSH-RR output),
+// seeded as the reference pcg32_srandom_r(seed, 54); a uniform takes 52 bits from two
+// outputs and lies in the open interval (0, 1). It runs here, in the host, so a seed draws
+// the same uniforms on every backend and runtime.
+
+import { type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { realArray } from "../core/memory.js";
+import { JsSampleBackend } from "./js.js";
+import { BUCKETS, type SampleBackend, type SampleSession } from "./backend.js";
+import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
+import { WasmSampleBackend } from "./wasm.js";
+import type { Input, RealArray } from "../core/types.js";
+import { describe, newArray, operandOf, outOperand } from "../core/validate.js";
+import { type KernelExports, WasmCore } from "../core/wasm.js";
+
+// ---------------------------------------------------------------- the generator
+
+const TWO_32 = 4294967296;
+// The LCG multiplier 6364136223846793005 in two halves.
+const MUL_HI = 0x5851f42d;
+const MUL_LO = 0x4c957f2d;
+// pcg32_srandom_r's stream: increment (54 << 1) | 1.
+const INC_LO = 109;
+
+/** PCG32 (XSH-RR over a 64-bit LCG), with the 64-bit state in two uint32 halves. */
+export class Pcg32 {
+  #hi = 0;
+  #lo = 0;
+
+  /** pcg32_srandom_r(seed, 54): a safe integer seed, taken modulo 2^64. */
+  constructor(seed: number) {
+    this.#step();
+    const lo = this.#lo + (seed >>> 0);
+    this.#lo = lo >>> 0;
+    this.#hi = (this.#hi + (Math.floor(seed / TWO_32) >>> 0) + (lo >= TWO_32 ? 1 : 0)) >>> 0;
+    this.#step();
+  }
+
+  /** state = state * MUL + INC (mod 2^64). */
+  #step(): void {
+    const hi = this.#hi;
+    const lo = this.#lo;
+    // lo * MUL_LO in full, from 16-bit pieces (each product fits a double exactly).
+    const a0 = lo & 0xffff;
+    const a1 = lo >>> 16;
+    const p00 = a0 * (MUL_LO & 0xffff);
+    const p01 = a0 * (MUL_LO >>> 16);
+    const p10 = a1 * (MUL_LO & 0xffff);
+    const p11 = a1 * (MUL_LO >>> 16);
+    const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+    const low = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
+    const high = p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
+    const next = low + INC_LO;
+    this.#lo = next >>> 0;
+    this.#hi = (high + Math.imul(hi, MUL_LO) + Math.imul(lo, MUL_HI) + (next >= TWO_32 ? 1 : 0)) >>> 0;
+  }
+
+  /** The next 32-bit output. */
+  nextU32(): number {
+    const hi = this.#hi;
+    const lo = this.#lo;
+    this.#step();
+    // ((state >> 18) ^ state) >> 27, truncated to 32 bits, rotated right by state >> 59.
+    const xHi = (hi >>> 18) ^ hi;
+    const xLo = ((lo >>> 18) | (hi << 14)) ^ lo;
+    const xorshifted = ((xLo >>> 27) | (xHi << 5)) >>> 0;
+    const rot = hi >>> 27;
+    return ((xorshifted >>> rot) | (xorshifted << ((32 - rot) & 31))) >>> 0;
+  }
+
+  /** A uniform in (0, 1): 52 random bits (26 from each of two outputs) plus one half. */
+  uniform(): number {
+    const a = this.nextU32() >>> 6;
+    const b = this.nextU32() >>> 6;
+    return (a * 67108864 + b + 0.5) / 4503599627370496;
+  }
+
+  clone(): Pcg32 {
+    const copy = new Pcg32(0);
+    copy.#hi = this.#hi;
+    copy.#lo = this.#lo;
+    return copy;
+  }
+}
+
+// ---------------------------------------------------------------- validation
+
+const CHAIN_KEYS = [
+  "temperature",
+  "topK",
+  "topP",
+  "minP",
+  "minKeep",
+  "repetitionPenalty",
+  "frequencyPenalty",
+  "presencePenalty",
+  "allowed",
+  "seed",
+  "random",
+];
+const SAMPLE_KEYS = new Set([...CHAIN_KEYS, "history", "rowLength"]);
+const SAMPLER_KEYS = new Set([...CHAIN_KEYS, "penaltyWindow"]);
+const GUMBEL_KEYS = new Set(["tau", "hard", "seed", "random", "rowLength", "out"]);
+const ROW_KEYS = new Set(["rowLength"]);
+const ALLOWED_KEYS = new Set(["allowed"]);
+
+type Options = Record<string, unknown>;
+
+function optionsOf(opts: unknown, keys: Set<string>): Options {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== "object") throw new TypeError(`options must be an object (got ${describe(opts)})`);
+  for (const key in opts) {
+    if (!keys.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...keys].join(", ")})`);
+  }
+  return opts as Options;
+}
+
+/** A number option: TypeError if not a number, RangeError naming `rule` if `ok` fails. */
+function numberOption(o: Options, name: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
+  const v = o[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
+  if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
+  return v;
+}
+
+const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
+const positiveFinite = (v: number) => v > 0 && v < Infinity;
+
+/** Rows of a call: rowLength validated as softmax does. */
+function rowsOf(n: number, rowLength: unknown): { rows: number; k: number; batched: boolean } {
+  if (rowLength === undefined) return { rows: n > 0 ? 1 : 0, k: n, batched: false };
+  if (typeof rowLength !== "number") throw new TypeError(`rowLength must be a number (got ${describe(rowLength)})`);
+  if (!Number.isInteger(rowLength) || rowLength <= 0) {
+    throw new RangeError(`rowLength must be a positive integer (got ${rowLength})`);
+  }
+  if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
+  return { rows: n / rowLength, k: rowLength, batched: true };
+}
+
+/** The filters of the chain, validated. */
+interface Chain {
+  greedy: boolean;
+  beta: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  minKeep: number;
+  repetition: number;
+  frequency: number;
+  presence: number;
+}
+
+function chainOf(o: Options): Chain {
+  const temperature = numberOption(o, "temperature", 1, (v) => v >= 0 && v < Infinity, "finite and >= 0");
+  return {
+    greedy: temperature === 0,
+    // A subnormal temperature would give beta = Infinity; the largest finite beta acts the same.
+    beta: Math.min(1 / temperature, Number.MAX_VALUE),
+    topK: numberOption(o, "topK", 0, isCount, "an integer >= 0"),
+    topP: numberOption(o, "topP", 1, (v) => v > 0 && v <= 1, "in (0, 1]"),
+    minP: numberOption(o, "minP", 0, (v) => v >= 0 && v < 1, "in [0, 1)"),
+    minKeep: numberOption(o, "minKeep", 1, (v) => isCount(v) && v >= 1, "an integer >= 1"),
+    repetition: numberOption(o, "repetitionPenalty", 1, positiveFinite, "finite and > 0"),
+    frequency: numberOption(o, "frequencyPenalty", 0, Number.isFinite, "finite"),
+    presence: numberOption(o, "presencePenalty", 0, Number.isFinite, "finite"),
+  };
+}
+
+/** Token ids as numbers, each a non-negative integer (checked against K when sampling). */
+function tokenIds(tokens: unknown, name: string): number[] {
+  const isIntArray =
+    tokens instanceof Int32Array ||
+    tokens instanceof Uint32Array ||
+    tokens instanceof Int16Array ||
+    tokens instanceof Uint16Array ||
+    tokens instanceof Int8Array ||
+    tokens instanceof Uint8Array;
+  if (!Array.isArray(tokens) && !isIntArray) {
+    throw new TypeError(`${name} must be an array or integer typed array of token ids (got ${describe(tokens)})`);
+  }
+  const list = tokens as ArrayLike<unknown>;
+  const ids: number[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i];
+    if (typeof v !== "number") throw new TypeError(`${name}[${i}] must be a number (got ${describe(v)})`);
+    if (!isCount(v)) throw new RangeError(`${name}[${i}] must be a token id, an integer >= 0 (got ${v})`);
+    ids[i] = v;
+  }
+  return ids;
+}
+
+/** Distinct tokens of a history with their counts; RangeError for an id outside the row. */
+interface Penalties {
+  tokens: number[];
+  counts: number[];
+}
+
+function penaltiesOf(chain: Chain, history: readonly number[], k: number, name: string): Penalties | undefined {
+  if (history.length === 0) return undefined;
+  if (chain.repetition === 1 && chain.frequency === 0 && chain.presence === 0) return undefined;
+  const counts = new Map<number, number>();
+  for (let i = 0; i < history.length; i++) {
+    const t = history[i];
+    if (t >= k) throw new RangeError(`${name}[${i}] must be below the row length ${k} (got ${t})`);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  return { tokens: [...counts.keys()], counts: [...counts.values()] };
+}
+
+/** The allowed mask: one for every row (>= ceil(K/32) words), or one per row (rows * ceil(K/32)). */
+interface Mask {
+  words: Uint32Array;
+  perRow: number;
+}
+
+function maskOf(allowed: unknown, rows: number, k: number): Mask | undefined {
+  if (allowed === undefined) return undefined;
+  if (!(allowed instanceof Uint32Array)) throw new TypeError(`allowed must be a Uint32Array bit mask (got ${describe(allowed)})`);
+  const words = Math.ceil(k / 32);
+  if (allowed.length < words) {
+    throw new RangeError(`allowed must have at least ${words} words for rows of ${k} tokens (got ${allowed.length})`);
+  }
+  return { words: allowed, perRow: rows > 1 && allowed.length === rows * words ? words : 0 };
+}
+
+/** Uniforms in [0, 1) from `seed` (PCG32), `random` (checked), or Math.random. */
+function uniformsOf(o: Options): { rng: Pcg32 | undefined; random: () => number } {
+  const { seed, random } = o;
+  if (seed !== undefined && random !== undefined) throw new TypeError("give either seed or random, not both");
+  if (seed !== undefined) {
+    if (typeof seed !== "number") throw new TypeError(`seed must be a number (got ${describe(seed)})`);
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer (got ${seed})`);
+    const rng = new Pcg32(seed);
+    return { rng, random: () => rng.uniform() };
+  }
+  if (random !== undefined) {
+    if (typeof random !== "function") throw new TypeError(`random must be a function (got ${describe(random)})`);
+    return { rng: undefined, random: checkedRandom(random as () => unknown) };
+  }
+  return { rng: undefined, random: Math.random };
+}
+
+function checkedRandom(random: () => unknown): () => number {
+  return () => {
+    const u = random();
+    if (typeof u !== "number" || !(u >= 0 && u < 1)) throw new RangeError(`random() must return a number in [0, 1) (got ${describe(u)})`);
+    return u;
+  };
+}
+
+// ---------------------------------------------------------------- the chain
+
+/** A cut of the order: x > value, or x == value at an index <= index; `count` tokens. */
+interface Cut {
+  value: number;
+  index: number;
+  count: number;
+}
+
+/**
+ * In slots[0..size), candidate slots into (cv, ci, cw): the smallest prefix of the order
+ * (value descending, index ascending) for which need(count, mass) holds, by quickselect
+ * (expected linear, no sort); the prefix ends up in slots[0..count). undefined if none.
+ */
+function selectPrefix(
+  slots: Int32Array,
+  size: number,
+  cv: Float64Array,
+  ci: Int32Array,
+  cw: Float64Array,
+  need: (count: number, mass: number) => boolean,
+): Cut | undefined {
+  let lo = 0;
+  let hi = size;
+  let baseMass = 0;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >> 1);
+    const p = slots[mid];
+    slots[mid] = slots[lo];
+    slots[lo] = p;
+    const pv = cv[p];
+    const pi = ci[p];
+    let store = lo + 1;
+    let mass = 0;
+    for (let j = lo + 1; j < hi; j++) {
+      const s = slots[j];
+      const v = cv[s];
+      if (v > pv || (v === pv && ci[s] < pi)) {
+        mass += cw[s];
+        slots[j] = slots[store];
+        slots[store++] = s;
+      }
+    }
+    const pos = store - 1;
+    slots[lo] = slots[pos];
+    slots[pos] = p;
+    if (need(pos, baseMass + mass)) hi = pos;
+    else if (need(pos + 1, baseMass + mass + cw[p])) return { value: pv, index: pi, count: pos + 1 };
+    else {
+      baseMass += mass + cw[p];
+      lo = pos + 1;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The token drawn from the candidates `cand` (row indices in order, a prefix of the order
+ * that holds every token the filters can keep) with uniform u. `total` is the weight of the
+ * whole row when topP has to see it (NaN when the candidates are the whole topK set).
+ */
+function drawFromCandidates(values: RealArray, cand: Int32Array, c: number, beta: number, u: number, chain: Chain, total: number, row: number): number {
+  const m = cand.length;
+  const cv = new Float64Array(m);
+  const cw = new Float64Array(m);
+  const ci = Int32Array.from(cand);
+  for (let j = 0; j < m; j++) {
+    const v = values[ci[j]];
+    cv[j] = v;
+    // Tokens at +Infinity share equally; the rest then weigh 0.
+    cw[j] = c === Infinity ? (v === Infinity ? 1 : 0) : Math.exp((v - c) * beta);
+  }
+  const slots = new Int32Array(m);
+  for (let j = 0; j < m; j++) slots[j] = j;
+  let size = m;
+  let cutValue = -Infinity;
+  let cutIndex = Infinity;
+  if (chain.topP < 1) {
+    let whole = total;
+    if (whole !== whole) {
+      whole = 0;
+      for (let j = 0; j < m; j++) whole += cw[j];
+    }
+    const floor = Math.min(chain.minKeep, size);
+    let cut = selectPrefix(slots, size, cv, ci, cw, (_, mass) => mass >= chain.topP * whole);
+    if (cut && cut.count < floor) cut = selectPrefix(slots, size, cv, ci, cw, (count) => count >= floor);
+    if (cut) {
+      size = cut.count;
+      cutValue = cut.value;
+      cutIndex = cut.index;
+    }
+  }
+  let least = 0;
+  if (chain.minP > 0) {
+    let top = 0;
+    for (let j = 0; j < size; j++) top = Math.max(top, cw[slots[j]]);
+    least = chain.minP * top;
+    let kept = 0;
+    for (let j = 0; j < size; j++) if (cw[slots[j]] >= least) kept++;
+    const floor = Math.min(chain.minKeep, size);
+    if (kept < floor) {
+      const cut = selectPrefix(slots, size, cv, ci, cw, (count) => count >= floor) as Cut;
+      cutValue = cut.value;
+      cutIndex = cut.index;
+      least = 0;
+    }
+  }
+  // The inverse CDF over the kept candidates in index order.
+  const kept = (j: number) => (cv[j] > cutValue || (cv[j] === cutValue && ci[j] <= cutIndex)) && cw[j] >= least;
+  let sum = 0;
+  for (let j = 0; j < m; j++) if (kept(j)) sum += cw[j];
+  if (!(sum > 0)) throw new RangeError(`nothing left to draw in row ${row}: the filters kept no token of positive probability`);
+  const target = u * sum;
+  let acc = 0;
+  let last = -1;
+  for (let j = 0; j < m; j++) {
+    if (!kept(j)) continue;
+    acc += cw[j];
+    if (acc > target) return ci[j];
+    if (cw[j] > 0) last = ci[j];
+  }
+  return last;
+}
+
+/** Above this many candidates, top-p orders only the step where the cut lies (drawTopP). */
+const MANY = 2048;
+
+/** Where the top-p cut of a row can lie, in z = beta*(x - c) (see topPBound). */
+interface Bound {
+  /** Every token the cut keeps has z >= zmin. */
+  zmin: number;
+  /** Tokens with z >= zAbove are all kept (0 when no step is known to be). */
+  zAbove: number;
+}
+
+/**
+ * Bounds of the top-p cut of a row whose weights sum to `total`. Tokens of weight below
+ * (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies above that; a
+ * histogram of the tokens above it, in steps of z, then finds the step b where the mass
+ * reaches topP * total (and minKeep tokens): the cut lies in step b. One step of margin on
+ * each side absorbs rounding (the cuts are found with f64 weights).
+ */
+function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): Bound {
+  const zmin = Math.log((((1 - chain.topP) * total) / k) * 0.999);
+  if (!(zmin < 0)) return { zmin, zAbove: 0 };
+  const { counts, masses } = session.histogram(start, k, c, beta, c + zmin / beta, zmin);
+  const need = chain.topP * total;
+  const step = -zmin / BUCKETS;
+  let mass = 0;
+  let count = 0;
+  for (let b = 0; b < BUCKETS - 1; b++) {
+    mass += masses[b];
+    count += counts[b];
+    if (mass >= need && count >= chain.minKeep) return { zmin: Math.max(zmin, -(b + 2) * step), zAbove: -Math.max(b - 1, 0) * step };
+  }
+  return { zmin, zAbove: 0 };
+}
+
+/**
+ * temperature + topP with many candidates (`all`, the tokens above the bound's zmin): those
+ * above zAbove are all kept, so only the ones between the bounds are ordered (quickselect);
+ * the draw then runs in the kernels over the kept set. -1 when rounding puts the cut above
+ * zAbove (the caller then orders every candidate).
+ */
+function drawTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, u: number, chain: Chain, total: number, bound: Bound, all: Int32Array): number {
+  const high = c + bound.zAbove / beta;
+  const need = chain.topP * total;
+  const aboveMass = session.keptSum(start, k, c, beta, high, k);
+  if (aboveMass >= need) return -1;
+  const m = all.length;
+  const cv = new Float64Array(m);
+  const ci = new Int32Array(m);
+  const cw = new Float64Array(m);
+  let size = 0;
+  let aboveCount = 0;
+  for (let j = 0; j < m; j++) {
+    const v = values[all[j]];
+    if (v >= high) {
+      aboveCount++;
+      continue;
+    }
+    cv[size] = v;
+    ci[size] = all[j];
+    cw[size++] = Math.exp((v - c) * beta);
+  }
+  const slots = new Int32Array(size);
+  for (let j = 0; j < size; j++) slots[j] = j;
+  const floor = Math.min(chain.minKeep, k);
+  let cut = selectPrefix(slots, size, cv, ci, cw, (count, mass) => aboveMass + mass >= need && aboveCount + count >= floor);
+  if (!cut) {
+    // Rounding left the mass short: keep every candidate (the last one in the order cuts).
+    if (size === 0) return -1;
+    let last = 0;
+    for (let j = 1; j < size; j++) if (cv[j] < cv[last] || (cv[j] === cv[last] && ci[j] > ci[last])) last = j;
+    cut = { value: cv[last], index: ci[last], count: size };
+  }
+  const kept = session.keptSum(start, k, c, beta, cut.value, cut.index);
+  return session.draw(start, k, c, beta, cut.value, cut.index, u * kept);
+}
+
+/** One token per row of the session's staged logits. */
+function sampleRows(
+  backend: SampleBackend,
+  x: Operand,
+  rows: number,
+  k: number,
+  chain: Chain,
+  penalties: Penalties | undefined,
+  mask: Mask | undefined,
+  random: () => number,
+): Int32Array {
+  const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
+  const useTopK = topKCount > 0 && topKCount < k;
+  const filtered = useTopK || chain.topP < 1 || chain.minP > 0;
+  const session = backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, useTopK || (filtered && chain.minKeep > 1));
+  const tokens = new Int32Array(rows);
+  const beta = chain.beta;
+  for (let r = 0; r < rows; r++) {
+    const start = r * k;
+    const values = session.row(start, k);
+    if (penalties) {
+      const { tokens: ids, counts } = penalties;
+      for (let j = 0; j < ids.length; j++) {
+        let v = values[ids[j]];
+        if (chain.repetition !== 1) v = v > 0 ? v / chain.repetition : v * chain.repetition;
+        values[ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
+      }
+    }
+    if (mask) session.mask(start, k, r * mask.perRow);
+    const top = session.argmax(start, k);
+    const c = values[top];
+    if (c !== c) throw new RangeError(`logits must not hold NaN (got NaN at index ${top} of row ${r})`);
+    if (c === -Infinity) {
+      throw new RangeError(`nothing left to draw in row ${r}: every logit is -Infinity or masked by allowed (row length ${k})`);
+    }
+    if (chain.greedy) {
+      tokens[r] = top;
+      continue;
+    }
+    const u = random();
+    if (c === Infinity) {
+      tokens[r] = drawFromCandidates(values, session.collect(start, k, Infinity), c, beta, u, chain, NaN, r);
+      continue;
+    }
+    if (!filtered) {
+      const total = session.keptSum(start, k, c, beta, -Infinity, -1);
+      tokens[r] = session.draw(start, k, c, beta, -Infinity, -1, u * total);
+      continue;
+    }
+    let cand: Int32Array;
+    let total = NaN;
+    if (useTopK) cand = session.topK(start, k, topKCount);
+    else {
+      // Tokens of weight below (1 - topP) * total / k together weigh less than 1 - topP: none
+      // of them can be in the top-p set. Collect a little lower than the bounds (the kernels'
+      // weights may round differently from the f64 ones of the cuts).
+      let zmin = -Infinity;
+      if (chain.topP < 1) {
+        total = session.keptSum(start, k, c, beta, -Infinity, -1);
+        const bound = topPBound(session, start, k, c, beta, total, chain);
+        zmin = bound.zmin;
+        if (chain.minP === 0 && bound.zAbove < 0) {
+          const all = session.collect(start, k, c + zmin / beta);
+          const token = all.length > MANY ? drawTopP(session, values, start, k, c, beta, u, chain, total, bound, all) : -1;
+          if (token >= 0) {
+            tokens[r] = token;
+            continue;
+          }
+        }
+      }
+      if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
+      cand = session.collect(start, k, c + zmin / beta);
+      const floor = Math.min(chain.minKeep, k);
+      if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
+    }
+    tokens[r] = drawFromCandidates(values, cand, c, beta, u, chain, total, r);
+  }
+  return tokens;
+}
+
+// ---------------------------------------------------------------- the API
+
+/** The sampling functions over one backend. */
+export function createSampling(core: Core, exports: KernelExports | undefined): SamplingKernels {
+  const backend: SampleBackend = core instanceof WasmCore && exports ? new WasmSampleBackend(core, exports) : new JsSampleBackend();
+
+  function argmax(x: Input, opts?: unknown): number | Int32Array {
+    const o = optionsOf(opts, ROW_KEYS);
+    const xo = operandOf(core, x, "x");
+    if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
+    const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
+    const session = backend.session(xo, false, undefined, k, false);
+    const out = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      session.row(r * k, k);
+      out[r] = session.argmax(r * k, k);
+    }
+    return batched ? out : out[0];
+  }
+
+  function topK(x: Input, count: number, opts?: unknown) {
+    const o = optionsOf(opts, ROW_KEYS);
+    const xo = operandOf(core, x, "x");
+    if (typeof count !== "number") throw new TypeError(`k must be a number (got ${describe(count)})`);
+    const { rows, k } = rowsOf(xo.length, o.rowLength);
+    if (!isCount(count)) throw new RangeError(`k must be an integer >= 0 (got ${count})`);
+    if (count > k) throw new RangeError(`k must be at most the row length ${k} (got ${count})`);
+    const values = newArray(dtypeOf(xo), rows * count);
+    const indices = new Int32Array(rows * count);
+    const session = backend.session(xo, false, undefined, k, count > 0 && count < k);
+    for (let r = 0; r < rows && count > 0; r++) {
+      const start = r * k;
+      const data = session.row(start, k);
+      const top = session.argmax(start, k);
+      let nans: number[] = [];
+      if (data[top] !== data[top]) {
+        for (let i = 0; i < k; i++) if (data[i] !== data[i]) nans.push(i);
+      }
+      nans = nans.slice(0, count);
+      const rest = count - nans.length;
+      let chosen: number[] = [];
+      if (rest > 0) {
+        const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
+        chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
+      }
+      const list = nans.concat(chosen);
+      for (let j = 0; j < count; j++) {
+        indices[r * count + j] = list[j];
+        values[r * count + j] = data[list[j]];
+      }
+    }
+    return { values, indices };
+  }
+
+  function sample(logits: Input, opts?: unknown): number | Int32Array {
+    const o = optionsOf(opts, SAMPLE_KEYS);
+    const xo = operandOf(core, logits, "logits");
+    const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
+    const chain = chainOf(o);
+    const history = o.history === undefined ? [] : tokenIds(o.history, "history");
+    const mask = maskOf(o.allowed, rows, k);
+    const { random } = uniformsOf(o);
+    if (rows === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");
+    const penalties = penaltiesOf(chain, history, k, "history");
+    const tokens = sampleRows(backend, xo, rows, k, chain, penalties, mask, random);
+    return batched ? tokens : tokens[0];
+  }
+
+  function sampler(opts?: unknown): Sampler {
+    const o = optionsOf(opts, SAMPLER_KEYS);
+    const chain = chainOf(o);
+    const window = numberOption(o, "penaltyWindow", 64, (v) => isCount(v) || v === Infinity, "an integer >= 0 or Infinity");
+    const allowed = o.allowed;
+    if (allowed !== undefined) maskOf(allowed, 1, 0);
+    const { rng, random } = uniformsOf(o);
+    return new ChainSampler(backend, core, chain, window, allowed as Uint32Array | undefined, rng?.clone(), rng, random);
+  }
+
+  function gumbelSoftmax(logits: Input, opts?: unknown) {
+    const o = optionsOf(opts, GUMBEL_KEYS);
+    const xo = operandOf(core, logits, "logits");
+    const n = xo.length;
+    const { rows, k } = rowsOf(n, o.rowLength);
+    const tau = numberOption(o, "tau", 1, positiveFinite, "finite and > 0");
+    const hard = o.hard ?? false;
+    if (typeof hard !== "boolean") throw new TypeError(`hard must be a boolean (got ${describe(hard)})`);
+    const dtype = dtypeOf(xo);
+    const out = o.out === undefined ? undefined : outOperand(core, o.out, dtype, n, "the input's length");
+    const { random } = uniformsOf(o);
+    // Noise first: a random() that throws leaves out untouched. 2^-53 stands in for u = 0, so
+    // that the noise is never log(0).
+    const z = new Float64Array(n);
+    const x = realArray(xo);
+    for (let i = 0; i < n; i++) z[i] = x[i] - Math.log(-Math.log(random() || 2 ** -53));
+    const y = out ?? newArray(dtype, n);
+    const ya = realArray(y);
+    if (hard) {
+      for (let r = 0; r < rows; r++) {
+        const start = r * k;
+        let best = start;
+        for (let i = start; i < start + k; i++) {
+          if (z[i] > z[best] || (z[i] !== z[i] && z[best] === z[best])) best = i;
+        }
+        const nan = z[best] !== z[best];
+        for (let i = start; i < start + k; i++) ya[i] = nan ? NaN : i === best ? 1 : 0;
+      }
+    } else {
+      ya.set(z);
+      core.rows(false, y, y, rows, k, Math.min(1 / tau, Number.MAX_VALUE));
+    }
+    return o.out ?? y;
+  }
+
+  return { argmax, topK, sample, sampler, gumbelSoftmax } as unknown as SamplingKernels;
+}
+
+/** sampler(): the chain's options, a history window and a generator that advances per draw. */
+class ChainSampler implements Sampler {
+  readonly #backend: SampleBackend;
+  readonly #core: Core;
+  readonly #chain: Chain;
+  readonly #window: number;
+  readonly #allowed: Uint32Array | undefined;
+  readonly #seeded: Pcg32 | undefined;
+  #rng: Pcg32 | undefined;
+  readonly #random: () => number;
+  #history: number[] = [];
+
+  constructor(
+    backend: SampleBackend,
+    core: Core,
+    chain: Chain,
+    window: number,
+    allowed: Uint32Array | undefined,
+    seeded: Pcg32 | undefined,
+    rng: Pcg32 | undefined,
+    random: () => number,
+  ) {
+    this.#backend = backend;
+    this.#core = core;
+    this.#chain = chain;
+    this.#window = window;
+    this.#allowed = allowed;
+    this.#seeded = seeded;
+    this.#rng = rng;
+    this.#random = random;
+  }
+
+  get history(): number[] {
+    return this.#history.slice();
+  }
+
+  sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number {
+    const o = optionsOf(opts, ALLOWED_KEYS);
+    const xo = operandOf(this.#core, logits, "logits");
+    const k = xo.length;
+    if (k === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");
+    const mask = maskOf(o.allowed ?? this.#allowed, 1, k);
+    const recent = this.#window === 0 ? [] : this.#history.slice(-this.#window);
+    const penalties = penaltiesOf(this.#chain, recent, k, "sampler history");
+    // Draw with a copy of the generator, kept only if the draw succeeds.
+    const rng = this.#rng?.clone();
+    const random = rng ? () => rng.uniform() : this.#random;
+    const token = sampleRows(this.#backend, xo, 1, k, this.#chain, penalties, mask, random)[0];
+    this.#rng = rng;
+    this.#remember([token]);
+    return token;
+  }
+
+  accept(tokens: TokenIds | number): this {
+    this.#remember(tokenIds(typeof tokens === "number" ? [tokens] : tokens, "tokens"));
+    return this;
+  }
+
+  reset(): this {
+    this.#history = [];
+    this.#rng = this.#seeded?.clone();
+    return this;
+  }
+
+  clone(): Sampler {
+    const copy = new ChainSampler(this.#backend, this.#core, this.#chain, this.#window, this.#allowed, this.#seeded, this.#rng?.clone(), this.#random);
+    copy.#history = this.#history.slice();
+    return copy;
+  }
+
+  /** Appends tokens, keeping only what the penalty window can see. */
+  #remember(tokens: number[]): void {
+    for (const t of tokens) this.#history.push(t);
+    if (this.#history.length > this.#window) this.#history.splice(0, this.#history.length - this.#window);
+  }
+}
+

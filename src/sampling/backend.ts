@@ -1,0 +1,47 @@
+// The passes a sampling backend offers (js.ts in TypeScript, wasm.ts over assembly/sampling),
+// which api.ts composes into the sampling chain.
+
+import type { Operand } from "../core/backend.js";
+import type { RealArray } from "../core/types.js";
+
+/**
+ * The passes over the rows of one call. A row is addressed by its first element (`start`) and
+ * length `k`; row() makes it current, and the passes then take the same start and k. Indices
+ * in and out are within the row. A cut (theta, tie) keeps
+ * x > theta, and x == theta at indices <= tie. Weights are exp(beta*(x - c)), c the row max.
+ */
+export interface SampleSession {
+  /**
+   * Makes the row at `start` current (staging it, a copy when the call may write it) and
+   * returns a view of it: the other passes work on the current row, and the view is valid
+   * until the next call of row().
+   */
+  row(start: number, k: number): RealArray;
+  /** Index of the first maximum (NaN counts as the maximum); -1 for an empty row. */
+  argmax(start: number, k: number): number;
+  /** Sets the logits whose bit is clear in the staged mask (from word `word`) to -Infinity. */
+  mask(start: number, k: number, word: number): void;
+  /** Sum of the weights of the tokens the cut keeps. */
+  keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number;
+  /** The first kept index where the running weight sum (index order) exceeds target; else the last kept one of positive weight; -1 if none. */
+  draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number;
+  /** The indices with x >= theta, in order (valid until the next pass). */
+  collect(start: number, k: number, theta: number): Int32Array;
+  /** Counts and weights of the tokens with x >= theta in BUCKETS steps of z = beta*(x - c) from 0 down to zmin (the last step also holds anything lower). */
+  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram;
+  /** The indices of the `count` largest and every tie of the count-th, in order (1 <= count <= k; NaN never taken). */
+  topK(start: number, k: number, count: number): Int32Array;
+}
+
+/** Steps of the top-p histogram. */
+export const BUCKETS = 256;
+
+export interface Histogram {
+  counts: Int32Array;
+  masses: Float64Array;
+}
+
+export interface SampleBackend {
+  /** Stages x for a call on rows of k (a copy when `writable`), with a mask and top-k room if asked. */
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, topK: boolean): SampleSession;
+}
