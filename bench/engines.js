@@ -140,7 +140,7 @@ async function runBrowser(name) {
   const query = `?${new URLSearchParams({ ...(rounds && { rounds }), ...(filter && { filter }) })}`;
   let stop;
   if (name === "chromium") {
-    const { CHROMIUM, CHROMIUM_ARGS } = await import("../test/chromium.js");
+    const { CHROMIUM, CHROMIUM_ARGS } = await import("../test/support/chromium.js");
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const tab = await browser.newPage();

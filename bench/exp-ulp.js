@@ -35,11 +35,13 @@ function ulp64(r) {
 
 function instantiate(file) {
   const module = new WebAssembly.Module(readFileSync(new URL(`../dist/${file}`, import.meta.url)));
-  const e = new WebAssembly.Instance(module, {}).exports;
-  const base = Math.ceil(e.heapBase() / 16) * 16;
+  // The modules import their memory (the host owns it): room for the static data and two chunks.
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const base = Math.ceil(exports.heapBase() / 16) * 16;
   const need = base + 2 * CHUNK * 8;
-  if (e.memory.buffer.byteLength < need) e.memory.grow(Math.ceil((need - e.memory.buffer.byteLength) / 65536));
-  return { e, x: base, y: base + CHUNK * 8 };
+  if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+  return { e: { ...exports, memory }, x: base, y: base + CHUNK * 8 };
 }
 
 /** Max ulp error of f32 exp over every `stride`-th f32 between the bit patterns lo and hi. */

@@ -11,13 +11,13 @@ import { coreUrl } from "./core/load.js";
 import { FAMILIES } from "./families.js";
 import { loss } from "./loss/index.js";
 import { sampling } from "./sampling/index.js";
+import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export type * from "./core/types.js";
 export type * from "./sampling/types.js";
 export type * from "./loss/types.js";
 export type { Kernels } from "./types.js";
-export type { FixedEntry } from "./core/entry.js";
 export { hasRelaxedSimd, hasSimd } from "./core/features.js";
 export { loss, sampling };
 
@@ -35,7 +35,7 @@ const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, len
  * `init({ build })` picks a build; `init(source, { sources })` names the modules. Warms f32
  * softmax up before it resolves (100 ms at most).
  */
-export const init = api.init;
+export const init: FixedEntry<Kernels>["init"] = api.init;
 
 /** Synchronous init from the core module or its bytes; the families' modules are read beside it where the runtime can read files, or given in `sources`. */
-export const initSync = api.initSync;
+export const initSync: FixedEntry<Kernels>["initSync"] = api.initSync;

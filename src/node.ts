@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { fixedEntryPoints } from "./core/entry.js";
 import { coreUrl } from "./core/load.js";
 import { FAMILIES } from "./families.js";
+import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
@@ -17,7 +18,7 @@ const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, rea
  * runtime validates (relaxed SIMD, else SIMD, else scalar) once and returns that same instance
  * on every call; `init({ build })` picks a build.
  */
-export const init = api.init;
+export const init: FixedEntry<Kernels>["init"] = api.init;
 
 /** Synchronous init from the core module or its bytes; the families' modules are read from disk beside it. */
-export const initSync = api.initSync;
+export const initSync: FixedEntry<Kernels>["initSync"] = api.initSync;

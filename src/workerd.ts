@@ -7,6 +7,7 @@ import type { FamilyDefinition } from "./core/family.js";
 import { workerdCore } from "./core/workerd.js";
 import { loss } from "./loss/workerd.js";
 import { sampling } from "./sampling/workerd.js";
+import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
@@ -19,7 +20,7 @@ const api = fixedEntryPoints<Kernels>({ families: [sampling, loss] as unknown as
  * validates, else the SIMD one, once; a source must be the WebAssembly.Module that
  * `import wasm from "softmax-wasm/softmax-relaxed.wasm"` gives (workerd compiles no bytes).
  */
-export const init = api.init;
+export const init: FixedEntry<Kernels>["init"] = api.init;
 
 /** Synchronous init from the core module (a WebAssembly.Module). */
-export const initSync = api.initSync;
+export const initSync: FixedEntry<Kernels>["initSync"] = api.initSync;

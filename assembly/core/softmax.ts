@@ -41,7 +41,7 @@ const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
 const WIDE_C_F64: f64 = 9.9792015476736e291; // 2^970
 // The fast sum's rounding (exp error and partial sums in T lanes: E1; rounding of the
 // exponents, in proportion to them: E2) against the relative accuracy of LSE and
-// log-softmax near 0 (budget: SPEC's 1e-6 f32, 1e-14 f64, at 80%); see sumTooCoarse.
+// log-softmax near 0 (budget: the promised 1e-6 f32, 1e-14 f64 of docs/core.md, at 80%); see sumTooCoarse.
 const CAREFUL_SUM_F32: f64 = 6e-8; // 2^-24 per f32 addition
 const CAREFUL_EXP_F32: f64 = 2.7e-7; // 2.25 ulp
 const CAREFUL_ARG_F32: f64 = 1.2e-7; // x - c and the product by beta, rounded to f32

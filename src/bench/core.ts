@@ -82,7 +82,7 @@ function logits(length: number): Float32Array {
   return x;
 }
 
-/** Throws unless y is the softmax of x within SPEC.md's f32 bound (2e-6·r + 1e-9), checked in float64. */
+/** Throws unless y is the softmax of x within the promised f32 bound (docs/core.md, Accuracy) (2e-6·r + 1e-9), checked in float64. */
 function check(name: string, x: Float32Array, y: Float32Array): void {
   let max = -Infinity;
   for (let i = 0; i < x.length; i++) max = Math.max(max, x[i]);

@@ -14,7 +14,7 @@ const FLUSH = 256;
 const WIDE_C = 2 ** 970;
 /**
  * Where an f64 row's sum is redone term by term (restOf) for the relative accuracy of LSE
- * near 0: the sum's rounding against 80% of SPEC's 1e-14 (see tooCoarse).
+ * near 0: the sum's rounding against 80% of the promised 1e-14 (docs/core.md, Accuracy) (see tooCoarse).
  * f32 data is exact in f64 arithmetic to far better than its 1e-6: only a sum that is 1 to
  * within 1e-8 needs it.
  */

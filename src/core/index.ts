@@ -6,11 +6,11 @@
 import { createKernels } from "./api.js";
 import { JsCore } from "./baseline.js";
 import { entryPoints } from "./entry.js";
+import type { CoreInit, CoreInitSync } from "./types.js";
 import { coreUrl } from "./load.js";
 import type { CoreKernels } from "./types.js";
 
 export type * from "./types.js";
-export type { CoreInit, CoreInitSync } from "./entry.js";
 export { hasRelaxedSimd, hasSimd } from "./features.js";
 
 /** The pure TypeScript implementation of the core functions: same API and semantics, ready without init. */
@@ -19,7 +19,7 @@ export const js: CoreKernels = createKernels(new JsCore(), []);
 const api = entryPoints({ families: [], locate: coreUrl });
 
 /** Compiles and instantiates the core module (and the families in `with`); see CoreInit. */
-export const init = api.init;
+export const init: CoreInit = api.init;
 
 /** Synchronous init from the core module or its bytes; see CoreInitSync. */
-export const initSync = api.initSync;
+export const initSync: CoreInitSync = api.initSync;

@@ -212,9 +212,31 @@ export async function compileSource(source: Source, readFile: FileReader | undef
   throw new TypeError(`init source must be a WebAssembly.Module, BufferSource, URL, string or Response (got ${describe(source)})`);
 }
 
-/** Where a family's module of a build is: the source given for it, else the bundled one. */
+const SUFFIX: Record<WasmBuild, string> = { "relaxed-simd": "-relaxed", simd: "", scalar: "-scalar" };
+
+/** The URL a core source was given as, if any: families' modules are looked for beside it. */
+function urlOf(source: Source | undefined): URL | undefined {
+  if (typeof source === "string" || source instanceof URL) return new URL(source, typeof location === "undefined" ? undefined : location.href);
+  if (isResponse(source) && source.url) return new URL(source.url);
+  return undefined;
+}
+
+/**
+ * Where a family's module of a build is: the source given for it, else the bundled one (beside
+ * the package's files), else, where the package cannot locate its files (import.meta.url is
+ * empty in a bundle that is not an ES module), the file of the same name beside the core's URL.
+ */
 function familySource(request: Request, family: FamilyDefinition, build: WasmBuild): Source {
-  const source = request.sources[family.name] ?? family.locate(build);
+  const given = request.sources[family.name];
+  if (given !== undefined) return given;
+  let source: Source | undefined;
+  try {
+    source = family.locate(build);
+  } catch (error) {
+    const core = urlOf(request.source);
+    if (!core) throw error;
+    return new URL(`${family.name}${SUFFIX[build]}.wasm`, core);
+  }
   if (source === undefined) {
     throw new Error(`softmax-wasm: the ${family.name} family has no ${build} build here; pass its module: { sources: { ${family.name}: module } }`);
   }

@@ -4,6 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { entryPoints } from "./entry.js";
+import type { CoreInit, CoreInitSync } from "./types.js";
 import { coreUrl } from "./load.js";
 
 export * from "./index.js";
@@ -11,7 +12,7 @@ export * from "./index.js";
 const api = entryPoints({ families: [], locate: coreUrl, readFile: (url) => readFile(url) });
 
 /** Compiles and instantiates the core module (and the families in `with`); see CoreInit. */
-export const init = api.init;
+export const init: CoreInit = api.init;
 
 /** Synchronous init from the core module or its bytes; see CoreInitSync. */
-export const initSync = api.initSync;
+export const initSync: CoreInitSync = api.initSync;

@@ -5,6 +5,7 @@
 import relaxed from "../softmax-relaxed.wasm";
 import simd from "../softmax.wasm";
 import { entryPoints } from "./entry.js";
+import type { CoreInit, CoreInitSync } from "./types.js";
 import type { WasmBuild } from "./family.js";
 import type { Entry } from "./load.js";
 
@@ -20,7 +21,7 @@ const entry: Entry = { families: [], locate: workerdCore };
 const api = entryPoints(entry);
 
 /** Compiles and instantiates the core module (and the families in `with`); see CoreInit. Sources must be WebAssembly.Modules here. */
-export const init = api.init;
+export const init: CoreInit = api.init;
 
 /** Synchronous init from the core module; see CoreInitSync. */
-export const initSync = api.initSync;
+export const initSync: CoreInitSync = api.initSync;

@@ -16,7 +16,7 @@ function mulz(a: number, u: number): number {
 
 /**
  * beta*(x - c) where the plain product is NaN or -Infinity for a finite x: x - c past f64's
- * range (halves), or 0*Infinity for beta = 0 (SPEC: the difference decides).
+ * range (halves), or 0*Infinity for beta = 0 (docs/core.md, Special values: the difference decides).
  */
 function score(x: number, c: number, beta: number): number {
   const d = x - c;

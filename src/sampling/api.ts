@@ -1,6 +1,6 @@
 // Sampling from logits: argmax, topK, sample, sampler and gumbelSoftmax over any backend.
 //
-// The chain per row (SPEC.md, the order of Hugging Face `generate`): penalties, allowed,
+// The chain per row (docs/sampling.md; the order of Hugging Face `generate`): penalties, allowed,
 // temperature, topK, topP, minP, draw. Every filter keeps a prefix of one order, logits
 // descending with equal logits by lower index first, so the chain is a series of cuts in that
 // order. The backend passes (sample-js.ts, assembly/sample.ts) find the row max, sum weights,

@@ -1,4 +1,4 @@
-// The SPEC.md checks that every runtime runs (Node, Deno, Bun, browsers, workerd): plain ESM,
+// The contract's checks (docs/core.md) that every runtime runs (Node, Deno, Bun, browsers, workerd): plain ESM,
 // no test framework, no imports, so it loads unchanged wherever the package loads. The
 // reference is computed here in float64 (Neumaier sums; data quantized so that x - c is exact).
 //
@@ -56,7 +56,7 @@ function sum(values) {
   return s + lost;
 }
 
-/** float64 reference of one row: softmax, logSoftmax and LSE, with the SPEC's special values. */
+/** float64 reference of one row: softmax, logSoftmax and LSE, with the special values of docs/core.md. */
 function refRow(x, beta = 1) {
   const n = x.length;
   const sm = new Float64Array(n);

@@ -1,13 +1,16 @@
 // A Worker bundled without the "workerd" condition: the default entry, given the imported
-// module (the relaxed-SIMD build, which workerd runs). init() without a source cannot work
-// there (no file, no compiling bytes).
+// modules (the relaxed-SIMD build, which workerd runs). init() without a source cannot work
+// there (no file, no compiling bytes); initSync of the core alone gives the core functions.
 import { init, initSync } from "softmax-wasm";
+import loss from "softmax-wasm/loss-relaxed.wasm";
+import sampling from "softmax-wasm/sampling-relaxed.wasm";
 import wasm from "softmax-wasm/softmax-relaxed.wasm";
 
 export default {
   async fetch() {
-    const sm = await init(wasm);
+    const sm = await init(wasm, { sources: { sampling, loss } });
     const p = sm.softmax(new Float64Array([0, Math.log(3)]));
+    const token = sm.sample([0, 50, 0], { seed: 1 });
     const again = initSync(wasm).logSumExp([0, 0]);
     let withoutSource;
     try {
@@ -15,6 +18,6 @@ export default {
     } catch (error) {
       withoutSource = `${error?.name}: ${error?.message}`;
     }
-    return Response.json({ backend: sm.backend, p: Array.from(p), again, withoutSource });
+    return Response.json({ backend: sm.backend, p: Array.from(p), token, again, withoutSource });
   },
 };

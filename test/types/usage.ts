@@ -1,4 +1,4 @@
-// What a user's strict project writes (compiled by test/types.test.ts, never run): every line
+// What a user's strict project writes (compiled by test/package/types.test.ts, never run): every line
 // outside the @ts-expect-error ones must type-check in every tsconfig here, whatever its lib,
 // and every @ts-expect-error line is a misuse that must not (tsc fails on an unused one).
 import { type Kernels, type OneScale, type ScaleOptions, type SoftmaxOptions, type WasmArray, hasSimd, init, initSync, js } from "softmax-wasm";

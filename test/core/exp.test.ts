@@ -1,8 +1,8 @@
 // The kernels' exp: error bound over a sweep of inputs (the full sweep is `npm run accuracy`),
 // and the scalar twin computing exactly what the SIMD code computes.
 import { describe, expect, it } from "vitest";
-import { measureExp } from "../bench/exp-ulp.js";
-import { backends, scalarBytes, simdBytes } from "./backends.js";
+import { measureExp } from "../../bench/exp-ulp.js";
+import { backends, scalarBytes, simdBytes } from "../support/backends.js";
 import { random, refRow } from "./reference.js";
 
 // The bounds documented in assembly/exp.ts and the README.
@@ -22,15 +22,14 @@ describe.each(["softmax-relaxed.wasm", "softmax.wasm", "softmax-scalar.wasm"])("
 describe("scalar twin", () => {
   it("gives bit-identical exps to the SIMD code", () => {
     const run = (bytes: Uint8Array, dtype: "f32" | "f64", input: Float64Array) => {
-      const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, CallableFunction> & {
-        memory: WebAssembly.Memory;
-      };
-      e.memory.grow(64);
+      // The module imports its memory; its static data sits below 64 KiB.
+      const memory = new WebAssembly.Memory({ initial: 65 });
+      const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as Record<string, CallableFunction>;
       const T = dtype === "f32" ? Float32Array : Float64Array;
-      const x = new T(e.memory.buffer, 65536, input.length);
+      const x = new T(memory.buffer, 65536, input.length);
       x.set(input);
       e[`${dtype}_exp`](65536, 65536 + 8 * input.length, input.length);
-      return Array.from(new T(e.memory.buffer, 65536 + 8 * input.length, input.length));
+      return Array.from(new T(memory.buffer, 65536 + 8 * input.length, input.length));
     };
     const next = random(7);
     const input = Float64Array.from({ length: 4099 }, () => (next() - 0.9) * 800);

@@ -1,6 +1,6 @@
-// SPEC.md's special values, per row, and out / in-place / WasmArray data paths.
+// The special values of docs/core.md, per row, and out / in-place / WasmArray data paths.
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
+import { backends } from "../support/backends.js";
 import { type Dtype, data, expectLogs, expectProbabilities, expectRowSums, refRow, refRows } from "./reference.js";
 
 const inf = Infinity;

@@ -2,7 +2,7 @@
 // installed bin in Node, Deno and Bun, in a page and a Web Worker): every contender at every
 // size in order, positive finite times, and speed-ups that are the ratios of those times.
 import { expect } from "vitest";
-import type { BenchmarkTable } from "../dist/bench-node.js";
+import type { BenchmarkTable } from "../../dist/bench/node.js";
 
 const CONTENDERS = ["wasm zero-copy", "wasm copying", "js baseline", "naive loop"];
 

@@ -17,12 +17,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BenchmarkTable } from "../dist/bench-node.js";
-import { expectTable } from "./bench-table.js";
-import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
+import type { BenchmarkTable } from "../../dist/bench/node.js";
+import { expectTable } from "../support/bench-table.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.js";
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = (...parts: string[]) => path.join(root, "node_modules", ...parts);
 
 /** Top-level entries of the tree that the package build does not read. */
@@ -373,13 +373,16 @@ describe("the packed tarball passes the conformance checks", () => {
       "--log-level=error",
     ]);
     // scriptPath: the default entry holds no dynamic import, so miniflare's module discovery takes it.
-    const { backend, p, again, withoutSource } = (await inMiniflare("esbuild-worker-default/worker-default-entry.js")) as unknown as {
+    const { backend, p, token, again, withoutSource } = (await inMiniflare("esbuild-worker-default/worker-default-entry.js")) as unknown as {
       backend: string;
       p: number[];
+      token: number;
       again: number;
       withoutSource: string;
     };
     expect(backend).toBe("wasm-relaxed-simd");
+    expect(token).toBe(1); // the sampling module, given in sources
+
     expect(p[0]).toBeCloseTo(0.25, 14);
     expect(p[1]).toBeCloseTo(0.75, 14);
     expect(again).toBeCloseTo(Math.LN2, 14);

@@ -2,8 +2,8 @@
 // long rows with masked runs after finite values, finite values whose beta*x overflows,
 // LogSumExp and log-softmax near 0, beta = 0 (or tiny) where x - c overflows the dtype.
 import { describe, expect, it } from "vitest";
-import type { Kernels } from "../dist/index.js";
-import { backends } from "./backends.js";
+import type { Kernels } from "../../dist/index.js";
+import { backends } from "../support/backends.js";
 import { DTYPE_MAX, type Dtype, data, expectLogs, expectLogsRelative, expectProbabilities, expectRowSums, refRow } from "./reference.js";
 
 const inf = Infinity;

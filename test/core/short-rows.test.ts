@@ -4,7 +4,7 @@
 // or not, for every build.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
+import { backends } from "../support/backends.js";
 import { type Dtype, expectProbabilities, expectRowSums, refRows } from "./reference.js";
 
 const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];

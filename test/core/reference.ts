@@ -1,14 +1,14 @@
-// The float64 reference the tests compare against, written from SPEC.md's definitions and
+// The float64 reference the tests compare against, written from the definitions of docs/core.md and
 // nothing else of the library: per row, scores beta*x; NaN anywhere makes the row NaN;
 // -Inf scores are masked; +Inf scores share; otherwise exp(beta*(x - c)) / sum, with the sum
 // compensated (Kahan) so the reference stays exact to ~1e-16 on rows of millions.
 import { expect } from "vitest";
 // @ts-expect-error: plain JS, shared with every runtime the conformance checks run in
-import { prng } from "./conformance/conformance.js";
+import { prng } from "../conformance/conformance.js";
 
 export type Dtype = "f32" | "f64";
 
-/** SPEC.md accuracy table. */
+/** The accuracy table of docs/core.md. */
 export const TOL = {
   f32: { rel: 2e-6, abs: 1e-9, log: 1e-6, rowSum: 1e-5 },
   f64: { rel: 5e-14, abs: 1e-18, log: 1e-14, rowSum: 1e-12 },
@@ -51,7 +51,7 @@ export function scaledDifference(beta: number, x: number, c: number): [number, n
 }
 
 /**
- * softmax, log-softmax and LogSumExp of one row, in float64 from SPEC.md's rules: NaN anywhere
+ * softmax, log-softmax and LogSumExp of one row, in float64 from the rules of docs/core.md: NaN anywhere
  * makes the row NaN; beta = 0 gives uniform on a finite row (NaN with an infinite entry);
  * c = max (min for beta < 0); an infinite c decides (+Infinity scores share, all -Infinity
  * masked); else the exact exponent beta*(x - c) of each entry (finite values whose beta*x
@@ -130,7 +130,7 @@ function same(y: number, r: number): boolean {
   return Object.is(y, r) || (Number.isNaN(y) && Number.isNaN(r)) || y === r;
 }
 
-/** First index where probabilities miss the SPEC tolerance, as a message; "" if none. */
+/** First index where probabilities miss the promised tolerance, as a message; "" if none. */
 export function probabilityMisses(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dtype): string {
   const { rel, abs } = TOL[dtype];
   if (y.length !== r.length) return `length ${y.length} != ${r.length}`;
@@ -144,7 +144,7 @@ export function probabilityMisses(y: ArrayLike<number>, r: ArrayLike<number>, dt
   return "";
 }
 
-/** First index where log-domain values miss the SPEC tolerance; "" if none. */
+/** First index where log-domain values miss the promised tolerance; "" if none. */
 export function logMisses(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dtype): string {
   const tol = TOL[dtype].log;
   if (y.length !== r.length) return `length ${y.length} != ${r.length}`;
@@ -199,7 +199,7 @@ export function fillRun(
 const DTYPE_TINY = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 } as const;
 
 /**
- * First index where log-probabilities miss SPEC's relative bound (1e-6*|r| f32, 1e-14*|r|
+ * First index where log-probabilities miss the promised relative bound (1e-6*|r| f32, 1e-14*|r|
  * f64, for every finite entry); "" if none. `slack` allows for exps that the dtype flushes
  * (the row length times the smallest normal number); f32 references beyond f32's range must
  * come out at -Infinity (or the largest f32 magnitude).
@@ -231,7 +231,7 @@ export function expectLogs(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dt
   expect(logMisses(y, r, dtype)).toBe("");
 }
 
-/** Each row of finite probabilities sums to 1 within the SPEC tolerance. */
+/** Each row of finite probabilities sums to 1 within the promised tolerance. */
 export function expectRowSums(y: ArrayLike<number>, k: number, dtype: Dtype): void {
   for (let start = 0; start < y.length; start += k) {
     // Neumaier-compensated: a plain f64 sum of 2^24 terms is itself off by ~1e-12.

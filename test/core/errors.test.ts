@@ -1,7 +1,7 @@
 // Error rules: TypeError for wrong types, RangeError for bad values, messages that name the
 // option and the value; a call that throws changes neither x nor out; the instance goes on.
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
+import { backends } from "../support/backends.js";
 import { expectProbabilities, refRow } from "./reference.js";
 
 type Call = [label: string, error: typeof TypeError | typeof RangeError, message: RegExp, opts: unknown];

@@ -6,12 +6,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import * as browserEntry from "../dist/index.js";
-import * as nodeEntry from "../dist/node.js";
+import * as browserEntry from "../../dist/index.js";
+import * as nodeEntry from "../../dist/node.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const simdUrl = new URL("../dist/softmax.wasm", import.meta.url);
+const simdUrl = new URL("../../dist/softmax.wasm", import.meta.url);
 
 /** The files of dist/ that esbuild puts in a bundle of `softmax-wasm` under these conditions. */
 async function bundled(conditions: string[], platform: "browser" | "node" | "neutral"): Promise<string[]> {
@@ -88,7 +88,7 @@ describe("loading errors say what to do", () => {
   it("a 404 for the binary says to copy dist/*.wasm beside the bundle or to pass init(url)", async () => {
     const missing = new Response("not found", { status: 404 });
     await expect(browserEntry.init(missing)).rejects.toThrow(
-      /status 404: .*copy node_modules\/softmax-wasm\/dist\/\*\.wasm there, or pass where they are served, init\(url\)/,
+      /status 404: .*copy node_modules\/softmax-wasm\/dist\/\*\.wasm there, or pass where they are served, init\(url, \{ sources \}\)/,
     );
     await expect(nodeEntry.init(Promise.resolve(new Response("", { status: 500 })))).rejects.toThrow(/status 500$/);
   });

@@ -1,5 +1,5 @@
 // Property-based checks (fast-check): arbitrary rows against the float64 reference of
-// test/reference.ts, on every backend and call path. Lengths from 0 to 300k with every
+// test/core/reference.ts, on every backend and call path. Lengths from 0 to 300k with every
 // vector, unroll, block and long-row boundary likely; runs of -Infinity, +Infinity, NaN,
 // values at the dtype's limits, ties and subnormals anywhere; beta from -MAX_VALUE to
 // MAX_VALUE (0, tiny, subnormal included); rowLength batches; online accumulators fed by
@@ -10,8 +10,8 @@
 // Each run prints how many cases it checked.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Kernels } from "../dist/index.js";
-import { backends } from "./backends.js";
+import type { Kernels } from "../../dist/index.js";
+import { backends } from "../support/backends.js";
 import {
   type Dtype,
   type RunKind,
@@ -140,7 +140,7 @@ function call(sm: Kernels, op: "softmax" | "logSoftmax", x: Float32Array | Float
   }
 }
 
-/** LSE values within SPEC's (1 + |r|) bound; f32 results beyond f32's range may be infinite. */
+/** LSE values within the promised (1 + |r|) bound; f32 results beyond f32's range may be infinite. */
 function lseMisses(y: ArrayLike<number>, r: ArrayLike<number>, dtype: Dtype): string {
   const rounded = dtype === "f32" ? Float64Array.from(r, (v) => (Number.isFinite(Math.fround(v)) ? v : Math.fround(v))) : r;
   return logMisses(y, rounded, dtype);

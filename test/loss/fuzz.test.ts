@@ -1,6 +1,6 @@
 // Property-based checks (fast-check) of the loss and sampling families against the float64
-// references of the test folder (test/loss-reference.ts, test/reference.ts,
-// test/sample-reference.ts), on every backend, f32 and f64: rows with runs of -Infinity,
+// references of the test folder (test/loss/reference.ts, test/core/reference.ts,
+// test/sampling/reference.ts), on every backend, f32 and f64: rows with runs of -Infinity,
 // +Infinity, NaN, values at the dtype's limits, ties and subnormals; beta (temperature for
 // sampling) huge, tiny, zero and negative. crossEntropy with index and probability targets,
 // every reduction, ignoreIndex, weights, labelSmoothing, zLoss and the gradient; logProbs;
@@ -10,10 +10,10 @@
 // runs this file too, with its seed and runs.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
-import { type CeOptions, LOSS_TOL, crossEntropyRef, expectRowsClose } from "./loss-reference.js";
-import { DTYPE_MAX, type Dtype, type RunKind, fillRun, logRelativeMisses, random, refRow } from "./reference.js";
-import { type ChainOptions, refChain, refDraw } from "./sample-reference.js";
+import { backends } from "../support/backends.js";
+import { type CeOptions, LOSS_TOL, crossEntropyRef, expectRowsClose } from "./reference.js";
+import { DTYPE_MAX, type Dtype, type RunKind, fillRun, logRelativeMisses, random, refRow } from "../core/reference.js";
+import { type ChainOptions, refChain, refDraw } from "../sampling/reference.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 /** Cases per property (each case runs on every backend). */
@@ -72,7 +72,7 @@ function build(s: Shape): Float32Array | Float64Array {
   return x;
 }
 
-/** Loss within SPEC's relative bound (plus the flushed exps of a row); f32 values past f32's range may be infinite. */
+/** Loss within the promised relative bound (docs/loss.md) (plus the flushed exps of a row); f32 values past f32's range may be infinite. */
 function lossMisses(y: number, r: number, dtype: Dtype, slack: number): string {
   if (!Number.isFinite(r) || (dtype === "f32" && Math.abs(r) > DTYPE_MAX.f32 * (1 - 2 ** -25) && Math.abs(y) === Infinity && Math.sign(y) === Math.sign(r))) {
     return Object.is(y, r) || (Number.isNaN(y) && Number.isNaN(r)) || y === r || Number.isFinite(r) ? "" : `${y} != ${r}`;

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const dist = new URL("../dist/", import.meta.url).href;
+const dist = new URL("../../dist/", import.meta.url).href;
 
 /** Runs a module body in a fresh Node with gc() exposed; returns what it prints as JSON. */
 function inChild(body: string): Record<string, number> {
@@ -15,7 +15,7 @@ function inChild(body: string): Record<string, number> {
     const sm = initSync(readFileSync(new URL("${dist}softmax-scalar.wasm")));
     const settle = async () => { for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); } };
     ${body}`;
-  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", source], { encoding: "utf8", cwd: fileURLToPath(new URL("..", import.meta.url)) });
+  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", source], { encoding: "utf8", cwd: fileURLToPath(new URL("../..", import.meta.url)) });
   return JSON.parse(out);
 }
 

@@ -1,15 +1,15 @@
-// The float64 reference of the loss tests, written from SPEC.md's "Loss and gradients" and
+// The float64 reference of the loss tests, written from docs/loss.md and
 // PyTorch's F.cross_entropy definition, and nothing else of the library: log-softmax of
-// crossEntropyRef from test/reference.ts's refRow (the exact scores beta*(x_j - c), so a huge
+// crossEntropyRef from test/core/reference.ts's refRow (the exact scores beta*(x_j - c), so a huge
 // beta on finite logits is the arg max, not beta*x overflowing to +-Infinity), the loss
 // summed term by term from its definition,
 // the gradient from the closed form d(-log p_c)/dz_j = p_j - [j = c].
 import { expect } from "vitest";
-import { refRow } from "./reference.js";
+import { refRow } from "../core/reference.js";
 
 export type Dtype = "f32" | "f64";
 
-/** SPEC.md: per-row values within tol*max(1, max|r|); losses within `loss` relative. */
+/** docs/loss.md, Accuracy: per-row values within tol*max(1, max|r|); losses within `loss` relative. */
 export const LOSS_TOL = {
   f32: { grad: 2e-6, loss: 1e-5 },
   f64: { grad: 1e-13, loss: 1e-12 },
@@ -84,7 +84,7 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
   const ceParts: number[] = [];
   const zParts: number[] = [];
   for (let r = 0; r < rows; r++) {
-    // The scores beta*(x_j - c) of SPEC's rules (test/reference.ts): beta*x alone may
+    // The scores beta*(x_j - c) of the special-value rules (test/core/reference.ts): beta*x alone may
     // overflow where the difference decides (a huge beta gives the arg max).
     const row = refRow(Array.prototype.slice.call(x, r * k, (r + 1) * k) as number[], beta);
     const { lse } = row;

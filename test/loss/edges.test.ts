@@ -3,9 +3,9 @@
 // backward passes and the Jacobian against the float64 reference.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
-import { type Dtype, LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose, logSoftmaxRef } from "./loss-reference.js";
-import { random } from "./reference.js";
+import { backends } from "../support/backends.js";
+import { type Dtype, LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose, logSoftmaxRef } from "./reference.js";
+import { random } from "../core/reference.js";
 
 const dtypes: Dtype[] = ["f32", "f64"];
 
@@ -445,7 +445,7 @@ describe("properties (fast-check, fixed seed)", () => {
   });
 });
 
-describe.each(backends)("a huge beta on finite logits is the arg max (SPEC: the difference decides) on %s", (_name, kernels) => {
+describe.each(backends)("a huge beta on finite logits is the arg max (the difference decides) on %s", (_name, kernels) => {
   it.each(dtypes)("%s: beta*max overflows to -Infinity, the row is not masked", (dtype) => {
     const x = array(dtype, [-2, -3, -2, -5]);
     for (const beta of [1e308, Number.MAX_VALUE]) {
@@ -462,7 +462,7 @@ describe.each(backends)("a huge beta on finite logits is the arg max (SPEC: the 
   });
 });
 
-describe.each(backends)("beta 0 or tiny on rows at the dtype's limits (SPEC: the difference decides) on %s", (_name, kernels) => {
+describe.each(backends)("beta 0 or tiny on rows at the dtype's limits (the difference decides) on %s", (_name, kernels) => {
   it.each(dtypes)("%s: no NaN from beta*(x - c) where beta rounds to 0 in the dtype or x - c overflows", (dtype) => {
     const big = dtype === "f32" ? 3e38 : 1.7e308;
     const f = dtype === "f32" ? Math.fround : Number;

@@ -1,7 +1,7 @@
 // The online accumulator: any split of the data, pushed or merged in any grouping, gives the
 // LogSumExp of the whole; normalize() gives the softmax of the whole, chunk by chunk.
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
+import { backends } from "../support/backends.js";
 import { type Dtype, data, expectLogs, expectProbabilities, random, refRow } from "./reference.js";
 
 /** Splits x into chunks of random sizes (some empty). */

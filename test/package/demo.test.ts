@@ -1,5 +1,5 @@
 // The demo page in headless Chromium (Debian's package, driven by playwright-core): served by
-// demo/serve.js, it must be cross-origin isolated, show numbers that meet SPEC's bounds against
+// demo/serve.js, it must be cross-origin isolated, show numbers that meet the promised bounds (docs/core.md) against
 // the test's own float64 reference (reference.ts, not the library), report errors for bad
 // input, and run its benchmark. Takes a screenshot: into docs/demo.png (the README's) with UPDATE_SCREENSHOT=1, else into the temp folder, so
 // that a test run leaves the tree clean.
@@ -10,14 +10,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Kernels, init } from "../dist/node.js";
-import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
-import { refRow } from "./reference.js";
-import { refChain } from "./sample-reference.js";
+import { type Kernels, init } from "../../dist/node.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.js";
+import { refRow } from "../core/reference.js";
+import { refChain } from "../sampling/reference.js";
 
-const SERVER = fileURLToPath(new URL("../demo/serve.js", import.meta.url));
+const SERVER = fileURLToPath(new URL("../../demo/serve.js", import.meta.url));
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
-  ? fileURLToPath(new URL("../docs/demo.png", import.meta.url))
+  ? fileURLToPath(new URL("../../docs/demo.png", import.meta.url))
   : join(tmpdir(), "softmax-wasm-demo.png");
 
 /** Starts demo/serve.js on a port the OS picks; resolves with the URL it prints. */
@@ -78,7 +78,7 @@ async function readPage(page: Page): Promise<PageState> {
   };
 }
 
-/** SPEC.md's bounds against the exact values: probabilities, log-probabilities (relative), LSE. */
+/** The promised bounds (docs/core.md, Accuracy) against the exact values: probabilities, log-probabilities (relative), LSE. */
 const TOLERANCE = {
   f32: { p: (r: number) => 2e-6 * r + 1e-9, logp: (r: number) => 1e-6 * Math.abs(r), lse: (r: number) => 1e-6 * (1 + Math.abs(r)) },
   f64: { p: (r: number) => 5e-14 * r + 1e-18, logp: (r: number) => 1e-14 * Math.abs(r), lse: (r: number) => 1e-14 * (1 + Math.abs(r)) },
@@ -94,7 +94,7 @@ function expectClose(actual: number, expected: number, tolerance: number, what: 
 
 /**
  * Checks every number on the page against the test's own float64 reference (reference.ts,
- * written from SPEC.md, not the library) for the page's beta.
+ * written from docs/core.md, not the library) for the page's beta.
  */
 async function expectPageMatches(page: Page, logits: number[], dtype: "f32" | "f64"): Promise<PageState> {
   const state = await readPage(page);
@@ -165,7 +165,7 @@ describe("demo page", { timeout: 30_000 }, () => {
     expect(await page.textContent("#backend")).toBe(backend);
   });
 
-  it("shows softmax, log-softmax and LogSumExp within SPEC's bounds of the reference as the slider moves", async () => {
+  it("shows softmax, log-softmax and LogSumExp within the promised bounds of the reference as the slider moves", async () => {
     const logits = [2.5, -1, 0.125, 7.75, 3, -4.5, 0, 1e-3, 6.9];
     await enterLogits(page, "2.5, -1 0.125,7.75 ;3 -4.5, 0, 1e-3 6.9");
     let state = await expectPageMatches(page, logits, "f32");

@@ -2,9 +2,9 @@
 // (twice in a row), gives up after WARM_UP_MS, does nothing under a clock that stands still
 // (workerd), and frees its scratch arrays.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { init, js } from "../dist/index.js";
-import { WARM_UP_MS, warmUp } from "../dist/warmup.js";
-import { simdBytes } from "./backends.js";
+import { init, js } from "../../dist/index.js";
+import { WARM_UP_MS, warmUp } from "../../dist/core/warmup.js";
+import { simdBytes } from "../support/backends.js";
 
 let now = 0;
 

@@ -2,9 +2,9 @@
 // alone and combined, both target kinds, every reduction, every backend, f32 and f64; the
 // gradient also against central finite differences.
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
-import { type CeOptions, type Dtype, LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose, logSoftmaxRef, numericGradient } from "./loss-reference.js";
-import { random } from "./reference.js";
+import { backends } from "../support/backends.js";
+import { type CeOptions, type Dtype, LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose, logSoftmaxRef, numericGradient } from "./reference.js";
+import { random } from "../core/reference.js";
 
 const dtypes: Dtype[] = ["f32", "f64"];
 

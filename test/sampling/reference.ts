@@ -1,4 +1,4 @@
-// The float64 reference of the sampling chain, written from SPEC.md's "Sampling" section and
+// The float64 reference of the sampling chain, written from docs/sampling.md and
 // nothing else of the library: it sorts the whole row (a test may), applies each filter to the
 // sorted order, and draws by the inverse CDF over the kept tokens in index order. It also says
 // when a decision sits within `tol` of a boundary (a crossing, a threshold, a CDF step), so

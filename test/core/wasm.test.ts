@@ -2,11 +2,11 @@
 // (growth under live WasmArrays, bounded reuse, too-large inputs).
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Kernels, hasRelaxedSimd, hasSimd, init, initSync } from "../dist/node.js";
-import { relaxedBytes, scalarBytes, simdBytes } from "./backends.js";
+import { type Kernels, hasRelaxedSimd, hasSimd, init, initSync } from "../../dist/node.js";
+import { relaxedBytes, scalarBytes, simdBytes } from "../support/backends.js";
 import { data, expectProbabilities, refRow } from "./reference.js";
 
-const simdUrl = new URL("../dist/softmax.wasm", import.meta.url);
+const simdUrl = new URL("../../dist/softmax.wasm", import.meta.url);
 
 /** Bytes of linear memory behind a wasm backend, read through a WasmArray's view. */
 function memoryBytes(sm: Kernels): number {
@@ -44,7 +44,7 @@ describe("loading", () => {
       const b = new Uint8Array(bytes as ArrayBuffer);
       return !(b.length < 64 && b.some((v, i) => v === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02)) && validate(bytes);
     });
-    const fresh = await import("../dist/node.js");
+    const fresh = await import("../../dist/node.js");
     const sm = await fresh.init();
     expect(sm.backend).toBe("wasm-simd");
     works(sm);
@@ -53,7 +53,7 @@ describe("loading", () => {
   it("init() picks the scalar build when SIMD does not validate", async () => {
     vi.resetModules();
     vi.spyOn(WebAssembly, "validate").mockReturnValue(false);
-    const fresh = await import("../dist/node.js");
+    const fresh = await import("../../dist/node.js");
     const sm = await fresh.init();
     expect(sm.backend).toBe("wasm");
     works(sm);

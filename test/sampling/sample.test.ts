@@ -1,14 +1,14 @@
-// sample(): every uniform maps to the token of the float64 reference chain (test/sample-reference.ts)
+// sample(): every uniform maps to the token of the float64 reference chain (test/sampling/reference.ts)
 // on every backend, for each filter alone and combined, ties at every cut, minKeep, penalties
 // and masks; greedy is the argmax after penalties; seeded draws follow the filtered
 // distribution (chi-square) and are the same on every backend.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Kernels } from "../dist/index.js";
-import { backends } from "./backends.js";
+import type { Kernels } from "../../dist/index.js";
+import { backends } from "../support/backends.js";
 // @ts-expect-error: plain JS, shared with every runtime the conformance checks run in
-import { prng } from "./conformance/conformance.js";
-import { type ChainOptions, type Dtype, chiSquareTail, refChain, refDraw, refPcg32 } from "./sample-reference.js";
+import { prng } from "../conformance/conformance.js";
+import { type ChainOptions, type Dtype, chiSquareTail, refChain, refDraw, refPcg32 } from "./reference.js";
 
 /** How close to a boundary a decision may be before rounding may decide it either way. */
 const TOL: Record<Dtype, number> = { f32: 1e-5, f64: 1e-12 };

@@ -1,7 +1,7 @@
 // Values against the float64 reference, at every vector/unroll/block boundary, in ranges
 // where a naive exp overflows, with temperatures and betas of every sign, in batches.
 import { describe, expect, it } from "vitest";
-import { backends } from "./backends.js";
+import { backends } from "../support/backends.js";
 import { type Dtype, TOL, data, expectLogs, expectLogsRelative, expectProbabilities, expectRowSums, refRow, refRows } from "./reference.js";
 
 // Around the 4/8/16-lane vectors, the 4x unroll, the 256-element flush and the 2048 block.

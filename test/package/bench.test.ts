@@ -1,12 +1,12 @@
 // The shipped benchmark (softmax-wasm/bench, the bin's `bench`), in process: the table's
 // shape and arithmetic, the check of every contender's output before timing, option errors.
-// The timings themselves are not asserted (no timed unit tests); test/runtimes.test.ts runs
+// The timings themselves are not asserted (no timed unit tests); test/package/runtimes.test.ts runs
 // the bin from the installed tarball in Node, Deno and Bun and benchmark() in Chromium.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { benchmark, formatTable } from "../dist/bench-node.js";
-import { type Kernels, js } from "../dist/node.js";
-import { backends } from "./backends.js";
-import { expectTable } from "./bench-table.js";
+import { benchmark, formatTable } from "../../dist/bench/node.js";
+import { type Kernels, js } from "../../dist/node.js";
+import { backends } from "../support/backends.js";
+import { expectTable } from "../support/bench-table.js";
 
 describe("benchmark()", () => {
   afterEach(() => {

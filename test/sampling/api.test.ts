@@ -3,11 +3,11 @@
 // value, TypeError for wrong types, a call that throws changes nothing).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Kernels } from "../dist/index.js";
-import { backends } from "./backends.js";
+import type { Kernels } from "../../dist/index.js";
+import { backends } from "../support/backends.js";
 // @ts-expect-error: plain JS, shared with every runtime the conformance checks run in
-import { prng } from "./conformance/conformance.js";
-import { refPcg32 } from "./sample-reference.js";
+import { prng } from "../conformance/conformance.js";
+import { refPcg32 } from "./reference.js";
 
 type Dtype = "f32" | "f64";
 const make = (dtype: Dtype, values: ArrayLike<number>) => (dtype === "f32" ? Float32Array.from(values) : Float64Array.from(values));
@@ -22,7 +22,7 @@ function refOrder(row: ArrayLike<number>): number[] {
   });
 }
 
-/** softmax of one row in float64 with the SPEC's special values (no NaN here). */
+/** softmax of one row in float64 with the special values of docs/core.md (no NaN here). */
 function refSoftmax(z: number[]): number[] {
   const c = Math.max(...z);
   if (c === -Infinity) return z.map(() => 0);
