@@ -139,7 +139,7 @@ describe("options are checked", () => {
     await expect(core.init({ sources: { sampling: bytes("sampling.wasm") } })).rejects.toThrow(/sources names the family "sampling", which is not loaded/);
     await expect(core.init(bytes("softmax.wasm"), { build: "js" })).rejects.toThrow(/build "js" takes no source/);
     expect(() => core.initSync(bytes("softmax.wasm"), { with: [loss], sources: { loss: "loss.wasm" } })).toThrow(
-      /initSync sources.loss must be a WebAssembly.Module or BufferSource \(got a string\)/,
+      /initSync sources.loss must be a WebAssembly.Module or BufferSource \(got the string "loss.wasm"\)/,
     );
   });
 });
