@@ -13,11 +13,11 @@
 // A runtime that is not installed is skipped with a note; each one prints its progress as
 // it goes. Whole run: ~15 min on a 2-core machine.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ISOLATION, serve } from "../scripts/serve.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 const args = process.argv.slice(2);
@@ -76,9 +76,6 @@ function run(name, command, commandArgs) {
 
 // --- browsers: a server for the page, its bundle, the builds and the peers ---------------
 
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
-/** URL prefixes served from the repository (nothing else is). */
-const SERVED = ["/dist/", "/package.json", "/bench/peers/node_modules/", "/bench/browser/"];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>softmax-wasm benchmark</title>
 <body style="white-space: pre; font-family: monospace"><script type="module" src="/bench/page.bundle.js"></script></body>`;
 
@@ -98,39 +95,24 @@ async function bundlePage() {
   return result.outputFiles[0].text;
 }
 
-/** Serves the page; resolves results posted by it through `waitForResults`. */
+/** Serves the repository with the page and its bundle; resolves results the page posts through `results`. */
 async function servePage(onProgress) {
   const bundle = await bundlePage();
   let resolveResults;
   const results = new Promise((r) => (resolveResults = r));
-  const server = createServer((req, res) => {
-    const headers = {
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
-      "Cross-Origin-Resource-Policy": "same-origin",
-      "Cache-Control": "no-store",
-    };
-    const url = new URL(req.url, "http://localhost");
-    if (req.method === "POST") {
-      let body = "";
-      req.on("data", (chunk) => (body += chunk));
-      req.on("end", () => {
-        res.writeHead(204, headers).end();
-        if (url.pathname === "/progress") onProgress(body);
-        else if (url.pathname === "/results") resolveResults(JSON.parse(body));
-      });
-      return;
-    }
-    if (url.pathname === "/" || url.pathname === "/index.html") return res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end(PAGE);
-    if (url.pathname === "/bench/page.bundle.js") return res.writeHead(200, { ...headers, "Content-Type": "text/javascript" }).end(bundle);
-    const file = resolve(root, `.${decodeURIComponent(url.pathname)}`);
-    if (!SERVED.some((p) => url.pathname.startsWith(p)) || !file.startsWith(root + sep) && file !== root || !existsSync(file)) {
-      return res.writeHead(404, headers).end();
-    }
-    res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  const page = () => ({ body: PAGE, type: "text/html; charset=utf-8" });
+  const { url, close } = await serve({
+    root,
+    headers: { ...ISOLATION, "Cache-Control": "no-store" },
+    routes: {
+      "/": page,
+      "/index.html": page,
+      "/bench/page.bundle.js": () => ({ body: bundle, type: "text/javascript; charset=utf-8" }),
+      "/progress": (body) => onProgress(body),
+      "/results": (body) => resolveResults(JSON.parse(body)),
+    },
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}/`, results, close: () => server.close() };
+  return { url, results, close };
 }
 
 /** Runs the page in a browser; resolves to the results document (or { error }). */
@@ -159,7 +141,7 @@ async function runBrowser(name) {
   }
   const doc = await page.results;
   await stop();
-  page.close();
+  await page.close();
   return doc;
 }
 
