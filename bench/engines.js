@@ -1,9 +1,9 @@
 // `npm run bench`: the benchmark in every runtime, one results file each in bench/results/:
-// node24.json (the primary run: the full suite with every peer; then bench/sample.js and
-// bench/loss.js, printed, in the same Node 24), then node20, deno, bun
-// (the core run: f32 softmax and the first calls after init()), chromium and firefox (the
-// same core run in a page, bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and
-// finally the README's speed table, docs/benchmarks.md and the chart (bench/report.js).
+// node24.json (the primary run: the full suite of every family with every peer), then
+// node20, deno, bun (the core run: f32 softmax, sampling and loss on one shape each, and the
+// first calls after init()), chromium and firefox (the same core run in a page,
+// bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and finally the README's speed
+// table, docs/benchmarks.md and the chart (bench/report.js).
 //
 //   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--no-report]
 //
@@ -38,10 +38,6 @@ const suite = (extra) => ["bench/suite.js", ...extra, ...(rounds ? ["--rounds", 
 /** Each runtime: how to run it, or why it cannot run here. */
 const RUNTIMES = [
   { name: "node24", command: NODE24, args: suite(["--out", "node24"]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
-  // The sampling and loss benchmarks (their own files, printed, in the primary runtime).
-  ...["sample", "loss"]
-    .filter((name) => existsSync(join(root, `bench/${name}.js`)))
-    .map((name) => ({ name, command: NODE24, args: [`bench/${name}.js`], missing: !existsSync(NODE24) && "npm ci --prefix test/node24" })),
   { name: "node20", command: "node", args: suite(["--core", "--out", "node20"]), check: () => process.versions.node.startsWith("20.") },
   { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", "deno"])], missing: !existsSync(bin("deno")) && "npm ci" },
   { name: "bun", command: bin("bun"), args: suite(["--core", "--out", "bun"]), missing: !existsSync(bin("bun")) && "npm ci" },
@@ -88,8 +84,8 @@ async function bundlePage() {
     platform: "browser",
     write: false,
     logLevel: "error",
-    // Node-only branches and peers: reached only outside browsers.
-    external: ["node:*", "onnxruntime-node", "@huggingface/transformers"],
+    // Node-only branches and peers (and the loss family's esbuild, for tfjs): reached only outside browsers.
+    external: ["node:*", "esbuild", "onnxruntime-node", "@huggingface/transformers"],
     nodePaths: [join(root, "bench/peers/node_modules")],
   });
   return result.outputFiles[0].text;

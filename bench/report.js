@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { chartOf } from "./chart.js";
 import { median } from "./harness.js";
 import { formatBytes, formatNs, formatRatio, resultOf, targets } from "./summary.js";
-import { ROW_SIZES } from "./workloads.js";
+import { ROW_SIZES } from "./families/core.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const file = process.argv[2] ?? join(root, "bench/results/node24.json");
