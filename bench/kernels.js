@@ -42,7 +42,9 @@ async function apiOf(distDir) {
  * not load in this runtime (e.g. relaxed SIMD where the engine lacks it).
  */
 export async function kernelsFor(distDir, build) {
-  const api = await import(new URL("index.js", distDir).href);
+  // The package's entry for this runtime: node.js (Node, Deno, Bun) reads a build from disk
+  // where index.js (browsers) fetches it, which Node 20 cannot do for file: URLs.
+  const api = await import(new URL(globalThis.document ? "index.js" : "node.js", distDir).href);
   if (build === "js") return api.js;
   if ((await apiOf(distDir)) === "builds") return api.init({ build });
   const { file } = BUILDS.find((b) => b.build === build);

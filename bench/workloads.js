@@ -89,7 +89,7 @@ export const VALUES = {
 /** The workload's input: its shape of values, of its dtype, drawn from a seed of its own size. */
 export function valuesOf(w) {
   const x = w.dtype === "f32" ? new Float32Array(w.n) : new Float64Array(w.n);
-  const next = uniforms(w.n ^ w.rowLength);
+  const next = uniforms(w.n);
   VALUES[w.values](x, w.rowLength, next, normals(next));
   return x;
 }
