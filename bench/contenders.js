@@ -7,7 +7,7 @@ import * as loss from "./families/loss.js";
 import * as sampling from "./families/sampling.js";
 import { BUILDS, DIST, kernelsFor, versionOf } from "./kernels.js";
 
-export const FAMILIES = [core, sampling, loss];
+const FAMILIES = [core, sampling, loss];
 
 /** The workloads of every family in a full, quick or core run. */
 export const workloads = (options) => FAMILIES.flatMap((f) => f.workloads(options));

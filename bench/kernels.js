@@ -14,7 +14,7 @@ export const BUILDS = [
 export const DIST = new URL("../dist/", import.meta.url);
 
 /** A file's bytes: read from disk (Node, Deno, Bun), else fetched (browsers); undefined if missing. */
-export async function readBytes(url) {
+async function readBytes(url) {
   if (url.protocol === "file:") {
     const { existsSync, readFileSync } = await import("node:fs");
     return existsSync(url) ? new Uint8Array(readFileSync(url)) : undefined;

@@ -8,7 +8,7 @@ import { loadPeers } from "../peers/contenders.js";
 import { chunksOf, workload } from "../workloads.js";
 
 export const name = "core";
-export const defaultValues = "typical";
+const defaultValues = "typical";
 const family = { name, defaultValues };
 
 /** One row of n elements: powers of 4 from 16 to 2^24, and 32000 (a common vocabulary). */
@@ -25,7 +25,6 @@ const SHORT_ROWS = [
 const VALUES_ROW = 32000;
 const SHAPES = ["confident", "flat", "masked"];
 
-const OPS = ["softmax", "logSoftmax", "logSumExp", "online"];
 const writesArray = (op) => op === "softmax" || op === "logSoftmax";
 const core = (op, dtype, rows, rowLength, extra) => workload(family, op, dtype, rows, rowLength, { writes: writesArray(op), ...extra });
 

@@ -9,7 +9,7 @@
 import { uniforms, workload } from "../workloads.js";
 
 export const name = "loss";
-export const defaultValues = "typical";
+const defaultValues = "typical";
 const family = { name, defaultValues };
 
 const ROWS = 32;

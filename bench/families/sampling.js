@@ -8,7 +8,7 @@
 import { uniforms, workload } from "../workloads.js";
 
 export const name = "sampling";
-export const defaultValues = "language";
+const defaultValues = "language";
 const family = { name, defaultValues };
 
 const OPTIONS = {
