@@ -98,7 +98,7 @@ export function chartSvg({ title, subtitle, series }) {
 
 /** The chart of a results document: every contender over the one-row f32 softmax workloads. */
 export function chartOf(doc, source = "") {
-  const rows = doc.workloads.filter((w) => w.op === "softmax" && w.dtype === "f32" && w.rows === 1);
+  const rows = doc.workloads.filter((w) => w.op === "softmax" && w.dtype === "f32" && w.rows === 1 && (w.values ?? "typical") === "typical");
   const series = doc.contenders
     .map(({ name }) => ({
       name,

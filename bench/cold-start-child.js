@@ -29,9 +29,9 @@ if (subject === "node") {
   const [peer] = await loadPeers({ only: [subject] });
   if (!peer) throw new Error(`${subject} did not load`);
   t1 = performance.now();
-  const run = await peer.prepare(x, x.length);
+  const { fns } = await peer.setup({ op: "softmax", dtype: "f32", rows: 1, rowLength: x.length, n: x.length }, [x]);
   t2 = performance.now();
-  await run();
+  await fns[0]();
 }
 const t3 = performance.now();
 console.log(JSON.stringify({ load: t1 - t0, init: t2 - t1, first: t3 - t2, total: t3 - t0, sinceStart: t3 }));

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { median } from "./harness.js";
-import { BUILDS } from "./contenders.js";
+import { BUILDS } from "./kernels.js";
 
 const child = new URL("./cold-start-child.js", import.meta.url);
 const PHASES = ["load", "init", "first", "total", "sinceStart"];

@@ -1,9 +1,9 @@
 // `npm run bench`: the benchmark in every runtime, one results file each in bench/results/:
-// node24.json (the primary run: the full suite with every peer; then bench/sample.js and
-// bench/loss.js, printed, in the same Node 24), then node20, deno, bun
-// (the core run: f32 softmax and the first calls after init()), chromium and firefox (the
-// same core run in a page, bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and
-// finally the README's speed table, docs/benchmarks.md and the chart (bench/report.js).
+// node24.json (the primary run: the full suite of every family with every peer), then
+// node20, deno, bun (the core run: f32 softmax, sampling and loss on one shape each, and the
+// first calls after init()), chromium and firefox (the same core run in a page,
+// bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and finally the README's speed
+// table, docs/benchmarks.md and the chart (bench/report.js).
 //
 //   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--no-report]
 //
@@ -11,13 +11,14 @@
 // --filter takes parts of workload ids only).
 //
 // A runtime that is not installed is skipped with a note; each one prints its progress as
-// it goes. Whole run: ~15 min on a 2-core machine.
+// it goes. Whole run: 12 min on a 2-core machine before sampling, loss and the shapes of
+// values joined the suite; longer now (not measured yet).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ISOLATION, serve } from "../scripts/serve.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 const args = process.argv.slice(2);
@@ -38,10 +39,6 @@ const suite = (extra) => ["bench/suite.js", ...extra, ...(rounds ? ["--rounds", 
 /** Each runtime: how to run it, or why it cannot run here. */
 const RUNTIMES = [
   { name: "node24", command: NODE24, args: suite(["--out", "node24"]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
-  // The sampling and loss benchmarks (their own files, printed, in the primary runtime).
-  ...["sample", "loss"]
-    .filter((name) => existsSync(join(root, `bench/${name}.js`)))
-    .map((name) => ({ name, command: NODE24, args: [`bench/${name}.js`], missing: !existsSync(NODE24) && "npm ci --prefix test/node24" })),
   { name: "node20", command: "node", args: suite(["--core", "--out", "node20"]), check: () => process.versions.node.startsWith("20.") },
   { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", "deno"])], missing: !existsSync(bin("deno")) && "npm ci" },
   { name: "bun", command: bin("bun"), args: suite(["--core", "--out", "bun"]), missing: !existsSync(bin("bun")) && "npm ci" },
@@ -76,9 +73,6 @@ function run(name, command, commandArgs) {
 
 // --- browsers: a server for the page, its bundle, the builds and the peers ---------------
 
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
-/** URL prefixes served from the repository (nothing else is). */
-const SERVED = ["/dist/", "/package.json", "/bench/peers/node_modules/", "/bench/browser/"];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>softmax-wasm benchmark</title>
 <body style="white-space: pre; font-family: monospace"><script type="module" src="/bench/page.bundle.js"></script></body>`;
 
@@ -91,46 +85,31 @@ async function bundlePage() {
     platform: "browser",
     write: false,
     logLevel: "error",
-    // Node-only branches and peers: reached only outside browsers.
-    external: ["node:*", "onnxruntime-node", "@huggingface/transformers"],
+    // Node-only branches and peers (and the loss family's esbuild, for tfjs): reached only outside browsers.
+    external: ["node:*", "esbuild", "onnxruntime-node", "@huggingface/transformers"],
     nodePaths: [join(root, "bench/peers/node_modules")],
   });
   return result.outputFiles[0].text;
 }
 
-/** Serves the page; resolves results posted by it through `waitForResults`. */
+/** Serves the repository with the page and its bundle; resolves results the page posts through `results`. */
 async function servePage(onProgress) {
   const bundle = await bundlePage();
   let resolveResults;
   const results = new Promise((r) => (resolveResults = r));
-  const server = createServer((req, res) => {
-    const headers = {
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
-      "Cross-Origin-Resource-Policy": "same-origin",
-      "Cache-Control": "no-store",
-    };
-    const url = new URL(req.url, "http://localhost");
-    if (req.method === "POST") {
-      let body = "";
-      req.on("data", (chunk) => (body += chunk));
-      req.on("end", () => {
-        res.writeHead(204, headers).end();
-        if (url.pathname === "/progress") onProgress(body);
-        else if (url.pathname === "/results") resolveResults(JSON.parse(body));
-      });
-      return;
-    }
-    if (url.pathname === "/" || url.pathname === "/index.html") return res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end(PAGE);
-    if (url.pathname === "/bench/page.bundle.js") return res.writeHead(200, { ...headers, "Content-Type": "text/javascript" }).end(bundle);
-    const file = resolve(root, `.${decodeURIComponent(url.pathname)}`);
-    if (!SERVED.some((p) => url.pathname.startsWith(p)) || !file.startsWith(root + sep) && file !== root || !existsSync(file)) {
-      return res.writeHead(404, headers).end();
-    }
-    res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  const page = () => ({ body: PAGE, type: "text/html; charset=utf-8" });
+  const { url, close } = await serve({
+    root,
+    headers: { ...ISOLATION, "Cache-Control": "no-store" },
+    routes: {
+      "/": page,
+      "/index.html": page,
+      "/bench/page.bundle.js": () => ({ body: bundle, type: "text/javascript; charset=utf-8" }),
+      "/progress": (body) => onProgress(body),
+      "/results": (body) => resolveResults(JSON.parse(body)),
+    },
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}/`, results, close: () => server.close() };
+  return { url, results, close };
 }
 
 /** Runs the page in a browser; resolves to the results document (or { error }). */
@@ -159,7 +138,7 @@ async function runBrowser(name) {
   }
   const doc = await page.results;
   await stop();
-  page.close();
+  await page.close();
   return doc;
 }
 

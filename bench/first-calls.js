@@ -14,15 +14,16 @@ const SETTLE_MS = 2000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on a new instance of `bytes`
- * made by init (its warm-up included), in groups of 10 calls, then the steady state after
+ * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on the new Kernels that
+ * load() gives (kernelsFor a build: reading the build and init(), its warm-up included; the
+ * time that takes is initMs), in groups of 10 calls, then the steady state after
  * SETTLE_MS more of calls. Returns { n, initMs, groups (ns per call of each group of 10),
  * steady (ns per call), ratio (median of the groups of calls 11-100 over steady), worst
  * (the slowest of those groups over steady) }.
  */
-export async function firstCalls(init, bytes) {
+export async function firstCalls(load) {
   const t0 = performance.now();
-  const sm = await init(bytes);
+  const sm = await load();
   const initMs = performance.now() - t0;
   const x = sm.alloc(N);
   const y = sm.alloc(N);

@@ -75,10 +75,3 @@ export function logits(length, dtype = "f32", seed = 0x9e3779b9) {
   }
   return a;
 }
-
-/** Largest |a_i - b_i|, to check a contender's output before it is timed. */
-export function maxDifference(a, b) {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return a.length === b.length ? worst : Infinity;
-}

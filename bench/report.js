@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { chartOf } from "./chart.js";
 import { median } from "./harness.js";
 import { formatBytes, formatNs, formatRatio, resultOf, targets } from "./summary.js";
-import { ROW_SIZES } from "./workloads.js";
+import { ROW_SIZES } from "./families/core.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const file = process.argv[2] ?? join(root, "bench/results/node24.json");
@@ -31,6 +31,9 @@ const table = (head, rows, textColumns = 1) =>
   [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < textColumns ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 const sizeName = (n) => (n >= 1024 && Math.log2(n) % 1 === 0 ? `2^${Math.log2(n)}` : String(n));
 const kindOf = new Map(doc.contenders.map((c) => [c.name, c.kind]));
+// Files from before the families (no family, no values) hold core workloads of typical values.
+const familyOf = (w) => w.family ?? "core";
+const typical = (w) => (w.values ?? "typical") === "typical";
 const present = (ids) => doc.contenders.map((c) => c.name).filter((name) => ids.some((id) => resultOf(doc, id, name)));
 
 /** A contender x workload table of ns per element. */
@@ -140,7 +143,7 @@ if (doc.alone?.length) {
   );
 }
 
-const shapes = doc.workloads.filter((w) => w.op === "softmax" && (w.tags.includes("llm") || w.tags.includes("attention")));
+const shapes = doc.workloads.filter((w) => w.op === "softmax" && typical(w) && (w.tags.includes("llm") || w.tags.includes("attention")));
 if (shapes.length) {
   say(
     "## LLM logits and attention rows (f32 softmax, `rowLength` for batches)",
@@ -161,7 +164,7 @@ if (shapes.length) {
   );
 }
 
-const others = doc.workloads.filter((w) => w.op !== "softmax");
+const others = doc.workloads.filter((w) => familyOf(w) === "core" && w.op !== "softmax" && typical(w));
 if (others.length) {
   say(
     "## log-softmax, LogSumExp and online (f32): ns per element",
@@ -171,6 +174,52 @@ if (others.length) {
     perElementTable(
       others.map((w) => w.id),
       others.map((w) => (w.op === "online" ? `online ${sizeName(w.n)} / ${w.chunk}` : `${w.op} ${sizeName(w.n)}`)),
+    ),
+    "",
+  );
+}
+
+const valueRows = doc.workloads.filter((w) => w.tags.includes("values"));
+if (valueRows.length) {
+  const ids = [...new Set(valueRows.map((w) => w.op))].flatMap((op) => [
+    `${op}/f32/1x32000`,
+    ...valueRows.filter((w) => w.op === op).map((w) => w.id),
+  ]).filter((id) => doc.workloads.some((w) => w.id === id));
+  const labelOf = (id) => {
+    const w = doc.workloads.find((x) => x.id === id);
+    return `${w.op} ${w.values ?? "typical"}`;
+  };
+  say(
+    "## Shapes of values (f32, n = 32000): ns per element",
+    "",
+    "The same row length with other values: typical N(0, 2²); confident, one logit 20 above that noise; flat, N(0, 0.3²); masked, -Infinity over ~40% of the row in runs. Speed should not depend on them.",
+    "",
+    perElementTable(ids, ids.map(labelOf)),
+    "",
+  );
+}
+
+/** Sampling and loss: time per call, and the ratio to one softmax of the same rows (their yardstick) in parentheses. */
+for (const [family, title] of [
+  ["sampling", "## Sampling (f32, one token per row): time per call, ÷ softmax of the same rows"],
+  ["loss", "## Loss (f32, 32 rows x 32000 classes): time per call, ÷ softmax of the same logits"],
+]) {
+  const ws = doc.workloads.filter((w) => familyOf(w) === family);
+  if (!ws.length) continue;
+  const yardstickOf = (w) => w.results.find((r) => kindOf.get(r.contender) === "reference" && r.contender.startsWith("softmax ("));
+  say(
+    title,
+    "",
+    table(
+      ["contender", ...ws.map((w) => w.id.split("/").filter((part, i) => i !== 1).join(" "))],
+      present(ws.map((w) => w.id)).map((name) => [
+        name,
+        ...ws.map((w) => {
+          const r = resultOf(doc, w.id, name);
+          const y = yardstickOf(w);
+          return r ? `${formatNs(r.ns)}${y ? ` (${formatRatio(r.ns / y.ns)})` : ""}` : "";
+        }),
+      ]),
     ),
     "",
   );
@@ -190,7 +239,8 @@ if (matrixWorkload && matrixWorkload.results.length > 1) {
 }
 
 const worst = new Map();
-for (const w of doc.workloads) {
+// Sampling checks membership of the kept set, not a distance in units of a bound.
+for (const w of doc.workloads.filter((x) => familyOf(x) !== "sampling")) {
   for (const r of w.results) {
     if (kindOf.get(r.contender) === "reference") continue;
     const key = `${r.contender}\u0000${w.dtype}`;
@@ -335,6 +385,20 @@ const PEER_ROWS = [
 for (const [label, name] of PEER_ROWS) {
   const cells = docs.map(({ doc: d }) => fmt(perElementIn(d, "softmax/f32/1x32000", name)));
   if (cells.some((c) => c !== "-")) speedRows.push([`1 x 32000, ${label}`, ...cells]);
+}
+// Sampling and loss in every runtime: the ratio to one softmax of the same rows, in the same process.
+const YARDSTICK_ROWS = [
+  ["sample chain ÷ softmax, 1 x 151936", "sample/f32/1x151936/chain"],
+  ["crossEntropy + grad ÷ softmax, 32 x 32000", "crossEntropy/f32/32x32000/grad"],
+  ["logProbs ÷ softmax, 32 x 32000", "logProbs/f32/32x32000"],
+];
+for (const [label, id] of YARDSTICK_ROWS) {
+  const cells = docs.map(({ doc: d }) => {
+    const ours = perElementIn(d, id, "wasm-relaxed-simd zero-copy");
+    const softmax = perElementIn(d, id, "softmax (wasm-relaxed-simd zero-copy)");
+    return ours && softmax ? formatRatio(ours / softmax) : "-";
+  });
+  if (cells.some((c) => c !== "-")) speedRows.push([`${label}, relaxed SIMD`, ...cells]);
 }
 speedRows.push([
   "calls 11-100 after `init()` / steady, 1 x 32000, relaxed SIMD",

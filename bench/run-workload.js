@@ -1,24 +1,26 @@
 // One workload of the suite, in any runtime (Node, Deno, Bun, browsers): set up, check, time.
 
+import { familyOf } from "./contenders.js";
 import { timeCases } from "./harness.js";
-import { copiesOf, errorOf, inputsOf, referenceOf } from "./workloads.js";
+import { copiesOf, inputsOf } from "./workloads.js";
 
 /**
- * Runs one workload: every contender that has its operation and dtype is set up, its output
- * checked against the float64 reference (softmax-wasm and its baseline within the accuracy
- * bound, the others within `looseCheck` times it, or they are left out), then timed in
- * interleaved rounds (harness.js). Returns the results entry of the workload, with
- * `failures`: how many checks of softmax-wasm failed.
+ * Runs one workload: every contender that accepts it is set up, its output checked against
+ * the family's float64 reference (softmax-wasm and its baseline within the accuracy bound,
+ * the others within `looseCheck` times it, or they are left out), then timed in interleaved
+ * rounds (harness.js). Returns the results entry of the workload, with `failures`: how many
+ * checks of softmax-wasm failed.
  */
 export async function runWorkload(w, contenders, { settings, looseCheck, peerWarmup = true, progress = () => {} }) {
+  const family = familyOf(w);
   const copies = copiesOf(w);
   progress(`preparing data (${copies} ${copies > 1 ? "copies" : "copy"})`);
   const inputs = inputsOf(w, copies);
-  const reference = referenceOf(w, inputs[0]);
+  const reference = family.referenceOf(w, inputs[0]);
   const entry = { ...w, copies, results: [], left: [], failures: 0 };
   const cases = [];
   const disposers = [];
-  for (const c of contenders.filter((c) => c.ops.includes(w.op) && c.dtypes.includes(w.dtype))) {
+  for (const c of contenders.filter((c) => c.accepts(w))) {
     progress(`preparing ${c.name}`);
     try {
       const { fns, dispose } = await c.setup(w, inputs);
@@ -28,8 +30,7 @@ export async function runWorkload(w, contenders, { settings, looseCheck, peerWar
       let error = 0;
       for (const fn of fns) {
         const got = await fn();
-        const e = c.kind === "reference" ? (sameValues(got, inputs[0]) ? 0 : Infinity) : errorOf(w, got, reference);
-        error = Math.max(error, e);
+        error = Math.max(error, c.errorOf ? c.errorOf(w, got, inputs[0]) : family.errorOf(w, got, reference));
       }
       const ours = c.kind === "softmax-wasm" || c.kind === "baseline";
       if (!(error <= (ours ? 1 : looseCheck))) {
@@ -65,10 +66,4 @@ function rotate(fns) {
     next = next + 1 === fns.length ? 0 : next + 1;
     return fn();
   };
-}
-
-function sameValues(got, x) {
-  if (got.length !== x.length) return false;
-  for (let i = 0; i < x.length; i++) if (!Object.is(got[i], x[i])) return false;
-  return true;
 }

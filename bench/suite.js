@@ -1,5 +1,6 @@
-// The benchmark suite: every contender on every workload in one process, timed in
-// interleaved rounds (harness.js), outputs checked against a float64 reference first; then
+// The benchmark suite: every contender on every workload of every family (bench/families/:
+// core, sampling, loss) in one process, timed in interleaved rounds (harness.js), outputs
+// checked against the family's float64 reference first; then
 // the per-call time alone in fresh processes, cold start, binary sizes (those two under
 // Node only). Runs in Node, Deno and Bun (bench/browser runs the same code in browsers).
 // Prints a table per workload as it goes and writes bench/results/<name>.json and .svg (the
@@ -8,16 +9,22 @@
 //
 //   npm run bench                 every runtime (bench/engines.js), this suite in each
 //   npm start                     quick: our builds, the JS baseline and naive-js, < 1 min
-//   node bench/suite.js [--quick | --core] [--filter a,b] [--no-peers] [--out name] [--rounds n] [--help]
+//   node bench/suite.js [--quick | --core] [--filter a,b] [--no-peers] [--compare dir] [--out name] [--rounds n] [--help]
 //
-// --core: f32 softmax only (rows of 16 to 2^24, batches of short rows) and the first calls
-// after init(): what bench/engines.js runs in every runtime but the primary one.
-// --filter: comma-separated terms; a term selects the workloads that carry it as a tag (row,
-// llm, attention, logSoftmax, logSumExp, online; alone for the per-call time in fresh
-// processes; cold-start for the cold start and sizes) or
-// whose id (op/dtype/shape, e.g. softmax/f32/1x4096) holds it as whole parts (softmax,
+// --core: f32 softmax (rows of 16 to 2^24, a confident row, batches of short rows), sampling
+// and loss on one shape each, and the first calls after init(): what bench/engines.js runs
+// in every runtime but the primary one.
+// --filter: comma-separated terms; a term selects the workloads that carry it as a tag (a
+// family: core, sampling, loss; a shape of values: typical, confident, flat, masked,
+// language, or values for the workloads of each shape; row, llm, attention, short,
+// logSoftmax, logSumExp, online, batched; alone for the per-call time in fresh processes;
+// cold-start for the cold start and sizes) or whose id (op/dtype/shape[/variant][/values],
+// e.g. softmax/f32/1x4096, sample/f32/1x151936/chain) holds it as whole parts (softmax,
 // f64/1x16), and the contenders whose name contains it (=name: exactly that one).
 // Without workload terms every workload runs; without contender terms every contender.
+// --compare dir: the builds of another dist/ directory (e.g. of the commit before a change)
+// run too, interleaved with this checkout's, as contenders "before:<name>"; the tables get a
+// column "before / now".
 import "./relaxed-flag.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -28,13 +35,15 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { chartOf } from "./chart.js";
 import { binarySizes, measureColdStart } from "./cold-start.js";
-import { init } from "../dist/index.js";
-import { BUILDS, loadContenders } from "./contenders.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { loadContenders, workloads } from "./contenders.js";
 import { firstCalls } from "./first-calls.js";
 import { median } from "./harness.js";
+import { BUILDS, DIST, kernelsFor } from "./kernels.js";
 import { runWorkload } from "./run-workload.js";
 import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
-import { ROTATION, workloads } from "./workloads.js";
+import { ROTATION } from "./workloads.js";
 
 const started = performance.now();
 const args = parseArgs(process.argv.slice(2));
@@ -68,7 +77,7 @@ const gc = (() => {
 })();
 
 function parseArgs(argv) {
-  const parsed = { quick: false, core: false, peers: true, filter: [], out: undefined, rounds: undefined };
+  const parsed = { quick: false, core: false, peers: true, filter: [], out: undefined, rounds: undefined, compare: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     const value = () => inline ?? argv[++i];
@@ -78,6 +87,7 @@ function parseArgs(argv) {
     else if (flag === "--filter") parsed.filter.push(...value().split(",").filter(Boolean));
     else if (flag === "--out") parsed.out = value();
     else if (flag === "--rounds") parsed.rounds = Number(value());
+    else if (flag === "--compare") parsed.compare = pathToFileURL(`${resolve(value())}/`);
     else if (flag === "--help") {
       // The usage is the header comment of this file.
       const header = readFileSync(new URL(import.meta.url), "utf8").split("\nimport")[0];
@@ -148,16 +158,20 @@ const notes = [];
 // the same bytes, so a later fresh instance would start tiered up already.
 const firstCallRuns = [];
 if (!quick && selected(FIRST)) {
-  for (const { backend, file } of BUILDS) {
-    const bytes = readFileSync(new URL(`../dist/${file}`, import.meta.url));
-    if (!WebAssembly.validate(bytes) || backend === "wasm") continue;
+  for (const { backend, build } of BUILDS.filter((b) => b.backend !== "wasm")) {
     progress(`first calls after init(): ${backend}`);
-    firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(init, bytes)) });
+    try {
+      firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(() => kernelsFor(DIST, build))) });
+    } catch (error) {
+      notes.push(`first calls: ${backend} left out (${error.message})`);
+    }
   }
   endProgress();
 }
 
-const everyContender = await loadContenders({ peers: peersWanted, log: (message) => notes.push(message) });
+progress(`loading contenders${args.compare ? ` and the builds of ${args.compare.pathname}` : ""}`);
+const everyContender = await loadContenders({ peers: peersWanted, compare: args.compare, log: (message) => notes.push(message) });
+endProgress();
 const contenderTerms = args.filter.filter((t) => everyContender.some((c) => matchesContender(t, c.name)));
 const unknown = args.filter.filter((t) => !workloadTerms.includes(t) && !contenderTerms.includes(t));
 if (unknown.length) throw new Error(`--filter ${unknown.join(",")} matches no workload or contender`);
@@ -190,7 +204,9 @@ const doc = {
   cpu: { model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, arch: process.arch },
   os: { platform: process.platform, release: os.release() },
   settings: { ...SETTINGS, looseCheck: LOOSE, rotation: ROTATION },
-  contenders: contenders.map(({ name, kind, version }) => ({ name, kind, version })),
+  // One entry per name: families share our builds' names (and tfjs-wasm's).
+  contenders: [...new Map(contenders.map(({ name, kind, version }) => [name, { name, kind, version }])).values()],
+  compare: args.compare?.pathname,
   notes,
   loadAverage: { start: os.loadavg()[0] },
   workloads: [],
@@ -241,7 +257,7 @@ function printWorkload(head, w, entry) {
   const js = entry.results.find((r) => r.contender === "js");
   const peer = bestPeerOf(doc, entry);
   const columns = [
-    ["contender", 29, (r) => r.contender],
+    ["contender", 38, (r) => r.contender],
     ["per call", 10, (r) => formatNs(r.ns)],
     ["ns/elem", 9, (r) => (r.ns / w.n).toPrecision(3)],
     ["elem/s", 8, (r) => formatRate((w.n / r.ns) * 1e9)],
@@ -251,6 +267,11 @@ function printWorkload(head, w, entry) {
     ["vs js", 7, (r) => (js ? formatRatio(js.ns / r.ns) : "-")],
     [`vs ${peer ? peer.contender : "best peer"}`, 15, (r) => (peer ? formatRatio(peer.ns / r.ns) : "-")],
   ];
+  // Sampling and loss measure themselves against one softmax of the same rows (the yardstick).
+  const yardstick = entry.results.find((r) => r.contender.startsWith("softmax ("));
+  if (yardstick) columns.push(["/ softmax", 9, (r) => formatRatio(r.ns / yardstick.ns)]);
+  const before = (r) => entry.results.find((b) => b.contender === `before:${r.contender}`);
+  if (args.compare) columns.push(["before / now", 12, (r) => (before(r) ? formatRatio(before(r).ns / r.ns) : "-")]);
   const line = (cells) => `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(columns[i][1]) : cell.padStart(columns[i][1]))).join(" ")}`;
   console.log(line(columns.map(([title]) => title)));
   for (const r of entry.results) console.log(line(columns.map(([, , cell]) => cell(r))));
@@ -261,7 +282,8 @@ function printWorkload(head, w, entry) {
 
 const ALONE_WORKLOAD = "softmax/f32/1x16";
 if (!quick && !core && isNode && selected(ALONE)) {
-  const names = contenders.filter((c) => ["softmax-wasm", "baseline", "naive"].includes(c.kind)).map((c) => c.name);
+  const w = allWorkloads.find((x) => x.id === ALONE_WORKLOAD);
+  const names = contenders.filter((c) => ["softmax-wasm", "baseline", "naive"].includes(c.kind) && c.accepts(w)).map((c) => c.name);
   const runs = 3;
   console.log(`\nper-call time alone in a process (${ALONE_WORKLOAD}): ${names.length} contenders x ${runs} fresh processes`);
   const samples = new Map(names.map((name) => [name, []]));
@@ -289,8 +311,8 @@ if (!quick && !core && isNode && selected(ALONE)) {
 // --- cold start and sizes ----------------------------------------------------------------
 
 if (!core && isNode && selected(COLD)) {
-  const builds = contenders.filter((c) => c.kind === "softmax-wasm" && c.name.endsWith("zero-copy")).map((c) => c.name.split(" ")[0]);
-  const peers = contenders.filter((c) => c.kind === "peer").map((c) => c.name);
+  const builds = BUILDS.map((b) => b.backend).filter((backend) => contenders.some((c) => c.name === `${backend} zero-copy`));
+  const peers = doc.contenders.filter((c) => c.kind === "peer").map((c) => c.name);
   const subjects = ["node", ...builds, ...peers];
   console.log(`\ncold start: ${subjects.length} subjects x ${SETTINGS.coldRuns} fresh processes (median ms)`);
   doc.coldStart = measureColdStart(subjects, {
@@ -322,7 +344,7 @@ const resultsDir = new URL("./results/", import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(new URL(`${outName}.json`, resultsDir), `${JSON.stringify(doc, null, 1)}\n`);
 const files = [`bench/results/${outName}.json`];
-if (doc.workloads.some((w) => w.op === "softmax" && w.dtype === "f32" && w.rows === 1)) {
+if (doc.workloads.some((w) => w.op === "softmax" && w.dtype === "f32" && w.rows === 1 && w.values === "typical")) {
   writeFileSync(new URL(`${outName}.svg`, resultsDir), chartOf(doc, `bench/results/${outName}.json`));
   files.push(`bench/results/${outName}.svg`);
 }

@@ -90,6 +90,14 @@ export function targets(doc) {
       const perElement = r && { value: r.ns / w.n, rounds: r.samples.map((ns) => ns / w.n) };
       add(`<= 1.5 ns/element on ${w.rows} rows of ${w.rowLength}`, contender, perElement, atMost(1.5), (v) => `${v.toPrecision(3)} ns`);
     }
+    // Sampling and loss against one softmax of the same rows (the yardstick of their workloads).
+    const yardstick = (id) => ratio(resultOf(doc, id, contender), resultOf(doc, id, `softmax (${RELAXED})`));
+    add("sample T+topP <= 3x softmax at n = 151936", contender, yardstick("sample/f32/1x151936/topP"), atMost(3), formatRatio);
+    add("sample chain <= 3x softmax at n = 151936", contender, yardstick("sample/f32/1x151936/chain"), atMost(3), formatRatio);
+    const sorted = ratio(resultOf(doc, "sample/f32/1x151936/topP", "sorted top-p (JS)"), resultOf(doc, "sample/f32/1x151936/topP", contender));
+    add(">= 50x a sorting top-p sampler at n = 151936", contender, sorted, atLeast(50), formatRatio);
+    add("crossEntropy + grad <= 1.5x softmax, 32 x 32000", contender, yardstick("crossEntropy/f32/32x32000/grad"), atMost(1.5), formatRatio);
+    add("logProbs <= 1.1x softmax, 32 x 32000", contender, yardstick("logProbs/f32/32x32000"), atMost(1.1), formatRatio);
     const first = doc.firstCalls?.find((f) => f.contender === contender);
     add("calls 11-100 after init() <= 1.5x steady state at n = 32000", contender, first && { value: first.ratio }, atMost(1.5), formatRatio);
   }

@@ -1,13 +1,12 @@
 // The suite's core run in a browser page (bench/engines.js serves it, bundled by esbuild):
-// the first calls after init(), then f32 softmax on every contender that loads in a browser,
-// timed with the suite's harness. Progress lines and the results document go back to the
+// the first calls after init(), then the core run's workloads of every family (f32 softmax,
+// sampling, loss) on every contender that loads in a browser, timed with the suite's harness. Progress lines and the results document go back to the
 // server by POST (/progress, /results), so any browser can run it, driven or not.
 
-import { init } from "../../dist/index.js";
-import { BUILDS, loadContenders, readRepoFile } from "../contenders.js";
+import { loadContenders, workloads } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
+import { BUILDS, DIST, kernelsFor } from "../kernels.js";
 import { runWorkload } from "../run-workload.js";
-import { workloads } from "../workloads.js";
 
 const params = new URLSearchParams(location.search);
 const SETTINGS = { rounds: 11, minRounds: 5, runMs: 20, warmMs: 100, budgetMs: 10000 };
@@ -48,10 +47,14 @@ async function run() {
     workloads: [],
   };
   await say(`softmax-wasm benchmark (core): ${runtime.name} ${runtime.version}`);
-  for (const { backend, file } of BUILDS) {
-    const bytes = await readRepoFile(`dist/${file}`);
-    if (!WebAssembly.validate(bytes) || backend === "wasm") continue;
-    const r = { contender: `${backend} zero-copy`, ...(await firstCalls(init, bytes)) };
+  for (const { backend, build } of BUILDS.filter((b) => b.backend !== "wasm")) {
+    let r;
+    try {
+      r = { contender: `${backend} zero-copy`, ...(await firstCalls(() => kernelsFor(DIST, build))) };
+    } catch (error) {
+      doc.notes.push(`first calls: ${backend} left out (${error.message})`);
+      continue;
+    }
     doc.firstCalls.push(r);
     await say(`first calls: ${r.contender}: init ${r.initMs.toFixed(1)} ms, calls 11-100 ${r.ratio.toFixed(2)}x of steady (${(r.steady / 1e3).toFixed(1)} us)`);
   }
@@ -60,7 +63,8 @@ async function run() {
     only: ["naive-js", "tfjs-wasm", "ort-web-wasm"],
     log: (message) => doc.notes.push(message),
   });
-  doc.contenders = contenders.map(({ name, kind, version }) => ({ name, kind, version }));
+  // One entry per name: families share our builds' names.
+  doc.contenders = [...new Map(contenders.map(({ name, kind, version }) => [name, { name, kind, version }])).values()];
   const chosen = workloads({ core: true }).filter((w) => filter.length === 0 || filter.some((t) => `/${w.id}/`.includes(`/${t}/`)));
   for (const [index, w] of chosen.entries()) {
     const head = `[${index + 1}/${chosen.length}] ${w.id}`;

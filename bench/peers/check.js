@@ -54,8 +54,8 @@ for (const peer of peers) {
       for (const [label, length, rowLength, offset] of CASES) {
         const x = Typed.from(input(length, offset, length + rowLength + offset));
         const expected = referenceSoftmax(Float64Array.from(x), rowLength);
-        const run = await peer.prepare(x, rowLength);
-        const got = await run();
+        const { fns } = await peer.setup({ op: "softmax", dtype, rows: length / rowLength, rowLength, n: length }, [x]);
+        const got = await fns[0]();
         if (got.length !== x.length) throw new Error(`${label}: ${got.length} values for ${x.length}`);
         let error = 0;
         for (let i = 0; i < x.length; i++) {

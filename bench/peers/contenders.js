@@ -1,15 +1,17 @@
 // Peer contenders for the softmax benchmark: other libraries' softmax, set up the way
 // their users would call it, one thread each, plus an independent naive JS loop.
 //
-// A contender is { name, kind: "peer", version, dtypes, async?, prepare, dispose? }.
-// prepare(x, rowLength) does the one-time work for this input (tensors, sessions, output
-// buffers) and returns a zero-argument function that computes softmax along each row of
-// rowLength elements and returns the output as a typed array of x's type. Contenders with
-// async: true return an async function (onnxruntime has no synchronous run).
-// tfjs copies x into its own memory in prepare(): prepare again after changing x.
+// Each follows the benchmark's contender contract (bench/workloads.js):
+//   { name, kind: "peer", version, accepts(w), async?, warmMs, setup(w, inputs), dispose? }
+// accepts the softmax workloads of its dtypes; setup(w, inputs) does the one-time work for
+// each copy of the input (tensors, sessions, output buffers) and returns { fns, dispose }:
+// one zero-argument function per copy that computes softmax along each row of w.rowLength
+// elements and returns the output as a typed array of x's type. Contenders with async: true
+// return async functions (onnxruntime has no synchronous run). tfjs copies x into its own
+// memory in setup(): set up again after changing x.
 
 const here = new URL("./", import.meta.url);
-/** In a browser: where the server puts bench/peers/node_modules (see bench/browser/serve.js). */
+/** In a browser: where the server puts bench/peers/node_modules (bench/engines.js serves the repository). */
 const servedModules = globalThis.document ? new URL("/bench/peers/node_modules/", location.href) : undefined;
 /** Package versions, read once (a browser fetches them). */
 const versions = new Map();
@@ -24,7 +26,7 @@ export async function loadPeers({ log = () => {}, only } = {}) {
     if (only && !only.includes(name)) continue;
     try {
       for (const pkg of PACKAGES[name] ?? []) versions.set(pkg, await readVersion(pkg));
-      peers.push(await load(log));
+      peers.push(contender(await load(log)));
     } catch (error) {
       log(`${name}: unavailable (${error.message})`);
     }
@@ -47,6 +49,24 @@ const loaders = [
   ["ort-web-wasm", loadOrtWeb],
   ["ort-node-cpu", loadOrtNode],
 ];
+
+/**
+ * The contract's contender over a peer's prepare(x, rowLength), which returns the function
+ * for one input. onnxruntime-web needs thousands of calls before V8 tiers its wasm up and
+ * the JS peers need the JIT: warmMs gives them longer than the suite's default.
+ */
+function contender(peer) {
+  return {
+    ...peer,
+    warmMs: 400,
+    accepts: (w) => w.op === "softmax" && peer.dtypes.includes(w.dtype),
+    async setup(w, inputs) {
+      const fns = [];
+      for (const x of inputs) fns.push(await peer.prepare(x, w.rowLength));
+      return { fns, dispose: async () => peer.dispose?.() };
+    },
+  };
+}
 
 async function readVersion(name) {
   if (servedModules) return (await (await fetch(new URL(`${name}/package.json`, servedModules))).json()).version;

@@ -60,7 +60,8 @@ console.log(`# node ${process.version}, ${os.cpus()[0].model}, median of ${RUNS}
 const cases = [];
 for (const peer of peers) {
   for (const n of SIZES) {
-    const time = timer(await peer.prepare(values(n), n), peer.async === true);
+    const { fns } = await peer.setup({ op: "softmax", dtype: "f32", rows: 1, rowLength: n, n }, [values(n)]);
+    const time = timer(fns[0], peer.async === true);
     cases.push({ peer, n, time, count: await calibrate(time), samples: [] });
   }
 }

@@ -10,7 +10,7 @@
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { type Server, createServer } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BenchmarkTable } from "../../dist/bench/node.js";
 import { expectTable } from "../support/bench-table.js";
 import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.js";
+import { serve as serveStatic } from "../../scripts/serve.mjs";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -63,34 +64,12 @@ async function pack(): Promise<string> {
   return path.join(work, tarball);
 }
 
-const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".json": "application/json",
-};
-
 /** Static files of the scratch project on 127.0.0.1; POST /result collects page results. */
 async function serve(dir: string): Promise<void> {
-  server = createServer(async (req, res) => {
-    if (req.method === "POST" && req.url === "/result") {
-      let body = "";
-      for await (const chunk of req) body += chunk;
-      res.writeHead(204).end();
-      onPosted?.(JSON.parse(body));
-      return;
-    }
-    const file = path.join(dir, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
-    if (!file.startsWith(dir)) return void res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "content-type": MIME[path.extname(file)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const routes = { "/result": (body: string) => void onPosted?.(JSON.parse(body)) };
+  let url: string;
+  ({ server, url } = await serveStatic({ root: dir, routes }));
+  origin = url.slice(0, -1);
 }
 
 /** The checks' failures, one per line, for the assertion message. */
