@@ -38,16 +38,28 @@ export function measureColdStart(subjects, { runs = 7, onRun } = {}) {
 
 const sizeOf = (bytes) => ({ bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
 
+/** The module files of one build, one per family (softmax.wasm is the core's). */
+const FAMILY_FILES = ["softmax", "sampling", "loss"];
+
 /**
- * Bytes a user downloads or loads: each of our builds, our host JS (the browser entry's
- * dist/*.js: not the workerd and node entries, the bin or the benchmark; gzipped as one
- * file, like a bundle), and the binaries the peers load.
+ * Bytes a user downloads or loads: each of our builds (every family's module of it; each gzipped
+ * on its own, as served), our host JS (the browser entries' files: not the workerd and node
+ * entries, the bin or the benchmark; gzipped as one file, like a bundle), and the binaries the
+ * peers load. npm run sizes gives the sizes of bundles per entry point.
  */
 export function binarySizes({ peers = true } = {}) {
   const dist = new URL("../dist/", import.meta.url);
-  const rows = BUILDS.map(({ backend, file }) => ({ name: backend, file, ...sizeOf(readFileSync(new URL(file, dist))) }));
-  const hostFiles = readdirSync(dist).filter((f) => f.endsWith(".js") && !/^(workerd|node|cli|bench.*)\.js$/.test(f));
-  const host = Buffer.concat(hostFiles.map((f) => readFileSync(new URL(f, dist))));
+  const rows = BUILDS.map(({ backend, file }) => {
+    const files = FAMILY_FILES.map((family) => readFileSync(new URL(file.replace("softmax", family), dist)));
+    const total = (key) => files.reduce((sum, bytes) => sum + sizeOf(bytes)[key], 0);
+    return { name: backend, file: `${FAMILY_FILES.length} modules (${file.replace("softmax", "*")})`, bytes: total("bytes"), gzip: total("gzip") };
+  });
+  const hostFiles = ["", "core/", "sampling/", "loss/"].flatMap((dir) =>
+    readdirSync(new URL(dir, dist))
+      .filter((f) => f.endsWith(".js") && !/^(workerd|node)\.js$/.test(f))
+      .map((f) => new URL(dir + f, dist)),
+  );
+  const host = Buffer.concat(hostFiles.map((f) => readFileSync(f)));
   rows.push({ name: "host JS", file: `${hostFiles.length} files in dist/`, ...sizeOf(host) });
   const modules = new URL("./peers/node_modules/", import.meta.url);
   const peerFiles = [

@@ -28,7 +28,7 @@
 import "./relaxed-flag.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
@@ -147,7 +147,11 @@ function sourceOf() {
   return {
     commit: git("rev-parse", "--short=12", "HEAD"),
     uncommitted: changed ? changed.split("\n").map((line) => line.slice(3)) : [],
-    builds: Object.fromEntries(BUILDS.map(({ file }) => [file, hash(file)])),
+    builds: Object.fromEntries(
+      readdirSync(new URL("../dist/", import.meta.url))
+        .filter((file) => file.endsWith(".wasm"))
+        .map((file) => [file, hash(file)]),
+    ),
   };
 }
 
