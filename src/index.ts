@@ -7,10 +7,10 @@
 import { createKernels } from "./core/api.js";
 import { JsCore } from "./core/baseline.js";
 import { fixedEntryPoints } from "./core/entry.js";
-import { coreUrl } from "./core/load.js";
+import { coreUrl } from "./core-url.js";
 import { FAMILIES } from "./families.js";
-import { loss } from "./loss/index.js";
-import { sampling } from "./sampling/index.js";
+import { loss } from "./loss.js";
+import { sampling } from "./sampling.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 

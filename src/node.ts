@@ -4,7 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { fixedEntryPoints } from "./core/entry.js";
-import { coreUrl } from "./core/load.js";
+import { coreUrl } from "./core-url.js";
 import { FAMILIES } from "./families.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";

@@ -4,9 +4,9 @@
 
 import { fixedEntryPoints } from "./core/entry.js";
 import type { FamilyDefinition } from "./core/family.js";
-import { workerdCore } from "./core/workerd.js";
-import { loss } from "./loss/workerd.js";
-import { sampling } from "./sampling/workerd.js";
+import { workerdCore } from "./core-workerd.js";
+import { loss } from "./loss-workerd.js";
+import { sampling } from "./sampling-workerd.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 

@@ -38,16 +38,6 @@ const FEATURES: Record<WasmBuild, number> = { "relaxed-simd": 3, simd: 1, scalar
 const PAGE = 65536;
 const OPTION_KEYS = ["build", "with", "sources"];
 
-/** URL of a build of the core module, beside this file's folder in dist/. */
-export function coreUrl(build: WasmBuild): URL {
-  // Empty in bundles that are not ES modules (esbuild's iife/cjs) and in Workers bundles. The
-  // new URL(..., import.meta.url) below stay literal: Vite finds the binaries by that pattern.
-  if (!import.meta.url) throw new Error(noModuleUrl("softmax"));
-  if (build === "relaxed-simd") return new URL("../softmax-relaxed.wasm", import.meta.url);
-  if (build === "simd") return new URL("../softmax.wasm", import.meta.url);
-  return new URL("../softmax-scalar.wasm", import.meta.url);
-}
-
 /** The message where a module cannot be located because import.meta.url is empty. */
 export function noModuleUrl(file: string): string {
   return `softmax-wasm: import.meta.url is empty here (a bundle that is not an ES module, or a Worker bundled without the "workerd" condition), so init() cannot locate ${file}*.wasm: pass where it is, e.g. init(new URL("softmax.wasm", location.href), { sources: { sampling: new URL("sampling.wasm", location.href) } }) or, in Workers, the imported modules`;
@@ -300,10 +290,22 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
   const stubs: object[] = [];
   for (const family of request.families) {
     const given = request.sources[family.name];
-    const module = moduleOf(given ?? familySource(request, family, build), given === undefined ? "bundled" : `sources.${family.name}`);
+    const lenient = given === undefined && entry.lenient === true && entry.families.includes(family);
+    let module: WebAssembly.Module | undefined;
+    if (given !== undefined) {
+      module = moduleOf(given, `sources.${family.name}`);
+      if (!module) throw new TypeError(`initSync sources.${family.name} must be a WebAssembly.Module or BufferSource (got ${describe(given)})`);
+    } else {
+      let source: Source | undefined;
+      try {
+        source = familySource(request, family, build);
+      } catch (error) {
+        if (!lenient) throw error;
+      }
+      module = source === undefined ? undefined : moduleOf(source, "bundled");
+    }
     if (module) parts.push([family, new WebAssembly.Instance(module, imports(memory)).exports]);
-    else if (given === undefined && entry.lenient && entry.families.includes(family)) stubs.push(missing(family, build));
-    else if (given !== undefined) throw new TypeError(`initSync sources.${family.name} must be a WebAssembly.Module or BufferSource (got ${describe(given)})`);
+    else if (lenient) stubs.push(missing(family, build));
     else throw new Error(`softmax-wasm: initSync cannot load the ${family.name} module here (no synchronous file reads in this runtime): pass it, initSync(core, { with: [${family.name}], sources: { ${family.name}: module } }), or use await init()`);
   }
   const kernels = assemble(memory, core.exports, parts);

@@ -4,10 +4,10 @@
 // family modules where the runtime can read files.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import * as core from "../../dist/core/node.js";
+import * as core from "../../dist/core-node.js";
 import * as everything from "../../dist/node.js";
-import { loss } from "../../dist/loss/index.js";
-import { sampling } from "../../dist/sampling/index.js";
+import { loss } from "../../dist/loss.js";
+import { sampling } from "../../dist/sampling.js";
 
 const dist = new URL("../../dist/", import.meta.url);
 const bytes = (file: string) => readFileSync(new URL(file, dist));

@@ -3,11 +3,11 @@
 // entries import node:fs, so bundles for browsers and Workers never see it.
 
 import { readFile } from "node:fs/promises";
-import { entryPoints } from "./entry.js";
-import type { CoreInit, CoreInitSync } from "./types.js";
-import { coreUrl } from "./load.js";
+import { entryPoints } from "./core/entry.js";
+import type { CoreInit, CoreInitSync } from "./core/types.js";
+import { coreUrl } from "./core-url.js";
 
-export * from "./index.js";
+export * from "./core.js";
 
 const api = entryPoints({ families: [], locate: coreUrl, readFile: (url) => readFile(url) });
 

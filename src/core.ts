@@ -3,15 +3,15 @@
 // (browsers, bundlers): init() fetches the modules; node.ts and workerd.ts are the entries of
 // the "node"/"deno"/"bun" and "workerd" export conditions.
 
-import { createKernels } from "./api.js";
-import { JsCore } from "./baseline.js";
-import { entryPoints } from "./entry.js";
-import type { CoreInit, CoreInitSync } from "./types.js";
-import { coreUrl } from "./load.js";
-import type { CoreKernels } from "./types.js";
+import { createKernels } from "./core/api.js";
+import { JsCore } from "./core/baseline.js";
+import { entryPoints } from "./core/entry.js";
+import type { CoreInit, CoreInitSync } from "./core/types.js";
+import { coreUrl } from "./core-url.js";
+import type { CoreKernels } from "./core/types.js";
 
-export type * from "./types.js";
-export { hasRelaxedSimd, hasSimd } from "./features.js";
+export type * from "./core/types.js";
+export { hasRelaxedSimd, hasSimd } from "./core/features.js";
 
 /** The pure TypeScript implementation of the core functions: same API and semantics, ready without init. */
 export const js: CoreKernels = createKernels(new JsCore(), []);

@@ -2,14 +2,14 @@
 // compile bytes ("Wasm code generation disallowed by embedder") and have no file to fetch, so
 // each module comes in as a module import that wrangler compiles at deploy time.
 
-import relaxed from "../softmax-relaxed.wasm";
-import simd from "../softmax.wasm";
-import { entryPoints } from "./entry.js";
-import type { CoreInit, CoreInitSync } from "./types.js";
-import type { WasmBuild } from "./family.js";
-import type { Entry } from "./load.js";
+import relaxed from "./softmax-relaxed.wasm";
+import simd from "./softmax.wasm";
+import { entryPoints } from "./core/entry.js";
+import type { CoreInit, CoreInitSync } from "./core/types.js";
+import type { WasmBuild } from "./core/family.js";
+import type { Entry } from "./core/load.js";
 
-export * from "./index.js";
+export * from "./core.js";
 
 /** The core module of a build in Workers (workerd's V8 always has SIMD: no scalar build is bundled). */
 export function workerdCore(build: WasmBuild): WebAssembly.Module {
