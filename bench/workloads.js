@@ -11,6 +11,7 @@
 // "baseline" (our pure JS backend), "naive" (textbook JS loops), "peer" (other libraries)
 // and "reference" (the same data through a cheaper operation: a bound, not a contender).
 
+import { prng as uniforms } from "../test/conformance/conformance.js";
 /**
  * Calls that touch at least `minBytes` (input + output) cycle through copies of their data
  * adding up to `totalBytes`, so each call reads memory, not a cache still warm from the
@@ -34,17 +35,8 @@ export function workload(family, op, dtype, rows, rowLength, { values = "typical
   return { id: parts.filter(Boolean).join("/"), family: family.name, op, variant, dtype, rows, rowLength, n, bytes, values, tags: [family.name, values, ...tags], ...extra };
 }
 
-/** mulberry32: deterministic uniforms in [0, 1). */
-export function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: deterministic uniforms in [0, 1), the generator of the conformance checks (they import nothing, so it lives there). */
+export { uniforms };
 
 /** Standard normal draws (Box-Muller) from uniforms. */
 const normals = (next) => () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
