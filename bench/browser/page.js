@@ -2,6 +2,8 @@
 // the first calls after init(), then the core run's workloads of every family (f32 softmax,
 // sampling, loss) on every contender that loads in a browser, timed with the suite's harness. Progress lines and the results document go back to the
 // server by POST (/progress, /results), so any browser can run it, driven or not.
+// ?compare=<path of another dist/ on the server>: its builds run too, as "before:<name>",
+// as with node bench/suite.js --compare.
 
 import { loadContenders, workloads } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
@@ -13,6 +15,7 @@ const SETTINGS = { rounds: 11, minRounds: 5, runMs: 20, warmMs: 100, budgetMs: 1
 if (params.has("rounds")) SETTINGS.rounds = SETTINGS.minRounds = Number(params.get("rounds"));
 const LOOSE = 1000;
 const filter = params.get("filter")?.split(",").filter(Boolean) ?? [];
+const compare = params.has("compare") ? new URL(params.get("compare"), location.href) : undefined;
 
 const post = (path, body) => fetch(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body) });
 const say = (text) => {
@@ -43,6 +46,7 @@ async function run() {
     settings: { ...SETTINGS, looseCheck: LOOSE },
     contenders: [],
     notes: [],
+    compare: compare?.pathname,
     firstCalls: [],
     workloads: [],
   };
@@ -61,6 +65,7 @@ async function run() {
   const contenders = await loadContenders({
     peers: true,
     only: ["naive-js", "tfjs-wasm", "ort-web-wasm"],
+    compare,
     log: (message) => doc.notes.push(message),
   });
   // One entry per name: families share our builds' names.
