@@ -223,7 +223,7 @@ const doc = {
 console.log(`softmax-wasm benchmark (${mode}): ${runtime.name} ${runtime.version} (${runtime.engine}), ${doc.cpu.model} x ${doc.cpu.cores}, ${doc.date}`);
 console.log(
   "Median of interleaved rounds, all contenders in this process; each output is checked against a float64 reference first.\n" +
-    "zero-copy: WasmArrays in and out; copy: typed arrays in, preallocated out; err: worst error / the bound the README promises.",
+    "zero-copy: WasmArrays in and out; copy: typed arrays in, preallocated out; err: worst error / the bound docs/core.md promises.",
 );
 if (source.commit) console.log(`softmax-wasm at ${source.commit}${source.uncommitted.length ? `, uncommitted changes to ${source.uncommitted.join(", ")}` : ""}`);
 for (const note of notes) console.log(`# ${note}`);

@@ -101,3 +101,35 @@ export function chunksOf(x, chunk) {
   for (let start = 0; start < x.length; start += chunk) chunks.push(x.subarray(start, start + chunk));
   return chunks;
 }
+
+/**
+ * One batched softmax of the same rows by a build, zero-copy: what a family's functions are
+ * measured against (sampling, the loss). Its check is that each row sums to 1.
+ */
+export function softmaxYardstick({ name: build, version, sm }, accepts) {
+  return {
+    name: `softmax (${build} zero-copy)`,
+    kind: "reference",
+    version,
+    accepts,
+    errorOf(w, got) {
+      for (let start = 0; start < w.n; start += w.rowLength) {
+        let sum = 0;
+        for (let i = start; i < start + w.rowLength; i++) sum += got.array[i];
+        if (!(Math.abs(sum - 1) < 1e-3)) return Infinity;
+      }
+      return 0;
+    },
+    setup(w, inputs) {
+      const arrays = [];
+      const fns = inputs.map((input) => {
+        const x = sm.alloc(w.n, "f32");
+        const out = sm.alloc(w.n, "f32");
+        x.array.set(input);
+        arrays.push(x, out);
+        return () => sm.softmax(x, { rowLength: w.rowLength, out });
+      });
+      return { fns, dispose: () => arrays.forEach((a) => a.free()) };
+    },
+  };
+}

@@ -6,7 +6,7 @@
 // and one batched softmax of the same logits, the yardstick (targets: crossEntropy + grad
 // <= 1.5x, logProbs <= 1.1x).
 
-import { uniforms, workload } from "../workloads.js";
+import { softmaxYardstick, uniforms, workload } from "../workloads.js";
 
 export const name = "loss";
 const defaultValues = "typical";
@@ -166,35 +166,6 @@ const carefulJs = {
   },
 };
 
-/** One batched softmax of the same logits by the best build, zero-copy: what the loss is measured against. */
-function yardstick({ name: build, version, sm }) {
-  return {
-    name: `softmax (${build} zero-copy)`,
-    kind: "reference",
-    version,
-    accepts,
-    // Not a loss: each row of its output must sum to 1.
-    errorOf(w, got) {
-      for (let start = 0; start < w.n; start += w.rowLength) {
-        let sum = 0;
-        for (let i = start; i < start + w.rowLength; i++) sum += got.array[i];
-        if (!(Math.abs(sum - 1) < 1e-3)) return Infinity;
-      }
-      return 0;
-    },
-    setup(w, inputs) {
-      const arrays = [];
-      const fns = inputs.map((input) => {
-        const x = sm.alloc(w.n, "f32");
-        const out = sm.alloc(w.n, "f32");
-        x.array.set(input);
-        arrays.push(x, out);
-        return () => sm.softmax(x, { rowLength: w.rowLength, out });
-      });
-      return { fns, dispose: () => arrays.forEach((a) => a.free()) };
-    },
-  };
-}
 
 /**
  * tfjs on its wasm backend (XNNPACK), loss and gradient by its autograd; Node only, from
@@ -254,7 +225,7 @@ export async function contenders(builds, { peers = true, log = () => {} } = {}) 
   );
   list.push(carefulJs);
   const best = builds.find((b) => b.kind === "softmax-wasm");
-  if (best) list.push(yardstick(best));
+  if (best) list.push(softmaxYardstick(best, accepts));
   const isNode = typeof process !== "undefined" && process.release?.name === "node" && !globalThis.Deno && !globalThis.Bun;
   if (peers && isNode) {
     try {

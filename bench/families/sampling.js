@@ -5,7 +5,7 @@
 // Contenders: our builds and the JS backend; JS samplers as a user would write them or as
 // transformers.js does; and one softmax of the same rows, the yardstick (target: sample <= 3x).
 
-import { uniforms, workload } from "../workloads.js";
+import { softmaxYardstick, uniforms, workload } from "../workloads.js";
 
 export const name = "sampling";
 const defaultValues = "language";
@@ -250,28 +250,6 @@ function jsSampler(contenderName, pick, accepted = accepts) {
   };
 }
 
-/** One softmax of the same rows by the best build, zero-copy: what sampling is measured against. */
-function yardstick({ name: build, version, sm }) {
-  return {
-    name: `softmax (${build} zero-copy)`,
-    kind: "reference",
-    version,
-    accepts,
-    // Not a sample: each row of its output must sum to 1.
-    errorOf: (w, got) => (rowsOf(w, got.array).every((row) => Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3) ? 0 : Infinity),
-    setup(w, inputs) {
-      const arrays = [];
-      const fns = inputs.map((x) => {
-        const logits = sm.alloc(w.n, "f32");
-        const out = sm.alloc(w.n, "f32");
-        logits.array.set(x);
-        arrays.push(logits, out);
-        return () => sm.softmax(logits, { rowLength: w.rowLength, out });
-      });
-      return { fns, dispose: () => arrays.forEach((a) => a.free()) };
-    },
-  };
-}
 
 /** The family's contenders over `builds` ({ name, kind, version, sm }, see bench/contenders.js). */
 export async function contenders(builds) {
@@ -283,6 +261,6 @@ export async function contenders(builds) {
     jsSampler("sorted top-p (JS)", (x, { temperature, topP }, random) => sortedTopP(x, temperature, topP, random), (w) => accepts(w) && w.variant === "topP"),
   );
   const best = builds.find((b) => b.kind === "softmax-wasm");
-  if (best) list.push(yardstick(best));
+  if (best) list.push(softmaxYardstick(best, accepts));
   return list;
 }
