@@ -70,8 +70,8 @@ say(
   "- All contenders run in one Node process. Each workload times every contender in interleaved rounds (one run of about " +
     `${doc.settings.runMs} ms each per round, ${doc.settings.minRounds} to ${doc.settings.rounds} rounds), so load elsewhere on the machine hits them alike; ` +
     "the figure is the median run. Ratios compare contenders of the same run.",
-  "- Before timing, every output is checked against a float64 reference. softmax-wasm and its JS baseline must meet the accuracy bound of the " +
-    `README; other contenders must be within ${doc.settings.looseCheck}x that bound (a check for wrong answers, not a grade).`,
+  "- Before timing, every output is checked against a float64 reference. softmax-wasm and its JS baseline must meet the accuracy bound of " +
+    `[core.md](core.md#accuracy); other contenders must be within ${doc.settings.looseCheck}x that bound (a check for wrong answers, not a grade).`,
   `- Calls that touch ${doc.settings.rotation.minBytes / 2 ** 20} MiB or more cycle through copies of their data adding up to ` +
     `${doc.settings.rotation.totalBytes / 2 ** 20} MiB, more than the last-level cache, so they read memory; smaller calls run from cache.`,
   "- softmax-wasm: `zero-copy` passes WasmArrays (`alloc`) in and out; `copy` passes typed arrays with a preallocated `out`. `js` is the library's pure TypeScript backend. " +
@@ -253,7 +253,7 @@ if (worst.size) {
   say(
     "## Accuracy seen",
     "",
-    "The largest error of each contender over this run's workloads, in units of the bound softmax-wasm promises (README, Accuracy): at most 1 is within it.",
+    "The largest error of each contender over this run's workloads, in units of the bound softmax-wasm promises (docs/core.md, Accuracy): at most 1 is within it.",
     "",
     table(
       ["contender", "f32 (workload)", "f64 (workload)"],
