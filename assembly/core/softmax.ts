@@ -530,17 +530,6 @@ function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64,
   }
 }
 
-// @ts-ignore: decorator
-@inline
-function expArray<T>(x: usize, y: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const L = lanes<T>();
-    for (; i + L <= n; i += L) v128.store(at<T>(y, i), expAnyV<T>(v128.load(at<T>(x, i))));
-  }
-  for (; i < n; i++) store<T>(at<T>(y, i), expAny<T>(load<T>(at<T>(x, i))));
-}
-
 // ---- exports: one per kernel and dtype ----
 
 export { features, heapBase } from "../shared/module";
@@ -594,12 +583,4 @@ export function f32_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shi
 export function f64_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
   if (log) normalize<f64>(x, y, n, beta, c, shift, true);
   else normalize<f64>(x, y, n, beta, c, shift, false);
-}
-
-/** y = exp(x) element-wise: the kernels' exp, exported for accuracy tests. */
-export function f32_exp(x: usize, y: usize, n: i32): void {
-  expArray<f32>(x, y, n);
-}
-export function f64_exp(x: usize, y: usize, n: i32): void {
-  expArray<f64>(x, y, n);
 }
