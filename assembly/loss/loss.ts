@@ -282,7 +282,8 @@ function gradRow<T>(
     }
   }
   if (ASC_FEATURE_SIMD) {
-    // The plain case (no targets' probabilities, no weights: u_j = B) is a loop of its own.
+    // The plain case (no targets' probabilities, no weights: u_j = B) is a loop of its own:
+    // through the general one, crossEntropy + grad (32 x 32000 f32, Node 24) took 1.10x.
     i = hasT || hasW ? gradLanes<T>(pg, pt, w, i, k, a, B, D, b, hasT, hasW) : gradLanes<T>(pg, pt, w, i, k, a, B, D, b, false, false);
   }
   for (; i < k; i++) {
