@@ -1,4 +1,5 @@
-// Measures the error of the kernels' exp (assembly/exp.ts) in ulps, against Math.exp
+// Measures the error of the kernels' exp (assembly/shared/exp.ts, built as the test module
+// build/opt/exp-test*.wasm by scripts/build.mjs) in ulps, against Math.exp
 // evaluated in f64 (exact to well under 1e-3 f32 ulp; for f64 results it is itself within
 // 1 ulp, so the f64 figure is "vs Math.exp").
 //
@@ -33,15 +34,15 @@ function ulp64(r) {
   return pow2(((u32of64[1] >>> 20) & 0x7ff) - 1075);
 }
 
-function instantiate(file) {
-  const module = new WebAssembly.Module(readFileSync(new URL(`../dist/${file}`, import.meta.url)));
-  // The modules import their memory (the host owns it): room for the static data and two chunks.
+/** The test module build/opt/<file> over a memory of its own (the modules import theirs). */
+export function instantiate(file, bytes = CHUNK * 16) {
+  const module = new WebAssembly.Module(readFileSync(new URL(`../build/opt/${file}`, import.meta.url)));
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const base = Math.ceil(exports.heapBase() / 16) * 16;
-  const need = base + 2 * CHUNK * 8;
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const base = Math.ceil(e.heapBase() / 16) * 16;
+  const need = base + bytes;
   if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-  return { e: { ...exports, memory }, x: base, y: base + CHUNK * 8 };
+  return { e: { ...e, memory }, x: base, y: base + bytes / 2 };
 }
 
 /** Max ulp error of f32 exp over every `stride`-th f32 between the bit patterns lo and hi. */
@@ -96,7 +97,7 @@ function sweepF64(k, lo, hi, points) {
   return { maxUlp: worst, at, count: points };
 }
 
-/** Error figures of one build (file in dist/). */
+/** Error figures of one build (file in build/opt/). */
 export function measureExp(file, { f32Stride = 1, f32PositiveStride = f32Stride, f64Points = 1 << 24 } = {}) {
   const k = instantiate(file);
   f32[0] = F32_BELOW_NORMAL;
@@ -113,8 +114,8 @@ export function measureExp(file, { f32Stride = 1, f32PositiveStride = f32Stride,
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes("--quick");
-  const files = ["softmax-relaxed.wasm", "softmax.wasm"];
-  if (quick || process.argv.includes("--all")) files.push("softmax-scalar.wasm");
+  const files = ["exp-test-relaxed.wasm", "exp-test.wasm"];
+  if (quick || process.argv.includes("--all")) files.push("exp-test-scalar.wasm");
   const options = quick ? { f32Stride: 97, f64Points: 1 << 20 } : { f32Stride: 1, f32PositiveStride: 16 };
   for (const file of files) {
     const started = performance.now();

@@ -33,6 +33,8 @@ export const MODULES = [
   { family: "sampling", entry: "assembly/sampling/sample.ts", file: "sampling", memoryBase: 0x4000 },
   { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
 ];
+/** Test-only modules: built like the families, into build/ (never shipped in dist/). */
+const TEST_MODULES = [{ family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true }];
 /** End of the last module's slot. */
 const DATA_END = 0xc000;
 
@@ -77,11 +79,12 @@ async function pool(jobs, limit) {
 
 async function buildOne(module, build, index, slotEnd) {
   const file = `${module.file}${build.suffix}.wasm`;
+  const out = `${module.test ? "build/opt" : "dist"}/${file}`;
   const hash = hashOf(module, build);
   const hashFile = `build/${file}.hash`;
   const started = performance.now();
-  if (!force && existsSync(`dist/${file}`) && existsSync(hashFile) && readFileSync(hashFile, "utf8") === hash) {
-    return { file, skipped: true };
+  if (!force && existsSync(out) && existsSync(hashFile) && readFileSync(hashFile, "utf8") === hash) {
+    return { file, out, skipped: true };
   }
   const asc = join("node_modules", "assemblyscript", "bin", "asc.js");
   const args = [asc, module.entry, "--config", "asconfig.json", "--target", build.target, "--memoryBase", String(module.memoryBase), "-o", `build/${file}`];
@@ -90,14 +93,14 @@ async function buildOne(module, build, index, slotEnd) {
   } catch (error) {
     throw new Error(`asc ${module.entry} --target ${build.target} failed:\n${error.stderr || error.message}`);
   }
-  await run(process.execPath, [bin("wasm-opt"), `build/${file}`, "-O3", "--converge", ...build.features, "-o", `dist/${file}`]).catch(
+  await run(process.execPath, [bin("wasm-opt"), `build/${file}`, "-O3", "--converge", ...build.features, "-o", out]).catch(
     (error) => {
       throw new Error(`wasm-opt ${file} failed:\n${error.stderr || error.message}`);
     },
   );
-  checkSlot(file, module, slotEnd);
+  if (!module.test) checkSlot(file, module, slotEnd);
   writeFileSync(hashFile, hash);
-  return { file, skipped: false, ms: Math.round(performance.now() - started), index };
+  return { file, out, skipped: false, ms: Math.round(performance.now() - started), index };
 }
 
 /** Fails when the module's static data passes the start of the next module's. */
@@ -117,20 +120,20 @@ function checkSlot(file, module, slotEnd) {
   }
 }
 
-mkdirSync("build", { recursive: true });
+mkdirSync("build/opt", { recursive: true });
 mkdirSync("dist", { recursive: true });
 generateLayout({ dataEnd: DATA_END });
 
 const started = performance.now();
-const jobs = MODULES.flatMap((module, index) => {
+const jobs = [...MODULES, ...TEST_MODULES].flatMap((module, index) => {
   const slotEnd = MODULES[index + 1]?.memoryBase ?? DATA_END;
   return BUILDS.map((build) => () => buildOne(module, build, index, slotEnd));
 });
 const built = await pool(jobs, availableParallelism());
-for (const { file, skipped, ms } of built) {
-  const bytes = readFileSync(`dist/${file}`);
+for (const { out, skipped, ms } of built) {
+  const bytes = readFileSync(out);
   const gzipped = gzipSync(bytes, { level: 9 }).length;
-  console.log(`build: dist/${file} ${bytes.length} bytes, ${gzipped} gzipped${skipped ? " (unchanged)" : ` (${ms} ms)`}`);
+  console.log(`build: ${out} ${bytes.length} bytes, ${gzipped} gzipped${skipped ? " (unchanged)" : ` (${ms} ms)`}`);
 }
 console.log(`build: ${built.filter((b) => !b.skipped).length} of ${built.length} modules compiled in ${Math.round(performance.now() - started)} ms`);
 

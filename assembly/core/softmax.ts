@@ -10,25 +10,27 @@
 // LSE = m + log1p(rest), rest the sum of the terms below the extremum, so that it keeps
 // its relative accuracy near 0 (careful.ts computes rest where the fast sum cannot).
 //
+// Scalar exps and logs take exp.ts's exp and Math.log1p: AssemblyScript's Math.exp and
+// Math.log bring 6 KB of lookup tables into the module (the rescaling exponents are <= 0).
+//
 // The SIMD code is guarded by ASC_FEATURE_SIMD, so one source gives the SIMD, relaxed-SIMD
 // (exp.ts's fused multiply-adds) and scalar builds; the scalar loops are the twins that
 // handle tails and the whole of the scalar build.
 
-import { carefulOut, lastRestCount, restSum, scaledDiff } from "../shared/careful";
+import { carefulOut, restSum, scaledDiff } from "../shared/careful";
 import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { R_C, R_K, R_M, R_R, result } from "../shared/results";
-import { F32_MAX, at, betaOf, extremum, lanes, pickAcross, pickLanes, pickV, sumLanes } from "../shared/reduce";
-
-// Elements summed in T lanes before the partial sum moves to the f64 total: with 4
-// accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
-const FLUSH: i32 = 256;
+import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
+import {
+  F32_MAX, FLUSH, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddstoreexpminusmax,
+  raddstoreexpminusmaxtop,
+} from "../shared/reduce";
 // Elements per block in the one-pass reduction: the block's extremum, then its exps,
 // while the block is still in L1.
 const BLOCK: i32 = 2048;
 // Softmax rows longer than this many bytes (beyond L2) take the one-read path
-// (softmaxLongRow), in blocks of BLOCK elements, or more when a row has over MAX_BLOCKS.
+// (softmaxLongRow), in blocks of BLOCK elements, or more when a row has over MAX_BLOCKS
+// (results.ts: the work space after the results area holds their references).
 const LONG_ROW_BYTES: i32 = 256 * 1024;
-const MAX_BLOCKS: i32 = 8192;
 // softmaxLongRow redoes a block whose exponents, relative to the extremum seen so far, pass
 // this: exp(64) is still far inside f32's range (about exp(88)).
 const GUESS_SLACK: f64 = 64;
@@ -124,108 +126,6 @@ function addAcross<T>(v: v128): v128 {
   return v;
 }
 
-/**
- * Sum of exp(beta*(x_i - c)) over x[0..n), in f64; with `keep`, each term is also stored
- * to y (which may be x). Exact for beta*(x_i - c) up to 88 (exp.ts's domain): c is the
- * extremum, except on the long-row path, which redoes a block past GUESS_SLACK.
- */
-// @ts-ignore: decorator
-@inline
-function expSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, track: bool = false): f64 {
-  if (beta == <T>1) return expSumScaled<T>(x, y, n, c, beta, keep, track, false);
-  return expSumScaled<T>(x, y, n, c, beta, keep, track, true);
-}
-
-// With `track`, expSum also leaves here the largest exp argument beta*(x_i - c) it met
-// (NaN arguments are not seen: they reach the sum).
-let trackedTop: f64 = 0;
-
-/** expSum, without the multiply by beta unless `scaled`. */
-// @ts-ignore: decorator
-@inline
-function expSumScaled<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, track: bool, scaled: bool): f64 {
-  let top: T = <T>-Infinity;
-  let total: f64 = 0;
-  let lost: f64 = 0; // Neumaier compensation of the f64 total: rows go up to 2^24 and more
-  let i = 0;
-  while (i < n) {
-    const end = min(i + FLUSH, n);
-    let part: f64 = 0;
-    if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const vc = v128.splat<T>(c);
-      const vb = v128.splat<T>(beta);
-      let s0 = v128.splat<T>(0);
-      let s1 = s0;
-      let s2 = s0;
-      let s3 = s0;
-      let tv = v128.splat<T>(top);
-      // The exp's constants as locals (exp.ts says why); the f64 exp keeps its v128.consts.
-      const k0 = expF32Constant(0);
-      const k1 = expF32Constant(1);
-      const k2 = expF32Constant(2);
-      const k3 = expF32Constant(3);
-      const k4 = expF32Constant(4);
-      const k5 = expF32Constant(5);
-      const k6 = expF32Constant(6);
-      const k7 = expF32Constant(7);
-      const k8 = expF32Constant(8);
-      const k9 = expF32Constant(9);
-      for (; i + 4 * L <= end; i += 4 * L) {
-        const p = at<T>(x, i);
-        const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
-        const a1 = scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled);
-        const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
-        const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
-        if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
-        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-        if (keep) {
-          const q = at<T>(y, i);
-          v128.store(q, e0);
-          v128.store(q, e1, 16);
-          v128.store(q, e2, 32);
-          v128.store(q, e3, 48);
-        }
-        s0 = v128.add<T>(s0, e0);
-        s1 = v128.add<T>(s1, e1);
-        s2 = v128.add<T>(s2, e2);
-        s3 = v128.add<T>(s3, e3);
-      }
-      for (; i + L <= end; i += L) {
-        const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
-        if (track) tv = v128.pmax<T>(tv, a0);
-        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-        if (keep) v128.store(at<T>(y, i), e0);
-        s0 = v128.add<T>(s0, e0);
-      }
-      part = sumLanes<T>(v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3)));
-      if (track) top = max<T>(top, pickLanes<T>(tv, false));
-    }
-    for (; i < end; i++) {
-      const d = load<T>(at<T>(x, i)) - c;
-      const a = scaled ? d * beta : d;
-      if (track) top = max<T>(top, a);
-      const e = expNonPositive<T>(a);
-      if (keep) store<T>(at<T>(y, i), e);
-      part += <f64>e;
-    }
-    const t = total + part;
-    lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
-    total = t;
-  }
-  if (track) trackedTop = <f64>top;
-  return total + lost;
-}
-
-// @ts-ignore: decorator
-@inline
-function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
-  return scaled ? v128.mul<T>(d, vb) : d;
-}
-
 /** y_i = y_i * s over y[0..n). */
 // @ts-ignore: decorator
 @inline
@@ -300,7 +200,7 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
     fill<T>(y, n, log ? <T>-Infinity : <T>0);
   } else {
     const k = <f64>countEqual<T>(x, n, c);
-    const share: T = log ? <T>-Math.log(k) : <T>(1.0 / k);
+    const share: T = log ? <T>-Math.log1p(k - 1) : <T>(1.0 / k);
     const rest: T = log ? <T>-Infinity : <T>0;
     for (let i = 0; i < n; i++) {
       const p = at<T>(y, i);
@@ -309,19 +209,16 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
   }
 }
 
-// Results of reduce(): the extremum c (a value of the row), m = beta*c, and the sum of
-// exp(beta*(x_i - c)) as k + r: k the count of entries at c (or 1, when the sum is far
-// enough from 1 that the split does not matter), r the rest, with its relative accuracy.
-// m = -Inf and k = r = 0 when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
-let reducedC: f64 = 0;
-let reducedM: f64 = 0;
-let reducedK: f64 = 0;
-let reducedR: f64 = 0;
-
-/** One pass over x[0..n), block by block: sets reducedC, reducedM, reducedK, reducedR. */
+/**
+ * One pass over x[0..n), block by block, to the results area at `out`: the extremum c (a
+ * value of the row) to R_C, m = beta*c to R_M, and the sum of exp(beta*(x_i - c)) as k + r:
+ * k the count of entries at c (or 1, when the sum is far enough from 1 that the split does
+ * not matter) to R_K, r the rest, with its relative accuracy, to R_R. m = -Inf and k = r = 0
+ * when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
+ */
 // @ts-ignore: decorator
 @inline
-function reduce<T>(x: usize, n: i32, beta: f64): void {
+function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
@@ -353,43 +250,46 @@ function reduce<T>(x: usize, n: i32, beta: f64): void {
       if (lowest ? cb < c : cb > c) c = cb;
       continue;
     }
-    const sb = expSum<T>(p, 0, len, <T>cb, b, false);
+    const sb = raddexpminusmax<T>(p, len, <T>cb, b);
     if (!isFinite(c)) {
       s = sb;
     } else if (lowest ? cb < c : cb > c) {
-      s = s * Math.exp(scaledDiff(beta, c, cb)) + sb;
+      s = s * expNonPositive<f64>(scaledDiff(beta, c, cb)) + sb;
     } else {
-      s += sb * Math.exp(scaledDiff(beta, cb, c));
+      s += sb * expNonPositive<f64>(scaledDiff(beta, cb, c));
       continue;
     }
     c = cb;
   }
-  reducedC = c;
-  reducedM = beta * c;
-  reducedK = s;
-  reducedR = 0;
+  let m = beta * c;
+  let k = s;
+  let r: f64 = 0;
   if (isNaN(s)) {
-    reducedC = NaN;
-    reducedM = NaN;
-    reducedR = NaN;
+    c = NaN;
+    m = NaN;
+    r = NaN;
   } else if (top) {
-    reducedM = Infinity;
+    m = Infinity;
   } else if (!isFinite(c)) {
-    reducedM = -Infinity;
-    reducedK = 0;
+    m = -Infinity;
+    k = 0;
   } else if (careful || sumTooCoarse<T>(s, n)) {
-    const r = restSum<T>(x, n, c, beta);
-    reducedK = <f64>lastRestCount();
-    reducedR = r;
+    restSum<T>(x, n, c, beta, out);
+    k = resultOf(out, R_K);
+    r = resultOf(out, R_R);
     if (isNaN(r)) {
-      reducedC = NaN;
-      reducedM = NaN;
-      reducedK = NaN;
+      c = NaN;
+      m = NaN;
+      k = NaN;
     }
   } else {
-    reducedK = 1;
-    reducedR = s - 1;
+    k = 1;
+    r = s - 1;
   }
+  result(out, R_C, c);
+  result(out, R_M, m);
+  result(out, R_K, k);
+  result(out, R_R, r);
 }
 
 /** log of the sum k + r of reduce(), with r's relative accuracy: log1p(k - 1 + r). */
@@ -402,17 +302,21 @@ function logOfSum(k: f64, r: f64): f64 {
 /**
  * Softmax of a long row with one read of x from memory (then one pass over y), block by
  * block. Out of place, a block's exps are taken relative to the extremum c seen so far (the
- * row's is not known yet) while expSum tracks the largest exponent; a block where it passes
- * GUESS_SLACK (its values rose past c) is redone relative to its own extremum. In place,
+ * row's is not known yet) while raddstoreexpminusmaxtop tracks the largest exponent; a block
+ * where it passes GUESS_SLACK (its values rose past c) is redone relative to its own
+ * extremum. In place,
  * where x is gone once y is written, each block's extremum comes first (the block is then
  * read again from L1). A masked block gets 0s. Block j's reference c_j is kept at `work`; the
  * second pass scales block j by exp(beta*(c_j - c))/s. Returns false on a NaN or a +Inf
  * score before writing the block that holds it (the caller redoes the row with the
- * special-value rules, which only need the entries not yet written).
+ * special-value rules, which only need the entries not yet written). `work` is the results
+ * area (R_TOP) with the block references after it.
  */
 // @ts-ignore: decorator
 @inline
 function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): bool {
+  const top = resultAt(work, R_TOP);
+  const blocks = resultAt(work, RESULTS);
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const size = max(BLOCK, (k + MAX_BLOCKS - 1) / MAX_BLOCKS);
@@ -428,43 +332,44 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
     let sb: f64 = 0;
     let redo = !guess || !isFinite(c);
     if (!redo) {
-      sb = expSum<T>(px, py, len, c, b, true, true);
-      redo = trackedTop > GUESS_SLACK;
+      store<f64>(top, -Infinity);
+      sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
+      redo = load<f64>(top) > GUESS_SLACK;
     }
     if (redo) {
       cb = extremum<T>(px, len, lowest);
       if (isNaN(cb) || (!isFinite(cb) && topScore(<f64>cb, lowest))) return false;
       if (!isFinite(cb)) {
         fill<T>(py, len, <T>0);
-        store<f64>(work + (<usize>j << 3), <f64>cb);
+        store<f64>(blocks + (<usize>j << 3), <f64>cb);
         continue;
       }
-      sb = expSum<T>(px, py, len, cb, b, true);
+      sb = raddstoreexpminusmax<T>(px, py, len, cb, b);
     }
     if (!finite) {
       s = sb;
       c = cb;
       finite = true;
     } else if (lowest ? cb < c : cb > c) {
-      s = s * Math.exp(scaledDiff(beta, <f64>c, <f64>cb)) + sb;
+      s = s * expNonPositive<f64>(scaledDiff(beta, <f64>c, <f64>cb)) + sb;
       c = cb;
     } else {
-      s += cb == c ? sb : sb * Math.exp(scaledDiff(beta, <f64>cb, <f64>c));
+      s += cb == c ? sb : sb * expNonPositive<f64>(scaledDiff(beta, <f64>cb, <f64>c));
     }
     if (isNaN(s)) return false;
-    store<f64>(work + (<usize>j << 3), <f64>cb);
+    store<f64>(blocks + (<usize>j << 3), <f64>cb);
   }
   if (!finite) return true; // every block masked: all 0s, written
   for (let j = 0, i = 0; i < k; j++, i += size) {
-    const cj = load<f64>(work + (<usize>j << 3));
-    scale<T>(at<T>(y, i), min(size, k - i), <T>(Math.exp(scaledDiff(beta, cj, <f64>c)) / s));
+    const cj = load<f64>(blocks + (<usize>j << 3));
+    scale<T>(at<T>(y, i), min(size, k - i), <T>(expNonPositive<f64>(scaledDiff(beta, cj, <f64>c)) / s));
   }
   return true;
 }
 
 // Rows of at most this many bytes whose length is a multiple of the lanes take
 // softmaxShortRows: 8 elements of f32 in a lane at most, so its f32 sum stays as exact as
-// expSum's.
+// raddstoreexpminusmax's.
 const SHORT_ROW_BYTES: i32 = 128;
 
 /**
@@ -538,29 +443,29 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
       continue;
     }
     if (careful) {
-      const rest = restSum<T>(px, k, <f64>c, beta);
-      carefulOut<T>(px, py, k, <f64>c, beta, 1.0 / (<f64>lastRestCount() + rest), 0, false);
+      restSum<T>(px, k, <f64>c, beta, work);
+      carefulOut<T>(px, py, k, <f64>c, beta, 1.0 / (resultOf(work, R_K) + resultOf(work, R_R)), 0, false);
       continue;
     }
-    const s = expSum<T>(px, py, k, c, b, true);
+    const s = raddstoreexpminusmax<T>(px, py, k, c, b);
     scale<T>(py, k, <T>(1.0 / s));
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
+function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    reduce<T>(px, k, beta);
-    const c = reducedC;
-    if (!isFinite(c) || isNaN(reducedK)) {
-      specialRow<T>(px, py, k, <T>c, reducedM, true);
+    reduce<T>(px, k, beta, work);
+    const c = resultOf(work, R_C);
+    if (!isFinite(c) || isNaN(resultOf(work, R_K))) {
+      specialRow<T>(px, py, k, <T>c, resultOf(work, R_M), true);
       continue;
     }
-    const shift = logOfSum(reducedK, reducedR);
+    const shift = logOfSum(resultOf(work, R_K), resultOf(work, R_R));
     if (carefulBeta<T>(beta) || wideLog<T>(beta, c)) {
       // beta beyond f32, or x - c beyond the dtype: in f64, out-of-range results round to -Inf.
       carefulOut<T>(px, py, k, c, beta, 0, shift, true);
@@ -572,24 +477,14 @@ function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64): vo
 
 // @ts-ignore: decorator
 @inline
-function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64): f64 {
+function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
   let lse: f64 = -Infinity;
   for (let r = 0; r < rows; r++) {
-    reduce<T>(at<T>(x, r * k), k, beta);
-    lse = reducedM + logOfSum(reducedK, reducedR);
+    reduce<T>(at<T>(x, r * k), k, beta, work);
+    lse = resultOf(work, R_M) + logOfSum(resultOf(work, R_K), resultOf(work, R_R));
     if (out) store<T>(at<T>(out, r), <T>lse);
   }
   return lse;
-}
-
-// @ts-ignore: decorator
-@inline
-function reduceChunk<T>(x: usize, n: i32, beta: f64, out: usize): void {
-  reduce<T>(x, n, beta);
-  result(out, R_C, reducedC);
-  result(out, R_M, reducedM);
-  result(out, R_K, reducedK);
-  result(out, R_R, reducedR);
 }
 
 /**
@@ -635,24 +530,13 @@ function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64,
   }
 }
 
-// @ts-ignore: decorator
-@inline
-function expArray<T>(x: usize, y: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const L = lanes<T>();
-    for (; i + L <= n; i += L) v128.store(at<T>(y, i), expAnyV<T>(v128.load(at<T>(x, i))));
-  }
-  for (; i < n; i++) store<T>(at<T>(y, i), expAny<T>(load<T>(at<T>(x, i))));
-}
-
 // ---- exports: one per kernel and dtype ----
 
 export { features, heapBase } from "../shared/module";
 
 /**
- * softmax of `rows` rows of `k` elements at x into y (y may be x); `work` has room for
- * MAX_BLOCKS f64.
+ * softmax of `rows` rows of `k` elements at x into y (y may be x); `work` is the results area
+ * with room for MAX_BLOCKS f64 after it (results.ts).
  */
 export function f32_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   softmaxRows<f32>(x, y, rows, k, beta, work);
@@ -661,31 +545,34 @@ export function f64_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, wo
   softmaxRows<f64>(x, y, rows, k, beta, work);
 }
 
-/** log-softmax of `rows` rows of `k` elements at x into y (y may be x). */
-export function f32_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
-  logSoftmaxRows<f32>(x, y, rows, k, beta);
+/** log-softmax of `rows` rows of `k` elements at x into y (y may be x); `work`: the results area. */
+export function f32_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  logSoftmaxRows<f32>(x, y, rows, k, beta, work);
 }
-export function f64_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64): void {
-  logSoftmaxRows<f64>(x, y, rows, k, beta);
-}
-
-/** LogSumExp of each row, stored to out (when out is not 0); returns the last row's in f64. */
-export function f32_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64): f64 {
-  return logSumExpRows<f32>(x, out, rows, k, beta);
-}
-export function f64_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64): f64 {
-  return logSumExpRows<f64>(x, out, rows, k, beta);
+export function f64_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  logSoftmaxRows<f64>(x, y, rows, k, beta, work);
 }
 
 /**
- * One-pass reduction of a chunk: writes f64 [c, beta*c, k, r] to out, where k + r is the sum
- * of exp(beta*(x - c)) (see reduce).
+ * LogSumExp of each row, stored to out (when out is not 0); returns the last row's in f64.
+ * `work`: the results area.
+ */
+export function f32_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
+  return logSumExpRows<f32>(x, out, rows, k, beta, work);
+}
+export function f64_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
+  return logSumExpRows<f64>(x, out, rows, k, beta, work);
+}
+
+/**
+ * One-pass reduction of a chunk: writes c, beta*c, k, r to slots R_C, R_M, R_K, R_R of the
+ * results area at out, where k + r is the sum of exp(beta*(x - c)) (see reduce).
  */
 export function f32_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduceChunk<f32>(x, n, beta, out);
+  reduce<f32>(x, n, beta, out);
 }
 export function f64_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduceChunk<f64>(x, n, beta, out);
+  reduce<f64>(x, n, beta, out);
 }
 
 /** y = exp(beta*(x - c) - shift), or the exponent itself when log is nonzero. */
@@ -696,12 +583,4 @@ export function f32_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shi
 export function f64_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
   if (log) normalize<f64>(x, y, n, beta, c, shift, true);
   else normalize<f64>(x, y, n, beta, c, shift, false);
-}
-
-/** y = exp(x) element-wise: the kernels' exp, exported for accuracy tests. */
-export function f32_exp(x: usize, y: usize, n: i32): void {
-  expArray<f32>(x, y, n);
-}
-export function f64_exp(x: usize, y: usize, n: i32): void {
-  expArray<f64>(x, y, n);
 }

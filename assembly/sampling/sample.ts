@@ -9,10 +9,8 @@
 // and the rest are single passes.
 
 import { expNonPositive, expNonPositiveV } from "../shared/exp";
-import { at, betaOf, lanes, sumLanes } from "../shared/reduce";
+import { at, betaOf, lanes, raddexpminusmaxabove } from "../shared/reduce";
 
-// Elements summed in T lanes before the partial sum moves to the f64 total (as softmax.ts).
-const FLUSH: i32 = 256;
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
 const WALK: i32 = 64;
@@ -86,41 +84,11 @@ function applyMask<T>(x: usize, n: i32, mask: usize): void {
   }
 }
 
-/** Sum of the weights of x[start..end) whose values pass `keep` (x >= theta, or x > theta when `strict`). */
+/** Sum of the weights of x[start..end) at or above theta (above it when `strict`). */
 // @ts-ignore: decorator
 @inline
 function keptSum<T>(x: usize, start: i32, end: i32, c: T, beta: T, theta: T, strict: bool): f64 {
-  let total: f64 = 0;
-  let i = start;
-  while (i < end) {
-    const stop = min(i + FLUSH, end);
-    let part: f64 = 0;
-    if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const vc = v128.splat<T>(c);
-      const vb = v128.splat<T>(beta);
-      const vt = v128.splat<T>(theta);
-      let s0 = v128.splat<T>(0);
-      let s1 = s0;
-      for (; i + 2 * L <= stop; i += 2 * L) {
-        const p = at<T>(x, i);
-        const v0 = v128.load(p);
-        const v1 = v128.load(p, 16);
-        const k0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
-        const k1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
-        if (!v128.any_true(v128.or(k0, k1))) continue;
-        s0 = v128.add<T>(s0, v128.and(expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb)), k0));
-        s1 = v128.add<T>(s1, v128.and(expNonPositiveV<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb)), k1));
-      }
-      part = sumLanes<T>(v128.add<T>(s0, s1));
-    }
-    for (; i < stop; i++) {
-      const v = load<T>(at<T>(x, i));
-      if (strict ? v > theta : v >= theta) part += <f64>weight<T>(v, c, beta);
-    }
-    total += part;
-  }
-  return total;
+  return raddexpminusmaxabove<T>(at<T>(x, start), end - start, c, beta, theta, strict);
 }
 
 /**

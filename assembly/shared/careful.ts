@@ -8,6 +8,7 @@
 // Scalar loops: they run on rare betas, and for LSE only where its result is near 0.
 
 import { expNonPositive, expNonPositiveV } from "./exp";
+import { R_K, R_R, result } from "./results";
 
 // Veltkamp's constant 2^27 + 1: v*SPLIT splits v into two halves of 26 bits.
 const SPLIT: f64 = 134217729.0;
@@ -26,24 +27,24 @@ export function scaledDiff(beta: f64, x: f64, c: f64): f64 {
   return (x * 0.5 - c * 0.5) * beta * 2;
 }
 
-// The low part of the last exactDiff (beta*(x - c) = returned + diffLow).
-let diffLow: f64 = 0;
-
-/** beta*(x - c) as a double-double: returns the f64 nearest, leaves the rest in diffLow. */
+/**
+ * exp(beta*(x - c)) for x <= c with the exponent taken as a double-double hi + lo (TwoSum,
+ * Dekker's product): exp(hi)*(1 + lo), so the term keeps f64's relative accuracy however
+ * large the exponent.
+ */
 // @ts-ignore: decorator
 @inline
-function exactDiff(beta0: f64, x0: f64, c0: f64): f64 {
+function exactExpDiff(beta0: f64, x0: f64, c0: f64): f64 {
   const h: f64 = abs(x0) >= TWOSUM_MAX || abs(c0) >= TWOSUM_MAX ? 0.5 : 1;
   const x = x0 * h;
   const c = c0 * h;
   const beta = beta0 / h;
   const d = x - c;
   const p = d * beta;
-  diffLow = 0;
-  if (!isFinite(p) || !isFinite(beta)) return scaledDiff(beta0, x0, c0);
+  if (!isFinite(p) || !isFinite(beta)) return expNonPositive<f64>(scaledDiff(beta0, x0, c0));
   const ad = abs(d);
   const ab = abs(beta);
-  if (ad > SPLIT_MAX || ab > SPLIT_MAX || abs(p) < SPLIT_MIN) return p;
+  if (ad > SPLIT_MAX || ab > SPLIT_MAX || abs(p) < SPLIT_MIN) return expNonPositive<f64>(p);
   // TwoSum: d + e = x - c exactly.
   const v = d - x;
   const e = (x - (d - v)) + (-c - v);
@@ -55,8 +56,8 @@ function exactDiff(beta0: f64, x0: f64, c0: f64): f64 {
   const bh = tb - (tb - beta);
   const bl = beta - bh;
   const q = dh * bh - p + dh * bl + dl * bh + dl * bl;
-  diffLow = q + e * beta;
-  return p;
+  const t = expNonPositive<f64>(p);
+  return t + t * (q + e * beta);
 }
 
 // |c| below which x - c stays within f64 (half an ulp of its max): no halves needed.
@@ -112,15 +113,13 @@ function splitExpV(v: v128, vc: v128, vb: v128): v128 {
   return v128.bitselect(f32x4.add(e, f32x4.mul(e, lo)), e, finite);
 }
 
-// The count of entries equal to c in the last restSum.
-let restCount: i32 = 0;
-
 /**
  * Sum of exp(beta*(x_i - c)) over the entries of x[0..n) other than c (c a finite extremum),
- * each exponent exact to f64 precision or better, Neumaier-compensated; counts the entries
- * equal to c into restCount. NaN if a term is NaN (beta = 0 with an infinite entry).
+ * each exponent exact to f64 precision or better, Neumaier-compensated, to slot R_R of the
+ * results area at `out`, and the count of entries equal to c to R_K. NaN if a term is NaN
+ * (beta = 0 with an infinite entry).
  */
-export function restSum<T>(x: usize, n: i32, c: f64, beta: f64): f64 {
+export function restSum<T>(x: usize, n: i32, c: f64, beta: f64, out: usize): void {
   let total: f64 = 0;
   let lost: f64 = 0;
   let k = 0;
@@ -157,8 +156,6 @@ export function restSum<T>(x: usize, n: i32, c: f64, beta: f64): f64 {
     }
     k = <i32>(i64x2.extract_lane(count, 0) + i64x2.extract_lane(count, 1));
   }
-  restCount = k;
-  k = 0;
   for (; i < n; i++) {
     const v = <f64>load<T>(x + (<usize>i << alignof<T>()));
     if (v == c) {
@@ -170,23 +167,14 @@ export function restSum<T>(x: usize, n: i32, c: f64, beta: f64): f64 {
       // Promoted f32 values: x - c is exact or nearly, one rounding in the product.
       t = expNonPositive<f64>(scaledDiff(beta, v, c));
     } else {
-      const hi = exactDiff(beta, v, c);
-      t = expNonPositive<f64>(hi);
-      t += t * diffLow;
+      t = exactExpDiff(beta, v, c);
     }
     const s = total + t;
     lost += abs(total) >= abs(t) ? (total - s) + t : (t - s) + total;
     total = s;
   }
-  restCount += k;
-  return total + lost;
-}
-
-/** The count of entries equal to c that the last restSum saw. */
-// @ts-ignore: decorator
-@inline
-export function lastRestCount(): i32 {
-  return restCount;
+  result(out, R_K, <f64>k);
+  result(out, R_R, total + lost);
 }
 
 /**

@@ -10,4 +10,6 @@ export const R_M = 1;
 export const R_K = 2;
 /** r, the rest of the sum of exp(beta*(x - c)) */
 export const R_R = 3;
-export const RESULTS = 4;
+export const R_TOP = 4;
+export const RESULTS = 5;
+export const MAX_BLOCKS = 8192;

@@ -2,12 +2,12 @@
 // copy results out. Kernel exports are named <dtype>_<kernel> (assembly/core/softmax.ts).
 
 import { type Core, type Operand, type Reduced, dtypeOf } from "./backend.js";
-import { R_C, R_K, R_M, R_R } from "./layout.js";
+import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R } from "./layout.js";
 import { BYTES, LinearArray, LinearMemory } from "./memory.js";
 import type { Backend, Dtype, RealArray } from "./types.js";
 
 type RowKernel = (x: number, y: number, rows: number, k: number, beta: number, work: number) => void;
-type LseKernel = (x: number, out: number, rows: number, k: number, beta: number) => number;
+type LseKernel = (x: number, out: number, rows: number, k: number, beta: number, work: number) => number;
 type ReduceKernel = (x: number, n: number, beta: number, out: number) => void;
 type NormalizeKernel = (x: number, y: number, n: number, beta: number, c: number, shift: number, log: number) => void;
 
@@ -22,8 +22,8 @@ interface DtypeKernels {
 /** The exports of one instantiated module (its kernels, named <dtype>_<kernel>). */
 export type KernelExports = Record<string, unknown>;
 
-/** f64 slots of kernel work space: MAX_BLOCKS in assembly/softmax.ts. */
-const WORK_F64 = 8192;
+/** f64 slots of kernel work space: the results area, then long softmax rows' block references. */
+const WORK_F64 = RESULTS + MAX_BLOCKS;
 
 /** Where a call's operands sit in linear memory. */
 interface Staged {
@@ -79,7 +79,7 @@ export class WasmCore implements Core {
   /** The memory every module of this backend shares (the host owns it). */
   readonly memory: LinearMemory;
   readonly #kernels: Record<Dtype, DtypeKernels>;
-  /** Kernel work space: the reduce kernel's four f64 results, long softmax rows' block references. */
+  /** Kernel work space: the results area (assembly/shared/results.ts), long softmax rows' block references. */
   readonly #work: LinearArray<"f64">;
 
   /** `memory` holds the static data of every module up to `heapBase`; `exports` are the core module's. */
@@ -152,7 +152,7 @@ export class WasmCore implements Core {
   logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
     // out goes after x's copy: the kernel writes row r's result after reading row r.
     const staged = this.#stage(x, out, rows, false);
-    const last = this.#kernels[staged.dtype].logsumexp(staged.xp, staged.yp, rows, k, beta);
+    const last = this.#kernels[staged.dtype].logsumexp(staged.xp, staged.yp, rows, k, beta, this.#work.ptr);
     this.#unstage(out, staged);
     return last;
   }

@@ -1,23 +1,12 @@
-// The contract between the loss API (src/loss.ts) and a backend's loss arithmetic
-// (src/loss-js.ts, src/loss-wasm.ts over assembly/loss.ts).
+// The contract between the loss API (src/loss/api.ts) and a backend's loss arithmetic
+// (src/loss/js.ts, src/loss/wasm.ts over assembly/loss/loss.ts).
 
 import type { Operand } from "../core/backend.js";
+import type { PLAIN, PROB, SMOOTH } from "./stats.js";
 
-/** f64 statistics per row that the first pass leaves (assembly/loss.ts names them). */
-export const STATS = 6;
-export const S_M = 0;
-export const S_SUM = 1;
-export const S_ZY = 2;
-export const S_DOTW = 3;
-export const S_DOTT = 4;
-export const S_SUMT = 5;
-/** f64 gradient coefficients per row: A0, B, D, F (assembly/loss.ts, gradRow). */
-export const COEFS = 4;
+/** The statistics, coefficients and modes of the kernels (assembly/loss/stats.ts, generated). */
+export { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats.js";
 
-/** What the first pass accumulates besides the exp sum (assembly/loss.ts). */
-export const PLAIN = 0;
-export const SMOOTH = 1;
-export const PROB = 2;
 export type Mode = typeof PLAIN | typeof SMOOTH | typeof PROB;
 
 /** One cross-entropy call as a backend sees it: operands of one dtype, validated. */

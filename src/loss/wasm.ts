@@ -1,6 +1,6 @@
 // The loss arithmetic of the wasm backends: operands staged in one scratch block of linear
 // memory (or used in place when they are this module's WasmArrays), the kernels of
-// assembly/loss.ts, results copied out.
+// assembly/loss/loss.ts, results copied out.
 
 import { type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
@@ -10,7 +10,7 @@ import type { KernelExports, WasmCore } from "../core/wasm.js";
 
 type CrossEntropyKernel = (
   x: number, g: number, rows: number, k: number, beta: number, targets: number, t: number, w: number,
-  stats: number, coefs: number, zScale: number, tScale: number, flags: number,
+  stats: number, coefs: number, zScale: number, tScale: number, mode: number,
 ) => void;
 type BackwardKernel = (g: number, y: number, out: number, rows: number, k: number, beta: number) => void;
 
@@ -134,9 +134,8 @@ export class WasmLoss implements LossCore {
     if (weight) this.#memory.heap(dtype).set(weight, wp / BYTES[dtype]);
     if (targets) new Int32Array(this.#memory.heap("f64").buffer, ip, rows).set(targets);
     if (coefs) this.#memory.heap("f64").set(coefs, cp / 8);
-    const flags = (grad ? 1 : 0) | (mode << 1) | (weight ? 8 : 0);
     const tp = probs ? address(tPlaced) : 0;
-    this.#kernels[dtype].crossentropy(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, flags);
+    this.#kernels[dtype].crossentropy(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, mode);
     if (grad) stage.copyOut(grad, gp, gOffset, n);
     return this.#memory.heap("f64").subarray(sp / 8, sp / 8 + rows * STATS);
   }
