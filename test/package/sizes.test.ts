@@ -1,0 +1,52 @@
+// The size budget (issue #14): what a browser downloads for softmax-wasm/core and for
+// softmax-wasm, measured by scripts/sizes.mjs from dist/ (the JS bundled and minified by
+// esbuild for browsers, plus the relaxed-SIMD modules it loads, all gzip -9), and the README's
+// table is that measurement.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs script, no declarations
+import { BEGIN, END, measure, table } from "../../scripts/sizes.mjs";
+
+interface Row {
+  name: string;
+  js: { minified: number; gzip: number };
+  wasm: { file: string; gzip: number }[];
+  total: number;
+  budget?: number;
+}
+
+const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+let rows: Row[];
+
+beforeAll(async () => {
+  rows = await measure();
+}, 60_000);
+
+const row = (name: string) => rows.find((r) => r.name === name) as Row;
+
+describe("size budget", () => {
+  it("softmax-wasm/core is at most 16 KB (JS + softmax-relaxed.wasm, gzip)", () => {
+    const core = row("`softmax-wasm/core`");
+    expect(core.wasm.map((w) => w.file)).toEqual(["softmax-relaxed.wasm"]);
+    expect(core.total).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it("softmax-wasm is at most 56 KB (JS + every family's relaxed module, gzip)", () => {
+    const all = row("`softmax-wasm` (everything)");
+    expect(all.wasm.map((w) => w.file)).toEqual(["loss-relaxed.wasm", "sampling-relaxed.wasm", "softmax-relaxed.wasm"]);
+    expect(all.total).toBeLessThanOrEqual(56 * 1024);
+  });
+
+  it("a family adds its own module only", () => {
+    expect(row("core + sampling").wasm.map((w) => w.file)).toEqual(["sampling-relaxed.wasm", "softmax-relaxed.wasm"]);
+    expect(row("core + loss").wasm.map((w) => w.file)).toEqual(["loss-relaxed.wasm", "softmax-relaxed.wasm"]);
+  });
+
+  it("the README's size table is the measurement (npm run sizes -- --write)", () => {
+    const start = readme.indexOf(BEGIN);
+    const end = readme.indexOf(END);
+    expect(start, "README.md has the sizes markers").toBeGreaterThanOrEqual(0);
+    expect(readme.slice(start, end + END.length)).toBe(table(rows));
+  });
+});
