@@ -8,7 +8,7 @@ import { createKernels } from "./core/api.js";
 import { JsCore } from "./core/baseline.js";
 import { fixedEntryPoints } from "./core/entry.js";
 import { coreUrl } from "./core-url.js";
-import { FAMILIES } from "./families.js";
+import { FAMILIES, missing } from "./families.js";
 import { loss } from "./loss.js";
 import { sampling } from "./sampling.js";
 import type { FixedEntry } from "./core/types.js";
@@ -27,7 +27,7 @@ export const js: Kernels = createKernels(
   FAMILIES.map((f) => [f, undefined] as const),
 ) as Kernels;
 
-const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, lenient: true });
+const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, stub: missing });
 
 /**
  * Compiles and instantiates every module. Without a source, the best bundled build the runtime

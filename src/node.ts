@@ -5,13 +5,13 @@
 import { readFile } from "node:fs/promises";
 import { fixedEntryPoints } from "./core/entry.js";
 import { coreUrl } from "./core-url.js";
-import { FAMILIES } from "./families.js";
+import { FAMILIES, missing } from "./families.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
 
-const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, readFile: (url) => readFile(url), lenient: true });
+const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, readFile: (url) => readFile(url), stub: missing });
 
 /**
  * Compiles and instantiates every module. Without a source, reads the best bundled build the

@@ -3,6 +3,7 @@
 // every module comes in as a module import that wrangler compiles at deploy time.
 
 import { fixedEntryPoints } from "./core/entry.js";
+import { missing } from "./families.js";
 import type { FamilyDefinition } from "./core/family.js";
 import { workerdCore } from "./core-workerd.js";
 import { loss } from "./loss-workerd.js";
@@ -13,7 +14,7 @@ import type { Kernels } from "./types.js";
 export * from "./index.js";
 export { loss, sampling };
 
-const api = fixedEntryPoints<Kernels>({ families: [sampling, loss] as unknown as readonly FamilyDefinition[], locate: workerdCore, lenient: true });
+const api = fixedEntryPoints<Kernels>({ families: [sampling, loss] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing });
 
 /**
  * Instantiates every module. Without a source, the bundled relaxed-SIMD build where it

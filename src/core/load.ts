@@ -26,11 +26,11 @@ export interface Entry {
   readonly locate: (build: WasmBuild) => Source;
   readonly readFile?: FileReader | undefined;
   /**
-   * initSync gives functions that throw (saying how to load them) for the entry's own families
-   * whose module it cannot get synchronously, instead of throwing itself: softmax-wasm's
+   * Functions that throw (saying how to load them) for an entry's own family whose module
+   * initSync cannot get synchronously, given instead of throwing itself: softmax-wasm's
    * initSync(coreModule) keeps working in browsers.
    */
-  readonly lenient?: boolean;
+  readonly stub?: ((family: FamilyDefinition, build: WasmBuild) => object) | undefined;
 }
 
 const WASM_BUILDS: readonly WasmBuild[] = ["relaxed-simd", "simd", "scalar"];
@@ -40,7 +40,7 @@ const OPTION_KEYS = ["build", "with", "sources"];
 
 /** The message where a module cannot be located because import.meta.url is empty. */
 export function noModuleUrl(file: string): string {
-  return `softmax-wasm: import.meta.url is empty here (a bundle that is not an ES module, or a Worker bundled without the "workerd" condition), so init() cannot locate ${file}*.wasm: pass where it is, e.g. init(new URL("softmax.wasm", location.href), { sources: { sampling: new URL("sampling.wasm", location.href) } }) or, in Workers, the imported modules`;
+  return `softmax-wasm: import.meta.url is empty here (not an ES module bundle, or a Worker bundled without the "workerd" condition), so init() cannot locate ${file}*.wasm: pass the core's URL, init(url), or in Workers the imported modules, init(module, { sources })`;
 }
 
 /** The best build this runtime validates: relaxed SIMD, else SIMD, else scalar. */
@@ -161,7 +161,7 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
   if (!response.ok) {
     const hint =
       response.status === 404
-        ? ": init() without a source fetches the *.wasm files beside the script that imports the package; copy node_modules/softmax-wasm/dist/*.wasm there, or pass where they are served, init(url, { sources })"
+        ? ": init() fetches the *.wasm files beside the script; copy node_modules/softmax-wasm/dist/*.wasm there, or pass where they are served, init(url, { sources })"
         : "";
     throw new Error(`softmax-wasm: fetching ${response.url} failed with status ${response.status}${hint}`);
   }
@@ -189,7 +189,7 @@ export async function compileSource(source: Source, readFile: FileReader | undef
       const read = readFile ?? builtinFs<{ readFile: FileReader }>("node:fs/promises")?.readFile;
       if (!read) {
         throw new Error(
-          `softmax-wasm: cannot read ${url.href}: this entry (export condition "browser" or default) imports no node:fs and the runtime offers no process.getBuiltinModule; Node, Deno and Bun resolve the entry that reads files ("node", "deno", "bun" conditions), or pass the bytes, init(bytes)`,
+          `softmax-wasm: cannot read ${url.href}: the browser entry has no node:fs and the runtime no process.getBuiltinModule; import with the "node", "deno", "bun" conditions, or init(bytes)`,
         );
       }
       return WebAssembly.compile(await read(url));
@@ -265,17 +265,6 @@ function moduleOf(source: unknown, what: string): WebAssembly.Module | undefined
   return undefined;
 }
 
-/** Functions that throw, saying how to load the family that initSync could not. */
-function missing(family: FamilyDefinition, build: WasmBuild): object {
-  const api = family.create(new JsCore(), undefined) as Record<string, unknown>;
-  const fail = () => {
-    throw new Error(
-      `softmax-wasm: initSync could not load the ${family.name} module here (browsers cannot read files synchronously): pass it, initSync(core, { sources: { ${family.name}: module } }), or use await init() (${build} build)`,
-    );
-  };
-  return Object.fromEntries(Object.keys(api).map((name) => [name, fail]));
-}
-
 /** initSync(): the same with synchronous compiles; bundled family modules are read where the runtime can read files. */
 export function loadSync(entry: Entry, request: Request): CoreKernels {
   if (request.build === "js") return jsKernels(request);
@@ -290,7 +279,7 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
   const stubs: object[] = [];
   for (const family of request.families) {
     const given = request.sources[family.name];
-    const lenient = given === undefined && entry.lenient === true && entry.families.includes(family);
+    const stub = given === undefined && entry.families.includes(family) ? entry.stub : undefined;
     let module: WebAssembly.Module | undefined;
     if (given !== undefined) {
       module = moduleOf(given, `sources.${family.name}`);
@@ -300,13 +289,13 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
       try {
         source = familySource(request, family, build);
       } catch (error) {
-        if (!lenient) throw error;
+        if (!stub) throw error;
       }
       module = source === undefined ? undefined : moduleOf(source, "bundled");
     }
     if (module) parts.push([family, new WebAssembly.Instance(module, imports(memory)).exports]);
-    else if (lenient) stubs.push(missing(family, build));
-    else throw new Error(`softmax-wasm: initSync cannot load the ${family.name} module here (no synchronous file reads in this runtime): pass it, initSync(core, { with: [${family.name}], sources: { ${family.name}: module } }), or use await init()`);
+    else if (stub) stubs.push(stub(family, build));
+    else throw new Error(`softmax-wasm: initSync cannot load the ${family.name} module here (no file reads): pass it, { sources: { ${family.name}: module } }, or await init()`);
   }
   const kernels = assemble(memory, core.exports, parts);
   for (const stub of stubs) Object.assign(kernels, stub);
