@@ -216,8 +216,6 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
  * not matter) to R_K, r the rest, with its relative accuracy, to R_R. m = -Inf and k = r = 0
  * when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
  */
-// @ts-ignore: decorator
-@inline
 function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
