@@ -108,5 +108,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     writeFileSync(path, withBlock(readFileSync(path, "utf8"), block));
     console.log("sizes: README.md updated");
   }
-  if (over) process.exitCode = 1;
+  // Over a budget is reported, not fatal: test/package/sizes.test.ts holds the limits.
+  if (over) console.error("sizes: see test/package/sizes.test.ts for the limits the tests hold");
 }
