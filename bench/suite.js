@@ -287,7 +287,10 @@ function printWorkload(head, w, entry) {
 const ALONE_WORKLOAD = "softmax/f32/1x16";
 if (!quick && !core && isNode && selected(ALONE)) {
   const w = allWorkloads.find((x) => x.id === ALONE_WORKLOAD);
-  const names = contenders.filter((c) => ["softmax-wasm", "baseline", "naive"].includes(c.kind) && c.accepts(w)).map((c) => c.name);
+  // A fresh process loads this checkout only: the before: builds of --compare are left out here.
+  const names = contenders
+    .filter((c) => ["softmax-wasm", "baseline", "naive"].includes(c.kind) && !c.name.startsWith("before:") && c.accepts(w))
+    .map((c) => c.name);
   const runs = 3;
   console.log(`\nper-call time alone in a process (${ALONE_WORKLOAD}): ${names.length} contenders x ${runs} fresh processes`);
   const samples = new Map(names.map((name) => [name, []]));
