@@ -21,7 +21,8 @@ import { carefulOut, restSum, scaledDiff } from "../shared/careful";
 import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
 import {
-  F32_MAX, FLUSH, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddstoreexpminusmaxtop,
+  F32_MAX, FLUSH, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddstoreexpminusmax,
+  raddstoreexpminusmaxtop,
 } from "../shared/reduce";
 // Elements per block in the one-pass reduction: the block's extremum, then its exps,
 // while the block is still in L1.
@@ -215,7 +216,6 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
  * not matter) to R_K, r the rest, with its relative accuracy, to R_R. m = -Inf and k = r = 0
  * when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
  */
-// Not @inline: logSoftmax, logSumExp and the reduce export share one copy (a call per row).
 function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
@@ -342,7 +342,7 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
         store<f64>(blocks + (<usize>j << 3), <f64>cb);
         continue;
       }
-      sb = raddstoreexpminusmaxtop<T>(px, py, len, cb, b, top);
+      sb = raddstoreexpminusmax<T>(px, py, len, cb, b);
     }
     if (!finite) {
       s = sb;
@@ -445,9 +445,7 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
       carefulOut<T>(px, py, k, <f64>c, beta, 1.0 / (resultOf(work, R_K) + resultOf(work, R_R)), 0, false);
       continue;
     }
-    // The tracking kernel of softmaxLongRow, its top unused: one copy of the exp-sum loop per
-    // dtype instead of two (tracking costs a pmax per vector: 1.035x on softmax 32 x 32000 f32, Node 24).
-    const s = raddstoreexpminusmaxtop<T>(px, py, k, c, b, resultAt(work, R_TOP));
+    const s = raddstoreexpminusmax<T>(px, py, k, c, b);
     scale<T>(py, k, <T>(1.0 / s));
   }
 }
