@@ -172,6 +172,11 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+/** A URL or URL string, resolved against the page where there is one. */
+function resolve(source: string | URL): URL {
+  return new URL(source, typeof location === "undefined" ? undefined : location.href);
+}
+
 /** node:fs where the runtime hands it out without an import (process.getBuiltinModule: Node >= 20.16, Deno, Bun). */
 function builtinFs<T>(id: "node:fs" | "node:fs/promises"): T | undefined {
   const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -184,7 +189,7 @@ export async function compileSource(source: Source, readFile: FileReader | undef
   // implementation (~40 ms), which init() of a file: URL or of bytes never needs.
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === "string" || source instanceof URL) {
-    const url = new URL(source, typeof location === "undefined" ? undefined : location.href);
+    const url = resolve(source);
     if (url.protocol === "file:") {
       const read = readFile ?? builtinFs<{ readFile: FileReader }>("node:fs/promises")?.readFile;
       if (!read) {
@@ -206,7 +211,7 @@ const SUFFIX: Record<WasmBuild, string> = { "relaxed-simd": "-relaxed", simd: ""
 
 /** The URL a core source was given as, if any: families' modules are looked for beside it. */
 function urlOf(source: Source | undefined): URL | undefined {
-  if (typeof source === "string" || source instanceof URL) return new URL(source, typeof location === "undefined" ? undefined : location.href);
+  if (typeof source === "string" || source instanceof URL) return resolve(source);
   if (isResponse(source) && source.url) return new URL(source.url);
   return undefined;
 }
@@ -253,15 +258,14 @@ export async function load(entry: Entry, request: Request): Promise<CoreKernels>
   return kernels;
 }
 
-/** The module of a synchronous source: a compiled Module, or bytes to compile. */
-function moduleOf(source: unknown, what: string): WebAssembly.Module | undefined {
+/** The module of a synchronous source (a compiled Module, bytes, a file: URL where files can be read), else undefined. */
+function moduleOf(source: unknown): WebAssembly.Module | undefined {
   if (source instanceof WebAssembly.Module) return source;
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return new WebAssembly.Module(source as BufferSource);
   if (source instanceof URL && source.protocol === "file:") {
     const fs = builtinFs<{ readFileSync: (url: URL) => Uint8Array<ArrayBuffer> }>("node:fs");
     return fs ? new WebAssembly.Module(fs.readFileSync(source)) : undefined;
   }
-  if (what === "source") throw new TypeError(`initSync source must be a WebAssembly.Module or BufferSource (got ${describe(source)})`);
   return undefined;
 }
 
@@ -270,7 +274,9 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
   if (request.build === "js") return jsKernels(request);
   if (request.source === undefined) throw new TypeError("initSync needs the core module: a WebAssembly.Module or BufferSource (got undefined)");
   const memory = newMemory();
-  const core = new WebAssembly.Instance(moduleOf(request.source, "source") as WebAssembly.Module, imports(memory));
+  const coreModule = moduleOf(request.source);
+  if (!coreModule) throw new TypeError(`initSync source must be a WebAssembly.Module or BufferSource (got ${describe(request.source)})`);
+  const core = new WebAssembly.Instance(coreModule, imports(memory));
   const build = buildOf(core.exports, "the core module");
   if (request.build !== undefined && request.build !== build) {
     throw new TypeError(`initSync was given the ${build} build of the core module but build ${JSON.stringify(request.build)}`);
@@ -282,7 +288,7 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
     const stub = given === undefined && entry.families.includes(family) ? entry.stub : undefined;
     let module: WebAssembly.Module | undefined;
     if (given !== undefined) {
-      module = moduleOf(given, `sources.${family.name}`);
+      module = moduleOf(given);
       if (!module) throw new TypeError(`initSync sources.${family.name} must be a WebAssembly.Module or BufferSource (got ${describe(given)})`);
     } else {
       let source: Source | undefined;
@@ -291,7 +297,7 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
       } catch (error) {
         if (!stub) throw error;
       }
-      module = source === undefined ? undefined : moduleOf(source, "bundled");
+      module = source === undefined ? undefined : moduleOf(source);
     }
     if (module) parts.push([family, new WebAssembly.Instance(module, imports(memory)).exports]);
     else if (stub) stubs.push(stub(family, build));
