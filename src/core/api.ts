@@ -15,6 +15,7 @@ import {
   newArray,
   operandOf,
   outOperand,
+  rowsOf,
 } from "./validate.js";
 
 interface RowCall {
@@ -34,19 +35,7 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
   const n = xo.length;
   const o = (opts ?? undefined) as { rowLength?: unknown; out?: unknown } | undefined;
   const beta = betaFrom(o as ScaleOptions | undefined, ROW_KEYS);
-  let k = n;
-  let rows = n > 0 ? 1 : 0;
-  const rowLength = o?.rowLength;
-  if (rowLength !== undefined) {
-    if (typeof rowLength !== "number") throw new TypeError(`rowLength must be a number (got ${describe(rowLength)})`);
-    if (!Number.isInteger(rowLength) || rowLength <= 0) {
-      throw new RangeError(`rowLength must be a positive integer (got ${rowLength})`);
-    }
-    if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
-    k = rowLength;
-    rows = n / rowLength;
-  }
-  const batched = rowLength !== undefined;
+  const { rows, k, batched } = rowsOf(n, o?.rowLength);
   let out: Operand | undefined;
   if (o?.out !== undefined) {
     const length = perRow ? (batched ? rows : 1) : n;

@@ -102,3 +102,14 @@ export function outOperand(core: Core, out: unknown, dtype: Dtype, length: numbe
 export function newArray(dtype: Dtype, length: number): RealArray {
   return dtype === "f32" ? new Float32Array(length) : new Float64Array(length);
 }
+
+/** Rows and row length K of an input of n elements under `rowLength` (validated); `batched` when it was given. */
+export function rowsOf(n: number, rowLength: unknown): { rows: number; k: number; batched: boolean } {
+  if (rowLength === undefined) return { rows: n > 0 ? 1 : 0, k: n, batched: false };
+  if (typeof rowLength !== "number") throw new TypeError(`rowLength must be a number (got ${describe(rowLength)})`);
+  if (!Number.isInteger(rowLength) || rowLength <= 0) {
+    throw new RangeError(`rowLength must be a positive integer (got ${rowLength})`);
+  }
+  if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
+  return { rows: n / rowLength, k: rowLength, batched: true };
+}

@@ -19,11 +19,10 @@ import type { CrossEntropyOptions, LossKernels, Reduction } from "./types.js";
 import { WasmLoss } from "./wasm.js";
 import { isWasmArray, realArray } from "../core/memory.js";
 import type { Dtype, Input, RealArray, ScaleOptions } from "../core/types.js";
-import { betaFrom, describe, newArray, operandOf, outOperand } from "../core/validate.js";
+import { ROW_KEYS, betaFrom, describe, newArray, operandOf, outOperand, rowsOf } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 const CE_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "labelSmoothing", "weight", "zLoss", "grad"]);
-const ROW_KEYS = new Set(["temperature", "beta", "rowLength", "out"]);
 const SCALE_KEYS = new Set(["temperature", "beta"]);
 /** Largest Jacobian: K*K elements. */
 const JACOBIAN_MAX = 2 ** 24;
@@ -31,15 +30,6 @@ const JACOBIAN_MAX = 2 ** 24;
 /** a*u, or 0 where u is 0 (a weight or share of 0 times an infinite log-probability adds 0). */
 function mulz(a: number, u: number): number {
   return u !== 0 ? a * u : 0;
-}
-
-/** Rows and row length K of an input of n elements. */
-function shape(n: number, rowLength: unknown): { rows: number; k: number } {
-  if (rowLength === undefined) return { rows: n > 0 ? 1 : 0, k: n };
-  if (typeof rowLength !== "number") throw new TypeError(`rowLength must be a number (got ${describe(rowLength)})`);
-  if (!Number.isInteger(rowLength) || rowLength <= 0) throw new RangeError(`rowLength must be a positive integer (got ${rowLength})`);
-  if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
-  return { rows: n / rowLength, k: rowLength };
 }
 
 /**
@@ -237,7 +227,7 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     const n = x.length;
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, CE_KEYS);
-    const { rows, k } = shape(n, opts.rowLength);
+    const { rows, k } = rowsOf(n, opts.rowLength);
     const ignoreIndex = numberOption(opts, "ignoreIndex", -100, Number.isInteger, "an integer");
     const reduction = opts.reduction ?? "mean";
     if (typeof reduction !== "string") throw new TypeError(`reduction must be a string (got ${describe(reduction)})`);
@@ -281,7 +271,7 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     const dtype = dtypeOf(x);
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
-    const { rows, k } = shape(x.length, opts.rowLength);
+    const { rows, k } = rowsOf(x.length, opts.rowLength);
     const targets = indexTargets(target, rows, k, undefined);
     if (!targets) {
       throw new TypeError(`target must be class indices: an Int32Array or a number[] of one entry per row (got ${describe(target)})`);
@@ -308,7 +298,7 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     if (yo.length !== g.length) throw new RangeError(`${name} must have gradY's length (got length ${yo.length} for ${g.length})`);
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
-    const { rows, k } = shape(g.length, opts.rowLength);
+    const { rows, k } = rowsOf(g.length, opts.rowLength);
     const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
     if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
     loss.backward(log, g, yo, out, rows, k, beta);

@@ -21,7 +21,7 @@ import { BUCKETS, type SampleBackend, type SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
-import { describe, newArray, operandOf, outOperand } from "../core/validate.js";
+import { describe, newArray, operandOf, outOperand, rowsOf } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 // ---------------------------------------------------------------- the generator
@@ -112,7 +112,7 @@ const CHAIN_KEYS = [
 const SAMPLE_KEYS = new Set([...CHAIN_KEYS, "history", "rowLength"]);
 const SAMPLER_KEYS = new Set([...CHAIN_KEYS, "penaltyWindow"]);
 const GUMBEL_KEYS = new Set(["tau", "hard", "seed", "random", "rowLength", "out"]);
-const ROW_KEYS = new Set(["rowLength"]);
+const ROW_LENGTH_KEYS = new Set(["rowLength"]);
 const ALLOWED_KEYS = new Set(["allowed"]);
 
 type Options = Record<string, unknown>;
@@ -137,17 +137,6 @@ function numberOption(o: Options, name: string, fallback: number, ok: (v: number
 
 const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
 const positiveFinite = (v: number) => v > 0 && v < Infinity;
-
-/** Rows of a call: rowLength validated as softmax does. */
-function rowsOf(n: number, rowLength: unknown): { rows: number; k: number; batched: boolean } {
-  if (rowLength === undefined) return { rows: n > 0 ? 1 : 0, k: n, batched: false };
-  if (typeof rowLength !== "number") throw new TypeError(`rowLength must be a number (got ${describe(rowLength)})`);
-  if (!Number.isInteger(rowLength) || rowLength <= 0) {
-    throw new RangeError(`rowLength must be a positive integer (got ${rowLength})`);
-  }
-  if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
-  return { rows: n / rowLength, k: rowLength, batched: true };
-}
 
 /** The filters of the chain, validated. */
 interface Chain {
@@ -547,7 +536,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   const backend: SampleBackend = core instanceof WasmCore && exports ? new WasmSampleBackend(core, exports) : new JsSampleBackend();
 
   function argmax(x: Input, opts?: unknown): number | Int32Array {
-    const o = optionsOf(opts, ROW_KEYS);
+    const o = optionsOf(opts, ROW_LENGTH_KEYS);
     const xo = operandOf(core, x, "x");
     if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
@@ -561,7 +550,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function topK(x: Input, count: number, opts?: unknown) {
-    const o = optionsOf(opts, ROW_KEYS);
+    const o = optionsOf(opts, ROW_LENGTH_KEYS);
     const xo = operandOf(core, x, "x");
     if (typeof count !== "number") throw new TypeError(`k must be a number (got ${describe(count)})`);
     const { rows, k } = rowsOf(xo.length, o.rowLength);
