@@ -215,6 +215,22 @@ export function isWasmArray(a: unknown): a is WasmArray {
   return a instanceof LinearArray || a instanceof PlainArray;
 }
 
+/**
+ * A getter of `a` that survives growth of `memory`: a typed array that views the memory is
+ * detached when it grows, so it is re-made at the address taken now; anything else (a
+ * WasmArray re-makes its own view) comes back as it is. For operands used after a caller's
+ * callback, which may allocate.
+ */
+export function lasting<A extends RealArray | WasmArray>(memory: LinearMemory | undefined, a: A): () => A {
+  if (!memory || isWasmArray(a)) return () => a;
+  const array = a as RealArray;
+  const dtype: Dtype = array instanceof Float32Array ? "f32" : "f64";
+  if (array.buffer !== memory.heap(dtype).buffer) return () => a;
+  const ptr = array.byteOffset;
+  const length = array.length;
+  return () => memory.view(ptr, length, dtype) as A;
+}
+
 /** The typed array behind a WasmArray of any backend, or the typed array itself. */
 export function realArray(a: RealArray | WasmArray): RealArray {
   return isWasmArray(a) ? a.array : (a as RealArray);

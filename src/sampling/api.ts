@@ -15,7 +15,7 @@
 // the same uniforms on every backend and runtime.
 
 import { type Core, type Operand, dtypeOf } from "../core/backend.js";
-import { realArray } from "../core/memory.js";
+import { lasting, realArray } from "../core/memory.js";
 import { JsSampleBackend } from "./js.js";
 import { BUCKETS, type SampleBackend, type SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
@@ -468,7 +468,7 @@ function sampleRows(
   const beta = chain.beta;
   for (let r = 0; r < rows; r++) {
     const start = r * k;
-    const values = session.row(start, k);
+    let values = session.row(start, k);
     if (penalties) {
       const { tokens: ids, counts } = penalties;
       for (let j = 0; j < ids.length; j++) {
@@ -489,6 +489,8 @@ function sampleRows(
       continue;
     }
     const u = random();
+    // random() may have grown the memory (it may allocate): the view before is detached.
+    values = session.view(start, k);
     if (c === Infinity) {
       tokens[r] = drawFromCandidates(values, session.collect(start, k, Infinity), c, beta, u, chain, NaN, r);
       continue;
@@ -619,11 +621,16 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     const out = o.out === undefined ? undefined : outOperand(core, o.out, dtype, n, "the input's length");
     const { random } = uniformsOf(o);
     // Noise first: a random() that throws leaves out untouched. 2^-53 stands in for u = 0, so
-    // that the noise is never log(0).
+    // that the noise is never log(0). The logits are read after every random() call: one
+    // that allocates may grow the memory and detach their view (lasting re-makes it).
+    const memory = core instanceof WasmCore ? core.memory : undefined;
+    const logitsNow = lasting(memory, xo);
+    const outNow = out && lasting(memory, out);
     const z = new Float64Array(n);
-    const x = realArray(xo);
-    for (let i = 0; i < n; i++) z[i] = x[i] - Math.log(-Math.log(random() || 2 ** -53));
-    const y = out ?? newArray(dtype, n);
+    for (let i = 0; i < n; i++) z[i] = -Math.log(-Math.log(random() || 2 ** -53));
+    const x = realArray(logitsNow());
+    for (let i = 0; i < n; i++) z[i] = x[i] + z[i];
+    const y = outNow ? outNow() : newArray(dtype, n);
     const ya = realArray(y);
     if (hard) {
       for (let r = 0; r < rows; r++) {

@@ -17,6 +17,11 @@ export interface SampleSession {
    * until the next call of row().
    */
   row(start: number, k: number): RealArray;
+  /**
+   * The current row's view again, without staging it anew: a view dies when the memory grows
+   * (a `random` callback may allocate), so callers take it afresh after a callback.
+   */
+  view(start: number, k: number): RealArray;
   /** Index of the first maximum (NaN counts as the maximum); -1 for an empty row. */
   argmax(start: number, k: number): number;
   /** Sets the logits whose bit is clear in the staged mask (from word `word`) to -Infinity. */

@@ -47,6 +47,10 @@ class JsSession implements SampleSession {
     return this.values.subarray(start, start + k);
   }
 
+  view(start: number, k: number): RealArray {
+    return this.row(start, k);
+  }
+
   readonly #mask: Uint32Array | undefined;
   readonly #idx: Int32Array;
   readonly #vals: Float64Array;

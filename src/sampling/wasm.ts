@@ -2,7 +2,7 @@
 // scratch area, then call assembly/sample.ts's kernels on one row at a time.
 
 import { type Operand, dtypeOf } from "../core/backend.js";
-import { BYTES, LinearArray } from "../core/memory.js";
+import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
 import { BUCKETS, type Histogram, type SampleBackend, type SampleSession } from "./backend.js";
 import type { Dtype, RealArray } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
@@ -46,29 +46,37 @@ interface Source {
   from: number;
 }
 
+/**
+ * The passes over the rows of one call. Views of the memory are taken from it at each use,
+ * never kept: the caller's callbacks (random) may grow the memory between passes, which
+ * detaches every view made before.
+ */
 class WasmSession implements SampleSession {
   readonly #f: SampleKernels;
   readonly #at: Layout;
   readonly #source: Source;
-  readonly #heap: RealArray;
-  readonly #buffer: ArrayBufferLike;
+  readonly #memory: LinearMemory;
   readonly #size: number;
   /** Address of the current row. */
   #current = 0;
 
-  constructor(f: SampleKernels, at: Layout, source: Source, heap: RealArray) {
+  constructor(f: SampleKernels, at: Layout, source: Source, memory: LinearMemory) {
     this.#f = f;
     this.#at = at;
     this.#source = source;
-    this.#heap = heap;
-    this.#buffer = heap.buffer;
+    this.#memory = memory;
     this.#size = BYTES[source.dtype];
+  }
+
+  /** The memory's buffer now (a new one after growth). */
+  get #buffer(): ArrayBufferLike {
+    return this.#memory.heap("f64").buffer;
   }
 
   row(start: number, k: number): RealArray {
     const { copy, array, from } = this.#source;
     const size = this.#size;
-    const heap = this.#heap;
+    const heap = this.#memory.heap(this.#source.dtype);
     // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
     if (copy) {
       const at = this.#at.xp / size;
@@ -78,7 +86,12 @@ class WasmSession implements SampleSession {
     } else {
       this.#current = from + start * size;
     }
-    return heap.subarray(this.#current / size, this.#current / size + k);
+    return this.view(start, k);
+  }
+
+  view(_: number, k: number): RealArray {
+    const at = this.#current / this.#size;
+    return this.#memory.heap(this.#source.dtype).subarray(at, at + k);
   }
 
   argmax(_: number, k: number): number {
@@ -160,10 +173,9 @@ export class WasmSampleBackend implements SampleBackend {
       countsp: base + xBytes + idxBytes + 2 * valBytes + maskBytes,
       massesp: base + xBytes + idxBytes + 2 * valBytes + maskBytes + align(4 * BUCKETS * 4),
     };
-    const heap = memory.heap(dtype);
-    if (mask) new Uint32Array(heap.buffer, at.maskp, mask.length).set(mask);
+    if (mask) new Uint32Array(memory.heap(dtype).buffer, at.maskp, mask.length).set(mask);
     // Inputs in this memory are copied from their address (a view of it may be detached now).
     const array = owned || viewsMemory ? undefined : (x as RealArray);
-    return new WasmSession(this.#kernels[dtype], at, { dtype, copy, array, from }, heap);
+    return new WasmSession(this.#kernels[dtype], at, { dtype, copy, array, from }, memory);
   }
 }
