@@ -82,11 +82,31 @@ function sum64(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
+/** acc + a*u in f64 lanes (a already f64, u two f32 or f64 lanes promoted), lanes with u = 0 adding 0. */
+// @ts-ignore: decorator
+@inline
+function dotF64(acc: v128, a: v128, u: v128): v128 {
+  return f64x2.add(acc, v128.and(f64x2.mul(a, u), f64x2.ne(u, f64x2.splat(0))));
+}
+
 /**
- * Adds to the row's statistics at `stats` the dot products of the header over [start, end):
- * sum_j W_j*a_j, and with `prob` sum_j W_j*T_j*a_j and sum_j W_j*T_j (W_j = 1 unless `hasW`),
- * a_j = b*(x_j - c). A pass of its own before the exp-sum (which then finds the row in
- * cache): the smoothed and probability losses need it, the common ones do not.
+ * Half the score a_j = b*(x_j - c), in f64: the dot products are kept in halves because
+ * x_j - c passes the dtype's range for logits near +-MAX (Infinity, where the loss, a mean of
+ * -log p_j with weights below 1, may be finite). f32 data is subtracted in f64, exactly.
+ */
+// @ts-ignore: decorator
+@inline
+function halfScore<T>(x: T, c: T, b: T): f64 {
+  if (sizeof<T>() == 4) return (<f64>x - <f64>c) * (<f64>b * 0.5);
+  return (<f64>x * 0.5 - <f64>c * 0.5) * <f64>b;
+}
+
+/**
+ * Adds to the row's statistics at `stats` the dot products of the header over [start, end),
+ * each halved (halfScore): sum_j W_j*a_j/2, and with `prob` sum_j W_j*T_j*a_j/2 and
+ * sum_j W_j*T_j (W_j = 1 unless `hasW`), a_j = b*(x_j - c). A pass of its own before the
+ * exp-sum (which then finds the row in cache): the smoothed and probability losses need it,
+ * the common ones do not.
  */
 function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool): void {
   let dotW: f64 = 0;
@@ -95,20 +115,39 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
   let i = start;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const vc = v128.splat<T>(c);
-    const vb = v128.splat<T>(b);
-    const one = v128.splat<T>(1);
     let dw = f64x2.splat(0);
     let dt = dw;
     let st = dw;
-    for (; i + L <= end; i += L) {
-      const a = v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb);
-      const wv = hasW ? v128.load(at<T>(w, i)) : one;
-      dw = hasW ? dot64<T>(dw, a, wv) : add64<T>(dw, a);
-      if (prob) {
-        const u = hasW ? v128.mul<T>(v128.load(at<T>(t, i)), wv) : v128.load(at<T>(t, i));
-        dt = dot64<T>(dt, a, u);
-        st = add64<T>(st, u);
+    if (sizeof<T>() == 4) {
+      const vc = f64x2.splat(<f64>c);
+      const vb = f64x2.splat(<f64>b * 0.5);
+      const one = v128.splat<T>(1);
+      for (; i + L <= end; i += L) {
+        const xv = v128.load(at<T>(x, i));
+        const al = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), vc), vb);
+        const ah = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(high(xv)), vc), vb);
+        const wv = hasW ? v128.load(at<T>(w, i)) : one;
+        if (hasW) dw = dotF64(dotF64(dw, al, f64x2.promote_low_f32x4(wv)), ah, f64x2.promote_low_f32x4(high(wv)));
+        else dw = f64x2.add(dw, f64x2.add(al, ah));
+        if (prob) {
+          const u = hasW ? v128.mul<T>(v128.load(at<T>(t, i)), wv) : v128.load(at<T>(t, i));
+          dt = dotF64(dotF64(dt, al, f64x2.promote_low_f32x4(u)), ah, f64x2.promote_low_f32x4(high(u)));
+          st = add64<T>(st, u);
+        }
+      }
+    } else {
+      const vc = v128.splat<T>(c * <T>0.5);
+      const vh = v128.splat<T>(<T>0.5);
+      const vb = v128.splat<T>(b);
+      for (; i + L <= end; i += L) {
+        const a = v128.mul<T>(v128.sub<T>(v128.mul<T>(v128.load(at<T>(x, i)), vh), vc), vb);
+        const wv = hasW ? v128.load(at<T>(w, i)) : f64x2.splat(1);
+        dw = hasW ? dotF64(dw, a, wv) : f64x2.add(dw, a);
+        if (prob) {
+          const u = hasW ? v128.mul<T>(v128.load(at<T>(t, i)), wv) : v128.load(at<T>(t, i));
+          dt = dotF64(dt, a, u);
+          st = f64x2.add(st, u);
+        }
       }
     }
     dotW = sum64(dw);
@@ -116,7 +155,7 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
     sumT = sum64(st);
   }
   for (; i < end; i++) {
-    const a = <f64>((load<T>(at<T>(x, i)) - c) * b);
+    const a = halfScore<T>(load<T>(at<T>(x, i)), c, b);
     const wi: f64 = hasW ? <f64>load<T>(at<T>(w, i)) : 1;
     dotW += mulz(a, wi);
     if (prob) {
@@ -160,6 +199,7 @@ function specialRow<T>(
   }
   store<f64>(slot(stats, S_SUM), sum);
   store<f64>(slot(stats, S_ZY), zy);
+  // a is 0, -Infinity or NaN here: its own half (the dots are kept in halves, see addDots).
   store<f64>(slot(stats, S_DOTW), dotW);
   store<f64>(slot(stats, S_DOTT), dotT);
   store<f64>(slot(stats, S_SUMT), sumT);
@@ -244,7 +284,9 @@ function statsRow<T>(
   if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
   if (mode == SMOOTH) {
     const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
-    store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(zy, wy));
+    // Halved as addDots' terms (zy itself may be -Infinity where its half is finite).
+    const half = isFinite(zy) ? zy * 0.5 : (<f64>load<T>(at<T>(px, y)) * 0.5 - <f64>c * 0.5) * beta;
+    store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(half, wy));
   }
   store<f64>(slot(ps, S_ZY), zy);
 }

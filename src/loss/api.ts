@@ -140,6 +140,7 @@ function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefin
   const { rows, k, eps, lambda, weight, wSum, f, fz } = s;
   const targets = s.targets as Int32Array;
   let total = 0;
+  let scaled = 0;
   let zTotal = 0;
   for (let r = 0, at = 0; r < rows; r++, at += STATS) {
     const y = targets[r];
@@ -162,39 +163,54 @@ function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefin
       // -log p_y: log1p keeps a confident prediction's small loss exact; below e_y = 1/2
       // the two terms are positive and no digits cancel.
       nll = ey >= 0.5 ? Math.log1p(rest / ey) : logSum - zy;
-      if (eps > 0) smooth = wSum * logSum - stats[at + S_DOTW];
+      // (eps/K)*sum_c w_c*(-log p_c) from the halved dot (layout.ts): each term scaled before
+      // it doubles, so that nothing passes f64's range that the loss does not.
+      if (eps > 0) smooth = (eps / k) * wSum * logSum - 2 * ((eps / k) * stats[at + S_DOTW]);
     }
-    const ce = mulz(nll, (1 - eps) * wy) + (eps > 0 ? (eps / k) * smooth : 0);
+    const ce = mulz(nll, (1 - eps) * wy) + (eps > 0 ? smooth : 0);
     const lse = m + logSum;
     const z = lambda > 0 ? lambda * lse * lse : 0;
     total += ce;
+    scaled += ce * f;
     zTotal += z;
     if (perRow) perRow[r] = ce + z;
   }
-  return total * f + zTotal * fz;
+  return meanOf(total, scaled, f) + zTotal * fz;
+}
+
+/**
+ * total*f, or the sum of the terms each times f (`scaled`) where total alone passes f64's
+ * range and its mean does not (rows of losses near f64's limit).
+ */
+function meanOf(total: number, scaled: number, f: number): number {
+  const value = total * f;
+  return value === Infinity && scaled < Infinity ? scaled : value;
 }
 
 /** lossIndex for probability targets: every row counts. */
 function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefined): number {
   const { rows, k, eps, lambda, wSum, f } = s;
   let total = 0;
+  let scaled = 0;
   for (let r = 0, at = 0; r < rows; r++, at += STATS) {
     const m = stats[at + S_M];
     const logSum = Math.log(stats[at + S_SUM]);
     const sumT = stats[at + S_SUMT];
     // sum_c w_c*t'_c*(-log p_c), from sum w*t*a, sum w*t and sum w*a.
+    // From the halved dots (layout.ts), each scaled before it doubles (see lossIndex).
     let ce: number;
     if (stats[at + S_SUM] === 0) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
     else {
-      ce = mulz(sumT * logSum - stats[at + S_DOTT], 1 - eps);
-      if (eps > 0) ce += (eps / k) * (wSum * logSum - stats[at + S_DOTW]);
+      ce = eps < 1 ? (1 - eps) * sumT * logSum - 2 * ((1 - eps) * stats[at + S_DOTT]) : 0;
+      if (eps > 0) ce += (eps / k) * wSum * logSum - 2 * ((eps / k) * stats[at + S_DOTW]);
     }
     const lse = m + logSum;
     const z = lambda > 0 ? lambda * lse * lse : 0;
     total += ce + z;
+    scaled += (ce + z) * f;
     if (perRow) perRow[r] = ce + z;
   }
-  return total * f;
+  return meanOf(total, scaled, f);
 }
 
 /** A Float64Array of an Input's values (weights), validated. */

@@ -56,6 +56,14 @@ function expRange(xs: RealArray, gs: RealArray | undefined, start: number, end: 
   return total + lost;
 }
 
+/**
+ * Half of beta*(x - c): the dot products are kept in halves, which stay finite where x - c
+ * passes f64's range (assembly/loss/loss.ts, addDots).
+ */
+function halfScore(x: number, c: number, beta: number): number {
+  return (x * 0.5 - c * 0.5) * beta;
+}
+
 /** a_j of a row whose m is not finite (the special-value rules of assembly/loss.ts). */
 function specialScore(x: number, c: number, m: number): number {
   return m !== m ? NaN : m > 0 && x === c ? 0 : -Infinity;
@@ -88,7 +96,8 @@ export class JsLoss implements LossCore {
         let dotT = 0;
         let sumT = 0;
         for (let i = start; i < end; i++) {
-          const a = special ? specialScore(xs[i], c, m) : score(xs[i], c, beta);
+          // specialScore's values (0, -Infinity, NaN) are their own halves.
+          const a = special ? specialScore(xs[i], c, m) : halfScore(xs[i], c, beta);
           const wj = w ? w[i - start] : 1;
           dotW += mulz(a, wj);
           if (mode === PROB) {

@@ -506,3 +506,33 @@ describe.each(backends)("zLoss on a row whose LSE is +Infinity on %s", (_name, k
     }
   });
 });
+
+describe.each(backends)("logits near the dtype's limits with label smoothing or probability targets on %s", (_name, kernels) => {
+  // -log p_j = beta*(c - x_j) + log-sum passes the dtype's range (the scores 0.5*c - 0.5*x_j
+  // do not), while the loss, a weighted mean of those with weights below 1, may not.
+  it.each(dtypes)("%s: a finite loss stays finite (not Infinity from a_j = x_j - c overflowing)", (dtype) => {
+    const big = dtype === "f32" ? 3e38 : 1.7e308;
+    const x = array(dtype, [big, -big]);
+    const cases: [Float32Array | Float64Array | number[], Record<string, unknown>][] = [
+      [array(dtype, [0.6, 0.4]), {}],
+      [array(dtype, [0.6, 0.4]), { labelSmoothing: 0.3 }],
+      [array(dtype, [0.6, 0.4]), { weight: [1, 0.5] }],
+      [[0], { labelSmoothing: 0.2 }],
+      [[0], { labelSmoothing: 0.2, weight: [2, 0.5] }],
+    ];
+    for (const [target, opts] of cases) {
+      const ref = crossEntropyRef(x, target, opts as never);
+      expect(Number.isFinite(ref.loss), `reference ${JSON.stringify(opts)}`).toBe(true);
+      expectRel(kernels.crossEntropy(x, target as never, opts as never).loss as number, ref.loss, LOSS_TOL[dtype].loss, `${Array.from(target)} ${JSON.stringify(opts)}`);
+    }
+    // Two such rows: their sum passes f64's range for f64 data, their mean does not.
+    const x2 = array(dtype, [big, -big, -big, big]);
+    const t2 = array(dtype, [0.6, 0.4, 0.3, 0.7]);
+    for (const reduction of ["mean", "sum", "none"] as const) {
+      const ref = crossEntropyRef(x2, t2, { rowLength: 2, reduction });
+      const { loss } = kernels.crossEntropy(x2, t2, { rowLength: 2, reduction });
+      if (reduction === "none") expectRowsClose(loss as Float64Array, dtype === "f32" ? ref.rows.map(Math.fround) : ref.rows, 1, LOSS_TOL[dtype].loss, reduction);
+      else expectRel(loss as number, ref.loss, LOSS_TOL[dtype].loss, reduction);
+    }
+  });
+});

@@ -120,6 +120,9 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
       if (q[j] !== 0) ce -= q[j] * logp[j];
       qSum += q[j];
     }
+    // -log p_j = log-sum + beta*(c - x_j) passes f64's range for logits near +-MAX (log p_j
+    // is -Infinity then) while q_j*(-log p_j) may not: the sum again in halves.
+    if (ce === Infinity && Number.isFinite(lse)) ce = 2 * halfLoss(Array.prototype.slice.call(x, r * k, (r + 1) * k) as number[], beta, q, logp, lse);
     const zl = lambda > 0 ? lambda * lse * lse : 0;
     perRow.push(ce + zl);
     ceParts.push(ce);
@@ -142,7 +145,10 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
   const zScale = mean ? 1 / (byIndex ? countedRows : rows) : 1;
   let loss: number;
   if (mean) {
-    loss = ceParts.reduce((a, b) => a + b, 0) * ceScale + zParts.reduce((a, b) => a + b, 0) * zScale;
+    let ceSum = ceParts.reduce((a, b) => a + b, 0) * ceScale;
+    // Rows near f64's limit may sum past it where their mean does not.
+    if (ceSum === Infinity) ceSum = ceParts.reduce((a, b) => a + b * ceScale, 0);
+    loss = ceSum + zParts.reduce((a, b) => a + b, 0) * zScale;
     if (rows === 0 || countedRows === 0) loss = NaN;
   } else loss = perRow.reduce((a, b) => a + b, 0);
   const grad: number[] = [];
@@ -150,6 +156,23 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
     for (let j = 0; j < k; j++) grad.push(counted[r] ? beta * (gradZ[r][j] * ceScale + zGrad[r][j] * (2 * zScale)) : 0);
   }
   return { rows: perRow, loss, grad };
+}
+
+/**
+ * Half of sum_j q_j*(-log p_j) of one row, where -log p_j = log-sum + beta*(c - x_j) is
+ * taken in halves (0.5*c - 0.5*x_j stays finite for any finite logits).
+ */
+function halfLoss(x: number[], beta: number, q: number[], logp: number[], lse: number): number {
+  let c = beta < 0 ? Infinity : -Infinity;
+  for (const v of x) if (beta < 0 ? v < c : v > c) c = v;
+  const logSum = lse - beta * c;
+  let half = 0;
+  for (let j = 0; j < x.length; j++) {
+    if (q[j] === 0) continue;
+    const nlp = Number.isFinite(logp[j]) ? -0.5 * logp[j] : 0.5 * logSum + beta * (0.5 * c - 0.5 * x[j]);
+    half += q[j] * nlp;
+  }
+  return half;
 }
 
 /** Central finite differences of f at x (float64), step h. */
