@@ -425,8 +425,9 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
+  // Lengths against bytes / size, never k * size: that product passes i32 at 2 GiB rows.
   const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
-  const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
+  const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k <= SHORT_ROW_BYTES / <i32>sizeof<T>();
   for (let r = 0; r < rows; r++) {
     if (short) {
       r = lowest ? softmaxShortRows<T>(x, y, r, rows, k, beta, true) : softmaxShortRows<T>(x, y, r, rows, k, beta, false);
