@@ -14,7 +14,7 @@
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
-import { at, betaOf, extremum, lanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax } from "../shared/reduce";
+import { F32_MAX, at, betaOf, extremum, lanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
 import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
@@ -74,6 +74,15 @@ function dot64<T>(acc: v128, a: v128, u: v128): v128 {
     return f64x2.add(acc, f64x2.add(pl, ph));
   }
   return f64x2.add(acc, v128.and(f64x2.mul(a, u), f64x2.ne(u, zero)));
+}
+
+/** The largest of v's T lanes (pmax: a NaN lane may be passed over; the scalar checks see it). */
+// @ts-ignore: decorator
+@inline
+function pickMax<T>(v: v128): T {
+  const m = v128.pmax<T>(v, high(v));
+  if (sizeof<T>() == 4) return <T>max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
+  return <T>f64x2.extract_lane(m, 0);
 }
 
 // @ts-ignore: decorator
@@ -390,6 +399,31 @@ function crossEntropyRows<T>(
   }
 }
 
+/** Half the dtype's largest finite value: a difference of two values below it stays finite. */
+// @ts-ignore: decorator
+@inline
+function halfMax<T>(): f64 {
+  return sizeof<T>() == 4 ? F32_MAX * 0.5 : f64.MAX_VALUE * 0.5;
+}
+
+/** max(m, |v|) in T lanes. */
+// @ts-ignore: decorator
+@inline
+function maxAbs<T>(m: v128, v: v128): v128 {
+  return v128.pmax<T>(m, v128.abs<T>(v));
+}
+
+/**
+ * g_j - d for a row whose g or d reach half the dtype's range (`wide`): in the dtype it may
+ * overflow where the result, times y_j or beta, does not. f32 data is taken in f64 (exact);
+ * f64 data in halves, the factor 2 applied last by the caller (returns half the difference).
+ */
+// @ts-ignore: decorator
+@inline
+function wideDiff<T>(g: T, d: f64): f64 {
+  return sizeof<T>() == 4 ? <f64>g - d : <f64>g * 0.5 - d * 0.5;
+}
+
 /** out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y). */
 // @ts-ignore: decorator
 @inline
@@ -400,21 +434,44 @@ function softmaxBackwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i3
     const py = at<T>(y, r * k);
     const po = at<T>(out, r * k);
     let dot: f64 = 0;
+    let big: f64 = 0; // max |g_j|
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
       let d0 = f64x2.splat(0);
       let d1 = d0;
+      let m = v128.splat<T>(0);
       for (; i + 2 * L <= k; i += 2 * L) {
-        d0 = dot64<T>(d0, v128.load(at<T>(pg, i)), v128.load(at<T>(py, i)));
-        d1 = dot64<T>(d1, v128.load(at<T>(pg, i), 16), v128.load(at<T>(py, i), 16));
+        const g0 = v128.load(at<T>(pg, i));
+        const g1 = v128.load(at<T>(pg, i), 16);
+        d0 = dot64<T>(d0, g0, v128.load(at<T>(py, i)));
+        d1 = dot64<T>(d1, g1, v128.load(at<T>(py, i), 16));
+        m = maxAbs<T>(maxAbs<T>(m, g0), g1);
       }
-      for (; i + L <= k; i += L) d0 = dot64<T>(d0, v128.load(at<T>(pg, i)), v128.load(at<T>(py, i)));
+      for (; i + L <= k; i += L) {
+        const g0 = v128.load(at<T>(pg, i));
+        d0 = dot64<T>(d0, g0, v128.load(at<T>(py, i)));
+        m = maxAbs<T>(m, g0);
+      }
       dot = sum64(f64x2.add(d0, d1));
+      big = <f64>pickMax<T>(m);
     }
-    for (; i < k; i++) dot += mulz(<f64>load<T>(at<T>(pg, i)), <f64>load<T>(at<T>(py, i)));
+    for (; i < k; i++) {
+      const gi = load<T>(at<T>(pg, i));
+      dot += mulz(<f64>gi, <f64>load<T>(at<T>(py, i)));
+      big = max(big, abs(<f64>gi));
+    }
     const d = <T>dot;
     i = 0;
+    if (!(big <= halfMax<T>() && abs(dot) <= halfMax<T>())) {
+      // g_j - d may overflow the dtype (an infinite g also comes here: rare, scalar).
+      const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
+      for (; i < k; i++) {
+        const yi = <f64>load<T>(at<T>(py, i));
+        store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(load<T>(at<T>(pg, i)), dot)) * scale));
+      }
+      continue;
+    }
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
       const vd = v128.splat<T>(d);
@@ -422,11 +479,13 @@ function softmaxBackwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i3
       for (; i + L <= k; i += L) {
         const yv = v128.load(at<T>(py, i));
         const gv = v128.load(at<T>(pg, i));
-        v128.store(at<T>(po, i), v128.mul<T>(v128.mul<T>(yv, vb), v128.sub<T>(gv, vd)));
+        // y_j*(g_j - d) first: it cannot overflow here (|g|, |d| <= max/2, y <= 1), while
+        // y_j*beta may underflow to 0 where the result does not.
+        v128.store(at<T>(po, i), v128.mul<T>(v128.mul<T>(yv, v128.sub<T>(gv, vd)), vb));
       }
     }
     for (; i < k; i++) {
-      store<T>(at<T>(po, i), load<T>(at<T>(py, i)) * b * (load<T>(at<T>(pg, i)) - d));
+      store<T>(at<T>(po, i), load<T>(at<T>(py, i)) * (load<T>(at<T>(pg, i)) - d) * b);
     }
   }
 }
@@ -441,21 +500,53 @@ function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32,
     const pl = at<T>(logY, r * k);
     const po = at<T>(out, r * k);
     let sum: f64 = 0;
+    let big: f64 = 0; // max |g_j|
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
       let s0 = f64x2.splat(0);
       let s1 = s0;
+      let m = v128.splat<T>(0);
       for (; i + 2 * L <= k; i += 2 * L) {
-        s0 = add64<T>(s0, v128.load(at<T>(pg, i)));
-        s1 = add64<T>(s1, v128.load(at<T>(pg, i), 16));
+        const g0 = v128.load(at<T>(pg, i));
+        const g1 = v128.load(at<T>(pg, i), 16);
+        s0 = add64<T>(s0, g0);
+        s1 = add64<T>(s1, g1);
+        m = maxAbs<T>(maxAbs<T>(m, g0), g1);
       }
-      for (; i + L <= k; i += L) s0 = add64<T>(s0, v128.load(at<T>(pg, i)));
+      for (; i + L <= k; i += L) {
+        const g0 = v128.load(at<T>(pg, i));
+        s0 = add64<T>(s0, g0);
+        m = maxAbs<T>(m, g0);
+      }
       sum = sum64(f64x2.add(s0, s1));
+      big = <f64>pickMax<T>(m);
     }
-    for (; i < k; i++) sum += <f64>load<T>(at<T>(pg, i));
+    for (; i < k; i++) {
+      const gi = load<T>(at<T>(pg, i));
+      sum += <f64>gi;
+      big = max(big, abs(<f64>gi));
+    }
     const s = <T>sum;
     i = 0;
+    if (!(big <= halfMax<T>() && abs(sum) <= halfMax<T>())) {
+      // g_j - p_j*sum may overflow the dtype (see softmaxBackwardRows): rare, scalar. An
+      // infinite g_j makes the sum that infinity, whatever the finite ones add up to (the
+      // lanes' partial sums may have passed the range the other way: Infinity - Infinity).
+      let inf: f64 = 0;
+      for (let j = 0; j < k; j++) {
+        const v = <f64>load<T>(at<T>(pg, j));
+        if (!isFinite(v)) inf += v;
+      }
+      if (inf != 0 || isNaN(inf)) sum = inf;
+      const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
+      for (; i < k; i++) {
+        // p in f64: an f32 exp flushes p < 2^-149 to 0, and 0*Infinity would be NaN.
+        const p = expAny<f64>(<f64>load<T>(at<T>(pl, i)));
+        store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(load<T>(at<T>(pg, i)), p * sum) * scale));
+      }
+      continue;
+    }
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
       const vs = v128.splat<T>(s);

@@ -317,7 +317,8 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     const { rows, k } = rowsOf(g.length, opts.rowLength);
     const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
     if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
-    loss.backward(log, g, yo, out, rows, k, beta);
+    // A beta that rounds to 0 (or a subnormal) in f32 gave 0*Infinity = NaN where g is infinite.
+    lossFor(dtype, beta).backward(log, g, yo, out, rows, k, beta);
     return opts.out ?? out;
   };
 
@@ -332,7 +333,8 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
       const by = beta * v[i];
       const row = i * k;
       for (let j = 0; j < k; j++) J[row + j] = -by * v[j];
-      J[row + i] = by - by * v[i];
+      // by*(1 - y_i): 1 - y_i is exact for y_i >= 1/2, where by - by*y_i cancelled (y_i near 1).
+      J[row + i] = by * (1 - v[i]);
     }
     return J;
   }

@@ -64,6 +64,16 @@ function halfScore(x: number, c: number, beta: number): number {
   return (x * 0.5 - c * 0.5) * beta;
 }
 
+/**
+ * beta*(y*(a - b)), beta last (beta*y may underflow to 0 where the rest is infinite); a - b
+ * in halves where it passes f64's range for finite a and b (the product may not).
+ */
+function halved(a: number, b: number, beta: number, y: number): number {
+  const d = a - b;
+  if (Number.isFinite(d) || !Number.isFinite(a) || !Number.isFinite(b)) return beta * (y * d);
+  return 2 * (beta * (y * (0.5 * a - 0.5 * b)));
+}
+
 /** a_j of a row whose m is not finite (the special-value rules of assembly/loss.ts). */
 function specialScore(x: number, c: number, m: number): number {
   return m !== m ? NaN : m > 0 && x === c ? 0 : -Infinity;
@@ -166,11 +176,17 @@ export class JsLoss implements LossCore {
       const end = start + k;
       let s = 0;
       if (log) {
-        for (let i = start; i < end; i++) s += gs[i];
-        for (let i = start; i < end; i++) os[i] = beta * (gs[i] - Math.exp(ys[i]) * s);
+        let inf = 0;
+        for (let i = start; i < end; i++) {
+          s += gs[i];
+          if (!Number.isFinite(gs[i])) inf += gs[i];
+        }
+        // An infinite g_j makes the sum that infinity, even where finite ones passed the range.
+        if (inf !== 0) s = inf;
+        for (let i = start; i < end; i++) os[i] = halved(gs[i], Math.exp(ys[i]) * s, beta, 1);
       } else {
         for (let i = start; i < end; i++) s += mulz(gs[i], ys[i]);
-        for (let i = start; i < end; i++) os[i] = beta * ys[i] * (gs[i] - s);
+        for (let i = start; i < end; i++) os[i] = halved(gs[i], s, beta, ys[i]);
       }
     }
   }

@@ -4,7 +4,10 @@
 // +Infinity, NaN, values at the dtype's limits, ties and subnormals; beta (temperature for
 // sampling) huge, tiny, zero and negative. crossEntropy with index and probability targets,
 // every reduction, ignoreIndex, weights, labelSmoothing, zLoss and the gradient; logProbs;
-// argmax, topK and sample with injected uniforms.
+// softmaxBackward, logSoftmaxBackward and jacobian against their closed forms (gradients
+// with the limits, infinities and NaN, under a bound of the dtype's rounding); argmax, topK
+// and sample with injected uniforms (penalties, masks and the sampler's state:
+// test/sampling/fuzz.test.ts).
 //
 // `npm test` runs a bounded number of cases from a fixed seed; `npm run fuzz [seed] [runs]`
 // runs this file too, with its seed and runs.
@@ -25,6 +28,9 @@ const count = (what: string) => {
 afterAll(() => {
   console.log(`fuzz-loss: seed ${SEED}, ${RUNS} runs per property (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ")})`);
 });
+
+/** Smallest subnormal value of a dtype: the absolute rounding step below TINY. */
+const DENORM = { f32: 1.401298464324817e-45, f64: 5e-324 } as const;
 
 /** Smallest normal value of a dtype. */
 const TINY = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 } as const;
@@ -138,6 +144,99 @@ describe("fuzz the loss and sampling families against the float64 references", (
         }
       }),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("softmaxBackward, logSoftmaxBackward and jacobian: against the closed forms, gradients with limit values", { timeout: 120_000 }, () => {
+    fc.assert(
+      fc.property(shape(false), shape(true), betaArb, (ys, gs, beta) => {
+        // y: softmax (and log-softmax) rows of a shape, in the dtype; g: any values of the
+        // same size, the limits, subnormals, infinities and NaN included.
+        const { k, rows, dtype } = ys;
+        const g0 = build({ ...gs, k, rows, dtype });
+        const x = build(ys);
+        const round = dtype === "f32" ? Math.fround : (v: number) => v;
+        const make = (n: number) => (dtype === "f32" ? new Float32Array(n) : new Float64Array(n));
+        const y = make(k * rows);
+        const logY = make(k * rows);
+        for (let r = 0; r < rows; r++) {
+          const ref = refRow(Array.from(x.subarray(r * k, (r + 1) * k)), 1);
+          for (let j = 0; j < k; j++) {
+            y[r * k + j] = ref.p[j];
+            logY[r * k + j] = ref.logp[j];
+          }
+        }
+        // The closed forms in float64 from the dtype's inputs, and a bound of the rounding of
+        // each entry in the dtype: eps * |beta| * (the magnitudes that enter it).
+        const eps = dtype === "f32" ? 2 ** -21 : 2 ** -49;
+        const soft = { want: new Float64Array(k * rows), bound: new Float64Array(k * rows) };
+        const log = { want: new Float64Array(k * rows), bound: new Float64Array(k * rows) };
+        for (let r = 0; r < rows; r++) {
+          let dot = 0;
+          let dotAbs = 0;
+          let sum = 0;
+          let sumAbs = 0;
+          let inf = 0; // the infinities of g alone decide the sum where there are any
+          for (let j = r * k; j < (r + 1) * k; j++) {
+            if (!Number.isFinite(g0[j])) inf += g0[j];
+            if (y[j] !== 0) dot += g0[j] * y[j];
+            if (y[j] !== 0) dotAbs += Math.abs(g0[j] * y[j]);
+            sum += g0[j];
+            sumAbs += Math.abs(g0[j]);
+          }
+          if (inf !== 0) sum = inf;
+          for (let j = r * k; j < (r + 1) * k; j++) {
+            const p = Math.exp(logY[j]);
+            // Differences past f64's range in halves (the result may be finite).
+            const diff = (a: number, b: number, f: (d: number) => number) => (Number.isFinite(a - b) || !Number.isFinite(a) || !Number.isFinite(b) ? f(a - b) : 2 * f(0.5 * a - 0.5 * b));
+            soft.want[j] = diff(g0[j], dot, (d) => beta * (y[j] * d));
+            // beta = 0 times an infinite magnitude: the result is exactly 0 (bound 0, not NaN).
+            // Plus the absolute error of subnormal intermediates (d, g_j - d) times beta.
+            soft.bound[j] = (eps * Math.abs(beta) * y[j] * (Math.abs(g0[j]) + 2 * dotAbs) * k || 0) + Math.abs(beta) * DENORM[dtype] * k;
+            log.want[j] = diff(g0[j], p * sum, (d) => beta * d);
+            // p = exp(logY_j) in the dtype: below its smallest normal value, an absolute error.
+            log.bound[j] = (eps * Math.abs(beta) * (Math.abs(g0[j]) + 2 * p * sumAbs) * k || 0) + Math.abs(beta) * (TINY[dtype] * sumAbs + DENORM[dtype] * k);
+          }
+        }
+        const misses = (got: ArrayLike<number>, ref: { want: Float64Array; bound: Float64Array }) => {
+          for (let i = 0; i < ref.want.length; i++) {
+            const r = ref.want[i];
+            const v = got[i];
+            if (!Number.isFinite(r)) {
+              if (!Object.is(v, r) && !(Number.isNaN(v) && Number.isNaN(r))) return `[${i}] ${v} != ${r}`;
+              continue;
+            }
+            // Past the dtype's range (or its rounding): the dtype's infinity of that sign.
+            if (Math.abs(r) + ref.bound[i] >= DTYPE_MAX[dtype]) {
+              if (!(Math.sign(v) === Math.sign(r) || v === 0)) return `[${i}] ${v} vs ${r} (beyond the dtype)`;
+              continue;
+            }
+            if (!(Math.abs(v - r) <= ref.bound[i] + TINY[dtype] * k)) return `[${i}] ${v} vs ${r}: error ${Math.abs(v - r)} > ${ref.bound[i]}`;
+          }
+          return "";
+        };
+        for (const [name, sm] of backends) {
+          const label = `${name} ${dtype} k=${k} rows=${rows} beta=${beta}`;
+          expect(misses(sm.softmaxBackward(g0, y, { rowLength: k, beta }), soft), `softmaxBackward ${label}`).toBe("");
+          expect(misses(sm.logSoftmaxBackward(g0, logY, { rowLength: k, beta }), log), `logSoftmaxBackward ${label}`).toBe("");
+          count("backward");
+          if (rows === 1 && k <= 300) {
+            const J = sm.jacobian(y, { beta });
+            for (let i = 0; i < k; i++) {
+              for (let j = 0; j < k; j++) {
+                const want = round(beta * y[i] * ((i === j ? 1 : 0) - y[j]));
+                const got = J[i * k + j];
+                const err = Math.abs(got - want);
+                if (!(err <= eps * Math.abs(want) + TINY[dtype] || (Math.abs(want) === Infinity && got === want))) {
+                  expect.fail(`jacobian ${label} [${i}, ${j}]: ${got} vs ${want}`);
+                }
+              }
+            }
+            count("jacobian");
+          }
+        }
+      }),
+      { seed: SEED + 4, numRuns: RUNS },
     );
   });
 
