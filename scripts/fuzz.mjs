@@ -1,4 +1,5 @@
-// npm run fuzz [seed] [runs]: the property-based suites (test/core/fuzz.test.ts, test/loss/fuzz.test.ts) for a long run.
+// npm run fuzz [seed] [runs]: the property-based suites (test/core/fuzz.test.ts, test/loss/fuzz.test.ts,
+// test/sampling/fuzz.test.ts) for a long run.
 // Without a seed it draws one and prints it first; give it back to replay a failure (fast-check
 // then shrinks to the same minimal case). runs: cases per property (default 2000).
 import { spawnSync } from "node:child_process";
@@ -13,7 +14,7 @@ if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs <= 0) {
 }
 console.log(`fuzz: seed ${seed}, ${runs} runs per property (replay: npm run fuzz ${seed} ${runs})`);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const result = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "test/core/fuzz.test.ts", "test/loss/fuzz.test.ts"], {
+const result = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "test/core/fuzz.test.ts", "test/loss/fuzz.test.ts", "test/sampling/fuzz.test.ts"], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, FUZZ_SEED: String(seed), FUZZ_RUNS: String(runs) },
