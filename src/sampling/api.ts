@@ -463,7 +463,7 @@ function sampleRows(
   const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
   const useTopK = topKCount > 0 && topKCount < k;
   const filtered = useTopK || chain.topP < 1 || chain.minP > 0;
-  const session = backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, useTopK || (filtered && chain.minKeep > 1));
+  const session = backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, useTopK || (filtered && chain.minKeep > 1) ? "topK" : "indices");
   const tokens = new Int32Array(rows);
   const beta = chain.beta;
   for (let r = 0; r < rows; r++) {
@@ -542,7 +542,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     const xo = operandOf(core, x, "x");
     if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
-    const session = backend.session(xo, false, undefined, k, false);
+    const session = backend.session(xo, false, undefined, k, "none");
     const out = new Int32Array(rows);
     for (let r = 0; r < rows; r++) {
       session.row(r * k, k);
@@ -560,7 +560,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     if (count > k) throw new RangeError(`k must be at most the row length ${k} (got ${count})`);
     const values = newArray(dtypeOf(xo), rows * count);
     const indices = new Int32Array(rows * count);
-    const session = backend.session(xo, false, undefined, k, count > 0 && count < k);
+    const session = backend.session(xo, false, undefined, k, count > 0 && count < k ? "topK" : "indices");
     for (let r = 0; r < rows && count > 0; r++) {
       const start = r * k;
       const data = session.row(start, k);

@@ -46,7 +46,14 @@ export interface Histogram {
   masses: Float64Array;
 }
 
+/**
+ * The room a session holds besides the staged row: none (argmax alone), k indices (collect),
+ * or indices and top-k values (topK). Room for k indices is 2 GiB at k = 2^29: a call that
+ * does not need it must not ask for it.
+ */
+export type Room = "none" | "indices" | "topK";
+
 export interface SampleBackend {
-  /** Stages x for a call on rows of k (a copy when `writable`), with a mask and top-k room if asked. */
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, topK: boolean): SampleSession;
+  /** Stages x for a call on rows of k (a copy when `writable`), with a mask and the room asked for. */
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room): SampleSession;
 }

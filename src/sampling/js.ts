@@ -4,7 +4,7 @@
 import type { Operand } from "../core/backend.js";
 import { realArray } from "../core/memory.js";
 import type { RealArray } from "../core/types.js";
-import { BUCKETS, type Histogram, type SampleBackend, type SampleSession } from "./backend.js";
+import { BUCKETS, type Histogram, type Room, type SampleBackend, type SampleSession } from "./backend.js";
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a (Hoare selection, median of three). */
 function kthLargest(a: Float64Array, m: number, k: number): number {
@@ -56,12 +56,12 @@ class JsSession implements SampleSession {
   readonly #vals: Float64Array;
   readonly #tmp: Float64Array;
 
-  constructor(values: RealArray, mask: Uint32Array | undefined, k: number, topK: boolean) {
+  constructor(values: RealArray, mask: Uint32Array | undefined, k: number, room: Room) {
     this.values = values;
     this.#mask = mask;
-    this.#idx = new Int32Array(k);
-    this.#vals = new Float64Array(topK ? k : 0);
-    this.#tmp = new Float64Array(topK ? k : 0);
+    this.#idx = new Int32Array(room === "none" ? 0 : k);
+    this.#vals = new Float64Array(room === "topK" ? k : 0);
+    this.#tmp = new Float64Array(room === "topK" ? k : 0);
   }
 
   argmax(start: number, k: number): number {
@@ -177,8 +177,8 @@ class JsSession implements SampleSession {
 
 /** The js backend's sampling passes. */
 export class JsSampleBackend implements SampleBackend {
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, topK: boolean): SampleSession {
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room): SampleSession {
     const data = realArray(x);
-    return new JsSession(writable ? data.slice() : data, mask, k, topK);
+    return new JsSession(writable ? data.slice() : data, mask, k, room);
   }
 }

@@ -3,7 +3,7 @@
 
 import { type Operand, dtypeOf } from "../core/backend.js";
 import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
-import { BUCKETS, type Histogram, type SampleBackend, type SampleSession } from "./backend.js";
+import { BUCKETS, type Histogram, type Room, type SampleBackend, type SampleSession } from "./backend.js";
 import type { Dtype, RealArray } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
@@ -147,7 +147,7 @@ export class WasmSampleBackend implements SampleBackend {
     this.#kernels = { f32: bind("f32"), f64: bind("f64") };
   }
 
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, topK: boolean): SampleSession {
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room): SampleSession {
     const memory = this.#core.memory;
     const dtype = dtypeOf(x);
     const size = BYTES[dtype];
@@ -158,8 +158,8 @@ export class WasmSampleBackend implements SampleBackend {
     const from = owned ? (x as LinearArray).ptr : (x as RealArray).byteOffset;
     const viewsMemory = !owned && (x as RealArray).buffer === memory.heap(dtype).buffer;
     const xBytes = copy ? align(k * size) : 0;
-    const idxBytes = align(k * 4);
-    const valBytes = topK ? align(k * size) : 0;
+    const idxBytes = room === "none" ? 0 : align(k * 4);
+    const valBytes = room === "topK" ? align(k * size) : 0;
     const maskBytes = mask ? align(mask.length * 4) : 0;
     // The kernel's histogram arrays hold 4 copies (one per SIMD lane), summed into the first.
     const histBytes = align(4 * BUCKETS * 4) + 4 * BUCKETS * 8;

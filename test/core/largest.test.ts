@@ -1,5 +1,5 @@
 // LARGE: a row of 2 GiB, 2^29 f32, in a module instance of its own (2 GiB of memory, freed
-// with it). Lengths times the element size pass 2^31 here, where i32 arithmetic overflows:
+// with it); one call per family (argmax, crossEntropy, softmax). Lengths times the element size pass 2^31 here, where i32 arithmetic overflows:
 // 2^29 * 4 wrapped to -2^31 and sent the row down the short-row path (its f32 lane sums
 // saturated: the probabilities summed to 5). Checked against a float64 reference.
 //
@@ -75,7 +75,7 @@ function check(a: Float32Array | Float64Array, ref: ReturnType<typeof reference>
 // code, the same source in the SIMD build; the loops of the other paths are shared by every
 // build. Kept to one call per family so that the file runs in seconds.
 describe("LARGE: a row of 2 GiB (f32, 2^29) on wasm-relaxed-simd", () => {
-  it("crossEntropy (the loss alone: the one-read pass), then softmax in place", { timeout: 120_000 }, () => {
+  it("argmax, crossEntropy (the loss alone: the one-read pass), then softmax in place", { timeout: 120_000 }, () => {
     const n = 2 ** 29;
     const K = initSync(readFileSync(new URL("../../dist/softmax-relaxed.wasm", import.meta.url)));
     const { base, m } = period("f32");
@@ -83,6 +83,9 @@ describe("LARGE: a row of 2 GiB (f32, 2^29) on wasm-relaxed-simd", () => {
     const a = K.alloc(n, "f32");
     try {
       fill(a.array, base);
+      // argmax: the first maximum, in the first period (the session holds no index room:
+      // 2 GiB of indices would not fit next to the row).
+      expect(K.argmax(a), "argmax").toBe(base.indexOf(m));
       const y = n - 77;
       const loss = K.crossEntropy(a, [y]).loss as number;
       const want = ref.lse - base[y % P];
