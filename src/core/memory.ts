@@ -30,10 +30,15 @@ const dropped =
     ? new FinalizationRegistry<{ memory: LinearMemory; ptr: number }>(({ memory, ptr }) => memory.release(ptr))
     : undefined;
 
-/** Thrown message for an array that does not fit; names the option and the value. */
-function tooLarge(what: string, length: number, dtype: Dtype): RangeError {
+/**
+ * Thrown message for an array that does not fit; names the option and the value, and the
+ * bytes the call needed where its working space (indices, candidates) adds to the array's.
+ */
+function tooLarge(what: string, length: number, dtype: Dtype, bytes = length * BYTES[dtype]): RangeError {
+  const size = length * BYTES[dtype];
+  const needed = bytes > size ? `, ${bytes} bytes with the call's working space` : "";
   return new RangeError(
-    `${what} too large for the module's memory (got ${length} ${dtype} elements, ${length * BYTES[dtype]} bytes; wasm32 memory holds at most 4 GiB)`,
+    `${what} too large for the module's memory (got ${length} ${dtype} elements, ${size} bytes${needed}; wasm32 memory holds at most 4 GiB)`,
   );
 }
 
@@ -95,7 +100,7 @@ export class LinearMemory {
     if (current && current.size >= bytes) return current.ptr;
     if (current) this.release(current.ptr);
     this.#scratch = undefined;
-    const ptr = this.#reserve(bytes, () => tooLarge(what, length, dtype));
+    const ptr = this.#reserve(bytes, () => tooLarge(what, length, dtype, bytes));
     this.#scratch = this.#blocks.find((b) => b.ptr === ptr);
     return ptr;
   }

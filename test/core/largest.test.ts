@@ -86,6 +86,9 @@ describe("LARGE: a row of 2 GiB (f32, 2^29) on wasm-relaxed-simd", () => {
       // argmax: the first maximum, in the first period (the session holds no index room:
       // 2 GiB of indices would not fit next to the row).
       expect(K.argmax(a), "argmax").toBe(base.indexOf(m));
+      // topK keeps a candidate buffer of the row's size (indices and two value arrays): past
+      // wasm32 here, a RangeError that says so, and nothing changed.
+      expect(() => K.topK(a, 5)).toThrow(/logits too large.*536870912 f32 elements.*bytes with the call's working space/);
       const y = n - 77;
       const loss = K.crossEntropy(a, [y]).loss as number;
       const want = ref.lse - base[y % P];
