@@ -112,12 +112,13 @@ function halfScore<T>(x: T, c: T, b: T): f64 {
 
 /**
  * Adds to the row's statistics at `stats` the dot products of the header over [start, end),
- * each halved (halfScore): sum_j W_j*a_j/2, and with `prob` sum_j W_j*T_j*a_j/2 and
- * sum_j W_j*T_j (W_j = 1 unless `hasW`), a_j = b*(x_j - c). A pass of its own before the
- * exp-sum (which then finds the row in cache): the smoothed and probability losses need it,
- * the common ones do not.
+ * scaled to stay finite (stats.ts): sum_j W_j*a_j/(2K) (`invK` = 1/K), and with `prob`
+ * sum_j W_j*T_j*a_j/2 and sum_j W_j*T_j (W_j = 1 unless `hasW`), a_j = b*(x_j - c). f64 data
+ * scales each term (K halves at -MAX sum past the range), f32 data the sum (in f64 it cannot
+ * pass it). A pass of its own before the exp-sum (which then finds the row in cache): the
+ * smoothed and probability losses need it, the common ones do not.
  */
-function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool): void {
+function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
   let dotW: f64 = 0;
   let dotT: f64 = 0;
   let sumT: f64 = 0;
@@ -148,10 +149,12 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
       const vc = v128.splat<T>(c * <T>0.5);
       const vh = v128.splat<T>(<T>0.5);
       const vb = v128.splat<T>(b);
+      const vk = f64x2.splat(invK);
       for (; i + L <= end; i += L) {
         const a = v128.mul<T>(v128.sub<T>(v128.mul<T>(v128.load(at<T>(x, i)), vh), vc), vb);
         const wv = hasW ? v128.load(at<T>(w, i)) : f64x2.splat(1);
-        dw = hasW ? dotF64(dw, a, wv) : f64x2.add(dw, a);
+        const ak = f64x2.mul(a, vk);
+        dw = hasW ? dotF64(dw, ak, wv) : f64x2.add(dw, ak);
         if (prob) {
           const u = hasW ? v128.mul<T>(v128.load(at<T>(t, i)), wv) : v128.load(at<T>(t, i));
           dt = dotF64(dt, a, u);
@@ -163,10 +166,11 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
     dotT = sum64(dt);
     sumT = sum64(st);
   }
+  if (sizeof<T>() == 4) dotW *= invK;
   for (; i < end; i++) {
     const a = halfScore<T>(load<T>(at<T>(x, i)), c, b);
     const wi: f64 = hasW ? <f64>load<T>(at<T>(w, i)) : 1;
-    dotW += mulz(a, wi);
+    dotW += mulz(a * invK, wi);
     if (prob) {
       const u = <f64>(hasW ? load<T>(at<T>(t, i)) * <T>wi : load<T>(at<T>(t, i)));
       dotT += mulz(a, u);
@@ -208,7 +212,7 @@ function specialRow<T>(
   }
   store<f64>(slot(stats, S_SUM), sum);
   store<f64>(slot(stats, S_ZY), zy);
-  // a is 0, -Infinity or NaN here: its own half (the dots are kept in halves, see addDots).
+  // a is 0, -Infinity or NaN here: its own scaled value (the dots are scaled, see addDots).
   store<f64>(slot(stats, S_DOTW), dotW);
   store<f64>(slot(stats, S_DOTT), dotT);
   store<f64>(slot(stats, S_SUMT), sumT);
@@ -283,7 +287,7 @@ function statsRow<T>(
     const start = part == 0 ? 0 : y + 1;
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
-    if (mode != PLAIN) addDots<T>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW);
+    if (mode != PLAIN) addDots<T>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
     sum += keep
       ? raddstoreexpminusmax<T>(at<T>(px, start), at<T>(pg, start), end - start, c, b)
       : raddexpminusmax<T>(at<T>(px, start), end - start, c, b);
@@ -293,9 +297,9 @@ function statsRow<T>(
   if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
   if (mode == SMOOTH) {
     const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
-    // Halved as addDots' terms (zy itself may be -Infinity where its half is finite).
+    // Scaled as addDots' terms (zy itself may be -Infinity where its half is finite).
     const half = isFinite(zy) ? zy * 0.5 : (<f64>load<T>(at<T>(px, y)) * 0.5 - <f64>c * 0.5) * beta;
-    store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(half, wy));
+    store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(half * (1.0 / <f64>k), wy));
   }
   store<f64>(slot(ps, S_ZY), zy);
 }

@@ -6,7 +6,7 @@
 export const S_M: i32 = 0; // m = beta*c (NaN for a row with a NaN)
 export const S_SUM: i32 = 1; // sum of e_j over j != y (over every j without a target index)
 export const S_ZY: i32 = 2; // a_y, in f64
-export const S_DOTW: i32 = 3; // sum_j W_j*a_j/2 (terms with W_j = 0 count 0; halves stay finite where a_j passes the dtype's range)
+export const S_DOTW: i32 = 3; // sum_j W_j*a_j/(2K) (terms with W_j = 0 count 0; scaled so that the sum stays finite where a_j passes the dtype's range)
 export const S_DOTT: i32 = 4; // sum_j W_j*T_j*a_j/2 (terms with W_j*T_j = 0 count 0; halved as S_DOTW)
 export const S_SUMT: i32 = 5; // sum_j W_j*T_j
 export const STATS: i32 = 6; // f64 statistics per row

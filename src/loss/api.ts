@@ -163,9 +163,9 @@ function lossIndex(s: Settings, stats: Float64Array, perRow: RealArray | undefin
       // -log p_y: log1p keeps a confident prediction's small loss exact; below e_y = 1/2
       // the two terms are positive and no digits cancel.
       nll = ey >= 0.5 ? Math.log1p(rest / ey) : logSum - zy;
-      // (eps/K)*sum_c w_c*(-log p_c) from the halved dot (layout.ts): each term scaled before
-      // it doubles, so that nothing passes f64's range that the loss does not.
-      if (eps > 0) smooth = (eps / k) * wSum * logSum - 2 * ((eps / k) * stats[at + S_DOTW]);
+      // (eps/K)*sum_c w_c*(-log p_c) from the scaled dot (stats.ts: sum w*a/(2K)), scaled
+      // before it doubles, so that nothing passes f64's range that the loss does not.
+      if (eps > 0) smooth = (eps / k) * wSum * logSum - 2 * (eps * stats[at + S_DOTW]);
     }
     const ce = mulz(nll, (1 - eps) * wy) + (eps > 0 ? smooth : 0);
     const lse = m + logSum;
@@ -197,12 +197,12 @@ function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefine
     const logSum = Math.log(stats[at + S_SUM]);
     const sumT = stats[at + S_SUMT];
     // sum_c w_c*t'_c*(-log p_c), from sum w*t*a, sum w*t and sum w*a.
-    // From the halved dots (layout.ts), each scaled before it doubles (see lossIndex).
+    // From the scaled dots (stats.ts), each scaled before it doubles (see lossIndex).
     let ce: number;
     if (stats[at + S_SUM] === 0) ce = (1 - eps) * sumT + (eps * wSum) / k === 0 ? 0 : Infinity;
     else {
       ce = eps < 1 ? (1 - eps) * sumT * logSum - 2 * ((1 - eps) * stats[at + S_DOTT]) : 0;
-      if (eps > 0) ce += (eps / k) * wSum * logSum - 2 * ((eps / k) * stats[at + S_DOTW]);
+      if (eps > 0) ce += (eps / k) * wSum * logSum - 2 * (eps * stats[at + S_DOTW]);
     }
     const lse = m + logSum;
     const z = lambda > 0 ? lambda * lse * lse : 0;

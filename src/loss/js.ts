@@ -102,6 +102,8 @@ export class JsLoss implements LossCore {
       const special = !Number.isFinite(c) || m !== m;
       // The dot products first: in place, the exps below overwrite x.
       if (mode !== PLAIN) {
+        // dotW scaled by 1/K and dotT halved, as the kernels' (stats.ts): finite at +-MAX.
+        const invK = 1 / k;
         let dotW = 0;
         let dotT = 0;
         let sumT = 0;
@@ -109,7 +111,7 @@ export class JsLoss implements LossCore {
           // specialScore's values (0, -Infinity, NaN) are their own halves.
           const a = special ? specialScore(xs[i], c, m) : halfScore(xs[i], c, beta);
           const wj = w ? w[i - start] : 1;
-          dotW += mulz(a, wj);
+          dotW += mulz(a * invK, wj);
           if (mode === PROB) {
             const u = (ts as RealArray)[i] * wj;
             dotT += mulz(a, u);

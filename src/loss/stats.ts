@@ -6,7 +6,7 @@ export const S_M = 0;
 export const S_SUM = 1;
 /** a_y, in f64 */
 export const S_ZY = 2;
-/** sum_j W_j*a_j/2 (terms with W_j = 0 count 0; halves stay finite where a_j passes the dtype's range) */
+/** sum_j W_j*a_j/(2K) (terms with W_j = 0 count 0; scaled so that the sum stays finite where a_j passes the dtype's range) */
 export const S_DOTW = 3;
 /** sum_j W_j*T_j*a_j/2 (terms with W_j*T_j = 0 count 0; halved as S_DOTW) */
 export const S_DOTT = 4;

@@ -525,6 +525,17 @@ describe.each(backends)("logits near the dtype's limits with label smoothing or 
       expect(Number.isFinite(ref.loss), `reference ${JSON.stringify(opts)}`).toBe(true);
       expectRel(kernels.crossEntropy(x, target as never, opts as never).loss as number, ref.loss, LOSS_TOL[dtype].loss, `${Array.from(target)} ${JSON.stringify(opts)}`);
     }
+    // Several classes at -MAX: the sum of their halved scores passes the range too.
+    const x4 = array(dtype, [-big, -big, -big, 0.001]);
+    for (const [target, opts] of [
+      [array(dtype, [0.1, 0.1, 0.1, 0.7]), { labelSmoothing: 0.1 }],
+      [[3], { labelSmoothing: 0.5 }],
+      [[3], { labelSmoothing: 1, weight: [1, 2, 0.5, 1] }],
+    ] as [Float32Array | Float64Array | number[], Record<string, unknown>][]) {
+      const ref = crossEntropyRef(x4, target, opts as never);
+      expect(Number.isFinite(ref.loss), `reference 4 classes ${JSON.stringify(opts)}`).toBe(true);
+      expectRel(kernels.crossEntropy(x4, target as never, opts as never).loss as number, ref.loss, LOSS_TOL[dtype].loss, `4 classes ${Array.from(target)} ${JSON.stringify(opts)}`);
+    }
     // Two such rows: their sum passes f64's range for f64 data, their mean does not.
     const x2 = array(dtype, [big, -big, -big, big]);
     const t2 = array(dtype, [0.6, 0.4, 0.3, 0.7]);

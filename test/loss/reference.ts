@@ -117,7 +117,11 @@ export function crossEntropyRef(x: ArrayLike<number>, target: ArrayLike<number>,
     let ce = 0;
     let qSum = 0;
     for (let j = 0; j < k; j++) {
-      if (q[j] !== 0) ce -= q[j] * logp[j];
+      // q_j*(-log p_j) with the smoothing share as eps*w_j*(-log p_j)/K: eps/K alone may
+      // underflow (a subnormal eps) where the term does not.
+      const own = byIndex ? (j === target[r] ? (1 - eps) * w[j] : 0) : w[j] * (1 - eps) * target[r * k + j];
+      if (own !== 0) ce -= own * logp[j];
+      if (eps !== 0 && w[j] !== 0) ce -= (eps * w[j] * logp[j]) / k;
       qSum += q[j];
     }
     // -log p_j = log-sum + beta*(c - x_j) passes f64's range for logits near +-MAX (log p_j
