@@ -4,7 +4,7 @@
 // (...top), and the sum over the entries above a threshold (raddexpminusmaxabove)); with the
 // addressing and lane helpers they use. T is f32 or f64.
 
-import { expF32Constant, expNonPositive, expWith } from "./exp";
+import { expF32Constant, expNonPositive, expNonPositiveV, expWith } from "./exp";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -321,4 +321,118 @@ export function raddexpminusmaxabove<T>(x: usize, n: i32, c: T, beta: T, theta: 
     total += part;
   }
   return total;
+}
+
+// Where the rest kernel clamps its inputs: -Infinity (a masked entry) becomes a finite value
+// whose difference to any |c| < WIDE_C_F32 is still finite and whose exp is 0, so that the
+// rounding error of x - c stays a number.
+const REST_FLOOR_F32: f32 = -2.028240960365167e31; // -2^104
+// |c| below which x - c never overflows f32 (half an ulp of its max): the rest kernel's domain
+// for f32 rows.
+export const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
+// |beta| up to which the rest kernel carries the rounding of the product d*beta (f32): the
+// split of Dekker's product stays finite.
+export const SPLIT_BETA_F32: f64 = 1.2676506002282294e30; // 2^100
+// Veltkamp's constant for f32, 2^12 + 1: v*SPLIT_F32 splits v into two halves of 12 bits.
+const SPLIT_F32: f32 = 4097.0;
+
+/** The high half of each f32 lane (Veltkamp's split); the low half is v minus it. */
+// @ts-ignore: decorator
+@inline
+function splitHigh(v: v128): v128 {
+  const t = f32x4.mul(v, f32x4.splat(SPLIT_F32));
+  return f32x4.sub(t, f32x4.sub(t, v));
+}
+
+/**
+ * The exponent's rounding error of f32 lanes x (clamped) against c: with d = fl(x - c) and
+ * p = fl(d*beta), (x - c)*beta - p exactly enough (TwoSum for x - c, Dekker's product for
+ * d*beta when `scaled`); lanes where it is not finite (terms of 0) give 0.
+ */
+// @ts-ignore: decorator
+@inline
+function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v128, bl: v128, scaled: bool): v128 {
+  // TwoSum: (x - c) - d, with no ordering of |x| and |c| needed.
+  const cp = f32x4.sub(x, d); // the c that d holds
+  const xp = f32x4.add(d, cp); // the x that d holds
+  const e = f32x4.sub(f32x4.sub(x, xp), f32x4.sub(vc, cp));
+  if (!scaled) return e;
+  const dh = splitHigh(d);
+  const dl = f32x4.sub(d, dh);
+  const q = f32x4.add(f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(dh, bh), p), f32x4.mul(dh, bl)), f32x4.mul(dl, bh)), f32x4.mul(dl, bl));
+  const all = f32x4.add(q, f32x4.mul(e, vb));
+  return v128.and(all, f32x4.eq(all, all));
+}
+
+/**
+ * The sum of exp(beta*(x_i - c)) over the entries of x[0..n) other than c (the "rest" of
+ * LogSumExp near 0: the entries at c add exactly 1 each, which summed in T lanes would round
+ * the small terms away), in f64; the count of entries equal to c goes to the f64 at `count`.
+ * For f32 (|c| < WIDE_C_F32, |beta| <= SPLIT_BETA_F32) each term carries the rounding of its
+ * exponent: TwoSum splits x - c into d + e exactly, Dekker's product d*beta into p + q (beta's
+ * f32 halves, the low one also holding what beta lost to f32), and the term is
+ * exp(p)*(1 + q + e*beta), so the sum keeps the relative accuracy of the exp and of
+ * its lanes however far below c the entries lie. c is the extremum of x[0..n). The core runs it
+ * on one block of a row whose max dominates, so it favours accuracy over speed.
+ */
+export function raddexpminusmaxrest<T>(x: usize, n: i32, c: T, beta64: f64, count: usize): f64 {
+  const beta = betaOf<T>(beta64);
+  const scaled = beta != <T>1;
+  let total: f64 = 0;
+  let lost: f64 = 0;
+  let k: i32 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vc = v128.splat<T>(c);
+    const vb = v128.splat<T>(beta);
+    const floor = v128.splat<T>(sizeof<T>() == 4 ? <T>REST_FLOOR_F32 : <T>-Infinity);
+    const bh = sizeof<T>() == 4 ? splitHigh(vb) : vb;
+    // beta's low half, and what beta lost to f32 (a beta such as 1/0.7 rounds).
+    const high: f64 = sizeof<T>() == 4 ? <f64>f32x4.extract_lane(bh, 0) : <f64>beta;
+    const bl = v128.splat<T>(<T>(beta64 - high));
+    let ks = v128.splat<i32>(0);
+    while (i + L <= n) {
+      const end = min(i + FLUSH, n);
+      let sum = v128.splat<T>(0);
+      let fix = sum;
+      for (; i + L <= end; i += L) {
+        const v = v128.load(at<T>(x, i));
+        const eq = v128.eq<T>(v, vc);
+        if (sizeof<T>() == 4) ks = i32x4.add(ks, eq);
+        else ks = i64x2.add(ks, eq);
+        const xc = v128.pmax<T>(v, floor);
+        const d = v128.sub<T>(xc, vc);
+        const a = v128.mul<T>(d, vb);
+        const t = v128.andnot(expNonPositiveV<T>(a), eq);
+        sum = v128.add<T>(sum, t);
+        if (sizeof<T>() == 4) {
+          fix = f32x4.add(fix, f32x4.mul(t, scaled ? exponentErrorF32(xc, vc, d, a, vb, bh, bl, true) : exponentErrorF32(xc, vc, d, a, vb, bh, bl, false)));
+        }
+      }
+      let part = sumLanes<T>(sum);
+      if (sizeof<T>() == 4) part += sumLanes<T>(fix);
+      const t = total + part;
+      lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
+      total = t;
+    }
+    // The counts were added as -1 per equal lane.
+    if (sizeof<T>() == 4) k = -(i32x4.extract_lane(ks, 0) + i32x4.extract_lane(ks, 1) + i32x4.extract_lane(ks, 2) + i32x4.extract_lane(ks, 3));
+    else k = -<i32>(i64x2.extract_lane(ks, 0) + i64x2.extract_lane(ks, 1));
+  }
+  // The tail of fewer than L elements; the whole row in the scalar build: in f64, where the
+  // promoted f32 exponent (x - c)*beta rounds once, relative 2^-53.
+  for (; i < n; i++) {
+    const v = load<T>(at<T>(x, i));
+    if (v == c) {
+      k++;
+      continue;
+    }
+    const t = expNonPositive<f64>((<f64>v - <f64>c) * beta64);
+    const s = total + t;
+    lost += abs(total) >= abs(t) ? (total - s) + t : (t - s) + total;
+    total = s;
+  }
+  store<f64>(count, <f64>k);
+  return total + lost;
 }
