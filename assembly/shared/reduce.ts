@@ -4,7 +4,7 @@
 // (...top), and the sum over the entries above a threshold (raddexpminusmaxabove)); with the
 // addressing and lane helpers they use. T is f32 or f64.
 
-import { expF32Constant, expNonPositive, expNonPositiveV, expWith } from "./exp";
+import { expF32Constant, expNonPositive, expWith } from "./exp";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -333,14 +333,15 @@ export const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
 // |beta| up to which the rest kernel carries the rounding of the product d*beta (f32): the
 // split of Dekker's product stays finite.
 export const SPLIT_BETA_F32: f64 = 1.2676506002282294e30; // 2^100
-// Veltkamp's constant for f32, 2^12 + 1: v*SPLIT_F32 splits v into two halves of 12 bits.
-const SPLIT_F32: f32 = 4097.0;
+// Veltkamp's constant for f32, 2^12 + 1: v*SPLIT_F32 splits v into two halves of 12 bits. In
+// memory, loaded into a local before the loop (exp.ts says why).
+const SPLIT_F32 = memory.data<f32>([4097.0]);
 
-/** The high half of each f32 lane (Veltkamp's split); the low half is v minus it. */
+/** The high half of each f32 lane (Veltkamp's split with `split` in every lane); the low half is v minus it. */
 // @ts-ignore: decorator
 @inline
-function splitHigh(v: v128): v128 {
-  const t = f32x4.mul(v, f32x4.splat(SPLIT_F32));
+function splitHigh(v: v128, split: v128): v128 {
+  const t = f32x4.mul(v, split);
   return f32x4.sub(t, f32x4.sub(t, v));
 }
 
@@ -351,13 +352,13 @@ function splitHigh(v: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v128, bl: v128, scaled: bool): v128 {
+function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v128, bl: v128, split: v128, scaled: bool): v128 {
   // TwoSum: (x - c) - d, with no ordering of |x| and |c| needed.
   const cp = f32x4.sub(x, d); // the c that d holds
   const xp = f32x4.add(d, cp); // the x that d holds
   const e = f32x4.sub(f32x4.sub(x, xp), f32x4.sub(vc, cp));
   if (!scaled) return e;
-  const dh = splitHigh(d);
+  const dh = splitHigh(d, split);
   const dl = f32x4.sub(d, dh);
   const q = f32x4.add(f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(dh, bh), p), f32x4.mul(dh, bl)), f32x4.mul(dl, bh)), f32x4.mul(dl, bl));
   const all = f32x4.add(q, f32x4.mul(e, vb));
@@ -387,10 +388,21 @@ export function raddexpminusmaxrest<T>(x: usize, n: i32, c: T, beta64: f64, coun
     const vc = v128.splat<T>(c);
     const vb = v128.splat<T>(beta);
     const floor = v128.splat<T>(sizeof<T>() == 4 ? <T>REST_FLOOR_F32 : <T>-Infinity);
-    const bh = sizeof<T>() == 4 ? splitHigh(vb) : vb;
+    const split = v128.load32_splat(SPLIT_F32);
+    const bh = sizeof<T>() == 4 ? splitHigh(vb, split) : vb;
     // beta's low half, and what beta lost to f32 (a beta such as 1/0.7 rounds).
     const high: f64 = sizeof<T>() == 4 ? <f64>f32x4.extract_lane(bh, 0) : <f64>beta;
     const bl = v128.splat<T>(<T>(beta64 - high));
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
     let ks = v128.splat<i32>(0);
     while (i + L <= n) {
       const end = min(i + FLUSH, n);
@@ -404,10 +416,10 @@ export function raddexpminusmaxrest<T>(x: usize, n: i32, c: T, beta64: f64, coun
         const xc = v128.pmax<T>(v, floor);
         const d = v128.sub<T>(xc, vc);
         const a = v128.mul<T>(d, vb);
-        const t = v128.andnot(expNonPositiveV<T>(a), eq);
+        const t = v128.andnot(expWith<T>(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), eq);
         sum = v128.add<T>(sum, t);
         if (sizeof<T>() == 4) {
-          fix = f32x4.add(fix, f32x4.mul(t, scaled ? exponentErrorF32(xc, vc, d, a, vb, bh, bl, true) : exponentErrorF32(xc, vc, d, a, vb, bh, bl, false)));
+          fix = f32x4.add(fix, f32x4.mul(t, scaled ? exponentErrorF32(xc, vc, d, a, vb, bh, bl, split, true) : exponentErrorF32(xc, vc, d, a, vb, bh, bl, split, false)));
         }
       }
       let part = sumLanes<T>(sum);
