@@ -147,10 +147,10 @@ function blockError<T>(sb: f64, n: i32, unscaled: bool): f64 {
 /**
  * Whether the rest r of a row (k >= 1 entries at c) may miss its relative accuracy, when the
  * other blocks' sums err by at most `error` and the block at c contributes `rest` over its n
- * entries, summed apart from c by raddexpminusmaxrest (`compensated`: with the f32 exponents'
- * rounding carried). Since (k + r)*log(k + r) >= r, r's relative error within the budget is
- * enough. A rest at the exp's underflow (terms flushed or subnormal) only the careful pass can
- * tell.
+ * entries, summed apart from c (`compensated`: with its exponents' rounding carried:
+ * raddexpminusmaxrest for f32, careful.ts's restSum for f64). Since (k + r)*log(k + r) >= r,
+ * r's relative error within the budget is enough. A rest at the exp's underflow (terms
+ * flushed or subnormal) only the careful pass can tell.
  */
 // @ts-ignore: decorator
 @inline
@@ -162,7 +162,7 @@ function restTooCoarse<T>(r: f64, rest: f64, n: i32, error: f64, compensated: bo
     own = CAREFUL_SUM_F32 * perLane<T>(n) + CAREFUL_EXP_F32 + (compensated ? 0 : CAREFUL_ARG_F32 * spread);
     return error + own * rest > CAREFUL_BUDGET_F32 * r;
   }
-  own = CAREFUL_SUM_F64 * perLane<T>(n) + CAREFUL_EXP_F64 + CAREFUL_ARG_F64 * spread;
+  own = CAREFUL_SUM_F64 * perLane<T>(n) + CAREFUL_EXP_F64 + (compensated ? 0 : CAREFUL_ARG_F64 * spread);
   return error + own * rest > CAREFUL_BUDGET_F64 * r;
 }
 
@@ -355,15 +355,23 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
     k = 0;
   } else if (careful || sumTooCoarse<T>(s, n)) {
     let exact = false;
-    if (held >= 0 && (sizeof<T>() == 8 || abs(c) < WIDE_C_F32)) {
+    if (held >= 0 && (sizeof<T>() == 8 ? abs(c) < WIDE_C_F64 : abs(c) < WIDE_C_F32)) {
       // The other blocks' sums, and the held block's rest summed apart from its entries at c.
       const start = held * BLOCK;
       const len = min(BLOCK, n - start);
-      const count = resultAt(out, R_K);
-      const rest = raddexpminusmaxrest<T>(at<T>(x, start), len, <T>c, beta, count);
-      k = load<f64>(count);
+      let rest: f64;
+      if (sizeof<T>() == 4) {
+        const count = resultAt(out, R_K);
+        rest = raddexpminusmaxrest(at<T>(x, start), len, <f32>c, beta, count);
+        k = load<f64>(count);
+      } else {
+        // f64: careful.ts's exact exponents, on this block only (one kernel less in the module).
+        restSum<T>(at<T>(x, start), len, c, beta, out);
+        k = resultOf(out, R_K);
+        rest = resultOf(out, R_R);
+      }
       r = other + rest;
-      exact = !restTooCoarse<T>(r, rest, len, error, sizeof<T>() == 4 && abs(beta) <= SPLIT_BETA_F32);
+      exact = !restTooCoarse<T>(r, rest, len, error, sizeof<T>() == 8 || abs(beta) <= SPLIT_BETA_F32);
     }
     if (!exact) {
       restSum<T>(x, n, c, beta, out);

@@ -348,16 +348,15 @@ function splitHigh(v: v128, split: v128): v128 {
 /**
  * The exponent's rounding error of f32 lanes x (clamped) against c: with d = fl(x - c) and
  * p = fl(d*beta), (x - c)*beta - p exactly enough (TwoSum for x - c, Dekker's product for
- * d*beta when `scaled`); lanes where it is not finite (terms of 0) give 0.
+ * d*beta, beta split into bh + bl); lanes where it is not finite (terms of 0) give 0.
  */
 // @ts-ignore: decorator
 @inline
-function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v128, bl: v128, split: v128, scaled: bool): v128 {
+function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v128, bl: v128, split: v128): v128 {
   // TwoSum: (x - c) - d, with no ordering of |x| and |c| needed.
   const cp = f32x4.sub(x, d); // the c that d holds
   const xp = f32x4.add(d, cp); // the x that d holds
   const e = f32x4.sub(f32x4.sub(x, xp), f32x4.sub(vc, cp));
-  if (!scaled) return e;
   const dh = splitHigh(d, split);
   const dl = f32x4.sub(d, dh);
   const q = f32x4.add(f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(dh, bh), p), f32x4.mul(dh, bl)), f32x4.mul(dl, bh)), f32x4.mul(dl, bl));
@@ -366,33 +365,30 @@ function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v12
 }
 
 /**
- * The sum of exp(beta*(x_i - c)) over the entries of x[0..n) other than c (the "rest" of
- * LogSumExp near 0: the entries at c add exactly 1 each, which summed in T lanes would round
+ * The sum of exp(beta*(x_i - c)) over the entries of f32 x[0..n) other than c (the "rest" of
+ * LogSumExp near 0: the entries at c add exactly 1 each, which summed in f32 lanes would round
  * the small terms away), in f64; the count of entries equal to c goes to the f64 at `count`.
- * For f32 (|c| < WIDE_C_F32, |beta| <= SPLIT_BETA_F32) each term carries the rounding of its
+ * With |c| < WIDE_C_F32 and |beta| <= SPLIT_BETA_F32 each term carries the rounding of its
  * exponent: TwoSum splits x - c into d + e exactly, Dekker's product d*beta into p + q (beta's
  * f32 halves, the low one also holding what beta lost to f32), and the term is
- * exp(p)*(1 + q + e*beta), so the sum keeps the relative accuracy of the exp and of
- * its lanes however far below c the entries lie. c is the extremum of x[0..n). The core runs it
- * on one block of a row whose max dominates, so it favours accuracy over speed.
+ * exp(p)*(1 + q + e*beta), so the sum keeps the relative accuracy of the exp and of its lanes
+ * however far below c the entries lie. c is the extremum of x[0..n). The core runs it on one
+ * block of a row whose max dominates, so it favours size and accuracy over speed.
  */
-export function raddexpminusmaxrest<T>(x: usize, n: i32, c: T, beta64: f64, count: usize): f64 {
-  const beta = betaOf<T>(beta64);
-  const scaled = beta != <T>1;
+export function raddexpminusmaxrest(x: usize, n: i32, c: f32, beta64: f64, count: usize): f64 {
+  const beta = betaOf<f32>(beta64);
   let total: f64 = 0;
   let lost: f64 = 0;
   let k: i32 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const L = lanes<T>();
-    const vc = v128.splat<T>(c);
-    const vb = v128.splat<T>(beta);
-    const floor = v128.splat<T>(sizeof<T>() == 4 ? <T>REST_FLOOR_F32 : <T>-Infinity);
+    const vc = f32x4.splat(c);
+    const vb = f32x4.splat(beta);
+    const floor = f32x4.splat(REST_FLOOR_F32);
     const split = v128.load32_splat(SPLIT_F32);
-    const bh = sizeof<T>() == 4 ? splitHigh(vb, split) : vb;
+    const bh = splitHigh(vb, split);
     // beta's low half, and what beta lost to f32 (a beta such as 1/0.7 rounds).
-    const high: f64 = sizeof<T>() == 4 ? <f64>f32x4.extract_lane(bh, 0) : <f64>beta;
-    const bl = v128.splat<T>(<T>(beta64 - high));
+    const bl = f32x4.splat(<f32>(beta64 - <f64>f32x4.extract_lane(bh, 0)));
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
     const k2 = expF32Constant(2);
@@ -403,39 +399,34 @@ export function raddexpminusmaxrest<T>(x: usize, n: i32, c: T, beta64: f64, coun
     const k7 = expF32Constant(7);
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
-    let ks = v128.splat<i32>(0);
-    while (i + L <= n) {
+    let ks = i32x4.splat(0);
+    while (i + 4 <= n) {
       const end = min(i + FLUSH, n);
-      let sum = v128.splat<T>(0);
+      let sum = f32x4.splat(0);
       let fix = sum;
-      for (; i + L <= end; i += L) {
-        const v = v128.load(at<T>(x, i));
-        const eq = v128.eq<T>(v, vc);
-        if (sizeof<T>() == 4) ks = i32x4.add(ks, eq);
-        else ks = i64x2.add(ks, eq);
-        const xc = v128.pmax<T>(v, floor);
-        const d = v128.sub<T>(xc, vc);
-        const a = v128.mul<T>(d, vb);
-        const t = v128.andnot(expWith<T>(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), eq);
-        sum = v128.add<T>(sum, t);
-        if (sizeof<T>() == 4) {
-          fix = f32x4.add(fix, f32x4.mul(t, scaled ? exponentErrorF32(xc, vc, d, a, vb, bh, bl, split, true) : exponentErrorF32(xc, vc, d, a, vb, bh, bl, split, false)));
-        }
+      for (; i + 4 <= end; i += 4) {
+        const v = v128.load(at<f32>(x, i));
+        const eq = f32x4.eq(v, vc);
+        ks = i32x4.add(ks, eq);
+        const xc = f32x4.pmax(v, floor);
+        const d = f32x4.sub(xc, vc);
+        const a = f32x4.mul(d, vb);
+        const t = v128.andnot(expWith<f32>(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), eq);
+        sum = f32x4.add(sum, t);
+        fix = f32x4.add(fix, f32x4.mul(t, exponentErrorF32(xc, vc, d, a, vb, bh, bl, split)));
       }
-      let part = sumLanes<T>(sum);
-      if (sizeof<T>() == 4) part += sumLanes<T>(fix);
+      const part = sumLanes<f32>(sum) + sumLanes<f32>(fix);
       const t = total + part;
       lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
       total = t;
     }
     // The counts were added as -1 per equal lane.
-    if (sizeof<T>() == 4) k = -(i32x4.extract_lane(ks, 0) + i32x4.extract_lane(ks, 1) + i32x4.extract_lane(ks, 2) + i32x4.extract_lane(ks, 3));
-    else k = -<i32>(i64x2.extract_lane(ks, 0) + i64x2.extract_lane(ks, 1));
+    k = -(i32x4.extract_lane(ks, 0) + i32x4.extract_lane(ks, 1) + i32x4.extract_lane(ks, 2) + i32x4.extract_lane(ks, 3));
   }
-  // The tail of fewer than L elements; the whole row in the scalar build: in f64, where the
-  // promoted f32 exponent (x - c)*beta rounds once, relative 2^-53.
+  // The tail of fewer than 4 elements; the whole row in the scalar build: in f64, where the
+  // promoted exponent (x - c)*beta rounds once, relative 2^-53.
   for (; i < n; i++) {
-    const v = load<T>(at<T>(x, i));
+    const v = load<f32>(at<f32>(x, i));
     if (v == c) {
       k++;
       continue;
