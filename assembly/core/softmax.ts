@@ -21,8 +21,8 @@ import { carefulOut, restSum, scaledDiff } from "../shared/careful";
 import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
 import {
-  F32_MAX, FLUSH, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddstoreexpminusmax,
-  raddstoreexpminusmaxtop,
+  F32_MAX, FLUSH, SPLIT_BETA_F32, WIDE_C_F32, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddexpminusmaxrest,
+  raddstoreexpminusmax, raddstoreexpminusmaxtop,
 } from "../shared/reduce";
 // Elements per block in the one-pass reduction: the block's extremum, then its exps,
 // while the block is still in L1.
@@ -39,11 +39,10 @@ const GUESS_SLACK: f64 = 64;
 // both), right for log-softmax when |beta| >= 1. Below, careful.ts computes in halves.
 const WIDE_EXP: f64 = 1024;
 // x - c can only pass the dtype's range when |c| is at least half an ulp of its max.
-const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
 const WIDE_C_F64: f64 = 9.9792015476736e291; // 2^970
 // The fast sum's rounding (exp error and partial sums in T lanes: E1; rounding of the
 // exponents, in proportion to them: E2) against the relative accuracy of LSE and
-// log-softmax near 0 (budget: the promised 1e-6 f32, 1e-14 f64 of docs/core.md, at 80%); see sumTooCoarse.
+// log-softmax near 0 (budget: the promised 1e-6 f32, 1e-14 f64 of docs/core.md, at 80%); see restTooCoarse.
 const CAREFUL_SUM_F32: f64 = 6e-8; // 2^-24 per f32 addition
 const CAREFUL_EXP_F32: f64 = 2.7e-7; // 2.25 ulp
 const CAREFUL_ARG_F32: f64 = 1.2e-7; // x - c and the product by beta, rounded to f32
@@ -86,6 +85,28 @@ function log2Low(x: f64): f64 {
   return exponent + (reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000) - 1);
 }
 
+/** The bound of the mean |exponent| of terms summing to `rest` over n entries (Jensen: log(n/rest)). */
+// @ts-ignore: decorator
+@inline
+function spreadOf(n: i32, rest: f64): f64 {
+  return max(0.0, (log2Low(<f64>n / rest) + LOG2_GAP) * Math.LN2);
+}
+
+/** Terms per lane of the exp-sums' partial sums in T, as their rounding grows (random walk). */
+// @ts-ignore: decorator
+@inline
+function perLane<T>(n: i32): f64 {
+  return Math.sqrt(<f64>min(n, FLUSH) / <f64>(4 * lanes<T>()));
+}
+
+/** The rounding of an exponent beta*(x - c), relative to it: x - c, and the product unless beta = 1. */
+// @ts-ignore: decorator
+@inline
+function argError<T>(unscaled: bool): f64 {
+  if (sizeof<T>() == 4) return unscaled ? CAREFUL_ARG_F32 * 0.5 : CAREFUL_ARG_F32;
+  return CAREFUL_ARG_F64;
+}
+
 /**
  * Whether the fast sum s of a row of n may miss the relative accuracy of log(s) near 0. Its
  * absolute error: the partial sums in T lanes, about SUM*sqrt(terms per lane)*s; the rest
@@ -102,12 +123,47 @@ function sumTooCoarse<T>(s: f64, n: i32): bool {
   if (!(rest > 0)) return true; // the rest rounded away: only the careful pass can tell it
   // Bounds from the exponent bits instead of two logs per row (small rows feel those).
   const l = log2Low(s) * Math.LN2;
-  const spread = max(0.0, (log2Low(<f64>n / rest) + LOG2_GAP) * Math.LN2);
-  const perLane = Math.sqrt(<f64>min(n, FLUSH) / <f64>(4 * lanes<T>()));
+  const spread = spreadOf(n, rest);
   if (sizeof<T>() == 4) {
-    return CAREFUL_SUM_F32 * perLane * s + (CAREFUL_EXP_F32 + CAREFUL_ARG_F32 * spread) * rest > CAREFUL_BUDGET_F32 * s * l;
+    return CAREFUL_SUM_F32 * perLane<T>(n) * s + (CAREFUL_EXP_F32 + CAREFUL_ARG_F32 * spread) * rest > CAREFUL_BUDGET_F32 * s * l;
   }
-  return CAREFUL_SUM_F64 * perLane * s + (CAREFUL_EXP_F64 + CAREFUL_ARG_F64 * spread) * rest > CAREFUL_BUDGET_F64 * s * l;
+  return CAREFUL_SUM_F64 * perLane<T>(n) * s + (CAREFUL_EXP_F64 + CAREFUL_ARG_F64 * spread) * rest > CAREFUL_BUDGET_F64 * s * l;
+}
+
+/**
+ * A bound of the absolute error of one block's fast sum sb (n entries, relative to the block's
+ * extremum, whose own term is exactly 1): sumTooCoarse's terms, for a block that lies below
+ * the row's extremum (its whole sum is then part of the row's rest).
+ */
+// @ts-ignore: decorator
+@inline
+function blockError<T>(sb: f64, n: i32, unscaled: bool): f64 {
+  const rest = sb - 1;
+  const sum = (sizeof<T>() == 4 ? CAREFUL_SUM_F32 : CAREFUL_SUM_F64) * perLane<T>(n) * sb;
+  if (!(rest > 0)) return sum;
+  return sum + ((sizeof<T>() == 4 ? CAREFUL_EXP_F32 : CAREFUL_EXP_F64) + argError<T>(unscaled) * spreadOf(n, rest)) * rest;
+}
+
+/**
+ * Whether the rest r of a row (k >= 1 entries at c) may miss its relative accuracy, when the
+ * other blocks' sums err by at most `error` and the block at c contributes `rest` over its n
+ * entries, summed apart from c (`compensated`: with its exponents' rounding carried:
+ * raddexpminusmaxrest for f32, careful.ts's restSum for f64). Since (k + r)*log(k + r) >= r,
+ * r's relative error within the budget is enough. A rest at the exp's underflow (terms
+ * flushed or subnormal) only the careful pass can tell.
+ */
+// @ts-ignore: decorator
+@inline
+function restTooCoarse<T>(r: f64, rest: f64, n: i32, error: f64, compensated: bool): bool {
+  if (!(r > (sizeof<T>() == 4 ? 1e-30 : 1e-290) * <f64>n)) return true;
+  const spread = rest > 0 ? spreadOf(n, rest) : 0;
+  let own: f64;
+  if (sizeof<T>() == 4) {
+    own = CAREFUL_SUM_F32 * perLane<T>(n) + CAREFUL_EXP_F32 + (compensated ? 0 : CAREFUL_ARG_F32 * spread);
+    return error + own * rest > CAREFUL_BUDGET_F32 * r;
+  }
+  own = CAREFUL_SUM_F64 * perLane<T>(n) + CAREFUL_EXP_F64 + (compensated ? 0 : CAREFUL_ARG_F64 * spread);
+  return error + own * rest > CAREFUL_BUDGET_F64 * r;
 }
 
 /** Whether an infinite extremum c is a +Infinity score (true) or masks the row (false). */
@@ -215,6 +271,12 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
  * k the count of entries at c (or 1, when the sum is far enough from 1 that the split does
  * not matter) to R_K, r the rest, with its relative accuracy, to R_R. m = -Inf and k = r = 0
  * when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores.
+ *
+ * Where the sum is near 1 (a confident row: the log results near 0 need r's relative
+ * accuracy), the block that holds c is summed again apart from its entries at c, each
+ * exponent's rounding carried (raddexpminusmaxrest), while the other blocks keep their sums
+ * (relative to their own extremum, so their exponents are small) under a bound; only a row
+ * that bound cannot vouch for takes careful.ts's pass.
  */
 function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
   const lowest = beta < 0;
@@ -223,6 +285,11 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
   let c: f64 = lowest ? Infinity : -Infinity;
   let s: f64 = 0;
   let top = false; // +Inf scores seen: s counts them
+  let held = -1; // the block that holds c, or -1 when several do
+  let heldSum: f64 = 0; // the sum of the blocks at c
+  let heldError: f64 = 0; // a bound of its error
+  let other: f64 = 0; // the sum of the other blocks, relative to c (kept apart: it is the rest)
+  let error: f64 = 0; // a bound of its error
   for (let i = 0; i < n; i += BLOCK) {
     const len = min(BLOCK, n - i);
     const p = at<T>(x, i);
@@ -249,16 +316,31 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
       continue;
     }
     const sb = raddexpminusmax<T>(p, len, <T>cb, b);
+    const eb = blockError<T>(sb, len, b == <T>1);
     if (!isFinite(c)) {
-      s = sb;
+      heldSum = sb;
     } else if (lowest ? cb < c : cb > c) {
-      s = s * expNonPositive<f64>(scaledDiff(beta, c, cb)) + sb;
+      const scale = expNonPositive<f64>(scaledDiff(beta, c, cb));
+      other = (other + heldSum) * scale;
+      error = (error + heldError) * scale;
+      heldSum = sb;
     } else {
-      s += sb * expNonPositive<f64>(scaledDiff(beta, cb, c));
+      if (cb == c) {
+        held = -1;
+        heldSum += sb;
+        heldError += eb;
+      } else {
+        const scale = expNonPositive<f64>(scaledDiff(beta, cb, c));
+        other += sb * scale;
+        error += eb * scale;
+      }
       continue;
     }
     c = cb;
+    held = i / BLOCK;
+    heldError = eb;
   }
+  if (!top && !isNaN(s)) s = other + heldSum;
   let m = beta * c;
   let k = s;
   let r: f64 = 0;
@@ -272,13 +354,34 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
     m = -Infinity;
     k = 0;
   } else if (careful || sumTooCoarse<T>(s, n)) {
-    restSum<T>(x, n, c, beta, out);
-    k = resultOf(out, R_K);
-    r = resultOf(out, R_R);
-    if (isNaN(r)) {
-      c = NaN;
-      m = NaN;
-      k = NaN;
+    let exact = false;
+    if (held >= 0 && (sizeof<T>() == 8 ? abs(c) < WIDE_C_F64 : abs(c) < WIDE_C_F32)) {
+      // The other blocks' sums, and the held block's rest summed apart from its entries at c.
+      const start = held * BLOCK;
+      const len = min(BLOCK, n - start);
+      let rest: f64;
+      if (sizeof<T>() == 4) {
+        const count = resultAt(out, R_K);
+        rest = raddexpminusmaxrest(at<T>(x, start), len, <f32>c, beta, count);
+        k = load<f64>(count);
+      } else {
+        // f64: careful.ts's exact exponents, on this block only (one kernel less in the module).
+        restSum<T>(at<T>(x, start), len, c, beta, out);
+        k = resultOf(out, R_K);
+        rest = resultOf(out, R_R);
+      }
+      r = other + rest;
+      exact = !restTooCoarse<T>(r, rest, len, error, sizeof<T>() == 8 || abs(beta) <= SPLIT_BETA_F32);
+    }
+    if (!exact) {
+      restSum<T>(x, n, c, beta, out);
+      k = resultOf(out, R_K);
+      r = resultOf(out, R_R);
+      if (isNaN(r)) {
+        c = NaN;
+        m = NaN;
+        k = NaN;
+      }
     }
   } else {
     k = 1;

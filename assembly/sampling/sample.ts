@@ -128,19 +128,29 @@ function draw<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, targ
   return -1;
 }
 
-/** Indices of x[0..n) with x_i >= theta, in order, into idx (at most cap); returns how many there are. */
-function collect<T>(x: usize, n: i32, theta: f64, idx: usize, cap: i32): i32 {
+/**
+ * Indices of x[0..n) with theta <= x_i < below (no upper bound when below is NaN), in order,
+ * into idx (at most cap); returns how many there are. Vectors with none cost a compare.
+ */
+function collect<T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
   const tt = <T>theta;
+  const tb = <T>below;
   let count = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vt = v128.splat<T>(tt);
+    const vb = v128.splat<T>(tb);
     for (; i + 2 * L <= n; i += 2 * L) {
       const p = at<T>(x, i);
-      if (!v128.any_true(v128.or(v128.ge<T>(v128.load(p), vt), v128.ge<T>(v128.load(p, 16), vt)))) continue;
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const in0 = v128.andnot(v128.ge<T>(v0, vt), v128.ge<T>(v0, vb));
+      const in1 = v128.andnot(v128.ge<T>(v1, vt), v128.ge<T>(v1, vb));
+      if (!v128.any_true(v128.or(in0, in1))) continue;
       for (let j = i; j < i + 2 * L; j++) {
-        if (load<T>(at<T>(x, j)) >= tt) {
+        const v = load<T>(at<T>(x, j));
+        if (v >= tt && !(v >= tb)) {
           if (count < cap) store<i32>(idx + (<usize>count << 2), j);
           count++;
         }
@@ -148,7 +158,8 @@ function collect<T>(x: usize, n: i32, theta: f64, idx: usize, cap: i32): i32 {
     }
   }
   for (; i < n; i++) {
-    if (load<T>(at<T>(x, i)) >= tt) {
+    const v = load<T>(at<T>(x, i));
+    if (v >= tt && !(v >= tb)) {
       if (count < cap) store<i32>(idx + (<usize>count << 2), i);
       count++;
     }
@@ -379,12 +390,12 @@ export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i
   return draw<f64>(x, n, c, beta, theta, tie, target);
 }
 
-/** Indices with x_i >= theta into idx (at most cap); returns their count. */
-export function f32_collect(x: usize, n: i32, theta: f64, idx: usize, cap: i32): i32 {
-  return collect<f32>(x, n, theta, idx, cap);
+/** Indices with theta <= x_i < below (below NaN: no bound) into idx (at most cap); returns their count. */
+export function f32_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
+  return collect<f32>(x, n, theta, below, idx, cap);
 }
-export function f64_collect(x: usize, n: i32, theta: f64, idx: usize, cap: i32): i32 {
-  return collect<f64>(x, n, theta, idx, cap);
+export function f64_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
+  return collect<f64>(x, n, theta, below, idx, cap);
 }
 
 /** Counts (i32) and weights (f64) of the tokens above theta in `buckets` steps of z (see histogram); counts and masses have room for 4 * buckets. */

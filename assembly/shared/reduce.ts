@@ -322,3 +322,120 @@ export function raddexpminusmaxabove<T>(x: usize, n: i32, c: T, beta: T, theta: 
   }
   return total;
 }
+
+// Where the rest kernel clamps its inputs: -Infinity (a masked entry) becomes a finite value
+// whose difference to any |c| < WIDE_C_F32 is still finite and whose exp is 0, so that the
+// rounding error of x - c stays a number.
+const REST_FLOOR_F32: f32 = -2.028240960365167e31; // -2^104
+// |c| below which x - c never overflows f32 (half an ulp of its max): the rest kernel's domain
+// for f32 rows.
+export const WIDE_C_F32: f64 = 1.0141204801825835e31; // 2^103
+// |beta| up to which the rest kernel carries the rounding of the product d*beta (f32): the
+// split of Dekker's product stays finite.
+export const SPLIT_BETA_F32: f64 = 1.2676506002282294e30; // 2^100
+// Veltkamp's constant for f32, 2^12 + 1: v*SPLIT_F32 splits v into two halves of 12 bits. In
+// memory, loaded into a local before the loop (exp.ts says why).
+const SPLIT_F32 = memory.data<f32>([4097.0]);
+
+/** The high half of each f32 lane (Veltkamp's split with `split` in every lane); the low half is v minus it. */
+// @ts-ignore: decorator
+@inline
+function splitHigh(v: v128, split: v128): v128 {
+  const t = f32x4.mul(v, split);
+  return f32x4.sub(t, f32x4.sub(t, v));
+}
+
+/**
+ * The exponent's rounding error of f32 lanes x (clamped) against c: with d = fl(x - c) and
+ * p = fl(d*beta), (x - c)*beta - p exactly enough (TwoSum for x - c, Dekker's product for
+ * d*beta, beta split into bh + bl); lanes where it is not finite (terms of 0) give 0.
+ */
+// @ts-ignore: decorator
+@inline
+function exponentErrorF32(x: v128, vc: v128, d: v128, p: v128, vb: v128, bh: v128, bl: v128, split: v128): v128 {
+  // TwoSum: (x - c) - d, with no ordering of |x| and |c| needed.
+  const cp = f32x4.sub(x, d); // the c that d holds
+  const xp = f32x4.add(d, cp); // the x that d holds
+  const e = f32x4.sub(f32x4.sub(x, xp), f32x4.sub(vc, cp));
+  const dh = splitHigh(d, split);
+  const dl = f32x4.sub(d, dh);
+  const q = f32x4.add(f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(dh, bh), p), f32x4.mul(dh, bl)), f32x4.mul(dl, bh)), f32x4.mul(dl, bl));
+  const all = f32x4.add(q, f32x4.mul(e, vb));
+  return v128.and(all, f32x4.eq(all, all));
+}
+
+/**
+ * The sum of exp(beta*(x_i - c)) over the entries of f32 x[0..n) other than c (the "rest" of
+ * LogSumExp near 0: the entries at c add exactly 1 each, which summed in f32 lanes would round
+ * the small terms away), in f64; the count of entries equal to c goes to the f64 at `count`.
+ * With |c| < WIDE_C_F32 and |beta| <= SPLIT_BETA_F32 each term carries the rounding of its
+ * exponent: TwoSum splits x - c into d + e exactly, Dekker's product d*beta into p + q (beta's
+ * f32 halves, the low one also holding what beta lost to f32), and the term is
+ * exp(p)*(1 + q + e*beta), so the sum keeps the relative accuracy of the exp and of its lanes
+ * however far below c the entries lie. c is the extremum of x[0..n). The core runs it on one
+ * block of a row whose max dominates, so it favours size and accuracy over speed.
+ */
+export function raddexpminusmaxrest(x: usize, n: i32, c: f32, beta64: f64, count: usize): f64 {
+  const beta = betaOf<f32>(beta64);
+  let total: f64 = 0;
+  let lost: f64 = 0;
+  let k: i32 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vc = f32x4.splat(c);
+    const vb = f32x4.splat(beta);
+    const floor = f32x4.splat(REST_FLOOR_F32);
+    const split = v128.load32_splat(SPLIT_F32);
+    const bh = splitHigh(vb, split);
+    // beta's low half, and what beta lost to f32 (a beta such as 1/0.7 rounds).
+    const bl = f32x4.splat(<f32>(beta64 - <f64>f32x4.extract_lane(bh, 0)));
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    let ks = i32x4.splat(0);
+    while (i + 4 <= n) {
+      const end = min(i + FLUSH, n);
+      let sum = f32x4.splat(0);
+      let fix = sum;
+      for (; i + 4 <= end; i += 4) {
+        const v = v128.load(at<f32>(x, i));
+        const eq = f32x4.eq(v, vc);
+        ks = i32x4.add(ks, eq);
+        const xc = f32x4.pmax(v, floor);
+        const d = f32x4.sub(xc, vc);
+        const a = f32x4.mul(d, vb);
+        const t = v128.andnot(expWith<f32>(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), eq);
+        sum = f32x4.add(sum, t);
+        fix = f32x4.add(fix, f32x4.mul(t, exponentErrorF32(xc, vc, d, a, vb, bh, bl, split)));
+      }
+      const part = sumLanes<f32>(sum) + sumLanes<f32>(fix);
+      const t = total + part;
+      lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
+      total = t;
+    }
+    // The counts were added as -1 per equal lane.
+    k = -(i32x4.extract_lane(ks, 0) + i32x4.extract_lane(ks, 1) + i32x4.extract_lane(ks, 2) + i32x4.extract_lane(ks, 3));
+  }
+  // The tail of fewer than 4 elements; the whole row in the scalar build: in f64, where the
+  // promoted exponent (x - c)*beta rounds once, relative 2^-53.
+  for (; i < n; i++) {
+    const v = load<f32>(at<f32>(x, i));
+    if (v == c) {
+      k++;
+      continue;
+    }
+    const t = expNonPositive<f64>((<f64>v - <f64>c) * beta64);
+    const s = total + t;
+    lost += abs(total) >= abs(t) ? (total - s) + t : (t - s) + total;
+    total = s;
+  }
+  store<f64>(count, <f64>k);
+  return total + lost;
+}

@@ -61,6 +61,12 @@ export function workloads({ quick = false, core: coreRun = false } = {}) {
   for (const n of quick ? [16, 4096, 2 ** 20] : [16, 4096, 32000, 2 ** 20]) list.push(core("logSumExp", "f32", 1, n, { tags: ["logSumExp"] }));
   if (!quick) shapes("logSumExp", SHAPES);
   list.push(core("online", "f32", 1, 2 ** 20, { chunk: 4096, tags: ["online"], label: "online push of 2^20 in chunks of 4096, then logSumExp()" }));
+  if (!quick) {
+    // The online accumulator on the row of the value shapes, each shape against the typical one.
+    for (const values of ["typical", ...SHAPES]) {
+      list.push(core("online", "f32", 1, VALUES_ROW, { chunk: 4096, values, tags: ["online", "values"], label: "online push of 32000 in chunks of 4096, then logSumExp()" }));
+    }
+  }
   return list;
 }
 

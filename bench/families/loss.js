@@ -6,7 +6,7 @@
 // and one batched softmax of the same logits, the yardstick (targets: crossEntropy + grad
 // <= 1.5x, logProbs <= 1.1x).
 
-import { softmaxYardstick, uniforms, workload } from "../workloads.js";
+import { softmaxYardstick, uniforms, valuesOf, workload } from "../workloads.js";
 
 export const name = "loss";
 const defaultValues = "typical";
@@ -15,19 +15,42 @@ const family = { name, defaultValues };
 const ROWS = 32;
 const CLASSES = 32000;
 
-/** The workloads: crossEntropy with its gradient (a quick run: that alone), logProbs, and in a full run the loss alone. */
+/** Shapes of values besides the typical one (speed must not depend on them). */
+const SHAPES = ["confident", "flat", "masked"];
+
+/**
+ * The workloads: crossEntropy with its gradient (a quick run: that alone), logProbs, and in a
+ * full run the loss alone and every one of them on the other shapes of values.
+ */
 export function workloads({ quick = false, core = false } = {}) {
-  const grad = workload(family, "crossEntropy", "f32", ROWS, CLASSES, { variant: "grad", writes: true });
-  if (quick) return [grad];
-  const list = [grad, workload(family, "logProbs", "f32", ROWS, CLASSES)];
-  if (!core) list.push(workload(family, "crossEntropy", "f32", ROWS, CLASSES, { variant: "loss" }));
+  const grad = (values) => workload(family, "crossEntropy", "f32", ROWS, CLASSES, { variant: "grad", writes: true, values });
+  const logProbs = (values) => workload(family, "logProbs", "f32", ROWS, CLASSES, { values });
+  const lossAlone = (values) => workload(family, "crossEntropy", "f32", ROWS, CLASSES, { variant: "loss", values });
+  if (quick) return [grad()];
+  const list = [grad(), logProbs()];
+  if (!core) {
+    list.push(lossAlone());
+    for (const values of SHAPES) list.push(grad(values), logProbs(values), lossAlone(values));
+  }
   return list;
 }
 
-/** Each row's target class, deterministic per workload shape. */
+/**
+ * Each row's target class, deterministic per workload: a uniform draw, moved to the row's first
+ * entry where it would land on a masked (-Infinity) logit (the masked rows keep that one finite).
+ */
+const targets = new Map();
 function targetsOf(w) {
-  const next = uniforms(w.rows * 7919 + w.rowLength);
-  return Int32Array.from({ length: w.rows }, () => Math.floor(next() * w.rowLength));
+  if (!targets.has(w.id)) {
+    const next = uniforms(w.rows * 7919 + w.rowLength);
+    const t = Int32Array.from({ length: w.rows }, () => Math.floor(next() * w.rowLength));
+    if (w.values === "masked") {
+      const x = valuesOf(w);
+      for (let r = 0; r < w.rows; r++) if (x[r * w.rowLength + t[r]] === -Infinity) t[r] = 0;
+    }
+    targets.set(w.id, t);
+  }
+  return targets.get(w.id);
 }
 
 /** Float64 reference: { loss (mean), grad } for crossEntropy, the log-probabilities for logProbs. */

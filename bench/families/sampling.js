@@ -20,15 +20,20 @@ const SIZES = [151936, 262144];
 const sample = (rows, rowLength, variant, values = defaultValues) =>
   workload(family, "sample", "f32", rows, rowLength, { variant, values, tags: rows > 1 ? ["batched"] : [] });
 
+/** Shapes of values of the speed rule (docs/sampling.md): each against the typical row. */
+const SHAPES = ["confident", "flat", "masked"];
+
 /**
- * The workloads of a full run (both sizes, both shapes of values, batches of 4 and 16 rows),
- * of a core one (the smaller row, both variants) or of a quick one (its full chain).
+ * The workloads of a full run (both sizes, both shapes of values, batches of 4 and 16 rows, and
+ * the smaller row with confident, flat and masked values), of a core one (the smaller row, both
+ * variants) or of a quick one (its full chain).
  */
 export function workloads({ quick = false, core = false } = {}) {
   if (quick) return [sample(1, SIZES[0], "chain")];
   if (core) return ["topP", "chain"].map((variant) => sample(1, SIZES[0], variant));
   const list = [];
   for (const n of SIZES) for (const values of ["language", "typical"]) for (const variant of ["topP", "chain"]) list.push(sample(1, n, variant, values));
+  for (const values of SHAPES) for (const variant of ["topP", "chain"]) list.push(sample(1, SIZES[0], variant, values));
   // The cost per row should not depend on how many rows share a call.
   for (const rows of [4, 16]) list.push(sample(rows, SIZES[0], "chain"));
   return list;

@@ -223,6 +223,13 @@ function weightOf(core: Core, weight: unknown, k: number): Float64Array {
   return Float64Array.from(w);
 }
 
+/**
+ * Below this rest (the sum of the other terms, relative to the target's at the max), -log1p(rest)
+ * is small enough that the loss pass's rounding of the exponents would show in its relative
+ * accuracy (the core's own bound: a sum of at least 29 needs nothing more).
+ */
+const NEAR_ZERO_REST = 28;
+
 /** The loss and gradient functions of one backend. */
 export function lossKernels(core: Core, exports: KernelExports | undefined): LossKernels {
   const loss: LossCore = core instanceof WasmCore && exports ? new WasmLoss(core, exports) : new JsLoss();
@@ -297,8 +304,15 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
     const stats = lossFor(dtype, beta).crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
     for (let r = 0, at = 0; r < rows; r++, at += STATS) {
-      const rest = stats[at + S_SUM];
+      let rest = stats[at + S_SUM];
       const zy = stats[at + S_ZY];
+      if (zy === 0 && rest < NEAR_ZERO_REST) {
+        // The target at the row's max and the rest small: log p_y = -log1p(rest) is near 0 and
+        // needs the rest's relative accuracy, which the loss pass (exponents rounded in the
+        // dtype, relative to the max) cannot vouch for: the core's reduction keeps it.
+        const { k: atMax, r: beyond } = core.reduce(realArray(x).subarray(r * k, (r + 1) * k), beta);
+        rest = atMax - 1 + beyond;
+      }
       const ey = Math.exp(zy);
       if (rest + ey === 0) y[r] = -Infinity; // masked entirely (m is -Infinity also for a huge beta on a finite row)
       else y[r] = ey >= 0.5 ? -Math.log1p(rest / ey) : zy - Math.log(rest + ey);

@@ -373,9 +373,6 @@ function drawFromCandidates(values: RealArray, cand: Int32Array, c: number, beta
   return last;
 }
 
-/** Above this many candidates, top-p orders only the step where the cut lies (drawTopP). */
-const MANY = 2048;
-
 /** Where the top-p cut of a row can lie, in z = beta*(x - c) (see topPBound). */
 interface Bound {
   /** Every token the cut keeps has z >= zmin. */
@@ -408,43 +405,29 @@ function topPBound(session: SampleSession, start: number, k: number, c: number, 
 }
 
 /**
- * temperature + topP with many candidates (`all`, the tokens above the bound's zmin): those
- * above zAbove are all kept, so only the ones between the bounds are ordered (quickselect);
- * the draw then runs in the kernels over the kept set. -1 when rounding puts the cut above
- * zAbove (the caller then orders every candidate).
+ * temperature + topP (minKeep 1): the tokens at or above zAbove are all kept, so only the
+ * band between the bounds (`band`: the tokens with zmin <= z < zAbove, from the kernels, which
+ * compare with the same rounding of the bounds as keptSum) is ordered (quickselect); the draw
+ * then runs in the kernels over the kept set. -1 when rounding puts the cut above zAbove or
+ * leaves the mass short (the caller then orders every candidate).
  */
-function drawTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, u: number, chain: Chain, total: number, bound: Bound, all: Int32Array): number {
-  const high = c + bound.zAbove / beta;
+function drawTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, u: number, chain: Chain, total: number, high: number, band: Int32Array): number {
   const need = chain.topP * total;
   const aboveMass = session.keptSum(start, k, c, beta, high, k);
   if (aboveMass >= need) return -1;
-  const m = all.length;
-  const cv = new Float64Array(m);
-  const ci = new Int32Array(m);
-  const cw = new Float64Array(m);
-  let size = 0;
-  let aboveCount = 0;
-  for (let j = 0; j < m; j++) {
-    const v = values[all[j]];
-    if (v >= high) {
-      aboveCount++;
-      continue;
-    }
-    cv[size] = v;
-    ci[size] = all[j];
-    cw[size++] = Math.exp((v - c) * beta);
+  const size = band.length;
+  const cv = new Float64Array(size);
+  const ci = Int32Array.from(band);
+  const cw = new Float64Array(size);
+  for (let j = 0; j < size; j++) {
+    const v = values[ci[j]];
+    cv[j] = v;
+    cw[j] = Math.exp((v - c) * beta);
   }
   const slots = new Int32Array(size);
   for (let j = 0; j < size; j++) slots[j] = j;
-  const floor = Math.min(chain.minKeep, k);
-  let cut = selectPrefix(slots, size, cv, ci, cw, (count, mass) => aboveMass + mass >= need && aboveCount + count >= floor);
-  if (!cut) {
-    // Rounding left the mass short: keep every candidate (the last one in the order cuts).
-    if (size === 0) return -1;
-    let last = 0;
-    for (let j = 1; j < size; j++) if (cv[j] < cv[last] || (cv[j] === cv[last] && ci[j] > ci[last])) last = j;
-    cut = { value: cv[last], index: ci[last], count: size };
-  }
+  const cut = selectPrefix(slots, size, cv, ci, cw, (_, mass) => aboveMass + mass >= need);
+  if (!cut) return -1;
   const kept = session.keptSum(start, k, c, beta, cut.value, cut.index);
   return session.draw(start, k, c, beta, cut.value, cut.index, u * kept);
 }
@@ -512,9 +495,9 @@ function sampleRows(
         total = session.keptSum(start, k, c, beta, -Infinity, -1);
         const bound = topPBound(session, start, k, c, beta, total, chain);
         zmin = bound.zmin;
-        if (chain.minP === 0 && bound.zAbove < 0) {
-          const all = session.collect(start, k, c + zmin / beta);
-          const token = all.length > MANY ? drawTopP(session, values, start, k, c, beta, u, chain, total, bound, all) : -1;
+        if (chain.minP === 0 && chain.minKeep === 1 && bound.zAbove < 0) {
+          const high = c + bound.zAbove / beta;
+          const token = drawTopP(session, values, start, k, c, beta, u, chain, total, high, session.collect(start, k, c + zmin / beta, high));
           if (token >= 0) {
             tokens[r] = token;
             continue;

@@ -30,8 +30,8 @@ export interface SampleSession {
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number;
   /** The first kept index where the running weight sum (index order) exceeds target; else the last kept one of positive weight; -1 if none. */
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number;
-  /** The indices with x >= theta, in order (valid until the next pass). */
-  collect(start: number, k: number, theta: number): Int32Array;
+  /** The indices with theta <= x < below (no bound when below is NaN, the default), in order (valid until the next pass). */
+  collect(start: number, k: number, theta: number, below?: number): Int32Array;
   /** Counts and weights of the tokens with x >= theta in BUCKETS steps of z = beta*(x - c) from 0 down to zmin (the last step also holds anything lower). */
   histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram;
   /** The indices of the `count` largest and every tie of the count-th, in order (1 <= count <= k; NaN never taken). */

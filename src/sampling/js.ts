@@ -113,11 +113,14 @@ class JsSession implements SampleSession {
     return last;
   }
 
-  collect(start: number, k: number, theta: number): Int32Array {
+  collect(start: number, k: number, theta: number, below = NaN): Int32Array {
     const x = this.values;
     const idx = this.#idx;
     let count = 0;
-    for (let i = 0; i < k; i++) if (x[start + i] >= theta) idx[count++] = i;
+    for (let i = 0; i < k; i++) {
+      const v = x[start + i];
+      if (v >= theta && !(v >= below)) idx[count++] = i;
+    }
     return idx.subarray(0, count);
   }
 

@@ -110,8 +110,8 @@ class WasmSession implements SampleSession {
     return this.#f.draw(this.#current, k, c, beta, theta, tie, target);
   }
 
-  collect(_: number, k: number, theta: number): Int32Array {
-    const count = this.#f.collect(this.#current, k, theta, this.#at.idxp, k);
+  collect(_: number, k: number, theta: number, below = NaN): Int32Array {
+    const count = this.#f.collect(this.#current, k, theta, below, this.#at.idxp, k);
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 

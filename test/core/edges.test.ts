@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Kernels } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
-import { DTYPE_MAX, type Dtype, data, expectLogs, expectLogsRelative, expectProbabilities, expectRowSums, refRow } from "./reference.js";
+import { DTYPE_MAX, type Dtype, data, expectLogs, expectLogsRelative, expectProbabilities, expectRowSums, random, refRow, refRows } from "./reference.js";
 
 const inf = Infinity;
 const DTYPES: Dtype[] = ["f32", "f64"];
@@ -174,6 +174,53 @@ describe.each(backends)("%s", (_name, sm) => {
           );
         }
       }
+    });
+
+    it("confident rows (one logit 20 above N(0, 2) noise) keep the relative accuracy near 0, at any length and block", { timeout: 60_000 }, () => {
+      const next = random(7);
+      const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+      for (const n of [64, 2047, 2048, 2049, 6000, 32000]) {
+        for (const [at, offset] of [
+          [0, 0],
+          [n - 1, -20],
+          [Math.floor(n / 2), 0],
+          [Math.floor(n * 0.8), 7.25],
+        ]) {
+          // offset moves the row so that the max is near 0 (the log results of its entry and the LSE then need r's relative accuracy).
+          // beta = 1/0.7 rounds in f32; beta < 0 on the negated row: the min is the confident one.
+          for (const beta of [1, 1 / 0.7, -1.3]) {
+            const sign = beta < 0 ? -1 : 1;
+            const x = typed(dtype, Array.from({ length: n }, () => sign * (2 * normal() + offset - 20 / Math.abs(beta))));
+            x[at] = sign * (offset + (dtype === "f32" ? 0 : 0.3));
+            const ref = refRow(x, beta);
+            const what = `n ${n}, max at ${at}, offset ${offset}, beta ${beta}`;
+            expect(expectMiss(() => expectLogsRelative(sm.logSoftmax(x, { beta }), ref.logp, dtype)), what).toBe("");
+            const lse = sm.logSumExp(x, { beta });
+            expect(Math.abs(lse - ref.lse), `LSE ${what}: ${lse} vs ${ref.lse}`).toBeLessThanOrEqual(TOL_REL[dtype] * Math.abs(ref.lse));
+            const online = sm.online({ beta }).push(x.subarray(0, n >> 1)).push(x.subarray(n >> 1)).logSumExp();
+            expect(Math.abs(online - ref.lse), `online ${what}: ${online} vs ${ref.lse}`).toBeLessThanOrEqual(TOL_REL[dtype] * Math.abs(ref.lse));
+          }
+        }
+      }
+      // Every entry but the max on one value whose difference to it rounds in the dtype: the
+      // exponents' rounding errors all alike, so they add up instead of averaging out.
+      for (const n of [100, 5000]) {
+        const x = typed(dtype, new Array(n).fill(-19.300000123));
+        x[n >> 2] = 0.7000000123;
+        const ref = refRow(x, 1);
+        expect(expectMiss(() => expectLogsRelative(sm.logSoftmax(x), ref.logp, dtype)), `repeated value, n ${n}`).toBe("");
+        const lse = sm.logSumExp(x);
+        expect(Math.abs(lse - ref.lse), `LSE repeated value, n ${n}: ${lse} vs ${ref.lse}`).toBeLessThanOrEqual(TOL_REL[dtype] * Math.abs(ref.lse));
+      }
+      // A batch of confident rows, each with its max near 0.
+      const k = 4096;
+      const rows = 5;
+      const x = typed(dtype, Array.from({ length: rows * k }, () => 2 * normal() - 20));
+      for (let r = 0; r < rows; r++) x[r * k + ((r * 977) % k)] = 0;
+      const ref = refRows(x, 1, k);
+      expect(expectMiss(() => expectLogsRelative(sm.logSoftmax(x, { rowLength: k }), ref.logp, dtype)), "batch").toBe("");
+      const lse = sm.logSumExp(x, { rowLength: k }) as ArrayLike<number>;
+      for (let r = 0; r < rows; r++) expect(Math.abs(lse[r] - ref.lse[r]), `batch row ${r}`).toBeLessThanOrEqual(TOL_REL[dtype] * Math.abs(ref.lse[r]) + (dtype === "f32" ? 1e-45 : 0));
     });
   });
 });

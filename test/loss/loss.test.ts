@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { type CeOptions, type Dtype, LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose, logSoftmaxRef, numericGradient } from "./reference.js";
-import { random } from "../core/reference.js";
+import { random, refRow } from "../core/reference.js";
 
 const dtypes: Dtype[] = ["f32", "f64"];
 
@@ -197,6 +197,26 @@ describe.each(backends)("logProbs on %s", (_name, kernels) => {
         }
       });
     }
+
+    it("confident rows: the log-probability of the arg max near 0 within 1e-6 (f32) / 1e-14 (f64) relative", () => {
+      const next = random(11);
+      const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+      const tol = dtype === "f32" ? 1e-6 : 1e-14;
+      for (const k of [64, 2048, 2049, 32000]) {
+        const rows = 3;
+        // One logit 20 above N(0, 2) noise (the max near 0), then every other entry on one value
+        // whose difference to the max rounds in the dtype (the exponents' errors all alike).
+        const noise = Array.from({ length: rows * k }, (_, i) => (i >= 2 * k ? -19.300000123 : 2 * normal() - 20));
+        const x = array(dtype, noise);
+        const t = Int32Array.from({ length: rows }, (_, r) => (r * 7919 + 5) % k);
+        for (let r = 0; r < rows; r++) x[r * k + t[r]] = r === 2 ? 0.7000000123 : 0.5 * r;
+        const got = kernels.logProbs(x, t, { rowLength: k });
+        for (let r = 0; r < rows; r++) {
+          const ref = refRow(x.subarray(r * k, (r + 1) * k), 1).logp[t[r]];
+          expect(Math.abs(got[r] - ref), `k ${k} row ${r}: ${got[r]} vs ${ref}`).toBeLessThanOrEqual(tol * Math.abs(ref));
+        }
+      }
+    });
 
     it("agrees with logSoftmax at the target and with -crossEntropy per row", () => {
       const k = 50;
