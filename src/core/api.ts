@@ -2,12 +2,14 @@
 // resolves the output, and hands the backend operands of one dtype and the right lengths.
 
 import { type Core, type Operand, dtypeOf } from "./backend.js";
+import { weightedLogSumExp } from "./baseline.js";
 import { realArray } from "./memory.js";
 import { Online } from "./online.js";
 import type { FamilyDefinition } from "./family.js";
 import type { CoreKernels, Dtype, Input, OnlineSoftmax, Output, ScaleOptions, WasmArray } from "./types.js";
 import type { KernelExports } from "./wasm.js";
 import {
+  LSE_KEYS,
   ROW_KEYS,
   SCALE_KEYS,
   betaFrom,
@@ -34,7 +36,7 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
   const xo = operandOf(core, x, "x");
   const n = xo.length;
   const o = (opts ?? undefined) as { rowLength?: unknown; out?: unknown } | undefined;
-  const beta = betaFrom(o as ScaleOptions | undefined, ROW_KEYS);
+  const beta = betaFrom(o as ScaleOptions | undefined, perRow ? LSE_KEYS : ROW_KEYS);
   const { rows, k, batched } = rowsOf(n, o?.rowLength);
   let out: Operand | undefined;
   if (o?.out !== undefined) {
@@ -62,14 +64,37 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
     logSoftmax: rowwise(true),
     logSumExp(x: Input, opts?: unknown) {
       const call = rowCall(core, x, opts, true);
-      if (!call.batched) {
-        const value = call.rows === 0 ? -Infinity : core.logSumExp(call.x, undefined, 1, call.k, call.beta);
-        if (call.out) realArray(call.out)[0] = value;
-        return value;
+      const { rows, k, beta } = call;
+      const o = opts as { out?: Output; b?: unknown; returnSign?: unknown } | undefined;
+      const signed = o?.returnSign;
+      if (signed !== undefined && typeof signed !== "boolean") throw new TypeError(`returnSign must be a boolean (got ${describe(signed)})`);
+      const n = call.x.length;
+      const w = o?.b === undefined ? undefined : realArray(operandOf(core, o.b, "b"));
+      if (w && w.length !== n && w.length !== k) throw new RangeError(`b must have the input's length or rowLength (got length ${w.length} for ${n})`);
+      const dtype = dtypeOf(call.x);
+      const out = call.out ?? (call.batched ? newArray(dtype, rows) : undefined);
+      const signs = signed ? newArray(dtype, call.batched ? rows : 1) : undefined;
+      let last = -Infinity;
+      if (w) {
+        // Weighted sums run in f64 on the host, on every backend (see weightedLogSumExp).
+        const xs = realArray(call.x);
+        for (let r = 0; r < rows; r++) {
+          const [value, sign] = weightedLogSumExp(xs, r * k, k, w, w.length === n ? r * k : 0, beta);
+          last = sign < 0 && !signed ? NaN : value;
+          if (call.batched && out) realArray(out)[r] = last;
+          if (signs) signs[r] = sign;
+        }
+      } else if (rows) {
+        last = core.logSumExp(call.x, call.batched ? out : undefined, rows, k, beta);
+        // An unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
+        const values = call.batched && out ? realArray(out) : [last];
+        if (signs) for (let r = 0; r < signs.length; r++) signs[r] = values[r] === -Infinity ? 0 : values[r] === values[r] ? 1 : NaN;
       }
-      const out = call.out ?? newArray(dtypeOf(call.x), call.rows);
-      core.logSumExp(call.x, out, call.rows, call.k, call.beta);
-      return (opts as { out?: Output } | undefined)?.out ?? out;
+      if (!call.batched) {
+        if (out) realArray(out)[0] = last;
+        return signs ? { value: last, sign: signs[0] } : last;
+      }
+      return signs ? { value: o?.out ?? out, sign: signs } : (o?.out ?? out);
     },
     online(opts?: ScaleOptions): OnlineSoftmax {
       return new Online(core, betaFrom(opts, SCALE_KEYS));

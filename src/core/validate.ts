@@ -7,6 +7,7 @@ import type { Dtype, RealArray, ScaleOptions } from "./types.js";
 
 export const SCALE_KEYS = new Set(["temperature", "beta"]);
 export const ROW_KEYS = new Set(["temperature", "beta", "rowLength", "out"]);
+export const LSE_KEYS = new Set([...ROW_KEYS, "b", "returnSign"]);
 
 /** "a" or "an" before a name, as it is read aloud ("an Int32Array", "a Uint8Array"). */
 function article(name: string): string {
