@@ -63,38 +63,28 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
     softmax: rowwise(false),
     logSoftmax: rowwise(true),
     logSumExp(x: Input, opts?: unknown) {
-      const call = rowCall(core, x, opts, true);
-      const { rows, k, beta } = call;
+      const { x: xo, out, rows, k, batched, beta } = rowCall(core, x, opts, true);
       const o = opts as { out?: Output; b?: unknown; returnSign?: unknown } | undefined;
       const signed = o?.returnSign;
       if (signed !== undefined && typeof signed !== "boolean") throw new TypeError(`returnSign must be a boolean (got ${describe(signed)})`);
-      const n = call.x.length;
       const w = o?.b === undefined ? undefined : realArray(operandOf(core, o.b, "b"));
+      const n = xo.length;
       if (w && w.length !== n && w.length !== k) throw new RangeError(`b must have the input's length or rowLength (got length ${w.length} for ${n})`);
-      const dtype = dtypeOf(call.x);
-      const out = call.out ?? (call.batched ? newArray(dtype, rows) : undefined);
-      const signs = signed ? newArray(dtype, call.batched ? rows : 1) : undefined;
+      const values = batched ? (out ?? newArray(dtypeOf(xo), rows)) : undefined;
+      const signs = signed ? newArray(dtypeOf(xo), batched ? rows : 1) : undefined;
       let last = -Infinity;
-      if (w) {
-        // Weighted sums run in f64 on the host, on every backend (see weightedLogSumExp).
-        const xs = realArray(call.x);
-        for (let r = 0; r < rows; r++) {
-          const [value, sign] = weightedLogSumExp(xs, r * k, k, w, w.length === n ? r * k : 0, beta);
-          last = sign < 0 && !signed ? NaN : value;
-          if (call.batched && out) realArray(out)[r] = last;
-          if (signs) signs[r] = sign;
-        }
-      } else if (rows) {
-        last = core.logSumExp(call.x, call.batched ? out : undefined, rows, k, beta);
-        // An unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
-        const values = call.batched && out ? realArray(out) : [last];
-        if (signs) for (let r = 0; r < signs.length; r++) signs[r] = values[r] === -Infinity ? 0 : values[r] === values[r] ? 1 : NaN;
+      if (!w && rows) last = core.logSumExp(xo, values, rows, k, beta);
+      const ys = values ? realArray(values) : [last];
+      for (let r = 0; (w || signs) && r < rows; r++) {
+        // Weighted sums run in f64 on the host, on every backend (weightedLogSumExp); an
+        // unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
+        const [value, sign] = w ? weightedLogSumExp(realArray(xo), r * k, k, w, w.length === n ? r * k : 0, beta) : [ys[r], ys[r] === -Infinity ? 0 : ys[r] === ys[r] ? 1 : NaN];
+        ys[r] = last = sign < 0 && !signed ? NaN : value;
+        if (signs) signs[r] = sign;
       }
-      if (!call.batched) {
-        if (out) realArray(out)[0] = last;
-        return signs ? { value: last, sign: signs[0] } : last;
-      }
-      return signs ? { value: o?.out ?? out, sign: signs } : (o?.out ?? out);
+      if (batched) return signs ? { value: o?.out ?? values, sign: signs } : (o?.out ?? values);
+      if (out) realArray(out)[0] = last;
+      return signs ? { value: last, sign: signs[0] } : last;
     },
     online(opts?: ScaleOptions): OnlineSoftmax {
       return new Online(core, betaFrom(opts, SCALE_KEYS));

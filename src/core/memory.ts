@@ -33,7 +33,7 @@ const dropped =
 /** Thrown message for an array that does not fit; names the option and the value. */
 function tooLarge(what: string, length: number, dtype: Dtype): RangeError {
   return new RangeError(
-    `${what} too large for the module's memory (got ${length} ${dtype} elements, ${length * BYTES[dtype]} bytes; wasm32 memory holds at most 4 GiB)`,
+    `${what} too large for wasm memory (got ${length} ${dtype} elements; 4 GiB at most)`,
   );
 }
 
