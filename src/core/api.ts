@@ -74,13 +74,15 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
       const signs = signed ? newArray(dtypeOf(xo), batched ? rows : 1) : undefined;
       let last = -Infinity;
       if (!w && rows) last = core.logSumExp(xo, values, rows, k, beta);
-      const ys = values ? realArray(values) : [last];
-      for (let r = 0; (w || signs) && r < rows; r++) {
-        // Weighted sums run in f64 on the host, on every backend (weightedLogSumExp); an
-        // unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
-        const [value, sign] = w ? weightedLogSumExp(realArray(xo), r * k, k, w, w.length === n ? r * k : 0, beta) : [ys[r], ys[r] === -Infinity ? 0 : ys[r] === ys[r] ? 1 : NaN];
-        ys[r] = last = sign < 0 && !signed ? NaN : value;
-        if (signs) signs[r] = sign;
+      if (w || signs) {
+        const ys = values ? realArray(values) : [last];
+        for (let r = 0; r < rows; r++) {
+          // Weighted sums run in f64 on the host, on every backend (weightedLogSumExp); an
+          // unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
+          const [value, sign] = w ? weightedLogSumExp(realArray(xo), r * k, k, w, w.length === n ? r * k : 0, beta) : [ys[r], ys[r] === -Infinity ? 0 : ys[r] === ys[r] ? 1 : NaN];
+          ys[r] = last = sign < 0 && !signed ? NaN : value;
+          if (signs) signs[r] = sign;
+        }
       }
       if (batched) return signs ? { value: o?.out ?? values, sign: signs } : (o?.out ?? values);
       if (out) realArray(out)[0] = last;
