@@ -2,12 +2,14 @@
 // resolves the output, and hands the backend operands of one dtype and the right lengths.
 
 import { type Core, type Operand, dtypeOf } from "./backend.js";
+import { weightedLogSumExp } from "./baseline.js";
 import { realArray } from "./memory.js";
 import { Online } from "./online.js";
 import type { FamilyDefinition } from "./family.js";
 import type { CoreKernels, Dtype, Input, OnlineSoftmax, Output, ScaleOptions, WasmArray } from "./types.js";
 import type { KernelExports } from "./wasm.js";
 import {
+  LSE_KEYS,
   ROW_KEYS,
   SCALE_KEYS,
   betaFrom,
@@ -34,7 +36,7 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
   const xo = operandOf(core, x, "x");
   const n = xo.length;
   const o = (opts ?? undefined) as { rowLength?: unknown; out?: unknown } | undefined;
-  const beta = betaFrom(o as ScaleOptions | undefined, ROW_KEYS);
+  const beta = betaFrom(o as ScaleOptions | undefined, perRow ? LSE_KEYS : ROW_KEYS);
   const { rows, k, batched } = rowsOf(n, o?.rowLength);
   let out: Operand | undefined;
   if (o?.out !== undefined) {
@@ -61,15 +63,30 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
     softmax: rowwise(false),
     logSoftmax: rowwise(true),
     logSumExp(x: Input, opts?: unknown) {
-      const call = rowCall(core, x, opts, true);
-      if (!call.batched) {
-        const value = call.rows === 0 ? -Infinity : core.logSumExp(call.x, undefined, 1, call.k, call.beta);
-        if (call.out) realArray(call.out)[0] = value;
-        return value;
+      const { x: xo, out, rows, k, batched, beta } = rowCall(core, x, opts, true);
+      const o = opts as { out?: Output; b?: unknown; returnSign?: unknown } | undefined;
+      const signed = o?.returnSign;
+      if (signed !== undefined && typeof signed !== "boolean") throw new TypeError(`returnSign must be a boolean (got ${describe(signed)})`);
+      const w = o?.b === undefined ? undefined : realArray(operandOf(core, o.b, "b"));
+      const n = xo.length;
+      if (w && w.length !== n && w.length !== k) throw new RangeError(`b must have the input's length or rowLength (got length ${w.length} for ${n})`);
+      const values = batched ? (out ?? newArray(dtypeOf(xo), rows)) : undefined;
+      const signs = signed ? newArray(dtypeOf(xo), batched ? rows : 1) : undefined;
+      let last = -Infinity;
+      if (!w && rows) last = core.logSumExp(xo, values, rows, k, beta);
+      if (w || signs) {
+        const ys = values ? realArray(values) : [last];
+        for (let r = 0; r < rows; r++) {
+          // Weighted sums run in f64 on the host, on every backend (weightedLogSumExp); an
+          // unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
+          const [value, sign] = w ? weightedLogSumExp(realArray(xo), r * k, k, w, w.length === n ? r * k : 0, beta) : [ys[r], ys[r] === -Infinity ? 0 : ys[r] === ys[r] ? 1 : NaN];
+          ys[r] = last = sign < 0 && !signed ? NaN : value;
+          if (signs) signs[r] = sign;
+        }
       }
-      const out = call.out ?? newArray(dtypeOf(call.x), call.rows);
-      core.logSumExp(call.x, out, call.rows, call.k, call.beta);
-      return (opts as { out?: Output } | undefined)?.out ?? out;
+      if (batched) return signs ? { value: o?.out ?? values, sign: signs } : (o?.out ?? values);
+      if (out) realArray(out)[0] = last;
+      return signs ? { value: last, sign: signs[0] } : last;
     },
     online(opts?: ScaleOptions): OnlineSoftmax {
       return new Online(core, betaFrom(opts, SCALE_KEYS));

@@ -52,16 +52,20 @@ function productLow(a: number, b: number, p: number): number {
 
 /**
  * Sum of exp(beta*(x_i - c)) over the entries of x[start..end) other than c, each exponent
- * exact (double-double), Neumaier-compensated; and the count k of entries at c.
+ * exact (double-double), Neumaier-compensated; and the count k of entries at c. With weights
+ * (w[i - start + ws] for x[i]), each term is weighted, k is the sum of the weights at c, and
+ * entries of weight 0 are left out whatever their value.
  */
-function restOf(x: RealArray, start: number, end: number, c: number, beta: number): { k: number; r: number } {
+function restOf(x: RealArray, start: number, end: number, c: number, beta: number, w?: RealArray, ws = 0): { k: number; r: number } {
   let k = 0;
   let total = 0;
   let lost = 0;
   for (let i = start; i < end; i++) {
     const v = x[i];
+    const weight = w ? w[i - start + ws] : 1;
+    if (weight === 0) continue;
     if (v === c) {
-      k++;
+      k += weight;
       continue;
     }
     // TwoSum (on halves from 2^1000 on, where its intermediates could overflow): d + e = v - c.
@@ -79,11 +83,41 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
       t = Math.exp(p);
       t += t * (productLow(d, bh, p) + e * bh);
     }
+    t *= weight;
     const s = total + t;
     lost += Math.abs(total) >= Math.abs(t) ? total - s + t : t - s + total;
     total = s;
   }
   return { k, r: total + lost };
+}
+
+/**
+ * SciPy's weighted LogSumExp of row x[start..start + n) with weights w[ws..ws + n): log|S|
+ * and the sign of S = sum_j w_j exp(beta x_j) (-1, 0 or 1; NaN with a NaN value). Entries of
+ * weight 0 drop out, even where x_j is infinite or NaN. S = exp(beta c) (m + s): c the extremum
+ * of the other entries, m the sum of their weights at c, s the rest (restOf), so that
+ * log|S| = beta c + log|m| + log1p(s/m) keeps its relative accuracy near 0 (with m and s
+ * swapped where |s| > |m|: s/m could overflow, and m = 0 would divide by 0).
+ */
+export function weightedLogSumExp(x: RealArray, start: number, n: number, w: RealArray, ws: number, beta: number): [number, number] {
+  let c = beta < 0 ? Infinity : -Infinity;
+  let kept = false;
+  for (let i = 0; i < n && c === c; i++) {
+    const v = x[start + i];
+    if (w[ws + i] === 0) continue;
+    kept = true;
+    if (!(beta < 0 ? v >= c : v <= c)) c = v; // a NaN too, which ends the scan
+  }
+  if (!kept) return [-Infinity, 0];
+  const b = beta * c;
+  const { k: m, r: s } = b === b ? restOf(x, start, start + n, c, beta, w, ws) : { k: NaN, r: NaN };
+  if (m !== m || s !== s) return [NaN, NaN];
+  if (!Number.isFinite(c)) return b < 0 ? [-Infinity, 0] : m ? [Infinity, Math.sign(m)] : [NaN, NaN];
+  // The larger of m and s is the base (m, unless the weights at c are outweighed or cancel).
+  const [base, rest] = Math.abs(m) >= Math.abs(s) ? [m, s] : [s, m];
+  const q = base ? rest / base : -1; // both 0: S = 0
+  const sign = Math.sign(base) * Math.sign(1 + q);
+  return [sign ? b + Math.log(Math.abs(base)) + Math.log1p(q) : -Infinity, sign];
 }
 
 /** max of x[start..end) (min when `lowest`); NaN if any element is NaN. */

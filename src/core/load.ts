@@ -40,7 +40,7 @@ const OPTION_KEYS = ["build", "with", "sources"];
 
 /** The message where a module cannot be located because import.meta.url is empty. */
 export function noModuleUrl(file: string): string {
-  return `softmax-wasm: import.meta.url is empty here (not an ES module bundle, or a Worker bundled without the "workerd" condition), so init() cannot locate ${file}*.wasm: pass the core's URL, init(url), or in Workers the imported modules, init(module, { sources })`;
+  return `softmax-wasm: import.meta.url is empty here (not an ES module, or Workers without the "workerd" condition): no ${file}*.wasm; pass init(url), or in Workers init(module, { sources })`;
 }
 
 /** The best build this runtime validates: relaxed SIMD, else SIMD, else scalar. */
@@ -94,10 +94,10 @@ export function requestOf(entry: Entry, a: unknown, b: unknown, fn: string): Req
   }
   const sources: Record<string, Source> = {};
   if (o.sources !== undefined) {
-    if (!isPlainObject(o.sources)) throw new TypeError(`sources must be a plain object of family name to source (got ${describe(o.sources)})`);
+    if (!isPlainObject(o.sources)) throw new TypeError(`sources must be a plain object (got ${describe(o.sources)})`);
     for (const [name, s] of Object.entries(o.sources)) {
       if (!families.some((f) => f.name === name)) {
-        throw new TypeError(`sources names the family ${JSON.stringify(name)}, which is not loaded (families: ${families.map((f) => f.name).join(", ") || "none"}; add it to with)`);
+        throw new TypeError(`sources names the family ${JSON.stringify(name)}, which is not loaded (add it to with)`);
       }
       sources[name] = s as Source;
     }
@@ -108,8 +108,7 @@ export function requestOf(entry: Entry, a: unknown, b: unknown, fn: string): Req
 /** The build asked for, checked against what the runtime validates. */
 function checkedBuild(build: WasmBuild): WasmBuild {
   if (!validates(build)) {
-    const what = build === "simd" ? "SIMD (hasSimd() is false)" : "relaxed SIMD (hasRelaxedSimd() is false)";
-    throw new RangeError(`build "${build}" cannot run here: this runtime does not validate ${what}`);
+    throw new RangeError(`build "${build}" cannot run here (${build === "simd" ? "hasSimd" : "hasRelaxedSimd"}() is false)`);
   }
   return build;
 }
@@ -137,7 +136,7 @@ function assemble(memory: WebAssembly.Memory, core: KernelExports, parts: readon
   for (const [family, exports] of parts) {
     const other = buildOf(exports, `the ${family.name} module`);
     if (other !== build) {
-      throw new TypeError(`the ${family.name} module is the ${other} build and the core module the ${build} build: pass modules of one build`);
+      throw new TypeError(`the ${family.name} module is the ${other} build, the core the ${build} build: pass one build`);
     }
     heapBase = Math.max(heapBase, (exports.heapBase as () => number)());
   }
@@ -161,7 +160,7 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
   if (!response.ok) {
     const hint =
       response.status === 404
-        ? ": init() fetches the *.wasm files beside the script; copy node_modules/softmax-wasm/dist/*.wasm there, or pass where they are served, init(url, { sources })"
+        ? ": copy softmax-wasm/dist/*.wasm beside the script, or pass init(url, { sources })"
         : "";
     throw new Error(`softmax-wasm: fetching ${response.url} failed with status ${response.status}${hint}`);
   }
@@ -194,7 +193,7 @@ export async function compileSource(source: Source, readFile: FileReader | undef
       const read = readFile ?? builtinFs<{ readFile: FileReader }>("node:fs/promises")?.readFile;
       if (!read) {
         throw new Error(
-          `softmax-wasm: cannot read ${url.href}: the browser entry has no node:fs and the runtime no process.getBuiltinModule; import with the "node", "deno", "bun" conditions, or init(bytes)`,
+          `softmax-wasm: cannot read ${url.href} here (no node:fs): use the "node" condition, or init(bytes)`,
         );
       }
       return WebAssembly.compile(await read(url));
@@ -233,7 +232,7 @@ function familySource(request: Request, family: FamilyDefinition, build: WasmBui
     return new URL(`${family.name}${SUFFIX[build]}.wasm`, core);
   }
   if (source === undefined) {
-    throw new Error(`softmax-wasm: the ${family.name} family has no ${build} build here; pass its module: { sources: { ${family.name}: module } }`);
+    throw new Error(`softmax-wasm: no ${build} build of ${family.name} here: pass { sources: { ${family.name}: module } }`);
   }
   return source;
 }
@@ -272,14 +271,13 @@ function moduleOf(source: unknown): WebAssembly.Module | undefined {
 /** initSync(): the same with synchronous compiles; bundled family modules are read where the runtime can read files. */
 export function loadSync(entry: Entry, request: Request): CoreKernels {
   if (request.build === "js") return jsKernels(request);
-  if (request.source === undefined) throw new TypeError("initSync needs the core module: a WebAssembly.Module or BufferSource (got undefined)");
   const memory = newMemory();
   const coreModule = moduleOf(request.source);
   if (!coreModule) throw new TypeError(`initSync source must be a WebAssembly.Module or BufferSource (got ${describe(request.source)})`);
   const core = new WebAssembly.Instance(coreModule, imports(memory));
   const build = buildOf(core.exports, "the core module");
   if (request.build !== undefined && request.build !== build) {
-    throw new TypeError(`initSync was given the ${build} build of the core module but build ${JSON.stringify(request.build)}`);
+    throw new TypeError(`initSync: the core module is the ${build} build, not ${JSON.stringify(request.build)}`);
   }
   const parts: (readonly [FamilyDefinition, KernelExports])[] = [];
   const stubs: object[] = [];
@@ -301,7 +299,7 @@ export function loadSync(entry: Entry, request: Request): CoreKernels {
     }
     if (module) parts.push([family, new WebAssembly.Instance(module, imports(memory)).exports]);
     else if (stub) stubs.push(stub(family, build));
-    else throw new Error(`softmax-wasm: initSync cannot load the ${family.name} module here (no file reads): pass it, { sources: { ${family.name}: module } }, or await init()`);
+    else throw new Error(`softmax-wasm: initSync cannot load the ${family.name} module here: pass { sources: { ${family.name}: module } }, or await init()`);
   }
   const kernels = assemble(memory, core.exports, parts);
   for (const stub of stubs) Object.assign(kernels, stub);

@@ -38,7 +38,7 @@ function tooLarge(what: string, length: number, dtype: Dtype, bytes = length * B
   const size = length * BYTES[dtype];
   const needed = bytes > size ? `, ${bytes} bytes with the call's working space` : "";
   return new RangeError(
-    `${what} too large for the module's memory (got ${length} ${dtype} elements, ${size} bytes${needed}; wasm32 memory holds at most 4 GiB)`,
+    `${what} too large for wasm memory (got ${length} ${dtype} elements${needed}; 4 GiB at most)`,
   );
 }
 

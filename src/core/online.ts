@@ -73,7 +73,7 @@ export class Online implements OnlineSoftmax {
   merge(other: OnlineSoftmax): this {
     if (!(other instanceof Online)) throw new TypeError(`merge needs an OnlineSoftmax (got ${describe(other)})`);
     if (other.beta !== this.beta) {
-      throw new TypeError(`merge needs accumulators with the same beta (got ${other.beta} into ${this.beta})`);
+      throw new TypeError(`merge needs the same beta (got ${other.beta} into ${this.beta})`);
     }
     this.#state = mergeReduced(this.#state, other.reduced, this.beta);
     this.#count += other.count;

@@ -99,6 +99,18 @@ export type SoftmaxOptions<O extends Output | undefined = undefined> = OneScale<
   }
 >;
 
+/** SciPy's weights of logSumExp: `b`, of the input's length or of rowLength (every row alike). */
+export interface Weights {
+  /** Weights b_j: log|sum_j b_j exp(beta x_j)|; entries with b_j = 0 drop out, even infinite or NaN ones. */
+  b?: Input | undefined;
+}
+
+/** logSumExp with `returnSign: true`: log|sum| and the sign of the sum (-1, 0 or 1; NaN where the value is NaN). */
+export interface SignedLogSumExp<V, S> {
+  value: V;
+  sign: S;
+}
+
 /** Streaming LogSumExp / softmax over data that arrives in chunks (one pass). */
 export interface OnlineSoftmax {
   /** Folds a chunk in; chunks may have any size and dtype. */
@@ -131,13 +143,30 @@ export interface CoreKernels {
   softmax<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): Result<X, O>;
   /** beta*(x_i - c) - log sum_j exp(beta*(x_j - c)) per row, computed directly. */
   logSoftmax<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): Result<X, O>;
-  /** log sum_j exp(beta*x_j): a number, or one value per row when rowLength is given. */
-  logSumExp<X extends Input>(x: X, opts?: OneScale<ScaleOptions & { rowLength?: undefined; out?: OutFor<X> | undefined }>): number;
+  /**
+   * log sum_j exp(beta*x_j): a number, or one value per row when rowLength is given; with
+   * `b`, log|sum_j b_j exp(beta*x_j)| (NaN for a negative sum unless `returnSign`).
+   */
+  logSumExp<X extends Input>(
+    x: X,
+    opts: OneScale<ScaleOptions & Weights & { rowLength?: undefined; out?: OutFor<X> | undefined; returnSign: true }>,
+  ): SignedLogSumExp<number, number>;
   logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(
     x: X,
-    opts: SoftmaxOptions<O> & { rowLength: number },
+    opts: SoftmaxOptions<O> & Weights & { rowLength: number; returnSign: true },
+  ): SignedLogSumExp<Result<X, O>, OutputOf<X>>;
+  logSumExp<X extends Input>(
+    x: X,
+    opts?: OneScale<ScaleOptions & Weights & { rowLength?: undefined; out?: OutFor<X> | undefined; returnSign?: false | undefined }>,
+  ): number;
+  logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(
+    x: X,
+    opts: SoftmaxOptions<O> & Weights & { rowLength: number; returnSign?: false | undefined },
   ): Result<X, O>;
-  logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(x: X, opts?: SoftmaxOptions<O>): number | Result<X, O>;
+  logSumExp<X extends Input, O extends OutFor<X> | undefined = undefined>(
+    x: X,
+    opts?: SoftmaxOptions<O> & Weights & { returnSign?: false | undefined },
+  ): number | Result<X, O>;
   /** A streaming accumulator with this backend's kernels. */
   online(opts?: OneScale<ScaleOptions>): OnlineSoftmax;
   /** An array in this backend's memory (zero-copy input and output). */

@@ -7,6 +7,7 @@ import type { Dtype, RealArray, ScaleOptions } from "./types.js";
 
 export const SCALE_KEYS = new Set(["temperature", "beta"]);
 export const ROW_KEYS = new Set(["temperature", "beta", "rowLength", "out"]);
+export const LSE_KEYS = new Set([...ROW_KEYS, "b", "returnSign"]);
 
 /** "a" or "an" before a name, as it is read aloud ("an Int32Array", "a Uint8Array"). */
 function article(name: string): string {
@@ -33,7 +34,7 @@ export function describe(v: unknown): string {
 /** How to fix an input of the wrong type, where there is an obvious fix. */
 function fixFor(v: unknown): string {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    return `; convert it with Float32Array.from(x) or Float64Array.from(x)`;
+    return "; convert it with Float32Array.from";
   }
   return "";
 }
@@ -43,11 +44,11 @@ export function betaFrom(opts: ScaleOptions | undefined, allowed: Set<string>): 
   if (opts === undefined || opts === null) return 1;
   if (typeof opts !== "object") throw new TypeError(`options must be an object (got ${describe(opts)})`);
   for (const key in opts) {
-    if (!allowed.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...allowed].join(", ")})`);
+    if (!allowed.has(key)) throw new TypeError(`unknown option "${key}" (options: ${[...allowed]})`);
   }
   const { temperature, beta } = opts;
   if (temperature !== undefined && beta !== undefined) {
-    throw new TypeError(`give either temperature or beta, not both (got temperature ${temperature} and beta ${beta})`);
+    throw new TypeError(`temperature or beta, not both (got ${temperature} and ${beta})`);
   }
   if (temperature !== undefined) {
     if (typeof temperature !== "number") throw new TypeError(`temperature must be a number (got ${describe(temperature)})`);

@@ -53,18 +53,13 @@ function copyFrom(target: RealArray, heap: RealArray, start: number, length: num
 }
 
 function kernelsOf(exports: KernelExports, dtype: Dtype): DtypeKernels {
-  const get = <F>(name: string): F => {
+  const kernels: Record<string, unknown> = {};
+  for (const name of ["softmax", "logsoftmax", "logsumexp", "reduce", "normalize"]) {
     const f = exports[`${dtype}_${name}`];
     if (typeof f !== "function") throw new TypeError(`not a softmax-wasm module: export ${dtype}_${name} is missing`);
-    return f as F;
-  };
-  return {
-    softmax: get("softmax"),
-    logsoftmax: get("logsoftmax"),
-    logsumexp: get("logsumexp"),
-    reduce: get("reduce"),
-    normalize: get("normalize"),
-  };
+    kernels[name] = f;
+  }
+  return kernels as unknown as DtypeKernels;
 }
 
 /** The backend name of a build, from the features its modules were built with (1 SIMD, 2 relaxed SIMD). */

@@ -77,7 +77,7 @@ describe("loading errors say what to do", () => {
     (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
     try {
       await expect(browserEntry.init(simdUrl)).rejects.toThrow(
-        /cannot read file:.*no process\.getBuiltinModule; .*"node", "deno", "bun" conditions, or init\(bytes\)$/,
+        /cannot read file:.* here \(no node:fs\): use the "node" condition, or init\(bytes\)$/,
       );
       expect((await nodeEntry.init(simdUrl)).backend).toBe("wasm-simd"); // its own import of node:fs
     } finally {
@@ -88,7 +88,7 @@ describe("loading errors say what to do", () => {
   it("a 404 for the binary says to copy dist/*.wasm beside the bundle or to pass init(url)", async () => {
     const missing = new Response("not found", { status: 404 });
     await expect(browserEntry.init(missing)).rejects.toThrow(
-      /status 404: .*copy node_modules\/softmax-wasm\/dist\/\*\.wasm there, or pass where they are served, init\(url, \{ sources \}\)/,
+      /status 404: copy softmax-wasm\/dist\/\*\.wasm beside the script, or pass init\(url, \{ sources \}\)/,
     );
     await expect(nodeEntry.init(Promise.resolve(new Response("", { status: 500 })))).rejects.toThrow(/status 500$/);
   });
@@ -103,7 +103,7 @@ describe("loading errors say what to do", () => {
 describe("type errors name what was given, in English, with the fix where there is one", () => {
   const sm = nodeEntry.js;
   it.each([
-    [new Int32Array(3), /x must be .* \(got an Int32Array\); convert it with Float32Array\.from\(x\) or Float64Array\.from\(x\)$/],
+    [new Int32Array(3), /x must be .* \(got an Int32Array\); convert it with Float32Array\.from$/],
     [new Uint8Array(3), /\(got a Uint8Array\); convert it with Float32Array\.from/],
     [{ length: 3 }, /\(got an object\)$/],
     [undefined, /\(got undefined\)$/],

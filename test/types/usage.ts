@@ -42,6 +42,11 @@ export const l2: Float32Array = sm.logSumExp(f32, { rowLength: 4 });
 export const l3: number | Float32Array = sm.logSumExp(f32, { rowLength: maybeRowLength });
 export const l4: number | Float64Array = js.logSumExp(list, { rowLength: maybeRowLength, beta: 2 });
 export const l5: number = sm.logSumExp(f64, { out: new Float64Array(1), temperature: maybeTemperature });
+// SciPy's weights and signs: { value, sign }, numbers or arrays of the output dtype.
+export const l6: number = sm.logSumExp(f32, { b: list, beta: 2 });
+export const l7: { value: number; sign: number } = sm.logSumExp(f64, { b: f32, returnSign: true });
+export const l8: { value: Float32Array; sign: Float32Array } = sm.logSumExp(f32, { rowLength: 4, b: w64, returnSign: true });
+export const l9: Float64Array = sm.logSumExp(list, { rowLength: 4, b: list, returnSign: false });
 
 // Online.
 const acc = sm.online({ temperature: 2 }).push(f32).push(list).merge(js.online({ temperature: 2 }));
