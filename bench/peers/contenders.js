@@ -158,7 +158,8 @@ async function loadTransformers() {
  * (onnxruntime-node), which a page would have to load from onnxruntime-web.
  */
 export async function loadTransformersGeneration() {
-  if (servedModules) throw new Error("the sampling peer runs in Node only (its top-k is an onnxruntime-node TopK)");
+  const isNode = typeof process !== "undefined" && process.release?.name === "node" && !globalThis.Deno && !globalThis.Bun;
+  if (servedModules || !isNode) throw new Error("the sampling peer runs in Node only (its top-k is an onnxruntime-node TopK)");
   const lib = await import("@huggingface/transformers");
   const { LogitsSampler } = await import(new URL("node_modules/@huggingface/transformers/src/generation/logits_sampler.js", here).href);
   return { lib, LogitsSampler, version: await readVersion("@huggingface/transformers") };
