@@ -200,9 +200,10 @@ interface Penalties {
   counts: number[];
 }
 
+const penalizes = (chain: Chain) => chain.repetition !== 1 || chain.frequency !== 0 || chain.presence !== 0;
+
 function penaltiesOf(chain: Chain, history: readonly number[], k: number, name: string): Penalties | undefined {
-  if (history.length === 0) return undefined;
-  if (chain.repetition === 1 && chain.frequency === 0 && chain.presence === 0) return undefined;
+  if (history.length === 0 || !penalizes(chain)) return undefined;
   const counts = new Map<number, number>();
   for (let i = 0; i < history.length; i++) {
     const t = history[i];
@@ -770,6 +771,8 @@ class ChainSampler implements Sampler {
   #rng: Pcg32 | undefined;
   readonly #random: () => number;
   #history: number[] = [];
+  /** Counts of the tokens in #history: a draw costs the distinct tokens, not the history's length. */
+  #counts = new Map<number, number>();
 
   constructor(
     backend: SampleBackend,
@@ -801,8 +804,7 @@ class ChainSampler implements Sampler {
     const k = xo.length;
     if (k === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");
     const mask = maskOf(o.allowed ?? this.#allowed, 1, k);
-    const recent = this.#window === 0 ? [] : this.#history.slice(-this.#window);
-    const penalties = penaltiesOf(this.#chain, recent, k, "sampler history");
+    const penalties = this.#penalties(k);
     // Draw with a copy of the generator, kept only if the draw succeeds.
     const rng = this.#rng?.clone();
     const random = rng ? () => rng.uniform() : this.#random;
@@ -819,6 +821,7 @@ class ChainSampler implements Sampler {
 
   reset(): this {
     this.#history = [];
+    this.#counts = new Map();
     this.#rng = this.#seeded?.clone();
     return this;
   }
@@ -826,13 +829,33 @@ class ChainSampler implements Sampler {
   clone(): Sampler {
     const copy = new ChainSampler(this.#backend, this.#core, this.#chain, this.#window, this.#allowed, this.#seeded, this.#rng?.clone(), this.#random);
     copy.#history = this.#history.slice();
+    copy.#counts = new Map(this.#counts);
     return copy;
+  }
+
+  /** The penalties of the history for rows of k (RangeError for a token outside the row). */
+  #penalties(k: number): Penalties | undefined {
+    if (this.#counts.size === 0 || !penalizes(this.#chain)) return undefined;
+    for (const t of this.#counts.keys()) {
+      if (t >= k) throw new RangeError(`sampler history must hold tokens below the row length ${k} (got ${t})`);
+    }
+    return { tokens: [...this.#counts.keys()], counts: [...this.#counts.values()] };
   }
 
   /** Appends tokens, keeping only what the penalty window can see. */
   #remember(tokens: number[]): void {
-    for (const t of tokens) this.#history.push(t);
-    if (this.#history.length > this.#window) this.#history.splice(0, this.#history.length - this.#window);
+    const counts = this.#counts;
+    for (const t of tokens) {
+      this.#history.push(t);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    if (this.#history.length > this.#window) {
+      for (const t of this.#history.splice(0, this.#history.length - this.#window)) {
+        const c = (counts.get(t) as number) - 1;
+        if (c === 0) counts.delete(t);
+        else counts.set(t, c);
+      }
+    }
   }
 }
 

@@ -162,6 +162,33 @@ describe.each(backends)("sampler on %s", (_, k) => {
     expect(k.sampler({ temperature: 0, frequencyPenalty: 0.02, penaltyWindow: 64 }).accept(new Array(100).fill(0)).sample(make("f64", [5, 3.01]))).toBe(0);
   });
 
+  it("property: a sampler's penalties are those of sample() with its window of the history", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 12 }), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(0, 1, 3, 8, Infinity),
+        fc.integer({ min: 1, max: 1000 }),
+        (batches, window, seed) => {
+          const next = prng(seed);
+          const x = make("f64", Array.from({ length: 16 }, () => next() * 4));
+          const opts = { temperature: 0, repetitionPenalty: 1.3, frequencyPenalty: 0.2, presencePenalty: 0.1 };
+          const s = k.sampler({ ...opts, penaltyWindow: window });
+          const all: number[] = [];
+          for (const batch of batches) {
+            s.accept(batch);
+            all.push(...batch);
+            const seen = window === 0 ? [] : all.slice(-window);
+            expect(s.history).toEqual(seen);
+            const want = k.sample(x, { ...opts, history: seen });
+            const clone = s.clone();
+            expect(clone.sample(x)).toBe(want);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("history as transformers.js keeps input_ids: BigInt64Array and bigint[], for sample, sampler and accept", () => {
     const x = make("f32", Array.from({ length: 40 }, (_, i) => Math.cos(i) * 2));
     const ids = [3, 3, 17, 0, 39, 12];
