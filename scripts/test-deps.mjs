@@ -1,7 +1,8 @@
 // Before `npm test`: makes sure what the runtime and browser tests run on is here, so that
 // `npm test` passes on a fresh machine. Installs only what is missing: Node 24 for the
 // runtime tests (npm ci --prefix test/node24), TypeScript 7 for the type tests (npm ci
-// --prefix test/ts7), wrangler for the Workers recipe (npm ci --prefix test/wrangler), and
+// --prefix test/ts7), wrangler for the Workers recipe (npm ci --prefix test/wrangler),
+// transformers.js for the generation-loop test (npm ci --prefix test/transformers, ~45 MB), and
 // Debian's chromium and firefox-esr (apt, as root or through sudo). Prints what it does; fails with the command to run if it cannot.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -24,6 +25,11 @@ if (!existsSync(`${root}/test/ts7/node_modules/typescript/bin/tsc`)) {
 if (!existsSync(`${root}/test/wrangler/node_modules/.bin/wrangler`)) {
   console.log("test-deps: installing wrangler for the Workers recipe (npm ci --prefix test/wrangler)");
   run("npm", ["ci", "--prefix", "test/wrangler", "--no-audit", "--no-fund"]);
+}
+
+if (!existsSync(`${root}/test/transformers/node_modules/@huggingface/transformers/package.json`)) {
+  console.log("test-deps: installing transformers.js for test/sampling/transformers.test.ts (npm ci --prefix test/transformers)");
+  run("npm", ["ci", "--prefix", "test/transformers", "--no-audit", "--no-fund"]);
 }
 
 const packages = [

@@ -187,6 +187,23 @@ function copying({ name: build, kind, version, sm }) {
   };
 }
 
+/**
+ * The allocating API of the best build: typed arrays in, no `out` (a new result array each
+ * call, as the shortest call is written). Softmax of the llm shapes only: what the fresh
+ * array costs (its pages are touched for the first time by the copy out) next to `copy`.
+ */
+function allocating({ name: build, kind, version, sm }) {
+  return {
+    name: `${build} allocating`,
+    kind,
+    version,
+    accepts: (w) => accepts(w) && w.op === "softmax" && w.tags.includes("llm"),
+    setup(w, inputs) {
+      return { fns: inputs.map((x) => apiCall(sm, w, x, undefined)), dispose() {} };
+    },
+  };
+}
+
 /** The naive JS loops: the naive-js peer for softmax, naive.js for the other operations. */
 function naiveLoops(naiveSoftmax) {
   return {
@@ -290,6 +307,8 @@ function memoryCopies() {
  */
 export async function contenders(builds, { peers = true, only, log = () => {} } = {}) {
   const list = builds.flatMap((b) => (b.kind === "baseline" ? [copying(b)] : [zeroCopy(b), copying(b)]));
+  const best = builds.find((b) => b.kind === "softmax-wasm");
+  if (best) list.push(allocating(best));
   const loaded = await loadPeers({ log, only: peers ? only : ["naive-js"] });
   for (const p of loaded) list.push(p.name === "naive-js" ? naiveLoops(p) : p);
   list.push(...memoryCopies());

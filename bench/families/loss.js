@@ -135,34 +135,35 @@ function jsLogProbs(x, t, out, rows, k) {
 const accepts = (w) => w.family === name;
 
 /**
- * A build's loss API: typed arrays in ("copy"), WasmArrays ("zero-copy"), or WasmArrays with
+ * A build's loss API: typed arrays in ("copy"), WasmArrays ("zero-copy"), WasmArrays with
  * the gradient written over the logits ("zero-copy in place": after the first call the
- * logits are the last gradient, as when a training step reuses the buffer).
+ * logits are the last gradient, as when a training step reuses the buffer), or typed arrays
+ * with `grad: true` ("allocating": a new gradient array each call).
  */
 function ours({ name: build, kind, version, sm }, how) {
   return {
     name: kind === "baseline" ? build : `${build} ${how}`,
     kind,
     version,
-    accepts: how === "zero-copy in place" ? (w) => accepts(w) && w.variant === "grad" : accepts,
+    accepts: how === "zero-copy in place" || how === "allocating" ? (w) => accepts(w) && w.variant === "grad" : accepts,
     setup(w, inputs) {
       const t = targetsOf(w);
       const arrays = [];
       const alloc = (n, values) => {
-        if (how === "copy") return values?.slice() ?? new Float32Array(n);
+        if (how === "copy" || how === "allocating") return values?.slice() ?? new Float32Array(n);
         const a = sm.alloc(n, "f32");
         if (values) a.array.set(values);
         arrays.push(a);
         return a;
       };
       const fns = inputs.map((input) => {
-        const x = how === "copy" ? input : alloc(w.n, input);
+        const x = how === "copy" || how === "allocating" ? input : alloc(w.n, input);
         if (w.op === "logProbs") {
           const out = new Float32Array(w.rows);
           return () => sm.logProbs(x, t, { rowLength: w.rowLength, out });
         }
         if (w.variant === "loss") return () => sm.crossEntropy(x, t, { rowLength: w.rowLength });
-        const grad = how === "zero-copy in place" ? x : alloc(w.n);
+        const grad = how === "zero-copy in place" ? x : how === "allocating" ? true : alloc(w.n);
         return () => sm.crossEntropy(x, t, { rowLength: w.rowLength, grad });
       });
       return { fns, dispose: () => arrays.forEach((a) => a.free()) };
@@ -246,6 +247,8 @@ export async function contenders(builds, { peers = true, log = () => {} } = {}) 
   const list = builds.flatMap((b) =>
     b.kind === "baseline" ? [ours(b, "copy")] : [ours(b, "zero-copy"), ours(b, "zero-copy in place"), ours(b, "copy")],
   );
+  const first = builds.find((b) => b.kind === "softmax-wasm");
+  if (first) list.push(ours(first, "allocating"));
   list.push(carefulJs);
   const best = builds.find((b) => b.kind === "softmax-wasm");
   if (best) list.push(softmaxYardstick(best, accepts));

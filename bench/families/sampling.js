@@ -1,20 +1,29 @@
 // The sampling family: one token from each f32 row of logits (151,936 = Qwen's vocabulary,
-// 262,144 = Gemma's), with temperature and top-p ("topP") or the whole chain ("chain":
-// temperature, top-k, top-p, min-p), on language-like rows and on typical ones (N(0, 2^2),
-// no peak: there the top-p set holds thousands of tokens, the hard case for any filter).
-// Contenders: our builds and the JS backend; JS samplers as a user would write them or as
-// transformers.js does; and one softmax of the same rows, the yardstick (target: sample <= 3x).
+// 262,144 = Gemma's), with temperature and top-p ("topP"), transformers.js's default step
+// ("topK": repetition penalty over a 256-token history, temperature, top-k 50) or the whole
+// chain ("chain": temperature, top-k, top-p, min-p), on language-like rows and on typical ones
+// (N(0, 2^2), no peak: there the top-p set holds thousands of tokens, the hard case for any
+// filter). Contenders: our builds and the JS backend; JS samplers as a user would write them;
+// transformers.js itself (bench/peers), its generate() step; and one softmax of the same rows,
+// the yardstick (target: sample <= 3x).
 
+import { loadTransformersGeneration } from "../peers/contenders.js";
 import { softmaxYardstick, uniforms, workload } from "../workloads.js";
 
 export const name = "sampling";
 const defaultValues = "language";
 const family = { name, defaultValues };
 
+/** A prompt-like history for the repetition penalty: 256 token ids below the smaller vocabulary. */
+const next = uniforms(3);
+const HISTORY = Array.from({ length: 256 }, () => Math.floor(next() * 151936));
+
 const OPTIONS = {
+  topK: { temperature: 0.8, topK: 50, repetitionPenalty: 1.1, history: HISTORY },
   topP: { temperature: 0.8, topP: 0.9 },
   chain: { temperature: 0.8, topK: 50, topP: 0.9, minP: 0.05 },
 };
+const VARIANTS = Object.keys(OPTIONS);
 const SIZES = [151936, 262144];
 
 const sample = (rows, rowLength, variant, values = defaultValues) =>
@@ -30,25 +39,36 @@ const SHAPES = ["confident", "flat", "masked"];
  */
 export function workloads({ quick = false, core = false } = {}) {
   if (quick) return [sample(1, SIZES[0], "chain")];
-  if (core) return ["topP", "chain"].map((variant) => sample(1, SIZES[0], variant));
+  if (core) return VARIANTS.map((variant) => sample(1, SIZES[0], variant));
   const list = [];
-  for (const n of SIZES) for (const values of ["language", "typical"]) for (const variant of ["topP", "chain"]) list.push(sample(1, n, variant, values));
+  for (const n of SIZES) for (const values of ["language", "typical"]) for (const variant of VARIANTS) list.push(sample(1, n, variant, values));
   for (const values of SHAPES) for (const variant of ["topP", "chain"]) list.push(sample(1, SIZES[0], variant, values));
   // The cost per row should not depend on how many rows share a call.
   for (const rows of [4, 16]) list.push(sample(rows, SIZES[0], "chain"));
   return list;
 }
 
+/** A row after the repetition penalty (logit / p if > 0, else logit * p, once per distinct token). */
+function penalized(row, { repetitionPenalty = 1, history = [] }) {
+  const out = Float64Array.from(row);
+  if (repetitionPenalty !== 1) for (const t of new Set(history)) out[t] = out[t] > 0 ? out[t] / repetitionPenalty : out[t] * repetitionPenalty;
+  return out;
+}
+
 /**
- * Per row, the least logit a sampled token may have: the float64 chain's kept set (sorted by
- * probability, cut by top-k, then top-p, then min-p), with one token of slack at its edge
- * (f32 sums may round the cut one token further); with the row itself, for errorOf.
+ * Per row, the least logit (after penalties) a sampled token may have: the float64 chain's
+ * kept set (sorted by probability, cut by top-k, then top-p, then min-p), with one token of
+ * slack at its edge (f32 sums may round the cut one token further); with the penalized rows,
+ * for errorOf.
  */
 export function referenceOf(w, x) {
-  const { temperature, topK = 0, topP = 1, minP = 0 } = OPTIONS[w.variant];
+  const options = OPTIONS[w.variant];
+  const { temperature, topK = 0, topP = 1, minP = 0 } = options;
   const least = new Float64Array(w.rows);
+  const rows = [];
   for (let r = 0; r < w.rows; r++) {
-    const row = Array.from(x.subarray(r * w.rowLength, (r + 1) * w.rowLength)).sort((a, b) => b - a);
+    rows.push(penalized(x.subarray(r * w.rowLength, (r + 1) * w.rowLength), options));
+    const row = Array.from(rows[r]).sort((a, b) => b - a);
     const p = row.map((v) => Math.exp((v - row[0]) / temperature));
     let kept = topK > 0 ? Math.min(topK, row.length) : row.length;
     let whole = 0;
@@ -60,18 +80,18 @@ export function referenceOf(w, x) {
     while (kept > 1 && p[kept - 1] < minP * p[0]) kept--;
     least[r] = row[Math.min(kept, row.length - 1)];
   }
-  return { x, least };
+  return { rows, least };
 }
 
 /** 0 when every row's token is in its kept set, else 1 + how far (in logits) the worst one falls below; Infinity for no token. */
-export function errorOf(w, got, { x, least }) {
+export function errorOf(w, got, { rows, least }) {
   const tokens = typeof got === "number" ? [got] : got;
   if (tokens?.length !== w.rows) return Infinity;
   let worst = 0;
   for (let r = 0; r < w.rows; r++) {
     const t = tokens[r];
     if (!(Number.isInteger(t) && t >= 0 && t < w.rowLength)) return Infinity;
-    const logit = x[r * w.rowLength + t];
+    const logit = rows[r][t];
     if (logit < least[r]) worst = Math.max(worst, 1 + least[r] - logit);
   }
   return worst;
@@ -142,65 +162,6 @@ function filteredChain(x, { temperature, topK = 0, topP = 1, minP = 0 }, random)
   return chosen[chosen.length - 1];
 }
 
-/** The k largest (index, value) pairs, descending: a bounded min-heap for small k, a sort otherwise. */
-function topItems(x, k) {
-  const n = x.length;
-  if (k >= n / 8) {
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[b] - x[a]);
-    return order.slice(0, k).map((i) => [i, x[i]]);
-  }
-  const heap = [];
-  const less = (a, b) => a[1] < b[1];
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (heap.length === k && v <= heap[0][1]) continue;
-    if (heap.length < k) {
-      heap.push([i, v]);
-      for (let c = heap.length - 1; c > 0; ) {
-        const p = (c - 1) >> 1;
-        if (!less(heap[c], heap[p])) break;
-        [heap[c], heap[p]] = [heap[p], heap[c]];
-        c = p;
-      }
-    } else {
-      heap[0] = [i, v];
-      for (let p = 0; ; ) {
-        const l = 2 * p + 1;
-        const r = l + 1;
-        let m = p;
-        if (l < k && less(heap[l], heap[m])) m = l;
-        if (r < k && less(heap[r], heap[m])) m = r;
-        if (m === p) break;
-        [heap[m], heap[p]] = [heap[p], heap[m]];
-        p = m;
-      }
-    }
-  }
-  return heap.sort((a, b) => b[1] - a[1]);
-}
-
-/** transformers.js's MultinomialSampler path (see the header). */
-function transformersSampler(x, { temperature, topK = 0 }, random) {
-  const logits = x.slice();
-  for (let i = 0; i < logits.length; i++) logits[i] /= temperature;
-  const k = topK > 0 ? Math.min(topK, logits.length) : logits.length;
-  const top = topItems(logits, k);
-  const values = top.map((t) => t[1]);
-  let max = -Infinity;
-  for (const v of values) if (v > max) max = v;
-  const exps = values.map((v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  const probabilities = exps.map((e) => e / sum);
-  let total = 0;
-  for (const p of probabilities) total += p;
-  let r = random() * total;
-  for (let i = 0; i < probabilities.length; i++) {
-    r -= probabilities[i];
-    if (r <= 0) return top[i][0];
-  }
-  return top[0][0];
-}
-
 // ---------------------------------------------------------------- the contenders
 
 const accepts = (w) => w.family === name;
@@ -256,15 +217,62 @@ function jsSampler(contenderName, pick, accepted = accepts) {
 }
 
 
-/** The family's contenders over `builds` ({ name, kind, version, sm }, see bench/contenders.js). */
-export async function contenders(builds) {
+/**
+ * transformers.js's generate() step, run by transformers.js itself (`peer`, from
+ * loadTransformersGeneration): the row copied into a [1, V] float32 Tensor (generate's
+ * slice(...).to("float32") makes that copy), its LogitsProcessorList (RepetitionPenalty over
+ * the history, then Temperature), then its MultinomialSampler, seeded once. It has no top-p
+ * and no min-p (generate leaves top_p out, its TopPLogitsWarper has no _call): on "topP" it
+ * runs top_k 0, a TopK of the whole vocabulary (the full sort), and is checked only for a
+ * valid token, since it draws from another distribution.
+ */
+function transformersStep({ lib, LogitsSampler, version }) {
+  const { GenerationConfig, LogitsProcessorList, RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper, Tensor, random } = lib;
+  return {
+    name: "transformers.js generate step",
+    kind: "peer",
+    version,
+    async: true,
+    warmMs: 400,
+    accepts: (w) => accepts(w) && w.rows === 1 && (w.variant === "topK" || w.variant === "topP"),
+    errorOf(w, got, x) {
+      if (w.variant === "topK") return errorOf(w, got, referenceOf(w, x));
+      return Number.isInteger(got) && got >= 0 && got < w.rowLength && x[got] > -Infinity ? 0 : Infinity;
+    },
+    setup(w, inputs) {
+      const { temperature, topK = 0, repetitionPenalty = 1, history = [] } = OPTIONS[w.variant];
+      const processors = new LogitsProcessorList();
+      if (repetitionPenalty !== 1) processors.push(new RepetitionPenaltyLogitsProcessor(repetitionPenalty));
+      processors.push(new TemperatureLogitsWarper(temperature));
+      const sampler = LogitsSampler.getSampler(new GenerationConfig({ do_sample: true, top_k: topK }));
+      const ids = [history.map(BigInt)];
+      random.seed(7);
+      const fns = inputs.map((x) => async () => {
+        const scores = processors(ids, new Tensor("float32", x.slice(), [1, x.length]));
+        const [[token]] = await sampler(scores[0]);
+        return Number(token);
+      });
+      return { fns, dispose() {} };
+    },
+  };
+}
+
+/** The family's contenders over `builds` ({ name, kind, version, sm }, see bench/contenders.js); `peers`: transformers.js too. */
+export async function contenders(builds, { peers = true, only, log = () => {} } = {}) {
   const list = builds.flatMap((b) => (b.kind === "baseline" ? [ours(b, false)] : [ours(b, true), ours(b, false)]));
   list.push(
-    jsSampler("filtered (JS)", filteredChain),
-    jsSampler("transformers.js algorithm (JS)", transformersSampler),
+    // Penalties are not its business: the chains without them.
+    jsSampler("filtered (JS)", filteredChain, (w) => accepts(w) && w.variant !== "topK"),
     // Sorts the whole row by probability: top-p alone, as a plain JS sampler does.
     jsSampler("sorted top-p (JS)", (x, { temperature, topP }, random) => sortedTopP(x, temperature, topP, random), (w) => accepts(w) && w.variant === "topP"),
   );
+  if (peers && (!only || only.includes("transformers-js"))) {
+    try {
+      list.push(transformersStep(await loadTransformersGeneration()));
+    } catch (error) {
+      log(`transformers.js generate step: unavailable (${error.message})`);
+    }
+  }
   const best = builds.find((b) => b.kind === "softmax-wasm");
   if (best) list.push(softmaxYardstick(best, accepts));
   return list;

@@ -149,6 +149,22 @@ async function loadTransformers() {
   return contender;
 }
 
+/**
+ * transformers.js's own next-token step, for the sampling family (bench/families/sampling.js):
+ * its exported LogitsProcessorList, RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper,
+ * Tensor, GenerationConfig and seeded `random`, and LogitsSampler.getSampler (its
+ * MultinomialSampler), which the package does not export: loaded from the package's own src/,
+ * the code its bundle is built from. Node only here: its top-k is an onnxruntime TopK node
+ * (onnxruntime-node), which a page would have to load from onnxruntime-web.
+ */
+export async function loadTransformersGeneration() {
+  const isNode = typeof process !== "undefined" && process.release?.name === "node" && !globalThis.Deno && !globalThis.Bun;
+  if (servedModules || !isNode) throw new Error("the sampling peer runs in Node only (its top-k is an onnxruntime-node TopK)");
+  const lib = await import("@huggingface/transformers");
+  const { LogitsSampler } = await import(new URL("node_modules/@huggingface/transformers/src/generation/logits_sampler.js", here).href);
+  return { lib, LogitsSampler, version: await readVersion("@huggingface/transformers") };
+}
+
 // tfjs-backend-wasm runs softmax in XNNPACK. In Node it never uses threads (the threaded
 // build is browser-only); setThreadsCount(1) makes the XNNPACK pool single-threaded too.
 async function loadTfjsWasm(log) {

@@ -11,11 +11,21 @@ export type ArrayOf<D extends Dtype> = D extends "f32" ? Float32Array : Float64A
 export type RealArray = Float32Array | Float64Array;
 
 // The declarations compile in a user's strict project whatever its lib: what only some libs
-// declare (Symbol.dispose, WebAssembly, Response, URL) is read off the user's globals where
-// it exists and left out or widened where it does not, never assumed.
+// declare (WebAssembly, Response, URL) is read off the user's globals where it exists and left
+// out or widened where it does not, never assumed.
 
-/** `[Symbol.dispose]()` where the user's lib declares Symbol.dispose (esnext.disposable, @types/node), else nothing. */
-type DisposeMethod = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? { [K in S]: () => void } : {};
+// `using` needs the global Disposable type, which only esnext.disposable (or @types/node)
+// declares: the same declarations as @types/node's, which merge with the lib's where it has
+// them, so that `using` compiles with lib ["es2022", "dom"] too (the runtimes all have
+// Symbol.dispose; memory.ts falls back where one does not).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+}
 
 /** The global type `Name` where the user's lib declares it (its constructor's prototype), else `Fallback`. */
 type GlobalType<Name extends string, Fallback> = typeof globalThis extends { readonly [K in Name]: { readonly prototype: infer T } }
@@ -41,10 +51,10 @@ export type Source =
 
 /**
  * An array that lives in a backend's memory (the module's linear memory for the wasm
- * backends), so kernels read and write it without copies. `[Symbol.dispose]()` (same as
- * free(), for `using`) where the runtime and lib have Symbol.dispose.
+ * backends), so kernels read and write it without copies. `[Symbol.dispose]()` is free(),
+ * for `using`.
  */
-export interface WasmArray<D extends Dtype = Dtype> extends DisposeMethod {
+export interface WasmArray<D extends Dtype = Dtype> extends Disposable {
   /** A view of the elements; every read gives a usable view, also after memory growth. */
   readonly array: ArrayOf<D>;
   /** Number of elements. */

@@ -268,7 +268,12 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
       }
       probs = operandOf(core, target, "target");
       if (probs.length !== n) {
-        throw new RangeError(`target must have one class index per row (${rows}) or the logits' length (${n}) (got length ${probs.length})`);
+        // A float array is read as probabilities; one entry per row there means indices meant as floats.
+        throw new RangeError(
+          !Array.isArray(target) && probs.length === rows
+            ? `target is ${describe(target)} of one entry per row (${rows}): class indices must be integers, an Int32Array or number[] (Int32Array.from(target)); a float array is target probabilities, of the logits' length (${n})`
+            : `target probabilities must have the logits' length (${n}) (got length ${probs.length}); class indices are an Int32Array or number[] of one entry per row (${rows})`,
+        );
       }
     }
     const grad = gradOperand(core, opts.grad, dtype, n);

@@ -111,6 +111,7 @@ const CHAIN_KEYS = [
 ];
 const SAMPLE_KEYS = new Set([...CHAIN_KEYS, "history", "rowLength"]);
 const SAMPLER_KEYS = new Set([...CHAIN_KEYS, "penaltyWindow"]);
+const DISTRIBUTION_KEYS = new Set([...CHAIN_KEYS.filter((key) => key !== "seed" && key !== "random"), "history", "rowLength", "out"]);
 const GUMBEL_KEYS = new Set(["tau", "hard", "seed", "random", "rowLength", "out"]);
 const ROW_LENGTH_KEYS = new Set(["rowLength"]);
 const ALLOWED_KEYS = new Set(["allowed"]);
@@ -167,7 +168,7 @@ function chainOf(o: Options): Chain {
   };
 }
 
-/** Token ids as numbers, each a non-negative integer (checked against K when sampling). */
+/** Token ids as numbers, each a non-negative integer (checked against K when sampling); bigints as transformers.js keeps its input_ids. */
 function tokenIds(tokens: unknown, name: string): number[] {
   const isIntArray =
     tokens instanceof Int32Array ||
@@ -175,16 +176,19 @@ function tokenIds(tokens: unknown, name: string): number[] {
     tokens instanceof Int16Array ||
     tokens instanceof Uint16Array ||
     tokens instanceof Int8Array ||
-    tokens instanceof Uint8Array;
+    tokens instanceof Uint8Array ||
+    tokens instanceof BigInt64Array ||
+    tokens instanceof BigUint64Array;
   if (!Array.isArray(tokens) && !isIntArray) {
     throw new TypeError(`${name} must be an array or integer typed array of token ids (got ${describe(tokens)})`);
   }
   const list = tokens as ArrayLike<unknown>;
   const ids: number[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
-    const v = list[i];
-    if (typeof v !== "number") throw new TypeError(`${name}[${i}] must be a number (got ${describe(v)})`);
-    if (!isCount(v)) throw new RangeError(`${name}[${i}] must be a token id, an integer >= 0 (got ${v})`);
+    const t = list[i];
+    if (typeof t !== "number" && typeof t !== "bigint") throw new TypeError(`${name}[${i}] must be a number or bigint (got ${describe(t)})`);
+    const v = typeof t === "bigint" && t >= 0n && t <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(t) : t;
+    if (typeof v !== "number" || !isCount(v)) throw new RangeError(`${name}[${i}] must be a token id, an integer >= 0 (got ${typeof t === "bigint" ? `${t}n` : t})`);
     ids[i] = v;
   }
   return ids;
@@ -196,9 +200,10 @@ interface Penalties {
   counts: number[];
 }
 
+const penalizes = (chain: Chain) => chain.repetition !== 1 || chain.frequency !== 0 || chain.presence !== 0;
+
 function penaltiesOf(chain: Chain, history: readonly number[], k: number, name: string): Penalties | undefined {
-  if (history.length === 0) return undefined;
-  if (chain.repetition === 1 && chain.frequency === 0 && chain.presence === 0) return undefined;
+  if (history.length === 0 || !penalizes(chain)) return undefined;
   const counts = new Map<number, number>();
   for (let i = 0; i < history.length; i++) {
     const t = history[i];
@@ -305,12 +310,20 @@ function selectPrefix(
   return undefined;
 }
 
+/** Candidates (row indices) with their f64 weights, which of them the chain keeps, and the kept weight. */
+interface Candidates {
+  ci: Int32Array;
+  cw: Float64Array;
+  keep: Uint8Array;
+  sum: number;
+}
+
 /**
- * The token drawn from the candidates `cand` (row indices in order, a prefix of the order
- * that holds every token the filters can keep) with uniform u. `total` is the weight of the
- * whole row when topP has to see it (NaN when the candidates are the whole topK set).
+ * The tokens the chain keeps among the candidates `cand` (row indices in order, a prefix of
+ * the order that holds every token the filters can keep). `total` is the weight of the whole
+ * row when topP has to see it (NaN when the candidates are the whole topK set).
  */
-function drawFromCandidates(values: RealArray, cand: Int32Array, c: number, beta: number, u: number, chain: Chain, total: number, row: number): number {
+function keepCandidates(values: RealArray, cand: Int32Array, c: number, beta: number, chain: Chain, total: number, row: number): Candidates {
   const m = cand.length;
   const cv = new Float64Array(m);
   const cw = new Float64Array(m);
@@ -356,16 +369,25 @@ function drawFromCandidates(values: RealArray, cand: Int32Array, c: number, beta
       least = 0;
     }
   }
-  // The inverse CDF over the kept candidates in index order.
-  const kept = (j: number) => (cv[j] > cutValue || (cv[j] === cutValue && ci[j] <= cutIndex)) && cw[j] >= least;
+  const keep = new Uint8Array(m);
   let sum = 0;
-  for (let j = 0; j < m; j++) if (kept(j)) sum += cw[j];
+  for (let j = 0; j < m; j++) {
+    if ((cv[j] > cutValue || (cv[j] === cutValue && ci[j] <= cutIndex)) && cw[j] >= least) {
+      keep[j] = 1;
+      sum += cw[j];
+    }
+  }
   if (!(sum > 0)) throw new RangeError(`nothing left to draw in row ${row}: the filters kept no token of positive probability`);
+  return { ci, cw, keep, sum };
+}
+
+/** The inverse CDF of uniform u over the kept candidates in index order. */
+function drawCandidates({ ci, cw, keep, sum }: Candidates, u: number): number {
   const target = u * sum;
   let acc = 0;
   let last = -1;
-  for (let j = 0; j < m; j++) {
-    if (!kept(j)) continue;
+  for (let j = 0; j < ci.length; j++) {
+    if (!keep[j]) continue;
     acc += cw[j];
     if (acc > target) return ci[j];
     if (cw[j] > 0) last = ci[j];
@@ -405,16 +427,16 @@ function topPBound(session: SampleSession, start: number, k: number, c: number, 
 }
 
 /**
- * temperature + topP (minKeep 1): the tokens at or above zAbove are all kept, so only the
+ * The top-p cut (minKeep 1): the tokens at or above `high` (zAbove) are all kept, so only the
  * band between the bounds (`band`: the tokens with zmin <= z < zAbove, from the kernels, which
- * compare with the same rounding of the bounds as keptSum) is ordered (quickselect); the draw
- * then runs in the kernels over the kept set. -1 when rounding puts the cut above zAbove or
- * leaves the mass short (the caller then orders every candidate).
+ * compare with the same rounding of the bounds as keptSum) is ordered (quickselect).
+ * undefined when rounding puts the cut above zAbove or leaves the mass short (the caller then
+ * orders every candidate).
  */
-function drawTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, u: number, chain: Chain, total: number, high: number, band: Int32Array): number {
+function cutTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, chain: Chain, total: number, high: number, band: Int32Array): Cut | undefined {
   const need = chain.topP * total;
   const aboveMass = session.keptSum(start, k, c, beta, high, k);
-  if (aboveMass >= need) return -1;
+  if (aboveMass >= need) return undefined;
   const size = band.length;
   const cv = new Float64Array(size);
   const ci = Int32Array.from(band);
@@ -426,13 +448,91 @@ function drawTopP(session: SampleSession, values: RealArray, start: number, k: n
   }
   const slots = new Int32Array(size);
   for (let j = 0; j < size; j++) slots[j] = j;
-  const cut = selectPrefix(slots, size, cv, ci, cw, (_, mass) => aboveMass + mass >= need);
-  if (!cut) return -1;
-  const kept = session.keptSum(start, k, c, beta, cut.value, cut.index);
-  return session.draw(start, k, c, beta, cut.value, cut.index, u * kept);
+  return selectPrefix(slots, size, cv, ci, cw, (_, mass) => aboveMass + mass >= need) || undefined;
 }
 
-/** One token per row of the session's staged logits. */
+/**
+ * The tokens a row keeps: a cut of the whole row (x > value, or x == value at index <= index;
+ * the kernels weigh them), or `cand`, candidates with f64 weights.
+ */
+type Kept = { value: number; index: number; cand?: undefined } | { cand: Candidates };
+
+/** How a call filters its rows (from the chain and K). */
+interface Plan {
+  topKCount: number;
+  useTopK: boolean;
+  filtered: boolean;
+}
+
+function planOf(chain: Chain, k: number): Plan {
+  const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
+  const useTopK = topKCount > 0 && topKCount < k;
+  return { topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
+}
+
+/** The session of a call: a writable copy when penalties or a mask apply, top-k room when a filter needs it. */
+function sessionOf(backend: SampleBackend, x: Operand, k: number, plan: Plan, chain: Chain, penalties: Penalties | undefined, mask: Mask | undefined): SampleSession {
+  return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, plan.useTopK || (plan.filtered && chain.minKeep > 1) ? "topK" : "indices");
+}
+
+/**
+ * Makes row r current with penalties and the mask applied; returns its values and the index
+ * of its max c (RangeError for a NaN, or for nothing left to draw).
+ */
+function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, penalties: Penalties | undefined, mask: Mask | undefined): { values: RealArray; top: number } {
+  const start = r * k;
+  const values = session.row(start, k);
+  if (penalties) {
+    const { tokens: ids, counts } = penalties;
+    for (let j = 0; j < ids.length; j++) {
+      let v = values[ids[j]];
+      if (chain.repetition !== 1) v = v > 0 ? v / chain.repetition : v * chain.repetition;
+      values[ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
+    }
+  }
+  if (mask) session.mask(start, k, r * mask.perRow);
+  const top = session.argmax(start, k);
+  const c = values[top];
+  if (c !== c) throw new RangeError(`logits must not hold NaN (got NaN at index ${top} of row ${r})`);
+  if (c === -Infinity) {
+    throw new RangeError(`nothing left to draw in row ${r}: every logit is -Infinity or masked by allowed (row length ${k})`);
+  }
+  return { values, top };
+}
+
+/** The tokens the filters keep in the current row r (max c), the one piece of code behind sample and distribution. */
+function keptOf(session: SampleSession, values: RealArray, r: number, k: number, c: number, chain: Chain, plan: Plan): Kept {
+  const start = r * k;
+  const beta = chain.beta;
+  if (c === Infinity) return { cand: keepCandidates(values, session.collect(start, k, Infinity), c, beta, chain, NaN, r) };
+  if (!plan.filtered) return { value: -Infinity, index: -1 };
+  let cand: Int32Array;
+  let total = NaN;
+  if (plan.useTopK) cand = session.topK(start, k, plan.topKCount);
+  else {
+    // Tokens of weight below (1 - topP) * total / k together weigh less than 1 - topP: none
+    // of them can be in the top-p set. Collect a little lower than the bounds (the kernels'
+    // weights may round differently from the f64 ones of the cuts).
+    let zmin = -Infinity;
+    if (chain.topP < 1) {
+      total = session.keptSum(start, k, c, beta, -Infinity, -1);
+      const bound = topPBound(session, start, k, c, beta, total, chain);
+      zmin = bound.zmin;
+      if (chain.minP === 0 && chain.minKeep === 1 && bound.zAbove < 0) {
+        const high = c + bound.zAbove / beta;
+        const cut = cutTopP(session, values, start, k, c, beta, chain, total, high, session.collect(start, k, c + zmin / beta, high));
+        if (cut) return cut;
+      }
+    }
+    if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
+    cand = session.collect(start, k, c + zmin / beta);
+    const floor = Math.min(chain.minKeep, k);
+    if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
+  }
+  return { cand: keepCandidates(values, cand, c, beta, chain, total, r) };
+}
+
+/** One token per row of the logits x. */
 function sampleRows(
   backend: SampleBackend,
   x: Operand,
@@ -443,75 +543,74 @@ function sampleRows(
   mask: Mask | undefined,
   random: () => number,
 ): Int32Array {
-  const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
-  const useTopK = topKCount > 0 && topKCount < k;
-  const filtered = useTopK || chain.topP < 1 || chain.minP > 0;
-  const session = backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, useTopK || (filtered && chain.minKeep > 1) ? "topK" : "indices");
+  const plan = planOf(chain, k);
+  const session = sessionOf(backend, x, k, plan, chain, penalties, mask);
   const tokens = new Int32Array(rows);
-  const beta = chain.beta;
   for (let r = 0; r < rows; r++) {
-    const start = r * k;
-    let values = session.row(start, k);
-    if (penalties) {
-      const { tokens: ids, counts } = penalties;
-      for (let j = 0; j < ids.length; j++) {
-        let v = values[ids[j]];
-        if (chain.repetition !== 1) v = v > 0 ? v / chain.repetition : v * chain.repetition;
-        values[ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
-      }
-    }
-    if (mask) session.mask(start, k, r * mask.perRow);
-    const top = session.argmax(start, k);
-    const c = values[top];
-    if (c !== c) throw new RangeError(`logits must not hold NaN (got NaN at index ${top} of row ${r})`);
-    if (c === -Infinity) {
-      throw new RangeError(`nothing left to draw in row ${r}: every logit is -Infinity or masked by allowed (row length ${k})`);
-    }
+    const { top } = prepareRow(session, r, k, chain, penalties, mask);
     if (chain.greedy) {
       tokens[r] = top;
       continue;
     }
     const u = random();
     // random() may have grown the memory (it may allocate): the view before is detached.
-    values = session.view(start, k);
-    if (c === Infinity) {
-      tokens[r] = drawFromCandidates(values, session.collect(start, k, Infinity), c, beta, u, chain, NaN, r);
-      continue;
-    }
-    if (!filtered) {
-      const total = session.keptSum(start, k, c, beta, -Infinity, -1);
-      tokens[r] = session.draw(start, k, c, beta, -Infinity, -1, u * total);
-      continue;
-    }
-    let cand: Int32Array;
-    let total = NaN;
-    if (useTopK) cand = session.topK(start, k, topKCount);
+    const values = session.view(r * k, k);
+    const c = values[top];
+    const kept = keptOf(session, values, r, k, c, chain, plan);
+    if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
     else {
-      // Tokens of weight below (1 - topP) * total / k together weigh less than 1 - topP: none
-      // of them can be in the top-p set. Collect a little lower than the bounds (the kernels'
-      // weights may round differently from the f64 ones of the cuts).
-      let zmin = -Infinity;
-      if (chain.topP < 1) {
-        total = session.keptSum(start, k, c, beta, -Infinity, -1);
-        const bound = topPBound(session, start, k, c, beta, total, chain);
-        zmin = bound.zmin;
-        if (chain.minP === 0 && chain.minKeep === 1 && bound.zAbove < 0) {
-          const high = c + bound.zAbove / beta;
-          const token = drawTopP(session, values, start, k, c, beta, u, chain, total, high, session.collect(start, k, c + zmin / beta, high));
-          if (token >= 0) {
-            tokens[r] = token;
-            continue;
-          }
-        }
-      }
-      if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
-      cand = session.collect(start, k, c + zmin / beta);
-      const floor = Math.min(chain.minKeep, k);
-      if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
+      const start = r * k;
+      const sum = session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
+      tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
     }
-    tokens[r] = drawFromCandidates(values, cand, c, beta, u, chain, total, r);
   }
   return tokens;
+}
+
+/**
+ * The distribution sampleRows draws from, into y (rows of k): the kept tokens' logits, the
+ * rest -Infinity, then one softmax of every row (the core's kernel); a greedy row is one-hot.
+ */
+function distributionRows(
+  core: Core,
+  backend: SampleBackend,
+  x: Operand,
+  y: Operand,
+  rows: number,
+  k: number,
+  chain: Chain,
+  penalties: Penalties | undefined,
+  mask: Mask | undefined,
+): void {
+  const plan = planOf(chain, k);
+  const session = sessionOf(backend, x, k, plan, chain, penalties, mask);
+  // Read after the session: staging may grow the memory a WasmArray out lives in.
+  const out = realArray(y);
+  for (let r = 0; r < rows; r++) {
+    const start = r * k;
+    const { values, top } = prepareRow(session, r, k, chain, penalties, mask);
+    if (chain.greedy) {
+      out.fill(0, start, start + k);
+      out[start + top] = 1;
+      continue;
+    }
+    const kept = keptOf(session, values, r, k, values[top], chain, plan);
+    if (kept.cand) {
+      // Read every kept logit before writing: out may be the logits themselves.
+      const { ci, keep } = kept.cand;
+      const v = new Float64Array(ci.length);
+      for (let j = 0; j < ci.length; j++) v[j] = keep[j] ? values[ci[j]] : -Infinity;
+      out.fill(-Infinity, start, start + k);
+      for (let j = 0; j < ci.length; j++) out[start + ci[j]] = v[j];
+    } else {
+      const { value, index } = kept;
+      for (let i = 0; i < k; i++) {
+        const v = values[i];
+        out[start + i] = v > value || (v === value && i <= index) ? v : -Infinity;
+      }
+    }
+  }
+  if (!chain.greedy) core.rows(false, y, y, rows, k, chain.beta);
 }
 
 // ---------------------------------------------------------------- the API
@@ -582,10 +681,27 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     return batched ? tokens : tokens[0];
   }
 
+  function distribution(logits: Input, opts?: unknown) {
+    const o = optionsOf(opts, DISTRIBUTION_KEYS);
+    const xo = operandOf(core, logits, "logits");
+    const n = xo.length;
+    const { rows, k } = rowsOf(n, o.rowLength);
+    const chain = chainOf(o);
+    const history = o.history === undefined ? [] : tokenIds(o.history, "history");
+    const mask = maskOf(o.allowed, rows, k);
+    const dtype = dtypeOf(xo);
+    const out = o.out === undefined ? undefined : outOperand(core, o.out, dtype, n, "the input's length");
+    if (rows === 0) throw new RangeError("no distribution of an empty input (got length 0)");
+    const penalties = penaltiesOf(chain, history, k, "history");
+    const y = out ?? newArray(dtype, n);
+    distributionRows(core, backend, xo, y, rows, k, chain, penalties, mask);
+    return o.out ?? y;
+  }
+
   function sampler(opts?: unknown): Sampler {
     const o = optionsOf(opts, SAMPLER_KEYS);
     const chain = chainOf(o);
-    const window = numberOption(o, "penaltyWindow", 64, (v) => isCount(v) || v === Infinity, "an integer >= 0 or Infinity");
+    const window = numberOption(o, "penaltyWindow", Infinity, (v) => isCount(v) || v === Infinity, "an integer >= 0 or Infinity");
     const allowed = o.allowed;
     if (allowed !== undefined) maskOf(allowed, 1, 0);
     const { rng, random } = uniformsOf(o);
@@ -632,7 +748,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     return o.out ?? y;
   }
 
-  return { argmax, topK, sample, sampler, gumbelSoftmax } as unknown as SamplingKernels;
+  return { argmax, topK, sample, distribution, sampler, gumbelSoftmax } as unknown as SamplingKernels;
 }
 
 /** sampler(): the chain's options, a history window and a generator that advances per draw. */
@@ -646,6 +762,8 @@ class ChainSampler implements Sampler {
   #rng: Pcg32 | undefined;
   readonly #random: () => number;
   #history: number[] = [];
+  /** Counts of the tokens in #history: a draw costs the distinct tokens, not the history's length. */
+  #counts = new Map<number, number>();
 
   constructor(
     backend: SampleBackend,
@@ -677,8 +795,7 @@ class ChainSampler implements Sampler {
     const k = xo.length;
     if (k === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");
     const mask = maskOf(o.allowed ?? this.#allowed, 1, k);
-    const recent = this.#window === 0 ? [] : this.#history.slice(-this.#window);
-    const penalties = penaltiesOf(this.#chain, recent, k, "sampler history");
+    const penalties = this.#penalties(k);
     // Draw with a copy of the generator, kept only if the draw succeeds.
     const rng = this.#rng?.clone();
     const random = rng ? () => rng.uniform() : this.#random;
@@ -688,13 +805,14 @@ class ChainSampler implements Sampler {
     return token;
   }
 
-  accept(tokens: TokenIds | number): this {
-    this.#remember(tokenIds(typeof tokens === "number" ? [tokens] : tokens, "tokens"));
+  accept(tokens: TokenIds | number | bigint): this {
+    this.#remember(tokenIds(typeof tokens === "number" || typeof tokens === "bigint" ? [tokens] : tokens, "tokens"));
     return this;
   }
 
   reset(): this {
     this.#history = [];
+    this.#counts = new Map();
     this.#rng = this.#seeded?.clone();
     return this;
   }
@@ -702,13 +820,33 @@ class ChainSampler implements Sampler {
   clone(): Sampler {
     const copy = new ChainSampler(this.#backend, this.#core, this.#chain, this.#window, this.#allowed, this.#seeded, this.#rng?.clone(), this.#random);
     copy.#history = this.#history.slice();
+    copy.#counts = new Map(this.#counts);
     return copy;
+  }
+
+  /** The penalties of the history for rows of k (RangeError for a token outside the row). */
+  #penalties(k: number): Penalties | undefined {
+    if (this.#counts.size === 0 || !penalizes(this.#chain)) return undefined;
+    for (const t of this.#counts.keys()) {
+      if (t >= k) throw new RangeError(`sampler history must hold tokens below the row length ${k} (got ${t})`);
+    }
+    return { tokens: [...this.#counts.keys()], counts: [...this.#counts.values()] };
   }
 
   /** Appends tokens, keeping only what the penalty window can see. */
   #remember(tokens: number[]): void {
-    for (const t of tokens) this.#history.push(t);
-    if (this.#history.length > this.#window) this.#history.splice(0, this.#history.length - this.#window);
+    const counts = this.#counts;
+    for (const t of tokens) {
+      this.#history.push(t);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    if (this.#history.length > this.#window) {
+      for (const t of this.#history.splice(0, this.#history.length - this.#window)) {
+        const c = (counts.get(t) as number) - 1;
+        if (c === 0) counts.delete(t);
+        else counts.set(t, c);
+      }
+    }
   }
 }
 

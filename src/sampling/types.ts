@@ -1,9 +1,18 @@
-// The public types of the sampling family: argmax, topK, sample, sampler, gumbelSoftmax.
+// The public types of the sampling family: argmax, topK, sample, distribution, sampler, gumbelSoftmax.
 
 import type { Input, OutFor, Output, OutputOf } from "../core/types.js";
 
-/** Token ids: a number[] or an integer typed array. */
-export type TokenIds = readonly number[] | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
+/** Token ids: a number[] or an integer typed array; or bigints, as transformers.js keeps its input_ids. */
+export type TokenIds =
+  | readonly number[]
+  | Int32Array
+  | Uint32Array
+  | Uint16Array
+  | Int16Array
+  | Uint8Array
+  | BigInt64Array
+  | BigUint64Array
+  | readonly bigint[];
 
 /** Where the uniforms of a draw come from. */
 export interface RandomOptions {
@@ -48,7 +57,7 @@ export interface SampleOptions extends ChainOptions, RandomOptions {
 
 /** Options of sampler(). */
 export interface SamplerOptions extends ChainOptions, RandomOptions {
-  /** How many of the latest history tokens the penalties see; a non-negative integer or Infinity; default 64. */
+  /** How many of the latest history tokens the penalties see; a non-negative integer or Infinity; default Infinity (the whole history, as Hugging Face; llama.cpp uses 64). */
   penaltyWindow?: number | undefined;
 }
 
@@ -57,13 +66,23 @@ export interface Sampler {
   /** Draws one token from one row of logits, records it in the history and advances the generator. */
   sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number;
   /** Adds tokens (e.g. the prompt) to the history. */
-  accept(tokens: TokenIds | number): this;
+  accept(tokens: TokenIds | number | bigint): this;
   /** Empties the history and restarts the generator from its seed. */
   reset(): this;
   /** An independent copy of the history and the generator state (a `random` function is shared). */
   clone(): Sampler;
   /** The history (oldest first), a copy. */
   readonly history: number[];
+}
+
+/** Options of distribution(): the chain's, without a generator (nothing is drawn). */
+export interface DistributionOptions<O extends Output | undefined = Output | undefined> extends ChainOptions {
+  /** Previous token ids (integers in [0, K)) for the penalties; the same for every row. */
+  history?: TokenIds | undefined;
+  /** K: a row-major batch of rows of K logits, each on its own. */
+  rowLength?: number | undefined;
+  /** Written and returned: the output dtype and the input's length (may be the logits). */
+  out?: O | undefined;
 }
 
 /** Result of topK(): k entries per row, values descending, equal values by lower index first, NaN first. */
@@ -96,6 +115,8 @@ export interface SamplingKernels {
   sample(logits: Input, opts?: OneRandom<SampleOptions & { rowLength?: undefined }>): number;
   sample(logits: Input, opts: OneRandom<SampleOptions & { rowLength: number }>): Int32Array;
   sample(logits: Input, opts?: OneRandom<SampleOptions>): number | Int32Array;
+  /** The distribution sample() draws from with the same options: the kept tokens' probabilities, 0 for the rest, each row summing to 1 (one-hot at temperature 0). */
+  distribution<X extends Input, O extends OutFor<X> | undefined = undefined>(logits: X, opts?: DistributionOptions<O>): O extends Output ? O : OutputOf<X>;
   /** A stateful Sampler with these options. */
   sampler(opts?: OneRandom<SamplerOptions>): Sampler;
   /** softmax((logits + g) / tau) with Gumbel noise g = -log(-log u), u in (0, 1); `hard` gives the one-hot of its argmax. */

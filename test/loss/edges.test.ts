@@ -264,7 +264,10 @@ describe.each(backends)("errors on %s", (_name, kernels) => {
       [[0, 1], { rowLength: 3, weight: [1, 2] }, /weight.*length 2.*3/],
       [[0, 1], { rowLength: 3, grad: new Float32Array(5) }, /grad.*length 5.*6/],
       [[0, 1], { rowLength: 3, temperature: 0 }, /temperature.*0/],
-      [new Float64Array(4), { rowLength: 3 }, /target.*length 4/],
+      [new Float64Array(4), { rowLength: 3 }, /target probabilities must have the logits' length \(6\) \(got length 4\)/],
+      // One float per row: indices given as floats, not probabilities of the wrong length.
+      [new Float32Array([1, 2]), { rowLength: 3 }, /Float32Array of one entry per row \(2\): class indices must be integers, an Int32Array or number\[\]/],
+      [new Float32Array([1]), {}, /class indices must be integers.*probabilities, of the logits' length \(6\)/],
       [new Int32Array(3), { rowLength: 3 }, /target.*length 3.*2 rows/],
     ];
     for (const [t, opts, message] of range) {

@@ -12,7 +12,7 @@ import { sampling } from "../../dist/sampling.js";
 const dist = new URL("../../dist/", import.meta.url);
 const bytes = (file: string) => readFileSync(new URL(file, dist));
 const CORE = ["alloc", "backend", "logSoftmax", "logSumExp", "online", "softmax"];
-const SAMPLING = ["argmax", "gumbelSoftmax", "sample", "sampler", "topK"];
+const SAMPLING = ["argmax", "distribution", "gumbelSoftmax", "sample", "sampler", "topK"];
 const LOSS = ["crossEntropy", "jacobian", "logProbs", "logSoftmaxBackward", "softmaxBackward"];
 
 describe("softmax-wasm/core", () => {

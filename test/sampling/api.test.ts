@@ -12,6 +12,18 @@ import { refPcg32 } from "./reference.js";
 type Dtype = "f32" | "f64";
 const make = (dtype: Dtype, values: ArrayLike<number>) => (dtype === "f32" ? Float32Array.from(values) : Float64Array.from(values));
 
+/** Expects fn to throw a RangeError whose message holds every word. */
+function expectRange(fn: () => unknown, ...words: string[]): void {
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(RangeError);
+  for (const word of words) expect(String((error as Error).message)).toContain(word);
+}
+
 /** Index order of a row for topK: NaN first, then values descending, equal values by lower index. */
 function refOrder(row: ArrayLike<number>): number[] {
   const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
@@ -134,6 +146,77 @@ describe.each(backends)("sampler on %s", (_, k) => {
     expect([none.sample(x), none.sample(x)]).toEqual([0, 0]);
   });
 
+  it("the penalties see the whole history by default (as Hugging Face); penaltyWindow 64 keeps llama.cpp's", () => {
+    // Token 0 leads by 1.9 and was seen once, 100 tokens ago; presence 2 puts it below token 1.
+    const x = make("f64", [5, 3.1, 0, 0]);
+    const history = [0, ...new Array(99).fill(2)];
+    const whole = k.sampler({ temperature: 0, presencePenalty: 2 }).accept(history);
+    expect(whole.history).toEqual(history);
+    expect(whole.sample(x)).toBe(1);
+    const recent = k.sampler({ temperature: 0, presencePenalty: 2, penaltyWindow: 64 }).accept(history);
+    expect(recent.history).toEqual(history.slice(-64));
+    expect(recent.sample(x)).toBe(0);
+    // Every token of a 100-token history counts: a frequency penalty sees all 100.
+    const counts = k.sampler({ temperature: 0, frequencyPenalty: 0.02 }).accept(new Array(100).fill(0));
+    expect(counts.sample(make("f64", [5, 3.01]))).toBe(1); // 5 - 100 * 0.02 = 3 < 3.01
+    expect(k.sampler({ temperature: 0, frequencyPenalty: 0.02, penaltyWindow: 64 }).accept(new Array(100).fill(0)).sample(make("f64", [5, 3.01]))).toBe(0);
+  });
+
+  it("property: a sampler's penalties are those of sample() with its window of the history", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 12 }), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(0, 1, 3, 8, Infinity),
+        fc.integer({ min: 1, max: 1000 }),
+        (batches, window, seed) => {
+          const next = prng(seed);
+          const x = make("f64", Array.from({ length: 16 }, () => next() * 4));
+          const opts = { temperature: 0, repetitionPenalty: 1.3, frequencyPenalty: 0.2, presencePenalty: 0.1 };
+          const s = k.sampler({ ...opts, penaltyWindow: window });
+          const all: number[] = [];
+          for (const batch of batches) {
+            s.accept(batch);
+            all.push(...batch);
+            const seen = window === 0 ? [] : all.slice(-window);
+            expect(s.history).toEqual(seen);
+            const want = k.sample(x, { ...opts, history: seen });
+            const clone = s.clone();
+            expect(clone.sample(x)).toBe(want);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("history as transformers.js keeps input_ids: BigInt64Array and bigint[], for sample, sampler and accept", () => {
+    const x = make("f32", Array.from({ length: 40 }, (_, i) => Math.cos(i) * 2));
+    const ids = [3, 3, 17, 0, 39, 12];
+    const opts = { temperature: 0.7, repetitionPenalty: 1.8, frequencyPenalty: 0.3, presencePenalty: 0.2 };
+    for (let j = 0; j < 20; j++) {
+      const random = () => (j + 0.5) / 20;
+      const want = k.sample(x, { ...opts, history: ids, random });
+      expect(k.sample(x, { ...opts, history: BigInt64Array.from(ids.map(BigInt)), random })).toBe(want);
+      expect(k.sample(x, { ...opts, history: ids.map(BigInt), random })).toBe(want);
+      expect(k.sample(x, { ...opts, history: BigUint64Array.from(ids.map(BigInt)), random })).toBe(want);
+    }
+    const plain = k.sampler({ ...opts, seed: 4 }).accept(ids);
+    const big = k.sampler({ ...opts, seed: 4 }).accept(BigInt64Array.from(ids.map(BigInt)));
+    const list = k.sampler({ ...opts, seed: 4 }).accept(ids.slice(0, 5).map(BigInt)).accept(BigInt(ids[5]));
+    expect(big.history).toEqual(ids);
+    expect(list.history).toEqual(ids);
+    for (let j = 0; j < 10; j++) {
+      const t = plain.sample(x);
+      expect(big.sample(x)).toBe(t);
+      expect(list.sample(x)).toBe(t);
+    }
+    // Out of range and negative bigints: RangeError naming the entry.
+    expectRange(() => k.sample(x, { ...opts, history: [1n, 40n] }), "history[1]", "40");
+    expectRange(() => k.sample(x, { history: BigInt64Array.of(-1n) }), "history[0]", "-1n");
+    expectRange(() => k.sampler().accept([2n ** 60n]), "tokens[0]");
+    expect(() => k.sample(x, { history: [1n, 2] as never })).not.toThrow();
+  });
+
   it("allowed: in the options or per call", () => {
     const x = make("f32", [1, 2, 3, 4]);
     const s = k.sampler({ allowed: Uint32Array.of(0b0011), temperature: 0 });
@@ -218,16 +301,7 @@ describe.each(backends)("gumbelSoftmax on %s", (_, k) => {
 
 describe.each(backends)("sampling errors on %s", (_, k) => {
   const x = () => Float32Array.from([1, 2, 3, 4, 5, 6]);
-  const expectRange = (fn: () => unknown, ...words: string[]) => {
-    let error: unknown;
-    try {
-      fn();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(RangeError);
-    for (const word of words) expect(String((error as Error).message)).toContain(word);
-  };
+
 
   it("out-of-range options: RangeError naming the option and value", () => {
     const cases: [Record<string, unknown>, string[]][] = [

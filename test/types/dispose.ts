@@ -1,4 +1,5 @@
-// `using` where the lib has Symbol.dispose (esnext.disposable, or @types/node).
+// `using` in every kind of project: with esnext.disposable or @types/node, and with neither
+// (lib ["es2022", "dom"] or ["es2022"]): the package declares the Disposable it needs.
 import type { Kernels } from "softmax-wasm";
 
 declare const sm: Kernels;

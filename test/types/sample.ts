@@ -32,3 +32,17 @@ sm.gumbelSoftmax(f32, { out: f64 });
 export const notAToken: number = sm.sample(f32, { rowLength: maybeRowLength });
 // @ts-expect-error the mask is a Uint32Array
 sm.sample(f32, { allowed: [1, 0, 1] });
+
+// transformers.js keeps input_ids as a BigInt64Array.
+declare const inputIds: BigInt64Array;
+export const fromIds: number = sm.sample(f32, { history: inputIds, topP: 0.9, minP: 0.05 });
+export const fromBigints: number = sm.sampler().accept([1n, 2n]).accept(3n).accept(inputIds).sample(f32);
+export const probs: Float32Array = sm.distribution(f32, { temperature: 0.7, topK: 40, history: inputIds, allowed: maybeMask });
+export const probs64: Float64Array = sm.distribution(f64, { out: f64, rowLength: maybeRowLength, minP: 0.05 });
+export const probsOfList: Float64Array = sm.distribution([1, 2, 3], { topP: 0.9 });
+// @ts-expect-error distribution draws nothing: no seed
+sm.distribution(f32, { seed: 1 });
+// @ts-expect-error out of the other dtype
+sm.distribution(f32, { out: f64 });
+// @ts-expect-error token ids are integers or bigints, not floats
+sm.sample(f32, { history: new Float32Array(2) });
