@@ -100,6 +100,41 @@ function candidates<T>(x: usize, k: i32, c: T, a: T, w: usize): i32 {
   return m;
 }
 
+/**
+ * Keeps the candidates of w[0..m) above `floor` (a lower bound of the threshold: the others
+ * cannot be in the support), in order, in place; returns their count.
+ */
+function compact<T>(w: usize, m: i32, floor: T): i32 {
+  let kept = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vf = v128.splat<T>(floor);
+    for (; i + L <= m; i += L) {
+      const X = v128.load(at<T>(w, i));
+      const mask = v128.gt<T>(X, vf);
+      if (!v128.any_true(mask)) continue;
+      const bits = sizeof<T>() == 4 ? i32x4.bitmask(mask) : i64x2.bitmask(mask);
+      store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 0));
+      kept += bits & 1;
+      store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 1));
+      kept += (bits >> 1) & 1;
+      if (sizeof<T>() == 4) {
+        store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 2));
+        kept += (bits >> 2) & 1;
+        store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 3));
+        kept += (bits >> 3) & 1;
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const X = load<T>(at<T>(w, i));
+    store<T>(at<T>(w, kept), X);
+    kept += i32(X > floor);
+  }
+  return kept;
+}
+
 /** One pass over the candidates w[0..m) at tau: the sums of PASS for the kind. */
 // @ts-ignore: decorator
 @inline
@@ -205,18 +240,24 @@ function solve<T>(w: usize, m: i32, kind: i32, kappa: f64, alpha: f64): f64 {
       if (tau + d <= passOf(P_MIN)) return tau + d;
     }
     const f = kind == SPARSEMAX ? s1 : s2;
-    if (f >= 1) lo = tau;
-    else hi = tau;
+    if (f >= 1) {
+      lo = tau;
+      // Dense rows shrink their support over many passes: the later ones read only what is left.
+      if (n <= <f64>(m >> 1)) m = compact<T>(w, m, <T>tau);
+    } else hi = tau;
     // Newton on N(tau) - 1: tau + (f - f^(1 - 1/kappa)) / sum t^(kappa - 1).
     let next: f64;
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
     else if (kind == QUADRATIC) next = tau + (s2 - Math.sqrt(s2)) / s1;
     else next = tau + (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / passOf(P_G);
-    const newton = next > lo && next < hi;
-    if (!newton) next = 0.5 * (lo + hi);
+    // Converged where the step rounds away (also where rounding put tau just past the root).
     if (next == tau) return tau;
-    if (kind == GENERAL && newton && abs(next - tau) <= tol) return next;
-    tau = next;
+    const newton = next >= lo && next <= hi;
+    if (!newton) next = 0.5 * (lo + hi);
+    if (kind == GENERAL && ((newton && abs(next - tau) <= tol) || hi - lo <= tol)) return next;
+    // The passes evaluate at tau rounded to T: the bracket moves in T's values, so that a search
+    // stuck between two neighbours of T ends (next == tau) instead of halving f64's gap.
+    tau = <f64><T>next;
   }
   return tau;
 }

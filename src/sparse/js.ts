@@ -61,16 +61,24 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
       if (tau + d <= low) return tau + d;
     }
     const f = sparsemax ? s1 : s2;
-    if (f >= 1) lo = tau;
-    else hi = tau;
+    if (f >= 1) {
+      lo = tau;
+      // Dense rows shrink their support over many passes: the later ones read only what is left.
+      if (n <= m >> 1) {
+        let kept = 0;
+        for (let i = 0; i < m; i++) if (w[i] > tau) w[kept++] = w[i];
+        m = kept;
+      }
+    } else hi = tau;
     let next: number;
     if (sparsemax) next = tau + (s1 - 1) / n;
     else if (quadratic) next = tau + (s2 - Math.sqrt(s2)) / s1;
     else next = tau + (f - f / Math.pow(f, alpha - 1)) / sg;
-    const newton = next > lo && next < hi;
-    if (!newton) next = 0.5 * (lo + hi);
+    // Converged where the step rounds away (also where rounding put tau just past the root).
     if (next === tau) return tau;
-    if (general && newton && Math.abs(next - tau) <= TOLERANCE) return next;
+    const newton = next >= lo && next <= hi;
+    if (!newton) next = 0.5 * (lo + hi);
+    if (general && ((newton && Math.abs(next - tau) <= TOLERANCE) || hi - lo <= TOLERANCE)) return next;
     tau = next;
   }
   return tau;
