@@ -22,7 +22,7 @@
 //     step squared).
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { FLUSH, at, betaOf, extremum, lanes, sumLanes } from "../shared/reduce";
+import { FLUSH, add64, at, betaOf, extremum, high, lanes, pickLanes, sumLanes } from "../shared/reduce";
 import { logOf, logV, powAny, powAnyV, powUnit, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -164,38 +164,46 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
     let vlow = v128.splat<T>(low);
-    while (i + L <= m) {
-      const end = min(i + FLUSH, m);
-      let a1 = zero;
-      let a2 = zero;
-      let a3 = zero;
-      for (; i + L <= end; i += L) {
-        const X = v128.load(at<T>(w, i));
-        const t = v128.sub<T>(X, vt);
-        const kept = v128.gt<T>(t, zero);
-        n += countOf<T>(kept);
-        vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-        const tk = v128.and(t, kept);
-        if (kind == GENERAL) {
-          if (!v128.any_true(kept)) continue;
-          const tc = v128.pmax<T>(t, tiny);
-          const p = v128.and(expWith<T>(v128.mul<T>(vk, logV<T>(tc)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
-          a2 = v128.add<T>(a2, p);
-          a3 = v128.add<T>(a3, v128.div<T>(p, tc));
-        } else {
-          a1 = v128.add<T>(a1, tk);
-          if (kind == QUADRATIC) a2 = v128.add<T>(a2, v128.mul<T>(tk, tk));
-        }
+    const vt64 = f64x2.splat(<f64>tt);
+    const zero64 = f64x2.splat(0);
+    // The sums in f64 lanes: an error e in tau moves the row's sum by n*e.
+    let a1 = f64x2.splat(0);
+    let a2 = a1;
+    let a3 = a1;
+    for (; i + L <= m; i += L) {
+      const X = v128.load(at<T>(w, i));
+      const t = v128.sub<T>(X, vt);
+      const kept = v128.gt<T>(t, zero);
+      n += countOf<T>(kept);
+      vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+      if (sizeof<T>() == 4 && kind != GENERAL) {
+        // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
+        const xl = f64x2.promote_low_f32x4(X);
+        const xh = f64x2.promote_low_f32x4(high(X));
+        const tl = f64x2.sub(xl, vt64);
+        const th = f64x2.sub(xh, vt64);
+        const tkl = v128.and(tl, f64x2.gt(tl, zero64));
+        const tkh = v128.and(th, f64x2.gt(th, zero64));
+        a1 = f64x2.add(a1, f64x2.add(tkl, tkh));
+        if (kind == QUADRATIC) a2 = f64x2.add(a2, f64x2.add(f64x2.mul(tkl, tkl), f64x2.mul(tkh, tkh)));
+        continue;
       }
-      s1 += sumLanes<T>(a1);
-      s2 += sumLanes<T>(a2);
-      sg += sumLanes<T>(a3);
+      const tk = v128.and(t, kept);
+      if (kind == GENERAL) {
+        if (!v128.any_true(kept)) continue;
+        const tc = v128.pmax<T>(t, tiny);
+        const p = v128.and(expWith<T>(v128.mul<T>(vk, logV<T>(tc)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+        a2 = add64<T>(a2, p);
+        a3 = add64<T>(a3, v128.div<T>(p, tc));
+      } else {
+        a1 = add64<T>(a1, tk);
+        if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
+      }
     }
-    low = v128.extract_lane<T>(v128.pmin<T>(vlow, i8x16.shuffle(vlow, vlow, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), 0);
-    if (sizeof<T>() == 4) {
-      low = min<T>(low, min<T>(v128.extract_lane<T>(vlow, 1), v128.extract_lane<T>(vlow, 3)));
-      low = min<T>(low, v128.extract_lane<T>(vlow, 2));
-    }
+    s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+    s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
+    sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
+    low = pickLanes<T>(vlow, true);
   }
   for (; i < m; i++) {
     const X = load<T>(at<T>(w, i));
@@ -209,8 +217,9 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
       s2 += <f64>p;
       sg += <f64>(p / tc);
     } else {
-      s1 += <f64>t;
-      if (kind == QUADRATIC) s2 += <f64>(t * t);
+      const t64 = <f64>X - <f64>tt;
+      s1 += t64;
+      if (kind == QUADRATIC) s2 += t64 * t64;
     }
   }
   setPass(P_N, <f64>n);
@@ -229,6 +238,7 @@ function solve<T>(w: usize, m: i32, kind: i32, kappa: f64, alpha: f64): f64 {
   let lo: f64 = -1;
   let hi: f64 = -expNonPositive<f64>((1 - alpha) * logOf<f64>(<f64>m));
   let tau: f64 = -1;
+  let refined = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     sumsAt<T>(w, m, tau, kind, kappa);
     const n = passOf(P_N);
@@ -237,7 +247,14 @@ function solve<T>(w: usize, m: i32, kind: i32, kappa: f64, alpha: f64): f64 {
     if (kind != GENERAL) {
       // The exact threshold of the support {X > tau}, as a shift d from tau.
       const d = kind == SPARSEMAX ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(max(s1 * s1 - n * (s2 - 1), 0)));
-      if (tau + d <= passOf(P_MIN)) return tau + d;
+      if (tau + d <= passOf(P_MIN)) {
+        // Exact for this support; the sums at tau of entries far above it lose the low digits
+        // that the row's sum needs (n*ulp(sum)), so one more pass from there refines it.
+        if (refined) return tau + d;
+        refined = true;
+        tau = <f64><T>(tau + d);
+        continue;
+      }
     }
     const f = kind == SPARSEMAX ? s1 : s2;
     if (f >= 1) {
@@ -250,11 +267,15 @@ function solve<T>(w: usize, m: i32, kind: i32, kappa: f64, alpha: f64): f64 {
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
     else if (kind == QUADRATIC) next = tau + (s2 - Math.sqrt(s2)) / s1;
     else next = tau + (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / passOf(P_G);
-    // Converged where the step rounds away (also where rounding put tau just past the root).
-    if (next == tau) return tau;
-    const newton = next >= lo && next <= hi;
+    // A step below the tolerance (or rounded away) is a converged one, except for kappa < 1
+    // (alpha > 2): there an entry just above tau makes sum t^(kappa - 1) huge and the step
+    // small far from the root, so the sum must be 1 too, else the bisection goes on.
+    const small = kind == GENERAL ? abs(next - tau) <= tol : next == tau;
+    if (small && (kappa >= 1 || abs(f - 1) <= tol)) return kind == GENERAL ? next : tau;
+    const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
-    if (kind == GENERAL && ((newton && abs(next - tau) <= tol) || hi - lo <= tol)) return next;
+    // The bracket's width ends the search for kappa >= 1 only (a step of tau moves p by at most kappa times it).
+    if (next == tau || (kind == GENERAL && kappa >= 1 && hi - lo <= tol)) return next;
     // The passes evaluate at tau rounded to T: the bracket moves in T's values, so that a search
     // stuck between two neighbours of T ends (next == tau) instead of halving f64's gap.
     tau = <f64><T>next;

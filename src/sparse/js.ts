@@ -34,6 +34,7 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
   let lo = -1;
   let hi = -Math.pow(m, 1 - alpha);
   let tau = -1;
+  let refined = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let n = 0;
     let s1 = 0;
@@ -58,7 +59,13 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
     if (!general) {
       // The exact threshold of the support {X > tau}, as a shift d from tau.
       const d = sparsemax ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(Math.max(s1 * s1 - n * (s2 - 1), 0)));
-      if (tau + d <= low) return tau + d;
+      if (tau + d <= low) {
+        // Exact for this support; one more pass from there refines the sums (assembly/sparse/sparse.ts, solve).
+        if (refined) return tau + d;
+        refined = true;
+        tau += d;
+        continue;
+      }
     }
     const f = sparsemax ? s1 : s2;
     if (f >= 1) {
@@ -74,11 +81,12 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
     if (sparsemax) next = tau + (s1 - 1) / n;
     else if (quadratic) next = tau + (s2 - Math.sqrt(s2)) / s1;
     else next = tau + (f - f / Math.pow(f, alpha - 1)) / sg;
-    // Converged where the step rounds away (also where rounding put tau just past the root).
-    if (next === tau) return tau;
-    const newton = next >= lo && next <= hi;
+    // A small step is a converged one, for kappa < 1 only where the sum is 1 (assembly/sparse/sparse.ts, solve).
+    const small = general ? Math.abs(next - tau) <= TOLERANCE : next === tau;
+    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return general ? next : tau;
+    const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
-    if (general && ((newton && Math.abs(next - tau) <= TOLERANCE) || hi - lo <= TOLERANCE)) return next;
+    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return next;
     tau = next;
   }
   return tau;
