@@ -1,12 +1,13 @@
 // Property-based checks (fast-check) of sparsemax and entmax on every backend, f32 and f64,
 // against the sort-based reference of reference.ts: rows of any length with -Infinity runs,
 // +Infinity, NaN, ties and values from 1e-5 to 1e4 apart; alpha 2, 1.5 or any in (1, 3];
-// beta scaling. Each row sums to 1, is nonnegative, keeps the order of its scores, and
+// beta scaling. Each row sums to 1, is nonnegative, keeps the order of its scores (within
+// rounding: the vector lanes and the scalar tail round the same power apart), and
 // equals the reference within the contract's tolerance.
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import { backends } from "../support/backends.js";
-import { type Dtype, SUM_TOL, expectEntmaxClose } from "./reference.js";
+import { type Dtype, SUM_TOL, TOL, expectEntmaxClose } from "./reference.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -39,7 +40,7 @@ describe.each(backends)("%s", (_, sm) => {
         if (anyLive && Math.abs(sum - 1) > SUM_TOL[dtype]) throw new Error(`sum ${sum}`);
         for (let i = 0; i < x.length; i++) {
           if (!(y[i] >= 0)) throw new Error(`negative ${y[i]}`);
-          for (let j = 0; j < x.length; j++) if (x[i] * beta > x[j] * beta && y[i] < y[j]) throw new Error(`order at ${i}, ${j}`);
+          for (let j = 0; j < x.length; j++) if (x[i] * beta > x[j] * beta && y[i] < y[j] - TOL[dtype]) throw new Error(`order at ${i}, ${j}`);
         }
       }),
       { seed: SEED, numRuns: RUNS },
