@@ -199,10 +199,11 @@ if (valueRows.length) {
   );
 }
 
-/** Sampling and loss: time per call, and the ratio to one softmax of the same rows (their yardstick) in parentheses. */
+/** Sampling, loss and sparse: time per call, and the ratio to one softmax of the same rows (their yardstick) in parentheses. */
 for (const [family, title] of [
   ["sampling", "## Sampling (f32, one token per row): time per call, ÷ softmax of the same rows"],
   ["loss", "## Loss (f32, 32 rows x 32000 classes): time per call, ÷ softmax of the same logits"],
+  ["sparse", "## Sparse (f32, one row of 32000): time per call, ÷ softmax of the same row"],
 ]) {
   const ws = doc.workloads.filter((w) => familyOf(w) === family);
   if (!ws.length) continue;

@@ -8,13 +8,14 @@ import type { FamilyDefinition } from "./core/family.js";
 import { workerdCore } from "./core-workerd.js";
 import { loss } from "./loss-workerd.js";
 import { sampling } from "./sampling-workerd.js";
+import { sparse } from "./sparse-workerd.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
-export { loss, sampling };
+export { loss, sampling, sparse };
 
-const api = fixedEntryPoints<Kernels>({ families: [sampling, loss] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing });
+const api = fixedEntryPoints<Kernels>({ families: [sampling, loss, sparse] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing });
 
 /**
  * Instantiates every module. Without a source, the bundled relaxed-SIMD build where it

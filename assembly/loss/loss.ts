@@ -14,7 +14,7 @@
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
-import { F32_MAX, at, betaOf, extremum, lanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax } from "../shared/reduce";
+import { F32_MAX, add64, at, betaOf, extremum, high, lanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
 import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
@@ -42,23 +42,6 @@ function slot(stats: usize, i: i32): usize {
 @inline
 function mulz(a: f64, u: f64): f64 {
   return u != 0 ? a * u : 0;
-}
-
-/** The upper half of the lanes moved down. */
-// @ts-ignore: decorator
-@inline
-function high(v: v128): v128 {
-  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-}
-
-/** acc + v in f64 lanes (an f32x4 is widened in two halves). */
-// @ts-ignore: decorator
-@inline
-function add64<T>(acc: v128, v: v128): v128 {
-  if (sizeof<T>() == 4) {
-    return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(high(v))));
-  }
-  return f64x2.add(acc, v);
 }
 
 /** acc + a*u in f64 lanes, lanes with u = 0 adding 0. */

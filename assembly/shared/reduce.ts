@@ -124,6 +124,23 @@ export function sumLanes<T>(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
+/** The upper half of the lanes moved down. */
+// @ts-ignore: decorator
+@inline
+export function high(v: v128): v128 {
+  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+/** acc + v in f64 lanes (an f32x4 is widened in two halves). */
+// @ts-ignore: decorator
+@inline
+export function add64<T>(acc: v128, v: v128): v128 {
+  if (sizeof<T>() == 4) {
+    return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(high(v))));
+  }
+  return f64x2.add(acc, v);
+}
+
 // Elements summed in T lanes before the partial sum moves to the f64 total: with 4
 // accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
 export const FLUSH: i32 = 256;

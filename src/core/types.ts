@@ -88,6 +88,12 @@ export type OutFor<X> = X extends Float32Array | WasmArray<"f32">
 /** What a call returns: `out` when given, else a new array of the input's output dtype. */
 export type Result<X, O> = O extends Output ? O : OutputOf<X>;
 
+/** How a loss reduces its per-row values: their (weighted) mean, their sum, or none (one value per row). */
+export type Reduction = "mean" | "sum" | "none";
+
+/** Class indices, one per row: an Int32Array, or a number[] with one entry per row. */
+export type IndexTarget = Int32Array | readonly number[];
+
 /** Options shared by every function: the inverse temperature, as temperature or beta. */
 export interface ScaleOptions {
   /** T, finite and > 0; default 1. Same as beta = 1/T. Not together with beta. */

@@ -114,3 +114,13 @@ export function rowsOf(n: number, rowLength: unknown): { rows: number; k: number
   if (n % rowLength !== 0) throw new RangeError(`rowLength must divide the input length (got ${rowLength} for ${n})`);
   return { rows: n / rowLength, k: rowLength, batched: true };
 }
+
+/**
+ * Whether the wasm kernels' scaling by beta in the dtype is exact enough: f32 rounds a beta
+ * outside [2^-100, 2^100] (to 0, a subnormal or F32_MAX), and x - c overflows f32 or f64 at
+ * the dtype's limits, so 0*Infinity gave NaN. Families send other betas to their js arithmetic.
+ */
+export function wasmScales(dtype: Dtype, beta: number): boolean {
+  const b = Math.abs(beta);
+  return dtype === "f32" ? b >= 2 ** -100 && b <= 2 ** 100 : b >= 2 ** -1000;
+}

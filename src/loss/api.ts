@@ -12,14 +12,15 @@
 // by the rows (probabilities); the z-loss by the counted rows. The gradient with respect to z
 // is p_j*A - B_j, A and B_j per row (see coefficients()), times beta for x.
 
-import { type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { type Core, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
 import { JsLoss } from "./js.js";
-import type { CrossEntropyOptions, LossKernels, Reduction } from "./types.js";
+import type { CrossEntropyOptions, LossKernels } from "./types.js";
 import { WasmLoss } from "./wasm.js";
-import { isWasmArray, realArray } from "../core/memory.js";
-import type { Dtype, Input, RealArray, ScaleOptions } from "../core/types.js";
-import { ROW_KEYS, betaFrom, describe, newArray, operandOf, outOperand, rowsOf } from "../core/validate.js";
+import { realArray } from "../core/memory.js";
+import { gradOperand, indexTargets, numberOption, probabilityTargets, reductionOf, weightOf } from "../core/targets.js";
+import type { Dtype, Input, RealArray, Reduction, ScaleOptions } from "../core/types.js";
+import { ROW_KEYS, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 const CE_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "labelSmoothing", "weight", "zLoss", "grad"]);
@@ -30,54 +31,6 @@ const JACOBIAN_MAX = 2 ** 24;
 /** a*u, or 0 where u is 0 (a weight or share of 0 times an infinite log-probability adds 0). */
 function mulz(a: number, u: number): number {
   return u !== 0 ? a * u : 0;
-}
-
-/**
- * Class indices as the kernels take them (-1 for ignored rows), or undefined when `target`
- * is not an index target (Int32Array, or a number[] of one entry per row).
- */
-function indexTargets(target: unknown, rows: number, k: number, ignoreIndex: number | undefined): Int32Array | undefined {
-  const isInt = target instanceof Int32Array;
-  if (!isInt && !(Array.isArray(target) && target.length === rows)) return undefined;
-  const t = target as ArrayLike<unknown>;
-  if (t.length !== rows) throw new RangeError(`target must have one class index per row (got length ${t.length} for ${rows} rows)`);
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const v = t[r];
-    if (typeof v !== "number") throw new TypeError(`target[${r}] must be a number (got ${describe(v)})`);
-    if (v === ignoreIndex) {
-      out[r] = -1;
-      continue;
-    }
-    if (!(Number.isInteger(v) && v >= 0 && v < k)) {
-      const ignored = ignoreIndex === undefined ? "" : ` or ignoreIndex ${ignoreIndex}`;
-      throw new RangeError(`target[${r}] must be a class index in [0, ${k})${ignored} (got ${v})`);
-    }
-    out[r] = v;
-  }
-  return out;
-}
-
-/** A number option: TypeError if not a number, RangeError unless `ok`. */
-function numberOption(opts: Record<string, unknown>, name: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
-  const v = opts[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
-  if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
-  return v;
-}
-
-/** The grad option resolved: undefined (none), a new array, or the validated array given. */
-function gradOperand(core: Core, grad: unknown, dtype: Dtype, n: number): Operand | undefined {
-  if (grad === undefined || grad === false) return undefined;
-  if (grad === true) return newArray(dtype, n);
-  let g: Operand;
-  if (grad instanceof Float32Array || grad instanceof Float64Array) g = grad;
-  else if (isWasmArray(grad)) g = core.owns(grad) ? grad : grad.array;
-  else throw new TypeError(`grad must be true or a Float32Array, Float64Array or WasmArray (got ${describe(grad)})`);
-  if (dtypeOf(g) !== dtype) throw new TypeError(`grad must have the logits' dtype ${dtype} (got ${describe(grad)})`);
-  if (g.length !== n) throw new RangeError(`grad must have the logits' length (got length ${g.length} for ${n})`);
-  return g;
 }
 
 interface Settings {
@@ -213,16 +166,6 @@ function lossProb(s: Settings, stats: Float64Array, perRow: RealArray | undefine
   return meanOf(total, scaled, f);
 }
 
-/** A Float64Array of an Input's values (weights), validated. */
-function weightOf(core: Core, weight: unknown, k: number): Float64Array {
-  if (!(weight instanceof Float32Array || weight instanceof Float64Array || Array.isArray(weight) || isWasmArray(weight))) {
-    throw new TypeError(`weight must be a Float32Array, Float64Array, number[] or WasmArray (got ${describe(weight)})`);
-  }
-  const w = realArray(operandOf(core, weight, "weight"));
-  if (w.length !== k) throw new RangeError(`weight must have one value per class (got length ${w.length} for ${k} classes)`);
-  return Float64Array.from(w);
-}
-
 /**
  * Below this rest (the sum of the other terms, relative to the target's at the max), -log1p(rest)
  * is small enough that the loss pass's rounding of the exponents would show in its relative
@@ -234,15 +177,8 @@ const NEAR_ZERO_REST = 28;
 export function lossKernels(core: Core, exports: KernelExports | undefined): LossKernels {
   const loss: LossCore = core instanceof WasmCore && exports ? new WasmLoss(core, exports) : new JsLoss();
   const js = new JsLoss();
-  /**
-   * The wasm kernels scale by beta in the dtype: f32 rounds a beta outside [2^-100, 2^100]
-   * (to 0, a subnormal or F32_MAX) and x - c overflows f32 or f64 at the dtype's limits, so
-   * 0*Infinity gave NaN. Such a rare beta takes the f64 arithmetic of the js backend.
-   */
-  const lossFor = (dtype: Dtype, beta: number): LossCore => {
-    const b = Math.abs(beta);
-    return loss instanceof WasmLoss && (dtype === "f32" ? !(b >= 2 ** -100 && b <= 2 ** 100) : b < 2 ** -1000) ? js : loss;
-  };
+  /** A rare beta (wasmScales) takes the f64 arithmetic of the js backend. */
+  const lossFor = (dtype: Dtype, beta: number): LossCore => (loss instanceof WasmLoss && !wasmScales(dtype, beta) ? js : loss);
 
   function crossEntropy(logits: Input, target: unknown, options?: CrossEntropyOptions) {
     const x = operandOf(core, logits, "logits");
@@ -252,30 +188,12 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     const beta = betaFrom(options as ScaleOptions | undefined, CE_KEYS);
     const { rows, k } = rowsOf(n, opts.rowLength);
     const ignoreIndex = numberOption(opts, "ignoreIndex", -100, Number.isInteger, "an integer");
-    const reduction = opts.reduction ?? "mean";
-    if (typeof reduction !== "string") throw new TypeError(`reduction must be a string (got ${describe(reduction)})`);
-    if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
-      throw new RangeError(`reduction must be "mean", "sum" or "none" (got ${JSON.stringify(reduction)})`);
-    }
+    const reduction = reductionOf(opts);
     const eps = numberOption(opts, "labelSmoothing", 0, (v) => v >= 0 && v <= 1, "in [0, 1]");
     const lambda = numberOption(opts, "zLoss", 0, (v) => v >= 0 && v < Infinity, "finite and >= 0");
     const weight = opts.weight === undefined ? undefined : weightOf(core, opts.weight, k);
     const targets = indexTargets(target, rows, k, ignoreIndex);
-    let probs: Operand | undefined;
-    if (!targets) {
-      if (!(target instanceof Float32Array || target instanceof Float64Array || Array.isArray(target) || isWasmArray(target))) {
-        throw new TypeError(`target must be class indices (Int32Array or number[]) or probabilities (Float32Array, Float64Array, number[] or WasmArray) (got ${describe(target)})`);
-      }
-      probs = operandOf(core, target, "target");
-      if (probs.length !== n) {
-        // A float array is read as probabilities; one entry per row there means indices meant as floats.
-        throw new RangeError(
-          !Array.isArray(target) && probs.length === rows
-            ? `target is ${describe(target)} of one entry per row (${rows}): class indices must be integers, an Int32Array or number[] (Int32Array.from(target)); a float array is target probabilities, of the logits' length (${n})`
-            : `target probabilities must have the logits' length (${n}) (got length ${probs.length}); class indices are an Int32Array or number[] of one entry per row (${rows})`,
-        );
-      }
-    }
+    const probs = targets ? undefined : probabilityTargets(core, target, rows, n);
     const grad = gradOperand(core, opts.grad, dtype, n);
     let wSum = k;
     if (weight) {

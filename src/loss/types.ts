@@ -1,12 +1,8 @@
 // Public types of the loss and gradient functions (src/loss.ts).
 
-import type { Input, OneScale, OutFor, Output, OutputOf, RealArray, ScaleOptions } from "../core/types.js";
+export type { IndexTarget, Reduction } from "../core/types.js";
 
-/** How crossEntropy reduces the per-row losses. */
-export type Reduction = "mean" | "sum" | "none";
-
-/** Class indices, one per row: an Int32Array, or a number[] with one entry per row. */
-export type IndexTarget = Int32Array | readonly number[];
+import type { IndexTarget, Input, OneScale, OutFor, Output, OutputOf, RealArray, Reduction, ScaleOptions } from "../core/types.js";
 
 /** Options of crossEntropy (PyTorch F.cross_entropy, plus zLoss, beta and a fused gradient). */
 export interface CrossEntropyOptions<G extends Output | boolean | undefined = Output | boolean | undefined> extends ScaleOptions {

@@ -5,10 +5,11 @@ import { init, initSync } from "softmax-wasm";
 import loss from "softmax-wasm/loss-relaxed.wasm";
 import sampling from "softmax-wasm/sampling-relaxed.wasm";
 import wasm from "softmax-wasm/softmax-relaxed.wasm";
+import sparse from "softmax-wasm/sparse-relaxed.wasm";
 
 export default {
   async fetch() {
-    const sm = await init(wasm, { sources: { sampling, loss } });
+    const sm = await init(wasm, { sources: { sampling, loss, sparse } });
     const p = sm.softmax(new Float64Array([0, Math.log(3)]));
     const token = sm.sample([0, 50, 0], { seed: 1 });
     const again = initSync(wasm).logSumExp([0, 0]);

@@ -8,12 +8,14 @@ import * as core from "../../dist/core-node.js";
 import * as everything from "../../dist/node.js";
 import { loss } from "../../dist/loss.js";
 import { sampling } from "../../dist/sampling.js";
+import { sparse } from "../../dist/sparse.js";
 
 const dist = new URL("../../dist/", import.meta.url);
 const bytes = (file: string) => readFileSync(new URL(file, dist));
 const CORE = ["alloc", "backend", "logSoftmax", "logSumExp", "online", "softmax"];
 const SAMPLING = ["argmax", "distribution", "gumbelSoftmax", "sample", "sampler", "topK"];
 const LOSS = ["crossEntropy", "jacobian", "logProbs", "logSoftmaxBackward", "softmaxBackward"];
+const SPARSE = ["entmax", "entmaxBackward", "entmaxLoss", "sparsemax", "sparsemaxBackward", "sparsemaxLoss"];
 
 describe("softmax-wasm/core", () => {
   it("has the core functions only, on js and on the wasm builds", async () => {
@@ -34,6 +36,8 @@ describe("softmax-wasm/core", () => {
     const js = await core.init({ build: "js", with: [loss] });
     expect(js.backend).toBe("js");
     expect(Object.keys(js).sort()).toEqual([...CORE, ...LOSS].sort());
+    const withSparse = await core.init({ with: [sparse] });
+    expect(Object.keys(withSparse).sort()).toEqual([...CORE, ...SPARSE].sort());
   });
 
   it("shares one instance per set of families; a build or a source makes a new one", async () => {
@@ -48,7 +52,7 @@ describe("softmax-wasm/core", () => {
 
 describe("one memory for every module of an instance", () => {
   it("a WasmArray from alloc goes into every family's function, in place, with the results of the js backend", async () => {
-    const sm = await core.init({ with: [sampling, loss] });
+    const sm = await core.init({ with: [sampling, loss, sparse] });
     const logits = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 4);
     const x = sm.alloc(logits.length);
     x.array.set(logits);
@@ -58,6 +62,10 @@ describe("one memory for every module of an instance", () => {
     expect(value).toBeCloseTo(-reference[7], 5);
     expect(sm.argmax(x)).toBe(everything.js.argmax(logits));
     expect(sm.sample(x, { seed: 5, topK: 20 })).toBe(everything.js.sample(logits, { seed: 5, topK: 20 }));
+    const sparse32 = sm.alloc(logits.length);
+    sm.sparsemax(x, { out: sparse32 });
+    expect(Array.from(sparse32.array)).toEqual(Array.from(everything.js.sparsemax(logits)).map((v) => expect.closeTo(v, 6)));
+    sparse32.free();
     // in place: the softmax of x into x, then the gradient (p - e_7) read from the same memory
     sm.softmax(x, { out: x });
     for (let i = 0; i < 1000; i += 97) expect(grad.array[i]).toBeCloseTo(x.array[i] - (i === 7 ? 1 : 0), 6);

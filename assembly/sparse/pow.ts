@@ -1,0 +1,164 @@
+// Powers t^kappa for t in (0, 1], as exp(kappa*log t): entmax's probabilities are
+// [t]_+^(1/(alpha - 1)) and its backward pass needs y^(2 - alpha). The exp is the shared one;
+// the log is here, vectorized, with a scalar twin that performs the same operations.
+//
+// log: t = 2^e * m with m in [sqrt(1/2), sqrt(2)) (the exponent shifted so that m straddles
+// 1), then log m = 2*atanh(s) = 2s + s*z*P(z), s = (m - 1)/(m + 1), z = s^2 <= 0.0295, with
+// the Taylor coefficients 2/(2j + 1) (the first term left out is below 2^-58 of the result for
+// f64, 2^-29 for f32), and log t = e*ln2 + log m with ln2 in two parts. Positive normal t
+// only: callers clamp t up to the smallest normal number first (a smaller t's power is below
+// any tolerance here, and 0 or negative lanes are masked out by the caller).
+
+import { expAny, expAnyV, expNonPositive, expNonPositiveV } from "../shared/exp";
+
+// 2*atanh(s)/s - 2 = z*(2/3 + z*(2/5 + z*(2/7 + ...))).
+const P3: f64 = 0.6666666666666666;
+const P5: f64 = 0.4;
+const P7: f64 = 0.2857142857142857;
+const P9: f64 = 0.2222222222222222;
+const P11: f64 = 0.18181818181818182;
+const P13: f64 = 0.15384615384615385;
+const P15: f64 = 0.13333333333333333;
+const P17: f64 = 0.11764705882352941;
+const P19: f64 = 0.10526315789473684;
+
+// ln2 in two parts: the high one has 32 significant bits (f64) / 16 (f32), so e*LN2_HI is exact.
+const F64_LN2_HI: f64 = 6.93147180369123816490e-1; // 0x1.62E42FEE00000p-1
+const F64_LN2_LO: f64 = 1.90821492927058770002e-10; // 0x1.A39EF35793C76p-33
+const F32_LN2_HI: f32 = 0.693145751953125; // 0x1.62E400p-1
+const F32_LN2_LO: f32 = 1.42860676533018704503775e-6; // 0x1.7F7D1Cp-20
+
+// The bits of sqrt(1/2): adding ONE - SQRT_HALF to t's bits moves the exponent's carry to
+// m = sqrt(1/2), so the mantissa left after removing the exponent lies in [sqrt(1/2), sqrt(2)).
+const F32_SQRT_HALF: i32 = 0x3f3504f3;
+const F32_ONE: i32 = 0x3f800000;
+const F64_SQRT_HALF: i64 = 0x3fe6a09e667f3bcd;
+const F64_ONE: i64 = 0x3ff0000000000000;
+// 1.5 * 2^52: adding an integer's bits to its bits gives a double that is that integer + it.
+const F64_INT_MAGIC: f64 = 6755399441055744.0;
+
+/** The smallest normal number of T: the clamp below which a power is not computed. */
+// @ts-ignore: decorator
+@inline
+export function tinyOf<T>(): T {
+  return sizeof<T>() == 4 ? <T>1.1754943508222875e-38 : <T>2.2250738585072014e-308;
+}
+
+// @ts-ignore: decorator
+@inline
+function logF32x4(t: v128): v128 {
+  const ix = i32x4.add(t, i32x4.splat(F32_ONE - F32_SQRT_HALF));
+  const e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(127)));
+  const m = i32x4.add(v128.and(ix, i32x4.splat(0x007fffff)), i32x4.splat(F32_SQRT_HALF));
+  const f = f32x4.sub(m, f32x4.splat(1));
+  const s = f32x4.div(f, f32x4.add(f32x4.splat(2), f));
+  const z = f32x4.mul(s, s);
+  let p = f32x4.add(f32x4.mul(z, f32x4.splat(<f32>P9)), f32x4.splat(<f32>P7));
+  p = f32x4.add(f32x4.mul(z, p), f32x4.splat(<f32>P5));
+  p = f32x4.add(f32x4.mul(z, p), f32x4.splat(<f32>P3));
+  const logm = f32x4.add(f32x4.add(s, s), f32x4.mul(s, f32x4.mul(z, p)));
+  return f32x4.add(f32x4.mul(e, f32x4.splat(F32_LN2_HI)), f32x4.add(f32x4.mul(e, f32x4.splat(F32_LN2_LO)), logm));
+}
+
+// @ts-ignore: decorator
+@inline
+function logF32(t: f32): f32 {
+  const ix = reinterpret<i32>(t) + (F32_ONE - F32_SQRT_HALF);
+  const e = <f32>((ix >> 23) - 127);
+  const m = reinterpret<f32>((ix & 0x007fffff) + F32_SQRT_HALF);
+  const f = m - 1;
+  const s = f / (2 + f);
+  const z = s * s;
+  let p = z * <f32>P9 + <f32>P7;
+  p = z * p + <f32>P5;
+  p = z * p + <f32>P3;
+  const logm = (s + s) + s * (z * p);
+  return e * F32_LN2_HI + (e * F32_LN2_LO + logm);
+}
+
+// @ts-ignore: decorator
+@inline
+function logF64x2(t: v128): v128 {
+  const ix = i64x2.add(t, i64x2.splat(F64_ONE - F64_SQRT_HALF));
+  const eInt = i64x2.sub(i64x2.shr_s(ix, 52), i64x2.splat(1023));
+  const e = f64x2.sub(i64x2.add(eInt, f64x2.splat(F64_INT_MAGIC)), f64x2.splat(F64_INT_MAGIC));
+  const m = i64x2.add(v128.and(ix, i64x2.splat(0x000fffffffffffff)), i64x2.splat(F64_SQRT_HALF));
+  const f = f64x2.sub(m, f64x2.splat(1));
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2), f));
+  const z = f64x2.mul(s, s);
+  let p = f64x2.add(f64x2.mul(z, f64x2.splat(P19)), f64x2.splat(P17));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P15));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P13));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P11));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P9));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P7));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P5));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(P3));
+  const logm = f64x2.add(f64x2.add(s, s), f64x2.mul(s, f64x2.mul(z, p)));
+  return f64x2.add(f64x2.mul(e, f64x2.splat(F64_LN2_HI)), f64x2.add(f64x2.mul(e, f64x2.splat(F64_LN2_LO)), logm));
+}
+
+// @ts-ignore: decorator
+@inline
+function logF64(t: f64): f64 {
+  const ix = reinterpret<i64>(t) + (F64_ONE - F64_SQRT_HALF);
+  const e = reinterpret<f64>(((ix >> 52) - 1023) + reinterpret<i64>(F64_INT_MAGIC)) - F64_INT_MAGIC;
+  const m = reinterpret<f64>((ix & 0x000fffffffffffff) + F64_SQRT_HALF);
+  const f = m - 1;
+  const s = f / (2 + f);
+  const z = s * s;
+  let p = z * P19 + P17;
+  p = z * p + P15;
+  p = z * p + P13;
+  p = z * p + P11;
+  p = z * p + P9;
+  p = z * p + P7;
+  p = z * p + P5;
+  p = z * p + P3;
+  const logm = (s + s) + s * (z * p);
+  return e * F64_LN2_HI + (e * F64_LN2_LO + logm);
+}
+
+/** Natural log of each lane, for positive normal lanes. */
+// @ts-ignore: decorator
+@inline
+export function logV<T>(t: v128): v128 {
+  if (sizeof<T>() == 4) return logF32x4(t);
+  return logF64x2(t);
+}
+
+/** Natural log of a positive normal t: scalar twin of logV. */
+// @ts-ignore: decorator
+@inline
+export function logOf<T>(t: T): T {
+  if (sizeof<T>() == 4) return <T>logF32(<f32>t);
+  return <T>logF64(<f64>t);
+}
+
+/** t^kappa of each lane for t in (0, 1] and kappa > 0; lanes below T's smallest normal as if at it. */
+// @ts-ignore: decorator
+@inline
+export function powUnitV<T>(t: v128, kappa: v128): v128 {
+  return expNonPositiveV<T>(v128.mul<T>(kappa, logV<T>(v128.pmax<T>(t, v128.splat<T>(tinyOf<T>())))));
+}
+
+/** Scalar twin of powUnitV. */
+// @ts-ignore: decorator
+@inline
+export function powUnit<T>(t: T, kappa: T): T {
+  return expNonPositive<T>(kappa * logOf<T>(max<T>(t, tinyOf<T>())));
+}
+
+/** t^q of each lane for t in (0, 1] and any real q (large results overflow to +Inf). */
+// @ts-ignore: decorator
+@inline
+export function powAnyV<T>(t: v128, q: v128): v128 {
+  return expAnyV<T>(v128.mul<T>(q, logV<T>(v128.pmax<T>(t, v128.splat<T>(tinyOf<T>())))));
+}
+
+/** Scalar twin of powAnyV. */
+// @ts-ignore: decorator
+@inline
+export function powAny<T>(t: T, q: T): T {
+  return expAny<T>(q * logOf<T>(max<T>(t, tinyOf<T>())));
+}

@@ -1,0 +1,171 @@
+// The sparse API over a backend: validation (everything before anything is written), alpha = 1
+// to the core's softmax, rare betas to the f64 arithmetic of the js backend, and the
+// Fenchel-Young losses from the forward pass, shared by every backend.
+//
+// Fenchel-Young loss (Blondel et al. 2020) of scores theta = beta*x against a target
+// distribution q, with p* = entmax(theta) and the Tsallis regularizer
+// Omega(p) = (sum_j p_j^alpha - 1)/(alpha*(alpha - 1)) (sum_j p_j log p_j for alpha = 1):
+//   L = Omega(q) - Omega(p*) + <theta, p* - q>, gradient p* - q (times beta for x).
+// A class index y is q = e_y (Omega(e_y) = 0). theta is taken as beta*(x - c), c the row's
+// extremum: the same loss for a distribution q, without the cancellation of large logits.
+
+import { type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { extremum } from "../core/baseline.js";
+import { realArray } from "../core/memory.js";
+import { scaledDiff } from "../core/online.js";
+import { gradOperand, indexTargets, numberOption, probabilityTargets, reductionOf, weightOf } from "../core/targets.js";
+import type { Dtype, Input, RealArray, ScaleOptions } from "../core/types.js";
+import { ROW_KEYS, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
+import { type KernelExports, WasmCore } from "../core/wasm.js";
+import type { SparseCore } from "./backend.js";
+import { JsSparse } from "./js.js";
+import type { SparseKernels } from "./types.js";
+import { WasmSparse } from "./wasm.js";
+
+const ALPHA_KEYS = new Set([...ROW_KEYS, "alpha"]);
+const LOSS_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "weight", "grad"]);
+const ENTMAX_LOSS_KEYS = new Set([...LOSS_KEYS, "alpha"]);
+
+/** a*u, or 0 where u is 0 (a masked score of -Infinity with no probability adds nothing). */
+function mulz(a: number, u: number): number {
+  return u !== 0 ? a * u : 0;
+}
+
+/** The alpha option: finite and >= 1, default 1.5. */
+function alphaOf(opts: Record<string, unknown>): number {
+  return numberOption(opts, "alpha", 1.5, (v) => v >= 1 && v < Infinity, "finite and >= 1");
+}
+
+/** Omega(p) of p[start..end) (see the header): the negative Tsallis entropy, Shannon's at alpha = 1. */
+function omega(p: RealArray, start: number, end: number, alpha: number): number {
+  let s = 0;
+  if (alpha === 1) {
+    for (let i = start; i < end; i++) if (p[i] > 0) s += p[i] * Math.log(p[i]);
+    return s;
+  }
+  for (let i = start; i < end; i++) {
+    const v = p[i];
+    if (v > 0) s += alpha === 2 ? v * v : Math.pow(v, alpha);
+    else if (v !== 0) s += NaN;
+  }
+  return (s - 1) / (alpha * (alpha - 1));
+}
+
+/** The sparse functions of one backend. */
+export function sparseKernels(core: Core, exports: KernelExports | undefined): SparseKernels {
+  const fast: SparseCore = core instanceof WasmCore && exports ? new WasmSparse(core, exports) : new JsSparse();
+  const js = new JsSparse();
+  const backendFor = (dtype: Dtype, beta: number): SparseCore => (fast instanceof WasmSparse && !wasmScales(dtype, beta) ? js : fast);
+
+  /** entmax into y; alpha = 1 is the core's softmax. */
+  const run = (x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number) => {
+    if (alpha === 1) core.rows(false, x, y, rows, k, beta);
+    else backendFor(dtypeOf(x), beta).entmax(x, y, rows, k, beta, alpha);
+  };
+
+  const forward = (fixedAlpha: number | undefined) => (input: Input, options?: unknown) => {
+    const x = operandOf(core, input, "x");
+    const dtype = dtypeOf(x);
+    const n = x.length;
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ALPHA_KEYS : ROW_KEYS);
+    const { rows, k } = rowsOf(n, opts.rowLength);
+    const alpha = fixedAlpha ?? alphaOf(opts);
+    const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "the input's length");
+    run(x, out, rows, k, beta, alpha);
+    return opts.out ?? out;
+  };
+
+  const backward = (fixedAlpha: number | undefined) => (gradY: Input, y: Input, options?: unknown) => {
+    const g = operandOf(core, gradY, "gradY");
+    const dtype = dtypeOf(g);
+    let yo = operandOf(core, y, "y");
+    if (yo.length !== g.length) throw new RangeError(`y must have gradY's length (got length ${yo.length} for ${g.length})`);
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ALPHA_KEYS : ROW_KEYS);
+    const { rows, k } = rowsOf(g.length, opts.rowLength);
+    const alpha = fixedAlpha ?? alphaOf(opts);
+    const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
+    if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
+    backendFor(dtype, beta).backward(g, yo, out, rows, k, beta, alpha);
+    return opts.out ?? out;
+  };
+
+  const loss = (fixedAlpha: number | undefined) => (logits: Input, target: unknown, options?: unknown) => {
+    const x = operandOf(core, logits, "logits");
+    const dtype = dtypeOf(x);
+    const n = x.length;
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ENTMAX_LOSS_KEYS : LOSS_KEYS);
+    const { rows, k } = rowsOf(n, opts.rowLength);
+    const alpha = fixedAlpha ?? alphaOf(opts);
+    const ignoreIndex = numberOption(opts, "ignoreIndex", -100, Number.isInteger, "an integer");
+    const reduction = reductionOf(opts);
+    const weight = opts.weight === undefined ? undefined : weightOf(core, opts.weight, k);
+    const targets = indexTargets(target, rows, k, ignoreIndex);
+    const probs = targets ? undefined : probabilityTargets(core, target, rows, n);
+    if (probs && weight) throw new TypeError(`weight needs class-index targets (got probability targets, ${describe(target)})`);
+    const grad = gradOperand(core, opts.grad, dtype, n);
+    // p* apart from the logits and the gradient: the loss reads both after the forward pass.
+    const p = newArray(dtype, n);
+    run(x, p, rows, k, beta, alpha);
+    const xs = realArray(x);
+    const qs = probs && realArray(probs);
+    const values = new Float64Array(rows);
+    const rowWeights = new Float64Array(rows);
+    let denominator = 0;
+    for (let r = 0, start = 0; r < rows; r++, start += k) {
+      const end = start + k;
+      const y = targets ? targets[r] : -1;
+      if (targets && y < 0) continue; // ignored: adds 0
+      const w = targets && weight ? weight[y] : 1;
+      rowWeights[r] = w;
+      denominator += w;
+      const c = extremum(xs, start, end, beta < 0);
+      const m = beta * c;
+      const special = !Number.isFinite(c) || m !== m;
+      let dot = 0;
+      for (let i = start; i < end; i++) {
+        const theta = special ? (m !== m ? NaN : m > 0 && xs[i] === c ? 0 : -Infinity) : scaledDiff(beta, xs[i], c);
+        const q = qs ? qs[i] : i - start === y ? 1 : 0;
+        dot += mulz(theta, p[i] - q);
+      }
+      const omegaQ = qs ? omega(qs, start, end, alpha) : 0;
+      values[r] = w * (omegaQ - omega(p, start, end, alpha) + dot);
+    }
+    const f = reduction === "mean" ? 1 / denominator : 1;
+    let result: number | RealArray;
+    if (reduction === "none") {
+      result = newArray(dtype, rows);
+      result.set(values);
+    } else {
+      let total = 0;
+      for (let r = 0; r < rows; r++) total += values[r];
+      // Empty or all ignored with "mean": 0/0, NaN as crossEntropy.
+      result = total * f;
+    }
+    if (grad) {
+      const gs = realArray(grad);
+      for (let r = 0, start = 0; r < rows; r++, start += k) {
+        const y = targets ? targets[r] : -1;
+        const scale = rowWeights[r] * f * beta;
+        for (let i = start; i < start + k; i++) {
+          const q = qs ? qs[i] : i - start === y ? 1 : 0;
+          gs[i] = targets && y < 0 ? 0 : (p[i] - q) * scale;
+        }
+      }
+    }
+    const out: { loss: number | RealArray; grad?: unknown } = { loss: result };
+    if (grad) out.grad = opts.grad === true ? grad : opts.grad;
+    return out;
+  };
+
+  return {
+    sparsemax: forward(2),
+    entmax: forward(undefined),
+    sparsemaxBackward: backward(2),
+    entmaxBackward: backward(undefined),
+    sparsemaxLoss: loss(2),
+    entmaxLoss: loss(undefined),
+  } as unknown as SparseKernels;
+}

@@ -1,0 +1,67 @@
+// The sparse arithmetic of the wasm backends: operands staged in one scratch block of linear
+// memory (or used in place when they are this module's WasmArrays), with the kernels' work
+// area, the kernels of assembly/sparse/sparse.ts, results copied out.
+
+import { type Operand, dtypeOf } from "../core/backend.js";
+import type { SparseCore } from "./backend.js";
+import { BYTES, type LinearMemory } from "../core/memory.js";
+import { Staging, offsetOf } from "../core/staging.js";
+import type { Dtype } from "../core/types.js";
+import type { KernelExports, WasmCore } from "../core/wasm.js";
+
+type Kernel = (a: number, b: number, c: number, rows: number, k: number, beta: number, alpha: number) => void;
+
+interface Kernels {
+  entmax: Kernel;
+  entmaxbackward: Kernel;
+}
+
+const NAMES = ["entmax", "entmaxbackward"] as const;
+
+function kernelsOf(exports: KernelExports, dtype: Dtype): Kernels {
+  const kernels = {} as Record<string, unknown>;
+  for (const name of NAMES) {
+    const f = exports[`${dtype}_${name}`];
+    if (typeof f !== "function") throw new TypeError(`not a softmax-wasm module: export ${dtype}_${name} is missing`);
+    kernels[name] = f;
+  }
+  return kernels as unknown as Kernels;
+}
+
+export class WasmSparse implements SparseCore {
+  readonly #memory: LinearMemory;
+  readonly #kernels: Record<Dtype, Kernels>;
+
+  constructor(core: WasmCore, exports: KernelExports) {
+    this.#memory = core.memory;
+    this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
+  }
+
+  entmax(x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number): void {
+    const dtype = dtypeOf(x);
+    const n = x.length;
+    const stage = new Staging(this.#memory, dtype);
+    const xPlaced = stage.place(x);
+    const yPlaced = y === x ? xPlaced : stage.place(y, true);
+    const yOffset = offsetOf(y);
+    const work = stage.region(k * BYTES[dtype]);
+    const address = stage.open("x", n);
+    const yp = address(yPlaced);
+    this.#kernels[dtype].entmax(address(xPlaced), yp, stage.base + work, rows, k, beta, alpha);
+    stage.copyOut(y, yp, yOffset, n);
+  }
+
+  backward(g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
+    const dtype = dtypeOf(g);
+    const n = g.length;
+    const stage = new Staging(this.#memory, dtype);
+    const gPlaced = stage.place(g);
+    const yPlaced = y === g ? gPlaced : stage.place(y);
+    const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
+    const outOffset = offsetOf(out);
+    const address = stage.open("gradY", n);
+    const op = address(outPlaced);
+    this.#kernels[dtype].entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha);
+    stage.copyOut(out, op, outOffset, n);
+  }
+}
