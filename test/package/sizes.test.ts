@@ -33,7 +33,9 @@ describe("size budget", () => {
   // once, 18,500 -> 19,200 (measured 19,168): the kernel that sums a confident row's max block
   // apart (reduce.ts, raddexpminusmaxrest, +743 bytes of wasm) let log-softmax and LogSumExp of
   // such rows drop the careful pass over the row (4x a typical row's time -> about 1.2x).
-  const CORE_CEILING = 19_200;
+  // Then 19,200 -> 19,400 (measured 19,350) when logSumExp took SciPy's weights (b, returnSign:
+  // +513 bytes of JS, partly paid by shorter messages and one wasm-opt round).
+  const CORE_CEILING = 19_400;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
