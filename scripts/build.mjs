@@ -32,11 +32,12 @@ export const MODULES = [
   { family: "core", entry: "assembly/core/softmax.ts", file: "softmax", memoryBase: 0x0400 },
   { family: "sampling", entry: "assembly/sampling/sample.ts", file: "sampling", memoryBase: 0x4000 },
   { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
+  { family: "attention", entry: "assembly/attention/attention.ts", file: "attention", memoryBase: 0xc000 },
 ];
 /** Test-only modules: built like the families, into build/ (never shipped in dist/). */
 const TEST_MODULES = [{ family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true }];
 /** End of the last module's slot. */
-const DATA_END = 0xc000;
+const DATA_END = 0x10000;
 
 /** asconfig.json target -> file suffix and the wasm-opt feature flags it needs. */
 const BUILDS = [

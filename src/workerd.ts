@@ -6,15 +6,16 @@ import { fixedEntryPoints } from "./core/entry.js";
 import { missing } from "./families.js";
 import type { FamilyDefinition } from "./core/family.js";
 import { workerdCore } from "./core-workerd.js";
+import { attention } from "./attention-workerd.js";
 import { loss } from "./loss-workerd.js";
 import { sampling } from "./sampling-workerd.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
-export { loss, sampling };
+export { attention, loss, sampling };
 
-const api = fixedEntryPoints<Kernels>({ families: [sampling, loss] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing });
+const api = fixedEntryPoints<Kernels>({ families: [sampling, loss, attention] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing });
 
 /**
  * Instantiates every module. Without a source, the bundled relaxed-SIMD build where it

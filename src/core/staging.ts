@@ -1,0 +1,72 @@
+// Operand placement for one wasm call, shared by the families: this memory's WasmArrays of the
+// dtype a kernel reads stay where they are; anything else gets a region of the scratch block
+// (converted to that dtype on the way in). A typed array may view this memory (a WasmArray's
+// .array) and be detached when the scratch block grows it, so each one's byte offset is taken
+// before, and its data read or written there (as wasm.ts does).
+
+import { type Operand, dtypeOf } from "./backend.js";
+import { BYTES, LinearArray, type LinearMemory } from "./memory.js";
+import type { Dtype, RealArray } from "./types.js";
+
+const round16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+export class Staging {
+  bytes = 0;
+  base = 0;
+  readonly #memory: LinearMemory;
+  readonly #dtype: Dtype;
+  readonly #copies: { source: RealArray; offset: number; at: number; n: number; dtype: Dtype }[] = [];
+
+  /** `dtype`: what the kernels read, unless a placement says otherwise. */
+  constructor(memory: LinearMemory, dtype: Dtype) {
+    this.#memory = memory;
+    this.#dtype = dtype;
+  }
+
+  /** A region of `bytes` bytes; its address is base + the returned offset. */
+  region(bytes: number): number {
+    const at = this.bytes;
+    this.bytes += round16(bytes);
+    return at;
+  }
+
+  /**
+   * Where the first n elements of `a`, read as `dtype`, will be: its own address, or -1 -
+   * offset of a region (copied in unless `output`).
+   */
+  place(a: Operand, output = false, dtype: Dtype = this.#dtype, n: number = a.length): number {
+    if (a instanceof LinearArray && a.livesIn(this.#memory) && a.dtype === dtype) return a.ptr;
+    const at = this.region(n * BYTES[dtype]);
+    if (!output) {
+      const source = a instanceof LinearArray ? a.array : (a as RealArray);
+      this.#copies.push({ source, offset: source.byteOffset, at, n, dtype });
+    }
+    return -1 - at;
+  }
+
+  /** Reserves the block, copies the placed inputs in; returns the resolver of addresses. */
+  open(what: string, n: number): (placed: number) => number {
+    const base = this.bytes > 0 ? this.#memory.scratch(this.bytes, what, n, this.#dtype) : 0;
+    this.base = base;
+    for (const { source, offset, at, n, dtype } of this.#copies) {
+      // A detached view (length 0) is read again at its offset in the grown memory.
+      const data = source.length === n ? source : source.length > n ? source.subarray(0, n) : this.#memory.view(offset, n, dtypeOf(source));
+      this.#memory.heap(dtype).set(data, (base + at) / BYTES[dtype]);
+    }
+    return (placed) => (placed < 0 ? base + (-1 - placed) : placed);
+  }
+
+  /** Copies n elements at `ptr` to `target` unless the target is that memory itself. */
+  copyOut(target: Operand, ptr: number, offset: number, n: number, dtype: Dtype = this.#dtype): void {
+    if (target instanceof LinearArray && target.livesIn(this.#memory)) return;
+    const heap = this.#memory.heap(dtype);
+    const start = ptr / BYTES[dtype];
+    const t = target as RealArray;
+    (t.length === n ? t : this.#memory.view(offset, n, dtype)).set(heap.subarray(start, start + n));
+  }
+}
+
+/** Byte offset of a typed array target, taken before the scratch block may detach it. */
+export function offsetOf(a: Operand): number {
+  return a instanceof LinearArray ? 0 : (a as RealArray).byteOffset;
+}
