@@ -24,6 +24,7 @@ export const ROWS = [
   { name: "`softmax-wasm/core`", entry: "dist/core.js", budget: 16 * KB },
   { name: "core + sampling", family: "sampling" },
   { name: "core + loss", family: "loss" },
+  { name: "core + attention", family: "attention" },
   { name: "`softmax-wasm` (everything)", entry: "dist/index.js", budget: 56 * KB },
 ];
 

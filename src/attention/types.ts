@@ -1,9 +1,9 @@
 // Public types of the attention functions (src/attention.ts).
 
-import type { Input, Output, OutputOf, RealArray } from "../core/types.js";
+import type { Input, OutFor, Output, OutputOf, RealArray } from "../core/types.js";
 
 /** Options of attend. Shapes are row-major; `dim` is required. */
-export interface AttendOptions<O extends Output | undefined = Output | undefined, L extends Output | boolean | undefined = Output | boolean | undefined> {
+export interface AttendOptions<O extends Output | undefined = Output | undefined> {
   /** Query heads per query; default 1. */
   heads?: number | undefined;
   /** Key/value heads: divides heads (multi-head, grouped-query, multi-query attention); default heads. */
@@ -33,7 +33,7 @@ export interface AttendOptions<O extends Output | undefined = Output | undefined
   /** [queries][heads][valueDim] of the output dtype: written and returned. */
   out?: O | undefined;
   /** true (or an array of the output dtype, [queries][heads]): also return the log of each denominator. */
-  lse?: L | undefined;
+  lse?: Output | boolean | undefined;
 }
 
 /** attend's result with `lse`: the output and the log of each softmax denominator. */
@@ -71,12 +71,19 @@ export interface AttentionKernels {
    * the keys and values per tile of queries (FlashAttention's online softmax). f32 unless q is
    * f64; keys and values of either dtype.
    */
-  attend<Q extends Input, O extends Output | undefined = undefined, L extends Output | boolean | undefined = undefined>(
+  attend<Q extends Input, O extends OutFor<Q> | undefined = undefined>(
     q: Q,
     keys: Input,
     values: Input,
-    opts: AttendOptions<O, L>,
-  ): L extends true | Output ? AttentionResult<Or<O, Q>, L extends Output ? L : OutputOf<Q>> : Or<O, Q>;
+    opts: AttendOptions<O> & { lse?: false | undefined },
+  ): Or<O, Q>;
+  /** attend, also returning the log of each softmax denominator (`lse: true`, or the array to write it to). */
+  attend<Q extends Input, O extends OutFor<Q> | undefined = undefined, L extends OutFor<Q> | true = true>(
+    q: Q,
+    keys: Input,
+    values: Input,
+    opts: AttendOptions<O> & { lse: L },
+  ): AttentionResult<Or<O, Q>, L extends Output ? L : OutputOf<Q>>;
   /** The attention over the union of two disjoint key ranges, from their results with lse. */
   mergeAttention<A extends AttentionPart, O extends Output | undefined = undefined, L extends Output | undefined = undefined>(
     a: A,
