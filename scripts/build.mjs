@@ -35,7 +35,10 @@ export const MODULES = [
   { family: "attention", entry: "assembly/attention/attention.ts", file: "attention", memoryBase: 0xc000 },
 ];
 /** Test-only modules: built like the families, into build/ (never shipped in dist/). */
-const TEST_MODULES = [{ family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true }];
+const TEST_MODULES = [
+  { family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true },
+  { family: "sum-bench", entry: "assembly/attention/sum-bench.ts", file: "sum-bench", memoryBase: 0x0400, test: true },
+];
 /** End of the last module's slot. */
 const DATA_END = 0x10000;
 

@@ -17,9 +17,8 @@
 // (workLayout): the q row addresses, each query's key range, m, l, the f64 accumulators and a
 // block of scores per row.
 
-import { madd } from "../shared/exp";
+import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { expNonPositive } from "../shared/exp";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
 // ---- loads of the storage dtype K as the compute dtype T ----
@@ -121,13 +120,14 @@ function dot1<T, K>(q: usize, kp: usize, dim: i32, sp: usize, scale: f64): void 
 
 /**
  * tanh(x) from exp.ts's exp (AssemblyScript's Math.tanh brings instructions the builds leave
- * out): tanh|x| = -e/(2 + e) with e = expm1(-2|x|), and expm1 by Kahan's rule
- * (u - 1)*y/log(u), u = exp(y), which keeps the relative accuracy near 0.
+ * out): tanh|x| = -e/(2 + e) with e = expm1(-2|x|) = u - 1, u = exp(-2|x|). Near 0, where
+ * u - 1 cancels, expm1 takes Kahan's rule (u - 1)*y/log(u) (log(u) = log1p(u - 1) with
+ * u - 1 exact there).
  */
 function tanh(x: f64): f64 {
   const y = -2 * abs(x);
   const u = expNonPositive<f64>(y);
-  const e = u == 1 ? y : u == 0 ? -1 : ((u - 1) * y) / Math.log1p(u - 1);
+  const e = u == 1 ? y : y > -0.5 ? ((u - 1) * y) / Math.log1p(u - 1) : u - 1;
   const t = -e / (2 + e);
   return x < 0 ? -t : t;
 }
@@ -203,13 +203,237 @@ function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: u
   }
 }
 
-// ---- the work area ----
+// ---- the quad path: four query heads of one kv group in the lanes of an f32x4 ----
+//
+// Grouped-query decoding's common shape (4 or 8 query heads per kv head): the scores of a key
+// for four heads are one f32x4, so the block's max, the exps and the sums run on four rows at
+// once, and each value vector loaded serves the four rows' accumulators. S4 holds the block's
+// scores (then exps) as [key][4 heads] f32.
 
-/** Queries per tile for groups of g query heads. */
+/** [sum of a's lanes, of b's, of c's, of d's]. */
 // @ts-ignore: decorator
 @inline
-function tileQueries(g: i32, queries: i32): i32 {
-  return min(max(1, TILE_ROWS / g), max(queries, 1));
+function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(
+    i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+    i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+  );
+  const cd = f32x4.add(
+    i8x16.shuffle(c, d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+    i8x16.shuffle(c, d, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+  );
+  return f32x4.add(
+    i8x16.shuffle(ab, cd, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27),
+    i8x16.shuffle(ab, cd, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31),
+  );
+}
+
+/** S4[jj] = scale*[q0.k, q1.k, q2.k, q3.k] for the key rows kp + jj*ks, jj in [a, b). */
+function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks: usize, dim: i32, a: i32, b: i32, S4: usize, scale: f32): void {
+  const vs = f32x4.splat(scale);
+  for (let jj = a; jj < b; jj++) {
+    const row = kp + <usize>jj * ks;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let d = 0;
+    for (; d + 4 <= dim; d += 4) {
+      const kv = loadV<f32, K>(at<K>(row, d));
+      const o = <usize>d << 2;
+      a0 = madd<f32>(v128.load(q0 + o), kv, a0);
+      a1 = madd<f32>(v128.load(q1 + o), kv, a1);
+      a2 = madd<f32>(v128.load(q2 + o), kv, a2);
+      a3 = madd<f32>(v128.load(q3 + o), kv, a3);
+    }
+    let s = sum4(a0, a1, a2, a3);
+    if (d < dim) {
+      let t0: f32 = 0;
+      let t1: f32 = 0;
+      let t2: f32 = 0;
+      let t3: f32 = 0;
+      for (; d < dim; d++) {
+        const kk = loadS<f32, K>(at<K>(row, d));
+        t0 += load<f32>(at<f32>(q0, d)) * kk;
+        t1 += load<f32>(at<f32>(q1, d)) * kk;
+        t2 += load<f32>(at<f32>(q2, d)) * kk;
+        t3 += load<f32>(at<f32>(q3, d)) * kk;
+      }
+      s = f32x4.add(s, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t0), 1, t1), 2, t2), 3, t3));
+    }
+    v128.store(S4 + (<usize>jj << 4), f32x4.mul(s, vs));
+  }
+}
+
+/** The online-softmax step of four rows over S4[a..b): m, l at M, L (4 f64 each), accumulators at acc (rows valueDim f64 apart). */
+function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize, vp: usize, vs: usize, valueDim: i32): void {
+  let top = f32x4.splat(-Infinity);
+  for (let jj = a; jj < b; jj++) top = f32x4.max(top, v128.load(S4 + (<usize>jj << 4))); // NaN stays
+  const m0 = load<f64>(M);
+  const m1 = load<f64>(M, 8);
+  const m2 = load<f64>(M, 16);
+  const m3 = load<f64>(M, 24);
+  const n0 = max(m0, <f64>f32x4.extract_lane(top, 0));
+  const n1 = max(m1, <f64>f32x4.extract_lane(top, 1));
+  const n2 = max(m2, <f64>f32x4.extract_lane(top, 2));
+  const n3 = max(m3, <f64>f32x4.extract_lane(top, 3));
+  const al0 = m0 == -Infinity ? 0 : expNonPositive<f64>(m0 - n0);
+  const al1 = m1 == -Infinity ? 0 : expNonPositive<f64>(m1 - n1);
+  const al2 = m2 == -Infinity ? 0 : expNonPositive<f64>(m2 - n2);
+  const al3 = m3 == -Infinity ? 0 : expNonPositive<f64>(m3 - n3);
+  // A row that has seen no key yet keeps m = -Infinity: its scores (all -Infinity) minus 0 give exps of 0.
+  let mv = f32x4.splat(n0 == -Infinity ? 0 : <f32>n0);
+  mv = f32x4.replace_lane(mv, 1, n1 == -Infinity ? 0 : <f32>n1);
+  mv = f32x4.replace_lane(mv, 2, n2 == -Infinity ? 0 : <f32>n2);
+  mv = f32x4.replace_lane(mv, 3, n3 == -Infinity ? 0 : <f32>n3);
+  const k0 = expF32Constant(0);
+  const k1 = expF32Constant(1);
+  const k2 = expF32Constant(2);
+  const k3 = expF32Constant(3);
+  const k4 = expF32Constant(4);
+  const k5 = expF32Constant(5);
+  const k6 = expF32Constant(6);
+  const k7 = expF32Constant(7);
+  const k8 = expF32Constant(8);
+  const k9 = expF32Constant(9);
+  let sum = f32x4.splat(0);
+  for (let jj = a; jj < b; jj++) {
+    const at4 = S4 + (<usize>jj << 4);
+    const p = expWith<f32>(f32x4.sub(v128.load(at4), mv), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+    v128.store(at4, p);
+    sum = f32x4.add(sum, p);
+  }
+  store<f64>(M, n0);
+  store<f64>(M, n1, 8);
+  store<f64>(M, n2, 16);
+  store<f64>(M, n3, 24);
+  store<f64>(L, load<f64>(L) * al0 + <f64>f32x4.extract_lane(sum, 0));
+  store<f64>(L, load<f64>(L, 8) * al1 + <f64>f32x4.extract_lane(sum, 1), 8);
+  store<f64>(L, load<f64>(L, 16) * al2 + <f64>f32x4.extract_lane(sum, 2), 16);
+  store<f64>(L, load<f64>(L, 24) * al3 + <f64>f32x4.extract_lane(sum, 3), 24);
+  const r1 = <usize>valueDim << 3;
+  const va0 = f64x2.splat(al0);
+  const va1 = f64x2.splat(al1);
+  const va2 = f64x2.splat(al2);
+  const va3 = f64x2.splat(al3);
+  let d = 0;
+  // Two vectors of each row's output in registers over the block (eight accumulators).
+  for (; d + 8 <= valueDim; d += 8) {
+    let c00 = f32x4.splat(0);
+    let c01 = c00;
+    let c10 = c00;
+    let c11 = c00;
+    let c20 = c00;
+    let c21 = c00;
+    let c30 = c00;
+    let c31 = c00;
+    for (let jj = a; jj < b; jj++) {
+      const pp = S4 + (<usize>jj << 4);
+      const row = at<K>(vp + <usize>jj * vs, d);
+      const v0 = loadV<f32, K>(row);
+      const v1 = loadV<f32, K>(at<K>(row, 4));
+      // Loads that splat (one instruction each) rather than shuffles of one load.
+      const p0 = v128.load32_splat(pp);
+      const p1 = v128.load32_splat(pp, 4);
+      const p2 = v128.load32_splat(pp, 8);
+      const p3 = v128.load32_splat(pp, 12);
+      c00 = madd<f32>(v0, p0, c00);
+      c01 = madd<f32>(v1, p0, c01);
+      c10 = madd<f32>(v0, p1, c10);
+      c11 = madd<f32>(v1, p1, c11);
+      c20 = madd<f32>(v0, p2, c20);
+      c21 = madd<f32>(v1, p2, c21);
+      c30 = madd<f32>(v0, p3, c30);
+      c31 = madd<f32>(v1, p3, c31);
+    }
+    const ap = acc + (<usize>d << 3);
+    fold<f32>(ap, c00, va0);
+    fold<f32>(ap + 32, c01, va0);
+    fold<f32>(ap + r1, c10, va1);
+    fold<f32>(ap + r1 + 32, c11, va1);
+    fold<f32>(ap + 2 * r1, c20, va2);
+    fold<f32>(ap + 2 * r1 + 32, c21, va2);
+    fold<f32>(ap + 3 * r1, c30, va3);
+    fold<f32>(ap + 3 * r1 + 32, c31, va3);
+  }
+  for (; d + 4 <= valueDim; d += 4) {
+    let c0 = f32x4.splat(0);
+    let c1 = c0;
+    let c2 = c0;
+    let c3 = c0;
+    for (let jj = a; jj < b; jj++) {
+      const pp = S4 + (<usize>jj << 4);
+      const v0 = loadV<f32, K>(at<K>(vp + <usize>jj * vs, d));
+      c0 = madd<f32>(v0, v128.load32_splat(pp), c0);
+      c1 = madd<f32>(v0, v128.load32_splat(pp, 4), c1);
+      c2 = madd<f32>(v0, v128.load32_splat(pp, 8), c2);
+      c3 = madd<f32>(v0, v128.load32_splat(pp, 12), c3);
+    }
+    const ap = acc + (<usize>d << 3);
+    fold<f32>(ap, c0, va0);
+    fold<f32>(ap + r1, c1, va1);
+    fold<f32>(ap + 2 * r1, c2, va2);
+    fold<f32>(ap + 3 * r1, c3, va3);
+  }
+  for (; d < valueDim; d++) {
+    let c0 = f32x4.splat(0);
+    for (let jj = a; jj < b; jj++) {
+      c0 = madd<f32>(f32x4.splat(loadS<f32, K>(at<K>(vp + <usize>jj * vs, d))), v128.load(S4 + (<usize>jj << 4)), c0);
+    }
+    const ap = acc + (<usize>d << 3);
+    store<f64>(ap, load<f64>(ap) * al0 + <f64>f32x4.extract_lane(c0, 0));
+    store<f64>(ap + r1, load<f64>(ap + r1) * al1 + <f64>f32x4.extract_lane(c0, 1));
+    store<f64>(ap + 2 * r1, load<f64>(ap + 2 * r1) * al2 + <f64>f32x4.extract_lane(c0, 2));
+    store<f64>(ap + 3 * r1, load<f64>(ap + 3 * r1) * al3 + <f64>f32x4.extract_lane(c0, 3));
+  }
+}
+
+// ---- the rest of a score ----
+
+/** Address of the bias row of query i and head h (bias 0: none). */
+// @ts-ignore: decorator
+@inline
+function biasRow(bias: usize, h: i32, biasHead: i32, i: i32, length: i32, size: usize): usize {
+  return bias + (<usize>h * <usize>biasHead + <usize>i * <usize>length) * size;
+}
+
+/**
+ * The scores at sp + jj*stride, jj in [a, b) (keys j0 + jj) of the query at position pos and
+ * head h: softcap*tanh(s/softcap), then + bias + ALiBi, in f64.
+ */
+function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, alibi: usize, h: i32): void {
+  const slope = alibi != 0 ? load<f64>(alibi + (<usize>h << 3)) : 0;
+  for (let jj = a; jj < b; jj++) {
+    const p = sp + <usize>jj * stride;
+    let s = <f64>load<T>(p);
+    if (softcap > 0) s = softcap * tanh(s / softcap);
+    if (bias != 0) s += <f64>load<T>(at<T>(bp, j0 + jj));
+    if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
+    store<T>(p, <T>s);
+  }
+}
+
+// ---- the work area ----
+
+/** Queries per tile: at least one, and all the heads of each. */
+// @ts-ignore: decorator
+@inline
+function tileQueries(heads: i32, queries: i32): i32 {
+  return min(max(1, TILE_ROWS / heads), max(queries, 1));
+}
+
+/** The query (within the tile) of row r: rows go [kv head][query][head of the group]. */
+// @ts-ignore: decorator
+@inline
+function queryOf(r: i32, nq: i32, G: i32): i32 {
+  return (r % (nq * G)) / G;
+}
+
+/** The query head of row r. */
+// @ts-ignore: decorator
+@inline
+function headOf(r: i32, nq: i32, G: i32): i32 {
+  return (r / (nq * G)) * G + r % G;
 }
 
 // Byte offsets in the work area of a tile of `rows` query rows and `tq` queries.
@@ -241,9 +465,8 @@ function offScores(rows: i32, tq: i32, valueDim: i32): usize {
 
 /** Bytes of work space attend needs for these shapes. */
 export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32): usize {
-  const g = heads / kvHeads;
-  const tq = tileQueries(g, queries);
-  const rows = tq * g;
+  const tq = tileQueries(heads, queries);
+  const rows = tq * heads;
   return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
 }
 
@@ -260,51 +483,80 @@ function attend<T, K>(
   bias: usize, biasHead: i32, alibi: usize, sinks: usize,
 ): void {
   const G = heads / kvHeads;
-  const tq = tileQueries(G, queries);
+  const tq = tileQueries(heads, queries);
   const sizeT = <usize>sizeof<T>();
   const sizeK = <usize>sizeof<K>();
   const ks = <usize>kvHeads * <usize>dim * sizeK; // bytes between key rows
   const vs = <usize>kvHeads * <usize>valueDim * sizeK; // bytes between value rows
   const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
   const shaped = softcap > 0 || bias != 0 || alibi != 0;
-  for (let g = 0; g < kvHeads; g++) {
-    for (let q0 = 0; q0 < queries; q0 += tq) {
-      const nq = min(tq, queries - q0);
-      const rows = nq * G;
-      const qp = work;
-      const lo = work + offLo(rows);
-      const hi = lo + (<usize>nq << 2);
-      const M = work + offM(rows, nq);
-      const Lsum = work + offL(rows, nq);
-      const acc = work + offAcc(rows, nq);
-      const S = work + offScores(rows, nq, valueDim);
-      // Each query's key range, and the tile's: [first query's lo, last query's hi).
-      let kLo = end;
-      let kHi = start;
-      for (let i = 0; i < nq; i++) {
-        const pos = offset + q0 + i;
-        const h = causal ? min(end, pos + 1) : end;
-        const l = window > 0 ? max(start, pos - window + 1) : start;
-        store<i32>(lo + (<usize>i << 2), l);
-        store<i32>(hi + (<usize>i << 2), max(l, h));
-        if (l < h) {
-          kLo = min(kLo, l);
-          kHi = max(kHi, h);
-        }
-        for (let hh = 0; hh < G; hh++) {
-          const r = i * G + hh;
-          store<u32>(qp + (<usize>r << 2), <u32>(q + <usize>((q0 + i) * heads + g * G + hh) * <usize>dim * sizeT));
-        }
+  // Groups of a multiple of four query heads take the quad path (f32, SIMD builds).
+  const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && G % 4 == 0;
+  for (let q0 = 0; q0 < queries; q0 += tq) {
+    const nq = min(tq, queries - q0);
+    // Rows of the tile in the order [kv head g][query i][head of the group hh]: the rows a
+    // key row serves are contiguous.
+    const rows = nq * heads;
+    const qp = work;
+    const lo = work + offLo(rows);
+    const hi = lo + (<usize>nq << 2);
+    const M = work + offM(rows, nq);
+    const Lsum = work + offL(rows, nq);
+    const acc = work + offAcc(rows, nq);
+    const S = work + offScores(rows, nq, valueDim);
+    // Each query's key range, and the tile's: [first query's lo, last query's hi).
+    let kLo = end;
+    let kHi = start;
+    for (let i = 0; i < nq; i++) {
+      const pos = offset + q0 + i;
+      const h = causal ? min(end, pos + 1) : end;
+      const l = window > 0 ? max(start, pos - window + 1) : start;
+      store<i32>(lo + (<usize>i << 2), l);
+      store<i32>(hi + (<usize>i << 2), max(l, h));
+      if (l < h) {
+        kLo = min(kLo, l);
+        kHi = max(kHi, h);
       }
-      for (let r = 0; r < rows; r++) {
-        store<f64>(M + (<usize>r << 3), -Infinity);
-        store<f64>(Lsum + (<usize>r << 3), 0);
-      }
-      for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
-      // Blocks of keys over the tile's range only: blocks hidden from every query of the tile
-      // by the causal limit or the window are never visited.
-      for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
-        const n = min(KEY_BLOCK, kHi - j0);
+    }
+    for (let r = 0; r < rows; r++) {
+      const h = headOf(r, nq, G);
+      const i = queryOf(r, nq, G);
+      store<u32>(qp + (<usize>r << 2), <u32>(q + <usize>((q0 + i) * heads + h) * <usize>dim * sizeT));
+      store<f64>(M + (<usize>r << 3), -Infinity);
+      store<f64>(Lsum + (<usize>r << 3), 0);
+    }
+    for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
+    // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
+    // the causal limit or the window are never visited); within a block, the kv heads in the
+    // order of memory.
+    for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
+      const n = min(KEY_BLOCK, kHi - j0);
+      for (let g = 0; g < kvHeads; g++) {
+        const kp0 = k + <usize>j0 * ks + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
+        const vp0 = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
+        const r0 = g * nq * G; // the group's first row
+        if (quads) {
+          // Four query heads of one query at a time, in the lanes of one f32x4 (see quadScores).
+          for (let i = 0; i < nq; i++) {
+            const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
+            const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
+            if (a >= b) continue;
+            for (let hh = 0; hh < G; hh += 4) {
+              const r = r0 + i * G + hh;
+              const qr = qp + (<usize>r << 2);
+              const S4 = S + <usize>r * sRow;
+              quadScores<K>(load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp0, ks, dim, a, b, S4, <f32>scale);
+              if (shaped) {
+                for (let lane = 0; lane < 4; lane++) {
+                  const h = g * G + hh + lane;
+                  shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
+                }
+              }
+              quadUpdate<K>(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), acc + ((<usize>r * <usize>valueDim) << 3), vp0, vs, valueDim);
+            }
+          }
+          continue;
+        }
         // Scores: each key row loaded once for the rows of the queries that see it (a
         // contiguous run of queries, since lo and hi grow with the query).
         for (let jj = 0; jj < n; jj++) {
@@ -318,9 +570,9 @@ function attend<T, K>(
             }
           }
           if (last < 0) continue;
-          const kp = k + <usize>j * ks + <usize>g * <usize>dim * sizeK;
-          let r = first * G;
-          const rEnd = (last + 1) * G;
+          const kp = kp0 + <usize>jj * ks;
+          let r = r0 + first * G;
+          const rEnd = r0 + (last + 1) * G;
           for (; r + 4 <= rEnd; r += 4) {
             const qr = qp + (<usize>r << 2);
             dot4<T, K>(
@@ -331,25 +583,14 @@ function attend<T, K>(
           for (; r < rEnd; r++) dot1<T, K>(load<u32>(qp + (<usize>r << 2)), kp, dim, S + <usize>r * sRow + <usize>jj * sizeT, scale);
         }
         // Per query row: the rest of the score, the block's max, the rescale, the exps, the values.
-        for (let r = 0; r < rows; r++) {
-          const i = r / G;
-          const h = g * G + r % G;
+        for (let r = r0; r < r0 + nq * G; r++) {
+          const i = queryOf(r, nq, G);
+          const h = headOf(r, nq, G);
           const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
           const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
           if (a >= b) continue;
           const sp = S + <usize>r * sRow;
-          if (shaped) {
-            const pos = offset + q0 + i;
-            const slope = alibi != 0 ? load<f64>(alibi + (<usize>h << 3)) : 0;
-            const bp = bias + (<usize>h * <usize>biasHead + <usize>(q0 + i) * <usize>length) * sizeT;
-            for (let jj = a; jj < b; jj++) {
-              let s = <f64>load<T>(at<T>(sp, jj));
-              if (softcap > 0) s = softcap * tanh(s / softcap);
-              if (bias != 0) s += <f64>load<T>(at<T>(bp, j0 + jj));
-              if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
-              store<T>(at<T>(sp, jj), <T>s);
-            }
-          }
+          if (shaped) shape<T>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, sizeT), alibi, h);
           const top = <f64>rmax<T>(at<T>(sp, a), b - a);
           if (top == -Infinity) continue; // every key of the block masked for this row
           const mp = M + (<usize>r << 3);
@@ -359,35 +600,34 @@ function attend<T, K>(
           const sum = raddstoreexpminusmax<T>(at<T>(sp, a), at<T>(sp, a), b - a, <T>mNew, <T>1);
           const lp = Lsum + (<usize>r << 3);
           store<f64>(lp, load<f64>(lp) * alpha + sum);
-          const vp = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
-          addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp, vs, valueDim, alpha);
+          addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp0, vs, valueDim, alpha);
           store<f64>(mp, mNew);
         }
       }
-      // out = acc/l, with the sink (a logit of the denominator alone) folded in first.
-      for (let r = 0; r < rows; r++) {
-        const i = r / G;
-        const h = g * G + r % G;
-        let m = load<f64>(M + (<usize>r << 3));
-        let l = load<f64>(Lsum + (<usize>r << 3));
-        let alpha: f64 = 1;
-        if (sinks != 0) {
-          const sink = load<f64>(sinks + (<usize>h << 3));
-          if (sink != -Infinity) {
-            const mNew = max(m, sink);
-            alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
-            l = l * alpha + expNonPositive<f64>(sink - mNew);
-            m = mNew;
-          }
+    }
+    // out = acc/l, with the sink (a logit of the denominator alone) folded in first.
+    for (let r = 0; r < rows; r++) {
+      const i = queryOf(r, nq, G);
+      const h = headOf(r, nq, G);
+      let m = load<f64>(M + (<usize>r << 3));
+      let l = load<f64>(Lsum + (<usize>r << 3));
+      let alpha: f64 = 1;
+      if (sinks != 0) {
+        const sink = load<f64>(sinks + (<usize>h << 3));
+        if (sink != -Infinity) {
+          const mNew = max(m, sink);
+          alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
+          l = l * alpha + expNonPositive<f64>(sink - mNew);
+          m = mNew;
         }
-        const row = <usize>((q0 + i) * heads + h);
-        const op = out + row * <usize>valueDim * sizeT;
-        const ap = acc + ((<usize>r * <usize>valueDim) << 3);
-        // No key seen and no sink: 0s and lse -Infinity, never 0/0.
-        const f = l == 0 ? 0 : alpha / l;
-        for (let d = 0; d < valueDim; d++) store<T>(at<T>(op, d), <T>(load<f64>(at<f64>(ap, d)) * f));
-        if (lse != 0) store<T>(at<T>(lse, <i32>row), <T>(l == 0 ? -Infinity : m + Math.log1p(l - 1)));
       }
+      const row = <usize>((q0 + i) * heads + h);
+      const op = out + row * <usize>valueDim * sizeT;
+      const ap = acc + ((<usize>r * <usize>valueDim) << 3);
+      // No key seen and no sink: 0s and lse -Infinity, never 0/0.
+      const f = l == 0 ? 0 : alpha / l;
+      for (let d = 0; d < valueDim; d++) store<T>(at<T>(op, d), <T>(load<f64>(at<f64>(ap, d)) * f));
+      if (lse != 0) store<T>(at<T>(lse, <i32>row), <T>(l == 0 ? -Infinity : m + Math.log1p(l - 1)));
     }
   }
 }

@@ -3,4 +3,4 @@
 /** keys per block */
 export const KEY_BLOCK = 32;
 /** query rows per tile (at least one query's heads) */
-export const TILE_ROWS = 32;
+export const TILE_ROWS = 64;

@@ -81,6 +81,7 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
         { scale: -1.5 },
         { softcap: 0.8 },
         { softcap: 30 },
+        { softcap: 0.5, scale: 12 },
         { causal: true },
         { window: 1 },
         { window: 9 },
