@@ -34,7 +34,10 @@ export const MODULES = [
   { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
 ];
 /** Test-only modules: built like the families, into build/ (never shipped in dist/). */
-const TEST_MODULES = [{ family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true }];
+const TEST_MODULES = [
+  { family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true },
+  { family: "half-test", entry: "assembly/shared/half-test.ts", file: "half-test", memoryBase: 0x0400, test: true },
+];
 /** End of the last module's slot. */
 const DATA_END = 0xc000;
 

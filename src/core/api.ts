@@ -75,7 +75,9 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
       return new Online(core, betaFrom(opts, SCALE_KEYS));
     },
     alloc(length: number, dtype: Dtype = "f32"): WasmArray {
-      if (dtype !== "f32" && dtype !== "f64") throw new TypeError(`dtype must be "f32" or "f64" (got ${describe(dtype)})`);
+      if (dtype !== "f32" && dtype !== "f64" && dtype !== "f16") {
+        throw new TypeError(`dtype must be "f32", "f64" or "f16" (got ${describe(dtype)})`);
+      }
       if (typeof length !== "number") throw new TypeError(`alloc length must be a number (got ${describe(length)})`);
       if (!Number.isSafeInteger(length) || length < 0) {
         throw new RangeError(`alloc length must be a non-negative integer (got ${length})`);

@@ -1,10 +1,14 @@
 // The contract between the API layer (validation, shapes, results) and a backend
 // (the arithmetic). Operands reach a backend already validated: same dtype, right lengths.
 
-import type { Backend, Dtype, RealArray, WasmArray } from "./types.js";
+import { type HalfArray, isHalfArray } from "./half.js";
+import type { Backend, Dtype, RealArray, RealDtype, WasmArray } from "./types.js";
 
 /** A typed array, or a WasmArray that belongs to the backend receiving it. */
 export type Operand = RealArray | WasmArray;
+
+/** An Operand or halves (the core's kernels read f16 themselves; families get it widened). */
+export type AnyOperand = Operand | HalfArray;
 
 /**
  * State of a reduction: c, a value of the data (max, or min for beta < 0), m = beta*c, and
@@ -36,8 +40,11 @@ export interface Core {
 }
 
 /** Element type of an operand. */
-export function dtypeOf(a: Operand): Dtype {
+export function dtypeOf(a: Operand): RealDtype;
+export function dtypeOf(a: AnyOperand): Dtype;
+export function dtypeOf(a: AnyOperand): Dtype {
   if (a instanceof Float32Array) return "f32";
   if (a instanceof Float64Array) return "f64";
-  return a.dtype;
+  if (isHalfArray(a)) return "f16";
+  return (a as WasmArray).dtype;
 }

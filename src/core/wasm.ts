@@ -4,7 +4,7 @@
 import { type Core, type Operand, type Reduced, dtypeOf } from "./backend.js";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R } from "./layout.js";
 import { BYTES, LinearArray, LinearMemory } from "./memory.js";
-import type { Backend, Dtype, RealArray } from "./types.js";
+import type { Backend, RealArray, RealDtype as Dtype } from "./types.js";
 
 type RowKernel = (x: number, y: number, rows: number, k: number, beta: number, work: number) => void;
 type LseKernel = (x: number, out: number, rows: number, k: number, beta: number, work: number) => number;

@@ -5,7 +5,7 @@
 import { type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
 import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
-import type { Dtype, RealArray } from "../core/types.js";
+import type { RealArray, RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
 type CrossEntropyKernel = (
@@ -67,7 +67,7 @@ class Staging {
     if (a instanceof LinearArray && a.livesIn(this.#memory) && a.dtype === this.#dtype) return a.ptr;
     const at = this.region(a.length * BYTES[this.#dtype]);
     if (!output) {
-      const source = a instanceof LinearArray ? a.array : (a as RealArray);
+      const source = (a instanceof LinearArray ? a.array : a) as RealArray;
       this.#copies.push({ source, offset: source.byteOffset, at, n: a.length });
     }
     return -1 - at;
