@@ -1,17 +1,16 @@
 // IEEE half precision (binary16) <-> f32, for the kernels that read f16 data. No engine ships
 // the wasm FP16 instructions, so both directions are integer work on the bit patterns.
 //
-// Widening (exact for all 65,536 patterns, NaN payloads and signaling NaNs kept bit for bit):
-// with the half h in the top 16 bits of a 32-bit lane, t = h << 16,
-//   o = (t << 1) >>> 4        the exponent and mantissa moved to f32's places (sign dropped);
-//   o * 2^112                 as an f32: rebiases the exponent (127 - 15 = 112), exact for
-//                             normal halves (it also gives 2^16 and above for Inf/NaN);
-//   (o | 2^-14) - 2^-14       subnormal halves (exponent 0): the magic-number subtraction,
-//                             m * 2^-24 exactly without an f32 subnormal operand; selected
-//                             where the product is below 2^-14;
-//   | 0x7f800000              where the product reached 2^16 (exponent 31): Inf and NaN with
-//                             the mantissa as it was;
-//   | (t & 0x80000000)        the sign.
+// Widening (exact for all 65,536 patterns, NaN payloads and signaling NaNs kept bit for bit),
+// from the half h sign-extended to a 32-bit lane s (v128.load16x4_s does it as it loads):
+//   o = (s << 13) & 0x8fffffff   sign, exponent and mantissa in f32's places (the shift leaves
+//                                copies of the sign in bits 28-30: the mask clears them);
+//   o * 2^112                    as an f32: rebiases the exponent (127 - 15 = 112), exact for
+//                                normal halves, and for subnormal ones too: o is then an f32
+//                                subnormal, which wasm computes with (it never flushes them to 0);
+//   | 0x7f800000                 where h's exponent is 31 (Inf, NaN): the product is 2^16 or
+//                                more with h's mantissa, the mask makes it Inf/NaN, mantissa kept.
+// 8 operations per 4 halves; the multiply sees no NaN, so no payload is quieted.
 // Narrowing (f32ToHalf, narrowHalves) rounds to nearest, ties to even, as Float16Array stores:
 // overflow past 65520 gives ±Infinity, results below the smallest normal half become
 // subnormal halves or ±0, NaN stays NaN (quiet, the top 9 payload bits kept).
@@ -19,81 +18,49 @@
 // API, each SIMD step with a scalar twin computing the same bits:
 //   halfToF32(bits): f32, f32ToHalf(x): u32            one value;
 //   widenHalves(src, dst, n), narrowHalves(src, dst, n) arrays (src/dst byte addresses);
-//   halfConstant(k), widenTop(t, k0..k4)                the SIMD widening inside a loop: the
-//     constants loaded once into locals before it (exp.ts says why); widenLow(v, ...) and
-//     widenHigh(v, ...) widen halves 0-3 and 4-7 of a v128 of 8 halves; loadHalfAsF32x4(p)
-//     the 4 halves at p for code outside hot loops.
+//   halfConstant(k), widen4(s, k0..k3)                  the SIMD widening inside a loop: the
+//     constants loaded once into locals before it (exp.ts says why), s from
+//     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
 
 // 2^112: 127 - 15, the difference of the exponent biases.
 const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
-// 2^-14, the smallest normal half; its bits 0x38800000 are the magic number.
-const HALF_MIN_NORMAL: f32 = 6.103515625e-5; // 0x1p-14
-// Products from exponent 31 (Inf, NaN) are at least 2^16; the largest finite half is 65504.
-const HALF_INF_FLOOR: f32 = 65536.0; // 0x1p+16
+// The sign and the 15 bits below bit 28: what (s << 13) keeps.
+const SIGN_AND_MAGNITUDE: u32 = 0x8fffffff;
+// A half's exponent bits (all set: Inf or NaN).
+const HALF_EXPONENT: u32 = 0x7c00;
 const F32_EXPONENT: u32 = 0x7f800000;
-const F32_SIGN: u32 = 0x80000000;
 
-const HALF_TABLE = memory.data<u32>([
-  reinterpret<u32>(REBIAS),
-  reinterpret<u32>(HALF_MIN_NORMAL),
-  reinterpret<u32>(HALF_INF_FLOOR),
-  F32_EXPONENT,
-  F32_SIGN,
-]);
+const HALF_TABLE = memory.data<u32>([reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT]);
 
-/** Constant k (0-4) of the widening in every lane, for widenTop's k0..k4. */
+/** Constant k (0-3) of the widening in every lane, for widen4's k0..k3. */
 // @ts-ignore: decorator
 @inline
 export function halfConstant(k: i32): v128 {
   return v128.load32_splat(HALF_TABLE + (<usize>k << 2));
 }
 
-/** The f32s of four halves held in the top 16 bits of t's 32-bit lanes; k0..k4 = halfConstant(0..4). */
+/** The f32s of four halves sign-extended into s's 32-bit lanes; k0..k3 = halfConstant(0..3). */
 // @ts-ignore: decorator
 @inline
-export function widenTop(t: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128): v128 {
-  const o = i32x4.shr_u(i32x4.shl(t, 1), 4);
-  const normal = f32x4.mul(o, k0);
-  const subnormal = f32x4.sub(v128.or(o, k1), k1);
-  let r = v128.bitselect(subnormal, normal, f32x4.lt(normal, k1));
-  r = v128.or(r, v128.and(f32x4.ge(normal, k2), k3));
-  return v128.or(r, v128.and(t, k4));
-}
-
-/** f32s of halves 0-3 of v (8 halves). */
-// @ts-ignore: decorator
-@inline
-export function widenLow(v: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128): v128 {
-  const top = i8x16.shuffle(i32x4.splat(0), v, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-  return widenTop(top, k0, k1, k2, k3, k4);
-}
-
-/** f32s of halves 4-7 of v (8 halves). */
-// @ts-ignore: decorator
-@inline
-export function widenHigh(v: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128): v128 {
-  const top = i8x16.shuffle(i32x4.splat(0), v, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-  return widenTop(top, k0, k1, k2, k3, k4);
+export function widen4(s: v128, k0: v128, k1: v128, k2: v128, k3: v128): v128 {
+  const r = f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
+  return v128.or(r, v128.and(i32x4.eq(v128.and(s, k2), k2), k3));
 }
 
 /** f32s of the 4 halves at p (constants loaded at each call: for code outside hot loops). */
 // @ts-ignore: decorator
 @inline
 export function loadHalfAsF32x4(p: usize): v128 {
-  return widenLow(v128.load64_zero(p), halfConstant(0), halfConstant(1), halfConstant(2), halfConstant(3), halfConstant(4));
+  return widen4(v128.load16x4_s(p), halfConstant(0), halfConstant(1), halfConstant(2), halfConstant(3));
 }
 
-/** The f32 of the half with bit pattern `bits` (low 16 bits): exact; widenTop's scalar twin. */
+/** The f32 of the half with bit pattern `bits` (low 16 bits): exact; widen4's scalar twin. */
 // @ts-ignore: decorator
 @inline
 export function halfToF32(bits: u32): f32 {
-  const t = bits << 16;
-  const o = (t << 1) >> 4;
-  const normal = reinterpret<f32>(o) * REBIAS;
-  const subnormal = reinterpret<f32>(o | reinterpret<u32>(HALF_MIN_NORMAL)) - HALF_MIN_NORMAL;
-  let r = reinterpret<u32>(select<f32>(subnormal, normal, normal < HALF_MIN_NORMAL));
-  r |= select<u32>(F32_EXPONENT, 0, normal >= HALF_INF_FLOOR);
-  return reinterpret<f32>(r | (t & F32_SIGN));
+  const s = <u32><i32><i16>bits;
+  const r = reinterpret<u32>(reinterpret<f32>((s << 13) & SIGN_AND_MAGNITUDE) * REBIAS);
+  return reinterpret<f32>(r | select<u32>(F32_EXPONENT, 0, (s & HALF_EXPONENT) == HALF_EXPONENT));
 }
 
 // Narrowing, in f32 bit patterns a = |x|:
@@ -131,12 +98,11 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
     const k1 = halfConstant(1);
     const k2 = halfConstant(2);
     const k3 = halfConstant(3);
-    const k4 = halfConstant(4);
     for (; i + 8 <= n; i += 8) {
-      const v = v128.load(src + (<usize>i << 1));
+      const p = src + (<usize>i << 1);
       const q = dst + (<usize>i << 2);
-      v128.store(q, widenLow(v, k0, k1, k2, k3, k4));
-      v128.store(q, widenHigh(v, k0, k1, k2, k3, k4), 16);
+      v128.store(q, widen4(v128.load16x4_s(p), k0, k1, k2, k3));
+      v128.store(q, widen4(v128.load16x4_s(p, 8), k0, k1, k2, k3), 16);
     }
   }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
@@ -157,7 +123,7 @@ function narrow4(v: v128, sign: v128, exponent: v128, overflow: v128, floor: v12
 }
 
 const NARROW_TABLE = memory.data<u32>([
-  F32_SIGN, F32_EXPONENT, HALF_OVERFLOW, HALF_NORMAL_FLOOR, SUBNORMAL_MAGIC, NARROW_BIAS, 1, 0x3ff, HALF_INF, HALF_QUIET,
+  0x80000000, F32_EXPONENT, HALF_OVERFLOW, HALF_NORMAL_FLOOR, SUBNORMAL_MAGIC, NARROW_BIAS, 1, 0x3ff, HALF_INF, HALF_QUIET,
 ]);
 
 /** dst[i] = src[i] rounded to the nearest half, ties to even, i < n (src: f32s, dst: halves; dst may be src). */
