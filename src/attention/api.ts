@@ -56,7 +56,7 @@ function lseOperand(core: Core, lse: unknown, dtype: Dtype, n: number): Operand 
   if (typeof lse === "boolean" || !(lse instanceof Float32Array || lse instanceof Float64Array || isWasmArray(lse))) {
     throw new TypeError(`lse must be true or a Float32Array, Float64Array or WasmArray (got ${describe(lse)})`);
   }
-  const o = isWasmArray(lse) ? (core.owns(lse) ? lse : lse.array) : lse;
+  const o = (isWasmArray(lse) ? (core.owns(lse) ? lse : lse.array) : lse) as Operand;
   if (dtypeOf(o) !== dtype) throw new TypeError(`lse must have the output dtype ${dtype} (got ${describe(lse)})`);
   if (o.length !== n) throw new RangeError(`lse must have one element per query and head (got length ${o.length} for ${n})`);
   return o;

@@ -73,7 +73,7 @@ function gradOperand(core: Core, grad: unknown, dtype: Dtype, n: number): Operan
   if (grad === true) return newArray(dtype, n);
   let g: Operand;
   if (grad instanceof Float32Array || grad instanceof Float64Array) g = grad;
-  else if (isWasmArray(grad)) g = core.owns(grad) ? grad : grad.array;
+  else if (isWasmArray(grad)) g = core.owns(grad) ? grad : (grad.array as RealArray);
   else throw new TypeError(`grad must be true or a Float32Array, Float64Array or WasmArray (got ${describe(grad)})`);
   if (dtypeOf(g) !== dtype) throw new TypeError(`grad must have the logits' dtype ${dtype} (got ${describe(grad)})`);
   if (g.length !== n) throw new RangeError(`grad must have the logits' length (got length ${g.length} for ${n})`);
