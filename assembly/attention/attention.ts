@@ -19,14 +19,22 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
+import { halfToF32, loadHalfAsF32x4 } from "../shared/half";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
 // ---- loads of the storage dtype K as the compute dtype T ----
 
-/** lanes<T>() elements of K at p, as T lanes (f64 rows narrowed to f32, f32 rows widened to f64). */
+/**
+ * lanes<T>() elements of K at p, as T lanes: f64 rows narrowed to f32, f32 rows widened to
+ * f64, halves (K = u16) widened exactly (shared/half.ts).
+ */
 // @ts-ignore: decorator
 @inline
 function loadV<T, K>(p: usize): v128 {
+  if (sizeof<K>() == 2) {
+    if (sizeof<T>() == 4) return loadHalfAsF32x4(p);
+    return f64x2.promote_low_f32x4(loadHalfAsF32x4(p));
+  }
   if (sizeof<K>() == sizeof<T>()) return v128.load(p);
   if (sizeof<T>() == 4) {
     const lo = f32x4.demote_f64x2_zero(v128.load(p));
@@ -40,6 +48,7 @@ function loadV<T, K>(p: usize): v128 {
 // @ts-ignore: decorator
 @inline
 function loadS<T, K>(p: usize): T {
+  if (sizeof<K>() == 2) return <T>halfToF32(<u32>load<u16>(p));
   return <T>load<K>(p);
 }
 
@@ -150,8 +159,7 @@ function fold<T>(acc: usize, c: v128, alpha: v128): void {
 
 /**
  * acc[0..valueDim) = acc*alpha + sum_jj p_jj*v_jj over the scores p at sp[a..b) and the value
- * rows at vp + jj*vs. A p of 0 skips its row: a masked key's value is never read for this row
- * (a NaN or infinite value there would make 0*v NaN).
+ * rows at vp + jj*vs (a key masked by the bias has p = 0 and adds 0*v, as the quad path).
  */
 function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: usize, valueDim: i32, alpha: f64): void {
   let d = 0;
@@ -165,9 +173,7 @@ function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: u
       let c2 = c0;
       let c3 = c0;
       for (let jj = a; jj < b; jj++) {
-        const p = load<T>(at<T>(sp, jj));
-        if (p == <T>0) continue;
-        const pv = v128.splat<T>(p);
+        const pv = v128.splat<T>(load<T>(at<T>(sp, jj)));
         const row = at<K>(vp + <usize>jj * vs, d);
         c0 = madd<T>(loadV<T, K>(row), pv, c0);
         c1 = madd<T>(loadV<T, K>(at<K>(row, L)), pv, c1);
@@ -183,9 +189,7 @@ function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: u
     for (; d + L <= valueDim; d += L) {
       let c0 = v128.splat<T>(<T>0);
       for (let jj = a; jj < b; jj++) {
-        const p = load<T>(at<T>(sp, jj));
-        if (p == <T>0) continue;
-        c0 = madd<T>(loadV<T, K>(at<K>(vp + <usize>jj * vs, d)), v128.splat<T>(p), c0);
+        c0 = madd<T>(loadV<T, K>(at<K>(vp + <usize>jj * vs, d)), v128.splat<T>(load<T>(at<T>(sp, jj))), c0);
       }
       fold<T>(acc + (<usize>d << 3), c0, va);
     }
@@ -194,9 +198,7 @@ function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: u
   for (; d < valueDim; d++) {
     let c = <T>0;
     for (let jj = a; jj < b; jj++) {
-      const p = load<T>(at<T>(sp, jj));
-      if (p == <T>0) continue;
-      c += p * loadS<T, K>(at<K>(vp + <usize>jj * vs, d));
+      c += load<T>(at<T>(sp, jj)) * loadS<T, K>(at<K>(vp + <usize>jj * vs, d));
     }
     const ap = acc + (<usize>d << 3);
     store<f64>(ap, load<f64>(ap) * alpha + <f64>c);
@@ -632,7 +634,7 @@ function attend<T, K>(
   }
 }
 
-// ---- exports: one per compute dtype and storage dtype ----
+// ---- exports: one per compute dtype and storage dtype (u16: f16 bits) ----
 
 export { features, heapBase } from "../shared/module";
 
@@ -667,4 +669,20 @@ export function f64_f64_attend(
   bias: usize, biasHead: i32, alibi: usize, sinks: usize,
 ): void {
   attend<f64, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+}
+/** Attention with f32 queries (computed in f32) over f16 keys and values (widened exactly). */
+export function f32_f16_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+): void {
+  attend<f32, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+}
+/** Attention with f64 queries (computed in f64) over f16 keys and values (widened exactly). */
+export function f64_f16_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+): void {
+  attend<f64, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
 }

@@ -5,7 +5,7 @@
 import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { isWasmArray, realArray } from "../core/memory.js";
 import type { Dtype, Input, RealArray } from "../core/types.js";
-import { describe, newArray, operandOf, outOperand } from "../core/validate.js";
+import { anyOperandOf, describe, newArray, operandOf, outOperand } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 import { JsAttention } from "./js.js";
 import type { AttentionCall, AttentionCore } from "./layout.js";
@@ -63,11 +63,17 @@ function lseOperand(core: Core, lse: unknown, dtype: Dtype, n: number): Operand 
 }
 
 /** Validates an attend call into what a backend needs. */
-function attendCall(core: Core, q: unknown, keys: unknown, values: unknown, options: unknown): AttentionCall {
+function attendCall(core: Core, q: unknown, keys: unknown, values: unknown, options: unknown, halves: boolean): AttentionCall {
   const opts = optionsOf(options, ATTEND_KEYS, "attend");
   const qo = operandOf(core, q, "q");
-  const ko = operandOf(core, keys, "keys");
-  const vo = operandOf(core, values, "values");
+  let ko = anyOperandOf(core, keys, "keys");
+  let vo = anyOperandOf(core, values, "values");
+  // Halves go to the kernels as they are where both keys and values are halves (the kernel
+  // widens them as it reads); else they are widened to f32 here, exactly.
+  if ((dtypeOf(ko) === "f16" || dtypeOf(vo) === "f16") && !(halves && dtypeOf(ko) === "f16" && dtypeOf(vo) === "f16")) {
+    ko = operandOf(core, keys, "keys");
+    vo = operandOf(core, values, "values");
+  }
   const dtype = dtypeOf(qo);
   const dim = numberOption(opts, "dim", undefined, positive, "a positive integer");
   const heads = numberOption(opts, "heads", 1, positive, "a positive integer");
@@ -135,9 +141,10 @@ function partOf(core: Core, part: unknown, name: string): { out: RealArray; lse:
 /** The attention functions of one backend. */
 export function attentionKernels(core: Core, exports: KernelExports | undefined): AttentionKernels {
   const backend: AttentionCore = core instanceof WasmCore && exports ? new WasmAttention(core, exports) : new JsAttention();
+  const halves = backend instanceof WasmAttention;
 
   function attend(q: Input, keys: Input, values: Input, options: unknown) {
-    const call = attendCall(core, q, keys, values, options);
+    const call = attendCall(core, q, keys, values, options, halves);
     if (call.queries > 0) backend.attend(call);
     const opts = options as { out?: unknown; lse?: unknown };
     const out = opts.out ?? call.out;

@@ -2,6 +2,7 @@
 // the keys it sees in f64, their max, then the exps and the weighted sum of the values (the
 // same rules as assembly/attention/attention.ts, without the tiling).
 
+import type { Operand } from "../core/backend.js";
 import { realArray } from "../core/memory.js";
 import type { AttentionCall, AttentionCore } from "./layout.js";
 
@@ -9,8 +10,8 @@ export class JsAttention implements AttentionCore {
   attend(c: AttentionCall): void {
     const { queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, biasHead, alibi, sinks } = c;
     const q = realArray(c.q);
-    const k = realArray(c.keys);
-    const v = realArray(c.values);
+    const k = realArray(c.keys as Operand);
+    const v = realArray(c.values as Operand);
     const out = realArray(c.out);
     const lse = c.lse && realArray(c.lse);
     const bias = c.bias && realArray(c.bias);
@@ -55,7 +56,6 @@ export class JsAttention implements AttentionCore {
         let l = sink > -Infinity ? Math.exp(sink - m) : 0;
         for (let j = lo; j < hi; j++) {
           const p = Math.exp(scores[j - lo] - m);
-          if (p === 0) continue; // a masked key's value is never read
           l += p;
           const vo = (j * kvHeads + g) * valueDim;
           for (let d = 0; d < valueDim; d++) acc[d] += p * v[vo + d];

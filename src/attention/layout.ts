@@ -1,7 +1,7 @@
 // The contract between the attention API (src/attention/api.ts) and a backend's arithmetic
 // (src/attention/js.ts, src/attention/wasm.ts over assembly/attention/attention.ts).
 
-import type { Operand } from "../core/backend.js";
+import type { AnyOperand, Operand } from "../core/backend.js";
 
 /** The kernels' tiling (assembly/attention/layout.ts, generated). */
 export { KEY_BLOCK, TILE_ROWS } from "./tiling.js";
@@ -10,10 +10,10 @@ export { KEY_BLOCK, TILE_ROWS } from "./tiling.js";
 export interface AttentionCall {
   /** [queries][heads][dim]; its dtype is the compute and output dtype. */
   q: Operand;
-  /** [capacity][kvHeads][dim], any dtype. */
-  keys: Operand;
-  /** [capacity][kvHeads][valueDim], any dtype. */
-  values: Operand;
+  /** [capacity][kvHeads][dim], any dtype; halves only where both keys and values are and the backend reads them. */
+  keys: AnyOperand;
+  /** [capacity][kvHeads][valueDim], any dtype (halves with keys of halves). */
+  values: AnyOperand;
   /** [queries][heads][valueDim], q's dtype. */
   out: Operand;
   /** [queries][heads], q's dtype, or undefined when not asked for. */

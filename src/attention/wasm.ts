@@ -13,11 +13,12 @@ import type { AttentionCall, AttentionCore } from "./layout.js";
 type AttendKernel = (...args: number[]) => void;
 type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number) => number;
 
-const DTYPES: readonly Dtype[] = ["f32", "f64"];
+const COMPUTE: readonly Dtype[] = ["f32", "f64"];
+const STORAGE: readonly Dtype[] = ["f32", "f64", "f16"];
 
-/** The storage dtype of keys and values of two dtypes: the wider (so the other widens exactly). */
+/** The storage dtype of keys and values of two dtypes: the wider (so the other widens exactly; the API widens a lone f16 operand). */
 function storageOf(a: Dtype, b: Dtype): Dtype {
-  return a === b ? a : "f64";
+  return a === b ? a : a === "f64" || b === "f64" ? "f64" : "f32";
 }
 
 export class WasmAttention implements AttentionCore {
@@ -27,8 +28,8 @@ export class WasmAttention implements AttentionCore {
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#memory = core.memory;
-    for (const t of DTYPES) {
-      for (const k of DTYPES) {
+    for (const t of COMPUTE) {
+      for (const k of STORAGE) {
         const f = exports[`${t}_${k}_attend`];
         if (typeof f !== "function") throw new TypeError(`not a softmax-wasm attention module: export ${t}_${k}_attend is missing`);
         this.#kernels.set(`${t}_${k}`, f as AttendKernel);

@@ -72,7 +72,6 @@ export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: Arra
       let Z = sink === -Infinity ? 0 : Math.exp(sink - M);
       for (const { j, s } of seen) {
         const w = Math.exp(s - M);
-        if (w === 0) continue;
         Z += w;
         for (let d = 0; d < valueDim; d++) out[row * valueDim + d] += w * v[(j * kvHeads + g) * valueDim + d];
       }
