@@ -19,7 +19,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfToF32, loadHalfAsF32x4 } from "../shared/half";
+import { halfConstant, halfToF32, loadHalfAsF32x4, widen4 } from "../shared/half";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
 // ---- loads of the storage dtype K as the compute dtype T ----
@@ -212,6 +212,21 @@ function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: u
 // once, and each value vector loaded serves the four rows' accumulators. S4 holds the block's
 // scores (then exps) as [key][4 heads] f32.
 
+/** The widening's constants k of shared/half.ts for halves (K = u16); nothing for other K. */
+// @ts-ignore: decorator
+@inline
+function halfK<K>(k: i32): v128 {
+  return sizeof<K>() == 2 ? halfConstant(k) : i32x4.splat(0);
+}
+
+/** Four elements of K at p as f32 lanes; halves widened with the constants h0..h3 (halfK) held in locals. */
+// @ts-ignore: decorator
+@inline
+function loadW<K>(p: usize, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+  if (sizeof<K>() == 2) return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
+  return loadV<f32, K>(p);
+}
+
 /** [sum of a's lanes, of b's, of c's, of d's]. */
 // @ts-ignore: decorator
 @inline
@@ -233,6 +248,10 @@ function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
 /** S4[jj] = scale*[q0.k, q1.k, q2.k, q3.k] for the key rows kp + jj*ks, jj in [a, b). */
 function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks: usize, dim: i32, a: i32, b: i32, S4: usize, scale: f32): void {
   const vs = f32x4.splat(scale);
+  const h0 = halfK<K>(0);
+  const h1 = halfK<K>(1);
+  const h2 = halfK<K>(2);
+  const h3 = halfK<K>(3);
   for (let jj = a; jj < b; jj++) {
     const row = kp + <usize>jj * ks;
     let a0 = f32x4.splat(0);
@@ -241,7 +260,7 @@ function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks
     let a3 = a0;
     let d = 0;
     for (; d + 4 <= dim; d += 4) {
-      const kv = loadV<f32, K>(at<K>(row, d));
+      const kv = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
       const o = <usize>d << 2;
       a0 = madd<f32>(v128.load(q0 + o), kv, a0);
       a1 = madd<f32>(v128.load(q1 + o), kv, a1);
@@ -318,6 +337,10 @@ function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize
   const va1 = f64x2.splat(al1);
   const va2 = f64x2.splat(al2);
   const va3 = f64x2.splat(al3);
+  const h0 = halfK<K>(0);
+  const h1 = halfK<K>(1);
+  const h2 = halfK<K>(2);
+  const h3 = halfK<K>(3);
   let d = 0;
   // Two vectors of each row's output in registers over the block (eight accumulators).
   for (; d + 8 <= valueDim; d += 8) {
@@ -332,8 +355,8 @@ function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize
     for (let jj = a; jj < b; jj++) {
       const pp = S4 + (<usize>jj << 4);
       const row = at<K>(vp + <usize>jj * vs, d);
-      const v0 = loadV<f32, K>(row);
-      const v1 = loadV<f32, K>(at<K>(row, 4));
+      const v0 = loadW<K>(row, h0, h1, h2, h3);
+      const v1 = loadW<K>(at<K>(row, 4), h0, h1, h2, h3);
       // Loads that splat (one instruction each) rather than shuffles of one load.
       const p0 = v128.load32_splat(pp);
       const p1 = v128.load32_splat(pp, 4);
@@ -365,7 +388,7 @@ function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize
     let c3 = c0;
     for (let jj = a; jj < b; jj++) {
       const pp = S4 + (<usize>jj << 4);
-      const v0 = loadV<f32, K>(at<K>(vp + <usize>jj * vs, d));
+      const v0 = loadW<K>(at<K>(vp + <usize>jj * vs, d), h0, h1, h2, h3);
       c0 = madd<f32>(v0, v128.load32_splat(pp), c0);
       c1 = madd<f32>(v0, v128.load32_splat(pp, 4), c1);
       c2 = madd<f32>(v0, v128.load32_splat(pp, 8), c2);
