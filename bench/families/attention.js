@@ -3,8 +3,9 @@
 // queries over 512 keys. A workload's data is the cache, keys then values ([length][8][128]
 // each): its GB/s are of cache read, and a decode call is one token (tokens/s = 1e9 / ns per
 // call). Contenders: our builds (the cache in WasmArrays, zero-copy), the JS backend and a
-// plain JS loop (up to length 4096: seconds per call beyond), and a plain SIMD sum over the
-// same bytes, the memory limit (target: attend at length 32,768 at least 60% of its speed).
+// plain JS loop (up to length 4096: seconds per call beyond), a plain SIMD sum over the same
+// bytes, the memory limit (target: attend at length 32,768 at least 60% of its speed), and
+// tfjs-backend-wasm's matMul + softmax + matMul (Node, with the peers; f32 decode).
 
 import { readFileSync } from "node:fs";
 import { setHalves, uniforms, workload } from "../workloads.js";
@@ -182,8 +183,58 @@ function memoryLimit(file) {
   };
 }
 
-/** The family's contenders over `builds` ({ name, kind, version, sm }, see bench/contenders.js). */
-export async function contenders(builds, { log = () => {} } = {}) {
+/**
+ * tfjs on its wasm backend (XNNPACK): per kv head, the scores of its 4 query heads by one
+ * batched matMul against the keys, softmax, matMul with the values; the cache in tfjs's own
+ * layout [kvHeads][length][dim] (set up once, as a tfjs user keeps it). Node only, from
+ * bench/peers/node_modules.
+ */
+async function tfjs() {
+  const { fileURLToPath } = await import("node:url");
+  const { createRequire } = await import("node:module");
+  const require = createRequire(new URL("../peers/package.json", import.meta.url));
+  const tf = require("@tensorflow/tfjs-core");
+  const wasm = require("@tensorflow/tfjs-backend-wasm");
+  wasm.setWasmPaths(fileURLToPath(new URL("../peers/node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url)));
+  wasm.setThreadsCount(1);
+  if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') returned false");
+  await tf.ready();
+  const live = [];
+  const group = HEADS / KV_HEADS;
+  /** [length][KV_HEADS][DIM] -> [KV_HEADS][length][DIM]. */
+  const byHead = (x, length) => {
+    const t = new Float32Array(x.length);
+    for (let j = 0; j < length; j++) for (let g = 0; g < KV_HEADS; g++) t.set(x.subarray((j * KV_HEADS + g) * DIM, (j * KV_HEADS + g + 1) * DIM), (g * length + j) * DIM);
+    return t;
+  };
+  return {
+    name: "tfjs-wasm",
+    kind: "peer",
+    version: require("@tensorflow/tfjs-backend-wasm/package.json").version,
+    warmMs: 400,
+    accepts: (w) => accepts(w) && w.queries === 1 && w.dtype === "f32",
+    setup(w, inputs) {
+      const q = tf.tensor3d(queriesOf(w), [KV_HEADS, group, DIM]);
+      live.push(q);
+      const half = w.n / 2;
+      const fns = inputs.map((x) => {
+        const k = tf.tensor3d(byHead(x.subarray(0, half), w.length), [KV_HEADS, w.length, DIM]);
+        const v = tf.tensor3d(byHead(x.subarray(half), w.length), [KV_HEADS, w.length, DIM]);
+        live.push(k, v);
+        return () => {
+          const out = tf.tidy(() => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(DIM))), v));
+          const data = out.dataSync();
+          out.dispose();
+          return data;
+        };
+      });
+      return { fns, dispose: () => live.splice(0).forEach((tensor) => tensor.dispose()) };
+    },
+  };
+}
+
+/** The family's contenders over `builds` ({ name, kind, version, sm }, see bench/contenders.js); `peers`: tfjs too, where it loads (Node). */
+export async function contenders(builds, { peers = true, log = () => {} } = {}) {
   const list = builds.filter((b) => !b.name.startsWith("before:") || b.kind !== "baseline").map((b) => ours(b));
   list.push(naiveJs);
   const sum = new URL("../../build/opt/sum-bench.wasm", import.meta.url);
@@ -192,6 +243,14 @@ export async function contenders(builds, { log = () => {} } = {}) {
     list.push(memoryLimit(sum));
   } catch {
     log("SIMD sum (attention): build/opt/sum-bench.wasm missing (npm run build makes it)");
+  }
+  const isNode = typeof process !== "undefined" && process.release?.name === "node" && !globalThis.Deno && !globalThis.Bun;
+  if (peers && isNode) {
+    try {
+      list.push(await tfjs());
+    } catch (error) {
+      log(`tfjs-wasm (attention): unavailable (${String(error?.message ?? error).split("\n")[0]})`);
+    }
   }
   return list;
 }
