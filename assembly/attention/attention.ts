@@ -245,21 +245,80 @@ function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
   );
 }
 
-/** S4[jj] = scale*[q0.k, q1.k, q2.k, q3.k] for the key rows kp + jj*ks, jj in [a, b). */
+/** [q0.k, q1.k, q2.k, q3.k] over the elements [d, dim) of the key row at row (the dims past the last vector). */
+// @ts-ignore: decorator
+@inline
+function tailDots<K>(q0: usize, q1: usize, q2: usize, q3: usize, row: usize, d: i32, dim: i32): v128 {
+  let t0: f32 = 0;
+  let t1: f32 = 0;
+  let t2: f32 = 0;
+  let t3: f32 = 0;
+  for (; d < dim; d++) {
+    const kk = loadS<f32, K>(at<K>(row, d));
+    t0 += load<f32>(at<f32>(q0, d)) * kk;
+    t1 += load<f32>(at<f32>(q1, d)) * kk;
+    t2 += load<f32>(at<f32>(q2, d)) * kk;
+    t3 += load<f32>(at<f32>(q3, d)) * kk;
+  }
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t0), 1, t1), 2, t2), 3, t3);
+}
+
+/**
+ * S4[jj] = scale*[q0.k, q1.k, q2.k, q3.k] for the key rows kp + jj*ks, jj in [a, b): two keys
+ * at a time, so that each query vector loaded serves two products (eight accumulators).
+ */
 function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks: usize, dim: i32, a: i32, b: i32, S4: usize, scale: f32): void {
   const vs = f32x4.splat(scale);
   const h0 = halfK<K>(0);
   const h1 = halfK<K>(1);
   const h2 = halfK<K>(2);
   const h3 = halfK<K>(3);
-  for (let jj = a; jj < b; jj++) {
+  const last = dim & ~3; // the elements in whole vectors
+  let jj = a;
+  for (; jj + 2 <= b; jj += 2) {
+    const row = kp + <usize>jj * ks;
+    const next = row + ks;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let b0 = a0;
+    let b1 = a0;
+    let b2 = a0;
+    let b3 = a0;
+    for (let d = 0; d < last; d += 4) {
+      const ka = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
+      const kb = loadW<K>(at<K>(next, d), h0, h1, h2, h3);
+      const o = <usize>d << 2;
+      const x0 = v128.load(q0 + o);
+      a0 = madd<f32>(x0, ka, a0);
+      b0 = madd<f32>(x0, kb, b0);
+      const x1 = v128.load(q1 + o);
+      a1 = madd<f32>(x1, ka, a1);
+      b1 = madd<f32>(x1, kb, b1);
+      const x2 = v128.load(q2 + o);
+      a2 = madd<f32>(x2, ka, a2);
+      b2 = madd<f32>(x2, kb, b2);
+      const x3 = v128.load(q3 + o);
+      a3 = madd<f32>(x3, ka, a3);
+      b3 = madd<f32>(x3, kb, b3);
+    }
+    let sa = sum4(a0, a1, a2, a3);
+    let sb = sum4(b0, b1, b2, b3);
+    if (last < dim) {
+      sa = f32x4.add(sa, tailDots<K>(q0, q1, q2, q3, row, last, dim));
+      sb = f32x4.add(sb, tailDots<K>(q0, q1, q2, q3, next, last, dim));
+    }
+    v128.store(S4 + (<usize>jj << 4), f32x4.mul(sa, vs));
+    v128.store(S4 + (<usize>jj << 4), f32x4.mul(sb, vs), 16);
+  }
+  if (jj < b) {
     const row = kp + <usize>jj * ks;
     let a0 = f32x4.splat(0);
     let a1 = a0;
     let a2 = a0;
     let a3 = a0;
-    let d = 0;
-    for (; d + 4 <= dim; d += 4) {
+    for (let d = 0; d < last; d += 4) {
       const kv = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
       const o = <usize>d << 2;
       a0 = madd<f32>(v128.load(q0 + o), kv, a0);
@@ -268,20 +327,7 @@ function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks
       a3 = madd<f32>(v128.load(q3 + o), kv, a3);
     }
     let s = sum4(a0, a1, a2, a3);
-    if (d < dim) {
-      let t0: f32 = 0;
-      let t1: f32 = 0;
-      let t2: f32 = 0;
-      let t3: f32 = 0;
-      for (; d < dim; d++) {
-        const kk = loadS<f32, K>(at<K>(row, d));
-        t0 += load<f32>(at<f32>(q0, d)) * kk;
-        t1 += load<f32>(at<f32>(q1, d)) * kk;
-        t2 += load<f32>(at<f32>(q2, d)) * kk;
-        t3 += load<f32>(at<f32>(q3, d)) * kk;
-      }
-      s = f32x4.add(s, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t0), 1, t1), 2, t2), 3, t3));
-    }
+    if (last < dim) s = f32x4.add(s, tailDots<K>(q0, q1, q2, q3, row, last, dim));
     v128.store(S4 + (<usize>jj << 4), f32x4.mul(s, vs));
   }
 }
