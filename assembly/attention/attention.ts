@@ -5,17 +5,19 @@
 //
 // Shapes, row-major: q [queries][heads][dim] of T (the compute dtype, f32 or f64); keys
 // [capacity][kvHeads][dim] and values [capacity][kvHeads][valueDim] of K (the storage dtype);
-// out [queries][heads][valueDim] and lse [queries][heads] of T. A kv head g serves the query
-// heads g*G .. g*G + G - 1 (G = heads / kvHeads): a tile holds whole groups of query heads, so
-// that each key and value row is read from memory once per tile.
+// out [queries][heads][valueDim] and lse [queries][heads] of T (K = u16: f16 bits, widened as
+// loaded). A kv head g serves the query heads g*G .. g*G + G - 1 (G = heads / kvHeads). A tile
+// holds queries with all their heads; its keys go by blocks of KEY_BLOCK rows, and within a
+// block by kv head, in the order of memory: each key and value row is read from memory once
+// per tile (a decode step is one tile).
 //
 // Query i sits at position offset + i. It sees the keys j in [lo_i, hi_i): lo_i = start, raised
 // to position - window + 1 with a window; hi_i = end, lowered to position + 1 when causal.
 // Keys outside a query's range take no part in its row (their values are not read for it).
 // A score is s = scale*q.k, then softcap*tanh(s/softcap), then + bias + alibi; scores and
-// exps live in T, the accumulator, m and l in f64. Per tile and kv group, the work area holds
-// (workLayout): the q row addresses, each query's key range, m, l, the f64 accumulators and a
-// block of scores per row.
+// exps live in T, the accumulator, m and l in f64. Per tile, the work area holds (the off*
+// functions, sized by attendwork): the q row addresses, each query's key range, m, l, the f64
+// accumulators and a block of scores per row.
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
