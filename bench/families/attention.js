@@ -5,9 +5,12 @@
 // call). Contenders: our builds (the cache in WasmArrays, zero-copy), the JS backend and a
 // plain JS loop (up to length 4096: seconds per call beyond), a plain SIMD sum over the same
 // bytes, the memory limit (target: attend at length 32,768 at least 60% of its speed), and
-// tfjs-backend-wasm's matMul + softmax + matMul (Node, with the peers; f32 decode).
+// with the peers (Node, f32 decode): tfjs-backend-wasm's matMul + softmax + matMul, and
+// onnxruntime's Attention operator (opset 23, grouped-query) in onnxruntime-web (wasm) and
+// onnxruntime-node (native).
 
 import { readFileSync } from "node:fs";
+import { bytesField, intField, stringField } from "../peers/contenders.js";
 import { setHalves, uniforms, workload } from "../workloads.js";
 
 export const name = "attention";
@@ -183,6 +186,13 @@ function memoryLimit(file) {
   };
 }
 
+/** A cache [length][KV_HEADS][DIM] in the peers' per-head layout [KV_HEADS][length][DIM], as Float32Array. */
+function byHead(x, length) {
+  const t = new Float32Array(x.length);
+  for (let j = 0; j < length; j++) for (let g = 0; g < KV_HEADS; g++) t.set(x.subarray((j * KV_HEADS + g) * DIM, (j * KV_HEADS + g + 1) * DIM), (g * length + j) * DIM);
+  return t;
+}
+
 /**
  * tfjs on its wasm backend (XNNPACK): per kv head, the scores of its 4 query heads by one
  * batched matMul against the keys, softmax, matMul with the values; the cache in tfjs's own
@@ -201,12 +211,6 @@ async function tfjs() {
   await tf.ready();
   const live = [];
   const group = HEADS / KV_HEADS;
-  /** [length][KV_HEADS][DIM] -> [KV_HEADS][length][DIM]. */
-  const byHead = (x, length) => {
-    const t = new Float32Array(x.length);
-    for (let j = 0; j < length; j++) for (let g = 0; g < KV_HEADS; g++) t.set(x.subarray((j * KV_HEADS + g) * DIM, (j * KV_HEADS + g + 1) * DIM), (g * length + j) * DIM);
-    return t;
-  };
   return {
     name: "tfjs-wasm",
     kind: "peer",
@@ -233,6 +237,80 @@ async function tfjs() {
   };
 }
 
+/**
+ * ONNX ModelProto bytes of Y = Attention(Q, K, V) (ai.onnx opset 23: 4-D inputs
+ * [batch][heads][sequence][dim], kv heads fewer than query heads for grouped-query attention,
+ * scale 1/sqrt(dim)), f32, for one decode step over `length` keys.
+ */
+function attentionModel(length) {
+  const valueInfo = (name, shape) => {
+    const dims = shape.flatMap((d) => bytesField(1, intField(1, d)));
+    const tensorType = [...intField(1, 1), ...bytesField(2, dims)]; // elem_type 1: float
+    return [...stringField(1, name), ...bytesField(2, bytesField(1, tensorType))];
+  };
+  const q = [1, HEADS, 1, DIM];
+  const kv = [1, KV_HEADS, length, DIM];
+  const node = ["Q", "K", "V"].flatMap((input) => stringField(1, input));
+  node.push(...stringField(2, "Y"), ...stringField(3, "attention"), ...stringField(4, "Attention"));
+  const graph = [
+    ...bytesField(1, node),
+    ...stringField(2, "attention"),
+    ...bytesField(11, valueInfo("Q", q)),
+    ...bytesField(11, valueInfo("K", kv)),
+    ...bytesField(11, valueInfo("V", kv)),
+    ...bytesField(12, valueInfo("Y", q)),
+  ];
+  // IR version 11 goes with opset 23, the first with the Attention operator.
+  return Uint8Array.from([...intField(1, 11), ...stringField(2, "softmax-wasm-bench"), ...bytesField(7, graph), ...bytesField(8, intField(2, 23))]);
+}
+
+/** An onnxruntime flavour running attentionModel: the cache as tensors in its layout [1][kvHeads][length][dim], made once. */
+function ortAttention({ ort, name, version, sessionOptions }) {
+  const sessions = [];
+  return {
+    name,
+    kind: "peer",
+    version,
+    async: true,
+    warmMs: 400,
+    accepts: (w) => accepts(w) && w.queries === 1 && w.dtype === "f32",
+    async setup(w, inputs) {
+      const session = await ort.InferenceSession.create(attentionModel(w.length), sessionOptions);
+      sessions.push(session);
+      const half = w.n / 2;
+      const Q = new ort.Tensor("float32", queriesOf(w), [1, HEADS, 1, DIM]);
+      const fns = inputs.map((x) => {
+        const shape = [1, KV_HEADS, w.length, DIM];
+        const K = new ort.Tensor("float32", byHead(x.subarray(0, half), w.length), shape);
+        const V = new ort.Tensor("float32", byHead(x.subarray(half), w.length), shape);
+        return async () => (await session.run({ Q, K, V })).Y.data;
+      });
+      return { fns, dispose: async () => { for (const s of sessions.splice(0)) await s.release(); } };
+    },
+  };
+}
+
+/** onnxruntime-web (its wasm build, one thread) and onnxruntime-node (native CPU, one thread), from bench/peers. */
+async function ortPeers(log) {
+  const { createRequire } = await import("node:module");
+  const require = createRequire(new URL("../peers/package.json", import.meta.url));
+  const list = [];
+  for (const [pkg, name, sessionOptions] of [
+    ["onnxruntime-web", "ort-web-wasm", { executionProviders: ["wasm"], graphOptimizationLevel: "all" }],
+    ["onnxruntime-node", "ort-node-cpu", { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 1, interOpNumThreads: 1 }],
+  ]) {
+    try {
+      const ort = require(pkg);
+      if (pkg === "onnxruntime-web") ort.env.wasm.numThreads = 1;
+      const { version } = JSON.parse(readFileSync(new URL(`../peers/node_modules/${pkg}/package.json`, import.meta.url), "utf8"));
+      list.push(ortAttention({ ort, name, version, sessionOptions }));
+    } catch (error) {
+      log(`${name} (attention): unavailable (${String(error?.message ?? error).split("\n")[0]})`);
+    }
+  }
+  return list;
+}
+
 /** The family's contenders over `builds` ({ name, kind, version, sm }, see bench/contenders.js); `peers`: tfjs too, where it loads (Node). */
 export async function contenders(builds, { peers = true, log = () => {} } = {}) {
   const list = builds.filter((b) => !b.name.startsWith("before:") || b.kind !== "baseline").map((b) => ours(b));
@@ -251,6 +329,7 @@ export async function contenders(builds, { peers = true, log = () => {} } = {}) 
     } catch (error) {
       log(`tfjs-wasm (attention): unavailable (${String(error?.message ?? error).split("\n")[0]})`);
     }
+    list.push(...(await ortPeers(log)));
   }
   return list;
 }
