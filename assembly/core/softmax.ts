@@ -336,7 +336,8 @@ function logOfSum(k: f64, r: f64): f64 {
  * score before writing the block that holds it (the caller redoes the row with the
  * special-value rules, which only need the entries not yet written). `work` is the results
  * area (R_TOP) with the block references after it. With `half` (f32, in place: x = y), the
- * row is the halves there, each block widened into y just before it is read.
+ * row is the halves there, each block widened into y just before it is read (and guessed:
+ * the halves are still there to redo it).
  */
 // @ts-ignore: decorator
 @inline
@@ -346,8 +347,9 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, h
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const size = max(BLOCK, (k + MAX_BLOCKS - 1) / MAX_BLOCKS);
-  const guess = x != y;
   const halves = sizeof<T>() == 4 && half != 0;
+  // Halves stay readable after their block of y is written: a wrong guess widens them again.
+  const guess = x != y || halves;
   if (halves) widenHalves(half, y, min(size, k));
   let c = extremum<T>(x, min(size, k), lowest);
   let s: f64 = 0;
@@ -364,6 +366,7 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, h
       store<f64>(top, -Infinity);
       sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
       redo = load<f64>(top) > GUESS_SLACK;
+      if (redo && halves) widenHalves(half + (<usize>i << 1), py, len);
     }
     if (redo) {
       cb = extremum<T>(px, len, lowest);
@@ -456,7 +459,7 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
-  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
+  const long = (k > LONG_ROW_BYTES / <i32>sizeof<T>() || (sizeof<T>() == 4 && half != 0)) && !careful;
   const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
   for (let r = 0; r < rows; r++) {
     if (short) {
@@ -649,9 +652,12 @@ function halfGroups(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usiz
   }
 }
 
-/** softmax of rows of halves at x into f32 y; long rows widen block by block as they are read. */
+/**
+ * softmax of rows of halves at x into f32 y; rows of HALF_GROUP or more take the one-read path
+ * of long rows, widening block by block as they are read (in cache too: it saves a pass).
+ */
 export function f16_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  if (k > LONG_ROW_BYTES / 4 && !carefulBeta<f32>(beta)) softmaxF32(y, y, rows, k, beta, work, x);
+  if (k >= HALF_GROUP && !carefulBeta<f32>(beta)) softmaxF32(y, y, rows, k, beta, work, x);
   else halfGroups(x, y, rows, k, beta, work, false);
 }
 
