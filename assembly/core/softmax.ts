@@ -210,12 +210,19 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
   }
 }
 
+/** Where blocks of halves are widened: the work space after the results area at `out`, 16-byte aligned. */
+// @ts-ignore: decorator
+@inline
+function halfScratch(out: usize): usize {
+  return (resultAt(out, RESULTS) + 15) & ~(<usize>15);
+}
+
 /**
- * restSum over n halves at `half`, widened block by block into the work space after the
- * results area at `out` (restSum's sums add up over blocks: the same c throughout).
+ * restSum over n halves at `half`, widened block by block into halfScratch(out) (restSum's
+ * sums add up over blocks: the same c throughout).
  */
 function restSumHalves(half: usize, n: i32, c: f64, beta: f64, out: usize): void {
-  const scratch = resultAt(out, RESULTS);
+  const scratch = halfScratch(out);
   let k: f64 = 0;
   let r: f64 = 0;
   for (let i = 0; i < n; i += BLOCK) {
@@ -235,8 +242,8 @@ function restSumHalves(half: usize, n: i32, c: f64, beta: f64, out: usize): void
  * k the count of entries at c (or 1, when the sum is far enough from 1 that the split does
  * not matter) to R_K, r the rest, with its relative accuracy, to R_R. m = -Inf and k = r = 0
  * when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores. With `half` (f32 only), the
- * data are the halves there instead of x: each block is widened into the work space after the
- * results area while it is read, so the halves are read from memory once.
+ * data are the halves there instead of x: each block is widened into halfScratch(out) while it
+ * is read, so the halves are read from memory once.
  */
 function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
   const lowest = beta < 0;
@@ -249,7 +256,7 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
     const len = min(BLOCK, n - i);
     let p = at<T>(x, i);
     if (sizeof<T>() == 4 && half) {
-      p = resultAt(out, RESULTS);
+      p = halfScratch(out);
       widenHalves(half + (<usize>i << 1), p, len);
     }
     const cb = <f64>extremum<T>(p, len, lowest);
