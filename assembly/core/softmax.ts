@@ -210,12 +210,19 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
   }
 }
 
+/** Where blocks of halves are widened: the work space after the results area at `out`, 16-byte aligned. */
+// @ts-ignore: decorator
+@inline
+function halfScratch(out: usize): usize {
+  return (resultAt(out, RESULTS) + 15) & ~(<usize>15);
+}
+
 /**
- * restSum over n halves at `half`, widened block by block into the work space after the
- * results area at `out` (restSum's sums add up over blocks: the same c throughout).
+ * restSum over n halves at `half`, widened block by block into halfScratch(out) (restSum's
+ * sums add up over blocks: the same c throughout).
  */
 function restSumHalves(half: usize, n: i32, c: f64, beta: f64, out: usize): void {
-  const scratch = resultAt(out, RESULTS);
+  const scratch = halfScratch(out);
   let k: f64 = 0;
   let r: f64 = 0;
   for (let i = 0; i < n; i += BLOCK) {
@@ -235,8 +242,8 @@ function restSumHalves(half: usize, n: i32, c: f64, beta: f64, out: usize): void
  * k the count of entries at c (or 1, when the sum is far enough from 1 that the split does
  * not matter) to R_K, r the rest, with its relative accuracy, to R_R. m = -Inf and k = r = 0
  * when nothing is unmasked; c = +-Inf, r = 0 for +Inf scores. With `half` (f32 only), the
- * data are the halves there instead of x: each block is widened into the work space after the
- * results area while it is read, so the halves are read from memory once.
+ * data are the halves there instead of x: each block is widened into halfScratch(out) while it
+ * is read, so the halves are read from memory once.
  */
 function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
   const lowest = beta < 0;
@@ -249,7 +256,7 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
     const len = min(BLOCK, n - i);
     let p = at<T>(x, i);
     if (sizeof<T>() == 4 && half) {
-      p = resultAt(out, RESULTS);
+      p = halfScratch(out);
       widenHalves(half + (<usize>i << 1), p, len);
     }
     const cb = <f64>extremum<T>(p, len, lowest);
@@ -336,7 +343,8 @@ function logOfSum(k: f64, r: f64): f64 {
  * score before writing the block that holds it (the caller redoes the row with the
  * special-value rules, which only need the entries not yet written). `work` is the results
  * area (R_TOP) with the block references after it. With `half` (f32, in place: x = y), the
- * row is the halves there, each block widened into y just before it is read.
+ * row is the halves there, each block widened into y just before it is read (and guessed:
+ * the halves are still there to redo it).
  */
 // @ts-ignore: decorator
 @inline
@@ -346,8 +354,9 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, h
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const size = max(BLOCK, (k + MAX_BLOCKS - 1) / MAX_BLOCKS);
-  const guess = x != y;
   const halves = sizeof<T>() == 4 && half != 0;
+  // Halves stay readable after their block of y is written: a wrong guess widens them again.
+  const guess = x != y || halves;
   if (halves) widenHalves(half, y, min(size, k));
   let c = extremum<T>(x, min(size, k), lowest);
   let s: f64 = 0;
@@ -364,6 +373,7 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, h
       store<f64>(top, -Infinity);
       sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
       redo = load<f64>(top) > GUESS_SLACK;
+      if (redo && halves) widenHalves(half + (<usize>i << 1), py, len);
     }
     if (redo) {
       cb = extremum<T>(px, len, lowest);
@@ -456,7 +466,7 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
-  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
+  const long = (k > LONG_ROW_BYTES / <i32>sizeof<T>() || (sizeof<T>() == 4 && half != 0)) && !careful;
   const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k * <i32>sizeof<T>() <= SHORT_ROW_BYTES;
   for (let r = 0; r < rows; r++) {
     if (short) {
@@ -649,9 +659,12 @@ function halfGroups(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usiz
   }
 }
 
-/** softmax of rows of halves at x into f32 y; long rows widen block by block as they are read. */
+/**
+ * softmax of rows of halves at x into f32 y; rows of HALF_GROUP or more take the one-read path
+ * of long rows, widening block by block as they are read (in cache too: it saves a pass).
+ */
 export function f16_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  if (k > LONG_ROW_BYTES / 4 && !carefulBeta<f32>(beta)) softmaxF32(y, y, rows, k, beta, work, x);
+  if (k >= HALF_GROUP && !carefulBeta<f32>(beta)) softmaxF32(y, y, rows, k, beta, work, x);
   else halfGroups(x, y, rows, k, beta, work, false);
 }
 

@@ -98,6 +98,18 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     expectExactWidening(widenAll(file, "widen"));
   });
 
+  it("widens every finite half exactly on the path for data without Inf or NaN", () => {
+    const finite = all.filter((h) => (h & 0x7c00) !== 0x7c00);
+    const k = instantiate(file, 8 * ALL);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    new Uint16Array(e.memory.buffer, k.x, finite.length).set(finite);
+    e.widen(k.x, k.y, finite.length);
+    const wide = new Float32Array(e.memory.buffer, k.y, finite.length);
+    for (let i = 0; i < finite.length; i++) {
+      if (!Object.is(wide[i], halfValue(finite[i]))) expect(wide[i], `half 0x${finite[i].toString(16)}`).toBe(halfValue(finite[i]));
+    }
+  });
+
   it("widens in SIMD bit for bit as the scalar twin", () => {
     expect(widenAll(file, "widen")).toEqual(widenAll(file, "widenScalar"));
   });
