@@ -120,6 +120,10 @@ function attendCall(core: Core, q: unknown, keys: unknown, values: unknown, opti
   const alibi = perHead(core, opts, "alibi", heads);
   const sinks = perHead(core, opts, "sinks", heads);
   const n = queries * heads * valueDim;
+  // The kernel writes out while it still reads the inputs: no output over an input.
+  for (const [name, input] of [["q", q], ["keys", keys], ["values", values]] as const) {
+    if (opts.out !== undefined && opts.out === input) throw new RangeError(`out must not be ${name} (attend writes out while it reads ${name})`);
+  }
   const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "[queries][heads][valueDim] elements");
   const lse = lseOperand(core, opts.lse, dtype, queries * heads);
   return {

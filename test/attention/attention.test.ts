@@ -313,6 +313,7 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
     expect(call({ out: new Float32Array(7) })).toThrow(/out must have \[queries\]\[heads\]\[valueDim\] elements \(got length 7 for 8\)/);
     expect(call({ lse: new Float32Array(3) })).toThrow(/lse must have one element per query and head \(got length 3 for 2\)/);
     expect(call({ mask: true })).toThrow(/unknown option "mask"/);
+    expect(() => kernels.attend(q, k, v, { dim: 4, out: q })).toThrow(/out must not be q/);
     expect(() => kernels.attend(q, k, v, undefined as never)).toThrow(/attend options must be an object/);
     expect(() => kernels.attend("q" as never, k, v, { dim: 4 })).toThrow(/q must be a Float32Array/);
     expect(Array.from(out)).toEqual(new Array(8).fill(7));
