@@ -377,7 +377,8 @@ function errorChecks(check, k) {
   });
   check("alloc and online argument errors", () => {
     for (const bad of [-1, 1.5, NaN, Infinity]) expectThrow(`alloc(${bad})`, RangeError, () => k.alloc(bad), ["alloc", String(bad)]);
-    expectThrow('alloc(1, "f16")', TypeError, () => k.alloc(1, "f16"));
+    expectThrow('alloc(1, "f8")', TypeError, () => k.alloc(1, "f8"), ["dtype"]);
+    assert(k.alloc(3, "f16").dtype === "f16", 'alloc(3, "f16") gives an f16 WasmArray');
     expectThrow("online both", TypeError, () => k.online({ beta: 1, temperature: 1 }));
     expectThrow("online temperature 0", RangeError, () => k.online({ temperature: 0 }), ["temperature"]);
     expectThrow("online push a string", TypeError, () => k.online().push("abc"));
@@ -581,6 +582,49 @@ function samplingChecks(check, k) {
   });
 }
 
+function attentionChecks(check, k) {
+  check("attend: a grouped-query decode step over a WasmArray cache equals the formula (docs/attention.md)", () => {
+    const heads = 8;
+    const kvHeads = 2;
+    const dim = 5;
+    const length = 70;
+    const next = prng(77);
+    const q = Float32Array.from({ length: heads * dim }, () => 2 * next() - 1);
+    const kv = (n) => Float32Array.from({ length: n }, () => 2 * next() - 1);
+    const kf = kv(length * kvHeads * dim);
+    const vf = kv(length * kvHeads * dim);
+    const keys = k.alloc(kf.length);
+    const values = k.alloc(vf.length);
+    keys.array.set(kf);
+    values.array.set(vf);
+    const { out, lse } = k.attend(q, keys, values, { heads, kvHeads, dim, lse: true });
+    for (let h = 0; h < heads; h++) {
+      const g = Math.floor(h / (heads / kvHeads));
+      const s = [];
+      for (let j = 0; j < length; j++) {
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += q[h * dim + d] * kf[(j * kvHeads + g) * dim + d];
+        s.push(dot / Math.sqrt(dim));
+      }
+      const m = Math.max(...s);
+      const w = s.map((x) => Math.exp(x - m));
+      const z = sum(w);
+      assert(Math.abs(lse[h] - (m + Math.log(z))) <= 1e-5, `lse[${h}] ${lse[h]}`);
+      for (let d = 0; d < dim; d++) {
+        let o = 0;
+        for (let j = 0; j < length; j++) o += w[j] * vf[(j * kvHeads + g) * dim + d];
+        assert(Math.abs(out[h * dim + d] - o / z) <= 1e-5, `out[${h * dim + d}] ${out[h * dim + d]}, the formula ${o / z}`);
+      }
+    }
+    const half = k.attend(q, keys, values, { heads, kvHeads, dim, range: [0, 30], lse: true });
+    const rest = k.attend(q, keys, values, { heads, kvHeads, dim, range: [30, length], lse: true });
+    const merged = k.mergeAttention(half, rest, { heads, valueDim: dim });
+    for (let i = 0; i < out.length; i++) assert(Math.abs(merged.out[i] - out[i]) <= 1e-5, `merged out[${i}]`);
+    keys.free();
+    values.free();
+  });
+}
+
 function smoke(name, k) {
   assert(["wasm-relaxed-simd", "wasm-simd", "wasm"].includes(k.backend), `${name}: backend ${k.backend}`);
   for (const dtype of ["f32", "f64"]) {
@@ -649,7 +693,7 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
   for (const [label, k, isWasm, other] of suites) {
     if (!k) continue;
     const c = check(label);
-    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks]) {
+    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks, attentionChecks]) {
       try {
         suite(c, k);
       } catch (error) {
