@@ -34,6 +34,7 @@ export const MODULES = [
   { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
   { family: "attention", entry: "assembly/attention/attention.ts", file: "attention", memoryBase: 0xc000 },
   { family: "sparse", entry: "assembly/sparse/sparse.ts", file: "sparse", memoryBase: 0x10000 },
+  { family: "vocab", entry: "assembly/vocab/vocab.ts", file: "vocab", memoryBase: 0x14000 },
 ];
 /** Test-only modules: built like the families, into build/ (never shipped in dist/). */
 const TEST_MODULES = [
@@ -42,7 +43,7 @@ const TEST_MODULES = [
   { family: "half-test", entry: "assembly/shared/half-test.ts", file: "half-test", memoryBase: 0x0400, test: true },
 ];
 /** End of the last module's slot. */
-const DATA_END = 0x14000;
+const DATA_END = 0x18000;
 
 /**
  * wasm-opt's passes: one -O3 round. --converge's further rounds left every module larger
