@@ -20,7 +20,8 @@ import { BUCKETS, type SampleBackend, type SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
-import { describe, newArray, operandOf, outOperand, rowsOf } from "../core/validate.js";
+import { numberOption } from "../core/targets.js";
+import { describe, newArray, operandOf, optionsOf, outOperand, rowsOf } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 // ---------------------------------------------------------------- validation
@@ -46,24 +47,6 @@ const ROW_LENGTH_KEYS = new Set(["rowLength"]);
 const ALLOWED_KEYS = new Set(["allowed"]);
 
 type Options = Record<string, unknown>;
-
-function optionsOf(opts: unknown, keys: Set<string>): Options {
-  if (opts === undefined || opts === null) return {};
-  if (typeof opts !== "object") throw new TypeError(`options must be an object (got ${describe(opts)})`);
-  for (const key in opts) {
-    if (!keys.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...keys].join(", ")})`);
-  }
-  return opts as Options;
-}
-
-/** A number option: TypeError if not a number, RangeError naming `rule` if `ok` fails. */
-function numberOption(o: Options, name: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
-  const v = o[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
-  if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
-  return v;
-}
 
 const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
 const positiveFinite = (v: number) => v > 0 && v < Infinity;
@@ -529,7 +512,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   const backend: SampleBackend = core instanceof WasmCore && exports ? new WasmSampleBackend(core, exports) : new JsSampleBackend();
 
   function argmax(x: Input, opts?: unknown): number | Int32Array {
-    const o = optionsOf(opts, ROW_LENGTH_KEYS);
+    const o = optionsOf(opts ?? {}, ROW_LENGTH_KEYS);
     const xo = operandOf(core, x, "x");
     if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
@@ -543,7 +526,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function topK(x: Input, count: number, opts?: unknown) {
-    const o = optionsOf(opts, ROW_LENGTH_KEYS);
+    const o = optionsOf(opts ?? {}, ROW_LENGTH_KEYS);
     const xo = operandOf(core, x, "x");
     if (typeof count !== "number") throw new TypeError(`k must be a number (got ${describe(count)})`);
     const { rows, k } = rowsOf(xo.length, o.rowLength);
@@ -577,7 +560,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function sample(logits: Input, opts?: unknown): number | Int32Array {
-    const o = optionsOf(opts, SAMPLE_KEYS);
+    const o = optionsOf(opts ?? {}, SAMPLE_KEYS);
     const xo = operandOf(core, logits, "logits");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
     const chain = chainOf(o);
@@ -591,7 +574,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function distribution(logits: Input, opts?: unknown) {
-    const o = optionsOf(opts, DISTRIBUTION_KEYS);
+    const o = optionsOf(opts ?? {}, DISTRIBUTION_KEYS);
     const xo = operandOf(core, logits, "logits");
     const n = xo.length;
     const { rows, k } = rowsOf(n, o.rowLength);
@@ -608,7 +591,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function sampler(opts?: unknown): Sampler {
-    const o = optionsOf(opts, SAMPLER_KEYS);
+    const o = optionsOf(opts ?? {}, SAMPLER_KEYS);
     const chain = chainOf(o);
     const window = numberOption(o, "penaltyWindow", Infinity, (v) => isCount(v) || v === Infinity, "an integer >= 0 or Infinity");
     const allowed = o.allowed;
@@ -618,7 +601,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function gumbelSoftmax(logits: Input, opts?: unknown) {
-    const o = optionsOf(opts, GUMBEL_KEYS);
+    const o = optionsOf(opts ?? {}, GUMBEL_KEYS);
     const xo = operandOf(core, logits, "logits");
     const n = xo.length;
     const { rows, k } = rowsOf(n, o.rowLength);
@@ -699,7 +682,7 @@ class ChainSampler implements Sampler {
   }
 
   sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number {
-    const o = optionsOf(opts, ALLOWED_KEYS);
+    const o = optionsOf(opts ?? {}, ALLOWED_KEYS);
     const xo = operandOf(this.#core, logits, "logits");
     const k = xo.length;
     if (k === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");
