@@ -1,5 +1,5 @@
 // softmax-wasm: softmax, log-softmax, LogSumExp and online softmax (the core), with the
-// sampling, loss, sparse and attention families, in one Kernels. This is the default entry
+// sampling, loss, sparse, attention and vocab families, in one Kernels. This is the default entry
 // (browsers, bundlers): init() fetches the modules; node.ts and workerd.ts are the entries of the
 // "node"/"deno"/"bun" and "workerd" export conditions. softmax-wasm/core and the family
 // entries give the same functions to users who want only some of them.
@@ -13,6 +13,7 @@ import { attention } from "./attention.js";
 import { loss } from "./loss.js";
 import { sampling } from "./sampling.js";
 import { sparse } from "./sparse.js";
+import { vocab } from "./vocab.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
@@ -21,9 +22,10 @@ export type * from "./sampling/types.js";
 export type * from "./loss/types.js";
 export type * from "./sparse/types.js";
 export type * from "./attention/types.js";
+export type * from "./vocab/types.js";
 export type { Kernels } from "./types.js";
 export { hasRelaxedSimd, hasSimd } from "./core/features.js";
-export { attention, loss, sampling, sparse };
+export { attention, loss, sampling, sparse, vocab };
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
 export const js: Kernels = createKernels(
