@@ -26,6 +26,7 @@ export const ROWS = [
   { name: "core + loss", family: "loss" },
   { name: "core + sparse", family: "sparse" },
   { name: "core + attention", family: "attention" },
+  { name: "core + vocab", family: "vocab" },
   { name: "`softmax-wasm` (everything)", entry: "dist/index.js", budget: 56 * KB },
 ];
 

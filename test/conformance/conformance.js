@@ -625,6 +625,52 @@ function attentionChecks(check, k) {
   });
 }
 
+function vocabChecks(check, k) {
+  check("hierarchicalSoftmax over huffman(counts) and sampledSoftmaxLoss over every class equal their formulas (docs/vocab.md)", () => {
+    const K = 9;
+    const dim = 6;
+    const next = prng(91);
+    const tree = k.huffman(Array.from({ length: K }, (_, i) => 1 + Math.floor(100 / (i + 1))));
+    const nodes = Float64Array.from({ length: (K - 1) * dim }, () => 2 * next() - 1);
+    const h = Float64Array.from({ length: 2 * dim }, () => 2 * next() - 1);
+    const probs = k.hierarchicalSoftmax.probabilities(h, nodes, tree);
+    for (let r = 0; r < 2; r++) {
+      assert(Math.abs(sum(probs.subarray(r * K, (r + 1) * K)) - 1) <= 1e-12, `probabilities row ${r} sums to ${sum(probs.subarray(r * K, (r + 1) * K))}`);
+    }
+    const targets = [0, K - 1];
+    const { logProb } = k.hierarchicalSoftmax(h, nodes, tree, targets);
+    for (let r = 0; r < 2; r++) {
+      let start = 0;
+      for (let i = 0; i < targets[r]; i++) start += tree.lengths[i];
+      let want = 0;
+      for (let s = start; s < start + tree.lengths[targets[r]]; s++) {
+        let z = 0;
+        for (let d = 0; d < dim; d++) z += h[r * dim + d] * nodes[tree.points[s] * dim + d];
+        // word2vec's sign: code 0 is sigmoid(z), code 1 is sigmoid(-z)
+        want += Math.log(1 / (1 + Math.exp(tree.codes[s] === 0 ? -z : z)));
+      }
+      assert(Math.abs(logProb[r] - want) <= 1e-12 * Math.max(1, Math.abs(want)), `logProb[${r}] ${logProb[r]}, the formula ${want}`);
+      assert(Math.abs(Math.exp(want) - probs[r * K + targets[r]]) <= 1e-12, `probabilities[${r}] disagrees with logProb`);
+    }
+    const V = 30;
+    const weights = Float32Array.from({ length: V * dim }, () => 2 * next() - 1);
+    const biases = Float32Array.from({ length: V }, () => next() - 0.5);
+    const h32 = Float32Array.from(h);
+    const all = Int32Array.from({ length: V }, (_, i) => i);
+    const { loss } = k.sampledSoftmaxLoss(h32, weights, biases, [4, 17], { sampled: all, subtractLogQ: false });
+    for (let r = 0; r < 2; r++) {
+      const logits = Array.from({ length: V }, (_, i) => {
+        let z = biases[i];
+        for (let d = 0; d < dim; d++) z += h32[r * dim + d] * weights[i * dim + d];
+        return z;
+      });
+      const m = Math.max(...logits);
+      const want = m + Math.log(sum(logits.map((z) => Math.exp(z - m)))) - logits[[4, 17][r]];
+      assert(Math.abs(loss[r] - want) <= 1e-5 * Math.max(1, want), `sampled loss[${r}] ${loss[r]}, the full cross-entropy ${want}`);
+    }
+  });
+}
+
 function smoke(name, k) {
   assert(["wasm-relaxed-simd", "wasm-simd", "wasm"].includes(k.backend), `${name}: backend ${k.backend}`);
   for (const dtype of ["f32", "f64"]) {
@@ -693,7 +739,7 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
   for (const [label, k, isWasm, other] of suites) {
     if (!k) continue;
     const c = check(label);
-    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks, attentionChecks]) {
+    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks, attentionChecks, vocabChecks]) {
       try {
         suite(c, k);
       } catch (error) {
