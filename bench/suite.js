@@ -15,8 +15,9 @@
 // and loss on one shape each, and the first calls after init(): what bench/engines.js runs
 // in every runtime but the primary one.
 // --filter: comma-separated terms; a term selects the workloads that carry it as a tag (a
-// family: core, sampling, loss, sparse; a shape of values: typical, confident, flat, masked,
-// language, or values for the workloads of each shape; row, llm, attention, short,
+// family: core, sampling, loss, sparse, attention, vocab; a shape of values: typical,
+// confident, flat, masked, language, or values for the workloads of each shape; row, llm,
+// attention, short,
 // logSoftmax, logSumExp, online, batched; alone for the per-call time in fresh processes;
 // cold-start for the cold start and sizes) or whose id (op/dtype/shape[/variant][/values],
 // e.g. softmax/f32/1x4096, sample/f32/1x151936/chain) holds it as whole parts (softmax,

@@ -251,19 +251,24 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
       const q = Math.log1p(1 / (i + 1)) / logRange;
       return Math.log(numTries === S ? q * S : -Math.expm1(numTries * Math.log1p(-q)));
     };
-    // Columns: the target, then the candidates; pair (r, c) is row r against class column c.
+    // Logits [rows][C]: the target's, then the candidates'. The pairs go by column (the
+    // targets', then each candidate's against every row), so that a row of weights is read
+    // from memory once for the whole batch: pair (r, c) is p = c*rows + r.
     const C = S + 1;
     const { ids, slots } = distinct(Int32Array.from([...targets, ...sampled]));
     const pa = new Int32Array(rows * C);
     const pb = new Int32Array(rows * C);
-    for (let r = 0; r < rows; r++) {
-      pa.fill(r, r * C, (r + 1) * C);
-      pb[r * C] = slots[r];
-      pb.set(slots.subarray(rows), r * C + 1);
+    for (let c = 0, p = 0; c < C; c++) {
+      for (let r = 0; r < rows; r++, p++) {
+        pa[p] = r;
+        pb[p] = c === 0 ? slots[r] : slots[rows + c - 1];
+      }
     }
     const pairs = { ids, pa, pb };
+    const z = new Float64Array(rows * C);
+    if (rows > 0) backend.dots(a, b, dim, pairs, z);
     const logits = new Float64Array(rows * C);
-    if (rows > 0) backend.dots(a, b, dim, pairs, logits);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) logits[r * C + c] = z[c * rows + r];
     const shift = Float64Array.from(sampled, (i) => bias[i] - logExpected(i));
     for (let r = 0; r < rows; r++) {
       const y = targets[r];
@@ -281,11 +286,13 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
     const g = new Float64Array(rows * C);
     if (rows > 0) core.rows(false, logits, g, rows, C, 1);
     for (let r = 0; r < rows; r++) g[r * C] -= 1;
+    // In the pairs' order (z's storage is free again).
+    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) z[c * rows + r] = g[r * C + c];
     const gh = newArray(dtype, rows * dim);
     const gw = newArray(dtype, ids.length * dim);
     const gb = new Float64Array(ids.length);
-    if (rows > 0) backend.backward(a, b, dim, pairs, g, gh, gw);
-    for (let p = 0; p < pb.length; p++) gb[pb[p]] += g[p];
+    if (rows > 0) backend.backward(a, b, dim, pairs, z, gh, gw);
+    for (let p = 0; p < pb.length; p++) gb[pb[p]] += z[p];
     const gbOut = newArray(dtype, ids.length);
     gbOut.set(gb);
     result.grad = { h: gh, weights: gw, biases: gbOut, ids };
