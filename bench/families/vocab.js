@@ -27,7 +27,7 @@ const SAMPLED_S = 512;
 /** Batches of targets a hierarchical-softmax contender cycles through. */
 const BATCHES = 256;
 
-/** hierarchicalSoftmax (logProb, grad) and sampledSoftmaxLoss (loss, grad); a quick run: the hierarchical log-probability alone. */
+/** hierarchicalSoftmax (logProb, grad) and sampledSoftmaxLoss (loss, grad); a core run (every runtime): without the gradients; a quick run: the hierarchical log-probability alone. */
 export function workloads({ quick = false, core = false } = {}) {
   const hs = (variant) =>
     workload(family, "hierarchicalSoftmax", "f32", HS_ROWS, HS_K, {
@@ -42,7 +42,7 @@ export function workloads({ quick = false, core = false } = {}) {
       label: `${SAMPLED_ROWS} rows, dim ${DIM}, ${SAMPLED_S} of ${SAMPLED_V} classes drawn per call${variant === "grad" ? ", with the gradient" : ""}`,
     });
   if (quick) return [hs("logProb")];
-  if (core) return [];
+  if (core) return [hs("logProb"), sampled("loss")];
   return [hs("logProb"), hs("grad"), sampled("loss"), sampled("grad")];
 }
 
