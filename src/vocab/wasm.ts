@@ -71,7 +71,7 @@ export class WasmVocab implements VocabCore {
     }
   }
 
-  /** Int32 and f64 regions of a staged call, written after open(). */
+  /** Writes an Int32 region of a staged call (after open()). */
   #ints(at: number, values: Int32Array): void {
     new Int32Array(this.#memory.heap("f64").buffer, at, values.length).set(values);
   }

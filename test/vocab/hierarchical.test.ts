@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { random } from "../core/reference.js";
+import { halfValue, nearestHalf } from "../core/half-reference.js";
 import { chiSquareTail, refPcg32 } from "../sampling/reference.js";
 import { type Dtype, type RefTree, TOL, balancedTree, pathOf, refHuffman, refLogProb } from "./reference.js";
 
@@ -113,6 +114,29 @@ describe.each(backends)("%s", (_, sm) => {
     for (let r = 0; r < 4; r++) close(f32[r], want32[r], TOL.f32);
     nodes.free();
     h.free();
+  });
+
+  it("f16 hidden vectors and nodes (f16 WasmArrays) are widened exactly and computed in f32", () => {
+    const c = caseOf(30, 3, 8, 9);
+    const bits = (values: number[]) => values.map(nearestHalf);
+    const hBits = bits(c.h);
+    const nBits = bits(c.nodes);
+    const f16 = (b: number[]) => {
+      const a = sm.alloc(b.length, "f16");
+      if (a.array instanceof Uint16Array) a.array.set(b);
+      else (a.array as unknown as Float32Array).set(b.map(halfValue));
+      return a;
+    };
+    const h = f16(hBits);
+    const nodes = f16(nBits);
+    const want = refLogProb(hBits.map(halfValue), nBits.map(halfValue), c.tree, c.targets, c.dim);
+    const { logProb } = sm.hierarchicalSoftmax(h, nodes, c.tree, c.targets);
+    expect(logProb).toBeInstanceOf(Float32Array);
+    for (let r = 0; r < 3; r++) close(logProb[r], want[r], TOL.f32);
+    const sampled = sm.sampledSoftmaxLoss(h, nodes, new Float32Array(29), c.targets.map((t) => t % 29), { sampled: [1, 2, 3] });
+    expect(sampled.loss).toBeInstanceOf(Float32Array);
+    h.free();
+    nodes.free();
   });
 
   it("the gradient of the summed log-probabilities against central differences (h and the path rows of nodes)", () => {
