@@ -230,18 +230,20 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
     const removeHits = booleanOption(opts, "removeAccidentalHits", true);
     const subtractLogQ = booleanOption(opts, "subtractLogQ", true);
     const inRange = `an integer in [1, ${V}] (V = biases.length)`;
+    // Every option checked before a uniform is drawn (random may be the caller's generator).
+    const triesGiven = numberOption(opts, "numTries", 0, (v) => Number.isSafeInteger(v) && v >= 1, "a positive integer");
     let sampled: Int32Array;
     let numTries: number;
     if (opts.sampled !== undefined) {
+      if (opts.seed !== undefined || opts.random !== undefined) throw new TypeError("seed and random draw candidates: not with sampled");
       sampled = candidatesOf(opts.sampled, V);
       numberOption(opts, "numSampled", sampled.length, (v) => v === sampled.length, `sampled's length, ${sampled.length}`);
-      numTries = numberOption(opts, "numTries", sampled.length, (v) => Number.isSafeInteger(v) && v >= 1, "a positive integer");
-      if (opts.seed !== undefined || opts.random !== undefined) throw new TypeError("seed and random draw candidates: not with sampled");
+      numTries = triesGiven || sampled.length;
     } else {
       const S = numberOption(opts, "numSampled", undefined, (v) => Number.isInteger(v) && v >= 1 && v <= V, inRange);
       const { random } = uniformSource(opts.seed, opts.random);
       ({ sampled, numTries } = logUniformUnique(S, V, random));
-      numTries = numberOption(opts, "numTries", numTries, (v) => Number.isSafeInteger(v) && v >= 1, "a positive integer");
+      numTries = triesGiven || numTries;
     }
     const S = sampled.length;
     const logRange = Math.log1p(V);
