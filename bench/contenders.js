@@ -2,13 +2,14 @@
 // contenders (one contract, see bench/workloads.js), over the builds of this checkout's
 // dist/ and, for a before/after comparison, those of another build directory ("before:").
 
+import * as attention from "./families/attention.js";
 import * as core from "./families/core.js";
 import * as loss from "./families/loss.js";
 import * as sampling from "./families/sampling.js";
 import * as sparse from "./families/sparse.js";
 import { BUILDS, DIST, kernelsFor, versionOf } from "./kernels.js";
 
-const FAMILIES = [core, sampling, loss, sparse];
+const FAMILIES = [core, sampling, loss, sparse, attention];
 
 /** The workloads of every family in a full, quick or core run. */
 export const workloads = (options) => FAMILIES.flatMap((f) => f.workloads(options));

@@ -12,6 +12,7 @@
 // and "reference" (the same data through a cheaper operation: a bound, not a contender).
 
 import { prng as uniforms } from "../test/conformance/conformance.js";
+import { f32ToHalfBits, halfBitsToNumber } from "../dist/core/half.js";
 /**
  * Calls that touch at least `minBytes` (input + output) cycle through copies of their data
  * adding up to `totalBytes`, so each call reads memory, not a cache still warm from the
@@ -20,7 +21,9 @@ import { prng as uniforms } from "../test/conformance/conformance.js";
  */
 export const ROTATION = { minBytes: 4 * 2 ** 20, totalBytes: 128 * 2 ** 20 };
 
-const BYTES = { f32: 4, f64: 8 };
+const BYTES = { f32: 4, f64: 8, f16: 2 };
+/** Bytes per element of the output an input dtype gives (f16 in, f32 out). */
+const OUT_BYTES = { f32: 4, f64: 8, f16: 4 };
 
 /**
  * A workload of `family`: op on rows x rowLength elements of dtype, values drawn as VALUES[values].
@@ -31,7 +34,7 @@ export function workload(family, op, dtype, rows, rowLength, { values = "typical
   const n = rows * rowLength;
   const shape = extra.chunk ? `${n}/${extra.chunk}` : `${rows}x${rowLength}`;
   const parts = [op, dtype, shape, variant, values === family.defaultValues ? undefined : values];
-  const bytes = n * BYTES[dtype] * (writes ? 2 : 1);
+  const bytes = n * (BYTES[dtype] + (writes ? OUT_BYTES[dtype] : 0));
   return { id: parts.filter(Boolean).join("/"), family: family.name, op, variant, dtype, rows, rowLength, n, bytes, values, tags: [family.name, values, ...tags], ...extra };
 }
 
@@ -78,12 +81,19 @@ export const VALUES = {
   },
 };
 
-/** The workload's input: its shape of values, of its dtype, drawn from a seed of its own size. */
+/** The workload's input: its shape of values, of its dtype, drawn from a seed of its own size (f16: a Float32Array of halves' values). */
 export function valuesOf(w) {
-  const x = w.dtype === "f32" ? new Float32Array(w.n) : new Float64Array(w.n);
+  const x = w.dtype === "f64" ? new Float64Array(w.n) : new Float32Array(w.n);
   const next = uniforms(w.n);
   VALUES[w.values](x, w.rowLength, next, normals(next));
+  if (w.dtype === "f16") x.forEach((v, i) => (x[i] = halfBitsToNumber(f32ToHalfBits(v))));
   return x;
+}
+
+/** Fills an f16 WasmArray's view with values that are halves (a Float16Array takes them, a Uint16Array their bits). */
+export function setHalves(view, values) {
+  if (view instanceof Uint16Array) for (let i = 0; i < values.length; i++) view[i] = f32ToHalfBits(values[i]);
+  else view.set(values);
 }
 
 /** How many copies of the data a call of this workload cycles through. */

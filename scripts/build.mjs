@@ -32,10 +32,15 @@ export const MODULES = [
   { family: "core", entry: "assembly/core/softmax.ts", file: "softmax", memoryBase: 0x0400 },
   { family: "sampling", entry: "assembly/sampling/sample.ts", file: "sampling", memoryBase: 0x4000 },
   { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
+  { family: "attention", entry: "assembly/attention/attention.ts", file: "attention", memoryBase: 0xc000 },
   { family: "sparse", entry: "assembly/sparse/sparse.ts", file: "sparse", memoryBase: 0x10000 },
 ];
 /** Test-only modules: built like the families, into build/ (never shipped in dist/). */
-const TEST_MODULES = [{ family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true }];
+const TEST_MODULES = [
+  { family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true },
+  { family: "sum-bench", entry: "assembly/attention/sum-bench.ts", file: "sum-bench", memoryBase: 0x0400, test: true },
+  { family: "half-test", entry: "assembly/shared/half-test.ts", file: "half-test", memoryBase: 0x0400, test: true },
+];
 /** End of the last module's slot. */
 const DATA_END = 0x14000;
 /**

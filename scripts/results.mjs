@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 const LAYOUTS = [
   { source: "assembly/shared/results.ts", target: "src/core/layout.ts", dataEnd: true },
   { source: "assembly/loss/stats.ts", target: "src/loss/stats.ts" },
+  { source: "assembly/attention/layout.ts", target: "src/attention/tiling.ts" },
 ];
 
 /** The `export const` lines of `source` as TypeScript lines. */

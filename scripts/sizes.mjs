@@ -25,6 +25,7 @@ export const ROWS = [
   { name: "core + sampling", family: "sampling" },
   { name: "core + loss", family: "loss" },
   { name: "core + sparse", family: "sparse" },
+  { name: "core + attention", family: "attention" },
   { name: "`softmax-wasm` (everything)", entry: "dist/index.js", budget: 56 * KB },
 ];
 

@@ -3,11 +3,12 @@
 
 import { JsCore } from "./core/baseline.js";
 import type { FamilyDefinition, WasmBuild } from "./core/family.js";
+import { attention } from "./attention.js";
 import { loss } from "./loss.js";
 import { sampling } from "./sampling.js";
 import { sparse } from "./sparse.js";
 
-export const FAMILIES = [sampling, loss, sparse] as unknown as readonly FamilyDefinition[];
+export const FAMILIES = [sampling, loss, sparse, attention] as unknown as readonly FamilyDefinition[];
 
 /** Functions that throw, saying how to load the family that initSync could not. */
 export function missing(family: FamilyDefinition, build: WasmBuild): object {

@@ -1,6 +1,6 @@
 // softmax-wasm: softmax, log-softmax, LogSumExp and online softmax (the core), with the
-// sampling, loss and sparse families, in one Kernels. This is the default entry (browsers, bundlers):
-// init() fetches the modules; node.ts and workerd.ts are the entries of the
+// sampling, loss, sparse and attention families, in one Kernels. This is the default entry
+// (browsers, bundlers): init() fetches the modules; node.ts and workerd.ts are the entries of the
 // "node"/"deno"/"bun" and "workerd" export conditions. softmax-wasm/core and the family
 // entries give the same functions to users who want only some of them.
 
@@ -9,6 +9,7 @@ import { JsCore } from "./core/baseline.js";
 import { fixedEntryPoints } from "./core/entry.js";
 import { coreUrl } from "./core-url.js";
 import { FAMILIES, missing } from "./families.js";
+import { attention } from "./attention.js";
 import { loss } from "./loss.js";
 import { parallelEntry, withParallel } from "./parallel.js";
 import { sampling } from "./sampling.js";
@@ -20,10 +21,11 @@ export type * from "./core/types.js";
 export type * from "./sampling/types.js";
 export type * from "./loss/types.js";
 export type * from "./sparse/types.js";
+export type * from "./attention/types.js";
 export type { Kernels } from "./types.js";
 export type * from "./parallel/types.js";
 export { hasRelaxedSimd, hasSimd } from "./core/features.js";
-export { loss, sampling, sparse };
+export { attention, loss, sampling, sparse };
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
 export const js: Kernels = withParallel(createKernels(

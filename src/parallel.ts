@@ -3,6 +3,8 @@
 // sm.parallel(). The shared-memory twins of the modules (scripts/build.mjs) and the workers'
 // script are located beside this file, as the other modules are.
 
+import { attention } from "./attention.js";
+import { ATTENTION_SPLITS } from "./attention/split.js";
 import { CORE_SPLITS } from "./core/split.js";
 import type { FamilyDefinition, WasmBuild } from "./core/family.js";
 import { noModuleUrl } from "./core/load.js";
@@ -41,6 +43,13 @@ function lossTwin(build: WasmBuild): URL {
   return new URL("./loss-shared-scalar.wasm", import.meta.url);
 }
 
+function attentionTwin(build: WasmBuild): URL {
+  if (!import.meta.url) throw new Error(noModuleUrl("attention-shared"));
+  if (build === "relaxed-simd") return new URL("./attention-shared-relaxed.wasm", import.meta.url);
+  if (build === "simd") return new URL("./attention-shared.wasm", import.meta.url);
+  return new URL("./attention-shared-scalar.wasm", import.meta.url);
+}
+
 function sparseTwin(build: WasmBuild): URL {
   if (!import.meta.url) throw new Error(noModuleUrl("sparse-shared"));
   if (build === "relaxed-simd") return new URL("./sparse-shared-relaxed.wasm", import.meta.url);
@@ -71,6 +80,7 @@ function entry(): ParallelEntry {
       { family: sampling as unknown as FamilyDefinition, locate: samplingTwin, splits: {} },
       { family: loss as unknown as FamilyDefinition, locate: lossTwin, splits: LOSS_SPLITS },
       { family: sparse as unknown as FamilyDefinition, locate: sparseTwin, splits: SPARSE_SPLITS },
+      { family: attention as unknown as FamilyDefinition, locate: attentionTwin, splits: ATTENTION_SPLITS },
     ],
     spawn: hasThreads() ? spawn : undefined,
   };

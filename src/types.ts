@@ -1,5 +1,6 @@
 // The types of softmax-wasm (the entry with every family).
 
+import type { AttentionKernels } from "./attention/types.js";
 import type { CoreKernels } from "./core/types.js";
 import type { LossKernels } from "./loss/types.js";
 import type { ParallelKernels, ParallelOptions } from "./parallel/types.js";
@@ -7,7 +8,7 @@ import type { SamplingKernels } from "./sampling/types.js";
 import type { SparseKernels } from "./sparse/types.js";
 
 /** Every family's functions: what softmax-wasm's init() gives, identical on every backend. */
-export interface Kernels extends CoreKernels, SamplingKernels, LossKernels, SparseKernels {
+export interface Kernels extends CoreKernels, SamplingKernels, LossKernels, SparseKernels, AttentionKernels {
   /**
    * These functions on `workers` threads (the calling one included) over one shared memory,
    * each returning a Promise; batches split by rows, results equal to these bit for bit. Rejects

@@ -7,6 +7,7 @@ import { parallelEntry } from "./parallel.js";
 import { missing } from "./families.js";
 import type { FamilyDefinition } from "./core/family.js";
 import { workerdCore } from "./core-workerd.js";
+import { attention } from "./attention-workerd.js";
 import { loss } from "./loss-workerd.js";
 import { sampling } from "./sampling-workerd.js";
 import { sparse } from "./sparse-workerd.js";
@@ -14,9 +15,9 @@ import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
-export { loss, sampling, sparse };
+export { attention, loss, sampling, sparse };
 
-const api = parallelEntry(fixedEntryPoints<Kernels>({ families: [sampling, loss, sparse] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing }));
+const api = parallelEntry(fixedEntryPoints<Kernels>({ families: [sampling, loss, sparse, attention] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing }));
 
 /**
  * Instantiates every module. Without a source, the bundled relaxed-SIMD build where it

@@ -19,6 +19,7 @@
 
 import { carefulOut, restSum, scaledDiff } from "../shared/careful";
 import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { narrowHalves, widenHalves } from "../shared/half";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
 import {
   F32_MAX, FLUSH, SPLIT_BETA_F32, WIDE_C_F32, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddexpminusmaxrest,
@@ -265,6 +266,32 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
   }
 }
 
+/** Where blocks of halves are widened: the work space after the results area at `out`, 16-byte aligned. */
+// @ts-ignore: decorator
+@inline
+function halfScratch(out: usize): usize {
+  return (resultAt(out, RESULTS) + 15) & ~(<usize>15);
+}
+
+/**
+ * restSum over n halves at `half`, widened block by block into halfScratch(out) (restSum's
+ * sums add up over blocks: the same c throughout).
+ */
+function restSumHalves(half: usize, n: i32, c: f64, beta: f64, out: usize): void {
+  const scratch = halfScratch(out);
+  let k: f64 = 0;
+  let r: f64 = 0;
+  for (let i = 0; i < n; i += BLOCK) {
+    const len = min(BLOCK, n - i);
+    widenHalves(half + (<usize>i << 1), scratch, len);
+    restSum<f32>(scratch, len, c, beta, out);
+    k += resultOf(out, R_K);
+    r += resultOf(out, R_R);
+  }
+  result(out, R_K, k);
+  result(out, R_R, r);
+}
+
 /**
  * One pass over x[0..n), block by block, to the results area at `out`: the extremum c (a
  * value of the row) to R_C, m = beta*c to R_M, and the sum of exp(beta*(x_i - c)) as k + r:
@@ -276,9 +303,11 @@ function specialRow<T>(x: usize, y: usize, n: i32, c: T, m: f64, log: bool): voi
  * accuracy), the block that holds c is summed again apart from its entries at c, each
  * exponent's rounding carried (raddexpminusmaxrest), while the other blocks keep their sums
  * (relative to their own extremum, so their exponents are small) under a bound; only a row
- * that bound cannot vouch for takes careful.ts's pass.
+ * that bound cannot vouch for takes careful.ts's pass. With `half` (f32 only), the data are
+ * the halves there instead of x: each block is widened into halfScratch(out) while it is
+ * read, so the halves are read from memory once (the held block is widened again).
  */
-function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
+function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
@@ -292,7 +321,11 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
   let error: f64 = 0; // a bound of its error
   for (let i = 0; i < n; i += BLOCK) {
     const len = min(BLOCK, n - i);
-    const p = at<T>(x, i);
+    let p = at<T>(x, i);
+    if (sizeof<T>() == 4 && half) {
+      p = halfScratch(out);
+      widenHalves(half + (<usize>i << 1), p, len);
+    }
     const cb = <f64>extremum<T>(p, len, lowest);
     if (isNaN(cb) || (beta == 0 && !isFinite(cb))) {
       s = NaN;
@@ -359,14 +392,19 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
       // The other blocks' sums, and the held block's rest summed apart from its entries at c.
       const start = held * BLOCK;
       const len = min(BLOCK, n - start);
+      let p = at<T>(x, start);
+      if (sizeof<T>() == 4 && half) {
+        p = halfScratch(out);
+        widenHalves(half + (<usize>start << 1), p, len);
+      }
       let rest: f64;
       if (sizeof<T>() == 4) {
         const count = resultAt(out, R_K);
-        rest = raddexpminusmaxrest(at<T>(x, start), len, <f32>c, beta, count);
+        rest = raddexpminusmaxrest(p, len, <f32>c, beta, count);
         k = load<f64>(count);
       } else {
         // f64: careful.ts's exact exponents, on this block only (one kernel less in the module).
-        restSum<T>(at<T>(x, start), len, c, beta, out);
+        restSum<T>(p, len, c, beta, out);
         k = resultOf(out, R_K);
         rest = resultOf(out, R_R);
       }
@@ -374,7 +412,8 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize): void {
       exact = !restTooCoarse<T>(r, rest, len, error, sizeof<T>() == 8 || abs(beta) <= SPLIT_BETA_F32);
     }
     if (!exact) {
-      restSum<T>(x, n, c, beta, out);
+      if (sizeof<T>() == 4 && half) restSumHalves(half, n, c, beta, out);
+      else restSum<T>(x, n, c, beta, out);
       k = resultOf(out, R_K);
       r = resultOf(out, R_R);
       if (isNaN(r)) {
@@ -411,17 +450,22 @@ function logOfSum(k: f64, r: f64): f64 {
  * second pass scales block j by exp(beta*(c_j - c))/s. Returns false on a NaN or a +Inf
  * score before writing the block that holds it (the caller redoes the row with the
  * special-value rules, which only need the entries not yet written). `work` is the results
- * area (R_TOP) with the block references after it.
+ * area (R_TOP) with the block references after it. With `half` (f32, in place: x = y), the
+ * row is the halves there, each block widened into y just before it is read (and guessed:
+ * the halves are still there to redo it).
  */
 // @ts-ignore: decorator
 @inline
-function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): bool {
+function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, half: usize): bool {
   const top = resultAt(work, R_TOP);
   const blocks = resultAt(work, RESULTS);
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const size = max(BLOCK, (k + MAX_BLOCKS - 1) / MAX_BLOCKS);
-  const guess = x != y;
+  const halves = sizeof<T>() == 4 && half != 0;
+  // Halves stay readable after their block of y is written: a wrong guess widens them again.
+  const guess = x != y || halves;
+  if (halves) widenHalves(half, y, min(size, k));
   let c = extremum<T>(x, min(size, k), lowest);
   let s: f64 = 0;
   let finite = false; // a block with a finite extremum was seen: c and s are the row's so far
@@ -429,6 +473,7 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
     const len = min(size, k - i);
     const px = at<T>(x, i);
     const py = at<T>(y, i);
+    if (halves && i > 0) widenHalves(half + (<usize>i << 1), py, len);
     let cb = c;
     let sb: f64 = 0;
     let redo = !guess || !isFinite(c);
@@ -436,6 +481,7 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize): 
       store<f64>(top, -Infinity);
       sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
       redo = load<f64>(top) > GUESS_SLACK;
+      if (redo && halves) widenHalves(half + (<usize>i << 1), py, len);
     }
     if (redo) {
       cb = extremum<T>(px, len, lowest);
@@ -524,12 +570,12 @@ function softmaxShortRows<T>(x: usize, y: usize, r: i32, rows: i32, k: i32, beta
 
 // @ts-ignore: decorator
 @inline
-function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
   // Lengths against bytes / size, never k * size: that product passes i32 at 2 GiB rows.
-  const long = k > LONG_ROW_BYTES / <i32>sizeof<T>() && !careful;
+  const long = (k > LONG_ROW_BYTES / <i32>sizeof<T>() || (sizeof<T>() == 4 && half != 0)) && !careful;
   const short = ASC_FEATURE_SIMD && !careful && k % lanes<T>() == 0 && k <= SHORT_ROW_BYTES / <i32>sizeof<T>();
   for (let r = 0; r < rows; r++) {
     if (short) {
@@ -538,7 +584,12 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
     }
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    if (long && softmaxLongRow<T>(px, py, k, beta, work)) continue;
+    if (long) {
+      // With halves (every row long, in place), a row the long path gives back is widened whole.
+      const ph = sizeof<T>() == 4 && half ? half + (<usize>(r * k) << 1) : 0;
+      if (softmaxLongRow<T>(px, py, k, beta, work, ph)) continue;
+      if (ph) widenHalves(ph, py, k);
+    }
     const c = extremum<T>(px, k, lowest);
     if (!isFinite(c)) {
       specialRow<T>(px, py, k, c, beta * <f64>c, false);
@@ -561,7 +612,7 @@ function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, wor
   for (let r = 0; r < rows; r++) {
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    reduce<T>(px, k, beta, work);
+    reduce<T>(px, k, beta, work, 0);
     const c = resultOf(work, R_C);
     if (!isFinite(c) || isNaN(resultOf(work, R_K))) {
       specialRow<T>(px, py, k, <T>c, resultOf(work, R_M), true);
@@ -579,10 +630,10 @@ function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, wor
 
 // @ts-ignore: decorator
 @inline
-function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
+function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): f64 {
   let lse: f64 = -Infinity;
   for (let r = 0; r < rows; r++) {
-    reduce<T>(at<T>(x, r * k), k, beta, work);
+    reduce<T>(at<T>(x, r * k), k, beta, work, half ? half + (<usize>(r * k) << 1) : 0);
     lse = resultOf(work, R_M) + logOfSum(resultOf(work, R_K), resultOf(work, R_R));
     if (out) store<T>(at<T>(out, r), <T>lse);
   }
@@ -641,10 +692,15 @@ export { features, heapBase } from "../shared/module";
  * with room for MAX_BLOCKS f64 after it (results.ts).
  */
 export function f32_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  softmaxRows<f32>(x, y, rows, k, beta, work);
+  softmaxF32(x, y, rows, k, beta, work, 0);
 }
 export function f64_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  softmaxRows<f64>(x, y, rows, k, beta, work);
+  softmaxRows<f64>(x, y, rows, k, beta, work, 0);
+}
+
+/** The f32 softmax, once for f32 and f16 data (`half`: see softmaxLongRow). */
+function softmaxF32(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): void {
+  softmaxRows<f32>(x, y, rows, k, beta, work, half);
 }
 
 /** log-softmax of `rows` rows of `k` elements at x into y (y may be x); `work`: the results area. */
@@ -660,10 +716,15 @@ export function f64_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64,
  * `work`: the results area.
  */
 export function f32_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
-  return logSumExpRows<f32>(x, out, rows, k, beta, work);
+  return logSumExpF32(x, out, rows, k, beta, work, 0);
 }
 export function f64_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
-  return logSumExpRows<f64>(x, out, rows, k, beta, work);
+  return logSumExpRows<f64>(x, out, rows, k, beta, work, 0);
+}
+
+/** The f32 LogSumExp, once for f32 and f16 data (`half`: see reduce). */
+function logSumExpF32(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): f64 {
+  return logSumExpRows<f32>(x, out, rows, k, beta, work, half);
 }
 
 /**
@@ -671,10 +732,10 @@ export function f64_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64
  * results area at out, where k + r is the sum of exp(beta*(x - c)) (see reduce).
  */
 export function f32_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduce<f32>(x, n, beta, out);
+  reduce<f32>(x, n, beta, out, 0);
 }
 export function f64_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduce<f64>(x, n, beta, out);
+  reduce<f64>(x, n, beta, out, 0);
 }
 
 /** y = exp(beta*(x - c) - shift), or the exponent itself when log is nonzero. */
@@ -685,4 +746,59 @@ export function f32_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shi
 export function f64_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
   if (log) normalize<f64>(x, y, n, beta, c, shift, true);
   else normalize<f64>(x, y, n, beta, c, shift, false);
+}
+
+// ---- f16 data: halves at x, computed in f32 (y, out and the results area in f32) ----
+
+// Rows of halves are widened into y this many elements at a time (at least a row), then
+// computed in place there while they are still in cache.
+const HALF_GROUP: i32 = 8192;
+
+/** Widens groups of rows of halves at x into y and runs an f32 row kernel on them in place. */
+// @ts-ignore: decorator
+@inline
+function halfGroups(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize, log: bool): void {
+  const group = max(1, HALF_GROUP / max(k, 1));
+  for (let r = 0; r < rows; r += group) {
+    const g = min(group, rows - r);
+    const py = at<f32>(y, r * k);
+    widenHalves(x + (<usize>(r * k) << 1), py, g * k);
+    if (log) f32_logsoftmax(py, py, g, k, beta, work);
+    else softmaxF32(py, py, g, k, beta, work, 0);
+  }
+}
+
+/**
+ * softmax of rows of halves at x into f32 y; rows of HALF_GROUP or more take the one-read path
+ * of long rows, widening block by block as they are read (in cache too: it saves a pass).
+ */
+export function f16_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  if (k >= HALF_GROUP && !carefulBeta<f32>(beta)) softmaxF32(y, y, rows, k, beta, work, x);
+  else halfGroups(x, y, rows, k, beta, work, false);
+}
+
+/** log-softmax of rows of halves at x into f32 y. */
+export function f16_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  halfGroups(x, y, rows, k, beta, work, true);
+}
+
+/** LogSumExp of rows of halves at x (widened block by block into the work space) to f32 out. */
+export function f16_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): f64 {
+  return logSumExpF32(0, out, rows, k, beta, work, x);
+}
+
+/** The one-pass reduction of n halves at x (see f32_reduce); out needs BLOCK f32 of work space after the area. */
+export function f16_reduce(x: usize, n: i32, beta: f64, out: usize): void {
+  reduce<f32>(0, n, beta, out, x);
+}
+
+/** f32_normalize of n halves at x into f32 y. */
+export function f16_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64, log: bool): void {
+  widenHalves(x, y, n);
+  f32_normalize(y, y, n, beta, c, shift, log);
+}
+
+/** dst = the n f32s at src rounded to halves, ties to even (dst may be src): f16 outputs. */
+export function f16_narrow(src: usize, dst: usize, n: i32): void {
+  narrowHalves(src, dst, n);
 }

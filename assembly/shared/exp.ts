@@ -18,7 +18,7 @@
 /** a*b + c: rounded once in the relaxed-SIMD build (where the engine fuses), else twice. */
 // @ts-ignore: decorator
 @inline
-function madd<T>(a: v128, b: v128, c: v128): v128 {
+export function madd<T>(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
   return v128.add<T>(v128.mul<T>(a, b), c);
 }

@@ -5,7 +5,7 @@
 
 import * as naive from "../naive.js";
 import { loadPeers } from "../peers/contenders.js";
-import { chunksOf, workload } from "../workloads.js";
+import { chunksOf, setHalves, workload } from "../workloads.js";
 
 export const name = "core";
 const defaultValues = "typical";
@@ -21,6 +21,8 @@ const SHORT_ROWS = [
   [8192, 8],
   [2048, 32],
 ];
+/** f16 rows beside the f32 ones: an LLM vocabulary in cache, and a row bound by memory. */
+const F16_ROW_SIZES = [32000, 2 ** 22];
 /** The row of the value-shape workloads: an LLM vocabulary. */
 const VALUES_ROW = 32000;
 const SHAPES = ["confident", "flat", "masked"];
@@ -50,6 +52,7 @@ export function workloads({ quick = false, core: coreRun = false } = {}) {
     for (const n of sizes) list.push(core("softmax", dtype, 1, n, { tags: llm(n) ? ["row", "llm"] : ["row"] }));
   }
   shapes("softmax", quick ? ["confident"] : SHAPES);
+  if (!quick) for (const n of F16_ROW_SIZES) list.push(core("softmax", "f16", 1, n, { tags: ["row", "f16"] }));
   if (!quick) {
     list.push(core("softmax", "f32", 8, 128256, { tags: ["llm"], label: "LLM logits, batch of 8 (Llama 3 vocabulary)" }));
     list.push(core("softmax", "f32", 4096, 128, { tags: ["attention"], label: "attention scores, 4096 rows of 128" }));
@@ -116,8 +119,8 @@ export function errorOf(w, got, reference) {
   if (!values || values.length !== expected.length) return Infinity;
   const bound =
     w.op === "softmax"
-      ? (r) => CONTRACT.softmax[w.dtype].rel * r + CONTRACT.softmax[w.dtype].abs
-      : (r) => CONTRACT.log[w.dtype].rel * (1 + Math.abs(r));
+      ? (r) => CONTRACT.softmax[outDtype(w)].rel * r + CONTRACT.softmax[outDtype(w)].abs
+      : (r) => CONTRACT.log[outDtype(w)].rel * (1 + Math.abs(r));
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {
     if (values[i] === expected[i]) continue;
@@ -127,8 +130,12 @@ export function errorOf(w, got, reference) {
   return worst;
 }
 
-const Typed = { f32: Float32Array, f64: Float64Array };
+const Typed = { f32: Float32Array, f64: Float64Array, f16: globalThis.Float16Array };
 const accepts = (w) => w.family === name;
+/** f16 input gives f32 output. */
+const outDtype = (w) => (w.dtype === "f16" ? "f32" : w.dtype);
+/** Contenders over plain typed arrays take f16 only where the runtime has a Float16Array. */
+const acceptsTyped = (w) => accepts(w) && Typed[w.dtype] !== undefined;
 
 /** A function that runs the workload's operation on x (for online: an array of chunks) with the API. */
 function apiCall(sm, w, x, out) {
@@ -155,13 +162,14 @@ function zeroCopy({ name: build, kind, version, sm }) {
       const arrays = [];
       const wasmArray = (values) => {
         const a = sm.alloc(values.length, w.dtype);
-        a.array.set(values);
+        if (w.dtype === "f16") setHalves(a.array, values);
+        else a.array.set(values);
         arrays.push(a);
         return a;
       };
       const fns = inputs.map((x) => {
         if (w.op === "online") return apiCall(sm, w, chunksOf(x, w.chunk).map(wasmArray));
-        const out = writesArray(w.op) ? sm.alloc(w.n, w.dtype) : undefined;
+        const out = writesArray(w.op) ? sm.alloc(w.n, outDtype(w)) : undefined;
         if (out) arrays.push(out);
         return apiCall(sm, w, wasmArray(x), out);
       });
@@ -176,11 +184,12 @@ function copying({ name: build, kind, version, sm }) {
     name: kind === "baseline" ? build : `${build} copy`,
     kind,
     version,
-    accepts,
+    accepts: acceptsTyped,
     setup(w, inputs) {
-      const fns = inputs.map((x) => {
+      const fns = inputs.map((values) => {
+        const x = w.dtype === "f16" ? Typed.f16.from(values) : values;
         if (w.op === "online") return apiCall(sm, w, chunksOf(x, w.chunk));
-        return apiCall(sm, w, x, writesArray(w.op) ? new Typed[w.dtype](w.n) : undefined);
+        return apiCall(sm, w, x, writesArray(w.op) ? new Typed[outDtype(w)](w.n) : undefined);
       });
       return { fns, dispose() {} };
     },
@@ -210,7 +219,7 @@ function naiveLoops(naiveSoftmax) {
     name: "naive-js",
     kind: "naive",
     version: "-",
-    accepts,
+    accepts: (w) => accepts(w) && w.dtype !== "f16",
     setup(w, inputs) {
       if (w.op === "softmax") return naiveSoftmax.setup(w, inputs);
       const fns = inputs.map((x) => {
@@ -251,7 +260,7 @@ function sameValues(w, got, x) {
 
 /** The bandwidth references: the same bytes copied once, by TypedArray.set and by wasm memory.copy. */
 function memoryCopies() {
-  const copies = (w) => accepts(w) && writesArray(w.op);
+  const copies = (w) => accepts(w) && writesArray(w.op) && w.dtype !== "f16";
   const typedArraySet = {
     name: "copy: TypedArray.set",
     kind: "reference",

@@ -223,9 +223,10 @@ function varint(value) {
   return bytes;
 }
 
-const intField = (field, value) => [...varint(field << 3), ...varint(value)];
-const bytesField = (field, bytes) => [...varint((field << 3) | 2), ...varint(bytes.length), ...bytes];
-const stringField = (field, text) => bytesField(field, [...new TextEncoder().encode(text)]);
+/** Protobuf fields (wire format): a varint, a length-delimited run of bytes, a string; also for bench/families/attention.js's model. */
+export const intField = (field, value) => [...varint(field << 3), ...varint(value)];
+export const bytesField = (field, bytes) => [...varint((field << 3) | 2), ...varint(bytes.length), ...bytes];
+export const stringField = (field, text) => bytesField(field, [...new TextEncoder().encode(text)]);
 
 /** ONNX ModelProto bytes for y = Softmax(x, axis = -1), x and y of the given shape. */
 export function softmaxModel(shape, elemType) {

@@ -1,10 +1,15 @@
 // The contract between the API layer (validation, shapes, results) and a backend
 // (the arithmetic). Operands reach a backend already validated: same dtype, right lengths.
 
-import type { Backend, Dtype, RealArray, WasmArray } from "./types.js";
+import { type HalfArray, isHalfArray, storeHalves, widenHalves } from "./half.js";
+import { typedArray } from "./memory.js";
+import type { Backend, Dtype, RealArray, RealDtype, WasmArray } from "./types.js";
 
 /** A typed array, or a WasmArray that belongs to the backend receiving it. */
 export type Operand = RealArray | WasmArray;
+
+/** An Operand or halves (the core's kernels read f16 themselves; families get it widened). */
+export type AnyOperand = Operand | HalfArray;
 
 /**
  * State of a reduction: c, a value of the data (max, or min for beta < 0), m = beta*c, and
@@ -25,19 +30,39 @@ export interface Core {
   alloc(length: number, dtype: Dtype): WasmArray;
   /** True when `a` is an array this backend allocated (it can be used without a copy). */
   owns(a: unknown): boolean;
+  // x may hold halves (computed in f32); y and out are then f32, or f16 rounded to nearest even.
   /** Softmax, or log-softmax, of `rows` rows of `k` elements of x into y (y may be x). */
-  rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void;
+  rows(log: boolean, x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number): void;
   /** LogSumExp of each row into out (when given); returns the last row's value. */
-  logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number;
+  logSumExp(x: AnyOperand, out: AnyOperand | undefined, rows: number, k: number, beta: number): number;
   /** One-pass reduction of x (see Reduced). */
-  reduce(x: Operand, beta: number): Reduced;
+  reduce(x: AnyOperand, beta: number): Reduced;
   /** y = exp(beta*(x - c) - shift), or its exponent when `log`; evaluated in f64 before the exp. */
-  normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void;
+  normalize(log: boolean, x: AnyOperand, y: AnyOperand, beta: number, c: number, shift: number): void;
 }
 
 /** Element type of an operand. */
-export function dtypeOf(a: Operand): Dtype {
+export function dtypeOf(a: Operand): RealDtype;
+export function dtypeOf(a: AnyOperand): Dtype;
+export function dtypeOf(a: AnyOperand): Dtype {
   if (a instanceof Float32Array) return "f32";
   if (a instanceof Float64Array) return "f64";
-  return a.dtype;
+  if (isHalfArray(a)) return "f16";
+  return (a as WasmArray).dtype;
+}
+
+/**
+ * Runs `f` on f32 data where x holds halves: x widened (exact), an f16 y computed as a
+ * Float32Array and rounded to nearest even into y after (y may be x). Other data as it is.
+ */
+export function viaF32(x: AnyOperand, y: AnyOperand | undefined, f: (x: Operand, y: Operand | undefined) => void): void {
+  if (dtypeOf(x) !== "f16") {
+    f(x as Operand, y as Operand | undefined);
+    return;
+  }
+  const xs = widenHalves(typedArray(x) as HalfArray);
+  const halvesOut = y !== undefined && dtypeOf(y) === "f16";
+  const ys = halvesOut ? new Float32Array(y.length) : (y as Operand | undefined);
+  f(xs, ys);
+  if (halvesOut) storeHalves(typedArray(y) as HalfArray, ys as Float32Array);
 }

@@ -3,8 +3,9 @@
 // are measured against, so it is written to be fast: no spread, no per-element allocation,
 // one pass per step.
 
-import type { Core, Operand, Reduced } from "./backend.js";
-import { PlainArray, realArray } from "./memory.js";
+import { type AnyOperand, type Core, type Operand, type Reduced, dtypeOf, viaF32 } from "./backend.js";
+import { type HalfArray, widenHalves } from "./half.js";
+import { PlainArray, realArray, typedArray } from "./memory.js";
 import { scaledDiff } from "./online.js";
 import type { Dtype, RealArray } from "./types.js";
 
@@ -240,7 +241,11 @@ export class JsCore implements Core {
     return a instanceof PlainArray;
   }
 
-  rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
+  rows(log: boolean, x0: AnyOperand, y0: AnyOperand, rows: number, k: number, beta: number): void {
+    viaF32(x0, y0, (x, y) => this.#rows(log, x, y as Operand, rows, k, beta));
+  }
+
+  #rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
     const ys = realArray(y);
     const xs = readable(realArray(x), ys);
     const lowest = beta < 0;
@@ -267,7 +272,13 @@ export class JsCore implements Core {
     }
   }
 
-  logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
+  logSumExp(x0: AnyOperand, out0: AnyOperand | undefined, rows: number, k: number, beta: number): number {
+    let lse = -Infinity;
+    viaF32(x0, out0, (x, out) => (lse = this.#logSumExp(x, out, rows, k, beta)));
+    return lse;
+  }
+
+  #logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
     const xs = realArray(x);
     const os = out && realArray(out);
     let lse = -Infinity;
@@ -279,11 +290,16 @@ export class JsCore implements Core {
     return lse;
   }
 
-  reduce(x: Operand, beta: number): Reduced {
-    return reduceRange(realArray(x), 0, x.length, beta);
+  reduce(x: AnyOperand, beta: number): Reduced {
+    const xs = dtypeOf(x) === "f16" ? widenHalves(typedArray(x) as HalfArray) : realArray(x as Operand);
+    return reduceRange(xs, 0, xs.length, beta);
   }
 
-  normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
+  normalize(log: boolean, x0: AnyOperand, y0: AnyOperand, beta: number, c: number, shift: number): void {
+    viaF32(x0, y0, (x, y) => this.#normalize(log, x, y as Operand, beta, c, shift));
+  }
+
+  #normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
     const ys = realArray(y);
     const xs = readable(realArray(x), ys);
     const n = xs.length;

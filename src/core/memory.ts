@@ -2,6 +2,7 @@
 // and re-creates views after growth (growth detaches the old ArrayBuffer, and with it every
 // view made from it). Nothing else calls memory.grow or keeps a view.
 
+import { Float16Constructor, type HalfArray, markHalves } from "./half.js";
 import type { ArrayOf, Dtype, RealArray, WasmArray } from "./types.js";
 
 const PAGE = 65536;
@@ -9,7 +10,12 @@ const ALIGN = 16;
 /** wasm32 addresses 4 GiB at most. */
 const ADDRESS_SPACE = 2 ** 32;
 /** Bytes per element of a dtype. */
-export const BYTES: Record<Dtype, number> = { f32: 4, f64: 8 };
+export const BYTES: Record<Dtype, number> = { f32: 4, f64: 8, f16: 2 };
+
+/** A view of halves over `buffer`: a Float16Array where the runtime has one, else the bits, marked as halves. */
+function halfView(buffer: ArrayBuffer, byteOffset = 0, length = buffer.byteLength / 2): HalfArray {
+  return Float16Constructor ? new Float16Constructor(buffer, byteOffset, length) : markHalves(new Uint16Array(buffer, byteOffset, length));
+}
 
 /** `Symbol.dispose` where the runtime has it, else the well-known fallback TypeScript uses. */
 export const disposeSymbol: typeof Symbol.dispose =
@@ -50,6 +56,7 @@ export class LinearMemory {
   #buffer: ArrayBuffer;
   #f32: Float32Array;
   #f64: Float64Array;
+  #f16: HalfArray;
   /** Reused staging area for copies in and out of calls; grows, never shrinks. */
   #scratch: Block | undefined;
 
@@ -59,6 +66,7 @@ export class LinearMemory {
     this.#buffer = memory.buffer;
     this.#f32 = new Float32Array(this.#buffer);
     this.#f64 = new Float64Array(this.#buffer);
+    this.#f16 = halfView(this.#buffer);
   }
 
   /**
@@ -66,12 +74,13 @@ export class LinearMemory {
    * it refreshes the views, so reading memory.buffer (a slow getter) is not needed here.
    */
   heap<D extends Dtype>(dtype: D): ArrayOf<D> {
-    return (dtype === "f32" ? this.#f32 : this.#f64) as ArrayOf<D>;
+    return (dtype === "f32" ? this.#f32 : dtype === "f64" ? this.#f64 : this.#f16) as ArrayOf<D>;
   }
 
   /** A view of `length` elements at `ptr`. */
   view<D extends Dtype>(ptr: number, length: number, dtype: D): ArrayOf<D> {
-    const heap = this.heap(dtype);
+    if (dtype === "f16") return halfView(this.#buffer, ptr, length) as ArrayOf<D>;
+    const heap = this.heap(dtype) as RealArray;
     const start = ptr / BYTES[dtype];
     return heap.subarray(start, start + length) as ArrayOf<D>;
   }
@@ -127,6 +136,7 @@ export class LinearMemory {
       this.#buffer = this.#memory.buffer;
       this.#f32 = new Float32Array(this.#buffer);
       this.#f64 = new Float64Array(this.#buffer);
+      this.#f16 = halfView(this.#buffer);
     }
     this.#blocks.splice(index, 0, { ptr, size });
     return ptr;
@@ -195,7 +205,8 @@ export class PlainArray<D extends Dtype = Dtype> implements WasmArray<D> {
     this.length = length;
     this.dtype = dtype;
     try {
-      this.#array = (dtype === "f32" ? new Float32Array(length) : new Float64Array(length)) as ArrayOf<D>;
+      const array = dtype === "f32" ? new Float32Array(length) : dtype === "f64" ? new Float64Array(length) : halfView(new ArrayBuffer(2 * length));
+      this.#array = array as ArrayOf<D>;
     } catch {
       throw new RangeError(`alloc length too large (got ${length} ${dtype} elements)`);
     }
@@ -236,7 +247,12 @@ export function lasting<A extends RealArray | WasmArray>(memory: LinearMemory | 
   return () => memory.view(ptr, length, dtype) as A;
 }
 
-/** The typed array behind a WasmArray of any backend, or the typed array itself. */
+/** The typed array behind a WasmArray of any backend, or the typed array itself (f16 data has been widened before it gets here). */
 export function realArray(a: RealArray | WasmArray): RealArray {
-  return isWasmArray(a) ? a.array : (a as RealArray);
+  return (isWasmArray(a) ? a.array : a) as RealArray;
+}
+
+/** The typed array behind a WasmArray of any dtype, or the typed array itself. */
+export function typedArray(a: RealArray | HalfArray | WasmArray): RealArray | HalfArray {
+  return isWasmArray(a) ? a.array : a;
 }

@@ -4,10 +4,10 @@
 // keeps full precision when the data sits far from 0, and decides by the difference where
 // beta*c overflows. Chunks are reduced by the backend's kernel; states are merged here, in f64.
 
-import { type Core, type Reduced, dtypeOf } from "./backend.js";
+import { type Core, type Operand, type Reduced, dtypeOf, viaF32 } from "./backend.js";
 import { realArray } from "./memory.js";
 import type { Input, OnlineSoftmax, Output, OutputOf, RealArray } from "./types.js";
-import { describe, newArray, operandOf, outOperand } from "./validate.js";
+import { anyOperandOf, describe, newArray, outOperand } from "./validate.js";
 
 const EMPTY: Reduced = { c: NaN, m: -Infinity, k: 0, r: 0 };
 
@@ -63,7 +63,7 @@ export class Online implements OnlineSoftmax {
   }
 
   push(chunk: Input): this {
-    const x = operandOf(this.#core, chunk, "chunk");
+    const x = anyOperandOf(this.#core, chunk, "chunk");
     if (x.length === 0) return this;
     this.#state = mergeReduced(this.#state, this.#core.reduce(x, this.beta), this.beta);
     this.#count += x.length;
@@ -101,26 +101,28 @@ export class Online implements OnlineSoftmax {
 
   #normalize(log: boolean, chunk: Input, out: Output | undefined): Output {
     const core = this.#core;
-    const x = operandOf(core, chunk, "chunk");
+    const x = anyOperandOf(core, chunk, "chunk");
     const dtype = dtypeOf(x);
-    const y = out === undefined ? newArray(dtype, x.length) : outOperand(core, out, dtype, x.length, "the chunk's length");
+    const y = out === undefined ? newArray(dtype, x.length) : outOperand(core, out, dtype, x.length, "the chunk's length", true);
     const { c, m, k, r } = this.#state;
     if (Number.isFinite(c) && k === k) {
       core.normalize(log, x, y, this.beta, c, Math.log1p(k - 1 + r));
     } else {
       // NaN state: all NaN. Empty or masked state (LSE -Inf): finite values give +Inf,
       // masked ones 0. +Inf scores state: the entries at c share 1/k, the rest 0.
-      const xs = realArray(x);
-      const ys = realArray(y);
-      for (let i = 0; i < xs.length; i++) {
-        const v = xs[i];
-        const score = this.beta * v;
-        let p: number;
-        if (m !== m || k !== k || score !== score) p = NaN;
-        else if (k === 0) p = score === -Infinity && !Number.isFinite(v) ? (log ? -Infinity : 0) : Infinity;
-        else p = v === c ? (log ? -Math.log(k) : 1 / k) : log ? -Infinity : 0;
-        ys[i] = p;
-      }
+      viaF32(x, y, (x32, y32) => {
+        const xs = realArray(x32);
+        const ys = realArray(y32 as Operand);
+        for (let i = 0; i < xs.length; i++) {
+          const v = xs[i];
+          const score = this.beta * v;
+          let p: number;
+          if (m !== m || k !== k || score !== score) p = NaN;
+          else if (k === 0) p = score === -Infinity && !Number.isFinite(v) ? (log ? -Infinity : 0) : Infinity;
+          else p = v === c ? (log ? -Math.log(k) : 1 / k) : log ? -Infinity : 0;
+          ys[i] = p;
+        }
+      });
     }
     return out ?? (y as RealArray);
   }

@@ -1,26 +1,24 @@
-// Operand placement for the kernels of the families: one scratch block of linear memory per
-// call, the operands copied in (or used in place when they are this module's WasmArrays), the
-// results copied out.
+// Operand placement for one wasm call, shared by the families: this memory's WasmArrays of the
+// dtype a kernel reads stay where they are; anything else gets a region of the scratch block
+// (converted to that dtype on the way in). A typed array may view this memory (a WasmArray's
+// .array) and be detached when the scratch block grows it, so each one's byte offset is taken
+// before, and its data read or written there (as wasm.ts does).
 
-import { type Operand, dtypeOf } from "./backend.js";
-import { BYTES, LinearArray, type LinearMemory } from "./memory.js";
+import { type AnyOperand, dtypeOf } from "./backend.js";
+import type { HalfArray } from "./half.js";
+import { BYTES, LinearArray, type LinearMemory, typedArray } from "./memory.js";
 import type { Dtype, RealArray } from "./types.js";
 
 const round16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
-/**
- * Operand placement for one call: this module's WasmArrays of the call's dtype stay where
- * they are; anything else gets a region of the scratch block. A typed array may view this
- * memory (a WasmArray's .array) and be detached when the scratch block grows it, so each
- * one's byte offset is taken before, and its data read or written there (as wasm.ts does).
- */
 export class Staging {
   bytes = 0;
   base = 0;
   readonly #memory: LinearMemory;
   readonly #dtype: Dtype;
-  readonly #copies: { source: RealArray; offset: number; at: number; n: number }[] = [];
+  readonly #copies: { source: RealArray | HalfArray; offset: number; at: number; n: number; dtype: Dtype }[] = [];
 
+  /** `dtype`: what the kernels read, unless a placement says otherwise. */
   constructor(memory: LinearMemory, dtype: Dtype) {
     this.#memory = memory;
     this.#dtype = dtype;
@@ -34,15 +32,16 @@ export class Staging {
   }
 
   /**
-   * Where `a` (read as the call's dtype) will be: its own address, or -1 - offset of a region
-   * (copied in unless `output`).
+   * Where the first n elements of `a`, read as `dtype`, will be: its own address, or -1 -
+   * offset of a region (copied in unless `output`). Halves are copied as halves only (their
+   * bits are no numbers where the runtime has no Float16Array).
    */
-  place(a: Operand, output = false): number {
-    if (a instanceof LinearArray && a.livesIn(this.#memory) && a.dtype === this.#dtype) return a.ptr;
-    const at = this.region(a.length * BYTES[this.#dtype]);
+  place(a: AnyOperand, output = false, dtype: Dtype = this.#dtype, n: number = a.length): number {
+    if (a instanceof LinearArray && a.livesIn(this.#memory) && a.dtype === dtype) return a.ptr;
+    const at = this.region(n * BYTES[dtype]);
     if (!output) {
-      const source = a instanceof LinearArray ? a.array : (a as RealArray);
-      this.#copies.push({ source, offset: source.byteOffset, at, n: a.length });
+      const source = typedArray(a);
+      this.#copies.push({ source, offset: source.byteOffset, at, n, dtype });
     }
     return -1 - at;
   }
@@ -51,27 +50,25 @@ export class Staging {
   open(what: string, n: number): (placed: number) => number {
     const base = this.bytes > 0 ? this.#memory.scratch(this.bytes, what, n, this.#dtype) : 0;
     this.base = base;
-    const heap = this.#memory.heap(this.#dtype);
-    const size = BYTES[this.#dtype];
-    for (const { source, offset, at, n } of this.#copies) {
-      const data = source.length === n ? source : this.#memory.view(offset, n, dtypeOf(source));
-      heap.set(data, (base + at) / size);
+    for (const { source, offset, at, n, dtype } of this.#copies) {
+      // A detached view (length 0) is read again at its offset in the grown memory.
+      const data = source.length === n ? source : source.length > n ? source.subarray(0, n) : this.#memory.view(offset, n, dtypeOf(source));
+      (this.#memory.heap(dtype) as RealArray).set(data as RealArray, (base + at) / BYTES[dtype]);
     }
     return (placed) => (placed < 0 ? base + (-1 - placed) : placed);
   }
 
   /** Copies n elements at `ptr` to `target` unless the target is that memory itself. */
-  copyOut(target: Operand, ptr: number, offset: number, n: number): void {
+  copyOut(target: AnyOperand, ptr: number, offset: number, n: number, dtype: Dtype = this.#dtype): void {
     if (target instanceof LinearArray && target.livesIn(this.#memory)) return;
-    const heap = this.#memory.heap(this.#dtype);
-    const start = ptr / BYTES[this.#dtype];
+    const heap = this.#memory.heap(dtype) as RealArray;
+    const start = ptr / BYTES[dtype];
     const t = target as RealArray;
-    (t.length === n ? t : this.#memory.view(offset, n, this.#dtype)).set(heap.subarray(start, start + n));
+    (t.length === n ? t : (this.#memory.view(offset, n, dtype) as RealArray)).set(heap.subarray(start, start + n));
   }
 }
 
 /** Byte offset of a typed array target, taken before the scratch block may detach it. */
-export function offsetOf(a: Operand): number {
+export function offsetOf(a: AnyOperand): number {
   return a instanceof LinearArray ? 0 : (a as RealArray).byteOffset;
 }
-

@@ -3,7 +3,7 @@
 
 import { type Core, type Operand, dtypeOf } from "./backend.js";
 import { isWasmArray, realArray } from "./memory.js";
-import type { Dtype, Reduction } from "./types.js";
+import type { Dtype, RealArray, Reduction } from "./types.js";
 import { describe, newArray, operandOf } from "./validate.js";
 
 /**
@@ -84,7 +84,7 @@ export function gradOperand(core: Core, grad: unknown, dtype: Dtype, n: number):
   if (grad === true) return newArray(dtype, n);
   let g: Operand;
   if (grad instanceof Float32Array || grad instanceof Float64Array) g = grad;
-  else if (isWasmArray(grad)) g = core.owns(grad) ? grad : grad.array;
+  else if (isWasmArray(grad)) g = core.owns(grad) ? grad : (grad.array as RealArray);
   else throw new TypeError(`grad must be true or a Float32Array, Float64Array or WasmArray (got ${describe(grad)})`);
   if (dtypeOf(g) !== dtype) throw new TypeError(`grad must have the logits' dtype ${dtype} (got ${describe(grad)})`);
   if (g.length !== n) throw new RangeError(`grad must have the logits' length (got length ${g.length} for ${n})`);

@@ -1,11 +1,17 @@
-/** Element type of an array: 32- or 64-bit IEEE floats. */
-export type Dtype = "f32" | "f64";
+/** Element type of an array: 32- or 64-bit IEEE floats, or 16-bit halves (read as f32, computed in f32). */
+export type Dtype = "f32" | "f64" | "f16";
+
+/** The dtypes kernels compute in (f16 data is widened to f32). */
+export type RealDtype = "f32" | "f64";
 
 /** Which implementation a Kernels object runs on. */
 export type Backend = "wasm-relaxed-simd" | "wasm-simd" | "wasm" | "js";
 
-/** The typed array of a dtype. */
-export type ArrayOf<D extends Dtype> = D extends "f32" ? Float32Array : Float64Array;
+/** Float16Array where the user's lib declares it (esnext, es2025), else nothing. */
+export type Float16 = typeof globalThis extends { readonly Float16Array: { readonly prototype: infer T } } ? T : never;
+
+/** The typed array of a dtype: f16 is a Float16Array, or a Uint16Array of the bits where the runtime has no Float16Array. */
+export type ArrayOf<D extends Dtype> = D extends "f32" ? Float32Array : D extends "f64" ? Float64Array : Float16 | Uint16Array;
 
 /** A typed array of either dtype. */
 export type RealArray = Float32Array | Float64Array;
@@ -65,21 +71,23 @@ export interface WasmArray<D extends Dtype = Dtype> extends Disposable {
   free(): void;
 }
 
-/** Anything the functions accept as data. */
-export type Input = Float32Array | Float64Array | readonly number[] | WasmArray;
+/** Anything the functions accept as data (f16: a Float16Array, or an f16 WasmArray). */
+export type Input = Float32Array | Float64Array | Float16 | readonly number[] | WasmArray;
 
-/** What the functions write to: a typed array or a WasmArray of the output dtype. */
-export type Output = Float32Array | Float64Array | WasmArray;
+/** What the functions write to: a typed array or a WasmArray of the output dtype (for f16 input: f32, or f16 rounded to nearest even). */
+export type Output = Float32Array | Float64Array | Float16 | WasmArray;
 
-/** The output typed array that an input gives (f32 stays f32; f64 and number[] give f64). */
-export type OutputOf<X> = X extends Float32Array | WasmArray<"f32">
+/** The output typed array that an input gives (f32 and f16 give f32; f64 and number[] give f64). */
+export type OutputOf<X> = X extends Float32Array | WasmArray<"f32"> | Float16 | WasmArray<"f16">
   ? Float32Array
   : X extends Float64Array | readonly number[] | WasmArray<"f64">
     ? Float64Array
     : RealArray;
 
-/** What `out` may be for an input: a typed array or WasmArray of its output dtype. */
-export type OutFor<X> = X extends Float32Array | WasmArray<"f32">
+/** What `out` may be for an input: a typed array or WasmArray of its output dtype (f16 input: f32 or f16). */
+export type OutFor<X> = X extends Float16 | WasmArray<"f16">
+  ? Float32Array | WasmArray<"f32"> | Float16 | WasmArray<"f16">
+  : X extends Float32Array | WasmArray<"f32">
   ? Float32Array | WasmArray<"f32">
   : X extends Float64Array | readonly number[] | WasmArray<"f64">
     ? Float64Array | WasmArray<"f64">

@@ -1,7 +1,8 @@
 // Validation shared by the API and the online accumulator: TypeError for wrong types,
 // RangeError for bad values, with messages that name the option and the value.
 
-import { type Core, type Operand, dtypeOf } from "./backend.js";
+import { type AnyOperand, type Core, type Operand, dtypeOf } from "./backend.js";
+import { type HalfArray, isHalfArray, widenHalves } from "./half.js";
 import { isWasmArray } from "./memory.js";
 import type { Dtype, RealArray, ScaleOptions } from "./types.js";
 
@@ -34,7 +35,7 @@ export function describe(v: unknown): string {
 /** How to fix an input of the wrong type, where there is an obvious fix. */
 function fixFor(v: unknown): string {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    return "; convert it with Float32Array.from";
+    return `; convert it with Float32Array.from(x) or Float64Array.from(x)${v instanceof Uint16Array ? ", or pass halves as a Float16Array or an f16 WasmArray" : ""}`;
   }
   return "";
 }
@@ -68,10 +69,17 @@ export function betaFrom(opts: ScaleOptions | undefined, allowed: Set<string>): 
 
 /**
  * The data of an Input as an operand of `core`: typed arrays as they are, this backend's
- * WasmArrays as they are, other WasmArrays by their view, number[] copied to a Float64Array.
+ * WasmArrays as they are, other WasmArrays by their view, number[] copied to a Float64Array;
+ * f16 data (a Float16Array, an f16 WasmArray or its view) widened to a Float32Array.
  */
 export function operandOf(core: Core, x: unknown, name: string): Operand {
-  if (x instanceof Float32Array || x instanceof Float64Array) return x;
+  const o = anyOperandOf(core, x, name);
+  return dtypeOf(o) === "f16" ? widenHalves((isWasmArray(o) ? o.array : o) as HalfArray) : (o as Operand);
+}
+
+/** As operandOf, with f16 data as it is (for kernels that read halves themselves). */
+export function anyOperandOf(core: Core, x: unknown, name: string): AnyOperand {
+  if (x instanceof Float32Array || x instanceof Float64Array || isHalfArray(x)) return x;
   if (isWasmArray(x)) return core.owns(x) ? x : x.array;
   if (Array.isArray(x)) {
     const n = x.length;
@@ -83,25 +91,32 @@ export function operandOf(core: Core, x: unknown, name: string): Operand {
     }
     return a;
   }
-  throw new TypeError(`${name} must be a Float32Array, Float64Array, number[] or WasmArray (got ${describe(x)})${fixFor(x)}`);
+  throw new TypeError(`${name} must be a Float32Array, Float64Array, Float16Array, number[] or WasmArray (got ${describe(x)})${fixFor(x)}`);
 }
 
-/** Validates `out` (dtype, then length) and resolves it to an operand. */
-export function outOperand(core: Core, out: unknown, dtype: Dtype, length: number, what: string): Operand {
-  let o: Operand;
-  if (out instanceof Float32Array || out instanceof Float64Array) o = out;
+/**
+ * Validates `out` (dtype, then length) and resolves it to an operand. `dtype` is the input's:
+ * f16 input gives f32 output, or f16 (rounded to nearest even) where `halves` allows it.
+ */
+export function outOperand(core: Core, out: unknown, dtype: Dtype, length: number, what: string): Operand;
+export function outOperand(core: Core, out: unknown, dtype: Dtype, length: number, what: string, halves: boolean): AnyOperand;
+export function outOperand(core: Core, out: unknown, dtype: Dtype, length: number, what: string, halves = false): AnyOperand {
+  let o: AnyOperand;
+  if (out instanceof Float32Array || out instanceof Float64Array || isHalfArray(out)) o = out;
   else if (isWasmArray(out)) o = core.owns(out) ? out : out.array;
-  else throw new TypeError(`out must be a Float32Array, Float64Array or WasmArray (got ${describe(out)})`);
-  if (dtypeOf(o) !== dtype) {
-    throw new TypeError(`out must have the output dtype ${dtype} (got ${describe(out)})`);
+  else throw new TypeError(`out must be a Float32Array, Float64Array${halves ? ", Float16Array" : ""} or WasmArray (got ${describe(out)})`);
+  const want = dtype === "f16" ? "f32" : dtype;
+  const got = dtypeOf(o);
+  if (got !== want && !(halves && dtype === "f16" && got === "f16")) {
+    throw new TypeError(`out must have the output dtype ${want}${halves && dtype === "f16" ? " or f16" : ""} (got ${describe(out)})`);
   }
   if (o.length !== length) throw new RangeError(`out must have ${what} (got length ${o.length} for ${length})`);
   return o;
 }
 
-/** A new typed array of a dtype. */
+/** A new typed array of the output dtype of an input dtype (f16 gives f32). */
 export function newArray(dtype: Dtype, length: number): RealArray {
-  return dtype === "f32" ? new Float32Array(length) : new Float64Array(length);
+  return dtype === "f64" ? new Float64Array(length) : new Float32Array(length);
 }
 
 /** Rows and row length K of an input of n elements under `rowLength` (validated); `batched` when it was given. */

@@ -1,10 +1,11 @@
 // The wasm backends: stage operands in linear memory (or use them in place), call a kernel,
 // copy results out. Kernel exports are named <dtype>_<kernel> (assembly/core/softmax.ts).
 
-import { type Core, type Operand, type Reduced, dtypeOf } from "./backend.js";
+import { type AnyOperand, type Core, type Operand, type Reduced, dtypeOf } from "./backend.js";
+import type { HalfArray } from "./half.js";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R } from "./layout.js";
 import { BYTES, LinearArray, LinearMemory } from "./memory.js";
-import type { Backend, Dtype, RealArray } from "./types.js";
+import type { Backend, Dtype as AnyDtype, RealArray, RealDtype as Dtype } from "./types.js";
 
 type RowKernel = (x: number, y: number, rows: number, k: number, beta: number, work: number) => void;
 type LseKernel = (x: number, out: number, rows: number, k: number, beta: number, work: number) => number;
@@ -18,6 +19,8 @@ interface DtypeKernels {
   reduce: ReduceKernel;
   normalize: NormalizeKernel;
 }
+
+type NarrowKernel = (src: number, dst: number, n: number) => void;
 
 /** The exports of one instantiated module (its kernels, named <dtype>_<kernel>). */
 export type KernelExports = Record<string, unknown>;
@@ -40,19 +43,19 @@ interface Staged {
 /** Below this length a plain loop copies faster than set() with a subarray view. */
 const SHORT = 64;
 
-/** heap[at..] = source. */
-function copyInto(heap: RealArray, at: number, source: RealArray): void {
-  if (source.length > SHORT) heap.set(source, at);
+/** heap[at..] = source (halves: the same kind of array as the heap's, so their bits are copied). */
+function copyInto(heap: RealArray | HalfArray, at: number, source: RealArray | HalfArray): void {
+  if (source.length > SHORT) (heap as Float32Array).set(source as Float32Array, at);
   else for (let i = 0; i < source.length; i++) heap[at + i] = source[i];
 }
 
 /** target = heap[start..start + length). */
-function copyFrom(target: RealArray, heap: RealArray, start: number, length: number): void {
-  if (length > SHORT) target.set(heap.subarray(start, start + length));
+function copyFrom(target: RealArray | HalfArray, heap: RealArray | HalfArray, start: number, length: number): void {
+  if (length > SHORT) (target as Float32Array).set((heap as Float32Array).subarray(start, start + length));
   else for (let i = 0; i < length; i++) target[i] = heap[start + i];
 }
 
-function kernelsOf(exports: KernelExports, dtype: Dtype): DtypeKernels {
+function kernelsOf(exports: KernelExports, dtype: AnyDtype): DtypeKernels {
   const kernels: Record<string, unknown> = {};
   for (const name of ["softmax", "logsoftmax", "logsumexp", "reduce", "normalize"]) {
     const f = exports[`${dtype}_${name}`];
@@ -73,13 +76,15 @@ export class WasmCore implements Core {
   readonly backend: Backend;
   /** The memory every module of this backend shares (the host owns it). */
   readonly memory: LinearMemory;
-  readonly #kernels: Record<Dtype, DtypeKernels>;
+  readonly #kernels: Record<AnyDtype, DtypeKernels>;
+  readonly #narrow: NarrowKernel;
   /** Kernel work space: the results area (assembly/shared/results.ts), long softmax rows' block references. */
   readonly #work: LinearArray<"f64">;
 
   /** `memory` holds the static data of every module up to `heapBase`; `exports` are the core module's. */
   constructor(memory: WebAssembly.Memory, heapBase: number, exports: KernelExports, backend: Backend) {
-    this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
+    this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64"), f16: kernelsOf(exports, "f16") };
+    this.#narrow = exports.f16_narrow as NarrowKernel;
     this.backend = backend;
     this.memory = new LinearMemory(memory, heapBase);
     this.#work = this.memory.alloc(WORK_F64, "f64");
@@ -137,35 +142,96 @@ export class WasmCore implements Core {
     else heap.copyWithin(staged.yOffset / size, start, start + length);
   }
 
-  rows(log: boolean, x: Operand, y: Operand, rows: number, k: number, beta: number): void {
-    const staged = this.#stage(x, y, rows * k, true);
-    const kernels = this.#kernels[staged.dtype];
-    (log ? kernels.logsoftmax : kernels.softmax)(staged.xp, staged.yp, rows, k, beta, this.#work.ptr);
-    this.#unstage(y, staged);
+  /**
+   * A call on halves x: x at its address or copied in (its bits), the f32 result of yLength
+   * elements at y's address (an f32 WasmArray of this backend) or in the scratch area after
+   * x's copy, copied out to an f32 y, or rounded to halves into an f16 y (in place: y may be x).
+   */
+  #halves(x: AnyOperand, y: AnyOperand | undefined, yLength: number, kernel: (xp: number, yp: number) => void): void {
+    const length = x.length;
+    const xOwned = this.owns(x);
+    const yDtype = y === undefined ? "f32" : dtypeOf(y);
+    const yOwned = y !== undefined && this.owns(y);
+    const xOffset = xOwned ? 0 : (x as HalfArray).byteOffset;
+    const yOffset = y === undefined || yOwned ? 0 : (y as RealArray | HalfArray).byteOffset;
+    const xBytes = xOwned ? 0 : Math.ceil((2 * length) / 16) * 16;
+    const yBytes = y === undefined || (yOwned && yDtype === "f32") ? 0 : 4 * yLength;
+    let xp = xOwned ? (x as LinearArray).ptr : 0;
+    let yp = yOwned && yDtype === "f32" ? (y as LinearArray).ptr : 0;
+    if (xBytes + yBytes > 0) {
+      const base = this.memory.scratch(xBytes + yBytes, "input", length, "f16");
+      if (!xOwned) {
+        xp = base;
+        const heap = this.memory.heap("f16");
+        if (x.length === length) copyInto(heap, xp / 2, x as HalfArray);
+        else heap.copyWithin(xp / 2, xOffset / 2, xOffset / 2 + length);
+      }
+      if (yBytes > 0) yp = base + xBytes;
+    }
+    kernel(xp, yp);
+    if (y === undefined || (yOwned && yDtype === "f32")) return;
+    let from = yp / 4;
+    if (yDtype === "f16") {
+      if (yOwned) {
+        this.#narrow(yp, (y as LinearArray).ptr, yLength);
+        return;
+      }
+      this.#narrow(yp, yp, yLength);
+      from = yp / 2;
+    }
+    const heap = this.memory.heap(yDtype);
+    const size = yDtype === "f16" ? 2 : 4;
+    const target = y as RealArray | HalfArray;
+    if (target.length === yLength) copyFrom(target, heap, from, yLength);
+    else heap.copyWithin(yOffset / size, from, from + yLength);
   }
 
-  logSumExp(x: Operand, out: Operand | undefined, rows: number, k: number, beta: number): number {
+  rows(log: boolean, x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number): void {
+    if (dtypeOf(x) === "f16") {
+      const kernels = this.#kernels.f16;
+      this.#halves(x, y, rows * k, (xp, yp) => (log ? kernels.logsoftmax : kernels.softmax)(xp, yp, rows, k, beta, this.#work.ptr));
+      return;
+    }
+    const staged = this.#stage(x as Operand, y as Operand, rows * k, true);
+    const kernels = this.#kernels[staged.dtype];
+    (log ? kernels.logsoftmax : kernels.softmax)(staged.xp, staged.yp, rows, k, beta, this.#work.ptr);
+    this.#unstage(y as Operand, staged);
+  }
+
+  logSumExp(x: AnyOperand, out: AnyOperand | undefined, rows: number, k: number, beta: number): number {
+    if (dtypeOf(x) === "f16") {
+      let last = 0;
+      this.#halves(x, out, rows, (xp, yp) => (last = this.#kernels.f16.logsumexp(xp, yp, rows, k, beta, this.#work.ptr)));
+      return last;
+    }
     // out goes after x's copy: the kernel writes row r's result after reading row r.
-    const staged = this.#stage(x, out, rows, false);
+    const staged = this.#stage(x as Operand, out as Operand | undefined, rows, false);
     const last = this.#kernels[staged.dtype].logsumexp(staged.xp, staged.yp, rows, k, beta, this.#work.ptr);
-    this.#unstage(out, staged);
+    this.#unstage(out as Operand | undefined, staged);
     return last;
   }
 
-  reduce(x: Operand, beta: number): Reduced {
+  reduce(x: AnyOperand, beta: number): Reduced {
     const n = x.length;
-    const staged = this.#stage(x, undefined, 0, false);
     const out = this.#work.ptr;
-    this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
+    if (dtypeOf(x) === "f16") this.#halves(x, undefined, 0, (xp) => this.#kernels.f16.reduce(xp, n, beta, out));
+    else {
+      const staged = this.#stage(x as Operand, undefined, 0, false);
+      this.#kernels[staged.dtype].reduce(staged.xp, n, beta, out);
+    }
     const heap = this.memory.heap("f64"); // read in place: no view made per push
     const at = out / BYTES.f64;
     return { c: heap[at + R_C], m: heap[at + R_M], k: heap[at + R_K], r: heap[at + R_R] };
   }
 
-  normalize(log: boolean, x: Operand, y: Operand, beta: number, c: number, shift: number): void {
+  normalize(log: boolean, x: AnyOperand, y: AnyOperand, beta: number, c: number, shift: number): void {
     const n = x.length;
-    const staged = this.#stage(x, y, n, true);
+    if (dtypeOf(x) === "f16") {
+      this.#halves(x, y, n, (xp, yp) => this.#kernels.f16.normalize(xp, yp, n, beta, c, shift, log ? 1 : 0));
+      return;
+    }
+    const staged = this.#stage(x as Operand, y as Operand, n, true);
     this.#kernels[staged.dtype].normalize(staged.xp, staged.yp, n, beta, c, shift, log ? 1 : 0);
-    this.#unstage(y, staged);
+    this.#unstage(y as Operand, staged);
   }
 }

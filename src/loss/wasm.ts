@@ -6,7 +6,7 @@ import { type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
 import { Staging, offsetOf } from "../core/staging.js";
-import type { Dtype } from "../core/types.js";
+import type { RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
 type CrossEntropyKernel = (

@@ -9,7 +9,7 @@ import { JsCore } from "../core/baseline.js";
 import type { FamilyDefinition, WasmBuild } from "../core/family.js";
 import { DATA_END } from "../core/layout.js";
 import { type FileReader, assemble, compileSource } from "../core/load.js";
-import type { RowSplits } from "../core/split.js";
+import type { Splits } from "../core/split.js";
 import type { Backend, CoreKernels, Source } from "../core/types.js";
 import { describe } from "../core/validate.js";
 import type { KernelExports } from "../core/wasm.js";
@@ -27,7 +27,7 @@ export interface SharedModule {
   readonly family?: FamilyDefinition | undefined;
   /** Where the shared-memory twin of a build is. */
   readonly locate: (build: WasmBuild) => Source;
-  readonly splits: RowSplits;
+  readonly splits: Splits;
 }
 
 /** What an entry gives parallel(). */
@@ -125,7 +125,7 @@ export async function parallel<K extends CoreKernels>(entry: ParallelEntry, sm: 
   const compiled = await Promise.all(modules.map((m) => compileSource(m.locate(build), entry.readFile)));
   const instances = await Promise.all(compiled.map((module) => WebAssembly.instantiate(module, { env: { memory } })));
   const splitter = new Splitter();
-  modules.forEach((m, i) => splitter.register(i, m.splits));
+  modules.forEach((m, i) => splitter.register(i, instances[i].exports as KernelExports, m.splits));
   const pool = await Pool.start(entry.spawn as Spawn, workers - 1, { memory, modules: compiled, exports: splitter.table });
   splitter.use(pool);
   const wrapped = modules.map((m, i) => splitter.wrap(i, instances[i].exports as KernelExports, m.splits));

@@ -13,7 +13,7 @@ export const ARGC = 3; // number of arguments
 export const FAILED = 4; // 1 when the part threw: its error is in the text area
 /** Float64 fields: the arguments from ARGS, the result at RESULT. */
 export const ARGS = 4;
-export const MAX_ARGS = 24;
+export const MAX_ARGS = 32;
 export const RESULT = ARGS + MAX_ARGS;
 /** UTF-16 text of an error (the name, a newline, the message): its length at TEXT_LENGTH, its units from TEXT. */
 export const TEXT_LENGTH = 5;

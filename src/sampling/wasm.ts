@@ -4,7 +4,7 @@
 import { type Operand, dtypeOf } from "../core/backend.js";
 import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
 import { BUCKETS, type Histogram, type Room, type SampleBackend, type SampleSession } from "./backend.js";
-import type { Dtype, RealArray } from "../core/types.js";
+import type { RealArray, RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
 type Kernel = (...args: number[]) => number;

@@ -377,7 +377,8 @@ function errorChecks(check, k) {
   });
   check("alloc and online argument errors", () => {
     for (const bad of [-1, 1.5, NaN, Infinity]) expectThrow(`alloc(${bad})`, RangeError, () => k.alloc(bad), ["alloc", String(bad)]);
-    expectThrow('alloc(1, "f16")', TypeError, () => k.alloc(1, "f16"));
+    expectThrow('alloc(1, "f8")', TypeError, () => k.alloc(1, "f8"), ["dtype"]);
+    assert(k.alloc(3, "f16").dtype === "f16", 'alloc(3, "f16") gives an f16 WasmArray');
     expectThrow("online both", TypeError, () => k.online({ beta: 1, temperature: 1 }));
     expectThrow("online temperature 0", RangeError, () => k.online({ temperature: 0 }), ["temperature"]);
     expectThrow("online push a string", TypeError, () => k.online().push("abc"));
@@ -581,6 +582,126 @@ function samplingChecks(check, k) {
   });
 }
 
+function attentionChecks(check, k) {
+  check("attend: a grouped-query decode step over a WasmArray cache equals the formula (docs/attention.md)", () => {
+    const heads = 8;
+    const kvHeads = 2;
+    const dim = 5;
+    const length = 70;
+    const next = prng(77);
+    const q = Float32Array.from({ length: heads * dim }, () => 2 * next() - 1);
+    const kv = (n) => Float32Array.from({ length: n }, () => 2 * next() - 1);
+    const kf = kv(length * kvHeads * dim);
+    const vf = kv(length * kvHeads * dim);
+    const keys = k.alloc(kf.length);
+    const values = k.alloc(vf.length);
+    keys.array.set(kf);
+    values.array.set(vf);
+    const { out, lse } = k.attend(q, keys, values, { heads, kvHeads, dim, lse: true });
+    for (let h = 0; h < heads; h++) {
+      const g = Math.floor(h / (heads / kvHeads));
+      const s = [];
+      for (let j = 0; j < length; j++) {
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += q[h * dim + d] * kf[(j * kvHeads + g) * dim + d];
+        s.push(dot / Math.sqrt(dim));
+      }
+      const m = Math.max(...s);
+      const w = s.map((x) => Math.exp(x - m));
+      const z = sum(w);
+      assert(Math.abs(lse[h] - (m + Math.log(z))) <= 1e-5, `lse[${h}] ${lse[h]}`);
+      for (let d = 0; d < dim; d++) {
+        let o = 0;
+        for (let j = 0; j < length; j++) o += w[j] * vf[(j * kvHeads + g) * dim + d];
+        assert(Math.abs(out[h * dim + d] - o / z) <= 1e-5, `out[${h * dim + d}] ${out[h * dim + d]}, the formula ${o / z}`);
+      }
+    }
+    const half = k.attend(q, keys, values, { heads, kvHeads, dim, range: [0, 30], lse: true });
+    const rest = k.attend(q, keys, values, { heads, kvHeads, dim, range: [30, length], lse: true });
+    const merged = k.mergeAttention(half, rest, { heads, valueDim: dim });
+    for (let i = 0; i < out.length; i++) assert(Math.abs(merged.out[i] - out[i]) <= 1e-5, `merged out[${i}]`);
+    keys.free();
+    values.free();
+  });
+}
+
+/** The bytes of a typed array (bitwise comparison: NaN payloads and -0 included). */
+function bytesOf(a) {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function expectSameBits(name, a, b) {
+  const x = bytesOf(a);
+  const y = bytesOf(b);
+  assert(x.length === y.length, `${name}: ${y.length} bytes, one thread ${x.length}`);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) throw new Failure(`${name}: byte ${i} differs from one thread's`);
+}
+
+/** Whether this runtime can run threads over a shared memory (a cross-origin isolated page, Node, Deno, Bun; not workerd). */
+export function hasThreads() {
+  return (
+    typeof SharedArrayBuffer === "function" &&
+    globalThis.crossOriginIsolated !== false &&
+    globalThis.navigator?.userAgent !== "Cloudflare-Workers"
+  );
+}
+
+/**
+ * sm.parallel (docs/parallel.md): with threads, batches split across 2 threads give sm's bits
+ * (the batches are large enough to split); without, it rejects with an Error saying why.
+ * Returns what happened, for the runner's extra.
+ */
+export async function parallelChecks(sm) {
+  let par;
+  try {
+    par = await sm.parallel({ workers: 2 });
+  } catch (error) {
+    if (hasThreads()) throw error;
+    assert(error instanceof Error && /Cross-Origin-Opener-Policy|Cloudflare Workers/.test(error.message), `rejected with ${error}`);
+    return "rejected (no threads)";
+  }
+  try {
+    assert(hasThreads(), "parallel() resolved where there are no threads");
+    assert(par.workers === 2 && par.backend === sm.backend, `workers ${par.workers}, backend ${par.backend}`);
+    for (const dtype of ["f32", "f64"]) {
+      const k = 6000;
+      const rows = 23;
+      const x = data(dtype, rows * k, 90, 6);
+      for (const name of ["softmax", "logSoftmax", "logSumExp"]) {
+        expectSameBits(`${dtype} ${name}`, sm[name](x, { rowLength: k, beta: 0.7 }), await par[name](x, { rowLength: k, beta: 0.7 }));
+      }
+      const target = Int32Array.from({ length: rows }, (_, r) => (r * 997) % k);
+      const one = sm.crossEntropy(x, target, { rowLength: k, grad: true, labelSmoothing: 0.1 });
+      const two = await par.crossEntropy(x, target, { rowLength: k, grad: true, labelSmoothing: 0.1 });
+      assert(Object.is(one.loss, two.loss), `${dtype} crossEntropy loss ${two.loss}, one thread ${one.loss}`);
+      expectSameBits(`${dtype} crossEntropy grad`, one.grad, two.grad);
+    }
+    const heads = 32;
+    const kvHeads = 8;
+    const dim = 64;
+    const length = 600;
+    const q = data("f32", heads * dim, 91, 1);
+    const keys = par.alloc(length * kvHeads * dim);
+    const values = par.alloc(length * kvHeads * dim);
+    keys.array.set(data("f32", keys.length, 92, 1));
+    values.array.set(data("f32", values.length, 93, 1));
+    const options = { heads, kvHeads, dim, lse: true };
+    const one = sm.attend(q, keys.array.slice(), values.array.slice(), options);
+    const two = await par.attend(q, keys, values, options);
+    expectSameBits("attend out", one.out, two.out);
+    expectSameBits("attend lse", one.lse, two.lse);
+    let error;
+    await par.softmax(new Float32Array(10), { rowLength: 7 }).catch((e) => (error = e));
+    assert(error instanceof RangeError, `a bad rowLength rejected with ${error}`);
+  } finally {
+    await par.close();
+  }
+  let closed;
+  await par.softmax([1, 2]).catch((e) => (closed = e));
+  assert(closed instanceof Error, "a call after close() did not reject");
+  return "2 threads, bit for bit";
+}
+
 function smoke(name, k) {
   assert(["wasm-relaxed-simd", "wasm-simd", "wasm"].includes(k.backend), `${name}: backend ${k.backend}`);
   for (const dtype of ["f32", "f64"]) {
@@ -649,7 +770,7 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
   for (const [label, k, isWasm, other] of suites) {
     if (!k) continue;
     const c = check(label);
-    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks]) {
+    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks, attentionChecks]) {
       try {
         suite(c, k);
       } catch (error) {
@@ -676,6 +797,11 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
       const k = api.initSync(module);
       result.extra.initSync = k.backend;
       smoke("initSync(module)", k);
+    });
+  }
+  if (wasm) {
+    await checkAsync("parallel: 2 threads give one thread's bits, or reject where there are no threads", async () => {
+      result.extra.parallel = await parallelChecks(wasm);
     });
   }
   await checkAsync("initSync and init reject what is not a source", async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import * as core from "../../dist/core-node.js";
 import * as everything from "../../dist/node.js";
+import { attention } from "../../dist/attention.js";
 import { loss } from "../../dist/loss.js";
 import { sampling } from "../../dist/sampling.js";
 import { sparse } from "../../dist/sparse.js";
@@ -16,6 +17,7 @@ const CORE = ["alloc", "backend", "logSoftmax", "logSumExp", "online", "softmax"
 const SAMPLING = ["argmax", "distribution", "gumbelSoftmax", "sample", "sampler", "topK"];
 const LOSS = ["crossEntropy", "jacobian", "logProbs", "logSoftmaxBackward", "softmaxBackward"];
 const SPARSE = ["entmax", "entmaxBackward", "entmaxLoss", "sparsemax", "sparsemaxBackward", "sparsemaxLoss"];
+const ATTENTION = ["attend", "mergeAttention"];
 
 describe("softmax-wasm/core", () => {
   it("has the core functions only, on js and on the wasm builds", async () => {
@@ -38,6 +40,9 @@ describe("softmax-wasm/core", () => {
     expect(Object.keys(js).sort()).toEqual([...CORE, ...LOSS].sort());
     const withSparse = await core.init({ with: [sparse] });
     expect(Object.keys(withSparse).sort()).toEqual([...CORE, ...SPARSE].sort());
+    const withAttention = await core.init({ with: [attention] });
+    expect(Object.keys(withAttention).sort()).toEqual([...CORE, ...ATTENTION].sort());
+    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION].sort());
   });
 
   it("shares one instance per set of families; a build or a source makes a new one", async () => {
@@ -73,6 +78,19 @@ describe("one memory for every module of an instance", () => {
     grad.free();
   });
 
+  it("a key/value cache allocated through the core goes into attend in place", async () => {
+    const sm = await core.init({ with: [attention] });
+    const keys = sm.alloc(3 * 2);
+    const values = sm.alloc(3 * 2);
+    keys.array.set([1, 0, 0, 1, 1, 1]);
+    values.array.set([1, 2, 3, 4, 5, 6]);
+    const q = Float32Array.from([0.5, -0.5]);
+    const got = sm.attend(q, keys, values, { dim: 2 });
+    expect(Array.from(got)).toEqual(Array.from(everything.js.attend(q, keys.array, values.array, { dim: 2 })).map(Math.fround));
+    keys.free();
+    values.free();
+  });
+
   it("every build of every module runs: build picks it, and the backend says which", async () => {
     for (const [build, backend] of [
       ["relaxed-simd", "wasm-relaxed-simd"],
@@ -84,6 +102,7 @@ describe("one memory for every module of an instance", () => {
       expect(sm.backend).toBe(backend);
       expect(sm.topK([3, 1, 2], 2).indices).toEqual(Int32Array.from([0, 2]));
       expect(sm.logProbs([0, Math.log(3)], [1])[0]).toBeCloseTo(Math.log(0.75), 12);
+      expect(sm.attend([1, 0], [1, 0, 0, 1], [2, 4], { dim: 2, valueDim: 1, scale: Math.log(3) })[0]).toBeCloseTo(2.5, 6);
     }
   });
 });

@@ -93,7 +93,13 @@ sm.softmax(f32, { rowlength: 4 });
 // @ts-expect-error integer arrays are not an input
 sm.softmax(new Int32Array(3));
 // @ts-expect-error no such dtype
-sm.alloc(3, "f16");
+sm.alloc(3, "bf16");
+// f16 in (an f16 WasmArray; a Float16Array where the lib declares it) gives f32 out, or an f16 out.
+const halves = sm.alloc(3, "f16");
+export const fromHalves: Float32Array = sm.softmax(halves);
+sm.logSoftmax(halves, { out: sm.alloc(3, "f16") });
+// @ts-expect-error a plain Uint16Array is not an input (only an f16 WasmArray's view is, at run time)
+sm.softmax(new Uint16Array(3));
 
 // ScaleOptions is an interface to build on (as the other families' options do); OneScale
 // gives the either-or of beta and temperature to whatever extends it.

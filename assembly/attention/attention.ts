@@ -1,0 +1,764 @@
+// Attention over linear memory with the online softmax of FlashAttention: one pass over the
+// keys and values per tile of queries, a running max m, a running sum l and an output
+// accumulator rescaled by exp(m_old - m_new) when the max grows; the score matrix is never
+// stored whole (a block of KEY_BLOCK scores per query row at a time).
+//
+// Shapes, row-major: q [queries][heads][dim] of T (the compute dtype, f32 or f64); keys
+// [capacity][kvHeads][dim] and values [capacity][kvHeads][valueDim] of K (the storage dtype);
+// out [queries][heads][valueDim] and lse [queries][heads] of T (K = u16: f16 bits, widened as
+// loaded). A kv head g serves the query heads g*G .. g*G + G - 1 (G = heads / kvHeads). A tile
+// holds queries with all their heads; its keys go by blocks of KEY_BLOCK rows, and within a
+// block by kv head, in the order of memory: each key and value row is read from memory once
+// per tile (a decode step is one tile).
+//
+// Query i sits at position offset + i. It sees the keys j in [lo_i, hi_i): lo_i = start, raised
+// to position - window + 1 with a window; hi_i = end, lowered to position + 1 when causal.
+// Keys outside a query's range take no part in its row (their values are not read for it).
+// A score is s = scale*q.k, then softcap*tanh(s/softcap), then + bias + alibi; scores and
+// exps live in T, the accumulator, m and l in f64. Per tile, the work area holds (the off*
+// functions, sized by attendwork): the q row addresses, each query's key range, m, l, the f64
+// accumulators and a block of scores per row.
+
+import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
+import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
+import { halfConstant, halfToF32, loadHalfAsF32x4, widen4 } from "../shared/half";
+import { KEY_BLOCK, TILE_ROWS } from "./layout";
+
+// ---- loads of the storage dtype K as the compute dtype T ----
+
+/**
+ * lanes<T>() elements of K at p, as T lanes: f64 rows narrowed to f32, f32 rows widened to
+ * f64, halves (K = u16) widened exactly (shared/half.ts).
+ */
+// @ts-ignore: decorator
+@inline
+function loadV<T, K>(p: usize): v128 {
+  if (sizeof<K>() == 2) {
+    if (sizeof<T>() == 4) return loadHalfAsF32x4(p);
+    return f64x2.promote_low_f32x4(loadHalfAsF32x4(p));
+  }
+  if (sizeof<K>() == sizeof<T>()) return v128.load(p);
+  if (sizeof<T>() == 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(p));
+    const hi = f32x4.demote_f64x2_zero(v128.load(p, 16));
+    return i8x16.shuffle(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  }
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** The element of K at p, as T. */
+// @ts-ignore: decorator
+@inline
+function loadS<T, K>(p: usize): T {
+  if (sizeof<K>() == 2) return <T>halfToF32(<u32>load<u16>(p));
+  return <T>load<K>(p);
+}
+
+// ---- scores ----
+
+/**
+ * scale*q_r.k for four query rows at q0..q3 against the key row at kp, stored to sp, sp + ss,
+ * sp + 2ss, sp + 3ss: the key row is loaded once for the four.
+ */
+// @ts-ignore: decorator
+@inline
+function dot4<T, K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, dim: i32, sp: usize, ss: usize, scale: f64): void {
+  let s0: f64 = 0;
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  let s3: f64 = 0;
+  let d = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    let a0 = v128.splat<T>(<T>0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    for (; d + L <= dim; d += L) {
+      const kv = loadV<T, K>(at<K>(kp, d));
+      const o = <usize>d << alignof<T>();
+      a0 = madd<T>(v128.load(q0 + o), kv, a0);
+      a1 = madd<T>(v128.load(q1 + o), kv, a1);
+      a2 = madd<T>(v128.load(q2 + o), kv, a2);
+      a3 = madd<T>(v128.load(q3 + o), kv, a3);
+    }
+    s0 = sumLanes<T>(a0);
+    s1 = sumLanes<T>(a1);
+    s2 = sumLanes<T>(a2);
+    s3 = sumLanes<T>(a3);
+  }
+  for (; d < dim; d++) {
+    const kk = loadS<T, K>(at<K>(kp, d));
+    s0 += <f64>(load<T>(at<T>(q0, d)) * kk);
+    s1 += <f64>(load<T>(at<T>(q1, d)) * kk);
+    s2 += <f64>(load<T>(at<T>(q2, d)) * kk);
+    s3 += <f64>(load<T>(at<T>(q3, d)) * kk);
+  }
+  store<T>(sp, <T>(s0 * scale));
+  store<T>(sp + ss, <T>(s1 * scale));
+  store<T>(sp + 2 * ss, <T>(s2 * scale));
+  store<T>(sp + 3 * ss, <T>(s3 * scale));
+}
+
+/** scale*q.k for one query row (four accumulators: the adds of one chain wait on each other). */
+// @ts-ignore: decorator
+@inline
+function dot1<T, K>(q: usize, kp: usize, dim: i32, sp: usize, scale: f64): void {
+  let s: f64 = 0;
+  let d = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    let a0 = v128.splat<T>(<T>0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    for (; d + 4 * L <= dim; d += 4 * L) {
+      const o = <usize>d << alignof<T>();
+      const p = at<K>(kp, d);
+      a0 = madd<T>(v128.load(q + o), loadV<T, K>(p), a0);
+      a1 = madd<T>(v128.load(q + o, 16), loadV<T, K>(at<K>(p, L)), a1);
+      a2 = madd<T>(v128.load(q + o, 32), loadV<T, K>(at<K>(p, 2 * L)), a2);
+      a3 = madd<T>(v128.load(q + o, 48), loadV<T, K>(at<K>(p, 3 * L)), a3);
+    }
+    for (; d + L <= dim; d += L) {
+      a0 = madd<T>(v128.load(at<T>(q, d)), loadV<T, K>(at<K>(kp, d)), a0);
+    }
+    s = sumLanes<T>(v128.add<T>(v128.add<T>(a0, a1), v128.add<T>(a2, a3)));
+  }
+  for (; d < dim; d++) s += <f64>(load<T>(at<T>(q, d)) * loadS<T, K>(at<K>(kp, d)));
+  store<T>(sp, <T>(s * scale));
+}
+
+/**
+ * tanh(x) from exp.ts's exp (AssemblyScript's Math.tanh brings instructions the builds leave
+ * out): tanh|x| = -e/(2 + e) with e = expm1(-2|x|) = u - 1, u = exp(-2|x|). Near 0, where
+ * u - 1 cancels, expm1 takes Kahan's rule (u - 1)*y/log(u) (log(u) = log1p(u - 1) with
+ * u - 1 exact there).
+ */
+function tanh(x: f64): f64 {
+  const y = -2 * abs(x);
+  const u = expNonPositive<f64>(y);
+  const e = u == 1 ? y : y > -0.5 ? ((u - 1) * y) / Math.log1p(u - 1) : u - 1;
+  const t = -e / (2 + e);
+  return x < 0 ? -t : t;
+}
+
+// ---- the value pass ----
+
+/** acc = acc*alpha + c in f64 lanes (f32 lanes widened in two halves). */
+// @ts-ignore: decorator
+@inline
+function fold<T>(acc: usize, c: v128, alpha: v128): void {
+  if (sizeof<T>() == 4) {
+    const lo = f64x2.promote_low_f32x4(c);
+    const hi = f64x2.promote_low_f32x4(i8x16.shuffle(c, c, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    v128.store(acc, f64x2.add(f64x2.mul(v128.load(acc), alpha), lo));
+    v128.store(acc, f64x2.add(f64x2.mul(v128.load(acc, 16), alpha), hi), 16);
+  } else {
+    v128.store(acc, f64x2.add(f64x2.mul(v128.load(acc), alpha), c));
+  }
+}
+
+/**
+ * acc[0..valueDim) = acc*alpha + sum_jj p_jj*v_jj over the scores p at sp[a..b) and the value
+ * rows at vp + jj*vs (a key masked by the bias has p = 0 and adds 0*v, as the quad path).
+ */
+function addValues<T, K>(acc: usize, sp: usize, a: i32, b: i32, vp: usize, vs: usize, valueDim: i32, alpha: f64): void {
+  let d = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const va = f64x2.splat(alpha);
+    // Four vectors of the output row in registers over the whole block: one load per madd.
+    for (; d + 4 * L <= valueDim; d += 4 * L) {
+      let c0 = v128.splat<T>(<T>0);
+      let c1 = c0;
+      let c2 = c0;
+      let c3 = c0;
+      for (let jj = a; jj < b; jj++) {
+        const pv = v128.splat<T>(load<T>(at<T>(sp, jj)));
+        const row = at<K>(vp + <usize>jj * vs, d);
+        c0 = madd<T>(loadV<T, K>(row), pv, c0);
+        c1 = madd<T>(loadV<T, K>(at<K>(row, L)), pv, c1);
+        c2 = madd<T>(loadV<T, K>(at<K>(row, 2 * L)), pv, c2);
+        c3 = madd<T>(loadV<T, K>(at<K>(row, 3 * L)), pv, c3);
+      }
+      const ap = acc + (<usize>d << 3);
+      fold<T>(ap, c0, va);
+      fold<T>(ap + (<usize>L << 3), c1, va);
+      fold<T>(ap + (<usize>(2 * L) << 3), c2, va);
+      fold<T>(ap + (<usize>(3 * L) << 3), c3, va);
+    }
+    for (; d + L <= valueDim; d += L) {
+      let c0 = v128.splat<T>(<T>0);
+      for (let jj = a; jj < b; jj++) {
+        c0 = madd<T>(loadV<T, K>(at<K>(vp + <usize>jj * vs, d)), v128.splat<T>(load<T>(at<T>(sp, jj))), c0);
+      }
+      fold<T>(acc + (<usize>d << 3), c0, va);
+    }
+  }
+  // The last elements of the row; the whole row in the scalar build.
+  for (; d < valueDim; d++) {
+    let c = <T>0;
+    for (let jj = a; jj < b; jj++) {
+      c += load<T>(at<T>(sp, jj)) * loadS<T, K>(at<K>(vp + <usize>jj * vs, d));
+    }
+    const ap = acc + (<usize>d << 3);
+    store<f64>(ap, load<f64>(ap) * alpha + <f64>c);
+  }
+}
+
+// ---- the quad path: four query heads of one kv group in the lanes of an f32x4 ----
+//
+// Grouped-query decoding's common shape (4 or 8 query heads per kv head): the scores of a key
+// for four heads are one f32x4, so the block's max, the exps and the sums run on four rows at
+// once, and each value vector loaded serves the four rows' accumulators. S4 holds the block's
+// scores (then exps) as [key][4 heads] f32.
+
+/** The widening's constants k of shared/half.ts for halves (K = u16); nothing for other K. */
+// @ts-ignore: decorator
+@inline
+function halfK<K>(k: i32): v128 {
+  return sizeof<K>() == 2 ? halfConstant(k) : i32x4.splat(0);
+}
+
+/** Four elements of K at p as f32 lanes; halves widened with the constants h0..h3 (halfK) held in locals. */
+// @ts-ignore: decorator
+@inline
+function loadW<K>(p: usize, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+  if (sizeof<K>() == 2) return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
+  return loadV<f32, K>(p);
+}
+
+/** [sum of a's lanes, of b's, of c's, of d's]. */
+// @ts-ignore: decorator
+@inline
+function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(
+    i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+    i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+  );
+  const cd = f32x4.add(
+    i8x16.shuffle(c, d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+    i8x16.shuffle(c, d, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+  );
+  return f32x4.add(
+    i8x16.shuffle(ab, cd, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27),
+    i8x16.shuffle(ab, cd, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31),
+  );
+}
+
+/** [q0.k, q1.k, q2.k, q3.k] over the elements [d, dim) of the key row at row (the dims past the last vector). */
+// @ts-ignore: decorator
+@inline
+function tailDots<K>(q0: usize, q1: usize, q2: usize, q3: usize, row: usize, d: i32, dim: i32): v128 {
+  let t0: f32 = 0;
+  let t1: f32 = 0;
+  let t2: f32 = 0;
+  let t3: f32 = 0;
+  for (; d < dim; d++) {
+    const kk = loadS<f32, K>(at<K>(row, d));
+    t0 += load<f32>(at<f32>(q0, d)) * kk;
+    t1 += load<f32>(at<f32>(q1, d)) * kk;
+    t2 += load<f32>(at<f32>(q2, d)) * kk;
+    t3 += load<f32>(at<f32>(q3, d)) * kk;
+  }
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t0), 1, t1), 2, t2), 3, t3);
+}
+
+/**
+ * S4[jj] = scale*[q0.k, q1.k, q2.k, q3.k] for the key rows kp + jj*ks, jj in [a, b): two keys
+ * at a time, so that each query vector loaded serves two products (eight accumulators).
+ */
+function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks: usize, dim: i32, a: i32, b: i32, S4: usize, scale: f32): void {
+  const vs = f32x4.splat(scale);
+  const h0 = halfK<K>(0);
+  const h1 = halfK<K>(1);
+  const h2 = halfK<K>(2);
+  const h3 = halfK<K>(3);
+  const last = dim & ~3; // the elements in whole vectors
+  let jj = a;
+  for (; jj + 2 <= b; jj += 2) {
+    const row = kp + <usize>jj * ks;
+    const next = row + ks;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let b0 = a0;
+    let b1 = a0;
+    let b2 = a0;
+    let b3 = a0;
+    for (let d = 0; d < last; d += 4) {
+      const ka = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
+      const kb = loadW<K>(at<K>(next, d), h0, h1, h2, h3);
+      const o = <usize>d << 2;
+      const x0 = v128.load(q0 + o);
+      a0 = madd<f32>(x0, ka, a0);
+      b0 = madd<f32>(x0, kb, b0);
+      const x1 = v128.load(q1 + o);
+      a1 = madd<f32>(x1, ka, a1);
+      b1 = madd<f32>(x1, kb, b1);
+      const x2 = v128.load(q2 + o);
+      a2 = madd<f32>(x2, ka, a2);
+      b2 = madd<f32>(x2, kb, b2);
+      const x3 = v128.load(q3 + o);
+      a3 = madd<f32>(x3, ka, a3);
+      b3 = madd<f32>(x3, kb, b3);
+    }
+    let sa = sum4(a0, a1, a2, a3);
+    let sb = sum4(b0, b1, b2, b3);
+    if (last < dim) {
+      sa = f32x4.add(sa, tailDots<K>(q0, q1, q2, q3, row, last, dim));
+      sb = f32x4.add(sb, tailDots<K>(q0, q1, q2, q3, next, last, dim));
+    }
+    v128.store(S4 + (<usize>jj << 4), f32x4.mul(sa, vs));
+    v128.store(S4 + (<usize>jj << 4), f32x4.mul(sb, vs), 16);
+  }
+  if (jj < b) {
+    const row = kp + <usize>jj * ks;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    for (let d = 0; d < last; d += 4) {
+      const kv = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
+      const o = <usize>d << 2;
+      a0 = madd<f32>(v128.load(q0 + o), kv, a0);
+      a1 = madd<f32>(v128.load(q1 + o), kv, a1);
+      a2 = madd<f32>(v128.load(q2 + o), kv, a2);
+      a3 = madd<f32>(v128.load(q3 + o), kv, a3);
+    }
+    let s = sum4(a0, a1, a2, a3);
+    if (last < dim) s = f32x4.add(s, tailDots<K>(q0, q1, q2, q3, row, last, dim));
+    v128.store(S4 + (<usize>jj << 4), f32x4.mul(s, vs));
+  }
+}
+
+/** The online-softmax step of four rows over S4[a..b): m, l at M, L (4 f64 each), accumulators at acc (rows valueDim f64 apart). */
+function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize, vp: usize, vs: usize, valueDim: i32): void {
+  let top = f32x4.splat(-Infinity);
+  for (let jj = a; jj < b; jj++) top = f32x4.max(top, v128.load(S4 + (<usize>jj << 4))); // NaN stays
+  const m0 = load<f64>(M);
+  const m1 = load<f64>(M, 8);
+  const m2 = load<f64>(M, 16);
+  const m3 = load<f64>(M, 24);
+  const n0 = max(m0, <f64>f32x4.extract_lane(top, 0));
+  const n1 = max(m1, <f64>f32x4.extract_lane(top, 1));
+  const n2 = max(m2, <f64>f32x4.extract_lane(top, 2));
+  const n3 = max(m3, <f64>f32x4.extract_lane(top, 3));
+  const al0 = m0 == -Infinity ? 0 : expNonPositive<f64>(m0 - n0);
+  const al1 = m1 == -Infinity ? 0 : expNonPositive<f64>(m1 - n1);
+  const al2 = m2 == -Infinity ? 0 : expNonPositive<f64>(m2 - n2);
+  const al3 = m3 == -Infinity ? 0 : expNonPositive<f64>(m3 - n3);
+  // A row that has seen no key yet keeps m = -Infinity: its scores (all -Infinity) minus 0 give exps of 0.
+  let mv = f32x4.splat(n0 == -Infinity ? 0 : <f32>n0);
+  mv = f32x4.replace_lane(mv, 1, n1 == -Infinity ? 0 : <f32>n1);
+  mv = f32x4.replace_lane(mv, 2, n2 == -Infinity ? 0 : <f32>n2);
+  mv = f32x4.replace_lane(mv, 3, n3 == -Infinity ? 0 : <f32>n3);
+  const k0 = expF32Constant(0);
+  const k1 = expF32Constant(1);
+  const k2 = expF32Constant(2);
+  const k3 = expF32Constant(3);
+  const k4 = expF32Constant(4);
+  const k5 = expF32Constant(5);
+  const k6 = expF32Constant(6);
+  const k7 = expF32Constant(7);
+  const k8 = expF32Constant(8);
+  const k9 = expF32Constant(9);
+  let sum = f32x4.splat(0);
+  for (let jj = a; jj < b; jj++) {
+    const at4 = S4 + (<usize>jj << 4);
+    const p = expWith<f32>(f32x4.sub(v128.load(at4), mv), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+    v128.store(at4, p);
+    sum = f32x4.add(sum, p);
+  }
+  store<f64>(M, n0);
+  store<f64>(M, n1, 8);
+  store<f64>(M, n2, 16);
+  store<f64>(M, n3, 24);
+  store<f64>(L, load<f64>(L) * al0 + <f64>f32x4.extract_lane(sum, 0));
+  store<f64>(L, load<f64>(L, 8) * al1 + <f64>f32x4.extract_lane(sum, 1), 8);
+  store<f64>(L, load<f64>(L, 16) * al2 + <f64>f32x4.extract_lane(sum, 2), 16);
+  store<f64>(L, load<f64>(L, 24) * al3 + <f64>f32x4.extract_lane(sum, 3), 24);
+  const r1 = <usize>valueDim << 3;
+  const va0 = f64x2.splat(al0);
+  const va1 = f64x2.splat(al1);
+  const va2 = f64x2.splat(al2);
+  const va3 = f64x2.splat(al3);
+  const h0 = halfK<K>(0);
+  const h1 = halfK<K>(1);
+  const h2 = halfK<K>(2);
+  const h3 = halfK<K>(3);
+  let d = 0;
+  // Two vectors of each row's output in registers over the block (eight accumulators).
+  for (; d + 8 <= valueDim; d += 8) {
+    let c00 = f32x4.splat(0);
+    let c01 = c00;
+    let c10 = c00;
+    let c11 = c00;
+    let c20 = c00;
+    let c21 = c00;
+    let c30 = c00;
+    let c31 = c00;
+    for (let jj = a; jj < b; jj++) {
+      const pp = S4 + (<usize>jj << 4);
+      const row = at<K>(vp + <usize>jj * vs, d);
+      const v0 = loadW<K>(row, h0, h1, h2, h3);
+      const v1 = loadW<K>(at<K>(row, 4), h0, h1, h2, h3);
+      // Loads that splat (one instruction each) rather than shuffles of one load.
+      const p0 = v128.load32_splat(pp);
+      const p1 = v128.load32_splat(pp, 4);
+      const p2 = v128.load32_splat(pp, 8);
+      const p3 = v128.load32_splat(pp, 12);
+      c00 = madd<f32>(v0, p0, c00);
+      c01 = madd<f32>(v1, p0, c01);
+      c10 = madd<f32>(v0, p1, c10);
+      c11 = madd<f32>(v1, p1, c11);
+      c20 = madd<f32>(v0, p2, c20);
+      c21 = madd<f32>(v1, p2, c21);
+      c30 = madd<f32>(v0, p3, c30);
+      c31 = madd<f32>(v1, p3, c31);
+    }
+    const ap = acc + (<usize>d << 3);
+    fold<f32>(ap, c00, va0);
+    fold<f32>(ap + 32, c01, va0);
+    fold<f32>(ap + r1, c10, va1);
+    fold<f32>(ap + r1 + 32, c11, va1);
+    fold<f32>(ap + 2 * r1, c20, va2);
+    fold<f32>(ap + 2 * r1 + 32, c21, va2);
+    fold<f32>(ap + 3 * r1, c30, va3);
+    fold<f32>(ap + 3 * r1 + 32, c31, va3);
+  }
+  for (; d + 4 <= valueDim; d += 4) {
+    let c0 = f32x4.splat(0);
+    let c1 = c0;
+    let c2 = c0;
+    let c3 = c0;
+    for (let jj = a; jj < b; jj++) {
+      const pp = S4 + (<usize>jj << 4);
+      const v0 = loadW<K>(at<K>(vp + <usize>jj * vs, d), h0, h1, h2, h3);
+      c0 = madd<f32>(v0, v128.load32_splat(pp), c0);
+      c1 = madd<f32>(v0, v128.load32_splat(pp, 4), c1);
+      c2 = madd<f32>(v0, v128.load32_splat(pp, 8), c2);
+      c3 = madd<f32>(v0, v128.load32_splat(pp, 12), c3);
+    }
+    const ap = acc + (<usize>d << 3);
+    fold<f32>(ap, c0, va0);
+    fold<f32>(ap + r1, c1, va1);
+    fold<f32>(ap + 2 * r1, c2, va2);
+    fold<f32>(ap + 3 * r1, c3, va3);
+  }
+  for (; d < valueDim; d++) {
+    let c0 = f32x4.splat(0);
+    for (let jj = a; jj < b; jj++) {
+      c0 = madd<f32>(f32x4.splat(loadS<f32, K>(at<K>(vp + <usize>jj * vs, d))), v128.load(S4 + (<usize>jj << 4)), c0);
+    }
+    const ap = acc + (<usize>d << 3);
+    store<f64>(ap, load<f64>(ap) * al0 + <f64>f32x4.extract_lane(c0, 0));
+    store<f64>(ap + r1, load<f64>(ap + r1) * al1 + <f64>f32x4.extract_lane(c0, 1));
+    store<f64>(ap + 2 * r1, load<f64>(ap + 2 * r1) * al2 + <f64>f32x4.extract_lane(c0, 2));
+    store<f64>(ap + 3 * r1, load<f64>(ap + 3 * r1) * al3 + <f64>f32x4.extract_lane(c0, 3));
+  }
+}
+
+// ---- the rest of a score ----
+
+/** Address of the bias row of query i and head h (bias 0: none). */
+// @ts-ignore: decorator
+@inline
+function biasRow(bias: usize, h: i32, biasHead: i32, i: i32, length: i32, size: usize): usize {
+  return bias + (<usize>h * <usize>biasHead + <usize>i * <usize>length) * size;
+}
+
+/**
+ * The scores at sp + jj*stride, jj in [a, b) (keys j0 + jj) of the query at position pos and
+ * head h: softcap*tanh(s/softcap), then + bias + ALiBi, in f64.
+ */
+function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, alibi: usize, h: i32): void {
+  const slope = alibi != 0 ? load<f64>(alibi + (<usize>h << 3)) : 0;
+  for (let jj = a; jj < b; jj++) {
+    const p = sp + <usize>jj * stride;
+    let s = <f64>load<T>(p);
+    if (softcap > 0) s = softcap * tanh(s / softcap);
+    if (bias != 0) s += <f64>load<T>(at<T>(bp, j0 + jj));
+    if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
+    store<T>(p, <T>s);
+  }
+}
+
+// ---- the work area ----
+
+/** Queries per tile: at least one, and all the heads of each. */
+// @ts-ignore: decorator
+@inline
+function tileQueries(heads: i32, queries: i32): i32 {
+  return min(max(1, TILE_ROWS / heads), max(queries, 1));
+}
+
+/** The query (within the tile) of row r: rows go [kv head][query][head of the group]. */
+// @ts-ignore: decorator
+@inline
+function queryOf(r: i32, nq: i32, G: i32): i32 {
+  return (r % (nq * G)) / G;
+}
+
+/** The query head of row r. */
+// @ts-ignore: decorator
+@inline
+function headOf(r: i32, nq: i32, G: i32): i32 {
+  return (r / (nq * G)) * G + r % G;
+}
+
+// Byte offsets in the work area of a tile of `rows` query rows and `tq` queries.
+// @ts-ignore: decorator
+@inline
+function offLo(rows: i32): usize {
+  return <usize>rows << 2; // after the q row addresses (u32 each)
+}
+// @ts-ignore: decorator
+@inline
+function offM(rows: i32, tq: i32): usize {
+  return (offLo(rows) + (<usize>tq << 3) + 15) & ~15; // after lo, hi (i32 each) per query
+}
+// @ts-ignore: decorator
+@inline
+function offL(rows: i32, tq: i32): usize {
+  return offM(rows, tq) + (<usize>rows << 3);
+}
+// @ts-ignore: decorator
+@inline
+function offAcc(rows: i32, tq: i32): usize {
+  return offL(rows, tq) + (<usize>rows << 3);
+}
+// @ts-ignore: decorator
+@inline
+function offScores(rows: i32, tq: i32, valueDim: i32): usize {
+  return offAcc(rows, tq) + ((<usize>rows * <usize>valueDim) << 3);
+}
+
+/** Bytes of work space attend needs for these shapes. */
+export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32): usize {
+  const tq = tileQueries(heads, queries);
+  const rows = tq * heads;
+  return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
+}
+
+// ---- the kernel ----
+
+/**
+ * Attention of `queries` queries (see the header for shapes and ranges), for the query heads
+ * of the kv heads [g0, g1) only (0 and kvHeads for all; parallel() gives each thread a range,
+ * each row's arithmetic the same whatever the range). bias: T per score,
+ * at bias + (h*biasHead + i*length + j) elements (biasHead 0 for one bias shared by the heads),
+ * or 0; alibi, sinks: one f64 per query head, or 0; softcap 0 for none; window 0 for none.
+ */
+function attend<T, K>(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  const G = heads / kvHeads;
+  const tq = tileQueries(heads, queries);
+  const sizeT = <usize>sizeof<T>();
+  const sizeK = <usize>sizeof<K>();
+  const ks = <usize>kvHeads * <usize>dim * sizeK; // bytes between key rows
+  const vs = <usize>kvHeads * <usize>valueDim * sizeK; // bytes between value rows
+  const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
+  const shaped = softcap > 0 || bias != 0 || alibi != 0;
+  // Groups of a multiple of four query heads take the quad path (f32, SIMD builds).
+  const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && G % 4 == 0;
+  for (let q0 = 0; q0 < queries; q0 += tq) {
+    const nq = min(tq, queries - q0);
+    // Rows of the tile in the order [kv head g][query i][head of the group hh]: the rows a
+    // key row serves are contiguous.
+    const rows = nq * heads;
+    const qp = work;
+    const lo = work + offLo(rows);
+    const hi = lo + (<usize>nq << 2);
+    const M = work + offM(rows, nq);
+    const Lsum = work + offL(rows, nq);
+    const acc = work + offAcc(rows, nq);
+    const S = work + offScores(rows, nq, valueDim);
+    // Each query's key range, and the tile's: [first query's lo, last query's hi).
+    let kLo = end;
+    let kHi = start;
+    for (let i = 0; i < nq; i++) {
+      const pos = offset + q0 + i;
+      const h = causal ? min(end, pos + 1) : end;
+      const l = window > 0 ? max(start, pos - window + 1) : start;
+      store<i32>(lo + (<usize>i << 2), l);
+      store<i32>(hi + (<usize>i << 2), max(l, h));
+      if (l < h) {
+        kLo = min(kLo, l);
+        kHi = max(kHi, h);
+      }
+    }
+    // The rows of the kv heads [g0, g1): contiguous in this order.
+    const rFirst = g0 * nq * G;
+    const rStop = g1 * nq * G;
+    for (let r = rFirst; r < rStop; r++) {
+      const h = headOf(r, nq, G);
+      const i = queryOf(r, nq, G);
+      store<u32>(qp + (<usize>r << 2), <u32>(q + <usize>((q0 + i) * heads + h) * <usize>dim * sizeT));
+      store<f64>(M + (<usize>r << 3), -Infinity);
+      store<f64>(Lsum + (<usize>r << 3), 0);
+    }
+    for (let e = <usize>rFirst * <usize>valueDim, n = <usize>rStop * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
+    // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
+    // the causal limit or the window are never visited); within a block, the kv heads in the
+    // order of memory.
+    for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
+      const n = min(KEY_BLOCK, kHi - j0);
+      for (let g = g0; g < g1; g++) {
+        const kp0 = k + <usize>j0 * ks + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
+        const vp0 = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
+        const r0 = g * nq * G; // the group's first row
+        if (quads) {
+          // Four query heads of one query at a time, in the lanes of one f32x4 (see quadScores).
+          for (let i = 0; i < nq; i++) {
+            const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
+            const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
+            if (a >= b) continue;
+            for (let hh = 0; hh < G; hh += 4) {
+              const r = r0 + i * G + hh;
+              const qr = qp + (<usize>r << 2);
+              const S4 = S + <usize>r * sRow;
+              quadScores<K>(load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp0, ks, dim, a, b, S4, <f32>scale);
+              if (shaped) {
+                for (let lane = 0; lane < 4; lane++) {
+                  const h = g * G + hh + lane;
+                  shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
+                }
+              }
+              quadUpdate<K>(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), acc + ((<usize>r * <usize>valueDim) << 3), vp0, vs, valueDim);
+            }
+          }
+          continue;
+        }
+        // Scores: each key row loaded once for the rows of the queries that see it (a
+        // contiguous run of queries, since lo and hi grow with the query).
+        for (let jj = 0; jj < n; jj++) {
+          const j = j0 + jj;
+          let first = nq;
+          let last = -1;
+          for (let i = 0; i < nq; i++) {
+            if (j >= load<i32>(lo + (<usize>i << 2)) && j < load<i32>(hi + (<usize>i << 2))) {
+              first = min(first, i);
+              last = i;
+            }
+          }
+          if (last < 0) continue;
+          const kp = kp0 + <usize>jj * ks;
+          let r = r0 + first * G;
+          const rEnd = r0 + (last + 1) * G;
+          for (; r + 4 <= rEnd; r += 4) {
+            const qr = qp + (<usize>r << 2);
+            dot4<T, K>(
+              load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp, dim,
+              S + <usize>r * sRow + <usize>jj * sizeT, sRow, scale,
+            );
+          }
+          for (; r < rEnd; r++) dot1<T, K>(load<u32>(qp + (<usize>r << 2)), kp, dim, S + <usize>r * sRow + <usize>jj * sizeT, scale);
+        }
+        // Per query row: the rest of the score, the block's max, the rescale, the exps, the values.
+        for (let r = r0; r < r0 + nq * G; r++) {
+          const i = queryOf(r, nq, G);
+          const h = headOf(r, nq, G);
+          const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
+          const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
+          if (a >= b) continue;
+          const sp = S + <usize>r * sRow;
+          if (shaped) shape<T>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, sizeT), alibi, h);
+          const top = <f64>rmax<T>(at<T>(sp, a), b - a);
+          if (top == -Infinity) continue; // every key of the block masked for this row
+          const mp = M + (<usize>r << 3);
+          const m = load<f64>(mp);
+          const mNew = max(m, top); // NaN stays: the row's output will be NaN
+          const alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
+          const sum = raddstoreexpminusmax<T>(at<T>(sp, a), at<T>(sp, a), b - a, <T>mNew, <T>1);
+          const lp = Lsum + (<usize>r << 3);
+          store<f64>(lp, load<f64>(lp) * alpha + sum);
+          addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp0, vs, valueDim, alpha);
+          store<f64>(mp, mNew);
+        }
+      }
+    }
+    // out = acc/l, with the sink (a logit of the denominator alone) folded in first.
+    for (let r = rFirst; r < rStop; r++) {
+      const i = queryOf(r, nq, G);
+      const h = headOf(r, nq, G);
+      let m = load<f64>(M + (<usize>r << 3));
+      let l = load<f64>(Lsum + (<usize>r << 3));
+      let alpha: f64 = 1;
+      if (sinks != 0) {
+        const sink = load<f64>(sinks + (<usize>h << 3));
+        if (sink != -Infinity) {
+          const mNew = max(m, sink);
+          alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
+          l = l * alpha + expNonPositive<f64>(sink - mNew);
+          m = mNew;
+        }
+      }
+      const row = <usize>((q0 + i) * heads + h);
+      const op = out + row * <usize>valueDim * sizeT;
+      const ap = acc + ((<usize>r * <usize>valueDim) << 3);
+      // No key seen and no sink: 0s and lse -Infinity, never 0/0.
+      const f = l == 0 ? 0 : alpha / l;
+      for (let d = 0; d < valueDim; d++) store<T>(at<T>(op, d), <T>(load<f64>(at<f64>(ap, d)) * f));
+      if (lse != 0) store<T>(at<T>(lse, <i32>row), <T>(l == 0 ? -Infinity : m + Math.log1p(l - 1)));
+    }
+  }
+}
+
+// ---- exports: one per compute dtype and storage dtype (u16: f16 bits) ----
+
+export { features, heapBase } from "../shared/module";
+
+/** Attention with f32 queries (computed in f32) over f32 keys and values. */
+export function f32_f32_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  attend<f32, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
+}
+/** Attention with f32 queries (computed in f32) over f64 keys and values. */
+export function f32_f64_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  attend<f32, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
+}
+/** Attention with f64 queries (computed in f64) over f32 keys and values. */
+export function f64_f32_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  attend<f64, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
+}
+/** Attention with f64 queries (computed in f64) over f64 keys and values. */
+export function f64_f64_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  attend<f64, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
+}
+/** Attention with f32 queries (computed in f32) over f16 keys and values (widened exactly). */
+export function f32_f16_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  attend<f32, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
+}
+/** Attention with f64 queries (computed in f64) over f16 keys and values (widened exactly). */
+export function f64_f16_attend(
+  q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
+  valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
+): void {
+  attend<f64, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
+}

@@ -1,0 +1,26 @@
+// half.ts as a module of its own, for the tests of every bit pattern: scripts/build.mjs builds
+// it into build/, never into dist/, so no shipped module carries test-only exports.
+
+import { f32ToHalf, halfToF32, narrowHalves, widenHalves } from "./half";
+
+export { features, heapBase } from "./module";
+
+/** dst = f32 of the halves at src, n of them (SIMD where the build has it). */
+export function widen(src: usize, dst: usize, n: i32): void {
+  widenHalves(src, dst, n);
+}
+
+/** dst = halves of the f32s at src, rounded to nearest even (SIMD where the build has it). */
+export function narrow(src: usize, dst: usize, n: i32): void {
+  narrowHalves(src, dst, n);
+}
+
+/** widen through the scalar twin only. */
+export function widenScalar(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
+}
+
+/** narrow through the scalar twin only. */
+export function narrowScalar(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u16>(dst + (<usize>i << 1), <u16>f32ToHalf(load<f32>(src + (<usize>i << 2))));
+}

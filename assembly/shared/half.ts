@@ -1,0 +1,175 @@
+// IEEE half precision (binary16) <-> f32, for the kernels that read f16 data. No engine ships
+// the wasm FP16 instructions, so both directions are integer work on the bit patterns.
+//
+// Widening (exact for all 65,536 patterns, NaN payloads and signaling NaNs kept bit for bit),
+// from the half h sign-extended to a 32-bit lane s (v128.load16x4_s does it as it loads):
+//   o = (s << 13) & 0x8fffffff   sign, exponent and mantissa in f32's places (the shift leaves
+//                                copies of the sign in bits 28-30: the mask clears them);
+//   o * 2^112                    as an f32: rebiases the exponent (127 - 15 = 112), exact for
+//                                normal halves, and for subnormal ones too: o is then an f32
+//                                subnormal, which wasm computes with (it never flushes them to 0);
+//   | 0x7f800000                 where h's exponent is 31 (Inf, NaN): the product is 2^16 or
+//                                more with h's mantissa, the mask makes it Inf/NaN, mantissa kept.
+// 8 operations per 4 halves; the multiply sees no NaN, so no payload is quieted. widenHalves
+// spares the last three where it can: it widens without them, keeping the largest exponent of
+// the halves on the side (2 operations per 8), and widens again with them only where that
+// exponent was 31 (data holding Inf or NaN: masked logits, for example).
+// Narrowing (f32ToHalf, narrowHalves) rounds to nearest, ties to even, as Float16Array stores:
+// overflow past 65520 gives ±Infinity, results below the smallest normal half become
+// subnormal halves or ±0, NaN stays NaN (quiet, the top 9 payload bits kept).
+//
+// API, each SIMD step with a scalar twin computing the same bits:
+//   halfToF32(bits): f32, f32ToHalf(x): u32            one value;
+//   widenHalves(src, dst, n), narrowHalves(src, dst, n) arrays (src/dst byte addresses);
+//   halfConstant(k), widen4(s, k0..k3)                  the SIMD widening inside a loop: the
+//     constants loaded once into locals before it (exp.ts says why), s from
+//     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
+
+// 2^112: 127 - 15, the difference of the exponent biases.
+const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
+// The sign and the 15 bits below bit 28: what (s << 13) keeps.
+const SIGN_AND_MAGNITUDE: u32 = 0x8fffffff;
+// A half's exponent bits (all set: Inf or NaN).
+const HALF_EXPONENT: u32 = 0x7c00;
+const F32_EXPONENT: u32 = 0x7f800000;
+
+const HALF_TABLE = memory.data<u32>([
+  reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT,
+]);
+
+/** Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT in 16-bit lanes). */
+// @ts-ignore: decorator
+@inline
+export function halfConstant(k: i32): v128 {
+  return v128.load32_splat(HALF_TABLE + (<usize>k << 2));
+}
+
+/** The f32s of four halves sign-extended into s's 32-bit lanes; k0..k3 = halfConstant(0..3). */
+// @ts-ignore: decorator
+@inline
+export function widen4(s: v128, k0: v128, k1: v128, k2: v128, k3: v128): v128 {
+  const r = f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
+  return v128.or(r, v128.and(i32x4.eq(v128.and(s, k2), k2), k3));
+}
+
+/** f32s of the 4 halves at p (constants loaded at each call: for code outside hot loops). */
+// @ts-ignore: decorator
+@inline
+export function loadHalfAsF32x4(p: usize): v128 {
+  return widen4(v128.load16x4_s(p), halfConstant(0), halfConstant(1), halfConstant(2), halfConstant(3));
+}
+
+/** The f32 of the half with bit pattern `bits` (low 16 bits): exact; widen4's scalar twin. */
+// @ts-ignore: decorator
+@inline
+export function halfToF32(bits: u32): f32 {
+  const s = <u32><i32><i16>bits;
+  const r = reinterpret<u32>(reinterpret<f32>((s << 13) & SIGN_AND_MAGNITUDE) * REBIAS);
+  return reinterpret<f32>(r | select<u32>(F32_EXPONENT, 0, (s & HALF_EXPONENT) == HALF_EXPONENT));
+}
+
+// Narrowing, in f32 bit patterns a = |x|:
+// a >= 0x47800000 (2^16): Inf or NaN out; a < 0x38800000 (2^-14): subnormal or zero out.
+const HALF_OVERFLOW: u32 = 0x47800000;
+const HALF_NORMAL_FLOOR: u32 = 0x38800000;
+// Adding 0.5 (bits 0x3f000000) to a value below 2^-14 rounds it to a multiple of 2^-24 (ties
+// to even, by the FPU) and leaves that multiple in the low mantissa bits.
+const SUBNORMAL_MAGIC: u32 = 0x3f000000;
+// Rebias the exponent (-112 << 23) and add just under half a half-ulp (0xfff); the mantissa's
+// odd bit added on top makes the tie round to even. The carry may roll into the exponent
+// (rounding up to the next binade, or to Infinity at 65520).
+const NARROW_BIAS: u32 = 0xc8000fff;
+const HALF_INF: u32 = 0x7c00;
+const HALF_QUIET: u32 = 0x0200;
+
+/** The bits of x rounded to the nearest half, ties to even (as Float16Array stores). */
+// @ts-ignore: decorator
+@inline
+export function f32ToHalf(x: f32): u32 {
+  const u = reinterpret<u32>(x);
+  const a = u & 0x7fffffff;
+  const normal = (a + NARROW_BIAS + ((a >> 13) & 1)) >> 13;
+  const subnormal = reinterpret<u32>(reinterpret<f32>(a) + reinterpret<f32>(SUBNORMAL_MAGIC)) - SUBNORMAL_MAGIC;
+  const special = a > F32_EXPONENT ? HALF_INF | HALF_QUIET | ((a >> 13) & 0x3ff) : HALF_INF;
+  const h = a >= HALF_OVERFLOW ? special : a < HALF_NORMAL_FLOOR ? subnormal : normal;
+  return h | ((u >> 16) & 0x8000);
+}
+
+/** widen4 without the Inf/NaN step: exact for finite halves. */
+// @ts-ignore: decorator
+@inline
+function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
+}
+
+/** dst[i] = the f32 of half src[i], i < n (src: halves, dst: f32s; dst may not overlap src). */
+export function widenHalves(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const k0 = halfConstant(0);
+    const k1 = halfConstant(1);
+    const k2 = halfConstant(2);
+    const k3 = halfConstant(3);
+    const e16 = halfConstant(4);
+    let top = i16x8.splat(0);
+    for (; i + 8 <= n; i += 8) {
+      const v = v128.load(src + (<usize>i << 1));
+      const q = dst + (<usize>i << 2);
+      top = i16x8.max_u(top, v128.and(v, e16));
+      v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(v), k0, k1));
+      v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(v), k0, k1), 16);
+    }
+    if (v128.any_true(i16x8.eq(top, e16))) {
+      for (let j = 0; j < i; j += 8) {
+        const p = src + (<usize>j << 1);
+        const q = dst + (<usize>j << 2);
+        v128.store(q, widen4(v128.load16x4_s(p), k0, k1, k2, k3));
+        v128.store(q, widen4(v128.load16x4_s(p, 8), k0, k1, k2, k3), 16);
+      }
+    }
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
+}
+
+/** The halves (rounded to nearest even) of the 4 f32 in v, in the low 16 bits of each lane; f32ToHalf's twin. */
+// @ts-ignore: decorator
+@inline
+function narrow4(v: v128, sign: v128, exponent: v128, overflow: v128, floor: v128, magic: v128, bias: v128, one: v128, mantissa: v128, inf: v128, quiet: v128): v128 {
+  const a = v128.andnot(v, sign);
+  const normal = i32x4.shr_u(i32x4.add(i32x4.add(a, bias), v128.and(i32x4.shr_u(a, 13), one)), 13);
+  const subnormal = i32x4.sub(f32x4.add(a, magic), magic);
+  const nan = v128.or(v128.or(inf, quiet), v128.and(i32x4.shr_u(a, 13), mantissa));
+  const special = v128.bitselect(nan, inf, i32x4.gt_u(a, exponent));
+  const finite = v128.bitselect(subnormal, normal, i32x4.lt_u(a, floor));
+  const h = v128.bitselect(special, finite, i32x4.ge_u(a, overflow));
+  return v128.or(h, i32x4.shr_u(v128.and(v, sign), 16));
+}
+
+const NARROW_TABLE = memory.data<u32>([
+  0x80000000, F32_EXPONENT, HALF_OVERFLOW, HALF_NORMAL_FLOOR, SUBNORMAL_MAGIC, NARROW_BIAS, 1, 0x3ff, HALF_INF, HALF_QUIET,
+]);
+
+/** dst[i] = src[i] rounded to the nearest half, ties to even, i < n (src: f32s, dst: halves; dst may be src). */
+export function narrowHalves(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const c = NARROW_TABLE;
+    const sign = v128.load32_splat(c);
+    const exponent = v128.load32_splat(c + 4);
+    const overflow = v128.load32_splat(c + 8);
+    const floor = v128.load32_splat(c + 12);
+    const magic = v128.load32_splat(c + 16);
+    const bias = v128.load32_splat(c + 20);
+    const one = v128.load32_splat(c + 24);
+    const mantissa = v128.load32_splat(c + 28);
+    const inf = v128.load32_splat(c + 32);
+    const quiet = v128.load32_splat(c + 36);
+    for (; i + 8 <= n; i += 8) {
+      const p = src + (<usize>i << 2);
+      const lo = narrow4(v128.load(p), sign, exponent, overflow, floor, magic, bias, one, mantissa, inf, quiet);
+      const hi = narrow4(v128.load(p, 16), sign, exponent, overflow, floor, magic, bias, one, mantissa, inf, quiet);
+      v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_u(lo, hi));
+    }
+  }
+  for (; i < n; i++) store<u16>(dst + (<usize>i << 1), <u16>f32ToHalf(load<f32>(src + (<usize>i << 2))));
+}

@@ -1,0 +1,94 @@
+// f16 keys and values in attend (docs/attention.md, "Half precision") on every backend: against
+// the float64 reference on the halves' exact values, f32 and f64 queries, the quad path (groups
+// of 4 and 8 query heads) and the others, every option, halves mixed with f32 values, a cache
+// of f16 WasmArrays filled in place.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Kernels, WasmArray } from "../../dist/index.js";
+import { backends } from "../support/backends.js";
+import { halfValue } from "../core/half-reference.js";
+import { type Dtype, attentionRef, expectAttention, values } from "./reference.js";
+
+const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
+
+/** An f16 WasmArray of `sm` holding the halves with these bits. */
+function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
+  const a = sm.alloc(bits.length, "f16");
+  if (hasFloat16) a.array.set(bits.map(halfValue));
+  else (a.array as Uint16Array).set(bits);
+  return a;
+}
+
+// Halves of magnitude below 4 of either sign, subnormals and zeros now and then.
+const half = fc.oneof(
+  { arbitrary: fc.integer({ min: 0x2000, max: 0x43ff }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 10 },
+  { arbitrary: fc.constantFrom(0x0001, 0x03ff, 0x8000, 0x0000), weight: 1 },
+);
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+
+describe.each(backends)("%s: f16 keys and values", (_name, sm) => {
+  it("equal the reference on the halves' values, q f32 or f64, any head mapping and options", () => {
+    const call = fc.record({
+      kvHeads: fc.integer({ min: 1, max: 3 }),
+      group: fc.constantFrom(1, 3, 4, 8),
+      dim: fc.integer({ min: 1, max: 19 }),
+      valueDim: fc.integer({ min: 1, max: 19 }),
+      queries: fc.integer({ min: 1, max: 4 }),
+      length: fc.integer({ min: 0, max: 75 }),
+      causal: fc.boolean(),
+      window: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+      softcap: fc.option(fc.constantFrom(0.5, 5), { nil: undefined }),
+      sinks: fc.boolean(),
+      qd: fc.constantFrom<Dtype>("f32", "f64"),
+      seed: fc.integer({ min: 0, max: 1 << 30 }),
+    });
+    fc.assert(
+      fc.property(call, fc.infiniteStream(half), (c, bits) => {
+        const heads = c.kvHeads * c.group;
+        const kBits = Array.from({ length: c.length * c.kvHeads * c.dim }, () => bits.next().value as number);
+        const vBits = Array.from({ length: c.length * c.kvHeads * c.valueDim }, () => bits.next().value as number);
+        const keys = f16Array(sm, kBits);
+        const vals = f16Array(sm, vBits);
+        const q = values(c.qd, c.queries * heads * c.dim, c.seed, 1.5);
+        const opts = {
+          heads, kvHeads: c.kvHeads, dim: c.dim, valueDim: c.valueDim, causal: c.causal, window: c.window, softcap: c.softcap,
+          sinks: c.sinks ? Array.from({ length: heads }, (_, h) => h - 1) : undefined,
+        };
+        const got = sm.attend(q, keys, vals, { ...opts, lse: true });
+        expect(got.out).toBeInstanceOf(c.qd === "f32" ? Float32Array : Float64Array);
+        const v = vBits.map(halfValue);
+        expectAttention(got, attentionRef(q, kBits.map(halfValue), v, opts as never), v, c.qd);
+        keys.free();
+        vals.free();
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("f16 keys with f32 values, and a decode loop over an f16 cache written in place", () => {
+    const heads = 8;
+    const kvHeads = 2;
+    const dim = 16;
+    const capacity = 40;
+    const next = values("f64", 2 * capacity * kvHeads * dim, 1400, 1);
+    const kBits = Array.from({ length: capacity * kvHeads * dim }, (_, i) => 0x3c00 ^ (Math.floor(Math.abs(next[i]) * 997) & 0x83ff));
+    const vBits = Array.from({ length: capacity * kvHeads * dim }, (_, i) => 0x3800 ^ (Math.floor(Math.abs(next[i + capacity * kvHeads * dim]) * 991) & 0x83ff));
+    const keys = f16Array(sm, kBits);
+    const vals = f16Array(sm, vBits);
+    const k = kBits.map(halfValue);
+    const v = vBits.map(halfValue);
+    const v32 = Float32Array.from(v);
+    const q = values("f32", heads * dim, 1401, 1);
+    const mixed = sm.attend(q, keys, v32, { heads, kvHeads, dim, lse: true });
+    expectAttention(mixed, attentionRef(q, k, v, { heads, kvHeads, dim }), v, "f32");
+    using out = sm.alloc(heads * dim);
+    for (let t = 1; t <= capacity; t++) {
+      sm.attend(q, keys, vals, { heads, kvHeads, dim, length: t, out });
+      expectAttention({ out: out.array }, attentionRef(q, k.slice(0, t * kvHeads * dim), v.slice(0, t * kvHeads * dim), { heads, kvHeads, dim }), v, "f32", `length ${t}`);
+    }
+    keys.free();
+    vals.free();
+  });
+});

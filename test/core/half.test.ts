@@ -1,0 +1,204 @@
+// Half precision conversions (assembly/shared/half.ts, built as the test module
+// build/opt/half-test*.wasm, and src/core/half.ts on the host): every one of the 65,536 bit
+// patterns widened against a decoder written from the IEEE 754 binary16 formula, and
+// rounding to nearest even against the two neighbouring halves; the SIMD code and its scalar
+// twin bit for bit. Node 24's Math.f16round and DataView.getFloat16 are checked in
+// test/core/half-node24.test.ts.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { instantiate } from "../../bench/exp-ulp.js";
+import { f32ToHalfBits, halfBitsToNumber } from "../../dist/core/half.js";
+import { backends } from "../support/backends.js";
+import { halfValue, nearestHalf } from "./half-reference.js";
+
+const ALL = 65536;
+const all = Uint16Array.from({ length: ALL }, (_, i) => i);
+
+/** The f32 bits of every half, widened by a build's `widen` or `widenScalar`. */
+function widenAll(file: string, fn: "widen" | "widenScalar"): Uint32Array {
+  const k = instantiate(file, 8 * ALL);
+  const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+  new Uint16Array(e.memory.buffer, k.x, ALL).set(all);
+  e[fn](k.x, k.y, ALL);
+  return new Uint32Array(e.memory.buffer, k.y, ALL).slice();
+}
+
+/** The half bits of f32 bit patterns `bits`, narrowed by a build's `narrow` or `narrowScalar`. */
+function narrowAll(file: string, fn: "narrow" | "narrowScalar", bits: Uint32Array): Uint16Array {
+  const k = instantiate(file, 8 * bits.length + 64);
+  const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+  new Uint32Array(e.memory.buffer, k.x, bits.length).set(bits);
+  e[fn](k.x, k.y, bits.length);
+  return new Uint16Array(e.memory.buffer, k.y, bits.length).slice();
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+/** The f32 with bit pattern b. */
+const f32Of = (b: number): number => {
+  u32[0] = b;
+  return f32[0];
+};
+
+/** Checks the f32 bits of every half against the formula: value, sign of zero, NaN payload. */
+function expectExactWidening(bits: Uint32Array): void {
+  for (let h = 0; h < ALL; h++) {
+    const want = halfValue(h);
+    const got = f32Of(bits[h]);
+    if (Number.isNaN(want)) {
+      // NaN: the sign and the whole mantissa moved to f32's places, quiet bit included.
+      expect(bits[h] >>> 0, `half 0x${h.toString(16)}`).toBe((((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0);
+    } else if (!Object.is(got, want)) {
+      expect(got, `half 0x${h.toString(16)}`).toBe(want);
+    }
+  }
+}
+
+/** f32 bit patterns around every half: the half itself, its neighbours, the ties and just off them. */
+function aroundEveryHalf(): Uint32Array {
+  const out: number[] = [];
+  for (let h = 0; h < 0x7c00; h++) {
+    const v = halfValue(h);
+    const next = halfValue(h + 1);
+    const mid = (v + next) / 2; // exact in f32: halves have 11 significant bits
+    f32[0] = mid;
+    const m = u32[0];
+    for (const b of [m - 1, m, m + 1]) out.push(b, (b | 0x80000000) >>> 0);
+    f32[0] = v;
+    out.push(u32[0], (u32[0] | 0x80000000) >>> 0);
+  }
+  return Uint32Array.from(out);
+}
+
+/** Random f32 bit patterns (all classes: subnormal, normal, Inf, NaN). */
+function randomBits(n: number, seed: number): Uint32Array {
+  let s = seed >>> 0;
+  return Uint32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  });
+}
+
+/** Checks narrowed bits against the nearest half (ties to even); NaN gives a quiet NaN (of the same sign where `nanSign`). */
+function expectNearestEven(input: Uint32Array, got: Uint16Array, nanSign = true): void {
+  for (let i = 0; i < input.length; i++) {
+    const x = f32Of(input[i]);
+    const h = got[i];
+    if (Number.isNaN(x)) {
+      expect((h & 0x7e00) === 0x7e00 && (!nanSign || h >> 15 === input[i] >>> 31), `NaN 0x${input[i].toString(16)} -> 0x${h.toString(16)}`).toBe(true);
+      continue;
+    }
+    const want = nearestHalf(x);
+    if (h !== want) expect(`0x${h.toString(16)}`, `f32 0x${input[i].toString(16)} (${x})`).toBe(`0x${want.toString(16)}`);
+  }
+}
+
+describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.wasm"])("%s", (file) => {
+  it("widens all 65,536 halves exactly (subnormals, signed zeros, Infinity, NaN payloads)", () => {
+    expectExactWidening(widenAll(file, "widen"));
+  });
+
+  it("widens every finite half exactly on the path for data without Inf or NaN", () => {
+    const finite = all.filter((h) => (h & 0x7c00) !== 0x7c00);
+    const k = instantiate(file, 8 * ALL);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    new Uint16Array(e.memory.buffer, k.x, finite.length).set(finite);
+    e.widen(k.x, k.y, finite.length);
+    const wide = new Float32Array(e.memory.buffer, k.y, finite.length);
+    for (let i = 0; i < finite.length; i++) {
+      if (!Object.is(wide[i], halfValue(finite[i]))) expect(wide[i], `half 0x${finite[i].toString(16)}`).toBe(halfValue(finite[i]));
+    }
+  });
+
+  it("widens in SIMD bit for bit as the scalar twin", () => {
+    expect(widenAll(file, "widen")).toEqual(widenAll(file, "widenScalar"));
+  });
+
+  it("rounds to the nearest half, ties to even, around every half and on random f32s", () => {
+    const input = new Uint32Array([...aroundEveryHalf(), ...randomBits(200_003, 17)]);
+    const got = narrowAll(file, "narrow", input);
+    expectNearestEven(input, got);
+    expect(got).toEqual(narrowAll(file, "narrowScalar", input));
+  });
+
+  it("gives every half back from its f32 (NaNs quiet)", () => {
+    const back = narrowAll(file, "narrow", widenAll(file, "widen"));
+    for (let h = 0; h < ALL; h++) {
+      const want = Number.isNaN(halfValue(h)) ? h | 0x200 : h;
+      if (back[h] !== want) expect(`0x${back[h].toString(16)}`, `half 0x${h.toString(16)}`).toBe(`0x${want.toString(16)}`);
+    }
+  });
+
+  it("widens and narrows arrays of any length and alignment of the tail", () => {
+    fc.assert(
+      fc.property(fc.uint16Array({ minLength: 0, maxLength: 41 }), (halves) => {
+        const k = instantiate(file, 16 * 64);
+        const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+        new Uint16Array(e.memory.buffer, k.x, halves.length).set(halves);
+        e.widen(k.x, k.y, halves.length);
+        const wide = new Float32Array(e.memory.buffer, k.y, halves.length);
+        for (let i = 0; i < halves.length; i++) {
+          const want = halfValue(halves[i]);
+          if (Number.isNaN(want)) expect(wide[i]).toBeNaN();
+          else expect(Object.is(wide[i], want)).toBe(true);
+        }
+        expect(new Float32Array(e.memory.buffer, k.y + 4 * halves.length, 1)[0]).toBe(0); // nothing written past n
+      }),
+    );
+  });
+});
+
+describe("the host's conversions (src/core/half.ts)", () => {
+  it("decode all 65,536 halves as the formula does", () => {
+    for (let h = 0; h < ALL; h++) {
+      const want = halfValue(h);
+      const got = halfBitsToNumber(h);
+      if (!Object.is(got, want) && !(Number.isNaN(want) && Number.isNaN(got))) expect(got, `half 0x${h.toString(16)}`).toBe(want);
+    }
+  });
+
+  it("round f32 values to the nearest half, ties to even (a JS number's NaN has no sign to keep)", () => {
+    const input = new Uint32Array([...aroundEveryHalf(), ...randomBits(100_003, 5)]);
+    const got = Uint16Array.from(input, (b) => f32ToHalfBits(f32Of(b)));
+    expectNearestEven(input, got, false);
+  });
+});
+
+describe.each(backends)("%s: f16 WasmArrays and validation", (_name, sm) => {
+  const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
+
+  it("alloc(n, 'f16') holds halves: a Float16Array where the runtime has one, else a Uint16Array of the bits", () => {
+    const a = sm.alloc(4, "f16");
+    expect(a.dtype).toBe("f16");
+    expect(a.length).toBe(4);
+    expect(a.array.constructor.name).toBe(hasFloat16 ? "Float16Array" : "Uint16Array");
+    expect(a.array.length).toBe(4);
+    if (!hasFloat16) {
+      a.array.set([0x3c00, 0xc000, 0x7c00, 0x0001]); // 1, -2, Infinity, 2^-24
+      const lse = sm.logSumExp(a);
+      expect(lse).toBeCloseTo(Math.log(Math.exp(1) + Math.exp(-2) + Math.exp(2 ** -24) + Infinity), 12);
+    }
+    a.free();
+    expect(() => a.array).toThrow(Error);
+  });
+
+  it("keeps a usable f16 view after the memory grows", () => {
+    const a = sm.alloc(3, "f16");
+    a.array.set([0x3c00, 0x4000, 0x4200]);
+    const big = sm.alloc(1 << 22, "f32"); // grows the wasm memory
+    expect(Array.from(a.array)).toEqual(hasFloat16 ? [1, 2, 3] : [0x3c00, 0x4000, 0x4200]);
+    big.free();
+    a.free();
+  });
+
+  it("never reads a plain Uint16Array as halves", () => {
+    const plain = new Uint16Array([0x3c00, 0x4000]);
+    expect(() => sm.softmax(plain as never)).toThrow(TypeError);
+    expect(() => sm.softmax(plain as never)).toThrow(/Float16Array or an f16 WasmArray/);
+    expect(() => sm.online().push(plain as never)).toThrow(TypeError);
+  });
+
+  it("rejects an unknown alloc dtype by name", () => {
+    expect(() => sm.alloc(2, "f8" as never)).toThrow(/dtype must be "f32", "f64" or "f16" \(got the string "f8"\)/);
+  });
+});

@@ -1,0 +1,90 @@
+// f16 logits in the sampling family (docs/sampling.md, "Half precision") on every backend:
+// argmax and topK against the rules on the halves' exact values; sample, distribution and
+// gumbelSoftmax draw from f16 logits exactly what they draw from the same values in f32.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Kernels, WasmArray } from "../../dist/index.js";
+import { backends } from "../support/backends.js";
+import { halfValue } from "../core/half-reference.js";
+
+const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
+
+function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
+  const a = sm.alloc(bits.length, "f16");
+  if (hasFloat16) a.array.set(bits.map(halfValue));
+  else (a.array as Uint16Array).set(bits);
+  return a;
+}
+
+// Halves with many ties (a small range), subnormals, ±Infinity and now and then a NaN.
+const half = fc.oneof(
+  { arbitrary: fc.integer({ min: 0x3c00, max: 0x3c0f }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 6 },
+  { arbitrary: fc.integer({ min: 0, max: 0x7bff }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 3 },
+  { arbitrary: fc.constantFrom(0xfc00, 0x7c00, 0x0001, 0x8000, 0x7e00), weight: 1 },
+);
+const row = fc.array(half, { minLength: 1, maxLength: 300 });
+
+/** torch.topk's order on values: NaN first, then descending, ties by lower index. */
+function refTopK(v: number[], k: number): number[] {
+  const key = (x: number) => (Number.isNaN(x) ? Infinity : x);
+  const idx = v.map((_, i) => i);
+  idx.sort((a, b) => {
+    const na = Number.isNaN(v[a]);
+    const nb = Number.isNaN(v[b]);
+    if (na !== nb) return na ? -1 : 1;
+    return key(v[b]) - key(v[a]) || a - b;
+  });
+  return idx.slice(0, k);
+}
+
+describe.each(backends)("%s: f16 logits", (_name, sm) => {
+  it("argmax and topK follow the rules on the exact values; values come back f32", () => {
+    fc.assert(
+      fc.property(row, fc.integer({ min: 0, max: 8 }), (bits, k0) => {
+        const v = bits.map(halfValue);
+        const x = f16Array(sm, bits);
+        const nan = v.findIndex(Number.isNaN);
+        const max = v.reduce((m, a) => (a > m ? a : m), -Infinity);
+        expect(sm.argmax(x)).toBe(nan >= 0 ? nan : v.indexOf(max));
+        const k = Math.min(k0, v.length);
+        const { values, indices } = sm.topK(x, k);
+        expect(values).toBeInstanceOf(Float32Array);
+        const want = refTopK(v, k);
+        expect(Array.from(indices)).toEqual(want);
+        expect(Array.from(values)).toEqual(want.map((i) => v[i]));
+        x.free();
+      }),
+      { seed: 99, numRuns: 80 },
+    );
+  });
+
+  it("sample, distribution and gumbelSoftmax give what the same values give in f32", () => {
+    fc.assert(
+      fc.property(row, fc.integer({ min: 0, max: 2 ** 31 - 1 }), (bits, seed) => {
+        const v = bits.map((b) => (Number.isNaN(halfValue(b)) ? 0 : halfValue(b)));
+        const clean = v.map((_, i) => (Number.isNaN(halfValue(bits[i])) ? 0 : bits[i]));
+        if (!v.some(Number.isFinite)) return;
+        const x = f16Array(sm, clean);
+        const f = Float32Array.from(v);
+        const opts = { temperature: 0.8, topK: 20, topP: 0.9, seed };
+        let token: number | undefined;
+        try {
+          token = sm.sample(f, opts) as number;
+        } catch (e) {
+          expect(() => sm.sample(x, opts)).toThrow((e as Error).constructor as never);
+          return;
+        }
+        expect(sm.sample(x, opts)).toBe(token);
+        if ("distribution" in sm) {
+          const d = (sm as unknown as { distribution(x: unknown, o: object): Float32Array }).distribution;
+          expect(Array.from(d(x, opts))).toEqual(Array.from(d(f, opts)));
+        }
+        const g = sm.gumbelSoftmax(x, { tau: 0.5, seed });
+        expect(g).toBeInstanceOf(Float32Array);
+        expect(Array.from(g)).toEqual(Array.from(sm.gumbelSoftmax(f, { tau: 0.5, seed })));
+        x.free();
+      }),
+      { seed: 5, numRuns: 60 },
+    );
+  });
+});
