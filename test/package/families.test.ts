@@ -42,7 +42,7 @@ describe("softmax-wasm/core", () => {
     expect(Object.keys(withSparse).sort()).toEqual([...CORE, ...SPARSE].sort());
     const withAttention = await core.init({ with: [attention] });
     expect(Object.keys(withAttention).sort()).toEqual([...CORE, ...ATTENTION].sort());
-    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION].sort());
+    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION, "parallel"].sort());
   });
 
   it("shares one instance per set of families; a build or a source makes a new one", async () => {
