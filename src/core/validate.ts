@@ -35,7 +35,7 @@ export function describe(v: unknown): string {
 /** How to fix an input of the wrong type, where there is an obvious fix. */
 function fixFor(v: unknown): string {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    return `; convert it with Float32Array.from(x) or Float64Array.from(x)${v instanceof Uint16Array ? ", or pass halves as a Float16Array or an f16 WasmArray" : ""}`;
+    return `; convert it with Float32Array.from${v instanceof Uint16Array ? ", or pass halves as a Float16Array or an f16 WasmArray" : ""}`;
   }
   return "";
 }
