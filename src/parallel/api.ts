@@ -13,6 +13,7 @@ import type { Splits } from "../core/split.js";
 import type { Backend, CoreKernels, Source } from "../core/types.js";
 import { describe } from "../core/validate.js";
 import type { KernelExports } from "../core/wasm.js";
+import { warmUp } from "../core/warmup.js";
 import { Pool, type Spawn } from "./pool.js";
 import { Splitter } from "./split.js";
 import type { ParallelKernels, ParallelOptions } from "./types.js";
@@ -135,6 +136,8 @@ export async function parallel<K extends CoreKernels>(entry: ParallelEntry, sm: 
     modules.slice(1).map((m, i) => [m.family as FamilyDefinition, wrapped[i + 1]] as const),
   );
   splitter.work.alloc = (bytes) => (inner.alloc(Math.ceil(bytes / 8), "f64") as unknown as { ptr: number }).ptr;
+  // As init() does: the workers share the compiled code of each module with this thread.
+  await warmUp(inner);
   let closed = false;
   const close = () => {
     closed = true;
