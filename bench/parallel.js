@@ -59,7 +59,8 @@ const workloads = [
 ];
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-console.log(`sm.parallel scaling: Node ${process.versions.node}, ${sm.backend}, ${cores} logical cores (${cpu}), ${rounds} interleaved rounds, median ms per call`);
+const runtime = globalThis.Bun ? `Bun ${globalThis.Bun.version}` : globalThis.Deno ? `Deno ${globalThis.Deno.version.deno}` : `Node ${process.versions.node}`;
+console.log(`sm.parallel scaling: ${runtime}, ${sm.backend}, ${cores} logical cores (${cpu}), ${rounds} interleaved rounds, median ms per call`);
 const results = [];
 for (const [title, call] of workloads) {
   const cases = made.map(({ name, k, isAsync, o }) => ({ name, async: isAsync, fn: () => call(k, o), warmMs: 300 }));
@@ -74,5 +75,5 @@ for (const [title, call] of workloads) {
 }
 for (const p of pars) await p.close();
 const file = new URL(`./results/${args.out ?? "parallel"}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify({ runtime: `node ${process.versions.node}`, backend: sm.backend, cores, cpu, rounds, results }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ runtime, backend: sm.backend, cores, cpu, rounds, results }, null, 2)}\n`);
 console.log(`\nwrote ${file.pathname}`);
