@@ -129,15 +129,21 @@ export async function parallel<K extends CoreKernels>(entry: ParallelEntry, sm: 
   modules.forEach((m, i) => splitter.register(i, instances[i].exports as KernelExports, m.splits));
   const pool = await Pool.start(entry.spawn as Spawn, workers - 1, { memory, modules: compiled, exports: splitter.table });
   splitter.use(pool);
-  const wrapped = modules.map((m, i) => splitter.wrap(i, instances[i].exports as KernelExports, m.splits));
-  const inner = assemble(
-    memory,
-    wrapped[0],
-    modules.slice(1).map((m, i) => [m.family as FamilyDefinition, wrapped[i + 1]] as const),
-  );
-  splitter.work.alloc = (bytes) => (inner.alloc(Math.ceil(bytes / 8), "f64") as unknown as { ptr: number }).ptr;
-  // As init() does: the workers share the compiled code of each module with this thread.
-  await warmUp(inner);
+  let inner: CoreKernels;
+  try {
+    const wrapped = modules.map((m, i) => splitter.wrap(i, instances[i].exports as KernelExports, m.splits));
+    inner = assemble(
+      memory,
+      wrapped[0],
+      modules.slice(1).map((m, i) => [m.family as FamilyDefinition, wrapped[i + 1]] as const),
+    );
+    splitter.work.alloc = (bytes) => (inner.alloc(Math.ceil(bytes / 8), "f64") as unknown as { ptr: number }).ptr;
+    // As init() does: the workers share the compiled code of each module with this thread.
+    await warmUp(inner);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
   let closed = false;
   const close = () => {
     closed = true;
