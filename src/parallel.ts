@@ -57,14 +57,14 @@ function sparseTwin(build: WasmBuild): URL {
   return new URL("./sparse-shared-scalar.wasm", import.meta.url);
 }
 
-/** A worker thread running dist/parallel/worker.js: a Web Worker (browsers, Deno, Bun), else node:worker_threads. */
+/** A worker thread running dist/parallel/worker.js: a node:worker_threads Worker (Node, Deno, Bun: it can be unref()ed), else a Web Worker. */
 function spawn(): Thread {
   const url = new URL("./parallel/worker.js", import.meta.url);
   const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:worker_threads") as
     | { Worker: new (url: URL) => Thread & { unref(): void } }
     | undefined;
   // Workers never keep the process alive: a program that forgot close() still ends.
-  const thread = typeof Worker === "function" ? new Worker(url, { type: "module" }) : node ? new node.Worker(url) : undefined;
+  const thread = node ? new node.Worker(url) : typeof Worker === "function" ? new Worker(url, { type: "module" }) : undefined;
   if (!thread) throw new Error("softmax-wasm: no Worker here");
   (thread as { unref?: () => void }).unref?.();
   return thread;

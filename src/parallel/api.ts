@@ -112,7 +112,9 @@ export async function parallel<K extends CoreKernels>(entry: ParallelEntry, sm: 
     throw new TypeError(`parallel options must be an object (got ${describe(options)})`);
   }
   const asked = options?.workers;
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const os = g.process?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number } | undefined;
+  const cores = g.navigator?.hardwareConcurrency ?? os?.availableParallelism?.();
   const workers = asked ?? cores ?? 1;
   if (typeof workers !== "number" || !Number.isSafeInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a positive integer (got ${describe(asked)})`);

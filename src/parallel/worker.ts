@@ -1,4 +1,5 @@
-// The script of parallel()'s worker threads (a Web Worker, or a worker_threads Worker in Node).
+// The script of parallel()'s worker threads (a node:worker_threads Worker in Node, Deno and
+// Bun; a Web Worker in browsers).
 // It instantiates the shared-memory modules over the caller's memory, answers ready, then runs
 // the parts of kernel calls the caller writes in its slot of the control block (control.ts),
 // asleep in Atomics.wait between them, until it reads STOP.

@@ -5,6 +5,7 @@
 // Deno, Bun, Chromium (isolated and not) and workerd run test/conformance's parallelChecks
 // (runtimes.test.ts, browser.test.ts).
 import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
@@ -239,12 +240,16 @@ describe("errors", () => {
 });
 
 describe("processes", () => {
-  it("a program using parallel exits by itself, with close() and without", async () => {
-    for (const args of [["close"], []]) {
-      const { stdout } = await run(process.execPath, [...process.execArgv.filter((a) => a.startsWith("--experimental-wasm")), script("exits.js"), ...args], { timeout: 20_000 });
-      expect(stdout.trim()).toBe(`done ${64 * 4000}`);
+  it("a program using parallel exits by itself, with close() and without, in Node, Deno and Bun", async () => {
+    const node = [process.execPath, ...process.execArgv.filter((a) => a.startsWith("--experimental-wasm"))];
+    const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+    for (const [command, ...first] of [node, [bin("deno"), "run", "--allow-read"], [bin("bun")]]) {
+      for (const args of [["close"], []]) {
+        const { stdout } = await run(command, [...first, script("exits.js"), ...args], { timeout: 30_000 });
+        expect(stdout.trim()).toBe(`done ${64 * 4000}`);
+      }
     }
-  });
+  }, 120_000);
 
   it("beyond one machine: online states and attention results computed in separate processes merge into the whole", async () => {
     const parts = 3;
