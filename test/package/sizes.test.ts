@@ -40,7 +40,7 @@ describe("size budget", () => {
   const CORE_CEILING = 21_600;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
-  // 68,000 -> 71,100 (measured 71,024) for sm.parallel (its host code, +3.1 KB of JS: the worker
+  // 68,000 -> 71,100 (measured 71,078) for sm.parallel (its host code, +3.1 KB of JS: the worker
   // pool, the split tables, where the shared-memory twins are; the twins and the workers'
   // script are fetched by parallel() alone, so they count here in no row).
   const ALL_CEILING = 71_100;
