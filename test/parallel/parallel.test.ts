@@ -2,8 +2,9 @@
 // one thread, for every build and every function that splits (rows; attention by kv heads);
 // errors reject with the kind sm throws, a worker's error reaches the caller, no worker keeps
 // the process alive, and partial results computed in separate processes merge into the whole.
-// Deno, Bun, Chromium (isolated and not) and workerd run test/conformance's parallelChecks
-// (runtimes.test.ts, browser.test.ts).
+// Deno and Bun run test/conformance's parallelChecks here too; Chromium (isolated and not) in
+// browser.test.ts; every runtime of runtimes.test.ts (workerd and Firefox: the rejection) in
+// the whole conformance run on the packed tarball.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -248,6 +249,14 @@ describe("processes", () => {
         const { stdout } = await run(command, [...first, script("exits.js"), ...args], { timeout: 30_000 });
         expect(stdout.trim()).toBe(`done ${64 * 4000}`);
       }
+    }
+  }, 120_000);
+
+  it("Deno and Bun: 2 threads give one thread's bits (test/conformance's parallelChecks)", async () => {
+    const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+    for (const [command, ...first] of [[bin("deno"), "run", "--allow-read"], [bin("bun")]]) {
+      const { stdout } = await run(command, [...first, script("checks.js")], { timeout: 60_000 });
+      expect(stdout.trim()).toBe("2 threads, bit for bit");
     }
   }, 120_000);
 
