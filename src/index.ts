@@ -11,6 +11,7 @@ import { coreUrl } from "./core-url.js";
 import { FAMILIES, missing } from "./families.js";
 import { attention } from "./attention.js";
 import { loss } from "./loss.js";
+import { parallelEntry, withParallel } from "./parallel.js";
 import { sampling } from "./sampling.js";
 import { sparse } from "./sparse.js";
 import { vocab } from "./vocab.js";
@@ -24,16 +25,17 @@ export type * from "./sparse/types.js";
 export type * from "./attention/types.js";
 export type * from "./vocab/types.js";
 export type { Kernels } from "./types.js";
+export type * from "./parallel/types.js";
 export { hasRelaxedSimd, hasSimd } from "./core/features.js";
 export { attention, loss, sampling, sparse, vocab };
 
 /** The pure TypeScript implementation: same API and semantics, ready without init. */
-export const js: Kernels = createKernels(
+export const js: Kernels = withParallel(createKernels(
   new JsCore(),
   FAMILIES.map((f) => [f, undefined] as const),
-) as Kernels;
+) as Kernels);
 
-const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, stub: missing });
+const api = parallelEntry(fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, stub: missing }));
 
 /**
  * Compiles and instantiates every module. Without a source, the best bundled build the runtime

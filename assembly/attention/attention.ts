@@ -495,14 +495,16 @@ export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32
 // ---- the kernel ----
 
 /**
- * Attention of `queries` queries (see the header for shapes and ranges). bias: T per score,
+ * Attention of `queries` queries (see the header for shapes and ranges), for the query heads
+ * of the kv heads [g0, g1) only (0 and kvHeads for all; parallel() gives each thread a range,
+ * each row's arithmetic the same whatever the range). bias: T per score,
  * at bias + (h*biasHead + i*length + j) elements (biasHead 0 for one bias shared by the heads),
  * or 0; alibi, sinks: one f64 per query head, or 0; softcap 0 for none; window 0 for none.
  */
 function attend<T, K>(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
   const G = heads / kvHeads;
   const tq = tileQueries(heads, queries);
@@ -540,20 +542,23 @@ function attend<T, K>(
         kHi = max(kHi, h);
       }
     }
-    for (let r = 0; r < rows; r++) {
+    // The rows of the kv heads [g0, g1): contiguous in this order.
+    const rFirst = g0 * nq * G;
+    const rStop = g1 * nq * G;
+    for (let r = rFirst; r < rStop; r++) {
       const h = headOf(r, nq, G);
       const i = queryOf(r, nq, G);
       store<u32>(qp + (<usize>r << 2), <u32>(q + <usize>((q0 + i) * heads + h) * <usize>dim * sizeT));
       store<f64>(M + (<usize>r << 3), -Infinity);
       store<f64>(Lsum + (<usize>r << 3), 0);
     }
-    for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
+    for (let e = <usize>rFirst * <usize>valueDim, n = <usize>rStop * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
     // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
     // the causal limit or the window are never visited); within a block, the kv heads in the
     // order of memory.
     for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
       const n = min(KEY_BLOCK, kHi - j0);
-      for (let g = 0; g < kvHeads; g++) {
+      for (let g = g0; g < g1; g++) {
         const kp0 = k + <usize>j0 * ks + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
         const vp0 = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
         const r0 = g * nq * G; // the group's first row
@@ -628,7 +633,7 @@ function attend<T, K>(
       }
     }
     // out = acc/l, with the sink (a logit of the denominator alone) folded in first.
-    for (let r = 0; r < rows; r++) {
+    for (let r = rFirst; r < rStop; r++) {
       const i = queryOf(r, nq, G);
       const h = headOf(r, nq, G);
       let m = load<f64>(M + (<usize>r << 3));
@@ -662,47 +667,47 @@ export { features, heapBase } from "../shared/module";
 export function f32_f32_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f32, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f32, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f32 queries (computed in f32) over f64 keys and values. */
 export function f32_f64_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f32, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f32, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f64 queries (computed in f64) over f32 keys and values. */
 export function f64_f32_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f64, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f64, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f64 queries (computed in f64) over f64 keys and values. */
 export function f64_f64_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f64, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f64, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f32 queries (computed in f32) over f16 keys and values (widened exactly). */
 export function f32_f16_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f32, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f32, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f64 queries (computed in f64) over f16 keys and values (widened exactly). */
 export function f64_f16_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f64, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f64, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }

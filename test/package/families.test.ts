@@ -45,8 +45,8 @@ describe("softmax-wasm/core", () => {
     const withAttention = await core.init({ with: [attention] });
     expect(Object.keys(withAttention).sort()).toEqual([...CORE, ...ATTENTION].sort());
     const withVocab = await core.init({ with: [vocab] });
-    expect(Object.keys(withVocab).sort()).toEqual([...CORE, ...VOCAB].sort());
-    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION, ...VOCAB].sort());
+    expect(Object.keys(withVocab).sort()).toEqual([...CORE, ...VOCAB, "parallel"].sort());
+    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION, ...VOCAB, "parallel"].sort());
   });
 
   it("shares one instance per set of families; a build or a source makes a new one", async () => {
