@@ -41,6 +41,10 @@ const GENERAL: i32 = 3; // any other alpha > 1
 // Passes over the candidates at most (bisection alone halves the bracket 100 times).
 const MAX_PASSES: i32 = 100;
 
+// The part of the row's sum that a GENERAL search may leave (1% of the contract's 1e-6 and 1e-12).
+const SUM_LEFT_F32: f64 = 1e-8;
+const SUM_LEFT_F64: f64 = 1e-14;
+
 // Vectors per block of the sample (step 1): the sample is 1/16 of the row.
 const SAMPLE_VECTORS: i32 = 16;
 // Elements per block of the scalar build and the row's tail.
@@ -50,14 +54,15 @@ const TOP_SAMPLE: i32 = 256;
 
 // A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
-// smallest X; and a threshold found (thresholdAbove). Module-internal: the host never reads them.
-const PASS = memory.data(48);
+// smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL). Module-internal: the host never reads them.
+const PASS = memory.data(56);
 const P_N: i32 = 0;
 const P_S1: i32 = 1;
 const P_S2: i32 = 2;
 const P_G: i32 = 3;
 const P_MIN: i32 = 4;
 const P_TAU: i32 = 5;
+const P_H: i32 = 6;
 
 // @ts-ignore: decorator
 @inline
@@ -261,6 +266,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
   let s1: f64 = 0;
   let s2: f64 = 0;
   let sg: f64 = 0;
+  let sh: f64 = 0;
   let low: T = <T>Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -289,6 +295,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
     let a1 = f64x2.splat(0);
     let a2 = a1;
     let a3 = a1;
+    let a4 = a1;
     for (; i + L <= m; i += L) {
       const X = v128.load(at<T>(w, i));
       if (kind == GENERAL) {
@@ -297,9 +304,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
         const kept = v128.gt<T>(wv, zero);
         if (!v128.any_true(kept)) continue;
         n += countOf<T>(kept);
+        vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
         const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
         a2 = add64<T>(a2, q);
-        a3 = add64<T>(a3, v128.div<T>(q, v128.pmax<T>(wv, tiny)));
+        const wc = v128.pmax<T>(wv, tiny);
+        const g = v128.div<T>(q, wc);
+        a3 = add64<T>(a3, g);
+        a4 = add64<T>(a4, v128.div<T>(g, wc));
         continue;
       }
       const t = v128.sub<T>(X, vt);
@@ -325,6 +336,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
+    sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
     low = pickLanes<T>(vlow, true);
   }
   for (; i < m; i++) {
@@ -334,9 +346,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
       const wv = <T>1 + u;
       if (!(wv > <T>0)) continue;
       n++;
+      low = min<T>(low, X);
       const q = expNonPositive<T>(kk * log1pOf<T>(u, wv));
       s2 += <f64>q;
-      sg += <f64>(q / max<T>(wv, tinyOf<T>()));
+      const wc = max<T>(wv, tinyOf<T>());
+      const g = q / wc;
+      sg += <f64>g;
+      sh += <f64>(g / wc);
       continue;
     }
     const t = X - tt;
@@ -351,6 +367,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
   setPass(P_S1, s1);
   setPass(P_S2, s2);
   setPass(P_G, sg);
+  setPass(P_H, sh);
   setPass(P_MIN, <f64>low);
 }
 
@@ -363,6 +380,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
 function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f64, alpha: f64): f64 {
   // Below this step the next Newton estimate is within about its square of the root.
   const tol: f64 = sizeof<T>() == 4 ? 4.8e-7 : 2.8e-14;
+  const sumLeft: f64 = sizeof<T>() == 4 ? SUM_LEFT_F32 : SUM_LEFT_F64;
   let lo: f64 = -1;
   let hi: f64 = -expNonPositive<f64>((1 - alpha) * logOf<f64>(<f64>m));
   let tau: f64 = start;
@@ -395,15 +413,34 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
         w = dst;
       }
     } else hi = tau;
-    // Newton on N(tau) - 1: tau + (f - f^(1 - 1/kappa)) / sum t^(kappa - 1).
+    // Newton on N(tau) - 1: tau + (f - f^(1 - 1/kappa)) / sum t^(kappa - 1); GENERAL takes
+    // Halley's step for kappa >= 1, the Newton step h over 1 + h*N''/(2N') (longer: N is convex),
+    // where that is at most twice h.
     let next: f64;
+    // GENERAL: the error left after the step, at most |N''/(2N')| step^2, times |f'|: what it
+    // would leave of the row's sum (f' = -kappa*sum t^(kappa - 1), f'' = kappa(kappa - 1)*sum
+    // t^(kappa - 2), N''/N' = (1/kappa - 1) f'/f + f''/f').
+    let left: f64 = Infinity;
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
     else if (kind == QUADRATIC) next = tau + (s2 - Math.sqrt(s2)) / s1;
-    else next = tau + (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / (sk / -tau * passOf(P_G));
+    else {
+      const s = -tau;
+      const d1 = -kappa * (sk / s) * passOf(P_G);
+      const d2 = kappa * (kappa - 1) * (sk / (s * s)) * passOf(P_H);
+      const curve = (1 / kappa - 1) * d1 / f + d2 / d1;
+      let step = (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / -d1 * kappa;
+      const halley = 1 + 0.5 * step * curve;
+      if (kappa >= 1 && halley >= 0.5) step /= halley;
+      next = tau + step;
+      left = abs(0.5 * curve * step * step * d1);
+    }
     // A step below the tolerance (or rounded away) is a converged one, except for kappa < 1
     // (alpha > 2): there an entry just above tau makes sum t^(kappa - 1) huge and the step
-    // small far from the root, so the sum must be 1 too, else the bisection goes on.
-    const small = kind == GENERAL ? abs(next - tau) <= tol : next == tau;
+    // small far from the root, so the sum must be 1 too, else the bisection goes on. GENERAL
+    // also takes a step that no entry of the support crosses (N is smooth there) and whose
+    // error would move the row's sum by less than SUM_LEFT.
+    const settled = next > lo && next < hi && next + abs(next - tau) < passOf(P_MIN) && left <= sumLeft;
+    const small = kind == GENERAL ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return kind == GENERAL ? next : tau;
     const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
