@@ -595,14 +595,16 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
 // @ts-ignore: decorator
 @inline
 function thresholdAbove<T>(x: usize, n: i32, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64): i32 {
-  let count = candidates<T>(x, n, c, a, <T>floor, w, wi);
-  let tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
-  if (!(tau >= floor)) {
-    count = candidates<T>(x, n, c, a, <T>-1, w, wi);
-    tau = solve<T>(w, dst, count, -1, kind, kappa, alpha);
+  while (true) {
+    const count = candidates<T>(x, n, c, a, <T>floor, w, wi);
+    const tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
+    if (tau >= floor || floor == -1) {
+      setPass(P_TAU, tau);
+      return count;
+    }
+    floor = -1;
   }
-  setPass(P_TAU, tau);
-  return count;
+  return 0;
 }
 
 /** The size of level `level` of the samples of a row of k (level 0: the row). */
@@ -628,14 +630,18 @@ function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32
     n = sampleCount<T>(n);
     level++;
   }
+  // Level 0 is the row itself: its candidates are compacted into w2 (the samples are done with).
   let floor: f64 = -1;
-  for (; level > 0; level--) {
-    thresholdAbove<T>(at<T>(w2, offset), n, c, a, floor, w, w, wi, kind, kappa, alpha);
+  let count = 0;
+  for (; level >= 0; level--) {
+    const sample = level > 0;
+    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha);
     floor = max(passOf(P_TAU) - margin, -1);
-    n = levelSize<T>(k, level - 1);
-    offset -= level > 1 ? n : 0;
+    if (level > 1) {
+      n = levelSize<T>(k, level - 1);
+      offset -= n;
+    }
   }
-  const count = thresholdAbove<T>(x, k, c, a, floor, w, w2, wi, kind, kappa, alpha);
   writeOutput<T>(w, wi, count, y, k, passOf(P_TAU), kind, kappa);
 }
 
