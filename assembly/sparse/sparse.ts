@@ -11,7 +11,7 @@
 //      SAMPLE_VECTORS vectors (1/16 of the row, holding its largest entries);
 //   2. the sample's threshold (a search over the sample alone) less a margin is the floor: the
 //      row's entries above it are the candidates, copied with their positions to a work area
-//      in one pass. (tau lies in [-1, 0) too: the max alone sums to 1 at -1.) On a typical row
+//      in one pass that reads only the blocks whose sample is above the floor. (tau lies in [-1, 0) too: the max alone sums to 1 at -1.) On a typical row
 //      the floor is -1's neighbourhood; on a flat one it leaves the support and few others;
 //   3. the threshold is searched on the candidates from the floor: Newton's method on the
 //      kappa-norm of the positive part, N(tau) = (sum_i [X_i - tau]_+^kappa)^(1/kappa), which is
@@ -157,38 +157,54 @@ function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
 }
 
 /**
- * Copies the scores X_i = a*(x_i - c) of x[0..k) that are above `floor` to w and their
- * positions to wi, in order; returns their count. Vectors with no candidate cost a compare;
- * the others store every lane and advance by the lanes kept (no branch per lane).
+ * Stores the lanes of X above vf at w[m..) and their positions (i, i + 1, ...) at wi[m..):
+ * every lane is stored, and m advances by the lanes kept (no branch per lane). Returns m.
  */
-function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize): i32 {
+// @ts-ignore: decorator
+@inline
+function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i32 {
+  const kept = v128.gt<T>(X, vf);
+  if (!v128.any_true(kept)) return m;
+  const bits = bitsOf<T>(kept);
+  store<T>(at<T>(w, m), v128.extract_lane<T>(X, 0));
+  store<i32>(wi + (<usize>m << 2), i);
+  m += bits & 1;
+  store<T>(at<T>(w, m), v128.extract_lane<T>(X, 1));
+  store<i32>(wi + (<usize>m << 2), i + 1);
+  m += (bits >> 1) & 1;
+  if (sizeof<T>() == 4) {
+    store<T>(at<T>(w, m), v128.extract_lane<T>(X, 2));
+    store<i32>(wi + (<usize>m << 2), i + 2);
+    m += (bits >> 2) & 1;
+    store<T>(at<T>(w, m), v128.extract_lane<T>(X, 3));
+    store<i32>(wi + (<usize>m << 2), i + 3);
+    m += (bits >> 3) & 1;
+  }
+  return m;
+}
+
+/**
+ * Copies the scores X_i = a*(x_i - c) of x[0..k) that are above `floor` to w and their
+ * positions to wi, in order; returns their count. With the row's sample s (sampled; 0: none),
+ * a block of SAMPLE_VECTORS vectors whose sample is at most the floor is passed over unread.
+ */
+function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
   let m = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
+    const B = SAMPLE_VECTORS * L;
     const vc = v128.splat<T>(c);
     const va = v128.splat<T>(a);
     const vf = v128.splat<T>(floor);
-    for (; i + L <= k; i += L) {
-      const X = v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va);
-      const kept = v128.gt<T>(X, vf);
-      if (!v128.any_true(kept)) continue;
-      const bits = bitsOf<T>(kept);
-      store<T>(at<T>(w, m), v128.extract_lane<T>(X, 0));
-      store<i32>(wi + (<usize>m << 2), i);
-      m += bits & 1;
-      store<T>(at<T>(w, m), v128.extract_lane<T>(X, 1));
-      store<i32>(wi + (<usize>m << 2), i + 1);
-      m += (bits >> 1) & 1;
-      if (sizeof<T>() == 4) {
-        store<T>(at<T>(w, m), v128.extract_lane<T>(X, 2));
-        store<i32>(wi + (<usize>m << 2), i + 2);
-        m += (bits >> 2) & 1;
-        store<T>(at<T>(w, m), v128.extract_lane<T>(X, 3));
-        store<i32>(wi + (<usize>m << 2), i + 3);
-        m += (bits >> 3) & 1;
+    if (s != 0) {
+      for (let b = 0; i + B <= k; i += B, b += L) {
+        const top = v128.mul<T>(v128.sub<T>(v128.load(at<T>(s, b)), vc), va);
+        if (!v128.any_true(v128.gt<T>(top, vf))) continue;
+        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, j)), vc), va), vf, j, w, wi, m);
       }
     }
+    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va), vf, i, w, wi, m);
   }
   for (; i < k; i++) {
     const X = (load<T>(at<T>(x, i)) - c) * a;
@@ -589,14 +605,16 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
 /**
  * The threshold of the scores of x[0..n) (X = a*(x - c)) searched on the candidates above
  * `floor` (compacted into dst, which may be w; their positions in wi), or above -1 where the
- * threshold found is below the floor. Returns the candidates' count; the threshold is left in
+ * threshold found is below the floor; `sample` is x's (or 0), see candidates. Returns the candidates' count; the threshold is left in
  * PASS's P_TAU slot.
  */
 // @ts-ignore: decorator
 @inline
-function thresholdAbove<T>(x: usize, n: i32, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64): i32 {
+function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64): i32 {
   while (true) {
-    const count = candidates<T>(x, n, c, a, <T>floor, w, wi);
+    const count = candidates<T>(x, n, c, a, <T>floor, w, wi, sample);
+    // The search may have overwritten the sample (dst).
+    sample = 0;
     const tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
     if (tau >= floor || floor == -1) {
       setPass(P_TAU, tau);
@@ -635,7 +653,7 @@ function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32
   let count = 0;
   for (; level >= 0; level--) {
     const sample = level > 0;
-    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha);
+    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha);
     floor = max(passOf(P_TAU) - margin, -1);
     if (level > 1) {
       n = levelSize<T>(k, level - 1);
