@@ -43,10 +43,10 @@ describe("size budget", () => {
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
   // scatter-adds) and 4.4 KB of JS (the tree, the sampler and the per-pair arithmetic live in
   // the host, shared by every backend).
-  // Then +3.1 KB (measured on its own branch 68,000 -> 71,078) for sm.parallel (its host code, +3.1 KB of JS: the worker
-  // pool, the split tables, where the shared-memory twins are; the twins and the workers'
-  // script are fetched by parallel() alone, so they count here in no row).
-  const ALL_CEILING = 76_500;
+  // Then +3.1 KB of JS for sm.parallel (the worker pool, the split tables; its shared-memory
+  // twins and the workers' script are fetched by parallel() alone, so no row counts them) and
+  // +1.6 KB of wasm for sparse's sampled floors (flat rows 5x faster): 78,000 (measured 77,967).
+  const ALL_CEILING = 78_000;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
