@@ -334,8 +334,12 @@ function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks
   }
 }
 
-/** The online-softmax step of four rows over S4[a..b): m, l at M, L (4 f64 each), accumulators at acc (rows valueDim f64 apart). */
-function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize, vp: usize, vs: usize, valueDim: i32): void {
+/**
+ * The online-softmax step of four rows over the scores S4[a..b): the new max, the rescale
+ * exp(m_old - m_new) of each row (stored at AL for the fold), the exps (in place) and their
+ * sum; m, l at M, L (4 f64 each).
+ */
+function quadSoftmax(S4: usize, a: i32, b: i32, M: usize, L: usize, AL: usize): void {
   let top = f32x4.splat(-Infinity);
   for (let jj = a; jj < b; jj++) top = f32x4.max(top, v128.load(S4 + (<usize>jj << 4))); // NaN stays
   const m0 = load<f64>(M);
@@ -380,84 +384,92 @@ function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize
   store<f64>(L, load<f64>(L, 8) * al1 + <f64>f32x4.extract_lane(sum, 1), 8);
   store<f64>(L, load<f64>(L, 16) * al2 + <f64>f32x4.extract_lane(sum, 2), 16);
   store<f64>(L, load<f64>(L, 24) * al3 + <f64>f32x4.extract_lane(sum, 3), 24);
-  const r1 = <usize>valueDim << 3;
-  const va0 = f64x2.splat(al0);
-  const va1 = f64x2.splat(al1);
-  const va2 = f64x2.splat(al2);
-  const va3 = f64x2.splat(al3);
+  store<f64>(AL, al0);
+  store<f64>(AL, al1, 8);
+  store<f64>(AL, al2, 16);
+  store<f64>(AL, al3, 24);
+}
+
+/**
+ * B4 += the value rows vp + jj*vs, jj in [a, b), weighted by the exps S4[jj] of four rows:
+ * B4 holds the four rows' sums over the block in f32, rows valueDim apart. Each value row is
+ * read from its first element to its last (two rows at a time), the order of memory.
+ */
+function quadValues<K>(S4: usize, a: i32, b: i32, B: usize, vp: usize, vs: usize, valueDim: i32): void {
   const h0 = halfK<K>(0);
   const h1 = halfK<K>(1);
   const h2 = halfK<K>(2);
   const h3 = halfK<K>(3);
+  const rb = <usize>valueDim << 2;
+  const last = valueDim & ~3;
+  let jj = a;
+  for (; jj + 2 <= b; jj += 2) {
+    const pp = S4 + (<usize>jj << 4);
+    const pa0 = v128.load32_splat(pp);
+    const pa1 = v128.load32_splat(pp, 4);
+    const pa2 = v128.load32_splat(pp, 8);
+    const pa3 = v128.load32_splat(pp, 12);
+    const pb0 = v128.load32_splat(pp, 16);
+    const pb1 = v128.load32_splat(pp, 20);
+    const pb2 = v128.load32_splat(pp, 24);
+    const pb3 = v128.load32_splat(pp, 28);
+    const rowA = vp + <usize>jj * vs;
+    const rowB = rowA + vs;
+    for (let d = 0; d < last; d += 4) {
+      const va = loadW<K>(at<K>(rowA, d), h0, h1, h2, h3);
+      const vb = loadW<K>(at<K>(rowB, d), h0, h1, h2, h3);
+      const o = B + (<usize>d << 2);
+      v128.store(o, madd<f32>(vb, pb0, madd<f32>(va, pa0, v128.load(o))));
+      v128.store(o + rb, madd<f32>(vb, pb1, madd<f32>(va, pa1, v128.load(o + rb))));
+      v128.store(o + 2 * rb, madd<f32>(vb, pb2, madd<f32>(va, pa2, v128.load(o + 2 * rb))));
+      v128.store(o + 3 * rb, madd<f32>(vb, pb3, madd<f32>(va, pa3, v128.load(o + 3 * rb))));
+    }
+  }
+  for (; jj < b; jj++) {
+    const pp = S4 + (<usize>jj << 4);
+    const pa0 = v128.load32_splat(pp);
+    const pa1 = v128.load32_splat(pp, 4);
+    const pa2 = v128.load32_splat(pp, 8);
+    const pa3 = v128.load32_splat(pp, 12);
+    const rowA = vp + <usize>jj * vs;
+    for (let d = 0; d < last; d += 4) {
+      const va = loadW<K>(at<K>(rowA, d), h0, h1, h2, h3);
+      const o = B + (<usize>d << 2);
+      v128.store(o, madd<f32>(va, pa0, v128.load(o)));
+      v128.store(o + rb, madd<f32>(va, pa1, v128.load(o + rb)));
+      v128.store(o + 2 * rb, madd<f32>(va, pa2, v128.load(o + 2 * rb)));
+      v128.store(o + 3 * rb, madd<f32>(va, pa3, v128.load(o + 3 * rb)));
+    }
+  }
+  // The elements past the last whole vector, from every key of the block.
+  for (let d = last; d < valueDim; d++) {
+    let c0 = f32x4.splat(0);
+    for (let j = a; j < b; j++) {
+      c0 = madd<f32>(f32x4.splat(loadS<f32, K>(at<K>(vp + <usize>j * vs, d))), v128.load(S4 + (<usize>j << 4)), c0);
+    }
+    const o = B + (<usize>d << 2);
+    store<f32>(o, load<f32>(o) + f32x4.extract_lane(c0, 0));
+    store<f32>(o + rb, load<f32>(o + rb) + f32x4.extract_lane(c0, 1));
+    store<f32>(o + 2 * rb, load<f32>(o + 2 * rb) + f32x4.extract_lane(c0, 2));
+    store<f32>(o + 3 * rb, load<f32>(o + 3 * rb) + f32x4.extract_lane(c0, 3));
+  }
+}
+
+/** acc[0..n) = acc*alpha + B[0..n) (f64 acc, f32 B), then B = 0. */
+function foldRow(acc: usize, B: usize, n: i32, alpha: f64): void {
+  const va = f64x2.splat(alpha);
+  const zero = f32x4.splat(0);
+  const last = n & ~3;
   let d = 0;
-  // Two vectors of each row's output in registers over the block (eight accumulators).
-  for (; d + 8 <= valueDim; d += 8) {
-    let c00 = f32x4.splat(0);
-    let c01 = c00;
-    let c10 = c00;
-    let c11 = c00;
-    let c20 = c00;
-    let c21 = c00;
-    let c30 = c00;
-    let c31 = c00;
-    for (let jj = a; jj < b; jj++) {
-      const pp = S4 + (<usize>jj << 4);
-      const row = at<K>(vp + <usize>jj * vs, d);
-      const v0 = loadW<K>(row, h0, h1, h2, h3);
-      const v1 = loadW<K>(at<K>(row, 4), h0, h1, h2, h3);
-      // Loads that splat (one instruction each) rather than shuffles of one load.
-      const p0 = v128.load32_splat(pp);
-      const p1 = v128.load32_splat(pp, 4);
-      const p2 = v128.load32_splat(pp, 8);
-      const p3 = v128.load32_splat(pp, 12);
-      c00 = madd<f32>(v0, p0, c00);
-      c01 = madd<f32>(v1, p0, c01);
-      c10 = madd<f32>(v0, p1, c10);
-      c11 = madd<f32>(v1, p1, c11);
-      c20 = madd<f32>(v0, p2, c20);
-      c21 = madd<f32>(v1, p2, c21);
-      c30 = madd<f32>(v0, p3, c30);
-      c31 = madd<f32>(v1, p3, c31);
-    }
-    const ap = acc + (<usize>d << 3);
-    fold<f32>(ap, c00, va0);
-    fold<f32>(ap + 32, c01, va0);
-    fold<f32>(ap + r1, c10, va1);
-    fold<f32>(ap + r1 + 32, c11, va1);
-    fold<f32>(ap + 2 * r1, c20, va2);
-    fold<f32>(ap + 2 * r1 + 32, c21, va2);
-    fold<f32>(ap + 3 * r1, c30, va3);
-    fold<f32>(ap + 3 * r1 + 32, c31, va3);
+  for (; d < last; d += 4) {
+    const o = B + (<usize>d << 2);
+    fold<f32>(acc + (<usize>d << 3), v128.load(o), va);
+    v128.store(o, zero);
   }
-  for (; d + 4 <= valueDim; d += 4) {
-    let c0 = f32x4.splat(0);
-    let c1 = c0;
-    let c2 = c0;
-    let c3 = c0;
-    for (let jj = a; jj < b; jj++) {
-      const pp = S4 + (<usize>jj << 4);
-      const v0 = loadW<K>(at<K>(vp + <usize>jj * vs, d), h0, h1, h2, h3);
-      c0 = madd<f32>(v0, v128.load32_splat(pp), c0);
-      c1 = madd<f32>(v0, v128.load32_splat(pp, 4), c1);
-      c2 = madd<f32>(v0, v128.load32_splat(pp, 8), c2);
-      c3 = madd<f32>(v0, v128.load32_splat(pp, 12), c3);
-    }
+  for (; d < n; d++) {
     const ap = acc + (<usize>d << 3);
-    fold<f32>(ap, c0, va0);
-    fold<f32>(ap + r1, c1, va1);
-    fold<f32>(ap + 2 * r1, c2, va2);
-    fold<f32>(ap + 3 * r1, c3, va3);
-  }
-  for (; d < valueDim; d++) {
-    let c0 = f32x4.splat(0);
-    for (let jj = a; jj < b; jj++) {
-      c0 = madd<f32>(f32x4.splat(loadS<f32, K>(at<K>(vp + <usize>jj * vs, d))), v128.load(S4 + (<usize>jj << 4)), c0);
-    }
-    const ap = acc + (<usize>d << 3);
-    store<f64>(ap, load<f64>(ap) * al0 + <f64>f32x4.extract_lane(c0, 0));
-    store<f64>(ap + r1, load<f64>(ap + r1) * al1 + <f64>f32x4.extract_lane(c0, 1));
-    store<f64>(ap + 2 * r1, load<f64>(ap + 2 * r1) * al2 + <f64>f32x4.extract_lane(c0, 2));
-    store<f64>(ap + 3 * r1, load<f64>(ap + 3 * r1) * al3 + <f64>f32x4.extract_lane(c0, 3));
+    store<f64>(ap, load<f64>(ap) * alpha + <f64>load<f32>(B + (<usize>d << 2)));
+    store<f32>(B + (<usize>d << 2), 0);
   }
 }
 
@@ -483,6 +495,98 @@ function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, s
     if (bias != 0) s += <f64>load<T>(at<T>(bp, j0 + jj));
     if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
     store<T>(p, <T>s);
+  }
+}
+
+/** Where touchBytes leaves its loads: a use of them, so that no optimizer drops them. */
+let touched: u32 = 0;
+
+/**
+ * Loads one word of each 64-byte line of [p, p + bytes): wasm has no prefetch, and a loop of
+ * only loads keeps many misses in flight where the kernel's loops, long on each line, leave
+ * the next lines to the hardware's prefetchers and wait on memory (f32 decode at 32,768 keys
+ * ran 1.3x faster with the block touched first).
+ */
+function touchBytes(p: usize, bytes: usize): void {
+  let t: u32 = 0;
+  for (let o: usize = 0; o < bytes; o += 64) t |= load<u32>(p + o);
+  touched |= t;
+}
+
+/**
+ * One block of n keys (rows j0..j0+n-1 at kp, values at vp) for every row of a tile whose
+ * groups are multiples of four heads (the quad path): the scores, the softmax step, the
+ * weighted values and the fold into the f64 accumulators. The scores and the values go key
+ * row by key row, every kv head of a row in turn: the order of memory, which the hardware's
+ * prefetchers follow (by kv head, the rows kvHeads*dim apart would go by one 512-byte piece
+ * of each).
+ */
+function quadBlock<K>(
+  q0: i32, j0: i32, n: i32, nq: i32, G: i32, kvHeads: i32, dim: i32, valueDim: i32, kp: usize, ks: usize, vp: usize, vs: usize,
+  qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, AL: usize, acc: usize, S: usize, B: usize,
+  scale: f32, shaped: bool, offset: i32, softcap: f64, bias: usize, biasHead: i32, length: i32, alibi: usize,
+): void {
+  const sizeK = <usize>sizeof<K>();
+  const sRow = <usize>KEY_BLOCK << 2; // bytes of a row's block of scores
+  const rb = <usize>valueDim << 2; // bytes of a row of B
+  touchBytes(kp, <usize>n * ks);
+  touchBytes(vp, <usize>n * vs);
+  for (let jj = 0; jj < n; jj += 2) {
+    for (let g = 0; g < kvHeads; g++) {
+      const kg = kp + <usize>g * <usize>dim * sizeK;
+      for (let i = 0; i < nq; i++) {
+        const a = max(load<i32>(lo + (<usize>i << 2)) - j0, jj);
+        const b = min(min(load<i32>(hi + (<usize>i << 2)) - j0, jj + 2), n);
+        if (a >= b) continue;
+        for (let hh = 0; hh < G; hh += 4) {
+          const r = g * nq * G + i * G + hh;
+          const qr = qp + (<usize>r << 2);
+          quadScores<K>(load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kg, ks, dim, a, b, S + <usize>r * sRow, scale);
+        }
+      }
+    }
+  }
+  for (let g = 0; g < kvHeads; g++) {
+    for (let i = 0; i < nq; i++) {
+      const a = max(load<i32>(lo + (<usize>i << 2)) - j0, 0);
+      const b = min(load<i32>(hi + (<usize>i << 2)) - j0, n);
+      if (a >= b) continue;
+      for (let hh = 0; hh < G; hh += 4) {
+        const r = g * nq * G + i * G + hh;
+        const S4 = S + <usize>r * sRow;
+        if (shaped) {
+          for (let lane = 0; lane < 4; lane++) {
+            const h = g * G + hh + lane;
+            shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
+          }
+        }
+        quadSoftmax(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), AL + (<usize>r << 3));
+      }
+    }
+  }
+  for (let jj = 0; jj < n; jj += 2) {
+    for (let g = 0; g < kvHeads; g++) {
+      const vg = vp + <usize>g * <usize>valueDim * sizeK;
+      for (let i = 0; i < nq; i++) {
+        const a = max(load<i32>(lo + (<usize>i << 2)) - j0, jj);
+        const b = min(min(load<i32>(hi + (<usize>i << 2)) - j0, jj + 2), n);
+        if (a >= b) continue;
+        for (let hh = 0; hh < G; hh += 4) {
+          const r = g * nq * G + i * G + hh;
+          quadValues<K>(S + <usize>r * sRow, a, b, B + <usize>r * rb, vg, vs, valueDim);
+        }
+      }
+    }
+  }
+  // acc = acc*alpha + B, for the rows that saw a key of the block.
+  for (let g = 0; g < kvHeads; g++) {
+    for (let i = 0; i < nq; i++) {
+      if (max(load<i32>(lo + (<usize>i << 2)) - j0, 0) >= min(load<i32>(hi + (<usize>i << 2)) - j0, n)) continue;
+      for (let hh = 0; hh < G; hh++) {
+        const r = g * nq * G + i * G + hh;
+        foldRow(acc + ((<usize>r * <usize>valueDim) << 3), B + <usize>r * rb, valueDim, load<f64>(AL + (<usize>r << 3)));
+      }
+    }
   }
 }
 
@@ -527,8 +631,13 @@ function offL(rows: i32, tq: i32): usize {
 }
 // @ts-ignore: decorator
 @inline
-function offAcc(rows: i32, tq: i32): usize {
+function offAlpha(rows: i32, tq: i32): usize {
   return offL(rows, tq) + (<usize>rows << 3);
+}
+// @ts-ignore: decorator
+@inline
+function offAcc(rows: i32, tq: i32): usize {
+  return offAlpha(rows, tq) + (<usize>rows << 3);
 }
 // @ts-ignore: decorator
 @inline
@@ -536,11 +645,17 @@ function offScores(rows: i32, tq: i32, valueDim: i32): usize {
   return offAcc(rows, tq) + ((<usize>rows * <usize>valueDim) << 3);
 }
 
+// @ts-ignore: decorator
+@inline
+function offBlock(rows: i32, tq: i32, valueDim: i32): usize {
+  return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
+}
+
 /** Bytes of work space attend needs for these shapes. */
 export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32): usize {
   const tq = tileQueries(heads, queries);
   const rows = tq * heads;
-  return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
+  return offBlock(rows, tq, valueDim) + ((<usize>rows * <usize>valueDim) << 2);
 }
 
 // ---- the kernel ----
@@ -577,6 +692,8 @@ function attend<T, K>(
     const Lsum = work + offL(rows, nq);
     const acc = work + offAcc(rows, nq);
     const S = work + offScores(rows, nq, valueDim);
+    const B = work + offBlock(rows, nq, valueDim);
+    const AL = work + offAlpha(rows, nq);
     // Each query's key range, and the tile's: [first query's lo, last query's hi).
     let kLo = end;
     let kHi = start;
@@ -599,37 +716,23 @@ function attend<T, K>(
       store<f64>(Lsum + (<usize>r << 3), 0);
     }
     for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
+    for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f32>(B + (e << 2), 0);
     // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
     // the causal limit or the window are never visited); within a block, the kv heads in the
     // order of memory.
     for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
       const n = min(KEY_BLOCK, kHi - j0);
+      if (quads) {
+        quadBlock<K>(
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, k + <usize>j0 * ks, ks, v + <usize>j0 * vs, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+          <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+        );
+        continue;
+      }
       for (let g = 0; g < kvHeads; g++) {
         const kp0 = k + <usize>j0 * ks + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
         const vp0 = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
         const r0 = g * nq * G; // the group's first row
-        if (quads) {
-          // Four query heads of one query at a time, in the lanes of one f32x4 (see quadScores).
-          for (let i = 0; i < nq; i++) {
-            const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
-            const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
-            if (a >= b) continue;
-            for (let hh = 0; hh < G; hh += 4) {
-              const r = r0 + i * G + hh;
-              const qr = qp + (<usize>r << 2);
-              const S4 = S + <usize>r * sRow;
-              quadScores<K>(load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp0, ks, dim, a, b, S4, <f32>scale);
-              if (shaped) {
-                for (let lane = 0; lane < 4; lane++) {
-                  const h = g * G + hh + lane;
-                  shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
-                }
-              }
-              quadUpdate<K>(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), acc + ((<usize>r * <usize>valueDim) << 3), vp0, vs, valueDim);
-            }
-          }
-          continue;
-        }
         // Scores: each key row loaded once for the rows of the queries that see it (a
         // contiguous run of queries, since lo and hi grow with the query).
         for (let jj = 0; jj < n; jj++) {
