@@ -486,13 +486,13 @@ function biasRow(bias: usize, h: i32, biasHead: i32, i: i32, length: i32, size: 
  * The scores at sp + jj*stride, jj in [a, b) (keys j0 + jj) of the query at position pos and
  * head h: softcap*tanh(s/softcap), then + bias + ALiBi, in f64.
  */
-function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, alibi: usize, h: i32): void {
+function shape<T, Tb>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, alibi: usize, h: i32): void {
   const slope = alibi != 0 ? load<f64>(alibi + (<usize>h << 3)) : 0;
   for (let jj = a; jj < b; jj++) {
     const p = sp + <usize>jj * stride;
     let s = <f64>load<T>(p);
     if (softcap > 0) s = softcap * tanh(s / softcap);
-    if (bias != 0) s += <f64>load<T>(at<T>(bp, j0 + jj));
+    if (bias != 0) s += <f64>load<Tb>(at<Tb>(bp, j0 + jj));
     if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
     store<T>(p, <T>s);
   }
@@ -514,6 +514,49 @@ function touchBytes(p: usize, bytes: usize): void {
 }
 
 /**
+ * The largest magnitude of the n elements of K at p (+Infinity where one is infinite or NaN):
+ * one pass of loads and integer maxima on the magnitudes' bits, which order as the magnitudes.
+ */
+function maxAbs<K>(p: usize, n: i32): f64 {
+  let i = 0;
+  let top: u32 = 0;
+  if (sizeof<K>() == 8) {
+    let t: f64 = 0;
+    for (; i < n; i++) t = max(t, abs(load<f64>(p + (<usize>i << 3))));
+    return t == t ? t : Infinity;
+  }
+  if (ASC_FEATURE_SIMD) {
+    const L = 16 / <i32>sizeof<K>();
+    let a = i32x4.splat(0);
+    if (sizeof<K>() == 4) {
+      const magnitude = i32x4.splat(0x7fffffff);
+      for (; i + L <= n; i += L) a = i32x4.max_u(a, v128.and(v128.load(p + (<usize>i << 2)), magnitude));
+      top = max(max(i32x4.extract_lane(a, 0), i32x4.extract_lane(a, 1)), max(i32x4.extract_lane(a, 2), i32x4.extract_lane(a, 3)));
+    } else {
+      const magnitude = i16x8.splat(0x7fff);
+      for (; i + L <= n; i += L) a = i16x8.max_u(a, v128.and(v128.load(p + (<usize>i << 1)), magnitude));
+      a = i16x8.max_u(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+      a = i16x8.max_u(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+      a = i16x8.max_u(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+      top = <u32>i16x8.extract_lane_u(a, 0);
+    }
+  }
+  if (sizeof<K>() == 4) {
+    for (; i < n; i++) top = max(top, load<u32>(p + (<usize>i << 2)) & 0x7fffffff);
+    return top >= 0x7f800000 ? Infinity : <f64>reinterpret<f32>(top);
+  }
+  for (; i < n; i++) top = max(top, <u32>load<u16>(p + (<usize>i << 1)) & 0x7fff);
+  return top >= 0x7c00 ? Infinity : <f64>halfToF32(top);
+}
+
+// The f32 scores' error grows with scale*sum_d |q_d*k_d| (each product and sum rounded to
+// f32, and the score itself held in f32: about 0.4 of the accuracy bound at 40, 0.8 at 90, 1.7
+// at 170, measured over 32 heads and 100 to 2000 keys of dim 128). A block whose keys could
+// reach past this, by |scale|*max_h sum_d |q_d| * max|k| (a bound of it), is computed in f64
+// (the f64 queries' path) instead.
+const EXACT_ABOVE: f64 = 40;
+
+/**
  * One block of n keys (rows j0..j0+n-1 at kp, values at vp) for every row of a tile whose
  * groups are multiples of four heads (the quad path): the scores, the softmax step, the
  * weighted values and the fold into the f64 accumulators. The scores and the values go key
@@ -529,8 +572,6 @@ function quadBlock<K>(
   const sizeK = <usize>sizeof<K>();
   const sRow = <usize>KEY_BLOCK << 2; // bytes of a row's block of scores
   const rb = <usize>valueDim << 2; // bytes of a row of B
-  touchBytes(kp, <usize>n * ks);
-  touchBytes(vp, <usize>n * vs);
   for (let jj = 0; jj < n; jj += 2) {
     for (let g = 0; g < kvHeads; g++) {
       const kg = kp + <usize>g * <usize>dim * sizeK;
@@ -557,7 +598,7 @@ function quadBlock<K>(
         if (shaped) {
           for (let lane = 0; lane < 4; lane++) {
             const h = g * G + hh + lane;
-            shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
+            shape<f32, f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
           }
         }
         quadSoftmax(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), AL + (<usize>r << 3));
@@ -588,6 +629,72 @@ function quadBlock<K>(
       }
     }
   }
+}
+
+/**
+ * One block of n keys (rows j0..j0+n-1 at kb, values at vb) for every row of a tile, in the
+ * compute dtype T (q row addresses at qp, of T; bias of Tb), by kv head: the scores, then per
+ * row the softmax step and the weighted values added into the f64 accumulators.
+ */
+function genericBlock<T, K, Tb>(
+  q0: i32, j0: i32, n: i32, nq: i32, G: i32, kvHeads: i32, dim: i32, valueDim: i32, kb: usize, ks: usize, vb: usize, vs: usize,
+  qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, acc: usize, S: usize,
+  scale: f64, shaped: bool, offset: i32, softcap: f64, bias: usize, biasHead: i32, length: i32, alibi: usize,
+): void {
+  const sizeT = <usize>sizeof<T>();
+  const sizeK = <usize>sizeof<K>();
+  const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
+    for (let g = 0; g < kvHeads; g++) {
+      const kp0 = kb + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
+      const vp0 = vb + <usize>g * <usize>valueDim * sizeK;
+      const r0 = g * nq * G; // the group's first row
+      // Scores: each key row loaded once for the rows of the queries that see it (a
+      // contiguous run of queries, since lo and hi grow with the query).
+      for (let jj = 0; jj < n; jj++) {
+        const j = j0 + jj;
+        let first = nq;
+        let last = -1;
+        for (let i = 0; i < nq; i++) {
+          if (j >= load<i32>(lo + (<usize>i << 2)) && j < load<i32>(hi + (<usize>i << 2))) {
+            first = min(first, i);
+            last = i;
+          }
+        }
+        if (last < 0) continue;
+        const kp = kp0 + <usize>jj * ks;
+        let r = r0 + first * G;
+        const rEnd = r0 + (last + 1) * G;
+        for (; r + 4 <= rEnd; r += 4) {
+          const qr = qp + (<usize>r << 2);
+          dot4<T, K>(
+            load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp, dim,
+            S + <usize>r * sRow + <usize>jj * sizeT, sRow, scale,
+          );
+        }
+        for (; r < rEnd; r++) dot1<T, K>(load<u32>(qp + (<usize>r << 2)), kp, dim, S + <usize>r * sRow + <usize>jj * sizeT, scale);
+      }
+      // Per query row: the rest of the score, the block's max, the rescale, the exps, the values.
+      for (let r = r0; r < r0 + nq * G; r++) {
+        const i = queryOf(r, nq, G);
+        const h = headOf(r, nq, G);
+        const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
+        const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
+        if (a >= b) continue;
+        const sp = S + <usize>r * sRow;
+        if (shaped) shape<T, Tb>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, sizeof<Tb>()), alibi, h);
+        const top = <f64>rmax<T>(at<T>(sp, a), b - a);
+        if (top == -Infinity) continue; // every key of the block masked for this row
+        const mp = M + (<usize>r << 3);
+        const m = load<f64>(mp);
+        const mNew = max(m, top); // NaN stays: the row's output will be NaN
+        const alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
+        const sum = raddstoreexpminusmax<T>(at<T>(sp, a), at<T>(sp, a), b - a, <T>mNew, <T>1);
+        const lp = Lsum + (<usize>r << 3);
+        store<f64>(lp, load<f64>(lp) * alpha + sum);
+        addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp0, vs, valueDim, alpha);
+        store<f64>(mp, mNew);
+      }
+    }
 }
 
 // ---- the work area ----
@@ -651,11 +758,22 @@ function offBlock(rows: i32, tq: i32, valueDim: i32): usize {
   return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
 }
 
+// @ts-ignore: decorator
+@inline
+function offQ64(rows: i32, tq: i32, valueDim: i32): usize {
+  return (offBlock(rows, tq, valueDim) + ((<usize>rows * <usize>valueDim) << 2) + 15) & ~15;
+}
+// @ts-ignore: decorator
+@inline
+function offQp64(rows: i32, tq: i32, valueDim: i32, dim: i32): usize {
+  return offQ64(rows, tq, valueDim) + ((<usize>rows * <usize>dim) << 3);
+}
+
 /** Bytes of work space attend needs for these shapes. */
-export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32): usize {
+export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32, dim: i32): usize {
   const tq = tileQueries(heads, queries);
   const rows = tq * heads;
-  return offBlock(rows, tq, valueDim) + ((<usize>rows * <usize>valueDim) << 2);
+  return offQp64(rows, tq, valueDim, dim) + (<usize>rows << 2);
 }
 
 // ---- the kernel ----
@@ -694,6 +812,8 @@ function attend<T, K>(
     const S = work + offScores(rows, nq, valueDim);
     const B = work + offBlock(rows, nq, valueDim);
     const AL = work + offAlpha(rows, nq);
+    const Q64 = work + offQ64(rows, nq, valueDim);
+    const qp64 = work + offQp64(rows, nq, valueDim, dim);
     // Each query's key range, and the tile's: [first query's lo, last query's hi).
     let kLo = end;
     let kHi = start;
@@ -715,6 +835,24 @@ function attend<T, K>(
       store<f64>(M + (<usize>r << 3), -Infinity);
       store<f64>(Lsum + (<usize>r << 3), 0);
     }
+    // f32 queries: their f64 copy (for the blocks computed in f64) and |scale| times the
+    // largest sum of |q_d| of a row.
+    let qNorm: f64 = 0;
+    if (sizeof<T>() == 4) {
+      for (let r = 0; r < rows; r++) {
+        const src = <usize>load<u32>(qp + (<usize>r << 2));
+        const dst = Q64 + ((<usize>r * <usize>dim) << 3);
+        store<u32>(qp64 + (<usize>r << 2), <u32>dst);
+        let sum: f64 = 0;
+        for (let d = 0; d < dim; d++) {
+          const x = <f64>load<f32>(at<f32>(src, d));
+          store<f64>(at<f64>(dst, d), x);
+          sum += abs(x);
+        }
+        qNorm = max(qNorm, sum);
+      }
+      qNorm *= abs(scale);
+    }
     for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
     for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f32>(B + (e << 2), 0);
     // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
@@ -722,63 +860,26 @@ function attend<T, K>(
     // order of memory.
     for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
       const n = min(KEY_BLOCK, kHi - j0);
-      if (quads) {
+      const kb = k + <usize>j0 * ks;
+      const vb = v + <usize>j0 * vs;
+      // The block's keys, read whole first (see touchBytes); for f32 queries their largest
+      // magnitude decides between f32 scores and f64 ones (see EXACT_ABOVE).
+      const kmax = maxAbs<K>(kb, n * kvHeads * dim);
+      touchBytes(vb, <usize>n * vs);
+      const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
+      if (exact) {
+        genericBlock<f64, K, T>(
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+        );
+      } else if (quads) {
         quadBlock<K>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, k + <usize>j0 * ks, ks, v + <usize>j0 * vs, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
           <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
         );
-        continue;
-      }
-      for (let g = 0; g < kvHeads; g++) {
-        const kp0 = k + <usize>j0 * ks + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
-        const vp0 = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
-        const r0 = g * nq * G; // the group's first row
-        // Scores: each key row loaded once for the rows of the queries that see it (a
-        // contiguous run of queries, since lo and hi grow with the query).
-        for (let jj = 0; jj < n; jj++) {
-          const j = j0 + jj;
-          let first = nq;
-          let last = -1;
-          for (let i = 0; i < nq; i++) {
-            if (j >= load<i32>(lo + (<usize>i << 2)) && j < load<i32>(hi + (<usize>i << 2))) {
-              first = min(first, i);
-              last = i;
-            }
-          }
-          if (last < 0) continue;
-          const kp = kp0 + <usize>jj * ks;
-          let r = r0 + first * G;
-          const rEnd = r0 + (last + 1) * G;
-          for (; r + 4 <= rEnd; r += 4) {
-            const qr = qp + (<usize>r << 2);
-            dot4<T, K>(
-              load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp, dim,
-              S + <usize>r * sRow + <usize>jj * sizeT, sRow, scale,
-            );
-          }
-          for (; r < rEnd; r++) dot1<T, K>(load<u32>(qp + (<usize>r << 2)), kp, dim, S + <usize>r * sRow + <usize>jj * sizeT, scale);
-        }
-        // Per query row: the rest of the score, the block's max, the rescale, the exps, the values.
-        for (let r = r0; r < r0 + nq * G; r++) {
-          const i = queryOf(r, nq, G);
-          const h = headOf(r, nq, G);
-          const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
-          const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
-          if (a >= b) continue;
-          const sp = S + <usize>r * sRow;
-          if (shaped) shape<T>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, sizeT), alibi, h);
-          const top = <f64>rmax<T>(at<T>(sp, a), b - a);
-          if (top == -Infinity) continue; // every key of the block masked for this row
-          const mp = M + (<usize>r << 3);
-          const m = load<f64>(mp);
-          const mNew = max(m, top); // NaN stays: the row's output will be NaN
-          const alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
-          const sum = raddstoreexpminusmax<T>(at<T>(sp, a), at<T>(sp, a), b - a, <T>mNew, <T>1);
-          const lp = Lsum + (<usize>r << 3);
-          store<f64>(lp, load<f64>(lp) * alpha + sum);
-          addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp0, vs, valueDim, alpha);
-          store<f64>(mp, mNew);
-        }
+      } else {
+        genericBlock<T, K, T>(
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+        );
       }
     }
     // out = acc/l, with the sink (a logit of the denominator alone) folded in first.
