@@ -21,7 +21,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, halfToF32, loadHalfAsF32x4, widen4 } from "../shared/half";
+import { halfConstant, halfToF32, loadHalfAsF32x4, widen4, widenFinite4 } from "../shared/half";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
 // ---- loads of the storage dtype K as the compute dtype T ----
@@ -221,11 +221,18 @@ function halfK<K>(k: i32): v128 {
   return sizeof<K>() == 2 ? halfConstant(k) : i32x4.splat(0);
 }
 
-/** Four elements of K at p as f32 lanes; halves widened with the constants h0..h3 (halfK) held in locals. */
+/**
+ * Four elements of K at p as f32 lanes; halves widened with the constants h0..h3 (halfK) held
+ * in locals. K = i16 stands for halves known to hold no Inf or NaN (the block's scan said so):
+ * widened without the special-value step, half the operations.
+ */
 // @ts-ignore: decorator
 @inline
 function loadW<K>(p: usize, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
-  if (sizeof<K>() == 2) return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
+  if (sizeof<K>() == 2) {
+    if (isSigned<K>()) return widenFinite4(v128.load16x4_s(p), h0, h1);
+    return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
+  }
   return loadV<f32, K>(p);
 }
 
@@ -865,11 +872,19 @@ function attend<T, K>(
       // The block's keys, read whole first (see touchBytes); for f32 queries their largest
       // magnitude decides between f32 scores and f64 ones (see EXACT_ABOVE).
       const kmax = maxAbs<K>(kb, n * kvHeads * dim);
-      touchBytes(vb, <usize>n * vs);
+      // Halves: the values' largest magnitude too, so that a block of finite halves (keys and
+      // values) takes the quad path's shorter widening.
+      const vmax = sizeof<K>() == 2 ? maxAbs<K>(vb, n * kvHeads * valueDim) : 0;
+      if (sizeof<K>() != 2) touchBytes(vb, <usize>n * vs);
       const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
       if (exact) {
         genericBlock<f64, K, T>(
           q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+        );
+      } else if (quads && sizeof<K>() == 2 && kmax < Infinity && vmax < Infinity) {
+        quadBlock<i16>(
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+          <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
         );
       } else if (quads) {
         quadBlock<K>(
