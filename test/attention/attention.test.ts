@@ -341,7 +341,18 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
     expect(call({ out: new Float32Array(7) })).toThrow(/out must have \[queries\]\[heads\]\[valueDim\] elements \(got length 7 for 8\)/);
     expect(call({ lse: new Float32Array(3) })).toThrow(/lse must have one element per query and head \(got length 3 for 2\)/);
     expect(call({ mask: true })).toThrow(/unknown option "mask"/);
-    expect(() => kernels.attend(q, k, v, { dim: 4, out: q })).toThrow(/out must not be q/);
+    expect(() => kernels.attend(q, k, v, { dim: 4, out: q })).toThrow(/out must not overlap q/);
+    // Any shared byte, not only the same array: views of one buffer (WasmArrays: of one memory).
+    const buffer = new Float32Array(64);
+    const qv = buffer.subarray(0, 8);
+    expect(() => kernels.attend(qv, k, v, { dim: 4, out: buffer.subarray(4, 12) })).toThrow(/out must not overlap q/);
+    expect(() => kernels.attend(q, buffer.subarray(16, 28), v, { dim: 4, out: buffer.subarray(20, 28) })).toThrow(/out must not overlap keys/);
+    expect(() => kernels.attend(q, k, buffer.subarray(30, 42), { dim: 4, lse: buffer.subarray(40, 42) })).toThrow(/lse must not overlap values/);
+    expect(() => kernels.attend(q, k, v, { dim: 4, out: buffer.subarray(1, 9), lse: buffer.subarray(0, 2) })).toThrow(/out and lse must not overlap/);
+    using wq = kernels.alloc(8);
+    expect(() => kernels.attend(wq, k, v, { dim: 4, out: wq })).toThrow(/out must not overlap q/);
+    const beside = buffer.subarray(8, 16);
+    expect(kernels.attend(qv, k, v, { dim: 4, out: beside })).toBe(beside); // adjacent, not overlapping
     expect(() => kernels.attend(q, k, v, undefined as never)).toThrow(/attend options must be an object/);
     expect(() => kernels.attend("q" as never, k, v, { dim: 4 })).toThrow(/q must be a Float32Array/);
     expect(Array.from(out)).toEqual(new Array(8).fill(7));
