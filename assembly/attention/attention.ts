@@ -521,46 +521,65 @@ function touchBytes(p: usize, bytes: usize): void {
 }
 
 /**
- * The largest magnitude of the n elements of K at p (+Infinity where one is infinite or NaN):
- * one pass of loads and integer maxima on the magnitudes' bits, which order as the magnitudes.
+ * Whether the n halves at p are all finite (no Inf, no NaN): one pass of loads and integer
+ * maxima of their magnitudes' bits.
  */
-function maxAbs<K>(p: usize, n: i32): f64 {
+function finiteHalves(p: usize, n: i32): bool {
   let i = 0;
   let top: u32 = 0;
-  if (sizeof<K>() == 8) {
-    let t: f64 = 0;
-    for (; i < n; i++) t = max(t, abs(load<f64>(p + (<usize>i << 3))));
-    return t == t ? t : Infinity;
-  }
   if (ASC_FEATURE_SIMD) {
-    const L = 16 / <i32>sizeof<K>();
-    let a = i32x4.splat(0);
-    if (sizeof<K>() == 4) {
-      const magnitude = i32x4.splat(0x7fffffff);
-      for (; i + L <= n; i += L) a = i32x4.max_u(a, v128.and(v128.load(p + (<usize>i << 2)), magnitude));
-      top = max(max(i32x4.extract_lane(a, 0), i32x4.extract_lane(a, 1)), max(i32x4.extract_lane(a, 2), i32x4.extract_lane(a, 3)));
-    } else {
-      const magnitude = i16x8.splat(0x7fff);
-      for (; i + L <= n; i += L) a = i16x8.max_u(a, v128.and(v128.load(p + (<usize>i << 1)), magnitude));
-      a = i16x8.max_u(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-      a = i16x8.max_u(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
-      a = i16x8.max_u(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-      top = <u32>i16x8.extract_lane_u(a, 0);
-    }
-  }
-  if (sizeof<K>() == 4) {
-    for (; i < n; i++) top = max(top, load<u32>(p + (<usize>i << 2)) & 0x7fffffff);
-    return top >= 0x7f800000 ? Infinity : <f64>reinterpret<f32>(top);
+    const magnitude = i16x8.splat(0x7fff);
+    let a = i16x8.splat(0);
+    for (; i + 8 <= n; i += 8) a = i16x8.max_u(a, v128.and(v128.load(p + (<usize>i << 1)), magnitude));
+    a = i16x8.max_u(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    a = i16x8.max_u(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+    a = i16x8.max_u(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+    top = <u32>i16x8.extract_lane_u(a, 0);
   }
   for (; i < n; i++) top = max(top, <u32>load<u16>(p + (<usize>i << 1)) & 0x7fff);
-  return top >= 0x7c00 ? Infinity : <f64>halfToF32(top);
+  return top < 0x7c00;
+}
+
+/**
+ * The largest sum of squares of a key row piece (rows pieces of dim elements of K at p, one
+ * after the other: a block's keys in the order of memory), in f32 arithmetic widened to f64:
+ * +Infinity where a piece holds an Inf or NaN (or overflows).
+ */
+function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
+  const last = ASC_FEATURE_SIMD ? dim & ~7 : 0;
+  let top: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = p + <usize>r * <usize>dim * <usize>sizeof<K>();
+    let t: f64 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const h0 = halfK<K>(0);
+      const h1 = halfK<K>(1);
+      const h2 = halfK<K>(2);
+      const h3 = halfK<K>(3);
+      let a0 = f32x4.splat(0);
+      let a1 = a0;
+      for (let d = 0; d < last; d += 8) {
+        const x0 = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
+        const x1 = loadW<K>(at<K>(row, d + 4), h0, h1, h2, h3);
+        a0 = madd<f32>(x0, x0, a0);
+        a1 = madd<f32>(x1, x1, a1);
+      }
+      t = sumLanes<f32>(f32x4.add(a0, a1));
+    }
+    for (let d = last; d < dim; d++) {
+      const x = <f64>loadS<f32, K>(at<K>(row, d));
+      t += x * x;
+    }
+    if (!(t <= top)) top = t == t ? t : Infinity;
+  }
+  return top;
 }
 
 // The f32 scores' error grows with scale*sum_d |q_d*k_d| (each product and sum rounded to
 // f32, and the score itself held in f32: about 0.4 of the accuracy bound at 40, 0.8 at 90, 1.7
 // at 170, measured over 32 heads and 100 to 2000 keys of dim 128). A block whose keys could
-// reach past this, by |scale|*max_h sum_d |q_d| * max|k| (a bound of it), is computed in f64
-// (the f64 queries' path) instead.
+// reach past this, by |scale|*max_h |q_h|*max_j |k_j| (Cauchy-Schwarz: a bound of it, |.| the
+// Euclidean norm), is computed in f64 (the f64 queries' path) instead.
 const EXACT_ABOVE: f64 = 40;
 
 /**
@@ -843,7 +862,7 @@ function attend<T, K>(
       store<f64>(Lsum + (<usize>r << 3), 0);
     }
     // f32 queries: their f64 copy (for the blocks computed in f64) and |scale| times the
-    // largest sum of |q_d| of a row.
+    // largest norm of a row.
     let qNorm: f64 = 0;
     if (sizeof<T>() == 4) {
       for (let r = 0; r < rows; r++) {
@@ -854,11 +873,11 @@ function attend<T, K>(
         for (let d = 0; d < dim; d++) {
           const x = <f64>load<f32>(at<f32>(src, d));
           store<f64>(at<f64>(dst, d), x);
-          sum += abs(x);
+          sum += x * x;
         }
         qNorm = max(qNorm, sum);
       }
-      qNorm *= abs(scale);
+      qNorm = Math.sqrt(qNorm) * abs(scale);
     }
     for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
     for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f32>(B + (e << 2), 0);
@@ -870,18 +889,18 @@ function attend<T, K>(
       const kb = k + <usize>j0 * ks;
       const vb = v + <usize>j0 * vs;
       // The block's keys, read whole first (see touchBytes); for f32 queries their largest
-      // magnitude decides between f32 scores and f64 ones (see EXACT_ABOVE).
-      const kmax = maxAbs<K>(kb, n * kvHeads * dim);
-      // Halves: the values' largest magnitude too, so that a block of finite halves (keys and
-      // values) takes the quad path's shorter widening.
-      const vmax = sizeof<K>() == 2 ? maxAbs<K>(vb, n * kvHeads * valueDim) : 0;
+      // norm decides between f32 scores and f64 ones (see EXACT_ABOVE).
+      const kmax = Math.sqrt(keyNorms<K>(kb, n * kvHeads, dim));
+      // Halves: the values scanned too, so that a block of finite halves (keys and values)
+      // takes the quad path's shorter widening.
+      const finite = sizeof<K>() == 2 && kmax < Infinity && finiteHalves(vb, n * kvHeads * valueDim);
       if (sizeof<K>() != 2) touchBytes(vb, <usize>n * vs);
       const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
       if (exact) {
         genericBlock<f64, K, T>(
           q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, biasHead, length, alibi,
         );
-      } else if (quads && sizeof<K>() == 2 && kmax < Infinity && vmax < Infinity) {
+      } else if (quads && finite) {
         quadBlock<i16>(
           q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
           <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
