@@ -493,13 +493,13 @@ function biasRow(bias: usize, h: i32, biasHead: i32, i: i32, length: i32, size: 
  * The scores at sp + jj*stride, jj in [a, b) (keys j0 + jj) of the query at position pos and
  * head h: softcap*tanh(s/softcap), then + bias + ALiBi, in f64.
  */
-function shape<T, Tb>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, alibi: usize, h: i32): void {
+function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, biasF32: bool, alibi: usize, h: i32): void {
   const slope = alibi != 0 ? load<f64>(alibi + (<usize>h << 3)) : 0;
   for (let jj = a; jj < b; jj++) {
     const p = sp + <usize>jj * stride;
     let s = <f64>load<T>(p);
     if (softcap > 0) s = softcap * tanh(s / softcap);
-    if (bias != 0) s += <f64>load<Tb>(at<Tb>(bp, j0 + jj));
+    if (bias != 0) s += biasF32 ? <f64>load<f32>(at<f32>(bp, j0 + jj)) : load<f64>(at<f64>(bp, j0 + jj));
     if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
     store<T>(p, <T>s);
   }
@@ -624,7 +624,7 @@ function quadBlock<K>(
         if (shaped) {
           for (let lane = 0; lane < 4; lane++) {
             const h = g * G + hh + lane;
-            shape<f32, f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
+            shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), true, alibi, h);
           }
         }
         quadSoftmax(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), AL + (<usize>r << 3));
@@ -659,13 +659,13 @@ function quadBlock<K>(
 
 /**
  * One block of n keys (rows j0..j0+n-1 at kb, values at vb) for every row of a tile, in the
- * compute dtype T (q row addresses at qp, of T; bias of Tb), by kv head: the scores, then per
+ * compute dtype T (q row addresses at qp, of T; bias f32 or f64 by biasF32), by kv head: the scores, then per
  * row the softmax step and the weighted values added into the f64 accumulators.
  */
-function genericBlock<T, K, Tb>(
+function genericBlock<T, K>(
   q0: i32, j0: i32, n: i32, nq: i32, G: i32, kvHeads: i32, dim: i32, valueDim: i32, kb: usize, ks: usize, vb: usize, vs: usize,
   qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, acc: usize, S: usize,
-  scale: f64, shaped: bool, offset: i32, softcap: f64, bias: usize, biasHead: i32, length: i32, alibi: usize,
+  scale: f64, shaped: bool, offset: i32, softcap: f64, bias: usize, biasF32: bool, biasHead: i32, length: i32, alibi: usize,
 ): void {
   const sizeT = <usize>sizeof<T>();
   const sizeK = <usize>sizeof<K>();
@@ -707,7 +707,7 @@ function genericBlock<T, K, Tb>(
         const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
         if (a >= b) continue;
         const sp = S + <usize>r * sRow;
-        if (shaped) shape<T, Tb>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, sizeof<Tb>()), alibi, h);
+        if (shaped) shape<T>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, biasF32 ? 4 : 8), biasF32, alibi, h);
         const top = <f64>rmax<T>(at<T>(sp, a), b - a);
         if (top == -Infinity) continue; // every key of the block masked for this row
         const mp = M + (<usize>r << 3);
@@ -822,8 +822,9 @@ function attend<T, K>(
   const vs = <usize>kvHeads * <usize>valueDim * sizeK; // bytes between value rows
   const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
   const shaped = softcap > 0 || bias != 0 || alibi != 0;
-  // Groups of a multiple of four query heads take the quad path (f32, SIMD builds).
-  const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && G % 4 == 0;
+  // Groups of a multiple of four query heads take the quad path (f32 queries over f32 or f16
+  // keys and values, SIMD builds; f64 keys under f32 queries, a rare pair, go the generic way).
+  const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && sizeof<K>() != 8 && G % 4 == 0;
   for (let q0 = 0; q0 < queries; q0 += tq) {
     const nq = min(tq, queries - q0);
     // Rows of the tile in the order [kv head g][query i][head of the group hh]: the rows a
@@ -897,22 +898,25 @@ function attend<T, K>(
       if (sizeof<K>() != 2) touchBytes(vb, <usize>n * vs);
       const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
       if (exact) {
-        genericBlock<f64, K, T>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+        genericBlock<f64, K>(
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, true, biasHead, length, alibi,
         );
-      } else if (quads && finite) {
-        quadBlock<i16>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
-          <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
-        );
-      } else if (quads) {
-        quadBlock<K>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
-          <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
-        );
+      } else if (quads && (sizeof<K>() != 2 || finite)) {
+        // Finite halves as i16 (see loadW); halves holding an Inf or a NaN go the generic way.
+        if (sizeof<K>() == 2) {
+          quadBlock<i16>(
+            q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+            <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+          );
+        } else if (sizeof<K>() == 4) {
+          quadBlock<K>(
+            q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+            <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+          );
+        }
       } else {
-        genericBlock<T, K, T>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+        genericBlock<T, K>(
+          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, sizeof<T>() == 4, biasHead, length, alibi,
         );
       }
     }
