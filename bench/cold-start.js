@@ -39,7 +39,7 @@ export function measureColdStart(subjects, { runs = 7, onRun } = {}) {
 const sizeOf = (bytes) => ({ bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
 
 /** The module files of one build, one per family (softmax.wasm is the core's). */
-const FAMILY_FILES = ["softmax", "sampling", "loss", "sparse"];
+const FAMILY_FILES = ["softmax", "sampling", "loss", "sparse", "attention", "vocab"];
 
 /**
  * Bytes a user downloads or loads: each of our builds (every family's module of it; each gzipped
@@ -54,7 +54,7 @@ export function binarySizes({ peers = true } = {}) {
     const total = (key) => files.reduce((sum, bytes) => sum + sizeOf(bytes)[key], 0);
     return { name: backend, file: `${FAMILY_FILES.length} modules (${file.replace("softmax", "*")})`, bytes: total("bytes"), gzip: total("gzip") };
   });
-  const hostFiles = ["", "core/", "sampling/", "loss/", "sparse/"].flatMap((dir) =>
+  const hostFiles = ["", "core/", "sampling/", "loss/", "sparse/", "attention/", "vocab/"].flatMap((dir) =>
     readdirSync(new URL(dir, dist))
       .filter((f) => f.endsWith(".js") && !/^(workerd|node)\.js$/.test(f))
       .map((f) => new URL(dir + f, dist)),

@@ -7,9 +7,10 @@ import * as core from "./families/core.js";
 import * as loss from "./families/loss.js";
 import * as sampling from "./families/sampling.js";
 import * as sparse from "./families/sparse.js";
+import * as vocab from "./families/vocab.js";
 import { BUILDS, DIST, kernelsFor, versionOf } from "./kernels.js";
 
-const FAMILIES = [core, sampling, loss, sparse, attention];
+const FAMILIES = [core, sampling, loss, sparse, attention, vocab];
 
 /** The workloads of every family in a full, quick or core run. */
 export const workloads = (options) => FAMILIES.flatMap((f) => f.workloads(options));

@@ -1,6 +1,7 @@
 // Timing for the benchmarks: every case is calibrated to a run of about `runMs`, then the
 // cases are timed in interleaved rounds (one run of each per round), so a burst of load
-// elsewhere on a shared machine lands on all of them alike; the figure is the median.
+// elsewhere on a shared machine lands on all of them alike; the figure is the median (or
+// another quantile of the rounds: a low one on a machine busy with other work).
 // A case may be async (onnxruntime has no synchronous run): it is timed by a loop that
 // awaits each call, while the loop of a sync case stays a plain loop with no await in it.
 
@@ -34,15 +35,18 @@ async function calibrate(time, fn, warmMs, runMs) {
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+/** The q-quantile of xs (the sample at floor(q*n) in sorted order; 0.5 is the median). */
+export const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
 /**
  * Times each case ({ name, fn, async?, warmMs? }) and returns [{ name, ns, min, samples }]
- * (ns: median ns per call over the rounds). When a round would take long (cases of a
+ * (ns: the `quantile` of ns per call over the rounds, the median by default). When a round would take long (cases of a
  * second per call), the rounds are cut to fit about budgetMs, but never below minRounds.
  * onCalibrated(count, total) and onRound(done, total) report progress.
  */
 export async function timeCases(
   cases,
-  { rounds = 9, minRounds = 5, runMs = 20, warmMs = 100, budgetMs = Infinity, onCalibrated, onRound } = {},
+  { rounds = 9, minRounds = 5, runMs = 20, warmMs = 100, budgetMs = Infinity, quantile: q = 0.5, onCalibrated, onRound } = {},
 ) {
   const loops = cases.map((c) => timingLoop(c.async === true));
   const runs = [];
@@ -60,7 +64,7 @@ export async function timeCases(
     }
     onRound?.(round + 1, total);
   }
-  return cases.map((c, i) => ({ name: c.name, ns: median(samples[i]), min: Math.min(...samples[i]), samples: samples[i] }));
+  return cases.map((c, i) => ({ name: c.name, ns: quantile(samples[i], q), min: Math.min(...samples[i]), samples: samples[i] }));
 }
 
 /** Deterministic logits in [-8, 8) (xorshift32). */

@@ -226,6 +226,28 @@ for (const [family, title] of [
   );
 }
 
+/** Vocab: time per call, and how many times faster than the full softmax + cross-entropy of the same rows (logits given). */
+const vocabWorkloads = doc.workloads.filter((w) => familyOf(w) === "vocab");
+if (vocabWorkloads.length) {
+  const fullOf = (w) => w.results.find((r) => r.contender.startsWith("full softmax + cross-entropy, logits given"));
+  say(
+    "## Large vocabularies (f32, dim 64): time per call, × faster than the full softmax + cross-entropy of the same rows",
+    "",
+    table(
+      ["contender", ...vocabWorkloads.map((w) => w.id.split("/").filter((part, i) => i !== 1).join(" "))],
+      present(vocabWorkloads.map((w) => w.id)).map((name) => [
+        name,
+        ...vocabWorkloads.map((w) => {
+          const r = resultOf(doc, w.id, name);
+          const full = fullOf(w);
+          return r ? `${formatNs(r.ns)}${full && r !== full ? ` (${formatRatio(full.ns / r.ns)})` : ""}` : "";
+        }),
+      ]),
+    ),
+    "",
+  );
+}
+
 const matrixWorkload = doc.workloads.find((w) => w.id === "softmax/f32/1x32000");
 if (matrixWorkload && matrixWorkload.results.length > 1) {
   const rs = matrixWorkload.results;

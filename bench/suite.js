@@ -9,19 +9,23 @@
 //
 //   npm run bench                 every runtime (bench/engines.js), this suite in each
 //   npm start                     quick: our builds, the JS baseline and naive-js, < 1 min
-//   node bench/suite.js [--quick | --core] [--filter a,b] [--no-peers] [--compare dir] [--out name] [--rounds n] [--help]
+//   node bench/suite.js [--quick | --core] [--filter a,b] [--no-peers] [--compare dir] [--out name] [--rounds n] [--run-ms ms] [--quantile q] [--help]
 //
 // --core: f32 softmax (rows of 16 to 2^24, a confident row, batches of short rows), sampling
 // and loss on one shape each, and the first calls after init(): what bench/engines.js runs
 // in every runtime but the primary one.
 // --filter: comma-separated terms; a term selects the workloads that carry it as a tag (a
-// family: core, sampling, loss, sparse; a shape of values: typical, confident, flat, masked,
-// language, or values for the workloads of each shape; row, llm, attention, short,
+// family: core, sampling, loss, sparse, attention, vocab; a shape of values: typical,
+// confident, flat, masked, language, or values for the workloads of each shape; row, llm,
+// attention, short,
 // logSoftmax, logSumExp, online, batched; alone for the per-call time in fresh processes;
 // cold-start for the cold start and sizes) or whose id (op/dtype/shape[/variant][/values],
 // e.g. softmax/f32/1x4096, sample/f32/1x151936/chain) holds it as whole parts (softmax,
 // f64/1x16), and the contenders whose name contains it (=name: exactly that one).
 // Without workload terms every workload runs; without contender terms every contender.
+// --quantile q: the figure is that quantile of each contender's rounds instead of the median;
+// --run-ms: the length of one contender's run in a round (default 20). On a machine busy with
+// other work the median measures the load: e.g. --rounds 31 --run-ms 2 --quantile 0.1.
 // --compare dir: the builds of another dist/ directory (e.g. of the commit before a change)
 // run too, interleaved with this checkout's, as contenders "before:<name>"; the tables get a
 // column "before / now".
@@ -53,6 +57,8 @@ const SETTINGS = quick
   ? { rounds: 7, minRounds: 5, runMs: 10, warmMs: 40, budgetMs: 3000, coldRuns: 3 }
   : { rounds: 11, minRounds: 5, runMs: 20, warmMs: 100, budgetMs: 10000, coldRuns: 7 };
 if (args.rounds) SETTINGS.rounds = SETTINGS.minRounds = args.rounds;
+if (args.quantile !== undefined) SETTINGS.quantile = args.quantile;
+if (args.runMs) SETTINGS.runMs = args.runMs;
 // Outputs of other contenders (peers, naive loops) pass if within this many times the
 // bound softmax-wasm promises: the check is there to catch wrong answers, not to grade.
 const LOOSE = 1000;
@@ -77,7 +83,7 @@ const gc = (() => {
 })();
 
 function parseArgs(argv) {
-  const parsed = { quick: false, core: false, peers: true, filter: [], out: undefined, rounds: undefined, compare: undefined };
+  const parsed = { quick: false, core: false, peers: true, filter: [], out: undefined, rounds: undefined, runMs: undefined, quantile: undefined, compare: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     const value = () => inline ?? argv[++i];
@@ -87,6 +93,8 @@ function parseArgs(argv) {
     else if (flag === "--filter") parsed.filter.push(...value().split(",").filter(Boolean));
     else if (flag === "--out") parsed.out = value();
     else if (flag === "--rounds") parsed.rounds = Number(value());
+    else if (flag === "--quantile") parsed.quantile = Number(value());
+    else if (flag === "--run-ms") parsed.runMs = Number(value());
     else if (flag === "--compare") parsed.compare = pathToFileURL(`${resolve(value())}/`);
     else if (flag === "--help") {
       // The usage is the header comment of this file.
@@ -222,7 +230,7 @@ const doc = {
 
 console.log(`softmax-wasm benchmark (${mode}): ${runtime.name} ${runtime.version} (${runtime.engine}), ${doc.cpu.model} x ${doc.cpu.cores}, ${doc.date}`);
 console.log(
-  "Median of interleaved rounds, all contenders in this process; each output is checked against a float64 reference first.\n" +
+  `${SETTINGS.quantile === undefined ? "Median" : `Quantile ${SETTINGS.quantile}`} of interleaved rounds, all contenders in this process; each output is checked against a float64 reference first.\n` +
     "zero-copy: WasmArrays in and out; copy: typed arrays in, preallocated out; err: worst error / the bound docs/core.md promises.",
 );
 if (source.commit) console.log(`softmax-wasm at ${source.commit}${source.uncommitted.length ? `, uncommitted changes to ${source.uncommitted.join(", ")}` : ""}`);

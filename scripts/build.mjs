@@ -34,6 +34,7 @@ export const MODULES = [
   { family: "loss", entry: "assembly/loss/loss.ts", file: "loss", memoryBase: 0x8000 },
   { family: "attention", entry: "assembly/attention/attention.ts", file: "attention", memoryBase: 0xc000 },
   { family: "sparse", entry: "assembly/sparse/sparse.ts", file: "sparse", memoryBase: 0x10000 },
+  { family: "vocab", entry: "assembly/vocab/vocab.ts", file: "vocab", memoryBase: 0x14000 },
 ];
 /** Test-only modules: built like the families, into build/ (never shipped in dist/). */
 const TEST_MODULES = [
@@ -42,7 +43,12 @@ const TEST_MODULES = [
   { family: "half-test", entry: "assembly/shared/half-test.ts", file: "half-test", memoryBase: 0x0400, test: true },
 ];
 /** End of the last module's slot. */
-const DATA_END = 0x14000;
+const DATA_END = 0x18000;
+/**
+ * Pages of the shared memory that parallel() gives every module (src/parallel): an imported
+ * shared memory needs a maximum, here wasm32's 4 GiB.
+ */
+export const MAX_PAGES = 65536;
 
 /**
  * wasm-opt's passes: one -O3 round. --converge's further rounds left every module larger
@@ -116,6 +122,72 @@ async function buildOne(module, build, index, slotEnd) {
   return { file, out, skipped: false, ms: Math.round(performance.now() - started), index };
 }
 
+/** Unsigned LEB128 at bytes[at]: [value, index after it]. */
+function readLeb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [value, at];
+}
+
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return out;
+}
+
+/**
+ * The shared-memory twin of a module: the same code, its memory import declared shared with a
+ * maximum of MAX_PAGES (limits flag 3). Byte for byte what asc --sharedMemory --maximumMemory
+ * 65536 --enable threads gives from the same sources (checked for every module and build when
+ * this was written): the kernels use no atomics, so only the import's type differs, and the
+ * twin's results are the one-thread module's bit for bit. Only parallel() loads the twins.
+ */
+export function sharedTwin(bytes) {
+  const parts = [bytes.subarray(0, 8)];
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, body] = readLeb(bytes, at + 1);
+    const end = body + size;
+    if (id !== 2) {
+      parts.push(bytes.subarray(at, end));
+      at = end;
+      continue;
+    }
+    const [count, first] = readLeb(bytes, body);
+    const section = [...leb(count)];
+    let p = first;
+    for (let i = 0; i < count; i++) {
+      const start = p;
+      for (let name = 0; name < 2; name++) {
+        const [length, next] = readLeb(bytes, p);
+        p = next + length;
+      }
+      const kind = bytes[p++];
+      section.push(...bytes.subarray(start, p));
+      if (kind !== 2) throw new Error(`a module imports something other than its memory (import kind ${kind})`);
+      const flags = bytes[p++];
+      const [initial, next] = readLeb(bytes, p);
+      p = flags & 1 ? readLeb(bytes, next)[1] : next;
+      section.push(3, ...leb(initial), ...leb(MAX_PAGES));
+    }
+    parts.push(Uint8Array.of(2, ...leb(section.length), ...section));
+    at = end;
+  }
+  return Buffer.concat(parts);
+}
+
 /** Fails when the module's static data passes the start of the next module's. */
 function checkSlot(file, module, slotEnd) {
   const bytes = readFileSync(`dist/${file}`);
@@ -143,6 +215,9 @@ const jobs = [...MODULES, ...TEST_MODULES].flatMap((module, index) => {
   return BUILDS.map((build) => () => buildOne(module, build, index, slotEnd));
 });
 const built = await pool(jobs, availableParallelism());
+for (const { out } of built.filter((b) => !b.out.startsWith("build/"))) {
+  writeFileSync(out.replace(/^dist\/([a-z]+)/, "dist/$1-shared"), sharedTwin(readFileSync(out)));
+}
 for (const { out, skipped, ms } of built) {
   const bytes = readFileSync(out);
   const gzipped = gzipSync(bytes, { level: 9 }).length;

@@ -7,8 +7,9 @@ import { attention } from "./attention.js";
 import { loss } from "./loss.js";
 import { sampling } from "./sampling.js";
 import { sparse } from "./sparse.js";
+import { vocab } from "./vocab.js";
 
-export const FAMILIES = [sampling, loss, sparse, attention] as unknown as readonly FamilyDefinition[];
+export const FAMILIES = [sampling, loss, sparse, attention, vocab] as unknown as readonly FamilyDefinition[];
 
 /** Functions that throw, saying how to load the family that initSync could not. */
 export function missing(family: FamilyDefinition, build: WasmBuild): object {

@@ -4,6 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { fixedEntryPoints } from "./core/entry.js";
+import { parallelEntry } from "./parallel.js";
 import { coreUrl } from "./core-url.js";
 import { FAMILIES, missing } from "./families.js";
 import type { FixedEntry } from "./core/types.js";
@@ -11,7 +12,7 @@ import type { Kernels } from "./types.js";
 
 export * from "./index.js";
 
-const api = fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, readFile: (url) => readFile(url), stub: missing });
+const api = parallelEntry(fixedEntryPoints<Kernels>({ families: FAMILIES, locate: coreUrl, readFile: (url) => readFile(url), stub: missing }));
 
 /**
  * Compiles and instantiates every module. Without a source, reads the best bundled build the

@@ -3,6 +3,7 @@
 // every module comes in as a module import that wrangler compiles at deploy time.
 
 import { fixedEntryPoints } from "./core/entry.js";
+import { parallelEntry } from "./parallel.js";
 import { missing } from "./families.js";
 import type { FamilyDefinition } from "./core/family.js";
 import { workerdCore } from "./core-workerd.js";
@@ -10,13 +11,14 @@ import { attention } from "./attention-workerd.js";
 import { loss } from "./loss-workerd.js";
 import { sampling } from "./sampling-workerd.js";
 import { sparse } from "./sparse-workerd.js";
+import { vocab } from "./vocab-workerd.js";
 import type { FixedEntry } from "./core/types.js";
 import type { Kernels } from "./types.js";
 
 export * from "./index.js";
-export { attention, loss, sampling, sparse };
+export { attention, loss, sampling, sparse, vocab };
 
-const api = fixedEntryPoints<Kernels>({ families: [sampling, loss, sparse, attention] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing });
+const api = parallelEntry(fixedEntryPoints<Kernels>({ families: [sampling, loss, sparse, attention, vocab] as unknown as readonly FamilyDefinition[], locate: workerdCore, stub: missing }));
 
 /**
  * Instantiates every module. Without a source, the bundled relaxed-SIMD build where it

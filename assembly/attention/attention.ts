@@ -21,38 +21,9 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, halfToF32, loadHalfAsF32x4, widen4, widenFinite4 } from "../shared/half";
+import { halfConstant, widen4, widenFinite4 } from "../shared/half";
+import { dot, loadS, loadV } from "../shared/dot";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
-
-// ---- loads of the storage dtype K as the compute dtype T ----
-
-/**
- * lanes<T>() elements of K at p, as T lanes: f64 rows narrowed to f32, f32 rows widened to
- * f64, halves (K = u16) widened exactly (shared/half.ts).
- */
-// @ts-ignore: decorator
-@inline
-function loadV<T, K>(p: usize): v128 {
-  if (sizeof<K>() == 2) {
-    if (sizeof<T>() == 4) return loadHalfAsF32x4(p);
-    return f64x2.promote_low_f32x4(loadHalfAsF32x4(p));
-  }
-  if (sizeof<K>() == sizeof<T>()) return v128.load(p);
-  if (sizeof<T>() == 4) {
-    const lo = f32x4.demote_f64x2_zero(v128.load(p));
-    const hi = f32x4.demote_f64x2_zero(v128.load(p, 16));
-    return i8x16.shuffle(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-  }
-  return f64x2.promote_low_f32x4(v128.load64_zero(p));
-}
-
-/** The element of K at p, as T. */
-// @ts-ignore: decorator
-@inline
-function loadS<T, K>(p: usize): T {
-  if (sizeof<K>() == 2) return <T>halfToF32(<u32>load<u16>(p));
-  return <T>load<K>(p);
-}
 
 // ---- scores ----
 
@@ -100,33 +71,11 @@ function dot4<T, K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, dim: 
   store<T>(sp + 3 * ss, <T>(s3 * scale));
 }
 
-/** scale*q.k for one query row (four accumulators: the adds of one chain wait on each other). */
+/** scale*q.k for one query row. */
 // @ts-ignore: decorator
 @inline
 function dot1<T, K>(q: usize, kp: usize, dim: i32, sp: usize, scale: f64): void {
-  let s: f64 = 0;
-  let d = 0;
-  if (ASC_FEATURE_SIMD) {
-    const L = lanes<T>();
-    let a0 = v128.splat<T>(<T>0);
-    let a1 = a0;
-    let a2 = a0;
-    let a3 = a0;
-    for (; d + 4 * L <= dim; d += 4 * L) {
-      const o = <usize>d << alignof<T>();
-      const p = at<K>(kp, d);
-      a0 = madd<T>(v128.load(q + o), loadV<T, K>(p), a0);
-      a1 = madd<T>(v128.load(q + o, 16), loadV<T, K>(at<K>(p, L)), a1);
-      a2 = madd<T>(v128.load(q + o, 32), loadV<T, K>(at<K>(p, 2 * L)), a2);
-      a3 = madd<T>(v128.load(q + o, 48), loadV<T, K>(at<K>(p, 3 * L)), a3);
-    }
-    for (; d + L <= dim; d += L) {
-      a0 = madd<T>(v128.load(at<T>(q, d)), loadV<T, K>(at<K>(kp, d)), a0);
-    }
-    s = sumLanes<T>(v128.add<T>(v128.add<T>(a0, a1), v128.add<T>(a2, a3)));
-  }
-  for (; d < dim; d++) s += <f64>(load<T>(at<T>(q, d)) * loadS<T, K>(at<K>(kp, d)));
-  store<T>(sp, <T>(s * scale));
+  store<T>(sp, <T>(dot<T, K>(q, kp, dim) * scale));
 }
 
 /**
@@ -583,15 +532,15 @@ function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
 const EXACT_ABOVE: f64 = 40;
 
 /**
- * One block of n keys (rows j0..j0+n-1 at kp, values at vp) for every row of a tile whose
- * groups are multiples of four heads (the quad path): the scores, the softmax step, the
+ * One block of n keys (rows j0..j0+n-1 at kp, values at vp) for the rows of the kv heads
+ * [g0, g1) of a tile whose groups are multiples of four heads (the quad path): the scores, the softmax step, the
  * weighted values and the fold into the f64 accumulators. The scores and the values go key
  * row by key row, every kv head of a row in turn: the order of memory, which the hardware's
  * prefetchers follow (by kv head, the rows kvHeads*dim apart would go by one 512-byte piece
  * of each).
  */
 function quadBlock<K>(
-  q0: i32, j0: i32, n: i32, nq: i32, G: i32, kvHeads: i32, dim: i32, valueDim: i32, kp: usize, ks: usize, vp: usize, vs: usize,
+  q0: i32, j0: i32, n: i32, nq: i32, G: i32, g0: i32, g1: i32, dim: i32, valueDim: i32, kp: usize, ks: usize, vp: usize, vs: usize,
   qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, AL: usize, acc: usize, S: usize, B: usize,
   scale: f32, shaped: bool, offset: i32, softcap: f64, bias: usize, biasHead: i32, length: i32, alibi: usize,
 ): void {
@@ -599,7 +548,7 @@ function quadBlock<K>(
   const sRow = <usize>KEY_BLOCK << 2; // bytes of a row's block of scores
   const rb = <usize>valueDim << 2; // bytes of a row of B
   for (let jj = 0; jj < n; jj += 2) {
-    for (let g = 0; g < kvHeads; g++) {
+    for (let g = g0; g < g1; g++) {
       const kg = kp + <usize>g * <usize>dim * sizeK;
       for (let i = 0; i < nq; i++) {
         const a = max(load<i32>(lo + (<usize>i << 2)) - j0, jj);
@@ -613,7 +562,7 @@ function quadBlock<K>(
       }
     }
   }
-  for (let g = 0; g < kvHeads; g++) {
+  for (let g = g0; g < g1; g++) {
     for (let i = 0; i < nq; i++) {
       const a = max(load<i32>(lo + (<usize>i << 2)) - j0, 0);
       const b = min(load<i32>(hi + (<usize>i << 2)) - j0, n);
@@ -632,7 +581,7 @@ function quadBlock<K>(
     }
   }
   for (let jj = 0; jj < n; jj += 2) {
-    for (let g = 0; g < kvHeads; g++) {
+    for (let g = g0; g < g1; g++) {
       const vg = vp + <usize>g * <usize>valueDim * sizeK;
       for (let i = 0; i < nq; i++) {
         const a = max(load<i32>(lo + (<usize>i << 2)) - j0, jj);
@@ -646,7 +595,7 @@ function quadBlock<K>(
     }
   }
   // acc = acc*alpha + B, for the rows that saw a key of the block.
-  for (let g = 0; g < kvHeads; g++) {
+  for (let g = g0; g < g1; g++) {
     for (let i = 0; i < nq; i++) {
       if (max(load<i32>(lo + (<usize>i << 2)) - j0, 0) >= min(load<i32>(hi + (<usize>i << 2)) - j0, n)) continue;
       for (let hh = 0; hh < G; hh++) {
@@ -658,19 +607,20 @@ function quadBlock<K>(
 }
 
 /**
- * One block of n keys (rows j0..j0+n-1 at kb, values at vb) for every row of a tile, in the
- * compute dtype T (q row addresses at qp, of T; bias f32 or f64 by biasF32), by kv head: the scores, then per
- * row the softmax step and the weighted values added into the f64 accumulators.
+ * One block of n keys (rows j0..j0+n-1 at kb, values at vb) for the rows of the kv heads
+ * [g0, g1) of a tile, in the compute dtype T (q row addresses at qp, of T; bias f32 or f64 by
+ * biasF32), by kv head: the scores, then per row the softmax step and the weighted values
+ * added into the f64 accumulators.
  */
 function genericBlock<T, K>(
-  q0: i32, j0: i32, n: i32, nq: i32, G: i32, kvHeads: i32, dim: i32, valueDim: i32, kb: usize, ks: usize, vb: usize, vs: usize,
+  q0: i32, j0: i32, n: i32, nq: i32, G: i32, g0: i32, g1: i32, dim: i32, valueDim: i32, kb: usize, ks: usize, vb: usize, vs: usize,
   qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, acc: usize, S: usize,
   scale: f64, shaped: bool, offset: i32, softcap: f64, bias: usize, biasF32: bool, biasHead: i32, length: i32, alibi: usize,
 ): void {
   const sizeT = <usize>sizeof<T>();
   const sizeK = <usize>sizeof<K>();
   const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
-    for (let g = 0; g < kvHeads; g++) {
+    for (let g = g0; g < g1; g++) {
       const kp0 = kb + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
       const vp0 = vb + <usize>g * <usize>valueDim * sizeK;
       const r0 = g * nq * G; // the group's first row
@@ -805,14 +755,16 @@ export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32
 // ---- the kernel ----
 
 /**
- * Attention of `queries` queries (see the header for shapes and ranges). bias: T per score,
+ * Attention of `queries` queries (see the header for shapes and ranges), for the query heads
+ * of the kv heads [g0, g1) only (0 and kvHeads for all; parallel() gives each thread a range,
+ * each row's arithmetic the same whatever the range). bias: T per score,
  * at bias + (h*biasHead + i*length + j) elements (biasHead 0 for one bias shared by the heads),
  * or 0; alibi, sinks: one f64 per query head, or 0; softcap 0 for none; window 0 for none.
  */
 function attend<T, K>(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
   const G = heads / kvHeads;
   const tq = tileQueries(heads, queries);
@@ -855,33 +807,38 @@ function attend<T, K>(
         kHi = max(kHi, h);
       }
     }
-    for (let r = 0; r < rows; r++) {
+    // The rows of the kv heads [g0, g1): contiguous in this order.
+    const rFirst = g0 * nq * G;
+    const rStop = g1 * nq * G;
+    for (let r = rFirst; r < rStop; r++) {
       const h = headOf(r, nq, G);
       const i = queryOf(r, nq, G);
       store<u32>(qp + (<usize>r << 2), <u32>(q + <usize>((q0 + i) * heads + h) * <usize>dim * sizeT));
       store<f64>(M + (<usize>r << 3), -Infinity);
       store<f64>(Lsum + (<usize>r << 3), 0);
     }
-    // f32 queries: their f64 copy (for the blocks computed in f64) and |scale| times the
-    // largest norm of a row.
+    // f32 queries: the f64 copy of the range's rows (for the blocks computed in f64) and
+    // |scale| times the largest norm of a row of the tile, every kv head's: the choice of f32
+    // or f64 for a block is the same whatever the range (parallel() is bit for bit).
     let qNorm: f64 = 0;
     if (sizeof<T>() == 4) {
       for (let r = 0; r < rows; r++) {
-        const src = <usize>load<u32>(qp + (<usize>r << 2));
+        const src = q + <usize>((q0 + queryOf(r, nq, G)) * heads + headOf(r, nq, G)) * <usize>dim * sizeT;
+        const copy = r >= rFirst && r < rStop;
         const dst = Q64 + ((<usize>r * <usize>dim) << 3);
-        store<u32>(qp64 + (<usize>r << 2), <u32>dst);
+        if (copy) store<u32>(qp64 + (<usize>r << 2), <u32>dst);
         let sum: f64 = 0;
         for (let d = 0; d < dim; d++) {
           const x = <f64>load<f32>(at<f32>(src, d));
-          store<f64>(at<f64>(dst, d), x);
+          if (copy) store<f64>(at<f64>(dst, d), x);
           sum += x * x;
         }
         qNorm = max(qNorm, sum);
       }
       qNorm = Math.sqrt(qNorm) * abs(scale);
     }
-    for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
-    for (let e: usize = 0, n = <usize>rows * <usize>valueDim; e < n; e++) store<f32>(B + (e << 2), 0);
+    for (let e = <usize>rFirst * <usize>valueDim, n = <usize>rStop * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
+    for (let e = <usize>rFirst * <usize>valueDim, n = <usize>rStop * <usize>valueDim; e < n; e++) store<f32>(B + (e << 2), 0);
     // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
     // the causal limit or the window are never visited); within a block, the kv heads in the
     // order of memory.
@@ -899,29 +856,29 @@ function attend<T, K>(
       const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
       if (exact) {
         genericBlock<f64, K>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, true, biasHead, length, alibi,
+          q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, true, biasHead, length, alibi,
         );
       } else if (quads && (sizeof<K>() != 2 || finite)) {
         // Finite halves as i16 (see loadW); halves holding an Inf or a NaN go the generic way.
         if (sizeof<K>() == 2) {
           quadBlock<i16>(
-            q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+            q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
             <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
           );
         } else if (sizeof<K>() == 4) {
           quadBlock<K>(
-            q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+            q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
             <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
           );
         }
       } else {
         genericBlock<T, K>(
-          q0, j0, n, nq, G, kvHeads, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, sizeof<T>() == 4, biasHead, length, alibi,
+          q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, sizeof<T>() == 4, biasHead, length, alibi,
         );
       }
     }
     // out = acc/l, with the sink (a logit of the denominator alone) folded in first.
-    for (let r = 0; r < rows; r++) {
+    for (let r = rFirst; r < rStop; r++) {
       const i = queryOf(r, nq, G);
       const h = headOf(r, nq, G);
       let m = load<f64>(M + (<usize>r << 3));
@@ -955,47 +912,47 @@ export { features, heapBase } from "../shared/module";
 export function f32_f32_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f32, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f32, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f32 queries (computed in f32) over f64 keys and values. */
 export function f32_f64_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f32, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f32, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f64 queries (computed in f64) over f32 keys and values. */
 export function f64_f32_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f64, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f64, f32>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f64 queries (computed in f64) over f64 keys and values. */
 export function f64_f64_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f64, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f64, f64>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f32 queries (computed in f32) over f16 keys and values (widened exactly). */
 export function f32_f16_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f32, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f32, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }
 /** Attention with f64 queries (computed in f64) over f16 keys and values (widened exactly). */
 export function f64_f16_attend(
   q: usize, k: usize, v: usize, out: usize, lse: usize, work: usize, queries: i32, heads: i32, kvHeads: i32, dim: i32,
   valueDim: i32, length: i32, start: i32, end: i32, offset: i32, causal: bool, window: i32, scale: f64, softcap: f64,
-  bias: usize, biasHead: i32, alibi: usize, sinks: usize,
+  bias: usize, biasHead: i32, alibi: usize, sinks: usize, g0: i32, g1: i32,
 ): void {
-  attend<f64, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks);
+  attend<f64, u16>(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end, offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1);
 }

@@ -44,20 +44,38 @@ export function tinyOf<T>(): T {
   return sizeof<T>() == 4 ? <T>1.1754943508222875e-38 : <T>2.2250738585072014e-308;
 }
 
+// logF32x4's constants, loaded into lanes at each use: V8 13 to 15 rebuild a v128.const at each
+// use inside a loop (three instructions, see shared/exp.ts), and the power loops hold more
+// constants than there are registers; a load from this table is one instruction.
+const F32_LOG_TABLE = memory.data<f32>([1, 2, <f32>P9, <f32>P7, <f32>P5, <f32>P3, F32_LN2_HI, F32_LN2_LO]);
+const F32_LOG_BITS = memory.data<i32>([F32_ONE - F32_SQRT_HALF, 127, 0x007fffff, F32_SQRT_HALF]);
+
+// @ts-ignore: decorator
+@inline
+function logF32Constant(k: i32): v128 {
+  return v128.load32_splat(F32_LOG_TABLE + (<usize>k << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function logF32Bits(k: i32): v128 {
+  return v128.load32_splat(F32_LOG_BITS + (<usize>k << 2));
+}
+
 // @ts-ignore: decorator
 @inline
 function logF32x4(t: v128): v128 {
-  const ix = i32x4.add(t, i32x4.splat(F32_ONE - F32_SQRT_HALF));
-  const e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(127)));
-  const m = i32x4.add(v128.and(ix, i32x4.splat(0x007fffff)), i32x4.splat(F32_SQRT_HALF));
-  const f = f32x4.sub(m, f32x4.splat(1));
-  const s = f32x4.div(f, f32x4.add(f32x4.splat(2), f));
+  const ix = i32x4.add(t, logF32Bits(0));
+  const e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), logF32Bits(1)));
+  const m = i32x4.add(v128.and(ix, logF32Bits(2)), logF32Bits(3));
+  const f = f32x4.sub(m, logF32Constant(0));
+  const s = f32x4.div(f, f32x4.add(logF32Constant(1), f));
   const z = f32x4.mul(s, s);
-  let p = f32x4.add(f32x4.mul(z, f32x4.splat(<f32>P9)), f32x4.splat(<f32>P7));
-  p = f32x4.add(f32x4.mul(z, p), f32x4.splat(<f32>P5));
-  p = f32x4.add(f32x4.mul(z, p), f32x4.splat(<f32>P3));
+  let p = f32x4.add(f32x4.mul(z, logF32Constant(2)), logF32Constant(3));
+  p = f32x4.add(f32x4.mul(z, p), logF32Constant(4));
+  p = f32x4.add(f32x4.mul(z, p), logF32Constant(5));
   const logm = f32x4.add(f32x4.add(s, s), f32x4.mul(s, f32x4.mul(z, p)));
-  return f32x4.add(f32x4.mul(e, f32x4.splat(F32_LN2_HI)), f32x4.add(f32x4.mul(e, f32x4.splat(F32_LN2_LO)), logm));
+  return f32x4.add(f32x4.mul(e, logF32Constant(6)), f32x4.add(f32x4.mul(e, logF32Constant(7)), logm));
 }
 
 // @ts-ignore: decorator

@@ -4,26 +4,34 @@
 //
 // Per row, with c the row's max (min for beta < 0) and a = (alpha - 1)*beta, the scores are
 // X_i = a*(x_i - c) <= 0 (max 0) and the output is p_i = [X_i - tau]_+^kappa, kappa =
-// 1/(alpha - 1), with tau the threshold that makes the row sum to 1. tau lies in [-1, 0): the
-// max alone gives sum >= 1 at tau = -1. No sort: the row is read three times (extremum;
-// the candidates X_i > -1, the only entries that can be in the support, copied to a work
-// area; the output), and the threshold is searched on the candidates alone:
-//   - Newton's method on the kappa-norm of the positive part, N(tau) = (sum_i [X_i - tau]_+^kappa)^(1/kappa),
-//     which is convex and decreasing: from tau = -1, on the left of the root, every step stays
-//     on the left and the support only shrinks. N is linear where the support's values are
-//     equal, so the steps converge in a few passes where plain bisection needs one per bit;
-//   - each pass's step is kept inside the bracket [lo, hi] of the passes so far (the
-//     bisection's midpoint otherwise), hi = -(1/m)^(alpha - 1) at first (m candidates);
-//   - sparsemax (kappa = 1) and entmax 1.5 (kappa = 2) then take the exact threshold of the
-//     support {X_i > tau}: (sum (X - tau) - 1)/n, or the smaller root of
-//     sum (X - tau - d)^2 = 1; that value is the answer when no entry of the support falls
-//     below it (then the row sums to 1 at it, and the root is unique). Other alphas stop
-//     when Newton's step is below the dtype's resolution (its error is then about the
-//     step squared).
+// 1/(alpha - 1), with tau the threshold that makes the row sum to 1. No sort, and a cost that
+// does not depend on the values: the threshold of any subset of the scores is a lower bound of
+// the row's (the subset's sum at the row's threshold is at most 1), so
+//   1. one pass finds the extremum and keeps a sample: the lane-wise maxima of each block of
+//      SAMPLE_VECTORS vectors (1/16 of the row, holding its largest entries);
+//   2. the sample's threshold (a search over the sample alone) less a margin is the floor: the
+//      row's entries above it are the candidates, copied with their positions to a work area
+//      in one pass that reads only the blocks whose sample is above the floor. (tau lies in [-1, 0) too: the max alone sums to 1 at -1.) On a typical row
+//      the floor is -1's neighbourhood; on a flat one it leaves the support and few others;
+//   3. the threshold is searched on the candidates from the floor: Newton's method on the
+//      kappa-norm of the positive part, N(tau) = (sum_i [X_i - tau]_+^kappa)^(1/kappa), which is
+//      convex and decreasing: from the left of the root every step stays on the left and the
+//      support only shrinks (the candidates are compacted as it does). N is linear where the
+//      support's values are equal, so the steps converge in a few passes. Each step is kept
+//      inside the bracket [lo, hi] of the passes so far (the bisection's midpoint otherwise).
+//      Sparsemax (kappa = 1) and entmax 1.5 (kappa = 2) then take the exact threshold of the
+//      support {X_i > tau}: (sum (X - tau) - 1)/n, or the smaller root of
+//      sum (X - tau - d)^2 = 1, the answer when no entry of the support falls below it. Other
+//      alphas stop when Newton's step is below the dtype's resolution. A threshold below the
+//      floor (the margin not enough: rounding) sends the row back to step 2 with the floor -1;
+//   4. the output is zeroed and each candidate's probability stored at its position.
+// For other alphas the powers are (s + X)^kappa = s^kappa*(1 + X/s)^kappa with s = -tau: the
+// log1p of X/s keeps the digits that 1/(alpha - 1) magnifies near alpha = 1, where the plain
+// difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { FLUSH, add64, at, betaOf, extremum, high, lanes, pickLanes, sumLanes } from "../shared/reduce";
-import { logOf, logV, powAny, powAnyV, powUnit, tinyOf } from "./pow";
+import { FLUSH, add64, at, betaOf, high, lanes, pickLanes, pickV, sumLanes } from "../shared/reduce";
+import { logOf, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
 const SPARSEMAX: i32 = 1; // alpha = 2, kappa = 1
@@ -33,15 +41,28 @@ const GENERAL: i32 = 3; // any other alpha > 1
 // Passes over the candidates at most (bisection alone halves the bracket 100 times).
 const MAX_PASSES: i32 = 100;
 
-// A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or sum t^kappa
-// (GENERAL), sum t^(kappa - 1) (GENERAL), and the support's smallest X. Module-internal:
-// the host never reads them.
-const PASS = memory.data(40);
+// The part of the row's sum that a GENERAL search may leave (1% of the contract's 1e-6 and 1e-12).
+const SUM_LEFT_F32: f64 = 1e-8;
+const SUM_LEFT_F64: f64 = 1e-14;
+
+// Vectors per block of the sample (step 1): the sample is 1/16 of the row.
+const SAMPLE_VECTORS: i32 = 16;
+// Elements per block of the scalar build and the row's tail.
+const SAMPLE_ELEMENTS: i32 = 16;
+// The samples of the sample are taken until one has at most this many values.
+const TOP_SAMPLE: i32 = 256;
+
+// A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or
+// sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
+// smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL). Module-internal: the host never reads them.
+const PASS = memory.data(56);
 const P_N: i32 = 0;
 const P_S1: i32 = 1;
 const P_S2: i32 = 2;
 const P_G: i32 = 3;
 const P_MIN: i32 = 4;
+const P_TAU: i32 = 5;
+const P_H: i32 = 6;
 
 // @ts-ignore: decorator
 @inline
@@ -59,80 +80,194 @@ function setPass(i: i32, v: f64): void {
 // @ts-ignore: decorator
 @inline
 function countOf<T>(mask: v128): i32 {
-  return <i32>popcnt<i32>(sizeof<T>() == 4 ? i32x4.bitmask(mask) : i64x2.bitmask(mask));
+  return <i32>popcnt<i32>(bitsOf<T>(mask));
+}
+
+/** One bit per lane of a comparison mask of T lanes. */
+// @ts-ignore: decorator
+@inline
+function bitsOf<T>(mask: v128): i32 {
+  return sizeof<T>() == 4 ? i32x4.bitmask(mask) : i64x2.bitmask(mask);
+}
+
+/** The size of the sample of a row of k (step 1; see sampled). */
+// @ts-ignore: decorator
+@inline
+function sampleCount<T>(k: i32): i32 {
+  let i = 0;
+  let count = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const B = SAMPLE_VECTORS * L;
+    i = k - k % B;
+    count = (k / B) * L;
+  }
+  return count + (k - i + SAMPLE_ELEMENTS - 1) / SAMPLE_ELEMENTS;
 }
 
 /**
- * Copies the scores X_i = a*(x_i - c) of x[0..k) that are above -1 to w, in order; returns
- * their count. Vectors with no candidate cost a compare; the others store every lane and
- * advance by the lanes kept (no branch per lane).
+ * The extremum of x[0..k) (the min when `lowest`; NaN if any element is NaN), and into s the
+ * sample: the lane-wise extremum of each block of SAMPLE_VECTORS vectors, then the extremum
+ * of each SAMPLE_ELEMENTS of what is left. sampleCount<T>(k) values, each an element of x.
  */
-function candidates<T>(x: usize, k: i32, c: T, a: T, w: usize): i32 {
-  let m = 0;
+function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
+  let c: T = lowest ? <T>Infinity : <T>-Infinity;
   let i = 0;
+  let count = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const vc = v128.splat<T>(c);
-    const va = v128.splat<T>(a);
-    const floor = v128.splat<T>(-1);
-    for (; i + L <= k; i += L) {
-      const X = v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va);
-      const kept = v128.gt<T>(X, floor);
-      if (!v128.any_true(kept)) continue;
-      const bits = sizeof<T>() == 4 ? i32x4.bitmask(kept) : i64x2.bitmask(kept);
-      store<T>(at<T>(w, m), v128.extract_lane<T>(X, 0));
-      m += bits & 1;
-      store<T>(at<T>(w, m), v128.extract_lane<T>(X, 1));
-      m += (bits >> 1) & 1;
-      if (sizeof<T>() == 4) {
-        store<T>(at<T>(w, m), v128.extract_lane<T>(X, 2));
-        m += (bits >> 2) & 1;
-        store<T>(at<T>(w, m), v128.extract_lane<T>(X, 3));
-        m += (bits >> 3) & 1;
+    let all = v128.splat<T>(c);
+    let nan = v128.splat<i32>(0);
+    for (; i + SAMPLE_VECTORS * L <= k; i += SAMPLE_VECTORS * L) {
+      const p = at<T>(x, i);
+      let a0 = v128.load(p);
+      let a1 = v128.load(p, 16);
+      let a2 = v128.load(p, 32);
+      let a3 = v128.load(p, 48);
+      nan = v128.or(nan, v128.or(v128.or(v128.ne<T>(a0, a0), v128.ne<T>(a1, a1)), v128.or(v128.ne<T>(a2, a2), v128.ne<T>(a3, a3))));
+      for (let j = 4; j < SAMPLE_VECTORS; j += 4) {
+        const q = p + (<usize>j << 4);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const v2 = v128.load(q, 32);
+        const v3 = v128.load(q, 48);
+        a0 = pickV<T>(a0, v0, lowest);
+        a1 = pickV<T>(a1, v1, lowest);
+        a2 = pickV<T>(a2, v2, lowest);
+        a3 = pickV<T>(a3, v3, lowest);
+        nan = v128.or(nan, v128.or(v128.or(v128.ne<T>(v0, v0), v128.ne<T>(v1, v1)), v128.or(v128.ne<T>(v2, v2), v128.ne<T>(v3, v3))));
       }
+      const b = pickV<T>(pickV<T>(a0, a1, lowest), pickV<T>(a2, a3, lowest), lowest);
+      v128.store(at<T>(s, count), b);
+      count += L;
+      all = pickV<T>(all, b, lowest);
     }
+    if (v128.any_true(nan)) return <T>NaN;
+    c = pickLanes<T>(all, lowest);
   }
-  for (; i < k; i++) {
-    const X = (load<T>(at<T>(x, i)) - c) * a;
-    store<T>(at<T>(w, m), X);
-    m += i32(X > <T>-1);
+  // Scalar max/min let NaN through.
+  for (; i < k; i += SAMPLE_ELEMENTS) {
+    const end = min(i + SAMPLE_ELEMENTS, k);
+    let b = load<T>(at<T>(x, i));
+    for (let j = i + 1; j < end; j++) b = lowest ? min<T>(b, load<T>(at<T>(x, j))) : max<T>(b, load<T>(at<T>(x, j)));
+    store<T>(at<T>(s, count++), b);
+    c = lowest ? min<T>(c, b) : max<T>(c, b);
+  }
+  return c;
+}
+
+/**
+ * Stores the lanes of X above vf at w[m..) and their positions (i, i + 1, ...) at wi[m..):
+ * every lane is stored, and m advances by the lanes kept (no branch per lane). Returns m.
+ */
+// @ts-ignore: decorator
+@inline
+function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i32 {
+  const kept = v128.gt<T>(X, vf);
+  if (!v128.any_true(kept)) return m;
+  const bits = bitsOf<T>(kept);
+  store<T>(at<T>(w, m), v128.extract_lane<T>(X, 0));
+  store<i32>(wi + (<usize>m << 2), i);
+  m += bits & 1;
+  store<T>(at<T>(w, m), v128.extract_lane<T>(X, 1));
+  store<i32>(wi + (<usize>m << 2), i + 1);
+  m += (bits >> 1) & 1;
+  if (sizeof<T>() == 4) {
+    store<T>(at<T>(w, m), v128.extract_lane<T>(X, 2));
+    store<i32>(wi + (<usize>m << 2), i + 2);
+    m += (bits >> 2) & 1;
+    store<T>(at<T>(w, m), v128.extract_lane<T>(X, 3));
+    store<i32>(wi + (<usize>m << 2), i + 3);
+    m += (bits >> 3) & 1;
   }
   return m;
 }
 
 /**
- * Keeps the candidates of w[0..m) above `floor` (a lower bound of the threshold: the others
- * cannot be in the support), in order, in place; returns their count.
+ * Copies the scores X_i = a*(x_i - c) of x[0..k) that are above `floor` to w and their
+ * positions to wi, in order; returns their count. With the row's sample s (sampled; 0: none),
+ * a block of SAMPLE_VECTORS vectors whose sample is at most the floor is passed over unread.
  */
-function compact<T>(w: usize, m: i32, floor: T): i32 {
+function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
+  let m = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const B = SAMPLE_VECTORS * L;
+    const vc = v128.splat<T>(c);
+    const va = v128.splat<T>(a);
+    const vf = v128.splat<T>(floor);
+    if (s != 0) {
+      for (let b = 0; i + B <= k; i += B, b += L) {
+        const top = v128.mul<T>(v128.sub<T>(v128.load(at<T>(s, b)), vc), va);
+        if (!v128.any_true(v128.gt<T>(top, vf))) continue;
+        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, j)), vc), va), vf, j, w, wi, m);
+      }
+    }
+    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va), vf, i, w, wi, m);
+  }
+  for (; i < k; i++) {
+    const X = (load<T>(at<T>(x, i)) - c) * a;
+    store<T>(at<T>(w, m), X);
+    store<i32>(wi + (<usize>m << 2), i);
+    m += i32(X > floor);
+  }
+  return m;
+}
+
+/**
+ * Keeps the candidates of src[0..m) above `floor` (a lower bound of the threshold: the others
+ * cannot be in the support), in order, in dst (which may be src); returns their count.
+ */
+function compact<T>(src: usize, dst: usize, m: i32, floor: T): i32 {
   let kept = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vf = v128.splat<T>(floor);
     for (; i + L <= m; i += L) {
-      const X = v128.load(at<T>(w, i));
+      const X = v128.load(at<T>(src, i));
       const mask = v128.gt<T>(X, vf);
       if (!v128.any_true(mask)) continue;
-      const bits = sizeof<T>() == 4 ? i32x4.bitmask(mask) : i64x2.bitmask(mask);
-      store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 0));
+      const bits = bitsOf<T>(mask);
+      store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 0));
       kept += bits & 1;
-      store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 1));
+      store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 1));
       kept += (bits >> 1) & 1;
       if (sizeof<T>() == 4) {
-        store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 2));
+        store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 2));
         kept += (bits >> 2) & 1;
-        store<T>(at<T>(w, kept), v128.extract_lane<T>(X, 3));
+        store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 3));
         kept += (bits >> 3) & 1;
       }
     }
   }
   for (; i < m; i++) {
-    const X = load<T>(at<T>(w, i));
-    store<T>(at<T>(w, kept), X);
+    const X = load<T>(at<T>(src, i));
+    store<T>(at<T>(dst, kept), X);
     kept += i32(X > floor);
   }
   return kept;
+}
+
+/**
+ * log1p(u) of each lane for u in (-1, 0], from u and w = 1 + u rounded: log w, plus the part
+ * of u that the rounding of w dropped, (u - (w - 1))/w. That part is 0 unless w >= 1/2 (then
+ * w - 1 is exact), where (2 - w) stands for 1/w: its error, (1 - w)^2/w of the part, moves
+ * w^kappa by at most 0.54/kappa of it. Lanes of w below T's smallest normal as if at it.
+ */
+// @ts-ignore: decorator
+@inline
+function log1pV<T>(u: v128, w: v128, one: v128, two: v128, tiny: v128): v128 {
+  const dropped = v128.sub<T>(u, v128.sub<T>(w, one));
+  return v128.add<T>(logV<T>(v128.pmax<T>(w, tiny)), v128.mul<T>(dropped, v128.sub<T>(two, w)));
+}
+
+/** Scalar twin of log1pV. */
+// @ts-ignore: decorator
+@inline
+function log1pOf<T>(u: T, w: T): T {
+  return logOf<T>(max<T>(w, tinyOf<T>())) + (u - (w - <T>1)) * (<T>2 - w);
 }
 
 /** One pass over the candidates w[0..m) at tau: the sums of PASS for the kind. */
@@ -141,17 +276,23 @@ function compact<T>(w: usize, m: i32, floor: T): i32 {
 function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
   const tt = <T>tau;
   const kk = <T>kappa;
+  // GENERAL: the terms (1 + X/s)^kappa, s = -tau.
+  const r = <T>(-1 / tau);
   let n = 0;
   let s1: f64 = 0;
   let s2: f64 = 0;
   let sg: f64 = 0;
+  let sh: f64 = 0;
   let low: T = <T>Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vt = v128.splat<T>(tt);
+    const vr = v128.splat<T>(r);
     const vk = v128.splat<T>(kk);
     const zero = v128.splat<T>(0);
+    const one = v128.splat<T>(1);
+    const two = v128.splat<T>(2);
     const tiny = v128.splat<T>(tinyOf<T>());
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
@@ -170,13 +311,29 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
     let a1 = f64x2.splat(0);
     let a2 = a1;
     let a3 = a1;
+    let a4 = a1;
     for (; i + L <= m; i += L) {
       const X = v128.load(at<T>(w, i));
+      if (kind == GENERAL) {
+        const u = v128.mul<T>(X, vr);
+        const wv = v128.add<T>(one, u);
+        const kept = v128.gt<T>(wv, zero);
+        if (!v128.any_true(kept)) continue;
+        n += countOf<T>(kept);
+        vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+        const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+        a2 = add64<T>(a2, q);
+        const wc = v128.pmax<T>(wv, tiny);
+        const g = v128.div<T>(q, wc);
+        a3 = add64<T>(a3, g);
+        a4 = add64<T>(a4, v128.div<T>(g, wc));
+        continue;
+      }
       const t = v128.sub<T>(X, vt);
       const kept = v128.gt<T>(t, zero);
       n += countOf<T>(kept);
       vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-      if (sizeof<T>() == 4 && kind != GENERAL) {
+      if (sizeof<T>() == 4) {
         // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
         const xl = f64x2.promote_low_f32x4(X);
         const xh = f64x2.promote_low_f32x4(high(X));
@@ -189,55 +346,60 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
         continue;
       }
       const tk = v128.and(t, kept);
-      if (kind == GENERAL) {
-        if (!v128.any_true(kept)) continue;
-        const tc = v128.pmax<T>(t, tiny);
-        const p = v128.and(expWith<T>(v128.mul<T>(vk, logV<T>(tc)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
-        a2 = add64<T>(a2, p);
-        a3 = add64<T>(a3, v128.div<T>(p, tc));
-      } else {
-        a1 = add64<T>(a1, tk);
-        if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
-      }
+      a1 = add64<T>(a1, tk);
+      if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
     }
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
+    sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
     low = pickLanes<T>(vlow, true);
   }
   for (; i < m; i++) {
     const X = load<T>(at<T>(w, i));
+    if (kind == GENERAL) {
+      const u = X * r;
+      const wv = <T>1 + u;
+      if (!(wv > <T>0)) continue;
+      n++;
+      low = min<T>(low, X);
+      const q = expNonPositive<T>(kk * log1pOf<T>(u, wv));
+      s2 += <f64>q;
+      const wc = max<T>(wv, tinyOf<T>());
+      const g = q / wc;
+      sg += <f64>g;
+      sh += <f64>(g / wc);
+      continue;
+    }
     const t = X - tt;
     if (!(t > <T>0)) continue;
     n++;
     low = min<T>(low, X);
-    if (kind == GENERAL) {
-      const tc = max<T>(t, tinyOf<T>());
-      const p = powUnit<T>(tc, kk);
-      s2 += <f64>p;
-      sg += <f64>(p / tc);
-    } else {
-      const t64 = <f64>X - <f64>tt;
-      s1 += t64;
-      if (kind == QUADRATIC) s2 += t64 * t64;
-    }
+    const t64 = <f64>X - <f64>tt;
+    s1 += t64;
+    if (kind == QUADRATIC) s2 += t64 * t64;
   }
   setPass(P_N, <f64>n);
   setPass(P_S1, s1);
   setPass(P_S2, s2);
   setPass(P_G, sg);
+  setPass(P_H, sh);
   setPass(P_MIN, <f64>low);
 }
 
-/** The threshold of the candidates w[0..m) (see the header). */
+/**
+ * The threshold of the candidates w[0..m), searched from `start` (see the header); the
+ * candidates are compacted into dst (which may be w) as the support shrinks.
+ */
 // @ts-ignore: decorator
 @inline
-function solve<T>(w: usize, m: i32, kind: i32, kappa: f64, alpha: f64): f64 {
+function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f64, alpha: f64): f64 {
   // Below this step the next Newton estimate is within about its square of the root.
   const tol: f64 = sizeof<T>() == 4 ? 4.8e-7 : 2.8e-14;
+  const sumLeft: f64 = sizeof<T>() == 4 ? SUM_LEFT_F32 : SUM_LEFT_F64;
   let lo: f64 = -1;
   let hi: f64 = -expNonPositive<f64>((1 - alpha) * logOf<f64>(<f64>m));
-  let tau: f64 = -1;
+  let tau: f64 = start;
   let refined = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     sumsAt<T>(w, m, tau, kind, kappa);
@@ -256,47 +418,87 @@ function solve<T>(w: usize, m: i32, kind: i32, kappa: f64, alpha: f64): f64 {
         continue;
       }
     }
-    const f = kind == SPARSEMAX ? s1 : s2;
+    // GENERAL: sum t^kappa = s^kappa*sum (1 + X/s)^kappa, and sum t^(kappa - 1) likewise.
+    const sk = kind == GENERAL ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1;
+    const f = kind == SPARSEMAX ? s1 : kind == QUADRATIC ? s2 : sk * s2;
     if (f >= 1) {
       lo = tau;
       // Dense rows shrink their support over many passes: the later ones read only what is left.
-      if (n <= <f64>(m >> 1)) m = compact<T>(w, m, <T>tau);
+      if (n <= <f64>(m >> 1)) {
+        m = compact<T>(w, dst, m, belowOf<T>(tau));
+        w = dst;
+      }
     } else hi = tau;
-    // Newton on N(tau) - 1: tau + (f - f^(1 - 1/kappa)) / sum t^(kappa - 1).
+    // Newton on N(tau) - 1: tau + (f - f^(1 - 1/kappa)) / sum t^(kappa - 1); GENERAL takes
+    // Halley's step for kappa >= 1, the Newton step h over 1 + h*N''/(2N') (longer: N is convex),
+    // where that is at most twice h.
     let next: f64;
+    // GENERAL: the error left after the step, at most |N''/(2N')| step^2, times |f'|: what it
+    // would leave of the row's sum (f' = -kappa*sum t^(kappa - 1), f'' = kappa(kappa - 1)*sum
+    // t^(kappa - 2), N''/N' = (1/kappa - 1) f'/f + f''/f').
+    let left: f64 = Infinity;
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
     else if (kind == QUADRATIC) next = tau + (s2 - Math.sqrt(s2)) / s1;
-    else next = tau + (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / passOf(P_G);
+    else {
+      const s = -tau;
+      const d1 = -kappa * (sk / s) * passOf(P_G);
+      const d2 = kappa * (kappa - 1) * (sk / (s * s)) * passOf(P_H);
+      const curve = (1 / kappa - 1) * d1 / f + d2 / d1;
+      let step = (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / -d1 * kappa;
+      const halley = 1 + 0.5 * step * curve;
+      if (kappa >= 1 && halley >= 0.5) step /= halley;
+      next = tau + step;
+      left = abs(0.5 * curve * step * step * d1);
+    }
     // A step below the tolerance (or rounded away) is a converged one, except for kappa < 1
     // (alpha > 2): there an entry just above tau makes sum t^(kappa - 1) huge and the step
-    // small far from the root, so the sum must be 1 too, else the bisection goes on.
-    const small = kind == GENERAL ? abs(next - tau) <= tol : next == tau;
+    // small far from the root, so the sum must be 1 too, else the bisection goes on. GENERAL
+    // also takes a step that no entry of the support crosses (N is smooth there) and whose
+    // error would move the row's sum by less than SUM_LEFT.
+    const settled = next > lo && next < hi && next + abs(next - tau) < passOf(P_MIN) && left <= sumLeft;
+    const small = kind == GENERAL ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return kind == GENERAL ? next : tau;
     const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
     // The bracket's width ends the search for kappa >= 1 only (a step of tau moves p by at most kappa times it).
     if (next == tau || (kind == GENERAL && kappa >= 1 && hi - lo <= tol)) return next;
-    // The passes evaluate at tau rounded to T: the bracket moves in T's values, so that a search
-    // stuck between two neighbours of T ends (next == tau) instead of halving f64's gap.
-    tau = <f64><T>next;
+    // The exact paths evaluate at tau rounded to T: the bracket moves in T's values, so that a
+    // search stuck between two neighbours of T ends (next == tau) instead of halving f64's gap.
+    // GENERAL keeps tau in f64: its terms see tau through s = -tau, whose rounding would move the
+    // row's sum by kappa times it.
+    tau = kind == GENERAL ? next : <f64><T>next;
   }
   return tau;
 }
 
-/** y_i = [a*(x_i - c) - tau]_+^kappa over x[0..k) (y may be x). */
+/**
+ * y[0..k) = 0, then each candidate w[j] = X (position wi[j]) stored as [X - tau]_+^kappa
+ * (y may be the row the candidates came from).
+ */
 // @ts-ignore: decorator
 @inline
-function writeOutput<T>(x: usize, y: usize, k: i32, c: T, a: T, tau: f64, kind: i32, kappa: f64): void {
+function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64, kind: i32, kappa: f64): void {
   const tt = <T>tau;
   const kk = <T>kappa;
+  const r = <T>(-1 / tau);
+  const sk = <T>(kind == GENERAL ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const vc = v128.splat<T>(c);
-    const va = v128.splat<T>(a);
-    const vt = v128.splat<T>(tt);
-    const vk = v128.splat<T>(kk);
     const zero = v128.splat<T>(0);
+    for (; i + L <= k; i += L) v128.store(at<T>(y, i), zero);
+  }
+  for (; i < k; i++) store<T>(at<T>(y, i), <T>0);
+  i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vt = v128.splat<T>(tt);
+    const vr = v128.splat<T>(r);
+    const vk = v128.splat<T>(kk);
+    const vs = v128.splat<T>(sk);
+    const zero = v128.splat<T>(0);
+    const one = v128.splat<T>(1);
+    const two = v128.splat<T>(2);
     const tiny = v128.splat<T>(tinyOf<T>());
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
@@ -308,25 +510,54 @@ function writeOutput<T>(x: usize, y: usize, k: i32, c: T, a: T, tau: f64, kind: 
     const k7 = expF32Constant(7);
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
-    for (; i + L <= k; i += L) {
-      const t = v128.sub<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va), vt);
-      const kept = v128.gt<T>(t, zero);
-      const tk = v128.and(t, kept);
-      let p = tk;
-      if (kind == QUADRATIC) p = v128.mul<T>(tk, tk);
-      else if (kind == GENERAL && v128.any_true(kept)) {
-        p = v128.and(expWith<T>(v128.mul<T>(vk, logV<T>(v128.pmax<T>(t, tiny))), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+    for (; i + L <= m; i += L) {
+      const X = v128.load(at<T>(w, i));
+      let p: v128;
+      if (kind == GENERAL) {
+        const u = v128.mul<T>(X, vr);
+        const wv = v128.add<T>(one, u);
+        const q = expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
+      } else {
+        const t = v128.sub<T>(X, vt);
+        p = v128.and(t, v128.gt<T>(t, zero));
+        if (kind == QUADRATIC) p = v128.mul<T>(p, p);
       }
-      v128.store(at<T>(y, i), p);
+      const pi = wi + (<usize>i << 2);
+      store<T>(at<T>(y, load<i32>(pi)), v128.extract_lane<T>(p, 0));
+      store<T>(at<T>(y, load<i32>(pi, 4)), v128.extract_lane<T>(p, 1));
+      if (sizeof<T>() == 4) {
+        store<T>(at<T>(y, load<i32>(pi, 8)), v128.extract_lane<T>(p, 2));
+        store<T>(at<T>(y, load<i32>(pi, 12)), v128.extract_lane<T>(p, 3));
+      }
     }
   }
-  for (; i < k; i++) {
-    const t = (load<T>(at<T>(x, i)) - c) * a - tt;
-    let p: T = t > <T>0 ? t : <T>0;
-    if (kind == QUADRATIC) p *= p;
-    else if (kind == GENERAL && p > <T>0) p = powUnit<T>(p, kk);
-    store<T>(at<T>(y, i), p);
+  for (; i < m; i++) {
+    const X = load<T>(at<T>(w, i));
+    let p: T;
+    if (kind == GENERAL) {
+      const u = X * r;
+      const wv = <T>1 + u;
+      p = wv > <T>0 ? sk * expNonPositive<T>(kk * log1pOf<T>(u, wv)) : <T>0;
+    } else {
+      const t = X - tt;
+      p = t > <T>0 ? t : <T>0;
+      if (kind == QUADRATIC) p *= p;
+    }
+    store<T>(at<T>(y, load<i32>(wi + (<usize>i << 2))), p);
   }
+}
+
+/** The largest T at most v (v rounded to T, down). */
+// @ts-ignore: decorator
+@inline
+function belowOf<T>(v: f64): T {
+  let t = <T>v;
+  if (<f64>t > v) {
+    if (sizeof<T>() == 4) t = <T>reinterpret<f32>(reinterpret<i32>(<f32>t) + (t < <T>0 ? 1 : -1));
+    else t = <T>reinterpret<f64>(reinterpret<i64>(<f64>t) + (t < <T>0 ? 1 : -1));
+  }
+  return t;
 }
 
 /** A row whose scaled extremum m = beta*c is not finite: NaN, all masked, or +Inf scores sharing. */
@@ -341,28 +572,95 @@ function specialRow<T>(x: usize, y: usize, k: i32, c: T, m: f64): void {
   for (let i = 0; i < k; i++) store<T>(at<T>(y, i), load<T>(at<T>(x, i)) == c ? share : <T>0);
 }
 
-/** alpha-entmax of `rows` rows of k at x into y (y may be x), w a work area of k elements. */
+/**
+ * alpha-entmax of `rows` rows of k at x into y (y may be x); w: a work area of 2k elements of
+ * T and k i32 (the candidates, their compacted copy or the sample, the candidates' positions).
+ */
 // @ts-ignore: decorator
 @inline
 function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   const kind = alpha == 2 ? SPARSEMAX : alpha == 1.5 ? QUADRATIC : GENERAL;
   const kappa = 1 / (alpha - 1);
   const a = betaOf<T>((alpha - 1) * beta);
+  const w2 = at<T>(w, k);
+  const wi = at<T>(w2, k);
+  // Below the sample's threshold: its rounding (a few units of T's last place) stays above it.
+  const margin: f64 = sizeof<T>() == 4 ? 1.52587890625e-5 : 1.4551915228366852e-11; // 2^-16, 2^-36
   for (let r = 0; r < rows; r++) {
     const px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    const c = extremum<T>(px, k, beta < 0);
+    const c = sampled<T>(px, k, beta < 0, w2);
     const m = beta * <f64>c;
     if (!isFinite(<f64>c) || isNaN(m)) {
       specialRow<T>(px, py, k, c, m);
       continue;
     }
-    const count = candidates<T>(px, k, c, a, w);
     // One copy of the loops per kind: the kind is a constant in each.
-    if (kind == SPARSEMAX) writeOutput<T>(px, py, k, c, a, solve<T>(w, count, SPARSEMAX, 1, 2), SPARSEMAX, 1);
-    else if (kind == QUADRATIC) writeOutput<T>(px, py, k, c, a, solve<T>(w, count, QUADRATIC, 2, 1.5), QUADRATIC, 2);
-    else writeOutput<T>(px, py, k, c, a, solve<T>(w, count, GENERAL, kappa, alpha), GENERAL, kappa);
+    if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2);
+    else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5);
+    else entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, GENERAL, kappa, alpha);
   }
+}
+
+/**
+ * The threshold of the scores of x[0..n) (X = a*(x - c)) searched on the candidates above
+ * `floor` (compacted into dst, which may be w; their positions in wi), or above -1 where the
+ * threshold found is below the floor; `sample` is x's (or 0), see candidates. Returns the candidates' count; the threshold is left in
+ * PASS's P_TAU slot.
+ */
+// @ts-ignore: decorator
+@inline
+function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64): i32 {
+  while (true) {
+    const count = candidates<T>(x, n, c, a, <T>floor, w, wi, sample);
+    // The search may have overwritten the sample (dst).
+    sample = 0;
+    const tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
+    if (tau >= floor || floor == -1) {
+      setPass(P_TAU, tau);
+      return count;
+    }
+    floor = -1;
+  }
+  return 0;
+}
+
+/** The size of level `level` of the samples of a row of k (level 0: the row). */
+function levelSize<T>(k: i32, level: i32): i32 {
+  for (let j = 0; j < level; j++) k = sampleCount<T>(k);
+  return k;
+}
+
+/**
+ * Steps 2 to 4 of the header for one row whose sample is in w2: the samples of the sample are
+ * taken in turn (each after the last in w2) until one has at most TOP_SAMPLE values; from that
+ * one down, each level's threshold less a margin is the floor of the next.
+ */
+// @ts-ignore: decorator
+@inline
+function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32, c: T, a: T, lowest: bool, margin: f64, kind: i32, kappa: f64, alpha: f64): void {
+  let level = 1;
+  let offset = 0;
+  let n = sampleCount<T>(k);
+  while (n > TOP_SAMPLE) {
+    sampled<T>(at<T>(w2, offset), n, lowest, at<T>(w2, offset + n));
+    offset += n;
+    n = sampleCount<T>(n);
+    level++;
+  }
+  // Level 0 is the row itself: its candidates are compacted into w2 (the samples are done with).
+  let floor: f64 = -1;
+  let count = 0;
+  for (; level >= 0; level--) {
+    const sample = level > 0;
+    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha);
+    floor = max(passOf(P_TAU) - margin, -1);
+    if (level > 1) {
+      n = levelSize<T>(k, level - 1);
+      offset -= n;
+    }
+  }
+  writeOutput<T>(w, wi, count, y, k, passOf(P_TAU), kind, kappa);
 }
 
 /**

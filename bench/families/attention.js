@@ -9,7 +9,6 @@
 // onnxruntime's Attention operator (opset 23, grouped-query) in onnxruntime-web (wasm) and
 // onnxruntime-node (native).
 
-import { readFileSync } from "node:fs";
 import { bytesField, intField, stringField } from "../peers/contenders.js";
 import { setHalves, uniforms, workload } from "../workloads.js";
 
@@ -164,8 +163,8 @@ const naiveJs = {
   },
 };
 
-/** The bench-only module's plain SIMD sum (build/opt/sum-bench*.wasm) over the cache's bytes, in its own memory. */
-function memoryLimit(file) {
+/** The bench-only module's plain SIMD sum (build/opt/sum-bench*.wasm, its bytes) over the cache's bytes, in its own memory. */
+function memoryLimit(bytes) {
   return {
     name: `SIMD sum (memory limit)`,
     kind: "reference",
@@ -175,7 +174,7 @@ function memoryLimit(file) {
     setup(w, inputs) {
       const floats = w.bytes / 4; // the same bytes, read as f32
       const memory = new WebAssembly.Memory({ initial: Math.ceil((1024 + 4 * floats * inputs.length) / 65536) + 1 });
-      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } });
+      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       const fns = inputs.map((x, c) => {
         const at = 1024 + c * 4 * floats;
         new Float32Array(memory.buffer, at, floats).fill(1);
@@ -293,6 +292,7 @@ function ortAttention({ ort, name, version, sessionOptions }) {
 /** onnxruntime-web (its wasm build, one thread) and onnxruntime-node (native CPU, one thread), from bench/peers. */
 async function ortPeers(log) {
   const { createRequire } = await import("node:module");
+  const { readFileSync } = await import("node:fs");
   const require = createRequire(new URL("../peers/package.json", import.meta.url));
   const list = [];
   for (const [pkg, name, sessionOptions] of [
@@ -317,8 +317,14 @@ export async function contenders(builds, { peers = true, log = () => {} } = {}) 
   list.push(naiveJs);
   const sum = new URL("../../build/opt/sum-bench.wasm", import.meta.url);
   try {
-    readFileSync(sum);
-    list.push(memoryLimit(sum));
+    // node:fs only outside browsers: a static import of it stops the page's bundle from loading.
+    let bytes;
+    if (globalThis.document) {
+      const response = await fetch(sum);
+      if (!response.ok) throw new Error(`${response.status}`);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } else bytes = (await import("node:fs")).readFileSync(sum);
+    list.push(memoryLimit(bytes));
   } catch {
     log("SIMD sum (attention): build/opt/sum-bench.wasm missing (npm run build makes it)");
   }

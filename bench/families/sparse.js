@@ -19,12 +19,15 @@ const VARIANTS = { sparsemax: { op: "sparsemax", alpha: 2 }, "1.5": { op: "entma
 const one = (variant, values = defaultValues) =>
   workload(family, VARIANTS[variant].op, "f32", 1, K, { variant: variant === "sparsemax" ? undefined : variant, values, alpha: VARIANTS[variant].alpha });
 
-/** sparsemax and entmax 1.5 and 1.3 of the typical row (a quick run: sparsemax alone); a full run adds the other shapes. */
+/**
+ * sparsemax and entmax 1.5 and 1.3 of the typical row (a quick run: sparsemax alone) and of a
+ * flat one (the row that puts most entries near the threshold; the core run of the other
+ * runtimes too); a full run adds the masked and confident rows.
+ */
 export function workloads({ quick = false, core = false } = {}) {
   if (quick) return [one("sparsemax")];
-  const list = Object.keys(VARIANTS).map((v) => one(v));
-  if (!core) for (const values of ["flat", "masked", "confident"]) for (const v of Object.keys(VARIANTS)) list.push(one(v, values));
-  return list;
+  const shapes = core ? ["typical", "flat"] : ["typical", "flat", "masked", "confident"];
+  return shapes.flatMap((values) => Object.keys(VARIANTS).map((v) => one(v, values)));
 }
 
 /**

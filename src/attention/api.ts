@@ -5,7 +5,8 @@
 import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { isWasmArray, realArray } from "../core/memory.js";
 import type { Dtype, Input, RealArray } from "../core/types.js";
-import { anyOperandOf, describe, newArray, operandOf, outOperand } from "../core/validate.js";
+import { numberOption } from "../core/targets.js";
+import { anyOperandOf, describe, newArray, operandOf, optionsOf, outOperand } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 import { JsAttention } from "./js.js";
 import type { AttentionCall, AttentionCore } from "./layout.js";
@@ -16,27 +17,6 @@ const ATTEND_KEYS = new Set([
   "heads", "kvHeads", "dim", "valueDim", "length", "range", "scale", "softcap", "causal", "window", "bias", "alibi", "sinks", "out", "lse",
 ]);
 const MERGE_KEYS = new Set(["heads", "valueDim", "out", "lse"]);
-
-/** The options object, with unknown keys refused. */
-function optionsOf(opts: unknown, allowed: Set<string>, fn: string): Record<string, unknown> {
-  if (typeof opts !== "object" || opts === null) throw new TypeError(`${fn} options must be an object (got ${describe(opts)})`);
-  for (const key in opts) {
-    if (!allowed.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...allowed].join(", ")})`);
-  }
-  return opts as Record<string, unknown>;
-}
-
-/** A number option: TypeError if not a number, RangeError unless `ok`. */
-function numberOption(opts: Record<string, unknown>, name: string, fallback: number | undefined, ok: (v: number) => boolean, rule: string): number {
-  const v = opts[name];
-  if (v === undefined) {
-    if (fallback === undefined) throw new TypeError(`${name} is required (a ${rule})`);
-    return fallback;
-  }
-  if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
-  if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
-  return v;
-}
 
 const positive = (v: number) => Number.isSafeInteger(v) && v > 0;
 

@@ -66,7 +66,7 @@ export class WasmAttention implements AttentionCore {
     (this.#kernels.get(`${dtype}_${storage}`) as AttendKernel)(
       address(qPlaced), address(kPlaced), address(vPlaced), op, lp, base + workAt,
       queries, heads, kvHeads, dim, valueDim, c.length, c.start, end, c.offset, c.causal ? 1 : 0, c.window, c.scale, c.softcap,
-      c.bias ? address(bPlaced) : 0, c.biasHead, c.alibi ? base + alibiAt : 0, c.sinks ? base + sinksAt : 0,
+      c.bias ? address(bPlaced) : 0, c.biasHead, c.alibi ? base + alibiAt : 0, c.sinks ? base + sinksAt : 0, 0, kvHeads,
     );
     stage.copyOut(c.out, op, outOffset, queries * heads * valueDim);
     if (c.lse) stage.copyOut(c.lse, lp, lseOffset, queries * heads);

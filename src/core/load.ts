@@ -130,7 +130,7 @@ function buildOf(exports: KernelExports, what: string): WasmBuild {
 }
 
 /** The backend over instantiated modules: the core's first, then one per family. */
-function assemble(memory: WebAssembly.Memory, core: KernelExports, parts: readonly (readonly [FamilyDefinition, KernelExports])[]): CoreKernels {
+export function assemble(memory: WebAssembly.Memory, core: KernelExports, parts: readonly (readonly [FamilyDefinition, KernelExports])[]): CoreKernels {
   const build = buildOf(core, "the core module");
   let heapBase = (core.heapBase as () => number)();
   for (const [family, exports] of parts) {

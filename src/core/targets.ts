@@ -49,10 +49,13 @@ export function probabilityTargets(core: Core, target: unknown, rows: number, n:
   return probs;
 }
 
-/** A number option: TypeError if not a number, RangeError unless `ok`. */
-export function numberOption(opts: Record<string, unknown>, name: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
+/** A number option: TypeError if not a number (or missing without a fallback), RangeError unless `ok`. */
+export function numberOption(opts: Record<string, unknown>, name: string, fallback: number | undefined, ok: (v: number) => boolean, rule: string): number {
   const v = opts[name];
-  if (v === undefined) return fallback;
+  if (v === undefined) {
+    if (fallback === undefined) throw new TypeError(`${name} is required (a ${rule})`);
+    return fallback;
+  }
   if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
   if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
   return v;

@@ -32,10 +32,19 @@ export function describe(v: unknown): string {
   return `a ${typeof v}`; // function, symbol: their text says nothing useful
 }
 
+/** An options object, with unknown keys refused (TypeError); `fn` names the function in the message. Optional options pass `opts ?? {}`. */
+export function optionsOf(opts: unknown, allowed: Set<string>, fn = ""): Record<string, unknown> {
+  if (typeof opts !== "object" || opts === null) throw new TypeError(`${fn ? `${fn} ` : ""}options must be an object (got ${describe(opts)})`);
+  for (const key in opts) {
+    if (!allowed.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...allowed].join(", ")})`);
+  }
+  return opts as Record<string, unknown>;
+}
+
 /** How to fix an input of the wrong type, where there is an obvious fix. */
 function fixFor(v: unknown): string {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    return `; convert it with Float32Array.from(x) or Float64Array.from(x)${v instanceof Uint16Array ? ", or pass halves as a Float16Array or an f16 WasmArray" : ""}`;
+    return `; convert it with Float32Array.from${v instanceof Uint16Array ? ", or pass halves as a Float16Array or an f16 WasmArray" : ""}`;
   }
   return "";
 }

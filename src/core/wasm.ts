@@ -26,7 +26,7 @@ type NarrowKernel = (src: number, dst: number, n: number) => void;
 export type KernelExports = Record<string, unknown>;
 
 /** f64 slots of kernel work space: the results area, then long softmax rows' block references. */
-const WORK_F64 = RESULTS + MAX_BLOCKS;
+export const WORK_F64 = RESULTS + MAX_BLOCKS;
 
 /** Where a call's operands sit in linear memory. */
 interface Staged {

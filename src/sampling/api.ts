@@ -9,90 +9,20 @@
 // token by the inverse CDF of one uniform over the kept tokens in index order. Nothing sorts
 // the vocabulary.
 //
-// The generator is PCG32 (O'Neill, pcg-random.org: a 64-bit LCG with the XSH-RR output),
-// seeded as the reference pcg32_srandom_r(seed, 54); a uniform takes 52 bits from two
-// outputs and lies in the open interval (0, 1). It runs here, in the host, so a seed draws
-// the same uniforms on every backend and runtime.
+// Seeds name the generator of core/random.ts (PCG32), run in the host: a seed draws the same
+// uniforms on every backend and runtime.
 
 import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { lasting, realArray } from "../core/memory.js";
+import { Pcg32, uniformSource } from "../core/random.js";
 import { JsSampleBackend } from "./js.js";
 import { BUCKETS, type SampleBackend, type SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
-import { describe, newArray, operandOf, outOperand, rowsOf } from "../core/validate.js";
+import { numberOption } from "../core/targets.js";
+import { describe, newArray, operandOf, optionsOf, outOperand, rowsOf } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
-
-// ---------------------------------------------------------------- the generator
-
-const TWO_32 = 4294967296;
-// The LCG multiplier 6364136223846793005 in two halves.
-const MUL_HI = 0x5851f42d;
-const MUL_LO = 0x4c957f2d;
-// pcg32_srandom_r's stream: increment (54 << 1) | 1.
-const INC_LO = 109;
-
-/** PCG32 (XSH-RR over a 64-bit LCG), with the 64-bit state in two uint32 halves. */
-export class Pcg32 {
-  #hi = 0;
-  #lo = 0;
-
-  /** pcg32_srandom_r(seed, 54): a safe integer seed, taken modulo 2^64. */
-  constructor(seed: number) {
-    this.#step();
-    const lo = this.#lo + (seed >>> 0);
-    this.#lo = lo >>> 0;
-    this.#hi = (this.#hi + (Math.floor(seed / TWO_32) >>> 0) + (lo >= TWO_32 ? 1 : 0)) >>> 0;
-    this.#step();
-  }
-
-  /** state = state * MUL + INC (mod 2^64). */
-  #step(): void {
-    const hi = this.#hi;
-    const lo = this.#lo;
-    // lo * MUL_LO in full, from 16-bit pieces (each product fits a double exactly).
-    const a0 = lo & 0xffff;
-    const a1 = lo >>> 16;
-    const p00 = a0 * (MUL_LO & 0xffff);
-    const p01 = a0 * (MUL_LO >>> 16);
-    const p10 = a1 * (MUL_LO & 0xffff);
-    const p11 = a1 * (MUL_LO >>> 16);
-    const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-    const low = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
-    const high = p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
-    const next = low + INC_LO;
-    this.#lo = next >>> 0;
-    this.#hi = (high + Math.imul(hi, MUL_LO) + Math.imul(lo, MUL_HI) + (next >= TWO_32 ? 1 : 0)) >>> 0;
-  }
-
-  /** The next 32-bit output. */
-  nextU32(): number {
-    const hi = this.#hi;
-    const lo = this.#lo;
-    this.#step();
-    // ((state >> 18) ^ state) >> 27, truncated to 32 bits, rotated right by state >> 59.
-    const xHi = (hi >>> 18) ^ hi;
-    const xLo = ((lo >>> 18) | (hi << 14)) ^ lo;
-    const xorshifted = ((xLo >>> 27) | (xHi << 5)) >>> 0;
-    const rot = hi >>> 27;
-    return ((xorshifted >>> rot) | (xorshifted << ((32 - rot) & 31))) >>> 0;
-  }
-
-  /** A uniform in (0, 1): 52 random bits (26 from each of two outputs) plus one half. */
-  uniform(): number {
-    const a = this.nextU32() >>> 6;
-    const b = this.nextU32() >>> 6;
-    return (a * 67108864 + b + 0.5) / 4503599627370496;
-  }
-
-  clone(): Pcg32 {
-    const copy = new Pcg32(0);
-    copy.#hi = this.#hi;
-    copy.#lo = this.#lo;
-    return copy;
-  }
-}
 
 // ---------------------------------------------------------------- validation
 
@@ -117,24 +47,6 @@ const ROW_LENGTH_KEYS = new Set(["rowLength"]);
 const ALLOWED_KEYS = new Set(["allowed"]);
 
 type Options = Record<string, unknown>;
-
-function optionsOf(opts: unknown, keys: Set<string>): Options {
-  if (opts === undefined || opts === null) return {};
-  if (typeof opts !== "object") throw new TypeError(`options must be an object (got ${describe(opts)})`);
-  for (const key in opts) {
-    if (!keys.has(key)) throw new TypeError(`unknown option "${key}" (expected one of ${[...keys].join(", ")})`);
-  }
-  return opts as Options;
-}
-
-/** A number option: TypeError if not a number, RangeError naming `rule` if `ok` fails. */
-function numberOption(o: Options, name: string, fallback: number, ok: (v: number) => boolean, rule: string): number {
-  const v = o[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== "number") throw new TypeError(`${name} must be a number (got ${describe(v)})`);
-  if (!ok(v)) throw new RangeError(`${name} must be ${rule} (got ${v})`);
-  return v;
-}
 
 const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
 const positiveFinite = (v: number) => v > 0 && v < Infinity;
@@ -229,29 +141,9 @@ function maskOf(allowed: unknown, rows: number, k: number): Mask | undefined {
   return { words: allowed, perRow: rows > 1 && allowed.length === rows * words ? words : 0 };
 }
 
-/** Uniforms in [0, 1) from `seed` (PCG32), `random` (checked), or Math.random. */
+/** Uniforms from the seed or random option (core/random.ts). */
 function uniformsOf(o: Options): { rng: Pcg32 | undefined; random: () => number } {
-  const { seed, random } = o;
-  if (seed !== undefined && random !== undefined) throw new TypeError("give either seed or random, not both");
-  if (seed !== undefined) {
-    if (typeof seed !== "number") throw new TypeError(`seed must be a number (got ${describe(seed)})`);
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer (got ${seed})`);
-    const rng = new Pcg32(seed);
-    return { rng, random: () => rng.uniform() };
-  }
-  if (random !== undefined) {
-    if (typeof random !== "function") throw new TypeError(`random must be a function (got ${describe(random)})`);
-    return { rng: undefined, random: checkedRandom(random as () => unknown) };
-  }
-  return { rng: undefined, random: Math.random };
-}
-
-function checkedRandom(random: () => unknown): () => number {
-  return () => {
-    const u = random();
-    if (typeof u !== "number" || !(u >= 0 && u < 1)) throw new RangeError(`random() must return a number in [0, 1) (got ${describe(u)})`);
-    return u;
-  };
+  return uniformSource(o.seed, o.random);
 }
 
 // ---------------------------------------------------------------- the chain
@@ -620,7 +512,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   const backend: SampleBackend = core instanceof WasmCore && exports ? new WasmSampleBackend(core, exports) : new JsSampleBackend();
 
   function argmax(x: Input, opts?: unknown): number | Int32Array {
-    const o = optionsOf(opts, ROW_LENGTH_KEYS);
+    const o = optionsOf(opts ?? {}, ROW_LENGTH_KEYS);
     const xo = operandOf(core, x, "x");
     if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
@@ -634,7 +526,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function topK(x: Input, count: number, opts?: unknown) {
-    const o = optionsOf(opts, ROW_LENGTH_KEYS);
+    const o = optionsOf(opts ?? {}, ROW_LENGTH_KEYS);
     const xo = operandOf(core, x, "x");
     if (typeof count !== "number") throw new TypeError(`k must be a number (got ${describe(count)})`);
     const { rows, k } = rowsOf(xo.length, o.rowLength);
@@ -668,7 +560,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function sample(logits: Input, opts?: unknown): number | Int32Array {
-    const o = optionsOf(opts, SAMPLE_KEYS);
+    const o = optionsOf(opts ?? {}, SAMPLE_KEYS);
     const xo = operandOf(core, logits, "logits");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
     const chain = chainOf(o);
@@ -682,7 +574,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function distribution(logits: Input, opts?: unknown) {
-    const o = optionsOf(opts, DISTRIBUTION_KEYS);
+    const o = optionsOf(opts ?? {}, DISTRIBUTION_KEYS);
     const xo = operandOf(core, logits, "logits");
     const n = xo.length;
     const { rows, k } = rowsOf(n, o.rowLength);
@@ -699,7 +591,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function sampler(opts?: unknown): Sampler {
-    const o = optionsOf(opts, SAMPLER_KEYS);
+    const o = optionsOf(opts ?? {}, SAMPLER_KEYS);
     const chain = chainOf(o);
     const window = numberOption(o, "penaltyWindow", Infinity, (v) => isCount(v) || v === Infinity, "an integer >= 0 or Infinity");
     const allowed = o.allowed;
@@ -709,7 +601,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
   }
 
   function gumbelSoftmax(logits: Input, opts?: unknown) {
-    const o = optionsOf(opts, GUMBEL_KEYS);
+    const o = optionsOf(opts ?? {}, GUMBEL_KEYS);
     const xo = operandOf(core, logits, "logits");
     const n = xo.length;
     const { rows, k } = rowsOf(n, o.rowLength);
@@ -790,7 +682,7 @@ class ChainSampler implements Sampler {
   }
 
   sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number {
-    const o = optionsOf(opts, ALLOWED_KEYS);
+    const o = optionsOf(opts ?? {}, ALLOWED_KEYS);
     const xo = operandOf(this.#core, logits, "logits");
     const k = xo.length;
     if (k === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");

@@ -1,5 +1,6 @@
-// The sparse arithmetic of the pure TypeScript backend: the same passes as
-// assembly/sparse/sparse.ts (see its header), in plain loops in f64 with Math.pow.
+// The sparse arithmetic of the pure TypeScript backend: the search of assembly/sparse/sparse.ts
+// (see its header) in plain loops in f64 with Math.pow, without its samples (the candidates are
+// the scores above -1) and with Newton's steps only.
 
 import { extremum, readable } from "../core/baseline.js";
 import type { Operand } from "../core/backend.js";

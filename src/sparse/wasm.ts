@@ -44,7 +44,7 @@ export class WasmSparse implements SparseCore {
     const xPlaced = stage.place(x);
     const yPlaced = y === x ? xPlaced : stage.place(y, true);
     const yOffset = offsetOf(y);
-    const work = stage.region(k * BYTES[dtype]);
+    const work = stage.region(k * (2 * BYTES[dtype] + 4));
     const address = stage.open("x", n);
     const yp = address(yPlaced);
     this.#kernels[dtype].entmax(address(xPlaced), yp, stage.base + work, rows, k, beta, alpha);

@@ -625,6 +625,129 @@ function attentionChecks(check, k) {
   });
 }
 
+function vocabChecks(check, k) {
+  check("hierarchicalSoftmax over huffman(counts) and sampledSoftmaxLoss over every class equal their formulas (docs/vocab.md)", () => {
+    const K = 9;
+    const dim = 6;
+    const next = prng(91);
+    const tree = k.huffman(Array.from({ length: K }, (_, i) => 1 + Math.floor(100 / (i + 1))));
+    const nodes = Float64Array.from({ length: (K - 1) * dim }, () => 2 * next() - 1);
+    const h = Float64Array.from({ length: 2 * dim }, () => 2 * next() - 1);
+    const probs = k.hierarchicalSoftmax.probabilities(h, nodes, tree);
+    for (let r = 0; r < 2; r++) {
+      assert(Math.abs(sum(probs.subarray(r * K, (r + 1) * K)) - 1) <= 1e-12, `probabilities row ${r} sums to ${sum(probs.subarray(r * K, (r + 1) * K))}`);
+    }
+    const targets = [0, K - 1];
+    const { logProb } = k.hierarchicalSoftmax(h, nodes, tree, targets);
+    for (let r = 0; r < 2; r++) {
+      let start = 0;
+      for (let i = 0; i < targets[r]; i++) start += tree.lengths[i];
+      let want = 0;
+      for (let s = start; s < start + tree.lengths[targets[r]]; s++) {
+        let z = 0;
+        for (let d = 0; d < dim; d++) z += h[r * dim + d] * nodes[tree.points[s] * dim + d];
+        // word2vec's sign: code 0 is sigmoid(z), code 1 is sigmoid(-z)
+        want += Math.log(1 / (1 + Math.exp(tree.codes[s] === 0 ? -z : z)));
+      }
+      assert(Math.abs(logProb[r] - want) <= 1e-12 * Math.max(1, Math.abs(want)), `logProb[${r}] ${logProb[r]}, the formula ${want}`);
+      assert(Math.abs(Math.exp(want) - probs[r * K + targets[r]]) <= 1e-12, `probabilities[${r}] disagrees with logProb`);
+    }
+    const V = 30;
+    const weights = Float32Array.from({ length: V * dim }, () => 2 * next() - 1);
+    const biases = Float32Array.from({ length: V }, () => next() - 0.5);
+    const h32 = Float32Array.from(h);
+    const all = Int32Array.from({ length: V }, (_, i) => i);
+    const { loss } = k.sampledSoftmaxLoss(h32, weights, biases, [4, 17], { sampled: all, subtractLogQ: false });
+    for (let r = 0; r < 2; r++) {
+      const logits = Array.from({ length: V }, (_, i) => {
+        let z = biases[i];
+        for (let d = 0; d < dim; d++) z += h32[r * dim + d] * weights[i * dim + d];
+        return z;
+      });
+      const m = Math.max(...logits);
+      const want = m + Math.log(sum(logits.map((z) => Math.exp(z - m)))) - logits[[4, 17][r]];
+      assert(Math.abs(loss[r] - want) <= 1e-5 * Math.max(1, want), `sampled loss[${r}] ${loss[r]}, the full cross-entropy ${want}`);
+    }
+  });
+}
+
+/** The bytes of a typed array (bitwise comparison: NaN payloads and -0 included). */
+function bytesOf(a) {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function expectSameBits(name, a, b) {
+  const x = bytesOf(a);
+  const y = bytesOf(b);
+  assert(x.length === y.length, `${name}: ${y.length} bytes, one thread ${x.length}`);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) throw new Failure(`${name}: byte ${i} differs from one thread's`);
+}
+
+/** Whether this runtime can run threads over a shared memory (a cross-origin isolated page, Node, Deno, Bun; not workerd). */
+export function hasThreads() {
+  return (
+    typeof SharedArrayBuffer === "function" &&
+    globalThis.crossOriginIsolated !== false &&
+    globalThis.navigator?.userAgent !== "Cloudflare-Workers"
+  );
+}
+
+/**
+ * sm.parallel (docs/parallel.md): with threads, batches split across 2 threads give sm's bits
+ * (the batches are large enough to split); without, it rejects with an Error saying why.
+ * Returns what happened, for the runner's extra.
+ */
+export async function parallelChecks(sm) {
+  let par;
+  try {
+    par = await sm.parallel({ workers: 2 });
+  } catch (error) {
+    if (hasThreads()) throw error;
+    assert(error instanceof Error && /Cross-Origin-Opener-Policy|Cloudflare Workers/.test(error.message), `rejected with ${error}`);
+    return "rejected (no threads)";
+  }
+  try {
+    assert(hasThreads(), "parallel() resolved where there are no threads");
+    assert(par.workers === 2 && par.backend === sm.backend, `workers ${par.workers}, backend ${par.backend}`);
+    for (const dtype of ["f32", "f64"]) {
+      const k = 6000;
+      const rows = 23;
+      const x = data(dtype, rows * k, 90, 6);
+      for (const name of ["softmax", "logSoftmax", "logSumExp"]) {
+        expectSameBits(`${dtype} ${name}`, sm[name](x, { rowLength: k, beta: 0.7 }), await par[name](x, { rowLength: k, beta: 0.7 }));
+      }
+      const target = Int32Array.from({ length: rows }, (_, r) => (r * 997) % k);
+      const one = sm.crossEntropy(x, target, { rowLength: k, grad: true, labelSmoothing: 0.1 });
+      const two = await par.crossEntropy(x, target, { rowLength: k, grad: true, labelSmoothing: 0.1 });
+      assert(Object.is(one.loss, two.loss), `${dtype} crossEntropy loss ${two.loss}, one thread ${one.loss}`);
+      expectSameBits(`${dtype} crossEntropy grad`, one.grad, two.grad);
+    }
+    const heads = 32;
+    const kvHeads = 8;
+    const dim = 64;
+    const length = 600;
+    const q = data("f32", heads * dim, 91, 1);
+    const keys = par.alloc(length * kvHeads * dim);
+    const values = par.alloc(length * kvHeads * dim);
+    keys.array.set(data("f32", keys.length, 92, 1));
+    values.array.set(data("f32", values.length, 93, 1));
+    const options = { heads, kvHeads, dim, lse: true };
+    const one = sm.attend(q, keys.array.slice(), values.array.slice(), options);
+    const two = await par.attend(q, keys, values, options);
+    expectSameBits("attend out", one.out, two.out);
+    expectSameBits("attend lse", one.lse, two.lse);
+    let error;
+    await par.softmax(new Float32Array(10), { rowLength: 7 }).catch((e) => (error = e));
+    assert(error instanceof RangeError, `a bad rowLength rejected with ${error}`);
+  } finally {
+    await par.close();
+  }
+  let closed;
+  await par.softmax([1, 2]).catch((e) => (closed = e));
+  assert(closed instanceof Error, "a call after close() did not reject");
+  return "2 threads, bit for bit";
+}
+
 function smoke(name, k) {
   assert(["wasm-relaxed-simd", "wasm-simd", "wasm"].includes(k.backend), `${name}: backend ${k.backend}`);
   for (const dtype of ["f32", "f64"]) {
@@ -693,7 +816,7 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
   for (const [label, k, isWasm, other] of suites) {
     if (!k) continue;
     const c = check(label);
-    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks, attentionChecks]) {
+    for (const suite of [valueChecks, specialChecks, errorChecks, onlineChecks, samplingChecks, attentionChecks, vocabChecks]) {
       try {
         suite(c, k);
       } catch (error) {
@@ -720,6 +843,11 @@ export async function run(api, { log = () => {}, sources = [], module } = {}) {
       const k = api.initSync(module);
       result.extra.initSync = k.backend;
       smoke("initSync(module)", k);
+    });
+  }
+  if (wasm) {
+    await checkAsync("parallel: 2 threads give one thread's bits, or reject where there are no threads", async () => {
+      result.extra.parallel = await parallelChecks(wasm);
     });
   }
   await checkAsync("initSync and init reject what is not a source", async () => {

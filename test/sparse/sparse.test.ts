@@ -60,6 +60,60 @@ describe.each(backends)("%s", (_, sm) => {
     }
   });
 
+  it("rows of every shape (typical, flat, confident, masked) at lengths of one to three levels of samples", () => {
+    // The kernels bound the threshold from below by the threshold of a sample of the row (its
+    // lane-wise block maxima, then the sample's own sample): a flat row puts most of it near
+    // the threshold; a confident one leaves a support of one.
+    const shapes: Record<string, (k: number, seed: number) => number[]> = {
+      typical: (k, seed) => normals(k, seed, 2),
+      flat: (k, seed) => normals(k, seed, 0.3),
+      confident: (k, seed) => normals(k, seed, 2).map((v, i) => (i === (seed * 7919) % k ? v + 20 : v)),
+      masked: (k, seed) => normals(k, seed, 2).map((v, i) => (i > 0 && Math.floor(i / 17) % 5 < 2 ? -Infinity : v)),
+    };
+    let seed = 300;
+    for (const dtype of dtypes) {
+      for (const [shape, make] of Object.entries(shapes)) {
+        for (const k of [4097, 32000]) {
+          for (const alpha of k < 32000 ? [2, 1.5, 1.3, 1.75, 1.1, 3] : [2, 1.5, 1.3]) {
+            const x = array(dtype, make(k, seed++));
+            const y = sm.entmax(x, { alpha });
+            expectEntmaxClose(y, x, k, alpha, dtype);
+            let sum = 0;
+            for (const v of y) sum += v;
+            if (!(Math.abs(sum - 1) <= SUM_TOL[dtype])) throw new Error(`${shape} ${k} alpha ${alpha} ${dtype}: sum ${sum}`);
+          }
+        }
+      }
+      for (const alpha of [2, 1.3]) {
+        const x = array(dtype, shapes.flat(70000, seed++));
+        expectEntmaxClose(sm.entmax(x, { alpha }), x, 70000, alpha, dtype);
+      }
+    }
+  });
+
+  it("alpha near 1 and near 2, f32 and f64, typical and flat rows, with beta", () => {
+    let seed = 500;
+    for (const dtype of dtypes) {
+      for (const alpha of [1.01, 1.02, 1.05, 1.95, 1.99, 2.01, 2.05]) {
+        for (const [k, scale] of [
+          [7, 2],
+          [500, 2],
+          [4099, 0.3],
+          [4099, 2],
+        ]) {
+          for (const beta of k > 500 ? [1] : [1, 3]) {
+            const x = array(dtype, normals(k, seed++, scale));
+            const y = sm.entmax(x, { alpha, beta });
+            expectEntmaxClose(y, x, k, alpha, dtype, beta);
+            let sum = 0;
+            for (const v of y) sum += v;
+            if (!(Math.abs(sum - 1) <= SUM_TOL[dtype])) throw new Error(`alpha ${alpha} k ${k} ${dtype}: sum ${sum}`);
+          }
+        }
+      }
+    }
+  });
+
   it("the exact paths (sparsemax, entmax 1.5) agree with the search of alphas next to them", () => {
     for (const dtype of dtypes) {
       for (const [exact, near] of [
