@@ -21,7 +21,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, widen4 } from "../shared/half";
+import { halfConstant, widen4, widenFinite4 } from "../shared/half";
 import { dot, loadS, loadV } from "../shared/dot";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
@@ -170,11 +170,18 @@ function halfK<K>(k: i32): v128 {
   return sizeof<K>() == 2 ? halfConstant(k) : i32x4.splat(0);
 }
 
-/** Four elements of K at p as f32 lanes; halves widened with the constants h0..h3 (halfK) held in locals. */
+/**
+ * Four elements of K at p as f32 lanes; halves widened with the constants h0..h3 (halfK) held
+ * in locals. K = i16 stands for halves known to hold no Inf or NaN (the block's scan said so):
+ * widened without the special-value step, half the operations.
+ */
 // @ts-ignore: decorator
 @inline
 function loadW<K>(p: usize, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
-  if (sizeof<K>() == 2) return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
+  if (sizeof<K>() == 2) {
+    if (isSigned<K>()) return widenFinite4(v128.load16x4_s(p), h0, h1);
+    return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
+  }
   return loadV<f32, K>(p);
 }
 
@@ -283,8 +290,12 @@ function quadScores<K>(q0: usize, q1: usize, q2: usize, q3: usize, kp: usize, ks
   }
 }
 
-/** The online-softmax step of four rows over S4[a..b): m, l at M, L (4 f64 each), accumulators at acc (rows valueDim f64 apart). */
-function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize, vp: usize, vs: usize, valueDim: i32): void {
+/**
+ * The online-softmax step of four rows over the scores S4[a..b): the new max, the rescale
+ * exp(m_old - m_new) of each row (stored at AL for the fold), the exps (in place) and their
+ * sum; m, l at M, L (4 f64 each).
+ */
+function quadSoftmax(S4: usize, a: i32, b: i32, M: usize, L: usize, AL: usize): void {
   let top = f32x4.splat(-Infinity);
   for (let jj = a; jj < b; jj++) top = f32x4.max(top, v128.load(S4 + (<usize>jj << 4))); // NaN stays
   const m0 = load<f64>(M);
@@ -329,84 +340,92 @@ function quadUpdate<K>(S4: usize, a: i32, b: i32, M: usize, L: usize, acc: usize
   store<f64>(L, load<f64>(L, 8) * al1 + <f64>f32x4.extract_lane(sum, 1), 8);
   store<f64>(L, load<f64>(L, 16) * al2 + <f64>f32x4.extract_lane(sum, 2), 16);
   store<f64>(L, load<f64>(L, 24) * al3 + <f64>f32x4.extract_lane(sum, 3), 24);
-  const r1 = <usize>valueDim << 3;
-  const va0 = f64x2.splat(al0);
-  const va1 = f64x2.splat(al1);
-  const va2 = f64x2.splat(al2);
-  const va3 = f64x2.splat(al3);
+  store<f64>(AL, al0);
+  store<f64>(AL, al1, 8);
+  store<f64>(AL, al2, 16);
+  store<f64>(AL, al3, 24);
+}
+
+/**
+ * B4 += the value rows vp + jj*vs, jj in [a, b), weighted by the exps S4[jj] of four rows:
+ * B4 holds the four rows' sums over the block in f32, rows valueDim apart. Each value row is
+ * read from its first element to its last (two rows at a time), the order of memory.
+ */
+function quadValues<K>(S4: usize, a: i32, b: i32, B: usize, vp: usize, vs: usize, valueDim: i32): void {
   const h0 = halfK<K>(0);
   const h1 = halfK<K>(1);
   const h2 = halfK<K>(2);
   const h3 = halfK<K>(3);
+  const rb = <usize>valueDim << 2;
+  const last = valueDim & ~3;
+  let jj = a;
+  for (; jj + 2 <= b; jj += 2) {
+    const pp = S4 + (<usize>jj << 4);
+    const pa0 = v128.load32_splat(pp);
+    const pa1 = v128.load32_splat(pp, 4);
+    const pa2 = v128.load32_splat(pp, 8);
+    const pa3 = v128.load32_splat(pp, 12);
+    const pb0 = v128.load32_splat(pp, 16);
+    const pb1 = v128.load32_splat(pp, 20);
+    const pb2 = v128.load32_splat(pp, 24);
+    const pb3 = v128.load32_splat(pp, 28);
+    const rowA = vp + <usize>jj * vs;
+    const rowB = rowA + vs;
+    for (let d = 0; d < last; d += 4) {
+      const va = loadW<K>(at<K>(rowA, d), h0, h1, h2, h3);
+      const vb = loadW<K>(at<K>(rowB, d), h0, h1, h2, h3);
+      const o = B + (<usize>d << 2);
+      v128.store(o, madd<f32>(vb, pb0, madd<f32>(va, pa0, v128.load(o))));
+      v128.store(o + rb, madd<f32>(vb, pb1, madd<f32>(va, pa1, v128.load(o + rb))));
+      v128.store(o + 2 * rb, madd<f32>(vb, pb2, madd<f32>(va, pa2, v128.load(o + 2 * rb))));
+      v128.store(o + 3 * rb, madd<f32>(vb, pb3, madd<f32>(va, pa3, v128.load(o + 3 * rb))));
+    }
+  }
+  for (; jj < b; jj++) {
+    const pp = S4 + (<usize>jj << 4);
+    const pa0 = v128.load32_splat(pp);
+    const pa1 = v128.load32_splat(pp, 4);
+    const pa2 = v128.load32_splat(pp, 8);
+    const pa3 = v128.load32_splat(pp, 12);
+    const rowA = vp + <usize>jj * vs;
+    for (let d = 0; d < last; d += 4) {
+      const va = loadW<K>(at<K>(rowA, d), h0, h1, h2, h3);
+      const o = B + (<usize>d << 2);
+      v128.store(o, madd<f32>(va, pa0, v128.load(o)));
+      v128.store(o + rb, madd<f32>(va, pa1, v128.load(o + rb)));
+      v128.store(o + 2 * rb, madd<f32>(va, pa2, v128.load(o + 2 * rb)));
+      v128.store(o + 3 * rb, madd<f32>(va, pa3, v128.load(o + 3 * rb)));
+    }
+  }
+  // The elements past the last whole vector, from every key of the block.
+  for (let d = last; d < valueDim; d++) {
+    let c0 = f32x4.splat(0);
+    for (let j = a; j < b; j++) {
+      c0 = madd<f32>(f32x4.splat(loadS<f32, K>(at<K>(vp + <usize>j * vs, d))), v128.load(S4 + (<usize>j << 4)), c0);
+    }
+    const o = B + (<usize>d << 2);
+    store<f32>(o, load<f32>(o) + f32x4.extract_lane(c0, 0));
+    store<f32>(o + rb, load<f32>(o + rb) + f32x4.extract_lane(c0, 1));
+    store<f32>(o + 2 * rb, load<f32>(o + 2 * rb) + f32x4.extract_lane(c0, 2));
+    store<f32>(o + 3 * rb, load<f32>(o + 3 * rb) + f32x4.extract_lane(c0, 3));
+  }
+}
+
+/** acc[0..n) = acc*alpha + B[0..n) (f64 acc, f32 B), then B = 0. */
+function foldRow(acc: usize, B: usize, n: i32, alpha: f64): void {
+  const va = f64x2.splat(alpha);
+  const zero = f32x4.splat(0);
+  const last = n & ~3;
   let d = 0;
-  // Two vectors of each row's output in registers over the block (eight accumulators).
-  for (; d + 8 <= valueDim; d += 8) {
-    let c00 = f32x4.splat(0);
-    let c01 = c00;
-    let c10 = c00;
-    let c11 = c00;
-    let c20 = c00;
-    let c21 = c00;
-    let c30 = c00;
-    let c31 = c00;
-    for (let jj = a; jj < b; jj++) {
-      const pp = S4 + (<usize>jj << 4);
-      const row = at<K>(vp + <usize>jj * vs, d);
-      const v0 = loadW<K>(row, h0, h1, h2, h3);
-      const v1 = loadW<K>(at<K>(row, 4), h0, h1, h2, h3);
-      // Loads that splat (one instruction each) rather than shuffles of one load.
-      const p0 = v128.load32_splat(pp);
-      const p1 = v128.load32_splat(pp, 4);
-      const p2 = v128.load32_splat(pp, 8);
-      const p3 = v128.load32_splat(pp, 12);
-      c00 = madd<f32>(v0, p0, c00);
-      c01 = madd<f32>(v1, p0, c01);
-      c10 = madd<f32>(v0, p1, c10);
-      c11 = madd<f32>(v1, p1, c11);
-      c20 = madd<f32>(v0, p2, c20);
-      c21 = madd<f32>(v1, p2, c21);
-      c30 = madd<f32>(v0, p3, c30);
-      c31 = madd<f32>(v1, p3, c31);
-    }
-    const ap = acc + (<usize>d << 3);
-    fold<f32>(ap, c00, va0);
-    fold<f32>(ap + 32, c01, va0);
-    fold<f32>(ap + r1, c10, va1);
-    fold<f32>(ap + r1 + 32, c11, va1);
-    fold<f32>(ap + 2 * r1, c20, va2);
-    fold<f32>(ap + 2 * r1 + 32, c21, va2);
-    fold<f32>(ap + 3 * r1, c30, va3);
-    fold<f32>(ap + 3 * r1 + 32, c31, va3);
+  for (; d < last; d += 4) {
+    const o = B + (<usize>d << 2);
+    fold<f32>(acc + (<usize>d << 3), v128.load(o), va);
+    v128.store(o, zero);
   }
-  for (; d + 4 <= valueDim; d += 4) {
-    let c0 = f32x4.splat(0);
-    let c1 = c0;
-    let c2 = c0;
-    let c3 = c0;
-    for (let jj = a; jj < b; jj++) {
-      const pp = S4 + (<usize>jj << 4);
-      const v0 = loadW<K>(at<K>(vp + <usize>jj * vs, d), h0, h1, h2, h3);
-      c0 = madd<f32>(v0, v128.load32_splat(pp), c0);
-      c1 = madd<f32>(v0, v128.load32_splat(pp, 4), c1);
-      c2 = madd<f32>(v0, v128.load32_splat(pp, 8), c2);
-      c3 = madd<f32>(v0, v128.load32_splat(pp, 12), c3);
-    }
+  for (; d < n; d++) {
     const ap = acc + (<usize>d << 3);
-    fold<f32>(ap, c0, va0);
-    fold<f32>(ap + r1, c1, va1);
-    fold<f32>(ap + 2 * r1, c2, va2);
-    fold<f32>(ap + 3 * r1, c3, va3);
-  }
-  for (; d < valueDim; d++) {
-    let c0 = f32x4.splat(0);
-    for (let jj = a; jj < b; jj++) {
-      c0 = madd<f32>(f32x4.splat(loadS<f32, K>(at<K>(vp + <usize>jj * vs, d))), v128.load(S4 + (<usize>jj << 4)), c0);
-    }
-    const ap = acc + (<usize>d << 3);
-    store<f64>(ap, load<f64>(ap) * al0 + <f64>f32x4.extract_lane(c0, 0));
-    store<f64>(ap + r1, load<f64>(ap + r1) * al1 + <f64>f32x4.extract_lane(c0, 1));
-    store<f64>(ap + 2 * r1, load<f64>(ap + 2 * r1) * al2 + <f64>f32x4.extract_lane(c0, 2));
-    store<f64>(ap + 3 * r1, load<f64>(ap + 3 * r1) * al3 + <f64>f32x4.extract_lane(c0, 3));
+    store<f64>(ap, load<f64>(ap) * alpha + <f64>load<f32>(B + (<usize>d << 2)));
+    store<f32>(B + (<usize>d << 2), 0);
   }
 }
 
@@ -423,16 +442,235 @@ function biasRow(bias: usize, h: i32, biasHead: i32, i: i32, length: i32, size: 
  * The scores at sp + jj*stride, jj in [a, b) (keys j0 + jj) of the query at position pos and
  * head h: softcap*tanh(s/softcap), then + bias + ALiBi, in f64.
  */
-function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, alibi: usize, h: i32): void {
+function shape<T>(sp: usize, stride: usize, a: i32, b: i32, j0: i32, pos: i32, softcap: f64, bias: usize, bp: usize, biasF32: bool, alibi: usize, h: i32): void {
   const slope = alibi != 0 ? load<f64>(alibi + (<usize>h << 3)) : 0;
   for (let jj = a; jj < b; jj++) {
     const p = sp + <usize>jj * stride;
     let s = <f64>load<T>(p);
     if (softcap > 0) s = softcap * tanh(s / softcap);
-    if (bias != 0) s += <f64>load<T>(at<T>(bp, j0 + jj));
+    if (bias != 0) s += biasF32 ? <f64>load<f32>(at<f32>(bp, j0 + jj)) : load<f64>(at<f64>(bp, j0 + jj));
     if (alibi != 0) s -= slope * <f64>(pos - (j0 + jj));
     store<T>(p, <T>s);
   }
+}
+
+/** Where touchBytes leaves its loads: a use of them, so that no optimizer drops them. */
+let touched: u32 = 0;
+
+/**
+ * Loads one word of each 64-byte line of [p, p + bytes): wasm has no prefetch, and a loop of
+ * only loads keeps many misses in flight where the kernel's loops, long on each line, leave
+ * the next lines to the hardware's prefetchers and wait on memory (f32 decode at 32,768 keys
+ * ran 1.3x faster with the block touched first).
+ */
+function touchBytes(p: usize, bytes: usize): void {
+  let t: u32 = 0;
+  for (let o: usize = 0; o < bytes; o += 64) t |= load<u32>(p + o);
+  touched |= t;
+}
+
+/**
+ * Whether the n halves at p are all finite (no Inf, no NaN): one pass of loads and integer
+ * maxima of their magnitudes' bits.
+ */
+function finiteHalves(p: usize, n: i32): bool {
+  let i = 0;
+  let top: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const magnitude = i16x8.splat(0x7fff);
+    let a = i16x8.splat(0);
+    for (; i + 8 <= n; i += 8) a = i16x8.max_u(a, v128.and(v128.load(p + (<usize>i << 1)), magnitude));
+    a = i16x8.max_u(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    a = i16x8.max_u(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+    a = i16x8.max_u(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+    top = <u32>i16x8.extract_lane_u(a, 0);
+  }
+  for (; i < n; i++) top = max(top, <u32>load<u16>(p + (<usize>i << 1)) & 0x7fff);
+  return top < 0x7c00;
+}
+
+/**
+ * The largest sum of squares of a key row piece (rows pieces of dim elements of K at p, one
+ * after the other: a block's keys in the order of memory), in f32 arithmetic widened to f64:
+ * +Infinity where a piece holds an Inf or NaN (or overflows).
+ */
+function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
+  const last = ASC_FEATURE_SIMD ? dim & ~7 : 0;
+  let top: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = p + <usize>r * <usize>dim * <usize>sizeof<K>();
+    let t: f64 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const h0 = halfK<K>(0);
+      const h1 = halfK<K>(1);
+      const h2 = halfK<K>(2);
+      const h3 = halfK<K>(3);
+      let a0 = f32x4.splat(0);
+      let a1 = a0;
+      for (let d = 0; d < last; d += 8) {
+        const x0 = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
+        const x1 = loadW<K>(at<K>(row, d + 4), h0, h1, h2, h3);
+        a0 = madd<f32>(x0, x0, a0);
+        a1 = madd<f32>(x1, x1, a1);
+      }
+      t = sumLanes<f32>(f32x4.add(a0, a1));
+    }
+    for (let d = last; d < dim; d++) {
+      const x = <f64>loadS<f32, K>(at<K>(row, d));
+      t += x * x;
+    }
+    if (!(t <= top)) top = t == t ? t : Infinity;
+  }
+  return top;
+}
+
+// The f32 scores' error grows with scale*sum_d |q_d*k_d| (each product and sum rounded to
+// f32, and the score itself held in f32: about 0.4 of the accuracy bound at 40, 0.8 at 90, 1.7
+// at 170, measured over 32 heads and 100 to 2000 keys of dim 128). A block whose keys could
+// reach past this, by |scale|*max_h |q_h|*max_j |k_j| (Cauchy-Schwarz: a bound of it, |.| the
+// Euclidean norm), is computed in f64 (the f64 queries' path) instead.
+const EXACT_ABOVE: f64 = 40;
+
+/**
+ * One block of n keys (rows j0..j0+n-1 at kp, values at vp) for the rows of the kv heads
+ * [g0, g1) of a tile whose groups are multiples of four heads (the quad path): the scores, the softmax step, the
+ * weighted values and the fold into the f64 accumulators. The scores and the values go key
+ * row by key row, every kv head of a row in turn: the order of memory, which the hardware's
+ * prefetchers follow (by kv head, the rows kvHeads*dim apart would go by one 512-byte piece
+ * of each).
+ */
+function quadBlock<K>(
+  q0: i32, j0: i32, n: i32, nq: i32, G: i32, g0: i32, g1: i32, dim: i32, valueDim: i32, kp: usize, ks: usize, vp: usize, vs: usize,
+  qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, AL: usize, acc: usize, S: usize, B: usize,
+  scale: f32, shaped: bool, offset: i32, softcap: f64, bias: usize, biasHead: i32, length: i32, alibi: usize,
+): void {
+  const sizeK = <usize>sizeof<K>();
+  const sRow = <usize>KEY_BLOCK << 2; // bytes of a row's block of scores
+  const rb = <usize>valueDim << 2; // bytes of a row of B
+  for (let jj = 0; jj < n; jj += 2) {
+    for (let g = g0; g < g1; g++) {
+      const kg = kp + <usize>g * <usize>dim * sizeK;
+      for (let i = 0; i < nq; i++) {
+        const a = max(load<i32>(lo + (<usize>i << 2)) - j0, jj);
+        const b = min(min(load<i32>(hi + (<usize>i << 2)) - j0, jj + 2), n);
+        if (a >= b) continue;
+        for (let hh = 0; hh < G; hh += 4) {
+          const r = g * nq * G + i * G + hh;
+          const qr = qp + (<usize>r << 2);
+          quadScores<K>(load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kg, ks, dim, a, b, S + <usize>r * sRow, scale);
+        }
+      }
+    }
+  }
+  for (let g = g0; g < g1; g++) {
+    for (let i = 0; i < nq; i++) {
+      const a = max(load<i32>(lo + (<usize>i << 2)) - j0, 0);
+      const b = min(load<i32>(hi + (<usize>i << 2)) - j0, n);
+      if (a >= b) continue;
+      for (let hh = 0; hh < G; hh += 4) {
+        const r = g * nq * G + i * G + hh;
+        const S4 = S + <usize>r * sRow;
+        if (shaped) {
+          for (let lane = 0; lane < 4; lane++) {
+            const h = g * G + hh + lane;
+            shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), true, alibi, h);
+          }
+        }
+        quadSoftmax(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), AL + (<usize>r << 3));
+      }
+    }
+  }
+  for (let jj = 0; jj < n; jj += 2) {
+    for (let g = g0; g < g1; g++) {
+      const vg = vp + <usize>g * <usize>valueDim * sizeK;
+      for (let i = 0; i < nq; i++) {
+        const a = max(load<i32>(lo + (<usize>i << 2)) - j0, jj);
+        const b = min(min(load<i32>(hi + (<usize>i << 2)) - j0, jj + 2), n);
+        if (a >= b) continue;
+        for (let hh = 0; hh < G; hh += 4) {
+          const r = g * nq * G + i * G + hh;
+          quadValues<K>(S + <usize>r * sRow, a, b, B + <usize>r * rb, vg, vs, valueDim);
+        }
+      }
+    }
+  }
+  // acc = acc*alpha + B, for the rows that saw a key of the block.
+  for (let g = g0; g < g1; g++) {
+    for (let i = 0; i < nq; i++) {
+      if (max(load<i32>(lo + (<usize>i << 2)) - j0, 0) >= min(load<i32>(hi + (<usize>i << 2)) - j0, n)) continue;
+      for (let hh = 0; hh < G; hh++) {
+        const r = g * nq * G + i * G + hh;
+        foldRow(acc + ((<usize>r * <usize>valueDim) << 3), B + <usize>r * rb, valueDim, load<f64>(AL + (<usize>r << 3)));
+      }
+    }
+  }
+}
+
+/**
+ * One block of n keys (rows j0..j0+n-1 at kb, values at vb) for the rows of the kv heads
+ * [g0, g1) of a tile, in the compute dtype T (q row addresses at qp, of T; bias f32 or f64 by
+ * biasF32), by kv head: the scores, then per row the softmax step and the weighted values
+ * added into the f64 accumulators.
+ */
+function genericBlock<T, K>(
+  q0: i32, j0: i32, n: i32, nq: i32, G: i32, g0: i32, g1: i32, dim: i32, valueDim: i32, kb: usize, ks: usize, vb: usize, vs: usize,
+  qp: usize, lo: usize, hi: usize, M: usize, Lsum: usize, acc: usize, S: usize,
+  scale: f64, shaped: bool, offset: i32, softcap: f64, bias: usize, biasF32: bool, biasHead: i32, length: i32, alibi: usize,
+): void {
+  const sizeT = <usize>sizeof<T>();
+  const sizeK = <usize>sizeof<K>();
+  const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
+    for (let g = g0; g < g1; g++) {
+      const kp0 = kb + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
+      const vp0 = vb + <usize>g * <usize>valueDim * sizeK;
+      const r0 = g * nq * G; // the group's first row
+      // Scores: each key row loaded once for the rows of the queries that see it (a
+      // contiguous run of queries, since lo and hi grow with the query).
+      for (let jj = 0; jj < n; jj++) {
+        const j = j0 + jj;
+        let first = nq;
+        let last = -1;
+        for (let i = 0; i < nq; i++) {
+          if (j >= load<i32>(lo + (<usize>i << 2)) && j < load<i32>(hi + (<usize>i << 2))) {
+            first = min(first, i);
+            last = i;
+          }
+        }
+        if (last < 0) continue;
+        const kp = kp0 + <usize>jj * ks;
+        let r = r0 + first * G;
+        const rEnd = r0 + (last + 1) * G;
+        for (; r + 4 <= rEnd; r += 4) {
+          const qr = qp + (<usize>r << 2);
+          dot4<T, K>(
+            load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp, dim,
+            S + <usize>r * sRow + <usize>jj * sizeT, sRow, scale,
+          );
+        }
+        for (; r < rEnd; r++) dot1<T, K>(load<u32>(qp + (<usize>r << 2)), kp, dim, S + <usize>r * sRow + <usize>jj * sizeT, scale);
+      }
+      // Per query row: the rest of the score, the block's max, the rescale, the exps, the values.
+      for (let r = r0; r < r0 + nq * G; r++) {
+        const i = queryOf(r, nq, G);
+        const h = headOf(r, nq, G);
+        const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
+        const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
+        if (a >= b) continue;
+        const sp = S + <usize>r * sRow;
+        if (shaped) shape<T>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, biasF32 ? 4 : 8), biasF32, alibi, h);
+        const top = <f64>rmax<T>(at<T>(sp, a), b - a);
+        if (top == -Infinity) continue; // every key of the block masked for this row
+        const mp = M + (<usize>r << 3);
+        const m = load<f64>(mp);
+        const mNew = max(m, top); // NaN stays: the row's output will be NaN
+        const alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
+        const sum = raddstoreexpminusmax<T>(at<T>(sp, a), at<T>(sp, a), b - a, <T>mNew, <T>1);
+        const lp = Lsum + (<usize>r << 3);
+        store<f64>(lp, load<f64>(lp) * alpha + sum);
+        addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp0, vs, valueDim, alpha);
+        store<f64>(mp, mNew);
+      }
+    }
 }
 
 // ---- the work area ----
@@ -476,8 +714,13 @@ function offL(rows: i32, tq: i32): usize {
 }
 // @ts-ignore: decorator
 @inline
-function offAcc(rows: i32, tq: i32): usize {
+function offAlpha(rows: i32, tq: i32): usize {
   return offL(rows, tq) + (<usize>rows << 3);
+}
+// @ts-ignore: decorator
+@inline
+function offAcc(rows: i32, tq: i32): usize {
+  return offAlpha(rows, tq) + (<usize>rows << 3);
 }
 // @ts-ignore: decorator
 @inline
@@ -485,11 +728,28 @@ function offScores(rows: i32, tq: i32, valueDim: i32): usize {
   return offAcc(rows, tq) + ((<usize>rows * <usize>valueDim) << 3);
 }
 
+// @ts-ignore: decorator
+@inline
+function offBlock(rows: i32, tq: i32, valueDim: i32): usize {
+  return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
+}
+
+// @ts-ignore: decorator
+@inline
+function offQ64(rows: i32, tq: i32, valueDim: i32): usize {
+  return (offBlock(rows, tq, valueDim) + ((<usize>rows * <usize>valueDim) << 2) + 15) & ~15;
+}
+// @ts-ignore: decorator
+@inline
+function offQp64(rows: i32, tq: i32, valueDim: i32, dim: i32): usize {
+  return offQ64(rows, tq, valueDim) + ((<usize>rows * <usize>dim) << 3);
+}
+
 /** Bytes of work space attend needs for these shapes. */
-export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32): usize {
+export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32, dim: i32): usize {
   const tq = tileQueries(heads, queries);
   const rows = tq * heads;
-  return offScores(rows, tq, valueDim) + ((<usize>rows * <usize>KEY_BLOCK) << 3);
+  return offQp64(rows, tq, valueDim, dim) + (<usize>rows << 2);
 }
 
 // ---- the kernel ----
@@ -514,8 +774,9 @@ function attend<T, K>(
   const vs = <usize>kvHeads * <usize>valueDim * sizeK; // bytes between value rows
   const sRow = <usize>KEY_BLOCK * sizeT; // bytes of a row's block of scores
   const shaped = softcap > 0 || bias != 0 || alibi != 0;
-  // Groups of a multiple of four query heads take the quad path (f32, SIMD builds).
-  const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && G % 4 == 0;
+  // Groups of a multiple of four query heads take the quad path (f32 queries over f32 or f16
+  // keys and values, SIMD builds; f64 keys under f32 queries, a rare pair, go the generic way).
+  const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && sizeof<K>() != 8 && G % 4 == 0;
   for (let q0 = 0; q0 < queries; q0 += tq) {
     const nq = min(tq, queries - q0);
     // Rows of the tile in the order [kv head g][query i][head of the group hh]: the rows a
@@ -528,6 +789,10 @@ function attend<T, K>(
     const Lsum = work + offL(rows, nq);
     const acc = work + offAcc(rows, nq);
     const S = work + offScores(rows, nq, valueDim);
+    const B = work + offBlock(rows, nq, valueDim);
+    const AL = work + offAlpha(rows, nq);
+    const Q64 = work + offQ64(rows, nq, valueDim);
+    const qp64 = work + offQp64(rows, nq, valueDim, dim);
     // Each query's key range, and the tile's: [first query's lo, last query's hi).
     let kLo = end;
     let kHi = start;
@@ -552,84 +817,64 @@ function attend<T, K>(
       store<f64>(M + (<usize>r << 3), -Infinity);
       store<f64>(Lsum + (<usize>r << 3), 0);
     }
+    // f32 queries: the f64 copy of the range's rows (for the blocks computed in f64) and
+    // |scale| times the largest norm of a row of the tile, every kv head's: the choice of f32
+    // or f64 for a block is the same whatever the range (parallel() is bit for bit).
+    let qNorm: f64 = 0;
+    if (sizeof<T>() == 4) {
+      for (let r = 0; r < rows; r++) {
+        const src = q + <usize>((q0 + queryOf(r, nq, G)) * heads + headOf(r, nq, G)) * <usize>dim * sizeT;
+        const copy = r >= rFirst && r < rStop;
+        const dst = Q64 + ((<usize>r * <usize>dim) << 3);
+        if (copy) store<u32>(qp64 + (<usize>r << 2), <u32>dst);
+        let sum: f64 = 0;
+        for (let d = 0; d < dim; d++) {
+          const x = <f64>load<f32>(at<f32>(src, d));
+          if (copy) store<f64>(at<f64>(dst, d), x);
+          sum += x * x;
+        }
+        qNorm = max(qNorm, sum);
+      }
+      qNorm = Math.sqrt(qNorm) * abs(scale);
+    }
     for (let e = <usize>rFirst * <usize>valueDim, n = <usize>rStop * <usize>valueDim; e < n; e++) store<f64>(acc + (e << 3), 0);
+    for (let e = <usize>rFirst * <usize>valueDim, n = <usize>rStop * <usize>valueDim; e < n; e++) store<f32>(B + (e << 2), 0);
     // Blocks of keys over the tile's range only (blocks hidden from every query of the tile by
     // the causal limit or the window are never visited); within a block, the kv heads in the
     // order of memory.
     for (let j0 = kLo; j0 < kHi; j0 += KEY_BLOCK) {
       const n = min(KEY_BLOCK, kHi - j0);
-      for (let g = g0; g < g1; g++) {
-        const kp0 = k + <usize>j0 * ks + <usize>g * <usize>dim * sizeK; // key row j0 of kv head g
-        const vp0 = v + <usize>j0 * vs + <usize>g * <usize>valueDim * sizeK;
-        const r0 = g * nq * G; // the group's first row
-        if (quads) {
-          // Four query heads of one query at a time, in the lanes of one f32x4 (see quadScores).
-          for (let i = 0; i < nq; i++) {
-            const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
-            const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
-            if (a >= b) continue;
-            for (let hh = 0; hh < G; hh += 4) {
-              const r = r0 + i * G + hh;
-              const qr = qp + (<usize>r << 2);
-              const S4 = S + <usize>r * sRow;
-              quadScores<K>(load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp0, ks, dim, a, b, S4, <f32>scale);
-              if (shaped) {
-                for (let lane = 0; lane < 4; lane++) {
-                  const h = g * G + hh + lane;
-                  shape<f32>(S4 + (<usize>lane << 2), 16, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, 4), alibi, h);
-                }
-              }
-              quadUpdate<K>(S4, a, b, M + (<usize>r << 3), Lsum + (<usize>r << 3), acc + ((<usize>r * <usize>valueDim) << 3), vp0, vs, valueDim);
-            }
-          }
-          continue;
+      const kb = k + <usize>j0 * ks;
+      const vb = v + <usize>j0 * vs;
+      // The block's keys, read whole first (see touchBytes); for f32 queries their largest
+      // norm decides between f32 scores and f64 ones (see EXACT_ABOVE).
+      const kmax = Math.sqrt(keyNorms<K>(kb, n * kvHeads, dim));
+      // Halves: the values scanned too, so that a block of finite halves (keys and values)
+      // takes the quad path's shorter widening.
+      const finite = sizeof<K>() == 2 && kmax < Infinity && finiteHalves(vb, n * kvHeads * valueDim);
+      if (sizeof<K>() != 2) touchBytes(vb, <usize>n * vs);
+      const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
+      if (exact) {
+        genericBlock<f64, K>(
+          q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, true, biasHead, length, alibi,
+        );
+      } else if (quads && (sizeof<K>() != 2 || finite)) {
+        // Finite halves as i16 (see loadW); halves holding an Inf or a NaN go the generic way.
+        if (sizeof<K>() == 2) {
+          quadBlock<i16>(
+            q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+            <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+          );
+        } else if (sizeof<K>() == 4) {
+          quadBlock<K>(
+            q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+            <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+          );
         }
-        // Scores: each key row loaded once for the rows of the queries that see it (a
-        // contiguous run of queries, since lo and hi grow with the query).
-        for (let jj = 0; jj < n; jj++) {
-          const j = j0 + jj;
-          let first = nq;
-          let last = -1;
-          for (let i = 0; i < nq; i++) {
-            if (j >= load<i32>(lo + (<usize>i << 2)) && j < load<i32>(hi + (<usize>i << 2))) {
-              first = min(first, i);
-              last = i;
-            }
-          }
-          if (last < 0) continue;
-          const kp = kp0 + <usize>jj * ks;
-          let r = r0 + first * G;
-          const rEnd = r0 + (last + 1) * G;
-          for (; r + 4 <= rEnd; r += 4) {
-            const qr = qp + (<usize>r << 2);
-            dot4<T, K>(
-              load<u32>(qr), load<u32>(qr, 4), load<u32>(qr, 8), load<u32>(qr, 12), kp, dim,
-              S + <usize>r * sRow + <usize>jj * sizeT, sRow, scale,
-            );
-          }
-          for (; r < rEnd; r++) dot1<T, K>(load<u32>(qp + (<usize>r << 2)), kp, dim, S + <usize>r * sRow + <usize>jj * sizeT, scale);
-        }
-        // Per query row: the rest of the score, the block's max, the rescale, the exps, the values.
-        for (let r = r0; r < r0 + nq * G; r++) {
-          const i = queryOf(r, nq, G);
-          const h = headOf(r, nq, G);
-          const a = max(load<i32>(lo + (<usize>i << 2)), j0) - j0;
-          const b = min(load<i32>(hi + (<usize>i << 2)), j0 + n) - j0;
-          if (a >= b) continue;
-          const sp = S + <usize>r * sRow;
-          if (shaped) shape<T>(sp, sizeT, a, b, j0, offset + q0 + i, softcap, bias, biasRow(bias, h, biasHead, q0 + i, length, sizeT), alibi, h);
-          const top = <f64>rmax<T>(at<T>(sp, a), b - a);
-          if (top == -Infinity) continue; // every key of the block masked for this row
-          const mp = M + (<usize>r << 3);
-          const m = load<f64>(mp);
-          const mNew = max(m, top); // NaN stays: the row's output will be NaN
-          const alpha = m == -Infinity ? 0 : expNonPositive<f64>(m - mNew);
-          const sum = raddstoreexpminusmax<T>(at<T>(sp, a), at<T>(sp, a), b - a, <T>mNew, <T>1);
-          const lp = Lsum + (<usize>r << 3);
-          store<f64>(lp, load<f64>(lp) * alpha + sum);
-          addValues<T, K>(acc + ((<usize>r * <usize>valueDim) << 3), sp, a, b, vp0, vs, valueDim, alpha);
-          store<f64>(mp, mNew);
-        }
+      } else {
+        genericBlock<T, K>(
+          q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, sizeof<T>() == 4, biasHead, length, alibi,
+        );
       }
     }
     // out = acc/l, with the sink (a logit of the denominator alone) folded in first.

@@ -95,10 +95,10 @@ export function f32ToHalf(x: f32): u32 {
   return h | ((u >> 16) & 0x8000);
 }
 
-/** widen4 without the Inf/NaN step: exact for finite halves. */
+/** widen4 without the Inf/NaN step: exact for finite halves (k0, k1 as widen4's). */
 // @ts-ignore: decorator
 @inline
-function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
+export function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
   return f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
 }
 

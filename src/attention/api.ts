@@ -42,6 +42,20 @@ function lseOperand(core: Core, lse: unknown, dtype: Dtype, n: number): Operand 
   return o;
 }
 
+/** The bytes an array occupies: [buffer, start, end), or undefined for a plain number[]. */
+function bytesOf(x: unknown): [ArrayBufferLike, number, number] | undefined {
+  const view = isWasmArray(x) ? x.array : x;
+  if (!ArrayBuffer.isView(view)) return undefined;
+  return [view.buffer, view.byteOffset, view.byteOffset + view.byteLength];
+}
+
+/** Whether two arrays share any byte (views of one buffer, WasmArrays of one memory). */
+function overlap(a: unknown, b: unknown): boolean {
+  const x = bytesOf(a);
+  const y = bytesOf(b);
+  return x !== undefined && y !== undefined && x[0] === y[0] && x[1] < y[2] && y[1] < x[2];
+}
+
 /** Validates an attend call into what a backend needs. */
 function attendCall(core: Core, q: unknown, keys: unknown, values: unknown, options: unknown, halves: boolean): AttentionCall {
   const opts = optionsOf(options, ATTEND_KEYS, "attend");
@@ -100,10 +114,17 @@ function attendCall(core: Core, q: unknown, keys: unknown, values: unknown, opti
   const alibi = perHead(core, opts, "alibi", heads);
   const sinks = perHead(core, opts, "sinks", heads);
   const n = queries * heads * valueDim;
-  // The kernel writes out while it still reads the inputs: no output over an input.
-  for (const [name, input] of [["q", q], ["keys", keys], ["values", values]] as const) {
-    if (opts.out !== undefined && opts.out === input) throw new RangeError(`out must not be ${name} (attend writes out while it reads ${name})`);
+  // The kernel writes out (and lse) while it still reads the inputs: no output over any byte of
+  // an input, nor out and lse over each other.
+  const inputs = [["q", q], ["keys", keys], ["values", values], ["bias", opts.bias]] as const;
+  for (const [option, output] of [["out", opts.out], ["lse", opts.lse]] as const) {
+    for (const [name, input] of inputs) {
+      if (output !== undefined && (output === input || overlap(output, input))) {
+        throw new RangeError(`${option} must not overlap ${name} (attend writes ${option} while it reads ${name})`);
+      }
+    }
   }
+  if (overlap(opts.out, opts.lse)) throw new RangeError("out and lse must not overlap");
   const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "[queries][heads][valueDim] elements");
   const lse = lseOperand(core, opts.lse, dtype, queries * heads);
   return {

@@ -11,7 +11,7 @@ import type { KernelExports, WasmCore } from "../core/wasm.js";
 import type { AttentionCall, AttentionCore } from "./layout.js";
 
 type AttendKernel = (...args: number[]) => void;
-type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number) => number;
+type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number, dim: number) => number;
 
 const COMPUTE: readonly Dtype[] = ["f32", "f64"];
 const STORAGE: readonly Dtype[] = ["f32", "f64", "f16"];
@@ -55,7 +55,7 @@ export class WasmAttention implements AttentionCore {
     const lseOffset = c.lse ? offsetOf(c.lse) : 0;
     const alibiAt = c.alibi ? stage.region(heads * 8) : 0;
     const sinksAt = c.sinks ? stage.region(heads * 8) : 0;
-    const workAt = stage.region(this.#work(queries, heads, kvHeads, valueDim));
+    const workAt = stage.region(this.#work(queries, heads, kvHeads, valueDim, dim));
     const address = stage.open("keys", c.keys.length);
     const base = stage.base;
     const f64 = this.#memory.heap("f64");

@@ -112,6 +112,34 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
       }
     });
 
+    it("scores of any size: within the bound where f32 scores alone would not be", () => {
+      // Every key near one direction and each query along it, a times over: scores near 2.7a
+      // (up to about 270) that differ by a few units, so that many keys weigh alike; an f32
+      // score carries its own rounding, |s|*2^-24, past the bound from about 60.
+      let seed = 300;
+      for (const [heads, kvHeads] of [[8, 2], [3, 1]]) {
+        const dim = 64;
+        const length = 2 * KEY_BLOCK + 3;
+        const base = values("f64", kvHeads * dim, seed++);
+        const noise = values("f64", length * kvHeads * dim, seed++, 0.1);
+        const k = (dtype === "f32" ? Float32Array : Float64Array).from(noise, (x, i) => base[i % (kvHeads * dim)] + x);
+        const v = values(dtype, length * kvHeads * dim, seed++);
+        // f64 up to a = 30: past it the f64 scores' own rounding (and the reference's) reaches
+        // the f64 bound (1.03x at a = 100 on one element).
+        for (const a of dtype === "f32" ? [1, 10, 30, 100] : [1, 10, 30]) {
+          const jitter = values("f64", 2 * heads * dim, seed++, 0.01);
+          const q = (dtype === "f32" ? Float32Array : Float64Array).from(jitter, (x, i) => {
+            const g = Math.floor((Math.floor(i / dim) % heads) / (heads / kvHeads));
+            return a * base[g * dim + (i % dim)] + x;
+          });
+          for (const opts of [{ heads, kvHeads, dim }, { heads, kvHeads, dim, causal: true, bias: values(dtype, 2 * length, seed++) }]) {
+            const got = kernels.attend(q, k, v, { ...opts, lse: true });
+            expectAttention(got, attentionRef(q, k, v, opts), v, dtype, `${heads}/${kvHeads} a ${a}`);
+          }
+        }
+      }
+    });
+
     it("every option together, over a cache with room to spare", () => {
       const heads = 6;
       const queries = 7;
@@ -313,7 +341,18 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
     expect(call({ out: new Float32Array(7) })).toThrow(/out must have \[queries\]\[heads\]\[valueDim\] elements \(got length 7 for 8\)/);
     expect(call({ lse: new Float32Array(3) })).toThrow(/lse must have one element per query and head \(got length 3 for 2\)/);
     expect(call({ mask: true })).toThrow(/unknown option "mask"/);
-    expect(() => kernels.attend(q, k, v, { dim: 4, out: q })).toThrow(/out must not be q/);
+    expect(() => kernels.attend(q, k, v, { dim: 4, out: q })).toThrow(/out must not overlap q/);
+    // Any shared byte, not only the same array: views of one buffer (WasmArrays: of one memory).
+    const buffer = new Float32Array(64);
+    const qv = buffer.subarray(0, 8);
+    expect(() => kernels.attend(qv, k, v, { dim: 4, out: buffer.subarray(4, 12) })).toThrow(/out must not overlap q/);
+    expect(() => kernels.attend(q, buffer.subarray(16, 28), v, { dim: 4, out: buffer.subarray(20, 28) })).toThrow(/out must not overlap keys/);
+    expect(() => kernels.attend(q, k, buffer.subarray(30, 42), { dim: 4, lse: buffer.subarray(40, 42) })).toThrow(/lse must not overlap values/);
+    expect(() => kernels.attend(q, k, v, { dim: 4, out: buffer.subarray(1, 9), lse: buffer.subarray(0, 2) })).toThrow(/out and lse must not overlap/);
+    using wq = kernels.alloc(8);
+    expect(() => kernels.attend(wq, k, v, { dim: 4, out: wq })).toThrow(/out must not overlap q/);
+    const beside = buffer.subarray(8, 16);
+    expect(kernels.attend(qv, k, v, { dim: 4, out: beside })).toBe(beside); // adjacent, not overlapping
     expect(() => kernels.attend(q, k, v, undefined as never)).toThrow(/attend options must be an object/);
     expect(() => kernels.attend("q" as never, k, v, { dim: 4 })).toThrow(/q must be a Float32Array/);
     expect(Array.from(out)).toEqual(new Array(8).fill(7));

@@ -29,6 +29,32 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 describe.each(backends)("%s: f16 keys and values", (_name, sm) => {
+  it("Inf and NaN halves: the block that holds one is widened with them, the others as finite", () => {
+    // Blocks of finite halves take a shorter widening; a block with an Inf or NaN the full one.
+    const heads = 8;
+    const kvHeads = 2;
+    const dim = 8;
+    const length = 70; // three blocks of keys
+    for (const [where, bits] of [["key", 0x7e00], ["key", 0x7c00], ["value", 0x7c00], ["value", 0xfe00], ["value", 0x7bff]] as const) {
+      const kBits = Array.from({ length: length * kvHeads * dim }, (_, i) => 0x3000 + ((i * 37) % 0xc00));
+      const vBits = Array.from({ length: length * kvHeads * dim }, (_, i) => (0x2c00 + ((i * 53) % 0x1000)) | (i % 3 === 0 ? 0x8000 : 0));
+      const at = (40 * kvHeads + 1) * dim + 3; // key row 40 (the second block), kv head 1
+      (where === "key" ? kBits : vBits)[at] = bits;
+      using k = f16Array(sm, kBits);
+      using v = f16Array(sm, vBits);
+      const q = values("f32", heads * dim, 7, 0.5);
+      const got = sm.attend(q, k, v, { heads, kvHeads, dim });
+      const ref = attentionRef(q, kBits.map(halfValue), vBits.map(halfValue), { heads, kvHeads, dim });
+      const scale = Math.max(...vBits.map(halfValue).filter(Number.isFinite).map(Math.abs));
+      for (let i = 0; i < ref.out.length; i++) {
+        const r = ref.out[i];
+        const y = got[i];
+        if (Number.isFinite(r)) expect(Math.abs(y - r), `${where} ${bits.toString(16)} out[${i}]`).toBeLessThanOrEqual(2e-6 * scale);
+        else expect(Object.is(y, r) || (Number.isNaN(y) && Number.isNaN(r)), `${where} ${bits.toString(16)} out[${i}] = ${y}, reference ${r}`).toBe(true);
+      }
+    }
+  });
+
   it("equal the reference on the halves' values, q f32 or f64, any head mapping and options", () => {
     const call = fc.record({
       kvHeads: fc.integer({ min: 1, max: 3 }),
