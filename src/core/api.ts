@@ -4,7 +4,7 @@
 import { type AnyOperand, type Core, type Operand, dtypeOf } from "./backend.js";
 import { weightedLogSumExp } from "./baseline.js";
 import { type HalfArray, storeHalves, widenHalves } from "./half.js";
-import { isWasmArray, realArray } from "./memory.js";
+import { realArray, typedArray } from "./memory.js";
 import { Online } from "./online.js";
 import type { FamilyDefinition } from "./family.js";
 import type { CoreKernels, Dtype, Input, OnlineSoftmax, Output, ScaleOptions, WasmArray } from "./types.js";
@@ -49,11 +49,6 @@ function rowCall(core: Core, x: unknown, opts: unknown, perRow: boolean): RowCal
   return { x: xo, out, rows, k, batched, beta };
 }
 
-/** The halves of an f16 operand. */
-function halvesOf(a: AnyOperand): HalfArray {
-  return (isWasmArray(a) ? a.array : a) as HalfArray;
-}
-
 /** A family to add, with its module's exports (undefined on the js backend). */
 export type FamilyPart = readonly [FamilyDefinition, KernelExports | undefined];
 
@@ -87,7 +82,7 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
       if (!w && rows) last = core.logSumExp(xo, values, rows, k, beta);
       if (host) {
         const ys = values ? realArray(values as Operand) : [last];
-        const xs = dtypeOf(xo) === "f16" ? widenHalves(halvesOf(xo)) : realArray(xo as Operand);
+        const xs = dtypeOf(xo) === "f16" ? widenHalves(typedArray(xo) as HalfArray) : realArray(xo as Operand);
         for (let r = 0; r < rows; r++) {
           // Weighted sums run in f64 on the host, on every backend (weightedLogSumExp); an
           // unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).
@@ -95,10 +90,10 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
           ys[r] = last = sign < 0 && !signed ? NaN : value;
           if (signs) signs[r] = sign;
         }
-        if (batched && out && halfOut) storeHalves(halvesOf(out), ys);
+        if (batched && out && halfOut) storeHalves(typedArray(out) as HalfArray, ys);
       }
       if (batched) return signs ? { value: o?.out ?? values, sign: signs } : (o?.out ?? values);
-      if (out && halfOut) storeHalves(halvesOf(out), [last]);
+      if (out && halfOut) storeHalves(typedArray(out) as HalfArray, [last]);
       else if (out) realArray(out as Operand)[0] = last;
       return signs ? { value: last, sign: signs[0] } : last;
     },
