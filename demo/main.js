@@ -1,6 +1,7 @@
 // The demo page: softmax of typed-in logits at any temperature, and a quick benchmark of the
 // WASM kernels against the pure TypeScript baseline. Plain ES module, no build step.
 import { init, js } from "softmax-wasm";
+import { interleaved, median, yieldToBrowser } from "./timing.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -174,8 +175,6 @@ ui.dtype.addEventListener("change", update);
 
 const SIZES = [1024, 32000, 1 << 20];
 const REPS = 11;
-const BATCH_MS = 20;
-const WARMUP_MS = 40;
 const CONTENDERS = ["WASM zero-copy", "WASM copying", "js"];
 
 /** Deterministic logits in [-10, 10), so runs are comparable. */
@@ -190,33 +189,6 @@ function randomLogits(n, seed = 12345) {
   }
   return x;
 }
-
-const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-function timeCalls(call, calls) {
-  const started = performance.now();
-  for (let k = 0; k < calls; k++) call();
-  return performance.now() - started;
-}
-
-/** Runs the call for WARMUP_MS (JIT tiers, caches), then returns the calls per BATCH_MS batch. */
-function warmUp(call) {
-  const started = performance.now();
-  let calls = 0;
-  do {
-    call();
-    calls++;
-  } while (performance.now() - started < WARMUP_MS);
-  const probe = Math.ceil(calls / 4);
-  const msPerCall = timeCalls(call, probe) / probe;
-  return Math.max(1, Math.round(BATCH_MS / msPerCall));
-}
-
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function benchmark(progress) {
   const results = [];
@@ -237,18 +209,11 @@ async function benchmark(progress) {
       ];
       progress(step / steps, `${n.toLocaleString("en-US")} elements: warming up`);
       await yieldToBrowser();
-      const batch = calls.map(warmUp);
-      const samples = calls.map(() => []);
-      for (let rep = 0; rep < REPS; rep++) {
-        // Rotate the order so no contender always runs first (or right after another).
-        for (let k = 0; k < calls.length; k++) {
-          const c = (k + rep) % calls.length;
-          samples[c].push((timeCalls(calls[c], batch[c]) * 1e6) / (batch[c] * n));
-          step++;
-        }
-        progress(step / steps, `${n.toLocaleString("en-US")} elements: round ${rep + 1}/${REPS}`);
-        await yieldToBrowser();
-      }
+      const { samples: ms, batch } = await interleaved(calls, REPS, (rep) => {
+        step += calls.length;
+        progress(step / steps, `${n.toLocaleString("en-US")} elements: round ${rep}/${REPS}`);
+      });
+      const samples = ms.map((rounds) => rounds.map((t) => (t * 1e6) / n));
       let maxDiff = 0;
       const zeroCopy = yw.array;
       for (let i = 0; i < n; i++) {

@@ -14,6 +14,7 @@ import { type Kernels, init } from "../../dist/node.js";
 import { CHROMIUM, CHROMIUM_ARGS } from "../support/chromium.js";
 import { refRow } from "../core/reference.js";
 import { refChain } from "../sampling/reference.js";
+import { type RefOptions, attentionRef, expectAttention } from "../attention/reference.js";
 
 const SERVER = fileURLToPath(new URL("../../demo/serve.js", import.meta.url));
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
@@ -267,6 +268,27 @@ describe("demo page", { timeout: 30_000 }, () => {
     await page.fill("#s-topk", "0");
     await page.fill("#s-topp", "0.9");
     await page.fill("#s-minp", "0");
+    expect(browserErrors).toEqual([]);
+  });
+
+  it("runs the attention panel: a decode step within the promised bounds of the reference, f32 and f16 caches", { timeout: 120_000 }, async () => {
+    await page.selectOption("#a-length", "512");
+    for (const cache of ["f32", "f16"]) {
+      await page.selectOption("#a-cache", cache);
+      await page.click("#a-run");
+      await page.waitForSelector("body[data-attention=done]", { timeout: 100_000 });
+      expect(await page.textContent("#a-status")).toMatch(new RegExp(`^512 keys, ${cache} cache: done in [\\d.]+ s on wasm`));
+      const rows = await page.$$eval("#a-table tbody tr", (trs) => trs.map((tr) => ({ name: tr.dataset.contender, ms: Number(tr.dataset.ms) })));
+      expect(rows.map((r) => r.name)).toEqual(["WASM attend", "js attend", "naive loop"]);
+      for (const { ms } of rows) expect(ms > 0 && ms < 10_000, `ms per step ${ms}`).toBe(true);
+      // The page's WASM result against the test's own float64 reference (test/attention/reference.ts).
+      const run = await page.evaluate(() => {
+        const d = (window as unknown as { attentionDemo: Record<string, ArrayLike<number>> & { opts: RefOptions } }).attentionDemo;
+        return { q: Array.from(d.q), keys: Array.from(d.keys), values: Array.from(d.values), out: Array.from(d.out), opts: d.opts };
+      });
+      expect(run.opts).toEqual({ heads: 32, kvHeads: 8, dim: 128, length: 512 });
+      expectAttention({ out: run.out }, attentionRef(run.q, run.keys, run.values, run.opts), run.values, "f32", `attention demo, ${cache} cache`);
+    }
     expect(browserErrors).toEqual([]);
   });
 
