@@ -146,7 +146,8 @@ function partOf(core: Core, part: unknown, name: string): { out: RealArray; lse:
 /** The attention functions of one backend. */
 export function attentionKernels(core: Core, exports: KernelExports | undefined): AttentionKernels {
   const backend: AttentionCore = core instanceof WasmCore && exports ? new WasmAttention(core, exports) : new JsAttention();
-  const halves = backend instanceof WasmAttention;
+  // The js backend reads halves through Float16Array where the runtime has it (no widened copy of the cache).
+  const halves = backend instanceof WasmAttention || typeof Float16Array === "function";
 
   function attend(q: Input, keys: Input, values: Input, options: unknown) {
     const call = attendCall(core, q, keys, values, options, halves);

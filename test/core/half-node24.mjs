@@ -86,4 +86,24 @@ for (const sm of [initSync(bytes), js]) {
   a.free();
 }
 
+// The js backend's attend reads Float16Array caches in place (no widened copy): the same bits
+// as on the f32 widening of the same cache, past length and with masks too.
+{
+  let s = 7;
+  const next = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 4 - 2;
+  const heads = 4, kvHeads = 2, dim = 12, capacity = 37;
+  const q = Float32Array.from({ length: 3 * heads * dim }, next);
+  const k = Float16Array.from({ length: capacity * kvHeads * dim }, next);
+  const v = Float16Array.from({ length: capacity * kvHeads * dim }, next);
+  for (const opts of [{}, { length: 29, causal: true }, { length: 33, window: 5, softcap: 3, sinks: [0, 1, -1, 2] }, { range: [4, 30] }]) {
+    const o = { heads, kvHeads, dim, lse: true, ...opts };
+    const a = js.attend(q, k, v, o);
+    const b = js.attend(q, Float32Array.from(k), Float32Array.from(v), o);
+    checked++;
+    for (const part of ["out", "lse"]) {
+      for (let i = 0; i < a[part].length; i++) if (!same(a[part][i], b[part][i])) fail(`js attend f16 in place ${JSON.stringify(opts)} ${part}[${i}]: ${a[part][i]} vs ${b[part][i]}`);
+    }
+  }
+}
+
 console.log(JSON.stringify({ node: process.version, checked, failures }));
