@@ -14,12 +14,13 @@
 // E(i) the expected count of i under the sampler; a candidate equal to the row's target is
 // masked (removeAccidentalHits); the loss is the softmax cross-entropy with the target first.
 
-import { type Core, type Operand, dtypeOf } from "../core/backend.js";
-import { realArray } from "../core/memory.js";
+import { type AnyOperand, type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { widenHalves } from "../core/half.js";
+import { realArray, typedArray } from "../core/memory.js";
 import { uniformSource } from "../core/random.js";
 import { indexTargets, numberOption } from "../core/targets.js";
 import type { Dtype } from "../core/types.js";
-import { describe, newArray, operandOf, optionsOf, outOperand } from "../core/validate.js";
+import { anyOperandOf, describe, newArray, operandOf, optionsOf, outOperand } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 import type { Pairs, VocabCore } from "./backend.js";
 import { JsVocab } from "./js.js";
@@ -76,27 +77,50 @@ function distinct(values: Int32Array): { ids: Int32Array; slots: Int32Array } {
   return { ids, slots };
 }
 
-/** h ([rows][dim]) and a matrix of `bRows` rows of the same dim, in h's output dtype. */
 interface Matrices {
   a: Operand;
-  b: Operand;
+  /** The matrix as given (f16 data included): rows of another dtype than h's are converted per call (rowsOf). */
+  b: AnyOperand;
   dtype: Dtype;
   dim: number;
   rows: number;
 }
 
+/** h ([rows][dim]) and a matrix of `bRows` rows of the same dim. */
 function matricesOf(core: Core, h: unknown, matrix: unknown, name: string, bRows: number): Matrices {
   const a = operandOf(core, h, "h");
-  let b = operandOf(core, matrix, name);
+  const b = anyOperandOf(core, matrix, name);
   const dtype = dtypeOf(a);
   if (b.length === 0 || b.length % bRows !== 0) {
     throw new RangeError(`${name} must be [${bRows}][dim], dim >= 1 (got length ${b.length})`);
   }
   const dim = b.length / bRows;
   if (a.length % dim !== 0) throw new RangeError(`h must be [rows][dim] with ${name}'s dim ${dim} (got length ${a.length})`);
-  // A matrix of another dtype is converted whole: keep it in h's dtype (a WasmArray: no copy at all).
-  if (dtypeOf(b) !== dtype) b = dtype === "f64" ? Float64Array.from(realArray(b)) : Float32Array.from(realArray(b));
   return { a, b, dtype, dim, rows: a.length / dim };
+}
+
+/**
+ * The matrix rows a call reads, in h's dtype, and its pairs against them. A matrix of h's dtype
+ * goes as it is (a WasmArray: no copy at all); of another dtype (f16 nodes with f32 h, f64 with
+ * f32, ...) only the rows `pairs.ids` are converted, exactly, into a compact matrix that the
+ * pairs then address in order: a call converts the rows it reads, never the whole vocabulary.
+ */
+function rowsOf(m: Matrices, pairs: Pairs): { b: Operand; pairs: Pairs } {
+  if (dtypeOf(m.b) === m.dtype) return { b: m.b as Operand, pairs };
+  const { dim } = m;
+  const source = typedArray(m.b);
+  const b = newArray(m.dtype, pairs.ids.length * dim);
+  for (let i = 0; i < pairs.ids.length; i++) {
+    const row = source.subarray(pairs.ids[i] * dim, (pairs.ids[i] + 1) * dim);
+    b.set(row instanceof Uint16Array ? widenHalves(row) : row, i * dim);
+  }
+  return { b, pairs: { ...pairs, ids: Int32Array.from(pairs.ids, (_, i) => i) } };
+}
+
+/** The whole matrix in h's dtype (for calls that read every row). */
+function wholeOf(m: Matrices): Operand {
+  if (dtypeOf(m.b) === m.dtype) return m.b as Operand;
+  return rowsOf(m, { ids: Int32Array.from({ length: m.b.length / m.dim }, (_, i) => i), pa: new Int32Array(0), pb: new Int32Array(0) }).b;
 }
 
 /** Class indices, one per row, each in [0, k). */
@@ -135,9 +159,12 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
     const opts = optionsOf(options ?? {}, HIERARCHICAL_KEYS, "hierarchicalSoftmax");
     const grad = booleanOption(opts, "grad", false);
     const t = treeOf(tree);
-    const { a, b, dtype, dim, rows } = matricesOf(core, h, nodes, "nodes", t.K - 1);
+    const m = matricesOf(core, h, nodes, "nodes", t.K - 1);
+    const { a, dtype, dim, rows } = m;
     const targets = targetsOf(target, rows, t.K);
-    const { pairs, codes } = pathPairs(t, targets);
+    const path = pathPairs(t, targets);
+    const { codes } = path;
+    const { b, pairs } = rowsOf(m, path.pairs);
     const n = pairs.pa.length;
     const z = new Float64Array(n);
     if (n > 0) backend.dots(a, b, dim, pairs, z);
@@ -152,13 +179,15 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
     const gh = newArray(dtype, rows * dim);
     const gn = newArray(dtype, pairs.ids.length * dim);
     if (n > 0) backend.backward(a, b, dim, pairs, g, gh, gn);
-    return { logProb, grad: { h: gh, nodes: gn, ids: pairs.ids } };
+    return { logProb, grad: { h: gh, nodes: gn, ids: path.pairs.ids } };
   }
 
   function probabilities(h: unknown, nodes: unknown, tree: unknown, options?: unknown) {
     const opts = optionsOf(options ?? {}, PROBABILITY_KEYS, "hierarchicalSoftmax.probabilities");
     const t = treeOf(tree);
-    const { a, b, dtype, dim, rows } = matricesOf(core, h, nodes, "nodes", t.K - 1);
+    const m = matricesOf(core, h, nodes, "nodes", t.K - 1);
+    const { a, dtype, dim, rows } = m;
+    const b = wholeOf(m);
     const K = t.K;
     const out = opts.out === undefined ? newArray(dtype, rows * K) : outOperand(core, opts.out, dtype, rows * K, "[rows][K] elements");
     const z = new Float64Array(rows * (K - 1));
@@ -186,7 +215,8 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
   function sample(h: unknown, nodes: unknown, tree: unknown, options?: unknown) {
     const opts = optionsOf(options ?? {}, DRAW_KEYS, "hierarchicalSoftmax.sample");
     const t = treeOf(tree);
-    const { a, b, dim, rows } = matricesOf(core, h, nodes, "nodes", t.K - 1);
+    const m = matricesOf(core, h, nodes, "nodes", t.K - 1);
+    const { a, dim, rows } = m;
     const { children, root } = childrenOf(t);
     const { random } = uniformSource(opts.seed, opts.random);
     const u = new Float64Array(rows);
@@ -198,7 +228,8 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
     while (active.length > 0) {
       const { ids, slots } = distinct(active.map((r) => at[r]));
       const z = new Float64Array(active.length);
-      backend.dots(a, b, dim, { ids, pa: active, pb: slots }, z);
+      const level = rowsOf(m, { ids, pa: active, pb: slots });
+      backend.dots(a, level.b, dim, level.pairs, z);
       let still = 0;
       for (let i = 0; i < active.length; i++) {
         const r = active[i];
@@ -224,7 +255,8 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
     const bias = realArray(operandOf(core, biases, "biases"));
     const V = bias.length;
     if (V < 1) throw new RangeError("biases must have one entry per class, V >= 1 (got length 0)");
-    const { a, b, dtype, dim, rows } = matricesOf(core, h, weights, "weights", V);
+    const m = matricesOf(core, h, weights, "weights", V);
+    const { a, dtype, dim, rows } = m;
     const targets = targetsOf(target, rows, V);
     const grad = booleanOption(opts, "grad", false);
     const removeHits = booleanOption(opts, "removeAccidentalHits", true);
@@ -266,7 +298,7 @@ export function vocabKernels(core: Core, exports: KernelExports | undefined): Vo
         pb[p] = c === 0 ? slots[r] : slots[rows + c - 1];
       }
     }
-    const pairs = { ids, pa, pb };
+    const { b, pairs } = rowsOf(m, { ids, pa, pb });
     const z = new Float64Array(rows * C);
     if (rows > 0) backend.dots(a, b, dim, pairs, z);
     const logits = new Float64Array(rows * C);

@@ -116,6 +116,38 @@ describe.each(backends)("%s", (_, sm) => {
     h.free();
   });
 
+  it("a matrix of another dtype (f64 or f16 nodes and weights with f32 h) gives the bits of that matrix converted first, in every function", () => {
+    const halves = (values: number[]) => {
+      const a = sm.alloc(values.length, "f16");
+      if (a.array instanceof Uint16Array) a.array.set(values.map(nearestHalf));
+      else (a.array as unknown as Float32Array).set(values.map((v) => halfValue(nearestHalf(v))));
+      return a;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 1e6 }), (K, rows, dim, seed) => {
+        const c = caseOf(K, rows, dim, seed);
+        const h = Float32Array.from(c.h);
+        const f16 = halves(c.nodes);
+        for (const nodes of [Float64Array.from(c.nodes), f16]) {
+          // The same values in h's dtype: what the whole conversion gave.
+          const converted = Float32Array.from(nodes instanceof Float64Array ? nodes : Array.from(c.nodes, (v) => halfValue(nearestHalf(v))));
+          const a = sm.hierarchicalSoftmax(h, nodes, c.tree, c.targets, { grad: true });
+          const b = sm.hierarchicalSoftmax(h, converted, c.tree, c.targets, { grad: true });
+          expect(a).toEqual(b);
+          expect(sm.hierarchicalSoftmax.probabilities(h, nodes, c.tree)).toEqual(sm.hierarchicalSoftmax.probabilities(h, converted, c.tree));
+          expect(sm.hierarchicalSoftmax.sample(h, nodes, c.tree, { seed })).toEqual(sm.hierarchicalSoftmax.sample(h, converted, c.tree, { seed }));
+          // nodes as a weight matrix of K - 1 classes.
+          const targets = c.targets.map((t) => t % (K - 1));
+          const biases = Float32Array.from(uniform(K - 1, seed + 3, 1));
+          const opts = { numSampled: Math.min(3, K - 1), seed, grad: true };
+          expect(sm.sampledSoftmaxLoss(h, nodes, biases, targets, opts)).toEqual(sm.sampledSoftmaxLoss(h, converted, biases, targets, opts));
+        }
+        f16.free();
+      }),
+      { seed: SEED, numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
+
   it("f16 hidden vectors and nodes (f16 WasmArrays) are widened exactly and computed in f32", () => {
     const c = caseOf(30, 3, 8, 9);
     const bits = (values: number[]) => values.map(nearestHalf);
