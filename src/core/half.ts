@@ -62,8 +62,12 @@ export function f32ToHalfBits(x: number): number {
 
 /** The values of halves as a Float32Array (exact). */
 export function widenHalves(a: HalfArray): Float32Array {
-  if (!(a instanceof Uint16Array)) return Float32Array.from(a);
   const out = new Float32Array(a.length);
+  // set, not Float32Array.from: from takes the iterator path (Node 24: 11 ns per half, set 1.4).
+  if (!(a instanceof Uint16Array)) {
+    out.set(a);
+    return out;
+  }
   for (let i = 0; i < a.length; i++) out[i] = halfBitsToNumber(a[i]);
   return out;
 }

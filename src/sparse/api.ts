@@ -9,13 +9,13 @@
 // A class index y is q = e_y (Omega(e_y) = 0). theta is taken as beta*(x - c), c the row's
 // extremum: the same loss for a distribution q, without the cancellation of large logits.
 
-import { type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { type Core, type Operand, dtypeOf, viaF32 } from "../core/backend.js";
 import { extremum } from "../core/baseline.js";
 import { realArray } from "../core/memory.js";
 import { scaledDiff } from "../core/online.js";
 import { gradOperand, indexTargets, numberOption, probabilityTargets, reductionOf, weightOf } from "../core/targets.js";
 import type { Dtype, Input, RealArray, ScaleOptions } from "../core/types.js";
-import { ROW_KEYS, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
+import { ROW_KEYS, anyOperandOf, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 import type { SparseCore } from "./backend.js";
 import { JsSparse } from "./js.js";
@@ -64,15 +64,16 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
   };
 
   const forward = (fixedAlpha: number | undefined) => (input: Input, options?: unknown) => {
-    const x = operandOf(core, input, "x");
+    const x = anyOperandOf(core, input, "x");
     const dtype = dtypeOf(x);
     const n = x.length;
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ALPHA_KEYS : ROW_KEYS);
     const { rows, k } = rowsOf(n, opts.rowLength);
     const alpha = fixedAlpha ?? alphaOf(opts);
-    const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "the input's length");
-    run(x, out, rows, k, beta, alpha);
+    // f16 logits: computed in f32; the output f32, or a Float16Array out rounded to nearest even.
+    const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "the input's length", true);
+    viaF32(x, out, (xs, ys) => run(xs, ys as Operand, rows, k, beta, alpha));
     return opts.out ?? out;
   };
 
