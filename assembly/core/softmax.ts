@@ -798,6 +798,11 @@ export function f16_normalize(x: usize, y: usize, n: i32, beta: f64, c: f64, shi
   f32_normalize(y, y, n, beta, c, shift, log);
 }
 
+/** dst = the n halves at src widened to f32, exactly: f16 data of the families that compute in f32. */
+export function f16_widen(src: usize, dst: usize, n: i32): void {
+  widenHalves(src, dst, n);
+}
+
 /** dst = the n f32s at src rounded to halves, ties to even (dst may be src): f16 outputs. */
 export function f16_narrow(src: usize, dst: usize, n: i32): void {
   narrowHalves(src, dst, n);

@@ -3,7 +3,7 @@
 
 import { type AnyOperand, type Core, type Operand, dtypeOf } from "./backend.js";
 import { weightedLogSumExp } from "./baseline.js";
-import { type HalfArray, storeHalves, widenHalves } from "./half.js";
+import { type HalfArray, storeHalves } from "./half.js";
 import { realArray, typedArray } from "./memory.js";
 import { Online } from "./online.js";
 import type { FamilyDefinition } from "./family.js";
@@ -82,7 +82,7 @@ export function createKernels(core: Core, families: readonly FamilyPart[]): Core
       if (!w && rows) last = core.logSumExp(xo, values, rows, k, beta);
       if (host) {
         const ys = values ? realArray(values as Operand) : [last];
-        const xs = dtypeOf(xo) === "f16" ? widenHalves(typedArray(xo) as HalfArray) : realArray(xo as Operand);
+        const xs = dtypeOf(xo) === "f16" ? core.widen(xo) : realArray(xo as Operand);
         for (let r = 0; r < rows; r++) {
           // Weighted sums run in f64 on the host, on every backend (weightedLogSumExp); an
           // unweighted sum is positive, or 0 where the row is masked (LSE -Infinity).

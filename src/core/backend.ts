@@ -39,6 +39,8 @@ export interface Core {
   reduce(x: AnyOperand, beta: number): Reduced;
   /** y = exp(beta*(x - c) - shift), or its exponent when `log`; evaluated in f64 before the exp. */
   normalize(log: boolean, x: AnyOperand, y: AnyOperand, beta: number, c: number, shift: number): void;
+  /** The values of halves as a new Float32Array, exactly (the wasm backend widens in a kernel). */
+  widen(x: AnyOperand): Float32Array;
 }
 
 /** Element type of an operand. */
@@ -55,12 +57,12 @@ export function dtypeOf(a: AnyOperand): Dtype {
  * Runs `f` on f32 data where x holds halves: x widened (exact), an f16 y computed as a
  * Float32Array and rounded to nearest even into y after (y may be x). Other data as it is.
  */
-export function viaF32(x: AnyOperand, y: AnyOperand | undefined, f: (x: Operand, y: Operand | undefined) => void): void {
+export function viaF32(x: AnyOperand, y: AnyOperand | undefined, f: (x: Operand, y: Operand | undefined) => void, widen = (h: AnyOperand) => widenHalves(typedArray(h) as HalfArray)): void {
   if (dtypeOf(x) !== "f16") {
     f(x as Operand, y as Operand | undefined);
     return;
   }
-  const xs = widenHalves(typedArray(x) as HalfArray);
+  const xs = widen(x);
   const halvesOut = y !== undefined && dtypeOf(y) === "f16";
   const ys = halvesOut ? new Float32Array(y.length) : (y as Operand | undefined);
   f(xs, ys);

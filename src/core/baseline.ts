@@ -241,6 +241,10 @@ export class JsCore implements Core {
     return a instanceof PlainArray;
   }
 
+  widen(x: AnyOperand): Float32Array {
+    return widenHalves(typedArray(x) as HalfArray);
+  }
+
   rows(log: boolean, x0: AnyOperand, y0: AnyOperand, rows: number, k: number, beta: number): void {
     viaF32(x0, y0, (x, y) => this.#rows(log, x, y as Operand, rows, k, beta));
   }

@@ -2,8 +2,8 @@
 // RangeError for bad values, with messages that name the option and the value.
 
 import { type AnyOperand, type Core, type Operand, dtypeOf } from "./backend.js";
-import { type HalfArray, isHalfArray, widenHalves } from "./half.js";
-import { isWasmArray, typedArray } from "./memory.js";
+import { isHalfArray } from "./half.js";
+import { isWasmArray } from "./memory.js";
 import type { Dtype, RealArray, ScaleOptions } from "./types.js";
 
 export const SCALE_KEYS = new Set(["temperature", "beta"]);
@@ -83,7 +83,7 @@ export function betaFrom(opts: ScaleOptions | undefined, allowed: Set<string>): 
  */
 export function operandOf(core: Core, x: unknown, name: string): Operand {
   const o = anyOperandOf(core, x, name);
-  return dtypeOf(o) === "f16" ? widenHalves(typedArray(o) as HalfArray) : (o as Operand);
+  return dtypeOf(o) === "f16" ? core.widen(o) : (o as Operand);
 }
 
 /** As operandOf, with f16 data as it is (for kernels that read halves themselves). */

@@ -78,6 +78,7 @@ export class WasmCore implements Core {
   readonly memory: LinearMemory;
   readonly #kernels: Record<AnyDtype, DtypeKernels>;
   readonly #narrow: NarrowKernel;
+  readonly #widen: NarrowKernel;
   /** Kernel work space: the results area (assembly/shared/results.ts), long softmax rows' block references. */
   readonly #work: LinearArray<"f64">;
 
@@ -85,6 +86,7 @@ export class WasmCore implements Core {
   constructor(memory: WebAssembly.Memory, heapBase: number, exports: KernelExports, backend: Backend) {
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64"), f16: kernelsOf(exports, "f16") };
     this.#narrow = exports.f16_narrow as NarrowKernel;
+    this.#widen = exports.f16_widen as NarrowKernel;
     this.backend = backend;
     this.memory = new LinearMemory(memory, heapBase);
     this.#work = this.memory.alloc(WORK_F64, "f64");
@@ -184,6 +186,13 @@ export class WasmCore implements Core {
     const target = y as RealArray | HalfArray;
     if (target.length === yLength) copyFrom(target, heap, from, yLength);
     else heap.copyWithin(yOffset / size, from, from + yLength);
+  }
+
+  widen(x: AnyOperand): Float32Array {
+    // In the kernel: TypedArray.set from a Float16Array over this memory takes V8's slow path (Node 24: ~11 ns per half).
+    const y = new Float32Array(x.length);
+    this.#halves(x, y, x.length, (xp, yp) => this.#widen(xp, yp, x.length));
+    return y;
   }
 
   rows(log: boolean, x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number): void {

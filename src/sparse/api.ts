@@ -73,7 +73,7 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
     const alpha = fixedAlpha ?? alphaOf(opts);
     // f16 logits: computed in f32; the output f32, or a Float16Array out rounded to nearest even.
     const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "the input's length", true);
-    viaF32(x, out, (xs, ys) => run(xs, ys as Operand, rows, k, beta, alpha));
+    viaF32(x, out, (xs, ys) => run(xs, ys as Operand, rows, k, beta, alpha), (h) => core.widen(h));
     return opts.out ?? out;
   };
 
