@@ -416,12 +416,53 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
         if (cut) return cut;
       }
     }
+    if (chain.minP > 0 && chain.topP === 1 && chain.minKeep === 1) {
+      // min-p alone keeps the tokens at or above one logit: a cut of the whole row, which
+      // costs the same on every row (as candidates, a flat row would make them all).
+      const value = minPFloor(c, beta, chain.minP, values instanceof Float64Array);
+      if (value !== undefined) return { value, index: k };
+    }
     if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
     cand = session.collect(start, k, c + zmin / beta);
     const floor = Math.min(chain.minKeep, k);
     if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
   }
   return { cand: keepCandidates(values, cand, c, beta, chain, total, r) };
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** The next value of the dtype after v towards +Infinity (up) or -Infinity (v finite, or -Infinity going up). */
+function nextValue(v: number, up: boolean, f64: boolean): number {
+  if (v === 0) return (up ? 1 : -1) * (f64 ? Number.MIN_VALUE : 2 ** -149);
+  if (f64) {
+    bits.setFloat64(0, v);
+    bits.setBigInt64(0, bits.getBigInt64(0) + (up === v > 0 ? 1n : -1n));
+    return bits.getFloat64(0);
+  }
+  bits.setFloat32(0, v);
+  bits.setInt32(0, bits.getInt32(0) + (up === v > 0 ? 1 : -1));
+  return bits.getFloat32(0);
+}
+
+/**
+ * The least logit of the row's dtype that min-p keeps, exp((v - c)·β) >= minP in f64 (the
+ * test keepCandidates makes, p_max being exp(0) = 1): the rounded estimate c + log(minP)/β
+ * moved by single steps of the dtype; undefined if that takes more than a few steps.
+ */
+function minPFloor(c: number, beta: number, minP: number, f64: boolean): number | undefined {
+  const keeps = (v: number) => Math.exp((v - c) * beta) >= minP;
+  let v = c + Math.log(minP) / beta;
+  if (!f64) v = Math.fround(v);
+  for (let steps = 0; steps < 64; steps++) {
+    if (!keeps(v)) v = nextValue(v, true, f64);
+    else {
+      const below = nextValue(v, false, f64);
+      if (!keeps(below)) return v;
+      v = below;
+    }
+  }
+  return undefined;
 }
 
 /** One token per row of the logits x. */
