@@ -9,7 +9,7 @@
 //   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--no-report]
 //
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
-// --filter takes parts of workload ids only).
+// --filter takes tags and parts of workload ids only).
 // --compare dir: the builds of another dist/ (e.g. of the commit before a change) run too,
 // interleaved, in every runtime (suite.js --compare; the page gets that folder served under
 // /compare/dist/). Such a run writes bench/results/compare-<runtime>.json instead of the
