@@ -1,12 +1,12 @@
 // Speed on every input, in one table: for every function of the shapes family
-// (bench/families/shapes.js), each shape of values' median time over the typical row's, per
-// contender and runtime, with the figures above the contract's 1.3x flagged. bench/engines.js
+// (bench/families/shapes.js), each shape of values' median time over the typical row's (timed
+// in the same interleaved rounds), per build and runtime, with the figures above the contract's 1.3x flagged. bench/engines.js
 // prints it after a run; run alone, it re-prints it from the results files:
 //
 //   node bench/shapes.js [runtime ...]     bench/results/<runtime>.json (default: every runtime that has one)
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SHAPES } from "./families/shapes.js";
+import { SHAPES, shapeContender } from "./families/shapes.js";
 
 const RESULTS = new URL("./results/", import.meta.url);
 const RUNTIMES = ["node24", "node20", "deno", "bun", "chromium", "firefox"];
@@ -21,20 +21,18 @@ export function shapeTable(files) {
   const rows = new Map();
   for (const [name, file] of files) {
     const doc = JSON.parse(readFileSync(file, "utf8"));
-    const typical = new Map();
-    for (const w of doc.workloads) if (w.family === "shapes" && w.values === "typical") typical.set(w.key, w);
-    if (typical.size === 0) continue;
+    const workloads = doc.workloads.filter((w) => w.family === "shapes");
+    if (workloads.length === 0) continue;
     runtimes.push(name);
     lines.push(`${name}: ${doc.runtime.name} ${doc.runtime.version}, ${doc.date}, ${doc.settings.rounds} round(s)`);
-    for (const w of doc.workloads) {
-      const base = w.family === "shapes" && w.values !== "typical" && typical.get(w.key);
-      if (!base) continue;
+    for (const w of workloads) {
       for (const r of w.results) {
-        const t = base.results.find((b) => b.contender === r.contender);
-        if (!t) continue;
-        const id = `${w.key} ${r.contender}`;
-        if (!rows.has(id)) rows.set(id, { key: w.key, contender: r.contender, ratios: {} });
-        rows.get(id).ratios[`${name} ${w.values}`] = r.ns / t.ns;
+        const [base, shape] = r.contender.split(", ");
+        const typical = w.results.find((t) => t.contender === shapeContender(base, "typical"));
+        if (!typical || shape === "typical" || !SHAPES.includes(shape)) continue;
+        const id = `${w.key} ${base}`;
+        if (!rows.has(id)) rows.set(id, { key: w.key, contender: base, ratios: {} });
+        rows.get(id).ratios[`${name} ${shape}`] = r.ns / typical.ns;
       }
     }
   }

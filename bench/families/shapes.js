@@ -5,7 +5,8 @@
 // jacobian (K² outputs) a row of 1024; attention a decode step (1 query, heads 32, kvHeads 8,
 // dim 128) over 4096 keys whose scores are shaped by a bias row; sampledSoftmaxLoss with the
 // shaped row as the class biases. Every workload runs in the core run too: in every runtime.
-// Contenders: the best wasm build zero-copy and the JS backend. The check is a guard against a
+// Each function is one workload; its contenders are the best wasm build zero-copy and the JS
+// backend, each on each shape, timed in the same interleaved rounds. The check is a guard against a
 // wrong answer (the JS backend in float64 on the same values, within 1e-4 relative): accuracy
 // is the tests' business.
 
@@ -215,16 +216,21 @@ const FUNCTIONS = [
 const keyOf = (f) => (f.variant ? `${f.op}/${f.variant}` : f.op);
 const functionOf = (w) => FUNCTIONS.find((f) => keyOf(f) === w.key);
 
-/** Every function on the four shapes of values, in every run but a quick one. */
+/**
+ * One workload per function (its typical row is the workload's data), in every run but a
+ * quick one. The other shapes are contenders of the same workload, so that all four are timed
+ * in the same interleaved rounds: a burst of load on the machine lands on all alike.
+ */
 export function workloads({ quick = false } = {}) {
   if (quick) return [];
-  return FUNCTIONS.flatMap((f) =>
-    SHAPES.map((values) => ({
-      ...workload(family, f.op, "f32", f.rows ?? 1, f.rowLength ?? K, { variant: f.variant, values, tags: ["shapes", f.op] }),
-      key: keyOf(f),
-    })),
-  );
+  return FUNCTIONS.map((f) => ({
+    ...workload(family, f.op, "f32", f.rows ?? 1, f.rowLength ?? K, { variant: f.variant, tags: ["shapes", f.op] }),
+    key: keyOf(f),
+  }));
 }
+
+/** The workload with another shape of values (its own id, for the targets of its rows). */
+const as = (w, values) => (values === w.values ? w : { ...w, values, id: `${w.id}/${values}` });
 
 /** The float64 reference: the JS backend on the same values as a Float64Array. */
 export function referenceOf(w, x) {
@@ -258,13 +264,21 @@ export function errorOf(w, got, reference) {
 
 const accepts = (w) => w.family === name;
 
-/** A build's call: WasmArrays in and out ("zero-copy"), or Float32Arrays (the JS backend). */
-function ours({ name: build, kind, version, sm }) {
+/** The contender name of a build's call on one shape of values ("<build>, <shape>"). */
+export const shapeContender = (base, values) => `${base}, ${values}`;
+
+/**
+ * A build's call on one shape of values: WasmArrays in and out ("zero-copy"), or Float32Arrays
+ * (the JS backend); checked against the reference of its own values.
+ */
+function ours({ name: build, kind, version, sm }, values) {
+  const base = kind === "baseline" ? build : `${build} zero-copy`;
   return {
-    name: kind === "baseline" ? build : `${build} zero-copy`,
+    name: shapeContender(base, values),
     kind,
     version,
     accepts,
+    errorOf: (w, got) => errorOf(w, got, referenceOf(as(w, values), valuesOf(as(w, values)))),
     setup(w, inputs) {
       const arrays = [];
       const array = (v) => {
@@ -275,14 +289,15 @@ function ours({ name: build, kind, version, sm }) {
         arrays.push(a);
         return a;
       };
-      const f = functionOf(w);
-      const fns = inputs.map((x) => f.call(sm, x, w, array));
+      const shape = as(w, values);
+      const x = values === w.values ? inputs[0] : valuesOf(shape);
+      const fns = inputs.map(() => functionOf(w).call(sm, x, shape, array));
       return { fns, dispose: () => arrays.forEach((a) => a.free()) };
     },
   };
 }
 
-/** The best wasm build (of this checkout, and of a --compare directory) and the JS backend. */
+/** The best wasm build (of this checkout, and of a --compare directory) and the JS backend, each on every shape of values. */
 export async function contenders(builds) {
   const best = new Set();
   const picked = builds.filter((b) => {
@@ -292,5 +307,5 @@ export async function contenders(builds) {
     best.add(prefix);
     return true;
   });
-  return picked.map(ours);
+  return picked.flatMap((b) => SHAPES.map((values) => ours(b, values)));
 }
