@@ -6,11 +6,12 @@ import * as attention from "./families/attention.js";
 import * as core from "./families/core.js";
 import * as loss from "./families/loss.js";
 import * as sampling from "./families/sampling.js";
+import * as shapes from "./families/shapes.js";
 import * as sparse from "./families/sparse.js";
 import * as vocab from "./families/vocab.js";
 import { BUILDS, DIST, kernelsFor, versionOf } from "./kernels.js";
 
-const FAMILIES = [core, sampling, loss, sparse, attention, vocab];
+const FAMILIES = [core, sampling, loss, sparse, attention, vocab, shapes];
 
 /** The workloads of every family in a full, quick or core run. */
 export const workloads = (options) => FAMILIES.flatMap((f) => f.workloads(options));

@@ -3,12 +3,13 @@
 // node20, deno, bun (the core run: f32 softmax, sampling and loss on one shape each, and the
 // first calls after init()), chromium and firefox (the same core run in a page,
 // bench/browser/page.js, with tfjs-wasm and onnxruntime-web), and finally the README's speed
-// table, docs/benchmarks.md and the chart (bench/report.js).
+// table, docs/benchmarks.md and the chart (bench/report.js). After the runs it prints the
+// shape / typical ratio of every function in every runtime (bench/shapes.js).
 //
 //   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--no-report]
 //
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
-// --filter takes parts of workload ids only).
+// --filter takes tags and parts of workload ids only).
 // --compare dir: the builds of another dist/ (e.g. of the commit before a change) run too,
 // interleaved, in every runtime (suite.js --compare; the page gets that folder served under
 // /compare/dist/). Such a run writes bench/results/compare-<runtime>.json instead of the
@@ -25,6 +26,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ISOLATION, serve } from "../scripts/serve.mjs";
 import { compareFiles, comparison } from "./compare.js";
+import { resultFiles, shapeTable } from "./shapes.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 const args = process.argv.slice(2);
@@ -195,6 +197,9 @@ for (const runtime of RUNTIMES) {
   }
   ran.push(runtime.name);
 }
+
+console.log(`\n=== shapes of values, ${ran.length} runtime(s) (again with node bench/shapes.js ${ran.map(out).join(" ")})`);
+console.log(shapeTable(resultFiles(ran.map(out))).lines.join("\n"));
 
 if (compare) {
   console.log(`\n=== before (${compare}) / now, ${ran.length} runtime(s) (at ${elapsed()}; again with node bench/compare.js ${ran.join(" ")})`);

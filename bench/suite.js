@@ -15,7 +15,7 @@
 // and loss on one shape each, and the first calls after init(): what bench/engines.js runs
 // in every runtime but the primary one.
 // --filter: comma-separated terms; a term selects the workloads that carry it as a tag (a
-// family: core, sampling, loss, sparse, attention, vocab; a shape of values: typical,
+// family: core, sampling, loss, sparse, attention, vocab, shapes; a shape of values: typical,
 // confident, flat, masked, language, or values for the workloads of each shape; row, llm,
 // attention, short,
 // logSoftmax, logSumExp, online, batched; alone for the per-call time in fresh processes;

@@ -70,7 +70,7 @@ async function run() {
   });
   // One entry per name: families share our builds' names.
   doc.contenders = [...new Map(contenders.map(({ name, kind, version }) => [name, { name, kind, version }])).values()];
-  const chosen = workloads({ core: true }).filter((w) => filter.length === 0 || filter.some((t) => `/${w.id}/`.includes(`/${t}/`)));
+  const chosen = workloads({ core: true }).filter((w) => filter.length === 0 || filter.some((t) => w.tags.includes(t) || `/${w.id}/`.includes(`/${t}/`)));
   for (const [index, w] of chosen.entries()) {
     const head = `[${index + 1}/${chosen.length}] ${w.id}`;
     await say(`${head}: running`);

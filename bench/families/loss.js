@@ -40,7 +40,7 @@ export function workloads({ quick = false, core = false } = {}) {
  * entry where it would land on a masked (-Infinity) logit (the masked rows keep that one finite).
  */
 const targets = new Map();
-function targetsOf(w) {
+export function targetsOf(w) {
   if (!targets.has(w.id)) {
     const next = uniforms(w.rows * 7919 + w.rowLength);
     const t = Int32Array.from({ length: w.rows }, () => Math.floor(next() * w.rowLength));

@@ -392,8 +392,12 @@ function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, 
   return { values, top };
 }
 
-/** The tokens the filters keep in the current row r (max c), the one piece of code behind sample and distribution. */
-function keptOf(session: SampleSession, values: RealArray, r: number, k: number, c: number, chain: Chain, plan: Plan): Kept {
+/**
+ * The tokens the filters keep in the current row r (max c), the one piece of code behind
+ * sample and distribution; `cutAlways`: a cut of the whole row costs the caller no more than
+ * gathering candidates (see min-p below).
+ */
+function keptOf(session: SampleSession, values: RealArray, r: number, k: number, c: number, chain: Chain, plan: Plan, cutAlways: boolean): Kept {
   const start = r * k;
   const beta = chain.beta;
   if (c === Infinity) return { cand: keepCandidates(values, session.collect(start, k, Infinity), c, beta, chain, NaN, r) };
@@ -416,12 +420,64 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
         if (cut) return cut;
       }
     }
+    // min-p alone keeps the tokens at or above one logit: a cut of the whole row, which costs
+    // the same on every row, where as candidates a flat row would make every token one. A
+    // sample's cut is two kernel passes (keptSum, draw): always taken. distribution's is a
+    // host loop over the row: taken only where the candidates are many.
+    const minPAlone = chain.minP > 0 && chain.topP === 1 && chain.minKeep === 1;
+    const cut = () => minPFloor(c, beta, chain.minP, values instanceof Float64Array);
+    if (minPAlone && cutAlways) {
+      const value = cut();
+      if (value !== undefined) return { value, index: k };
+    }
     if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
     cand = session.collect(start, k, c + zmin / beta);
+    if (minPAlone && !cutAlways && cand.length > k / MANY) {
+      const value = cut();
+      if (value !== undefined) return { value, index: k };
+    }
     const floor = Math.min(chain.minKeep, k);
     if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
   }
   return { cand: keepCandidates(values, cand, c, beta, chain, total, r) };
+}
+
+/** distribution takes min-p's cut of the whole row where the candidates are more than 1/MANY of it. */
+const MANY = 16;
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** The next value of the dtype after v towards +Infinity (up) or -Infinity (v finite, or -Infinity going up). */
+function nextValue(v: number, up: boolean, f64: boolean): number {
+  if (v === 0) return (up ? 1 : -1) * (f64 ? Number.MIN_VALUE : 2 ** -149);
+  if (f64) {
+    bits.setFloat64(0, v);
+    bits.setBigInt64(0, bits.getBigInt64(0) + (up === v > 0 ? 1n : -1n));
+    return bits.getFloat64(0);
+  }
+  bits.setFloat32(0, v);
+  bits.setInt32(0, bits.getInt32(0) + (up === v > 0 ? 1 : -1));
+  return bits.getFloat32(0);
+}
+
+/**
+ * The least logit of the row's dtype that min-p keeps, exp((v - c)·β) >= minP in f64 (the
+ * test keepCandidates makes, p_max being exp(0) = 1): the rounded estimate c + log(minP)/β
+ * moved by single steps of the dtype; undefined if that takes more than a few steps.
+ */
+function minPFloor(c: number, beta: number, minP: number, f64: boolean): number | undefined {
+  const keeps = (v: number) => Math.exp((v - c) * beta) >= minP;
+  let v = c + Math.log(minP) / beta;
+  if (!f64) v = Math.fround(v);
+  for (let steps = 0; steps < 64; steps++) {
+    if (!keeps(v)) v = nextValue(v, true, f64);
+    else {
+      const below = nextValue(v, false, f64);
+      if (!keeps(below)) return v;
+      v = below;
+    }
+  }
+  return undefined;
 }
 
 /** One token per row of the logits x. */
@@ -448,7 +504,7 @@ function sampleRows(
     // random() may have grown the memory (it may allocate): the view before is detached.
     const values = session.view(r * k, k);
     const c = values[top];
-    const kept = keptOf(session, values, r, k, c, chain, plan);
+    const kept = keptOf(session, values, r, k, c, chain, plan, true);
     if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
     else {
       const start = r * k;
@@ -486,7 +542,7 @@ function distributionRows(
       out[start + top] = 1;
       continue;
     }
-    const kept = keptOf(session, values, r, k, values[top], chain, plan);
+    const kept = keptOf(session, values, r, k, values[top], chain, plan, false);
     if (kept.cand) {
       // Read every kept logit before writing: out may be the logits themselves.
       const { ci, keep } = kept.cand;

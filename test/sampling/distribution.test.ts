@@ -28,6 +28,18 @@ function logits(dtype: Dtype, n: number, seed: number, spread: number, grid: boo
   );
 }
 
+/** The value `steps` representable values of the dtype above v (below for negative steps); v finite and nonzero. */
+function stepsFrom(v: number, steps: number, dtype: Dtype): number {
+  if (dtype === "f32") {
+    const bits = new Int32Array(Float32Array.of(v).buffer);
+    bits[0] += v > 0 ? steps : -steps;
+    return new Float32Array(bits.buffer)[0];
+  }
+  const bits = new BigInt64Array(Float64Array.of(v).buffer);
+  bits[0] += BigInt(v > 0 ? steps : -steps);
+  return new Float64Array(bits.buffer)[0];
+}
+
 /** Checks one row of distribution() against the reference; false when the reference is ambiguous. */
 function expectRow(y: ArrayLike<number>, x: ArrayLike<number>, opts: ChainOptions, dtype: Dtype, label: string): boolean {
   const ref = refChain(x, opts, dtype, TOL[dtype]);
@@ -155,6 +167,28 @@ describe.each(backends)("distribution on %s", (_, k) => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("min-p alone keeps exactly the tokens with exp(β(x - c)) >= minP: values a step of the dtype either side of the cut, and every token of a flat row", () => {
+    for (const dtype of ["f32", "f64"] as const) {
+      for (const [minP, temperature] of [
+        [0.05, 0.8],
+        [0.3, 1],
+        [0.01, 2.5],
+        [0.5, 1e-3],
+      ]) {
+        const beta = 1 / temperature;
+        const c = 3;
+        const cut = make(dtype, [c + Math.log(minP) / beta])[0];
+        const x = make(dtype, [c, -Infinity, -5, c - 1, ...[-3, -2, -1, 0, 1, 2, 3].map((steps) => stepsFrom(cut, steps, dtype))]);
+        const label = `${dtype} minP ${minP} T ${temperature}`;
+        const y = k.distribution(x, { minP, temperature });
+        for (let i = 0; i < x.length; i++) expect(y[i] > 0, `${label}: token ${i} (${x[i]})`).toBe(Math.exp((x[i] - c) * beta) >= minP);
+        for (let seed = 0; seed < 20; seed++) expect(y[k.sample(x, { minP, temperature, seed })], `${label} seed ${seed}`).toBeGreaterThan(0);
+      }
+      const flat = logits(dtype, 4096, 5, 0.5, false);
+      expect(k.distribution(flat, { minP: 0.05, temperature: 0.8 }).every((p) => p > 0), `${dtype} flat row`).toBe(true);
+    }
   });
 
   it("rows of a batch, number[] input, out (in place and a WasmArray)", () => {
