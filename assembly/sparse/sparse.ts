@@ -325,46 +325,56 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     let a2 = a1;
     let a3 = a1;
     let a4 = a1;
-    for (; i + L <= m; i += L) {
-      const X = v128.load(at<T>(w, i));
-      if (kind == GENERAL) {
-        const u = v128.mul<T>(X, vr);
-        const wv = v128.add<T>(one, u);
-        const kept = v128.gt<T>(wv, zero);
-        if (!v128.any_true(kept)) {
-          if (terms != 0) v128.store(at<T>(terms, i), zero);
+    // GENERAL's derivative sums (the step's, not the row sum's) in T lanes over FLUSH elements.
+    while (i + L <= m) {
+      const end = min(i + FLUSH, m);
+      let b3 = zero;
+      let b4 = zero;
+      for (; i + L <= end; i += L) {
+        const X = v128.load(at<T>(w, i));
+        if (kind == GENERAL) {
+          const u = v128.mul<T>(X, vr);
+          const wv = v128.add<T>(one, u);
+          const kept = v128.gt<T>(wv, zero);
+          if (!v128.any_true(kept)) {
+            if (terms != 0) v128.store(at<T>(terms, i), zero);
+            continue;
+          }
+          n += countOf<T>(kept);
+          vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+          const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+          if (terms != 0) v128.store(at<T>(terms, i), q);
+          a2 = add64<T>(a2, q);
+          const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
+          const g = v128.mul<T>(q, rw);
+          b3 = v128.add<T>(b3, g);
+          b4 = v128.add<T>(b4, v128.mul<T>(g, rw));
           continue;
         }
+        const t = v128.sub<T>(X, vt);
+        const kept = v128.gt<T>(t, zero);
         n += countOf<T>(kept);
         vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-        const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
-        if (terms != 0) v128.store(at<T>(terms, i), q);
-        a2 = add64<T>(a2, q);
-        const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
-        const g = v128.mul<T>(q, rw);
-        a3 = add64<T>(a3, g);
-        a4 = add64<T>(a4, v128.mul<T>(g, rw));
-        continue;
+        if (sizeof<T>() == 4) {
+          // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
+          const xl = f64x2.promote_low_f32x4(X);
+          const xh = f64x2.promote_low_f32x4(high(X));
+          const tl = f64x2.sub(xl, vt64);
+          const th = f64x2.sub(xh, vt64);
+          const tkl = v128.and(tl, f64x2.gt(tl, zero64));
+          const tkh = v128.and(th, f64x2.gt(th, zero64));
+          a1 = f64x2.add(a1, f64x2.add(tkl, tkh));
+          if (kind == QUADRATIC) a2 = f64x2.add(a2, f64x2.add(f64x2.mul(tkl, tkl), f64x2.mul(tkh, tkh)));
+          continue;
+        }
+        const tk = v128.and(t, kept);
+        a1 = add64<T>(a1, tk);
+        if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
       }
-      const t = v128.sub<T>(X, vt);
-      const kept = v128.gt<T>(t, zero);
-      n += countOf<T>(kept);
-      vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-      if (sizeof<T>() == 4) {
-        // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
-        const xl = f64x2.promote_low_f32x4(X);
-        const xh = f64x2.promote_low_f32x4(high(X));
-        const tl = f64x2.sub(xl, vt64);
-        const th = f64x2.sub(xh, vt64);
-        const tkl = v128.and(tl, f64x2.gt(tl, zero64));
-        const tkh = v128.and(th, f64x2.gt(th, zero64));
-        a1 = f64x2.add(a1, f64x2.add(tkl, tkh));
-        if (kind == QUADRATIC) a2 = f64x2.add(a2, f64x2.add(f64x2.mul(tkl, tkl), f64x2.mul(tkh, tkh)));
-        continue;
+      if (kind == GENERAL) {
+        a3 = add64<T>(a3, b3);
+        a4 = add64<T>(a4, b4);
       }
-      const tk = v128.and(t, kept);
-      a1 = add64<T>(a1, tk);
-      if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
     }
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);

@@ -6,7 +6,7 @@
 // equals the reference within the contract's tolerance. Long rows of a few repeated values
 // (ties at the threshold, a sample holding every largest entry or only some of them) check the
 // floor the kernels take from a sample of the row. Long rows of the benchmark's shapes (typical,
-// flat, masked, confident) at alphas from near 1 to large check the search's passes and the
+// flat, masked, confident) at alphas from near 1 to 3 check the search's passes and the
 // output taken from the last pass's terms (a series in the step from there).
 import fc from "fast-check";
 import { describe, it } from "vitest";
@@ -40,10 +40,10 @@ const tiesArb = fc.record({
 
 const shapeArb = fc.record({
   dtype: fc.constantFrom<Dtype>("f32", "f64"),
-  k: fc.integer({ min: 100, max: 20000 }),
+  k: fc.integer({ min: 100, max: 12000 }),
   shape: fc.constantFrom("typical", "flat", "masked", "confident"),
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  alpha: fc.oneof(fc.constantFrom(1.1, 1.3, 1.7, 2.5, 4), fc.double({ min: 1.05, max: 4, noNaN: true })),
+  alpha: fc.oneof(fc.constantFrom(1.1, 1.3, 1.7, 2.5), fc.double({ min: 1.05, max: 3, noNaN: true })),
   beta: fc.constantFrom(1, 3, -1),
 });
 
