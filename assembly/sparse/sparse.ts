@@ -24,7 +24,9 @@
 //      sum (X - tau - d)^2 = 1, the answer when no entry of the support falls below it. Other
 //      alphas stop when Newton's step is below the dtype's resolution. A threshold below the
 //      floor (the margin not enough: rounding) sends the row back to step 2 with the floor -1;
-//   4. the output is zeroed and each candidate's probability stored at its position.
+//   4. the output is zeroed and each candidate's probability stored at its position (other
+//      alphas: from the terms the last pass left, corrected by a series in the last step, so
+//      that the output takes no power where no entry lies near the threshold; see writeOutput).
 // For other alphas the powers are (s + X)^kappa = s^kappa*(1 + X/s)^kappa with s = -tau: the
 // log1p of X/s keeps the digits that 1/(alpha - 1) magnifies near alpha = 1, where the plain
 // difference X - tau loses them.
@@ -45,6 +47,11 @@ const MAX_PASSES: i32 = 100;
 const SUM_LEFT_F32: f64 = 1e-8;
 const SUM_LEFT_F64: f64 = 1e-14;
 
+// The largest |d|*max(kappa, 1) for which writeOutput takes the series of (1 - d)^kappa: 2^-5
+// (f32), 2^-9 (f64).
+const TERMS_STEP_F32: f64 = 0.03125;
+const TERMS_STEP_F64: f64 = 0.001953125;
+
 // Vectors per block of the sample (step 1): the sample is 1/16 of the row.
 const SAMPLE_VECTORS: i32 = 16;
 // Elements per block of the scalar build and the row's tail.
@@ -54,8 +61,10 @@ const TOP_SAMPLE: i32 = 256;
 
 // A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
-// smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL). Module-internal: the host never reads them.
-const PASS = memory.data(56);
+// smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL); the tau
+// at which a GENERAL pass left its terms (1 + X/s)^kappa in the work area (NaN: none, see
+// writeOutput). Module-internal: the host never reads them.
+const PASS = memory.data(64);
 const P_N: i32 = 0;
 const P_S1: i32 = 1;
 const P_S2: i32 = 2;
@@ -63,6 +72,7 @@ const P_G: i32 = 3;
 const P_MIN: i32 = 4;
 const P_TAU: i32 = 5;
 const P_H: i32 = 6;
+const P_TERMS: i32 = 7;
 
 // @ts-ignore: decorator
 @inline
@@ -270,10 +280,13 @@ function log1pOf<T>(u: T, w: T): T {
   return logOf<T>(max<T>(w, tinyOf<T>())) + (u - (w - <T>1)) * (<T>2 - w);
 }
 
-/** One pass over the candidates w[0..m) at tau: the sums of PASS for the kind. */
+/**
+ * One pass over the candidates w[0..m) at tau: the sums of PASS for the kind; GENERAL also
+ * stores each candidate's term (1 + X/s)^kappa (0 off the support) at terms[0..m) (0: not).
+ */
 // @ts-ignore: decorator
 @inline
-function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
+function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usize): void {
   const tt = <T>tau;
   const kk = <T>kappa;
   // GENERAL: the terms (1 + X/s)^kappa, s = -tau.
@@ -312,42 +325,56 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
     let a2 = a1;
     let a3 = a1;
     let a4 = a1;
-    for (; i + L <= m; i += L) {
-      const X = v128.load(at<T>(w, i));
-      if (kind == GENERAL) {
-        const u = v128.mul<T>(X, vr);
-        const wv = v128.add<T>(one, u);
-        const kept = v128.gt<T>(wv, zero);
-        if (!v128.any_true(kept)) continue;
+    // GENERAL's derivative sums (the step's, not the row sum's) in T lanes over FLUSH elements.
+    while (i + L <= m) {
+      const end = min(i + FLUSH, m);
+      let b3 = zero;
+      let b4 = zero;
+      for (; i + L <= end; i += L) {
+        const X = v128.load(at<T>(w, i));
+        if (kind == GENERAL) {
+          const u = v128.mul<T>(X, vr);
+          const wv = v128.add<T>(one, u);
+          const kept = v128.gt<T>(wv, zero);
+          if (!v128.any_true(kept)) {
+            if (terms != 0) v128.store(at<T>(terms, i), zero);
+            continue;
+          }
+          n += countOf<T>(kept);
+          vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+          const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+          if (terms != 0) v128.store(at<T>(terms, i), q);
+          a2 = add64<T>(a2, q);
+          const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
+          const g = v128.mul<T>(q, rw);
+          b3 = v128.add<T>(b3, g);
+          b4 = v128.add<T>(b4, v128.mul<T>(g, rw));
+          continue;
+        }
+        const t = v128.sub<T>(X, vt);
+        const kept = v128.gt<T>(t, zero);
         n += countOf<T>(kept);
         vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-        const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
-        a2 = add64<T>(a2, q);
-        const wc = v128.pmax<T>(wv, tiny);
-        const g = v128.div<T>(q, wc);
-        a3 = add64<T>(a3, g);
-        a4 = add64<T>(a4, v128.div<T>(g, wc));
-        continue;
+        if (sizeof<T>() == 4) {
+          // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
+          const xl = f64x2.promote_low_f32x4(X);
+          const xh = f64x2.promote_low_f32x4(high(X));
+          const tl = f64x2.sub(xl, vt64);
+          const th = f64x2.sub(xh, vt64);
+          const tkl = v128.and(tl, f64x2.gt(tl, zero64));
+          const tkh = v128.and(th, f64x2.gt(th, zero64));
+          a1 = f64x2.add(a1, f64x2.add(tkl, tkh));
+          if (kind == QUADRATIC) a2 = f64x2.add(a2, f64x2.add(f64x2.mul(tkl, tkl), f64x2.mul(tkh, tkh)));
+          continue;
+        }
+        const tk = v128.and(t, kept);
+        a1 = add64<T>(a1, tk);
+        if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
       }
-      const t = v128.sub<T>(X, vt);
-      const kept = v128.gt<T>(t, zero);
-      n += countOf<T>(kept);
-      vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-      if (sizeof<T>() == 4) {
-        // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
-        const xl = f64x2.promote_low_f32x4(X);
-        const xh = f64x2.promote_low_f32x4(high(X));
-        const tl = f64x2.sub(xl, vt64);
-        const th = f64x2.sub(xh, vt64);
-        const tkl = v128.and(tl, f64x2.gt(tl, zero64));
-        const tkh = v128.and(th, f64x2.gt(th, zero64));
-        a1 = f64x2.add(a1, f64x2.add(tkl, tkh));
-        if (kind == QUADRATIC) a2 = f64x2.add(a2, f64x2.add(f64x2.mul(tkl, tkl), f64x2.mul(tkh, tkh)));
-        continue;
+      if (kind == GENERAL) {
+        a3 = add64<T>(a3, b3);
+        a4 = add64<T>(a4, b4);
       }
-      const tk = v128.and(t, kept);
-      a1 = add64<T>(a1, tk);
-      if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
     }
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
@@ -360,15 +387,17 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64): void {
     if (kind == GENERAL) {
       const u = X * r;
       const wv = <T>1 + u;
+      if (terms != 0) store<T>(at<T>(terms, i), <T>0);
       if (!(wv > <T>0)) continue;
       n++;
       low = min<T>(low, X);
       const q = expNonPositive<T>(kk * log1pOf<T>(u, wv));
+      if (terms != 0) store<T>(at<T>(terms, i), q);
       s2 += <f64>q;
-      const wc = max<T>(wv, tinyOf<T>());
-      const g = q / wc;
+      const rw = <T>1 / max<T>(wv, tinyOf<T>());
+      const g = q * rw;
       sg += <f64>g;
-      sh += <f64>(g / wc);
+      sh += <f64>(g * rw);
       continue;
     }
     const t = X - tt;
@@ -402,7 +431,10 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   let tau: f64 = start;
   let refined = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    sumsAt<T>(w, m, tau, kind, kappa);
+    // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
+    const terms = kind == GENERAL && w != dst ? dst : 0;
+    sumsAt<T>(w, m, tau, kind, kappa, terms);
+    setPass(P_TERMS, terms != 0 ? tau : NaN);
     const n = passOf(P_N);
     const s1 = passOf(P_S1);
     const s2 = passOf(P_S2);
@@ -427,6 +459,7 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       if (n <= <f64>(m >> 1)) {
         m = compact<T>(w, dst, m, belowOf<T>(tau));
         w = dst;
+        setPass(P_TERMS, NaN);
       }
     } else hi = tau;
     // Newton on N(tau) - 1: tau + (f - f^(1 - 1/kappa)) / sum t^(kappa - 1); GENERAL takes
@@ -473,11 +506,16 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
 
 /**
  * y[0..k) = 0, then each candidate w[j] = X (position wi[j]) stored as [X - tau]_+^kappa
- * (y may be the row the candidates came from).
+ * (y may be the row the candidates came from). GENERAL, where the search's last pass left its
+ * terms q = (1 + X/s0)^kappa at `terms` (s0 = -P_TERMS), takes them instead of a power per
+ * entry: with e = (tau - tau0)/s0 and v = 1 + X/s0, (X - tau)^kappa = s0^kappa*q*(1 - e/v)^kappa,
+ * and (1 - d)^kappa is its series to d^4 where |d|*max(kappa, 1) <= TERMS_STEP (the first term
+ * left out is below TERMS_STEP^5/5 of p); a vector with an entry nearer the threshold than
+ * that takes the power.
  */
 // @ts-ignore: decorator
 @inline
-function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64, kind: i32, kappa: f64): void {
+function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64, kind: i32, kappa: f64, terms: usize): void {
   const tt = <T>tau;
   const kk = <T>kappa;
   const r = <T>(-1 / tau);
@@ -510,9 +548,42 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const k7 = expF32Constant(7);
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
+    // The terms of the last pass (GENERAL): see the doc comment.
+    const tau0 = passOf(P_TERMS);
+    const stored = kind == GENERAL && tau0 == tau0;
+    const e = stored ? (tau - tau0) / -tau0 : 0;
+    const ve = v128.splat<T>(<T>e);
+    const vr0 = v128.splat<T>(<T>(-1 / tau0));
+    const vs0 = v128.splat<T>(<T>(stored ? expNonPositive<f64>(kappa * logOf<f64>(-tau0)) : 0));
+    // |v|*TERMS_STEP below this: the vector takes the power.
+    const vnear = v128.splat<T>(<T>(abs(e) * max(kappa, 1)));
+    const vstep = v128.splat<T>(sizeof<T>() == 4 ? <T>TERMS_STEP_F32 : <T>TERMS_STEP_F64);
+    const c1 = v128.splat<T>(<T>-kappa);
+    const c2 = v128.splat<T>(<T>((kappa * (kappa - 1)) / 2));
+    const c3 = v128.splat<T>(<T>((-kappa * (kappa - 1) * (kappa - 2)) / 6));
+    const c4 = v128.splat<T>(<T>((kappa * (kappa - 1) * (kappa - 2) * (kappa - 3)) / 24));
     for (; i + L <= m; i += L) {
       const X = v128.load(at<T>(w, i));
       let p: v128;
+      if (stored) {
+        const v = v128.add<T>(one, v128.mul<T>(X, vr0));
+        if (!v128.any_true(v128.lt<T>(v128.mul<T>(v128.abs<T>(v), vstep), vnear))) {
+          const d = v128.div<T>(ve, v);
+          let s = v128.add<T>(c3, v128.mul<T>(d, c4));
+          s = v128.add<T>(c2, v128.mul<T>(d, s));
+          s = v128.add<T>(c1, v128.mul<T>(d, s));
+          s = v128.add<T>(one, v128.mul<T>(d, s));
+          p = v128.and(v128.mul<T>(v128.mul<T>(vs0, v128.load(at<T>(terms, i))), s), v128.gt<T>(v, zero));
+          const pi = wi + (<usize>i << 2);
+          store<T>(at<T>(y, load<i32>(pi)), v128.extract_lane<T>(p, 0));
+          store<T>(at<T>(y, load<i32>(pi, 4)), v128.extract_lane<T>(p, 1));
+          if (sizeof<T>() == 4) {
+            store<T>(at<T>(y, load<i32>(pi, 8)), v128.extract_lane<T>(p, 2));
+            store<T>(at<T>(y, load<i32>(pi, 12)), v128.extract_lane<T>(p, 3));
+          }
+          continue;
+        }
+      }
       if (kind == GENERAL) {
         const u = v128.mul<T>(X, vr);
         const wv = v128.add<T>(one, u);
@@ -660,7 +731,7 @@ function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32
       offset -= n;
     }
   }
-  writeOutput<T>(w, wi, count, y, k, passOf(P_TAU), kind, kappa);
+  writeOutput<T>(w, wi, count, y, k, passOf(P_TAU), kind, kappa, w2);
 }
 
 /**

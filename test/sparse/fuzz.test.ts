@@ -5,7 +5,9 @@
 // rounding: the vector lanes and the scalar tail round the same power apart), and
 // equals the reference within the contract's tolerance. Long rows of a few repeated values
 // (ties at the threshold, a sample holding every largest entry or only some of them) check the
-// floor the kernels take from a sample of the row.
+// floor the kernels take from a sample of the row. Long rows of the benchmark's shapes (typical,
+// flat, masked, confident) at alphas from near 1 to 3 check the search's passes and the
+// output taken from the last pass's terms (a series in the step from there).
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import { backends } from "../support/backends.js";
@@ -36,7 +38,36 @@ const tiesArb = fc.record({
   scale: fc.constantFrom(0.01, 1, 30),
 });
 
+const shapeArb = fc.record({
+  dtype: fc.constantFrom<Dtype>("f32", "f64"),
+  k: fc.integer({ min: 100, max: 12000 }),
+  shape: fc.constantFrom("typical", "flat", "masked", "confident"),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  alpha: fc.oneof(fc.constantFrom(1.1, 1.3, 1.7, 2.5), fc.double({ min: 1.05, max: 3, noNaN: true })),
+  beta: fc.constantFrom(1, 3, -1),
+});
+
 describe.each(backends)("%s", (_, sm) => {
+  it("long typical, flat, masked and confident rows at any alpha equal the reference and sum to 1", () => {
+    fc.assert(
+      fc.property(shapeArb, ({ dtype, k, shape, seed, alpha, beta }) => {
+        let state = seed;
+        const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+        const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+        const raw = Array.from({ length: k }, () => (shape === "flat" ? 0.3 : 2) * normal());
+        if (shape === "masked") for (let i = 0; i < k; i++) if (next() < 0.4) raw[i] = -Infinity * beta;
+        if (shape === "confident") raw[Math.floor(next() * k)] += 20 * beta;
+        const x = dtype === "f32" ? Float32Array.from(raw) : Float64Array.from(raw);
+        const y = sm.entmax(x, { alpha, beta });
+        expectEntmaxClose(y, x, k, alpha, dtype, beta);
+        let sum = 0;
+        for (const v of y) sum += v;
+        if (raw.some((v) => v * beta > -Infinity) && Math.abs(sum - 1) > SUM_TOL[dtype]) throw new Error(`sum ${sum}`);
+      }),
+      { seed: SEED, numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
+
   it("long rows of a few repeated values equal the reference and sum to 1", () => {
     fc.assert(
       fc.property(tiesArb, ({ dtype, k, levels, seed, alpha, scale }) => {
