@@ -2,8 +2,7 @@
 // row (extremum, XNNPACK's rmax), and the sums of exp(beta*(x_i - c)) (raddexpminusmax, the
 // same storing each term (raddstoreexpminusmax), either one tracking the largest exponent
 // (...top), and the sum over the entries above a threshold (raddexpminusmaxabove, or raddabove
-// over stored terms)); with the
-// addressing and lane helpers they use. T is f32 or f64.
+// over stored terms)); with the addressing and lane helpers they use. T is f32 or f64.
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
 
