@@ -8,14 +8,19 @@
 // No kernel sorts the row: top-k keeps a small candidate buffer behind a rising threshold,
 // and the rest are single passes.
 
-import { expNonPositive, expNonPositiveV } from "../shared/exp";
-import { at, betaOf, lanes, raddexpminusmaxabove } from "../shared/reduce";
+import { expNonPositive } from "../shared/exp";
+import { FLUSH, at, betaOf, lanes, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
 const WALK: i32 = 64;
-// Copies of the histogram arrays (one per f32 lane).
-const COPIES: i32 = 4;
+// Weights per sampled weight in the search for the top-p band (band).
+const STRIDE: i32 = 32;
+// Tokens kept each side of the top-p crossing when its band is narrowed (narrow).
+const NARROW: i32 = 32;
+// The part of a row's weight by which the crossing must clear a narrowed band's edges: far
+// above the difference between f32 weights summed in f64 and the host's f64 weights.
+const TOTAL_MARGIN: f64 = 1e-5;
 
 // @ts-ignore: decorator
 @inline
@@ -60,8 +65,22 @@ function argmax<T>(x: usize, n: i32): i32 {
     if (v > best) best = v;
   }
   if (n == 0) return -1;
-  // The first element equal to the maximum: usually a short scan.
-  for (let j = 0; j < n; j++) if (load<T>(at<T>(x, j)) == best) return j;
+  return firstEqual<T>(x, n, best);
+}
+
+/** Index of the first element of x[0..n) equal to v (0 when none): vectors without it cost a compare. */
+function firstEqual<T>(x: usize, n: i32, v: T): i32 {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vv = v128.splat<T>(v);
+    for (; j + 4 * L <= n; j += 4 * L) {
+      const p = at<T>(x, j);
+      const any = v128.or(v128.or(v128.eq<T>(v128.load(p), vv), v128.eq<T>(v128.load(p, 16), vv)), v128.or(v128.eq<T>(v128.load(p, 32), vv), v128.eq<T>(v128.load(p, 48), vv)));
+      if (v128.any_true(any)) break;
+    }
+  }
+  for (; j < n; j++) if (load<T>(at<T>(x, j)) == v) return j;
   return 0;
 }
 
@@ -84,10 +103,14 @@ function applyMask<T>(x: usize, n: i32, mask: usize): void {
   }
 }
 
-/** Sum of the weights of x[start..end) at or above theta (above it when `strict`). */
+/**
+ * Sum of the weights of x[start..end) at or above theta (above it when `strict`): the stored
+ * ones of w (weigh's) unless w is 0, else computed.
+ */
 // @ts-ignore: decorator
 @inline
-function keptSum<T>(x: usize, start: i32, end: i32, c: T, beta: T, theta: T, strict: bool): f64 {
+function keptSum<T>(x: usize, w: usize, start: i32, end: i32, c: T, beta: T, theta: T, strict: bool): f64 {
+  if (w) return raddabove<T>(at<T>(x, start), at<T>(w, start), end - start, theta, strict);
   return raddexpminusmaxabove<T>(at<T>(x, start), end - start, c, beta, theta, strict);
 }
 
@@ -96,9 +119,9 @@ function keptSum<T>(x: usize, start: i32, end: i32, c: T, beta: T, theta: T, str
  * sum of weights (index order) exceeds target; when rounding leaves target unreached, the last
  * kept token of positive weight; -1 when no kept token has weight. Blocks of WALK elements are
  * summed in SIMD and only the block that crosses is walked element by element (the scalar
- * exps equal the lanes).
+ * exps equal the lanes). The weights are w's (weigh's) unless w is 0.
  */
-function draw<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64): i32 {
+function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64): i32 {
   const tc = <T>c;
   const tb = betaOf<T>(beta);
   const tt = <T>theta;
@@ -107,7 +130,7 @@ function draw<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, targ
   for (let i = 0; i < n; ) {
     const stop = min(i + WALK, n);
     if (ASC_FEATURE_SIMD && (stop <= split || i >= split)) {
-      const block = keptSum<T>(x, i, stop, tc, tb, tt, i >= split);
+      const block = keptSum<T>(x, w, i, stop, tc, tb, tt, i >= split);
       if (total + block <= target) {
         total += block;
         i = stop;
@@ -117,13 +140,13 @@ function draw<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, targ
     for (; i < stop; i++) {
       const v = load<T>(at<T>(x, i));
       if (!(i < split ? v >= tt : v > tt)) continue;
-      total += <f64>weight<T>(v, tc, tb);
+      total += <f64>(w ? load<T>(at<T>(w, i)) : weight<T>(v, tc, tb));
       if (total > target) return i;
     }
   }
   for (let i = n - 1; i >= 0; i--) {
     const v = load<T>(at<T>(x, i));
-    if ((i < split ? v >= tt : v > tt) && weight<T>(v, tc, tb) > <T>0) return i;
+    if ((i < split ? v >= tt : v > tt) && (w ? load<T>(at<T>(w, i)) : weight<T>(v, tc, tb)) > <T>0) return i;
   }
   return -1;
 }
@@ -168,83 +191,214 @@ function collect<T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i
 }
 
 /**
- * Counts and weights of the tokens with x_i >= theta (theta = c + zmin/beta), in `buckets`
- * equal steps of z = beta*(x_i - c) from 0 down to zmin: bucket b holds -z in
- * [b, b + 1) * (-zmin / buckets), the last one also anything below. Only the few tokens above
- * theta are binned (one by one); the rest cost a SIMD compare.
+ * The band of the top-p cut over the stored weights w[0..n) (weigh's, summing to total): a
+ * range [lo, hi] of weights such that the tokens above hi weigh less than `need` and those at
+ * or above lo at least need, so that the token where the mass (heaviest first) reaches need
+ * lies in it. A sample of every STRIDE-th weight guesses the range: its lightest values, each
+ * below the cut, estimate the mass below it (total - need) with little spread, and the range is
+ * that estimate widened by a few sample ranks each side. One pass checks the guess exactly and
+ * collects the band's indices into idx in order (a side that misses is taken whole and the
+ * pass repeats), and narrow then keeps the few around the crossing. Returns the band's count;
+ * out[0] = the weight above the band (f64), out[1] = lo, a weight that every token the cut keeps
+ * reaches (0 when rounding left the check unsettled). s holds n values of T.
  */
-function histogram<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, zmin: f64, buckets: i32, counts: usize, masses: usize): void {
-  const tc = <T>c;
-  const tb = betaOf<T>(beta);
-  const tt = <T>theta;
-  const scale = <f64>buckets / -zmin;
-  // Lane j of a vector tallies into copy j of the arrays (COPIES of `buckets` each), so that
-  // neighbouring tokens in one bucket do not wait on each other's store; summed at the end.
-  for (let b = 0; b < COPIES * buckets; b++) {
-    store<i32>(counts + (<usize>b << 2), 0);
-    store<f64>(masses + (<usize>b << 3), 0);
+function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
+  let m = 0;
+  for (let i = 0; i < n; i += STRIDE) {
+    // A sample position that moves within its stride, so that a row's period cannot hide from it.
+    store<T>(at<T>(s, m), load<T>(at<T>(w, min(i + (m & (STRIDE - 1)), n - 1))));
+    m++;
   }
+  const r = lightest<T>(s, m, ((total - need) * <f64>m) / <f64>n);
+  // The estimate of r errs by about a fifth of the binomial deviation sqrt(min(r, m - r)) on
+  // typical, flat and masked rows: twice that deviation rarely misses; a few ranks more for ties.
+  const spread = floorOf(2 * sqrt(<f64>min(r, m - r))) + 8;
+  let lo: T = r - spread <= 0 ? <T>0 : rankOf<T>(s, m, r, r - spread);
+  let hi: T = r + spread >= m ? <T>Infinity : rankOf<T>(s, m, r, r + spread);
+  let count = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    count = bandPass<T>(w, n, lo, hi, idx, out);
+    const above = load<f64>(out);
+    const within = load<f64>(out, 16);
+    store<f64>(out, <f64>lo, 8);
+    if (above >= need) {
+      lo = nextUp<T>(hi);
+      hi = <T>Infinity;
+    } else if (above + within < need && lo > <T>0) {
+      hi = nextDown<T>(lo);
+      lo = <T>0;
+    } else return narrow<T>(w, idx, count, total, need, s, out);
+  }
+  // Rounding left both sides missed: nothing is known below.
+  store<f64>(out, 0, 8);
+  return count;
+}
+
+/**
+ * Narrows a band (indices idx[0..count) of weights w, out[0] the weight above it, out[2] its
+ * own) to the NARROW tokens each side of the one where the mass reaches need, by the stored
+ * weights: those above move to out[0]. Kept only when the crossing stays clear of the narrow
+ * band's edges by TOTAL_MARGIN of the total (the host decides with weights rounded otherwise).
+ * Returns the band's count.
+ */
+function narrow<T>(w: usize, idx: usize, count: i32, total: f64, need: f64, s: usize, out: usize): i32 {
+  if (count <= 2 * NARROW) return count;
+  const above = load<f64>(out);
+  for (let j = 0; j < count; j++) store<T>(at<T>(s, j), load<T>(at<T>(w, load<i32>(idx + (<usize>j << 2)))));
+  // The band's lightest, below the crossing, weigh about above + within - need.
+  const r = lightest<T>(s, count, above + load<f64>(out, 16) - need);
+  const lo: T = r - NARROW <= 0 ? <T>0 : rankOf<T>(s, count, r, r - NARROW);
+  const hi: T = r + NARROW >= count ? <T>Infinity : rankOf<T>(s, count, r, r + NARROW);
+  let over = above;
+  let within: f64 = 0;
+  for (let j = 0; j < count; j++) {
+    const v = load<T>(at<T>(w, load<i32>(idx + (<usize>j << 2))));
+    if (v > hi) over += <f64>v;
+    else if (v >= lo) within += <f64>v;
+  }
+  const margin = TOTAL_MARGIN * total;
+  if (!(over < need - margin && over + within >= need + margin)) return count;
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    const i = load<i32>(idx + (<usize>j << 2));
+    const v = load<T>(at<T>(w, i));
+    store<i32>(idx + (<usize>kept << 2), i);
+    kept += i32(v >= lo && v <= hi);
+  }
+  store<f64>(out, over);
+  store<f64>(out, within, 16);
+  return kept;
+}
+
+/**
+ * floor(f) for 0 <= f < 2^31 as an i32: adding 1.5 * 2^52 leaves it in the low mantissa bits (a
+ * float-to-int conversion would need the non-trapping feature the builds leave off).
+ */
+// @ts-ignore: decorator
+@inline
+function floorOf(f: f64): i32 {
+  return <i32>reinterpret<i64>(floor(f) + 6755399441055744.0);
+}
+
+/** The next value of T above v >= 0 (Infinity stays). */
+// @ts-ignore: decorator
+@inline
+function nextUp<T>(v: T): T {
+  if (v == <T>Infinity) return v;
+  return sizeof<T>() == 4 ? <T>reinterpret<f32>(reinterpret<u32>(<f32>v) + 1) : <T>reinterpret<f64>(reinterpret<u64>(<f64>v) + 1);
+}
+
+/** The next value of T below v > 0. */
+// @ts-ignore: decorator
+@inline
+function nextDown<T>(v: T): T {
+  return sizeof<T>() == 4 ? <T>reinterpret<f32>(reinterpret<u32>(<f32>v) - 1) : <T>reinterpret<f64>(reinterpret<u64>(<f64>v) - 1);
+}
+
+/**
+ * One pass of band: into out[0] the sum of the weights above hi, into out[2] that of the band
+ * [lo, hi], both in f64 (T lanes flushed every FLUSH elements); the band's indices into idx.
+ * Returns the band's count.
+ */
+function bandPass<T>(w: usize, n: i32, lo: T, hi: T, idx: usize, out: usize): i32 {
+  let above: f64 = 0;
+  let within: f64 = 0;
+  let count = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vt = v128.splat<T>(tt);
-    const vc = v128.splat<T>(tc);
-    const vb = v128.splat<T>(tb);
-    const vs = v128.splat<T>(<T>scale);
-    const top = v128.splat<T>(<T>(<f64>buckets - 0.75));
-    const half = v128.splat<T>(<T>0.5);
-    // Adding 1.5 * 2^23 (f32) or 1.5 * 2^52 (f64) leaves round(f) in the low mantissa bits.
-    const magic = v128.splat<T>(<T>(sizeof<T>() == 4 ? 12582912.0 : 6755399441055744.0));
-    for (; i + lanes<T>() <= n; i += lanes<T>()) {
-      const v = v128.load(at<T>(x, i));
-      const keep = v128.ge<T>(v, vt);
-      if (!v128.any_true(keep)) continue;
-      // Every lane is binned (no branch per lane): lanes below theta add weight 0 and count 0.
-      const z = v128.mul<T>(v128.sub<T>(v, vc), vb);
-      const w = v128.and(expNonPositiveV<T>(z), keep);
-      const f = v128.sub<T>(v128.pmin<T>(v128.mul<T>(v128.neg<T>(z), vs), top), half);
-      const b = v128.add<T>(f, magic);
-      if (sizeof<T>() == 4) {
-        tally(counts, masses, (i32x4.extract_lane(b, 0) & 0xffff), f32x4.extract_lane(w, 0), i32x4.extract_lane(keep, 0) & 1);
-        tally(counts, masses, buckets * 1 + (i32x4.extract_lane(b, 1) & 0xffff), f32x4.extract_lane(w, 1), i32x4.extract_lane(keep, 1) & 1);
-        tally(counts, masses, buckets * 2 + (i32x4.extract_lane(b, 2) & 0xffff), f32x4.extract_lane(w, 2), i32x4.extract_lane(keep, 2) & 1);
-        tally(counts, masses, buckets * 3 + (i32x4.extract_lane(b, 3) & 0xffff), f32x4.extract_lane(w, 3), i32x4.extract_lane(keep, 3) & 1);
-      } else {
-        tally(counts, masses, (<i32>i64x2.extract_lane(b, 0) & 0xffff), f64x2.extract_lane(w, 0), <i32>i64x2.extract_lane(keep, 0) & 1);
-        tally(counts, masses, buckets * 1 + (<i32>i64x2.extract_lane(b, 1) & 0xffff), f64x2.extract_lane(w, 1), <i32>i64x2.extract_lane(keep, 1) & 1);
+    const L = lanes<T>();
+    const vl = v128.splat<T>(lo);
+    const vh = v128.splat<T>(hi);
+    while (i + L <= n) {
+      const end = min(i + FLUSH, n);
+      let sa = v128.splat<T>(0);
+      let sb = sa;
+      for (; i + L <= end; i += L) {
+        const v = v128.load(at<T>(w, i));
+        const up = v128.gt<T>(v, vh);
+        const inside = v128.andnot(v128.ge<T>(v, vl), up);
+        sa = v128.add<T>(sa, v128.and(v, up));
+        if (!v128.any_true(inside)) continue;
+        sb = v128.add<T>(sb, v128.and(v, inside));
+        const bits = sizeof<T>() == 4 ? i32x4.bitmask(inside) : i64x2.bitmask(inside);
+        store<i32>(idx + (<usize>count << 2), i);
+        count += bits & 1;
+        store<i32>(idx + (<usize>count << 2), i + 1);
+        count += (bits >> 1) & 1;
+        if (sizeof<T>() == 4) {
+          store<i32>(idx + (<usize>count << 2), i + 2);
+          count += (bits >> 2) & 1;
+          store<i32>(idx + (<usize>count << 2), i + 3);
+          count += (bits >> 3) & 1;
+        }
       }
+      above += sumLanes<T>(sa);
+      within += sumLanes<T>(sb);
     }
   }
-  for (; i < n; i++) bin<T>(load<T>(at<T>(x, i)), tc, tb, tt, scale, buckets, counts, masses);
-  for (let copy = 1; copy < COPIES; copy++) {
-    for (let b = 0; b < buckets; b++) {
-      const from = copy * buckets + b;
-      store<i32>(counts + (<usize>b << 2), load<i32>(counts + (<usize>b << 2)) + load<i32>(counts + (<usize>from << 2)));
-      store<f64>(masses + (<usize>b << 3), load<f64>(masses + (<usize>b << 3)) + load<f64>(masses + (<usize>from << 3)));
+  for (; i < n; i++) {
+    const v = load<T>(at<T>(w, i));
+    if (v > hi) above += <f64>v;
+    else if (v >= lo) {
+      within += <f64>v;
+      store<i32>(idx + (<usize>count << 2), i);
+      count++;
     }
   }
+  store<f64>(out, above);
+  store<f64>(out, within, 16);
+  return count;
 }
 
-// @ts-ignore: decorator
-@inline
-function tally(counts: usize, masses: usize, b: i32, w: f64, one: i32): void {
-  const c = counts + (<usize>b << 2);
-  const m = masses + (<usize>b << 3);
-  store<i32>(c, load<i32>(c) + one);
-  store<f64>(m, load<f64>(m) + w);
+/**
+ * How many of the smallest values of a[0..m) (>= 0) sum to at most budget, r; reorders a so
+ * that a[0..r) <= a[r..m). Quickselect on the running sum, its partitions without a branch per
+ * value (a sample's order is random: a branch would miss half the time); a second partition
+ * splits off the pivot's ties, so that a run of ties costs one round.
+ */
+function lightest<T>(a: usize, m: i32, budget: f64): i32 {
+  let lo = 0;
+  let hi = m;
+  let base: f64 = 0;
+  while (lo < hi) {
+    const pivot = load<T>(at<T>(a, lo + ((hi - lo) >> 1)));
+    let lt = lo;
+    let below: f64 = 0;
+    for (let i = lo; i < hi; i++) {
+      const v = load<T>(at<T>(a, i));
+      const less = v < pivot;
+      const t = load<T>(at<T>(a, lt));
+      store<T>(at<T>(a, i), select<T>(t, v, less));
+      store<T>(at<T>(a, lt), select<T>(v, t, less));
+      below += select<f64>(<f64>v, 0, less);
+      lt += i32(less);
+    }
+    if (base + below > budget) {
+      hi = lt;
+      continue;
+    }
+    base += below;
+    let eq = lt;
+    for (let i = lt; i < hi; i++) {
+      const v = load<T>(at<T>(a, i));
+      const same = v == pivot;
+      const t = load<T>(at<T>(a, eq));
+      store<T>(at<T>(a, i), select<T>(t, v, same));
+      store<T>(at<T>(a, eq), select<T>(v, t, same));
+      eq += i32(same);
+    }
+    const equal = <f64>(eq - lt) * <f64>pivot;
+    if (base + equal > budget) return lt + floorOf((budget - base) / <f64>pivot);
+    base += equal;
+    lo = eq;
+  }
+  return lo;
 }
 
-// @ts-ignore: decorator
-@inline
-function bin<T>(v: T, c: T, beta: T, theta: T, scale: f64, buckets: i32, counts: usize, masses: usize): void {
-  if (!(v >= theta)) return;
-  const z = (v - c) * beta;
-  // floor(-z * scale), at most buckets - 1: f - 1/2 rounded to an integer by adding 1.5 * 2^52,
-  // which leaves it in the low mantissa bits (a float-to-int conversion would need the
-  // non-trapping feature the builds leave off).
-  const f = min(-<f64>z * scale, <f64>buckets - 0.75) - 0.5;
-  const b = <usize>(reinterpret<u64>(f + 6755399441055744.0) & 0xffff);
-  store<i32>(counts + (b << 2), load<i32>(counts + (b << 2)) + 1);
-  store<f64>(masses + (b << 3), load<f64>(masses + (b << 3)) + <f64>expNonPositive<T>(z));
+/** The value of ascending rank `rank` in a[0..m) after lightest returned r (a[0..r) <= a[r..m)); reorders a. */
+function rankOf<T>(a: usize, m: i32, r: i32, rank: i32): T {
+  if (rank < r) return kthLargest<T>(a, r, r - rank);
+  return kthLargest<T>(at<T>(a, r), m - r, m - rank);
 }
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a. Hoare selection, median of three. */
@@ -369,25 +523,33 @@ export function f64_mask(x: usize, n: i32, mask: usize): void {
   applyMask<f64>(x, n, mask);
 }
 
-/** Sum of the weights exp(beta*(x_i - c)) of the tokens the cut (theta, tie) keeps. */
-export function f32_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32): f64 {
+/** The weights exp(beta*(x_i - c)) of x[0..n) into w (c the row max); returns their sum (f64). */
+export function f32_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
+  return raddstoreexpminusmax<f32>(x, w, n, <f32>c, betaOf<f32>(beta));
+}
+export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
+  return raddstoreexpminusmax<f64>(x, w, n, c, beta);
+}
+
+/** Sum of the weights exp(beta*(x_i - c)) of the tokens the cut (theta, tie) keeps (w: weigh's, or 0). */
+export function f32_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, w: usize): f64 {
   const split = min(max(tie + 1, 0), n);
   const tc = <f32>c;
   const tb = betaOf<f32>(beta);
   const tt = <f32>theta;
-  return keptSum<f32>(x, 0, split, tc, tb, tt, false) + keptSum<f32>(x, split, n, tc, tb, tt, true);
+  return keptSum<f32>(x, w, 0, split, tc, tb, tt, false) + keptSum<f32>(x, w, split, n, tc, tb, tt, true);
 }
-export function f64_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32): f64 {
+export function f64_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, w: usize): f64 {
   const split = min(max(tie + 1, 0), n);
-  return keptSum<f64>(x, 0, split, c, beta, theta, false) + keptSum<f64>(x, split, n, c, beta, theta, true);
+  return keptSum<f64>(x, w, 0, split, c, beta, theta, false) + keptSum<f64>(x, w, split, n, c, beta, theta, true);
 }
 
-/** The first kept token whose running weight sum (index order) exceeds target (see draw). */
-export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64): i32 {
-  return draw<f32>(x, n, c, beta, theta, tie, target);
+/** The first kept token whose running weight sum (index order) exceeds target (see draw; w: weigh's, or 0). */
+export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
+  return draw<f32>(x, w, n, c, beta, theta, tie, target);
 }
-export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64): i32 {
-  return draw<f64>(x, n, c, beta, theta, tie, target);
+export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
+  return draw<f64>(x, w, n, c, beta, theta, tie, target);
 }
 
 /** Indices with theta <= x_i < below (below NaN: no bound) into idx (at most cap); returns their count. */
@@ -398,12 +560,12 @@ export function f64_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize
   return collect<f64>(x, n, theta, below, idx, cap);
 }
 
-/** Counts (i32) and weights (f64) of the tokens above theta in `buckets` steps of z (see histogram); counts and masses have room for 4 * buckets. */
-export function f32_histogram(x: usize, n: i32, c: f64, beta: f64, theta: f64, zmin: f64, buckets: i32, counts: usize, masses: usize): void {
-  histogram<f32>(x, n, c, beta, theta, zmin, buckets, counts, masses);
+/** The band of the top-p cut over weigh's weights w (see band): its indices into idx, its count returned; out[0] = the weight above it, out[1] = its lowest weight. */
+export function f32_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
+  return band<f32>(w, n, total, need, idx, s, out);
 }
-export function f64_histogram(x: usize, n: i32, c: f64, beta: f64, theta: f64, zmin: f64, buckets: i32, counts: usize, masses: usize): void {
-  histogram<f64>(x, n, c, beta, theta, zmin, buckets, counts, masses);
+export function f64_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
+  return band<f64>(w, n, total, need, idx, s, out);
 }
 
 /** Indices of the k largest with all ties of the k-th, in order, into idx; returns their count. */

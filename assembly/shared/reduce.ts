@@ -1,8 +1,8 @@
 // The reductions every family shares, as named kernels in XNNPACK's manner: the extremum of a
 // row (extremum, XNNPACK's rmax), and the sums of exp(beta*(x_i - c)) (raddexpminusmax, the
 // same storing each term (raddstoreexpminusmax), either one tracking the largest exponent
-// (...top), and the sum over the entries above a threshold (raddexpminusmaxabove)); with the
-// addressing and lane helpers they use. T is f32 or f64.
+// (...top), and the sum over the entries above a threshold (raddexpminusmaxabove, or raddabove
+// over stored terms)); with the addressing and lane helpers they use. T is f32 or f64.
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
 
@@ -348,6 +348,21 @@ export function raddstoreexpminusmaxtop<T>(x: usize, y: usize, n: i32, c: T, bet
  * cost a compare: the sampler's cuts keep a few tokens of a large vocabulary.
  */
 export function raddexpminusmaxabove<T>(x: usize, n: i32, c: T, beta: T, theta: T, strict: bool): f64 {
+  return sumAbove<T>(x, 0, n, c, beta, theta, strict, false);
+}
+
+/**
+ * raddexpminusmaxabove with the terms already stored in y[0..n) (raddstoreexpminusmax's): the
+ * same sum, bit for bit, without an exp.
+ */
+export function raddabove<T>(x: usize, y: usize, n: i32, theta: T, strict: bool): f64 {
+  return sumAbove<T>(x, y, n, <T>0, <T>1, theta, strict, true);
+}
+
+/** The loop of raddexpminusmaxabove and raddabove: the terms from y when `stored`, else computed. */
+// @ts-ignore: decorator
+@inline
+function sumAbove<T>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, strict: bool, stored: bool): f64 {
   let total: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -376,8 +391,9 @@ export function raddexpminusmaxabove<T>(x: usize, n: i32, c: T, beta: T, theta: 
         const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
         const kept1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
         if (!v128.any_true(v128.or(kept0, kept1))) continue;
-        const e0 = expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
-        const e1 = expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const q = at<T>(y, i);
+        const e0 = stored ? v128.load(q) : expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = stored ? v128.load(q, 16) : expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         s0 = v128.add<T>(s0, v128.and(e0, kept0));
         s1 = v128.add<T>(s1, v128.and(e1, kept1));
       }
@@ -390,7 +406,7 @@ export function raddexpminusmaxabove<T>(x: usize, n: i32, c: T, beta: T, theta: 
     let part: f64 = 0;
     for (; i < end; i++) {
       const v = load<T>(at<T>(x, i));
-      if (strict ? v > theta : v >= theta) part += <f64>expNonPositive<T>((v - c) * beta);
+      if (strict ? v > theta : v >= theta) part += <f64>(stored ? load<T>(at<T>(y, i)) : expNonPositive<T>((v - c) * beta));
     }
     total += part;
   }

@@ -16,7 +16,7 @@ import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { lasting, realArray } from "../core/memory.js";
 import { Pcg32, uniformSource } from "../core/random.js";
 import { JsSampleBackend } from "./js.js";
-import { BUCKETS, type SampleBackend, type SampleSession } from "./backend.js";
+import type { SampleBackend, SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
@@ -287,48 +287,12 @@ function drawCandidates({ ci, cw, keep, sum }: Candidates, u: number): number {
   return last;
 }
 
-/** Where the top-p cut of a row can lie, in z = beta*(x - c) (see topPBound). */
-interface Bound {
-  /** Every token the cut keeps has z >= zmin. */
-  zmin: number;
-  /** Tokens with z >= zAbove are all kept (0 when no step is known to be). */
-  zAbove: number;
-}
-
 /**
- * Bounds of the top-p cut of a row whose weights sum to `total`. Tokens of weight below
- * (1 - topP) * total / k together weigh less than 1 - topP, so the cut lies above that; a
- * histogram of the tokens above it, in steps of z, then finds the step b where the mass
- * reaches topP * total (and minKeep tokens): the cut lies in step b. One step of margin on
- * each side absorbs rounding (the cuts are found with f64 weights).
+ * The top-p cut (minKeep 1) from its band (SampleSession.band): the tokens above the band,
+ * weighing `above`, are all kept, so only the band is ordered (quickselect, f64 weights).
+ * undefined when rounding leaves the band's mass short (the caller then orders every candidate).
  */
-function topPBound(session: SampleSession, start: number, k: number, c: number, beta: number, total: number, chain: Chain): Bound {
-  const zmin = Math.log((((1 - chain.topP) * total) / k) * 0.999);
-  if (!(zmin < 0)) return { zmin, zAbove: 0 };
-  const { counts, masses } = session.histogram(start, k, c, beta, c + zmin / beta, zmin);
-  const need = chain.topP * total;
-  const step = -zmin / BUCKETS;
-  let mass = 0;
-  let count = 0;
-  for (let b = 0; b < BUCKETS - 1; b++) {
-    mass += masses[b];
-    count += counts[b];
-    if (mass >= need && count >= chain.minKeep) return { zmin: Math.max(zmin, -(b + 2) * step), zAbove: -Math.max(b - 1, 0) * step };
-  }
-  return { zmin, zAbove: 0 };
-}
-
-/**
- * The top-p cut (minKeep 1): the tokens at or above `high` (zAbove) are all kept, so only the
- * band between the bounds (`band`: the tokens with zmin <= z < zAbove, from the kernels, which
- * compare with the same rounding of the bounds as keptSum) is ordered (quickselect).
- * undefined when rounding puts the cut above zAbove or leaves the mass short (the caller then
- * orders every candidate).
- */
-function cutTopP(session: SampleSession, values: RealArray, start: number, k: number, c: number, beta: number, chain: Chain, total: number, high: number, band: Int32Array): Cut | undefined {
-  const need = chain.topP * total;
-  const aboveMass = session.keptSum(start, k, c, beta, high, k);
-  if (aboveMass >= need) return undefined;
+function cutTopP(values: RealArray, c: number, beta: number, need: number, above: number, band: Int32Array): Cut | undefined {
   const size = band.length;
   const cv = new Float64Array(size);
   const ci = Int32Array.from(band);
@@ -340,7 +304,7 @@ function cutTopP(session: SampleSession, values: RealArray, start: number, k: nu
   }
   const slots = new Int32Array(size);
   for (let j = 0; j < size; j++) slots[j] = j;
-  return selectPrefix(slots, size, cv, ci, cw, (_, mass) => aboveMass + mass >= need) || undefined;
+  return selectPrefix(slots, size, cv, ci, cw, (_, mass) => above + mass >= need);
 }
 
 /**
@@ -364,7 +328,8 @@ function planOf(chain: Chain, k: number): Plan {
 
 /** The session of a call: a writable copy when penalties or a mask apply, top-k room when a filter needs it. */
 function sessionOf(backend: SampleBackend, x: Operand, k: number, plan: Plan, chain: Chain, penalties: Penalties | undefined, mask: Mask | undefined): SampleSession {
-  return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, plan.useTopK || (plan.filtered && chain.minKeep > 1) ? "topK" : "indices");
+  const room = plan.useTopK || (plan.filtered && chain.minKeep > 1) ? "topK" : "indices";
+  return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, room, !chain.greedy && !plan.useTopK && chain.topP < 1);
 }
 
 /**
@@ -411,14 +376,16 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
     // weights may round differently from the f64 ones of the cuts).
     let zmin = -Infinity;
     if (chain.topP < 1) {
-      total = session.keptSum(start, k, c, beta, -Infinity, -1);
-      const bound = topPBound(session, start, k, c, beta, total, chain);
-      zmin = bound.zmin;
-      if (chain.minP === 0 && chain.minKeep === 1 && bound.zAbove < 0) {
-        const high = c + bound.zAbove / beta;
-        const cut = cutTopP(session, values, start, k, c, beta, chain, total, high, session.collect(start, k, c + zmin / beta, high));
+      // The weights are stored once: the band, the kept sum and the draw read them.
+      total = session.weigh(start, k, c, beta);
+      const need = chain.topP * total;
+      const { above, low, indices } = session.band(start, k, total, need);
+      if (chain.minP === 0 && chain.minKeep === 1) {
+        const cut = cutTopP(values, c, beta, need, above, indices);
         if (cut) return cut;
       }
+      // Every token the top-p cut keeps weighs at least low (a little less with f64 weights).
+      zmin = Math.log(low * 0.999);
     }
     // min-p alone keeps the tokens at or above one logit: a cut of the whole row, which costs
     // the same on every row, where as candidates a flat row would make every token one. A

@@ -26,24 +26,37 @@ export interface SampleSession {
   argmax(start: number, k: number): number;
   /** Sets the logits whose bit is clear in the staged mask (from word `word`) to -Infinity. */
   mask(start: number, k: number, word: number): void;
+  /**
+   * Stores the current row's weights exp(beta*(x - c)) (in the session's room for them) and
+   * returns their sum; keptSum and draw then read them instead of computing them, until the
+   * next row().
+   */
+  weigh(start: number, k: number, c: number, beta: number): number;
+  /**
+   * The band of the top-p cut over the stored weights (weigh first; they sum to total): the
+   * tokens with weights in [low, high] in order, such that the tokens above high weigh
+   * `above` < need and those from low up at least need (both by the stored weights), so the
+   * token where the mass reaches need is in the band; low is 0 when rounding left that unsettled.
+   */
+  band(start: number, k: number, total: number, need: number): Band;
   /** Sum of the weights of the tokens the cut keeps. */
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number;
   /** The first kept index where the running weight sum (index order) exceeds target; else the last kept one of positive weight; -1 if none. */
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number;
   /** The indices with theta <= x < below (no bound when below is NaN, the default), in order (valid until the next pass). */
   collect(start: number, k: number, theta: number, below?: number): Int32Array;
-  /** Counts and weights of the tokens with x >= theta in BUCKETS steps of z = beta*(x - c) from 0 down to zmin (the last step also holds anything lower). */
-  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram;
   /** The indices of the `count` largest and every tie of the count-th, in order (1 <= count <= k; NaN never taken). */
   topK(start: number, k: number, count: number): Int32Array;
 }
 
-/** Steps of the top-p histogram. */
-export const BUCKETS = 256;
-
-export interface Histogram {
-  counts: Int32Array;
-  masses: Float64Array;
+/** The band of a top-p cut (SampleSession.band). */
+export interface Band {
+  /** The weight of the tokens above the band. */
+  above: number;
+  /** The band's lowest weight: every token the cut keeps weighs at least this (0: unknown). */
+  low: number;
+  /** The band's tokens, in order (valid until the next pass). */
+  indices: Int32Array;
 }
 
 /**
@@ -54,6 +67,9 @@ export interface Histogram {
 export type Room = "none" | "indices" | "topK";
 
 export interface SampleBackend {
-  /** Stages x for a call on rows of k (a copy when `writable`), with a mask and the room asked for. */
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room): SampleSession;
+  /**
+   * Stages x for a call on rows of k (a copy when `writable`), with a mask and the room asked
+   * for, and room for a row's weights when `weights` (weigh, band).
+   */
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights?: boolean): SampleSession;
 }

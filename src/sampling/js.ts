@@ -4,7 +4,10 @@
 import type { Operand } from "../core/backend.js";
 import { realArray } from "../core/memory.js";
 import type { RealArray } from "../core/types.js";
-import { BUCKETS, type Histogram, type Room, type SampleBackend, type SampleSession } from "./backend.js";
+import type { Band, Room, SampleBackend, SampleSession } from "./backend.js";
+
+/** Weights per sampled weight of the band search (as assembly/sampling/sample.ts). */
+const STRIDE = 64;
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a (Hoare selection, median of three). */
 function kthLargest(a: Float64Array, m: number, k: number): number {
@@ -40,6 +43,24 @@ function kthLargest(a: Float64Array, m: number, k: number): number {
   return a[want];
 }
 
+const bits = new Float64Array(1);
+const bitsOf = new BigInt64Array(bits.buffer);
+
+/** The next f64 above v >= 0 (Infinity stays). */
+function nextUp(v: number): number {
+  if (v === Infinity) return v;
+  bits[0] = v;
+  bitsOf[0] += 1n;
+  return bits[0];
+}
+
+/** The next f64 below v > 0. */
+function nextDown(v: number): number {
+  bits[0] = v;
+  bitsOf[0] -= 1n;
+  return bits[0];
+}
+
 class JsSession implements SampleSession {
   readonly values: RealArray;
 
@@ -55,13 +76,68 @@ class JsSession implements SampleSession {
   readonly #idx: Int32Array;
   readonly #vals: Float64Array;
   readonly #tmp: Float64Array;
+  readonly #w: Float64Array;
+  /** The (start, c, beta) of the weights in #w (NaN: none). */
+  #weighed = [NaN, NaN, NaN];
 
-  constructor(values: RealArray, mask: Uint32Array | undefined, k: number, room: Room) {
+  constructor(values: RealArray, mask: Uint32Array | undefined, k: number, room: Room, weights: boolean) {
     this.values = values;
     this.#mask = mask;
     this.#idx = new Int32Array(room === "none" ? 0 : k);
     this.#vals = new Float64Array(room === "topK" ? k : 0);
     this.#tmp = new Float64Array(room === "topK" ? k : 0);
+    this.#w = new Float64Array(weights ? k : 0);
+  }
+
+  weigh(start: number, k: number, c: number, beta: number): number {
+    const x = this.values;
+    const w = this.#w;
+    let total = 0;
+    for (let i = 0; i < k; i++) total += w[i] = Math.exp((x[start + i] - c) * beta);
+    this.#weighed = [start, c, beta];
+    return total;
+  }
+
+  /** The stored weights if they are those of the row at start for (c, beta). */
+  #weights(start: number, c: number, beta: number): Float64Array | undefined {
+    const [s, wc, wb] = this.#weighed;
+    return s === start && wc === c && wb === beta ? this.#w : undefined;
+  }
+
+  band(_: number, k: number, total: number, need: number): Band {
+    const w = this.#w;
+    const sample = new Float64Array(Math.ceil(k / STRIDE));
+    for (let i = 0, m = 0; i < k; i += STRIDE, m++) sample[m] = w[Math.min(i + (m & (STRIDE - 1)), k - 1)];
+    sample.sort();
+    const m = sample.length;
+    // The lightest sampled weights estimate the mass below the cut (see the kernel).
+    const budget = ((total - need) * m) / k;
+    let r = 0;
+    for (let acc = 0; r < m && acc + sample[r] <= budget; r++) acc += sample[r];
+    const spread = Math.trunc(2 * Math.sqrt(Math.min(r, m - r))) + 8;
+    let lo = r - spread <= 0 ? 0 : sample[r - spread];
+    let hi = r + spread >= m ? Infinity : sample[r + spread];
+    for (let pass = 0; ; pass++) {
+      let above = 0;
+      let within = 0;
+      let count = 0;
+      for (let i = 0; i < k; i++) {
+        const v = w[i];
+        if (v > hi) above += v;
+        else if (v >= lo) {
+          within += v;
+          this.#idx[count++] = i;
+        }
+      }
+      const settled = pass < 2;
+      if (above >= need && settled) {
+        lo = nextUp(hi);
+        hi = Infinity;
+      } else if (above + within < need && lo > 0 && settled) {
+        hi = nextDown(lo);
+        lo = 0;
+      } else return { above, low: settled ? lo : 0, indices: this.#idx.subarray(0, count) };
+    }
   }
 
   argmax(start: number, k: number): number {
@@ -90,22 +166,24 @@ class JsSession implements SampleSession {
 
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number {
     const x = this.values;
+    const w = this.#weights(start, c, beta);
     let total = 0;
     for (let i = 0; i < k; i++) {
       const v = x[start + i];
-      if (v > theta || (v === theta && i <= tie)) total += Math.exp((v - c) * beta);
+      if (v > theta || (v === theta && i <= tie)) total += w ? w[i] : Math.exp((v - c) * beta);
     }
     return total;
   }
 
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
     const x = this.values;
+    const stored = this.#weights(start, c, beta);
     let total = 0;
     let last = -1;
     for (let i = 0; i < k; i++) {
       const v = x[start + i];
       if (!(v > theta || (v === theta && i <= tie))) continue;
-      const w = Math.exp((v - c) * beta);
+      const w = stored ? stored[i] : Math.exp((v - c) * beta);
       total += w;
       if (total > target) return i;
       if (w > 0) last = i;
@@ -122,22 +200,6 @@ class JsSession implements SampleSession {
       if (v >= theta && !(v >= below)) idx[count++] = i;
     }
     return idx.subarray(0, count);
-  }
-
-  histogram(start: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram {
-    const x = this.values;
-    const counts = new Int32Array(BUCKETS);
-    const masses = new Float64Array(BUCKETS);
-    const scale = BUCKETS / -zmin;
-    for (let i = start; i < start + k; i++) {
-      const v = x[i];
-      if (!(v >= theta)) continue;
-      const z = (v - c) * beta;
-      const b = Math.min(Math.trunc(-z * scale), BUCKETS - 1);
-      counts[b]++;
-      masses[b] += Math.exp(z);
-    }
-    return { counts, masses };
   }
 
   topK(start: number, k: number, count: number): Int32Array {
@@ -180,8 +242,8 @@ class JsSession implements SampleSession {
 
 /** The js backend's sampling passes. */
 export class JsSampleBackend implements SampleBackend {
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room): SampleSession {
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
     const data = realArray(x);
-    return new JsSession(writable ? data.slice() : data, mask, k, room);
+    return new JsSession(writable ? data.slice() : data, mask, k, room, weights);
   }
 }

@@ -3,7 +3,7 @@
 
 import { type Operand, dtypeOf } from "../core/backend.js";
 import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
-import { BUCKETS, type Histogram, type Room, type SampleBackend, type SampleSession } from "./backend.js";
+import type { Band, Room, SampleBackend, SampleSession } from "./backend.js";
 import type { RealArray, RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
@@ -16,10 +16,12 @@ interface SampleKernels {
   draw: Kernel;
   collect: Kernel;
   topk: Kernel;
-  histogram: Kernel;
+  weigh: Kernel;
+  band: Kernel;
 }
 
-const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk", "histogram"] as const;
+const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk", "weigh", "band"] as const;
+
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
@@ -31,8 +33,10 @@ interface Layout {
   valsp: number;
   tmpp: number;
   maskp: number;
-  countsp: number;
-  massesp: number;
+  /** A row's weights (weigh), the band search's sample and its three f64 results; 0 when the call has no room for them. */
+  wp: number;
+  samplep: number;
+  outp: number;
 }
 
 /** Where the input's rows come from. */
@@ -59,6 +63,8 @@ class WasmSession implements SampleSession {
   readonly #size: number;
   /** Address of the current row. */
   #current = 0;
+  /** The (c, beta) of the weights stored at wp for the current row (NaN: none). */
+  #weighed = [NaN, NaN];
 
   constructor(f: SampleKernels, at: Layout, source: Source, memory: LinearMemory) {
     this.#f = f;
@@ -78,6 +84,7 @@ class WasmSession implements SampleSession {
     const size = this.#size;
     const heap = this.#memory.heap(this.#source.dtype);
     // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
+    this.#weighed = [NaN, NaN];
     if (copy) {
       const at = this.#at.xp / size;
       if (array) heap.set(array.subarray(start, start + k), at);
@@ -102,23 +109,34 @@ class WasmSession implements SampleSession {
     this.#f.mask(this.#current, k, this.#at.maskp + 4 * word);
   }
 
+  weigh(_: number, k: number, c: number, beta: number): number {
+    this.#weighed = [c, beta];
+    return this.#f.weigh(this.#current, k, c, beta, this.#at.wp);
+  }
+
+  /** The stored weights' address if they are those of (c, beta), else 0 (the kernels compute them). */
+  #weights(c: number, beta: number): number {
+    return this.#weighed[0] === c && this.#weighed[1] === beta ? this.#at.wp : 0;
+  }
+
+  band(_: number, k: number, total: number, need: number): Band {
+    const { wp, idxp, samplep, outp } = this.#at;
+    const count = this.#f.band(wp, k, total, need, idxp, samplep, outp);
+    const out = new Float64Array(this.#buffer, outp, 2);
+    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count) };
+  }
+
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
-    return this.#f.keptsum(this.#current, k, c, beta, theta, tie);
+    return this.#f.keptsum(this.#current, k, c, beta, theta, tie, this.#weights(c, beta));
   }
 
   draw(_: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
-    return this.#f.draw(this.#current, k, c, beta, theta, tie, target);
+    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta));
   }
 
   collect(_: number, k: number, theta: number, below = NaN): Int32Array {
     const count = this.#f.collect(this.#current, k, theta, below, this.#at.idxp, k);
     return new Int32Array(this.#buffer, this.#at.idxp, count);
-  }
-
-  histogram(_: number, k: number, c: number, beta: number, theta: number, zmin: number): Histogram {
-    const { countsp, massesp } = this.#at;
-    this.#f.histogram(this.#current, k, c, beta, theta, zmin, BUCKETS, countsp, massesp);
-    return { counts: new Int32Array(this.#buffer, countsp, BUCKETS), masses: new Float64Array(this.#buffer, massesp, BUCKETS) };
   }
 
   topK(_: number, k: number, count: number): Int32Array {
@@ -147,7 +165,7 @@ export class WasmSampleBackend implements SampleBackend {
     this.#kernels = { f32: bind("f32"), f64: bind("f64") };
   }
 
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room): SampleSession {
+  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
     const memory = this.#core.memory;
     const dtype = dtypeOf(x);
     const size = BYTES[dtype];
@@ -161,17 +179,21 @@ export class WasmSampleBackend implements SampleBackend {
     const idxBytes = room === "none" ? 0 : align(k * 4);
     const valBytes = room === "topK" ? align(k * size) : 0;
     const maskBytes = mask ? align(mask.length * 4) : 0;
-    // The kernel's histogram arrays hold 4 copies (one per SIMD lane), summed into the first.
-    const histBytes = align(4 * BUCKETS * 4) + 4 * BUCKETS * 8;
-    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + histBytes, "logits", n, dtype);
+    const wBytes = weights ? align(k * size) : 0;
+    // The band search's sample, then the band's weights (at most k).
+    const sampleBytes = weights ? align((k + 1) * size) : 0;
+    const outBytes = weights ? 32 : 0;
+    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + outBytes, "logits", n, dtype);
+    const maskp = base + xBytes + idxBytes + 2 * valBytes;
     const at: Layout = {
       xp: base,
       idxp: base + xBytes,
       valsp: base + xBytes + idxBytes,
       tmpp: base + xBytes + idxBytes + valBytes,
-      maskp: base + xBytes + idxBytes + 2 * valBytes,
-      countsp: base + xBytes + idxBytes + 2 * valBytes + maskBytes,
-      massesp: base + xBytes + idxBytes + 2 * valBytes + maskBytes + align(4 * BUCKETS * 4),
+      maskp,
+      wp: weights ? maskp + maskBytes : 0,
+      samplep: weights ? maskp + maskBytes + wBytes : 0,
+      outp: weights ? maskp + maskBytes + wBytes + sampleBytes : 0,
     };
     if (mask) new Uint32Array(memory.heap(dtype).buffer, at.maskp, mask.length).set(mask);
     // Inputs in this memory are copied from their address (a view of it may be detached now).

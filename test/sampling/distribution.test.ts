@@ -191,6 +191,41 @@ describe.each(backends)("distribution on %s", (_, k) => {
     }
   });
 
+  it("property: top-p on long rows with heavy ties and masked runs matches the reference", () => {
+    // Long enough that the top-p cut is searched in a band of the row's weights and narrowed
+    // (docs/sampling.md); few distinct values, so ties straddle every cut.
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 6000 }),
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          levels: fc.constantFrom(2, 5, 40, 4000),
+          masked: fc.constantFrom(0, 0.4, 0.99),
+          peak: fc.boolean(),
+          lure: fc.constantFrom(0, 0, 6, -6),
+        }),
+        fc.record({
+          temperature: fc.constantFrom(0.3, 0.8, 1, 3),
+          topP: fc.constantFrom(0.05, 0.5, 0.9, 0.95, 0.999),
+          minP: fc.constantFrom(0, 0, 0.001, 0.2),
+          minKeep: fc.constantFrom(1, 1, 1, 3, 50),
+        }),
+        fc.constantFrom<Dtype>("f32", "f64"),
+        ({ n, seed, levels, masked, peak, lure }, opts, dtype) => {
+          const next = prng(seed);
+          const values = Array.from({ length: n }, () => (next() < masked ? -Infinity : (Math.floor(next() * levels) / levels) * 8 - 4));
+          values[Math.floor(next() * n)] = peak ? 20 : 0;
+          // lure: the tokens the wasm band search samples (one per 64, moving within its 64)
+          // made heavier or lighter than the rest, so that its guess misses and is widened.
+          for (let j = 0; lure !== 0 && 64 * j < n; j++) values[Math.min(64 * j + (j & 63), n - 1)] += lure;
+          const x = make(dtype, values);
+          expectRow(k.distribution(x, opts), x, opts, dtype, `n ${n} seed ${seed} levels ${levels} masked ${masked} peak ${peak} lure ${lure} ${JSON.stringify(opts)}`);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
   it("rows of a batch, number[] input, out (in place and a WasmArray)", () => {
     const rows = 4;
     const n = 37;
