@@ -1,12 +1,14 @@
 // attend and mergeAttention against the float64 reference (test/attention/reference.ts) on
 // every backend: head mappings (MHA, GQA, MQA), dims that are not multiples of a vector, key
-// lengths and query counts across the kernels' block and tile boundaries, every option alone
+// lengths and query counts across the kernels' block and tile boundaries, ranges across
+// segments, every option alone
 // and together, dtypes of q and of keys/values apart, masked keys never read, queries that see
 // no key, NaN scores, merges of split ranges, a key/value cache in WasmArrays, and the errors.
 import { describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { type Dtype, type Real, type RefOptions, attentionRef, expectAttention, values } from "./reference.js";
 import { KEY_BLOCK, TILE_ROWS } from "../../dist/attention/layout.js";
+import { SEGMENT_KEYS } from "../../dist/attention/segments.js";
 
 const dtypes: Dtype[] = ["f32", "f64"];
 
@@ -63,6 +65,31 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
               const got = kernels.attend(c.q, c.k, c.v, { ...c.opts, lse: true });
               expectAttention(got, attentionRef(c.q, c.k, c.v, c.opts), c.v, dtype, `${heads}/${kvHeads} queries ${queries} length ${length} causal ${causal}`);
             }
+          }
+        }
+      }
+    });
+
+    it("ranges longer than a segment (SEGMENT_KEYS keys, merged in order) with every option", () => {
+      const S = SEGMENT_KEYS;
+      let seed = 400;
+      for (const [heads, kvHeads] of [[4, 1], [4, 2]]) {
+        for (const length of [S, S + 1, 2 * S - 1, 3 * S + 7]) {
+          const queries = 3;
+          const bias = values("f64", queries * length, seed, 2);
+          const options: RefOptions[] = [
+            {} as RefOptions,
+            { causal: true, sinks: [0.5, -1, 3, 40] },
+            { window: 100, causal: true },
+            { window: S + 50, alibi: [0.001, 0.01, 0.002, 0] },
+            { softcap: 5, scale: 3, bias },
+            { range: [100, length - 50] as [number, number], sinks: [-Infinity, 2, 1, 0] },
+            { range: [S - 5, length] as [number, number], causal: true, window: S },
+          ];
+          for (const o of options) {
+            const c = makeCase(queries, length, { heads, kvHeads, dim: 5, ...o }, dtype, dtype, seed++);
+            const got = kernels.attend(c.q, c.k, c.v, { ...c.opts, lse: true });
+            expectAttention(got, attentionRef(c.q, c.k, c.v, c.opts), c.v, dtype, `${heads}/${kvHeads} length ${length} ${JSON.stringify(o).slice(0, 80)}`);
           }
         }
       }
