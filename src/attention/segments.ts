@@ -8,7 +8,7 @@ import type { RealArray } from "../core/types.js";
 import type { AttentionCall } from "./layout.js";
 
 /** Keys per segment of a long range (docs/attention.md, "Long ranges"). */
-export const SEGMENT_KEYS = 4096;
+export const SEGMENT_KEYS = 16384;
 
 /**
  * The key segments [start, end) of a call that some query sees, in order; the first carries
