@@ -2,14 +2,16 @@
 // for 1, 2 and (where the machine has more cores) up to its logical cores, timed in
 // interleaved rounds (harness.js) in one process. Workloads: softmax of 256 rows of 32,000
 // f32, crossEntropy with its gradient on the same logits, and decode attention (1 query,
-// heads 32, kvHeads 8, dim 128, f32) at 32,768 keys; operands in WasmArrays (sm.alloc for one
+// heads 32, kvHeads 8 or 1 (multi-query: split by key segments alone), dim 128, f32) at
+// 32,768 keys; operands in WasmArrays (sm.alloc for one
 // thread, par.alloc for the threads: zero-copy), and softmax also from a plain Float32Array
 // (the copies in and out run on the calling thread alone). Prints a table per workload:
 // median and best ms per call and the speed-ups over one thread (the best rounds tell what an
 // unloaded machine gives where other processes share the cores); writes
 // bench/results/parallel.json.
 //
-//   node bench/parallel.js [--rounds n] [--workers 1,2,4] [--out name]
+//   node bench/parallel.js [--rounds n] [--workers 1,2,4] [--only text] [--out name]
+// (--only: the workloads whose title contains the text)
 import "./relaxed-flag.js";
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
@@ -17,7 +19,7 @@ import { parseArgs } from "node:util";
 import { init } from "../dist/node.js";
 import { logits, timeCases } from "./harness.js";
 
-const { values: args } = parseArgs({ options: { rounds: { type: "string" }, workers: { type: "string" }, out: { type: "string" } } });
+const { values: args } = parseArgs({ options: { rounds: { type: "string" }, workers: { type: "string" }, only: { type: "string" }, out: { type: "string" } } });
 const rounds = Number(args.rounds ?? 11);
 const cores = availableParallelism();
 const counts = args.workers ? args.workers.split(",").map(Number) : [...new Set([1, 2, Math.min(cores, 4), cores])].filter((n) => n <= Math.max(2, cores));
@@ -36,6 +38,7 @@ const DIM = 128;
 const LENGTH = 32768;
 const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);
 const cache = logits(LENGTH * KV_HEADS * DIM, "f32", 11).map((v) => v / 8);
+const mqaCache = cache.subarray(0, LENGTH * DIM);
 
 /** The operands of one Kernels (sm or a ParallelKernels) in its own memory. */
 function operands(k) {
@@ -45,7 +48,12 @@ function operands(k) {
   keys.array.set(cache);
   const values = k.alloc(cache.length);
   values.array.set(cache);
-  return { xs, y: k.alloc(ROWS * K), grad: k.alloc(ROWS * K), keys, values, out: k.alloc(HEADS * DIM), typedOut: new Float32Array(ROWS * K) };
+  const mqaKeys = k.alloc(mqaCache.length);
+  mqaKeys.array.set(mqaCache);
+  const mqaValues = k.alloc(mqaCache.length);
+  mqaValues.array.set(mqaCache);
+  const out = k.alloc(HEADS * DIM);
+  return { xs, y: k.alloc(ROWS * K), grad: k.alloc(ROWS * K), keys, values, mqaKeys, mqaValues, out, typedOut: new Float32Array(ROWS * K) };
 }
 
 const kernels = [["one thread (sm)", sm, false], ...pars.map((p, i) => [`parallel, ${counts[i]} worker${counts[i] > 1 ? "s" : ""}`, p, true])];
@@ -56,7 +64,8 @@ const workloads = [
   ["softmax 256 x 32,000 f32 (Float32Array in and out)", (k, o) => k.softmax(x, { rowLength: K, out: o.typedOut })],
   ["crossEntropy + grad 256 x 32,000 f32 (WasmArrays)", (k, o) => k.crossEntropy(o.xs, target, { rowLength: K, grad: o.grad })],
   ["decode attention, 32,768 keys, heads 32/8, dim 128, f32 (WasmArrays)", (k, o) => k.attend(q, o.keys, o.values, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: o.out })],
-];
+  ["decode attention, 32,768 keys, heads 32/1 (MQA), dim 128, f32 (WasmArrays)", (k, o) => k.attend(q, o.mqaKeys, o.mqaValues, { heads: HEADS, kvHeads: 1, dim: DIM, out: o.out })],
+].filter(([title]) => args.only === undefined || title.includes(args.only));
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const runtime = globalThis.Bun ? `Bun ${globalThis.Bun.version}` : globalThis.Deno ? `Deno ${globalThis.Deno.version.deno}` : `Node ${process.versions.node}`;

@@ -1,6 +1,6 @@
 // The attention API over a backend: validation (everything before anything is written), the
 // shapes and key ranges resolved, then the backend's arithmetic; mergeAttention, the same
-// arithmetic on every backend (one exp per row).
+// arithmetic on every backend (segments.ts's merge, which attend uses over long ranges).
 
 import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { isWasmArray, realArray } from "../core/memory.js";
@@ -10,6 +10,7 @@ import { anyOperandOf, describe, newArray, operandOf, optionsOf, outOperand } fr
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 import { JsAttention } from "./js.js";
 import type { AttentionCall, AttentionCore } from "./layout.js";
+import { mergeRows } from "./segments.js";
 import type { AttentionKernels } from "./types.js";
 import { WasmAttention } from "./wasm.js";
 
@@ -174,30 +175,7 @@ export function attentionKernels(core: Core, exports: KernelExports | undefined)
     const lseOp = opts.lse === undefined ? newArray(dtype, rows) : lseOperand(core, opts.lse, dtype, rows) as Operand;
     const out = realArray(outOp);
     const lse = realArray(lseOp);
-    for (let r = 0; r < rows; r++) {
-      const la = pa.lse[r];
-      const lb = pb.lse[r];
-      const m = Math.max(la, lb); // NaN if either is
-      const o = r * valueDim;
-      if (m === -Infinity) {
-        // Both parts saw no key: 0s, as attend gives.
-        out.fill(0, o, o + valueDim);
-        lse[r] = -Infinity;
-        continue;
-      }
-      // A part with lse -Infinity has weight 0 (exp(-Infinity) = 0), and its out is not read.
-      const wa = Math.exp(la - m);
-      const wb = Math.exp(lb - m);
-      const s = wa + wb;
-      const fa = wa / s;
-      const fb = wb / s;
-      for (let d = 0; d < valueDim; d++) {
-        const x = fa === 0 ? 0 : fa * pa.out[o + d];
-        const y = fb === 0 ? 0 : fb * pb.out[o + d];
-        out[o + d] = x + y;
-      }
-      lse[r] = m + Math.log1p(s - 1);
-    }
+    mergeRows(out, lse, pa.out, pa.lse, pb.out, pb.lse, rows, valueDim);
     return { out: opts.out ?? outOp, lse: opts.lse ?? lseOp };
   }
 

@@ -1,5 +1,6 @@
-// The attention kernel (assembly/attention/attention.ts) as parallel() splits it: by kv heads,
-// each part the query heads of its kv heads [g0, g1), over the same operands (src/core/split.ts).
+// The attention kernel (assembly/attention/attention.ts) as parallel() splits one call: by kv
+// heads, each part the query heads of its kv heads [g0, g1), over the same operands
+// (src/core/split.ts). Key segments (segments.ts) are whole calls, run at once by wasm.ts.
 //
 // attend(q, k, v, out, lse, work, queries, heads, kvHeads, dim, valueDim, length, start, end,
 //        offset, causal, window, scale, softcap, bias, biasHead, alibi, sinks, g0, g1)

@@ -30,6 +30,19 @@ export interface Split {
   readonly returnsLast?: boolean | undefined;
 }
 
+/**
+ * A kernel export as parallel() wraps it: a call splits as its Split says, and `all` runs
+ * several whole calls at once (at most `threads`: the first on this thread, each other on a
+ * worker with a work area of its own), returning when every one is done. The functions of
+ * one thread have plain exports: a family checks for `all` (attention's key segments).
+ */
+export interface ConcurrentKernel {
+  (...args: number[]): number | undefined;
+  /** This thread and the workers. */
+  readonly threads: number;
+  all(calls: readonly (readonly number[])[]): void;
+}
+
 /** A family's splittable kernels, by name without the dtype prefixes (f32_softmax: softmax). */
 export type Splits = Readonly<Record<string, Split>>;
 

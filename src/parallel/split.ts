@@ -1,7 +1,7 @@
 // Kernel exports that run in parts on the pool's threads: the calling thread takes the first
 // part, each worker one of the others (src/core/split.ts says how each kernel splits).
 
-import type { KernelDtype, Split, Splits } from "../core/split.js";
+import type { ConcurrentKernel, KernelDtype, Split, Splits } from "../core/split.js";
 import type { KernelExports } from "../core/wasm.js";
 import type { Pool } from "./pool.js";
 
@@ -62,7 +62,33 @@ export class Splitter {
 
   #split(kernel: Kernel, index: number, s: Split, dtype: KernelDtype, exports: KernelExports): Kernel {
     const work = this.work;
-    return (...args) => {
+    /** Runs `own` here and each of `others` on a worker (with a work area of its own), waiting for all. */
+    const run = (own: number[], others: number[][]): number | undefined => {
+      const pool = this.#pool as Pool;
+      others.forEach((part, t) => {
+        if (s.work) part[s.work[0]] = work.of(t, s.work[1](part, dtype, exports));
+        pool.post(t, index, part);
+      });
+      let result: number | undefined;
+      let failure: unknown;
+      try {
+        result = kernel(...own);
+      } catch (error) {
+        failure = error;
+      }
+      // Every part is waited for, also after an error: none may still write when the call returns.
+      for (let t = 0; t < others.length; t++) {
+        try {
+          const value = pool.join(t);
+          if (s.returnsLast) result = value;
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure !== undefined) throw failure;
+      return result;
+    };
+    const split = (...args: number[]): number | undefined => {
       const pool = this.#pool as Pool;
       const count = args[s.count];
       const cost = s.cost ? s.cost(args) : count * args[s.k as number];
@@ -83,32 +109,21 @@ export class Splitter {
         return part;
       };
       const own = base + (extra > 0 ? 1 : 0);
-      let start = own;
-      for (let t = 0; t < parts - 1; t++) {
+      const others: number[][] = [];
+      for (let t = 0, start = own; t < parts - 1; t++) {
         const n = base + (t + 1 < extra ? 1 : 0);
-        const part = partOf(start, n);
-        if (s.work) part[s.work[0]] = work.of(t, s.work[1](args, dtype, exports));
-        pool.post(t, index, part);
+        others.push(partOf(start, n));
         start += n;
       }
-      let result: number | undefined;
-      let failure: unknown;
-      try {
-        result = kernel(...partOf(0, own));
-      } catch (error) {
-        failure = error;
-      }
-      // Every part is waited for, also after an error: none may still write when the call returns.
-      for (let t = 0; t < parts - 1; t++) {
-        try {
-          const value = pool.join(t);
-          if (s.returnsLast) result = value;
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-      if (failure !== undefined) throw failure;
-      return result;
+      return run(partOf(0, own), others);
     };
+    const concurrent: ConcurrentKernel = Object.assign(split, {
+      threads: (this.#pool as Pool).size + 1,
+      all: (calls: readonly (readonly number[])[]) => {
+        if (calls.length > concurrent.threads) throw new RangeError(`at most ${concurrent.threads} calls at once (got ${calls.length})`);
+        run(calls[0].slice(), calls.slice(1).map((call) => call.slice()));
+      },
+    });
+    return concurrent;
   }
 }

@@ -1,12 +1,14 @@
 // attend and mergeAttention against the float64 reference (test/attention/reference.ts) on
 // every backend: head mappings (MHA, GQA, MQA), dims that are not multiples of a vector, key
-// lengths and query counts across the kernels' block and tile boundaries, every option alone
+// lengths and query counts across the kernels' block and tile boundaries, ranges across
+// segments, every option alone
 // and together, dtypes of q and of keys/values apart, masked keys never read, queries that see
 // no key, NaN scores, merges of split ranges, a key/value cache in WasmArrays, and the errors.
 import { describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { type Dtype, type Real, type RefOptions, attentionRef, expectAttention, values } from "./reference.js";
 import { KEY_BLOCK, TILE_ROWS } from "../../dist/attention/layout.js";
+import { SEGMENT_KEYS } from "../../dist/attention/segments.js";
 
 const dtypes: Dtype[] = ["f32", "f64"];
 
@@ -67,6 +69,32 @@ describe.each(backends)("attend on %s", (_name, kernels) => {
         }
       }
     });
+
+    it("ranges longer than a segment (SEGMENT_KEYS keys, merged in order) with every option", () => {
+      const S = SEGMENT_KEYS;
+      let seed = 400;
+      for (const length of [S + 1, 2 * S + 3]) {
+        const queries = 2;
+        const bias = values("f64", queries * length, seed, 2);
+        const options: RefOptions[] = [
+          {} as RefOptions,
+          { causal: true, sinks: [0.5, -1, 3, 40] },
+          { window: 100, causal: true },
+          { window: S + 50, alibi: [0.001, 0.01, 0.002, 0] },
+          { softcap: 5, scale: 3, bias },
+          { range: [100, length - 50] as [number, number], sinks: [-Infinity, 2, 1, 0] },
+          { range: [S - 5, length] as [number, number], causal: true, window: S },
+        ];
+        options.forEach((o, i) => {
+          // MQA and GQA; a bias of one head, sinks and slopes of the first heads.
+          const [heads, kvHeads] = i % 2 === 0 ? [2, 1] : [4, 2];
+          const perHead = { sinks: o.sinks && Array.from(o.sinks).slice(0, heads), alibi: o.alibi && Array.from(o.alibi).slice(0, heads) };
+          const c = makeCase(queries, length, { heads, kvHeads, dim: 5, ...o, ...perHead }, dtype, dtype, seed++);
+          const got = kernels.attend(c.q, c.k, c.v, { ...c.opts, lse: true });
+          expectAttention(got, attentionRef(c.q, c.k, c.v, c.opts), c.v, dtype, `${heads}/${kvHeads} length ${length} ${JSON.stringify(o).slice(0, 80)}`);
+        });
+      }
+    }, 120_000);
 
     it("every option alone", () => {
       const base = { heads: 4, kvHeads: 2, dim: 6 };

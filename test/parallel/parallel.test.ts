@@ -1,5 +1,6 @@
 // sm.parallel (docs/parallel.md) in Node: random batches split across threads give the bits of
-// one thread, for every build and every function that splits (rows; attention by kv heads);
+// one thread, for every build and every function that splits (rows; attention by kv heads and
+// by key segments);
 // errors reject with the kind sm throws, a worker's error reaches the caller, no worker keeps
 // the process alive, and partial results computed in separate processes merge into the whole.
 // Deno and Bun run test/conformance's parallelChecks here too; Chromium (isolated and not) in
@@ -12,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Kernels, type ParallelKernels, initSync, js } from "../../dist/index.js";
+import { SEGMENT_KEYS } from "../../dist/attention/segments.js";
 import { Pool } from "../../dist/parallel/pool.js";
 import { parallelChecks, prng } from "../conformance/conformance.js";
 import { relaxedBytes, scalarBytes, simdBytes } from "../support/backends.js";
@@ -141,6 +143,70 @@ describe.each(builds)("%s build", (_name, sm) => {
       { numRuns: 12, seed: 18 },
     );
   }, 60_000);
+});
+
+describe.each(builds)("%s build: attention over key segments", (_name, sm) => {
+  let pars: [number, ParallelKernels<Kernels>][];
+  beforeAll(async () => {
+    pars = [[2, await sm.parallel({ workers: 2 })], [3, await sm.parallel({ workers: 3 })]];
+  });
+  afterAll(() => Promise.all(pars.map(([, par]) => par.close())));
+
+  it("ranges of several segments give one thread's bits on 2 and 3 threads: MQA and GQA, every option, f16 caches", async () => {
+    const S = SEGMENT_KEYS;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          kvHeads: fc.constantFrom(1, 1, 2, 3),
+          group: fc.constantFrom(1, 4, 8),
+          dim: fc.integer({ min: 1, max: 20 }),
+          length: fc.constantFrom(S - 1, S, S + 1, 2 * S - 1, 2 * S + 1, 2 * S + 5),
+          queries: fc.integer({ min: 1, max: 5 }),
+          range: fc.option(fc.tuple(fc.nat(S + 100), fc.nat(S + 100))),
+          causal: fc.boolean(),
+          window: fc.constantFrom(0, 0, 100, S + 3),
+          sinks: fc.boolean(),
+          alibi: fc.boolean(),
+          bias: fc.boolean(),
+          softcap: fc.constantFrom(0, 0, 3),
+          storage: fc.constantFrom("f32", "f64", "f16"),
+          seed: fc.integer(),
+        }),
+        async ({ kvHeads, group, dim, length, queries, range, causal, window, sinks, alibi, bias, softcap, storage, seed }) => {
+          const heads = kvHeads * group;
+          const f64 = storage === "f64";
+          const make = (n: number, s: number) => (f64 ? values(n, s, 1, false) : Float32Array.from(values(n, s, 1, false)));
+          const q = make(queries * heads * dim, seed);
+          const kv = (kernels: Kernels | ParallelKernels<Kernels>, s: number) => {
+            if (storage !== "f16") return make(length * kvHeads * dim, s);
+            const v = values(length * kvHeads * dim, s, 1, false);
+            const a = kernels.alloc(v.length, "f16");
+            const view = a.array as unknown as Real;
+            const halves = new Uint16Array(view.buffer, view.byteOffset, v.length);
+            for (let i = 0; i < v.length; i++) halves[i] = f16Bits(v[i]);
+            return a;
+          };
+          const perHead = (s: number) => Array.from(values(heads, s, 2, false));
+          const options = {
+            heads, kvHeads, dim, causal, lse: true,
+            range: range ? ([length - Math.min(length, range[0] + range[1]), length - Math.min(length, range[1])] as [number, number]) : undefined,
+            window: window || undefined,
+            sinks: sinks ? perHead(seed + 3) : undefined,
+            alibi: alibi ? perHead(seed + 4).map(Math.abs) : undefined,
+            bias: bias ? make(queries * length, seed + 5) : undefined,
+            softcap: softcap || undefined,
+          };
+          const a = sm.attend(q, kv(sm, seed + 1), kv(sm, seed + 2), options);
+          for (const [, par] of pars) {
+            const b = await par.attend(q, kv(par, seed + 1), kv(par, seed + 2), options);
+            expectSameBits(a.out as Real, b.out as Real);
+            expectSameBits(a.lse as Real, b.lse as Real);
+          }
+        },
+      ),
+      { numRuns: 10, seed: 18 },
+    );
+  }, 120_000);
 });
 
 /** The bits of the half nearest to x (ties to even), for f16 WasmArrays where Float16Array is missing. */
