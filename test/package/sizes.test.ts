@@ -52,9 +52,9 @@ describe("size budget", () => {
   // parallel() splits multi-query attention by keys with one thread's bits.
   // Then +2.4 KB of wasm: top-p's stored weights and its band search (top-p 1.5-2.7x faster on
   // typical, flat and masked rows), and the core's f16 widening export (family f16 data widened
-  // in a kernel). These budgets are blocked on a decision (issue #14): the ceiling holds the
-  // measurement (ALL_CEILING below), not the 56 KB.
-  const ALL_CEILING = 0;
+  // in a kernel): 83,800 (measured 83,748). The budget itself waits on a decision between it and
+  // the features and speed the package promises.
+  const ALL_CEILING = 83_800;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
