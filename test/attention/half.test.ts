@@ -4,20 +4,10 @@
 // of f16 WasmArrays filled in place.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Kernels, WasmArray } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
+import { f16Array } from "../support/halves.js";
 import { halfValue } from "../core/half-reference.js";
 import { type Dtype, attentionRef, expectAttention, values } from "./reference.js";
-
-const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
-
-/** An f16 WasmArray of `sm` holding the halves with these bits. */
-function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
-  const a = sm.alloc(bits.length, "f16");
-  if (hasFloat16) a.array.set(bits.map(halfValue));
-  else (a.array as Uint16Array).set(bits);
-  return a;
-}
 
 // Halves of magnitude below 4 of either sign, subnormals and zeros now and then.
 const half = fc.oneof(

@@ -3,20 +3,10 @@
 // exact values with f32's tolerances; f32 outputs.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Kernels, WasmArray } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
+import { f16Array } from "../support/halves.js";
 import { halfValue } from "../core/half-reference.js";
 import { LOSS_TOL, crossEntropyRef, expectRel, expectRowsClose } from "./reference.js";
-
-const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
-
-/** An f16 WasmArray of `sm` holding the halves with these bits. */
-function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
-  const a = sm.alloc(bits.length, "f16");
-  if (hasFloat16) a.array.set(bits.map(halfValue));
-  else (a.array as Uint16Array).set(bits);
-  return a;
-}
 
 // Moderate halves (|x| < 16) of either sign, subnormals and -Infinity now and then.
 const half = fc.oneof(

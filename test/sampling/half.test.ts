@@ -3,18 +3,9 @@
 // gumbelSoftmax draw from f16 logits exactly what they draw from the same values in f32.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Kernels, WasmArray } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
+import { f16Array } from "../support/halves.js";
 import { halfValue } from "../core/half-reference.js";
-
-const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
-
-function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
-  const a = sm.alloc(bits.length, "f16");
-  if (hasFloat16) a.array.set(bits.map(halfValue));
-  else (a.array as Uint16Array).set(bits);
-  return a;
-}
 
 // Halves with many ties (a small range), subnormals, ±Infinity and now and then a NaN.
 const half = fc.oneof(

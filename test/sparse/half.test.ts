@@ -4,23 +4,10 @@
 // the Fenchel-Young losses of f16 logits in f32.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Kernels, WasmArray } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
+import { bitsOf, f16Array } from "../support/halves.js";
 import { halfValue, nearestHalf } from "../core/half-reference.js";
 import { expectEntmaxClose } from "./reference.js";
-
-const hasFloat16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function";
-
-/** An f16 WasmArray of `sm` holding the halves with these bits. */
-function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
-  const a = sm.alloc(bits.length, "f16");
-  if (hasFloat16) a.array.set(bits.map(halfValue));
-  else (a.array as Uint16Array).set(bits);
-  return a;
-}
-
-/** The bits of an f16 WasmArray's elements. */
-const bitsOf = (a: WasmArray<"f16">) => (hasFloat16 ? Array.from(a.array as unknown as ArrayLike<number>, nearestHalf) : Array.from(a.array as Uint16Array));
 
 // Halves of either sign up to 64 (ties are common at f16's resolution), subnormals and -Infinity now and then.
 const half = fc.oneof(
