@@ -6,7 +6,7 @@
 // write it. The table gives ms per step, tokens per second, GB/s of cache read and the
 // largest difference from the naive loop (which sums in float64).
 import { init, js } from "softmax-wasm";
-import { interleaved, median, yieldToBrowser } from "./timing.js";
+import { appendCells, interleaved, median, yieldToBrowser } from "./timing.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -124,12 +124,7 @@ function showTable(r) {
         [`×${fmt(r.ms[2] / r.ms[c])}`],
         [r.maxDiff[c].toExponential(1).replace("-", "−")],
       ];
-      for (const [text, title] of cells) {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (title) td.title = title;
-        tr.append(td);
-      }
+      appendCells(tr, cells);
       return tr;
     }),
   );

@@ -1,7 +1,7 @@
 // The demo page: softmax of typed-in logits at any temperature, and a quick benchmark of the
 // WASM kernels against the pure TypeScript baseline. Plain ES module, no build step.
 import { init, js } from "softmax-wasm";
-import { interleaved, median, yieldToBrowser } from "./timing.js";
+import { appendCells, interleaved, median, yieldToBrowser } from "./timing.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -303,12 +303,7 @@ function showTable(results) {
         [`×${fmt(base / copying, 3)}`],
         [fmt(r.maxDiff, 2)],
       ];
-      for (const [text, title] of cells) {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (title) td.title = title;
-        tr.append(td);
-      }
+      appendCells(tr, cells);
       return tr;
     }),
   );

@@ -1,4 +1,4 @@
-// Timing for the demo's benchmarks (the softmax panel in main.js, the attention panel in
+// Timing and result rows for the demo's benchmarks (the softmax panel in main.js, the attention panel in
 // attention.js): calls timed in batches of about BATCH_MS after a warm-up, contenders taking
 // turns round by round, the median round reported.
 
@@ -51,4 +51,14 @@ export async function interleaved(calls, reps, progress) {
     await yieldToBrowser();
   }
   return { samples, batch };
+}
+
+/** Appends one table cell per [text, title?] to the row. */
+export function appendCells(tr, cells) {
+  for (const [text, title] of cells) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (title) td.title = title;
+    tr.append(td);
+  }
 }
