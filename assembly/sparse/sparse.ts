@@ -504,6 +504,18 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   return tau;
 }
 
+/** y[idx[j]] = lane j of p for the vector's lanes, idx the i32 indices at `idx`. */
+// @ts-ignore: decorator
+@inline
+function scatterLanes<T>(y: usize, idx: usize, p: v128): void {
+  store<T>(at<T>(y, load<i32>(idx)), v128.extract_lane<T>(p, 0));
+  store<T>(at<T>(y, load<i32>(idx, 4)), v128.extract_lane<T>(p, 1));
+  if (sizeof<T>() == 4) {
+    store<T>(at<T>(y, load<i32>(idx, 8)), v128.extract_lane<T>(p, 2));
+    store<T>(at<T>(y, load<i32>(idx, 12)), v128.extract_lane<T>(p, 3));
+  }
+}
+
 /**
  * y[0..k) = 0, then each candidate w[j] = X (position wi[j]) stored as [X - tau]_+^kappa
  * (y may be the row the candidates came from). GENERAL, where the search's last pass left its
@@ -574,13 +586,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
           s = v128.add<T>(c1, v128.mul<T>(d, s));
           s = v128.add<T>(one, v128.mul<T>(d, s));
           p = v128.and(v128.mul<T>(v128.mul<T>(vs0, v128.load(at<T>(terms, i))), s), v128.gt<T>(v, zero));
-          const pi = wi + (<usize>i << 2);
-          store<T>(at<T>(y, load<i32>(pi)), v128.extract_lane<T>(p, 0));
-          store<T>(at<T>(y, load<i32>(pi, 4)), v128.extract_lane<T>(p, 1));
-          if (sizeof<T>() == 4) {
-            store<T>(at<T>(y, load<i32>(pi, 8)), v128.extract_lane<T>(p, 2));
-            store<T>(at<T>(y, load<i32>(pi, 12)), v128.extract_lane<T>(p, 3));
-          }
+          scatterLanes<T>(y, wi + (<usize>i << 2), p);
           continue;
         }
       }
@@ -594,13 +600,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
         p = v128.and(t, v128.gt<T>(t, zero));
         if (kind == QUADRATIC) p = v128.mul<T>(p, p);
       }
-      const pi = wi + (<usize>i << 2);
-      store<T>(at<T>(y, load<i32>(pi)), v128.extract_lane<T>(p, 0));
-      store<T>(at<T>(y, load<i32>(pi, 4)), v128.extract_lane<T>(p, 1));
-      if (sizeof<T>() == 4) {
-        store<T>(at<T>(y, load<i32>(pi, 8)), v128.extract_lane<T>(p, 2));
-        store<T>(at<T>(y, load<i32>(pi, 12)), v128.extract_lane<T>(p, 3));
-      }
+      scatterLanes<T>(y, wi + (<usize>i << 2), p);
     }
   }
   for (; i < m; i++) {
