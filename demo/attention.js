@@ -6,7 +6,7 @@
 // write it. The table gives ms per step, tokens per second, GB/s of cache read and the
 // largest difference from the naive loop (which sums in float64).
 import { init, js } from "softmax-wasm";
-import { appendCells, interleaved, median, yieldToBrowser } from "./timing.js";
+import { appendCells, benchmarkButton, interleaved, median, yieldToBrowser } from "./timing.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -130,28 +130,11 @@ function showTable(r) {
   );
 }
 
-ui.run.addEventListener("click", async () => {
-  ui.run.disabled = true;
-  ui.progress.hidden = false;
-  document.body.dataset.attention = "running";
+benchmarkButton({ button: ui.run, progress: ui.progress, status: ui.status, result: ui.result, state: "attention", what: "attention benchmark" }, async (progress) => {
   const length = Number(ui.length.value);
   const cache = ui.cache.value;
-  const started = performance.now();
-  try {
-    const r = await benchmark(length, cache, (fraction, message) => {
-      ui.progress.value = fraction;
-      ui.status.textContent = `${length.toLocaleString("en-US")} keys, ${cache} cache: ${message}`;
-    });
-    showTable(r);
-    ui.result.hidden = false;
-    const seconds = (performance.now() - started) / 1000;
-    ui.status.textContent = `${length.toLocaleString("en-US")} keys, ${cache} cache: done in ${seconds.toFixed(1)} s on ${sm.backend}`;
-    document.body.dataset.attention = "done";
-  } catch (error) {
-    ui.status.textContent = `attention benchmark failed: ${error.message}`;
-    document.body.dataset.attention = "failed";
-  } finally {
-    ui.run.disabled = false;
-    ui.progress.hidden = true;
-  }
+  const label = `${length.toLocaleString("en-US")} keys, ${cache} cache`;
+  showTable(await benchmark(length, cache, (fraction, message) => progress(fraction, `${label}: ${message}`)));
+  return (seconds) => `${label}: done in ${seconds.toFixed(1)} s on ${sm.backend}`;
 });
+

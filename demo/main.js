@@ -1,7 +1,7 @@
 // The demo page: softmax of typed-in logits at any temperature, and a quick benchmark of the
 // WASM kernels against the pure TypeScript baseline. Plain ES module, no build step.
 import { init, js } from "softmax-wasm";
-import { appendCells, interleaved, median, yieldToBrowser } from "./timing.js";
+import { appendCells, benchmarkButton, interleaved, median, yieldToBrowser } from "./timing.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -309,30 +309,13 @@ function showTable(results) {
   );
 }
 
-ui.runBench.addEventListener("click", async () => {
-  ui.runBench.disabled = true;
-  ui.benchProgress.hidden = false;
-  document.body.dataset.bench = "running";
-  const started = performance.now();
-  try {
-    const results = await benchmark((fraction, message) => {
-      ui.benchProgress.value = fraction;
-      ui.benchStatus.textContent = message;
-    });
-    drawChart(results);
-    showTable(results);
-    ui.benchResult.hidden = false;
-    const seconds = (performance.now() - started) / 1000;
-    ui.benchStatus.textContent = `done in ${seconds.toFixed(1)} s on ${sm.backend}, ${navigator.hardwareConcurrency} logical cores`;
-    document.body.dataset.bench = "done";
-  } catch (error) {
-    ui.benchStatus.textContent = `benchmark failed: ${error.message}`;
-    document.body.dataset.bench = "failed";
-  } finally {
-    ui.runBench.disabled = false;
-    ui.benchProgress.hidden = true;
-  }
+benchmarkButton({ button: ui.runBench, progress: ui.benchProgress, status: ui.benchStatus, result: ui.benchResult, state: "bench", what: "benchmark" }, async (progress) => {
+  const results = await benchmark(progress);
+  drawChart(results);
+  showTable(results);
+  return (seconds) => `done in ${seconds.toFixed(1)} s on ${sm.backend}, ${navigator.hardwareConcurrency} logical cores`;
 });
+
 
 // ---------------------------------------------------------------------------- start
 

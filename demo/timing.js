@@ -1,4 +1,4 @@
-// Timing and result rows for the demo's benchmarks (the softmax panel in main.js, the attention panel in
+// Timing, result rows and run buttons for the demo's benchmarks (the softmax panel in main.js, the attention panel in
 // attention.js): calls timed in batches of about BATCH_MS after a warm-up, contenders taking
 // turns round by round, the median round reported.
 
@@ -61,4 +61,34 @@ export function appendCells(tr, cells) {
     if (title) td.title = title;
     tr.append(td);
   }
+}
+
+/**
+ * Wires a benchmark's button: while `run(progress)` runs the button is disabled, the progress
+ * bar shown and body[data-<state>] is "running"; `progress(fraction, message)` moves the bar and
+ * the status line. `run` resolves with the status text for the seconds it took; then the result
+ * is shown and the state is "done" ("failed", with `${what} failed: ...`, if it throws).
+ */
+export function benchmarkButton({ button, progress, status, result, state, what }, run) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    progress.hidden = false;
+    document.body.dataset[state] = "running";
+    const started = performance.now();
+    try {
+      const doneText = await run((fraction, message) => {
+        progress.value = fraction;
+        status.textContent = message;
+      });
+      result.hidden = false;
+      status.textContent = doneText((performance.now() - started) / 1000);
+      document.body.dataset[state] = "done";
+    } catch (error) {
+      status.textContent = `${what} failed: ${error.message}`;
+      document.body.dataset[state] = "failed";
+    } finally {
+      button.disabled = false;
+      progress.hidden = true;
+    }
+  });
 }
