@@ -5,9 +5,9 @@
 import "./relaxed-flag.js";
 import { pathToFileURL } from "node:url";
 import { firstCalls } from "./first-calls.js";
-import { DIST, kernelsFor } from "./kernels.js";
+import { DIST } from "./kernels.js";
 import { thisRuntime } from "./runtimes.js";
 
 const [build, dir] = process.argv.slice(2);
 const dist = dir ? pathToFileURL(`${dir.replace(/[\\/]$/, "")}/`) : DIST;
-console.log(JSON.stringify({ runtime: thisRuntime(), ...(await firstCalls(() => kernelsFor(dist, build))) }));
+console.log(JSON.stringify({ runtime: thisRuntime(), ...(await firstCalls(dist, build)) }));

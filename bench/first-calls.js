@@ -4,6 +4,7 @@
 // bytes: engines share compiled (and tiered-up) code between modules of identical bytes.
 
 import { logits } from "./harness.js";
+import { initializerFor } from "./kernels.js";
 
 const N = 32000;
 /** Calls per timed group: short groups, so that the scheduler stretches few of them on a loaded machine. */
@@ -17,17 +18,18 @@ const SETTLE_MS = 2000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on the new Kernels that
- * load() gives (kernelsFor a build: reading the build and init(), its warm-up included; the
- * time that takes is initMs), in groups of GROUP calls, then the steady state after
+ * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on new Kernels of `build` of
+ * the package in `distDir` (see initializerFor: the package is imported and the build read
+ * first; initMs is init() alone, its compile and warm-up included), in groups of GROUP calls, then the steady state after
  * SETTLE_MS more of calls. Returns { n, group (GROUP), initMs, groups (ns per call of each
  * group), first (ns per call of calls 1-10), later (ns per call, median group of calls
  * 11-100), steady (ns per call, median group), ratio (later over steady), worst (the slowest
  * group of calls 11-100 over steady) }.
  */
-export async function firstCalls(load) {
+export async function firstCalls(distDir, build) {
+  const init = await initializerFor(distDir, build);
   const t0 = performance.now();
-  const sm = await load();
+  const sm = await init();
   const initMs = performance.now() - t0;
   const x = sm.alloc(N);
   const y = sm.alloc(N);

@@ -44,7 +44,7 @@ import { pathToFileURL } from "node:url";
 import { loadContenders, workloads } from "./contenders.js";
 import { firstCalls } from "./first-calls.js";
 import { median } from "./harness.js";
-import { BUILDS, DIST, kernelsFor } from "./kernels.js";
+import { BUILDS, DIST } from "./kernels.js";
 import { runWorkload } from "./run-workload.js";
 import { thisRuntime } from "./runtimes.js";
 import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
@@ -169,7 +169,7 @@ if (!quick && selected(FIRST)) {
   for (const { backend, build } of BUILDS.filter((b) => b.backend !== "wasm")) {
     progress(`first calls after init(): ${backend}`);
     try {
-      firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(() => kernelsFor(DIST, build))) });
+      firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(DIST, build)) });
     } catch (error) {
       notes.push(`first calls: ${backend} left out (${error.message})`);
     }

@@ -9,7 +9,7 @@
 
 import { loadContenders, workloads } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
-import { BUILDS, DIST, kernelsFor } from "../kernels.js";
+import { BUILDS, DIST } from "../kernels.js";
 import { runWorkload } from "../run-workload.js";
 
 const params = new URLSearchParams(location.search);
@@ -56,7 +56,7 @@ async function run() {
   for (const { backend, build } of BUILDS.filter((b) => b.backend !== "wasm")) {
     let r;
     try {
-      r = { contender: `${backend} zero-copy`, ...(await firstCalls(() => kernelsFor(DIST, build))) };
+      r = { contender: `${backend} zero-copy`, ...(await firstCalls(DIST, build)) };
     } catch (error) {
       doc.notes.push(`first calls: ${backend} left out (${error.message})`);
       continue;
@@ -89,7 +89,7 @@ async function run() {
 async function runFirstCalls(build) {
   const dist = params.has("dist") ? new URL(params.get("dist"), location.href) : DIST;
   const runtime = runtimeOf();
-  const r = await firstCalls(() => kernelsFor(dist, build));
+  const r = await firstCalls(dist, build);
   await post("/results", { runtime: { ...runtime, crossOriginIsolated: globalThis.crossOriginIsolated === true }, firstCalls: r });
 }
 
