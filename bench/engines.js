@@ -6,8 +6,11 @@
 // table, docs/benchmarks.md and the chart (bench/report.js). After the runs it prints the
 // shape / typical ratio of every function in every runtime (bench/shapes.js).
 //
-//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--no-report]
+//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--loads n] [--no-report]
 //
+// After the suites, the first calls after init() over --loads fresh processes or browsers
+// each (default 10; 0: none) in every runtime that ran: bench/first-calls-loads.js, which
+// writes bench/results/first-calls.json (compare-first-calls.json with --compare).
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
 // --filter takes tags and parts of workload ids only).
 // --compare dir: the builds of another dist/ (e.g. of the commit before a change) run too,
@@ -39,6 +42,7 @@ const only = option("--only")?.split(",");
 const rounds = option("--rounds");
 const filter = option("--filter");
 const compare = option("--compare") && resolve(option("--compare"));
+const loads = Number(option("--loads") ?? 10);
 if (compare && !existsSync(compare)) throw new Error(`--compare ${compare}: no such directory`);
 /** The results file's name: compare runs keep clear of the committed ones. */
 const out = (name) => (compare ? `compare-${name}` : name);
@@ -119,6 +123,11 @@ for (const runtime of RUNTIMES) {
     continue;
   }
   ran.push(runtime.name);
+}
+
+if (loads > 0 && ran.length) {
+  console.log(`\n=== first calls over ${loads} fresh loads each (at ${elapsed()})`);
+  await run("loads", process.execPath, ["bench/first-calls-loads.js", "--loads", String(loads), "--only", ran.join(","), ...(compare ? ["--compare", compare] : [])]);
 }
 
 console.log(`\n=== shapes of values, ${ran.length} runtime(s) (again with node bench/shapes.js ${ran.map(out).join(" ")})`);
