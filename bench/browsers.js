@@ -75,8 +75,10 @@ async function servePage(onProgress, compare) {
  * Opens the page with `params` (its query) in a new instance of browser `name` ("chromium",
  * "firefox"), a new profile each time; resolves to the document the page posts (or { error }).
  * `compare`: a dist/ directory served under /compare/dist/. `say` gets the page's progress lines.
+ * `timeoutMs`: a page that has posted nothing by then gives { error }; the browser is closed
+ * either way (a headless browser left running keeps a core busy).
  */
-export async function runBrowser(name, { params = {}, compare, say = () => {} } = {}) {
+export async function runBrowser(name, { params = {}, compare, say = () => {}, timeoutMs = Infinity } = {}) {
   const page = await servePage(say, compare);
   const address = `${page.url}?${new URLSearchParams(params)}`;
   let stop;
@@ -100,9 +102,14 @@ export async function runBrowser(name, { params = {}, compare, say = () => {} } 
       rmSync(profile, { recursive: true, force: true });
     };
   }
+  let timer;
+  const timeout = new Promise((resolve) => {
+    if (timeoutMs < Infinity) timer = setTimeout(() => resolve({ error: `no results in ${timeoutMs / 1e3} s` }), timeoutMs);
+  });
   try {
-    return await page.results;
+    return await Promise.race([page.results, timeout]);
   } finally {
+    clearTimeout(timer);
     await stop();
     await page.close();
   }

@@ -63,15 +63,9 @@ function loadInProcess(name, build, dist) {
 }
 
 /** One load in a fresh browser. */
-async function loadInBrowser(name, build, dist) {
+function loadInBrowser(name, build, dist) {
   const params = { firstCalls: build, ...(dist && { dist: "/compare/dist/" }) };
-  let timer;
-  const timeout = new Promise((r) => (timer = setTimeout(() => r({ error: `no results in ${LOAD_TIMEOUT_MS / 1e3} s` }), LOAD_TIMEOUT_MS)));
-  try {
-    return await Promise.race([runBrowser(name, { params, compare: dist }).catch((error) => ({ error: error.message })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return runBrowser(name, { params, compare: dist, timeoutMs: LOAD_TIMEOUT_MS }).catch((error) => ({ error: error.message }));
 }
 
 const subjects = [
