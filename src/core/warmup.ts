@@ -4,9 +4,9 @@
 // OMG): the first hundreds of calls ran 1.3-3x slower than steady state. The warm-up runs f32
 // softmax on a scratch row in tries, yielding between them so the background compiler gets
 // the CPU, until
-// - it has made MIN_CALLS calls: JavaScriptCore optimized the kernels after 400-650 calls,
-//   and its baseline code is only 1.3-1.6x slower than the optimized one, so a speed-up alone
-//   does not tell the two apart; and
+// - it has made MIN_CALLS calls: JavaScriptCore's baseline code is only 1.3-1.6x slower than
+//   its optimized code, so a speed-up alone does not tell the two apart (it stopped Bun's
+//   warm-up at the baseline code), and its optimized code came after hundreds of calls; and
 // - two tries in a row ran SPEEDUP faster than the baseline code (V8's optimized code is
 //   1.9x faster than Liftoff's, Firefox's 6-7x faster than its baseline code),
 // for WARM_UP_MS at most. A try that took less than TRY_MS makes the next one twice as long,
