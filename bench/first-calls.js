@@ -4,26 +4,32 @@
 // bytes: engines share compiled (and tiered-up) code between modules of identical bytes.
 
 import { logits } from "./harness.js";
+import { initializerFor } from "./kernels.js";
 
 const N = 32000;
-const GROUP = 10;
+/** Calls per timed group: short groups, so that the scheduler stretches few of them on a loaded machine. */
+const GROUP = 5;
 const FIRST = 100;
+/** Calls 1-10 are the first groups; the ratio is taken over the groups of calls 11-100. */
+const SKIP = 10 / GROUP;
 /** Steady state: calls keep running this long before it is timed (Firefox needs ~1.3 s). */
 const SETTLE_MS = 2000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on the new Kernels that
- * load() gives (kernelsFor a build: reading the build and init(), its warm-up included; the
- * time that takes is initMs), in groups of 10 calls, then the steady state after
- * SETTLE_MS more of calls. Returns { n, initMs, groups (ns per call of each group of 10),
- * steady (ns per call), ratio (median of the groups of calls 11-100 over steady), worst
- * (the slowest of those groups over steady) }.
+ * Times calls 1 to 100 of f32 softmax at n = 32000 (zero-copy) on new Kernels of `build` of
+ * the package in `distDir` (see initializerFor: the package is imported and the build read
+ * first; initMs is init() alone, its compile and warm-up included), in groups of GROUP calls, then the steady state after
+ * SETTLE_MS more of calls. Returns { n, group (GROUP), initMs, groups (ns per call of each
+ * group), first (ns per call of calls 1-10), later (ns per call, median group of calls
+ * 11-100), steady (ns per call, median group), ratio (later over steady), worst (the slowest
+ * group of calls 11-100 over steady) }.
  */
-export async function firstCalls(load) {
+export async function firstCalls(distDir, build) {
+  const init = await initializerFor(distDir, build);
   const t0 = performance.now();
-  const sm = await load();
+  const sm = await init();
   const initMs = performance.now() - t0;
   const x = sm.alloc(N);
   const y = sm.alloc(N);
@@ -38,9 +44,10 @@ export async function firstCalls(load) {
   for (let done = 0; done < FIRST; done += GROUP) groups.push(group(GROUP));
   const settle = performance.now();
   while (performance.now() - settle < SETTLE_MS) group(GROUP);
-  const steady = median(Array.from({ length: 21 }, () => group(GROUP)));
+  const steady = median(Array.from({ length: 41 }, () => group(GROUP)));
   x.free();
   y.free();
-  const later = groups.slice(1);
-  return { n: N, initMs, groups, steady, ratio: median(later) / steady, worst: Math.max(...later) / steady };
+  const first = groups.slice(0, SKIP).reduce((a, b) => a + b) / SKIP;
+  const later = median(groups.slice(SKIP));
+  return { n: N, group: GROUP, initMs, groups, first, later, steady, ratio: later / steady, worst: Math.max(...groups.slice(SKIP)) / steady };
 }

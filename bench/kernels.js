@@ -37,21 +37,27 @@ async function apiOf(distDir) {
 }
 
 /**
- * The Kernels of one build ("relaxed-simd", "simd", "scalar"; "js": the pure JS backend) of
- * the package in `distDir` (a URL of a dist/ folder ending in /). Throws when the build does
- * not load in this runtime (e.g. relaxed SIMD where the engine lacks it).
+ * A function that loads the Kernels of one build ("relaxed-simd", "simd", "scalar"; "js": the
+ * pure JS backend) of the package in `distDir` (a URL of a dist/ folder ending in /): the
+ * package is imported and the build's file read first, so that calling it times init() alone.
+ * Throws when the build does not load in this runtime (e.g. relaxed SIMD where the engine lacks it).
  */
-export async function kernelsFor(distDir, build) {
+export async function initializerFor(distDir, build) {
   // The package's entry for this runtime: node.js (Node, Deno, Bun) reads a build from disk
   // where index.js (browsers) fetches it, which Node 20 cannot do for file: URLs.
   const api = await import(new URL(globalThis.document ? "index.js" : "node.js", distDir).href);
-  if (build === "js") return api.js;
-  if ((await apiOf(distDir)) === "builds") return api.init({ build });
+  if (build === "js") return async () => api.js;
+  if ((await apiOf(distDir)) === "builds") return () => api.init({ build });
   const { file } = BUILDS.find((b) => b.build === build);
   const bytes = await readBytes(new URL(file, distDir));
   if (!bytes) throw new Error(`${file} is missing in ${distDir.href}`);
   if (!WebAssembly.validate(bytes)) throw new Error(`${file} does not validate in this runtime`);
-  return api.init(bytes);
+  return () => api.init(bytes);
+}
+
+/** The Kernels of one build of the package in `distDir` (see initializerFor). */
+export async function kernelsFor(distDir, build) {
+  return (await initializerFor(distDir, build))();
 }
 
 /** The package version of a build directory (its ../package.json), or "-". */

@@ -44,8 +44,9 @@ import { pathToFileURL } from "node:url";
 import { loadContenders, workloads } from "./contenders.js";
 import { firstCalls } from "./first-calls.js";
 import { median } from "./harness.js";
-import { BUILDS, DIST, kernelsFor } from "./kernels.js";
+import { BUILDS, DIST } from "./kernels.js";
 import { runWorkload } from "./run-workload.js";
+import { thisRuntime } from "./runtimes.js";
 import { bestPeerOf, formatBytes, formatNs, formatRate, formatRatio, targets } from "./summary.js";
 import { ROTATION } from "./workloads.js";
 
@@ -63,12 +64,7 @@ if (args.runMs) SETTINGS.runMs = args.runMs;
 // bound softmax-wasm promises: the check is there to catch wrong answers, not to grade.
 const LOOSE = 1000;
 
-/** The runtime: node, deno or bun, with its version and JavaScript engine. */
-const runtime = globalThis.Deno
-  ? { name: "deno", version: Deno.version.deno, engine: `V8 ${Deno.version.v8}` }
-  : globalThis.Bun
-    ? { name: "bun", version: Bun.version, engine: "JavaScriptCore" }
-    : { name: "node", version: process.version, engine: `V8 ${process.versions.v8}` };
+const runtime = thisRuntime();
 /** alone and cold start run child processes of Node scripts. */
 const isNode = runtime.name === "node";
 
@@ -173,7 +169,7 @@ if (!quick && selected(FIRST)) {
   for (const { backend, build } of BUILDS.filter((b) => b.backend !== "wasm")) {
     progress(`first calls after init(): ${backend}`);
     try {
-      firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(() => kernelsFor(DIST, build))) });
+      firstCallRuns.push({ contender: `${backend} zero-copy`, ...(await firstCalls(DIST, build)) });
     } catch (error) {
       notes.push(`first calls: ${backend} left out (${error.message})`);
     }
@@ -236,7 +232,7 @@ console.log(
 if (source.commit) console.log(`softmax-wasm at ${source.commit}${source.uncommitted.length ? `, uncommitted changes to ${source.uncommitted.join(", ")}` : ""}`);
 for (const note of notes) console.log(`# ${note}`);
 if (firstCallRuns.length) {
-  console.log(`\nfirst calls after init() at n = 32000 (f32 softmax, zero-copy), ns per call in groups of 10 calls`);
+  console.log(`\nfirst calls after init() at n = 32000 (f32 softmax, zero-copy), ns per call in groups of ${firstCallRuns[0].group} calls`);
   for (const r of firstCallRuns) {
     const groups = r.groups.map((ns) => formatNs(ns)).join(" ");
     console.log(`  ${r.contender.padEnd(29)} init ${r.initMs.toFixed(1)} ms; calls 1-100: ${groups}; steady ${formatNs(r.steady)}; calls 11-100 ${formatRatio(r.ratio)} of steady (worst group ${formatRatio(r.worst)})`);

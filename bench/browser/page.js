@@ -4,10 +4,12 @@
 // server by POST (/progress, /results), so any browser can run it, driven or not.
 // ?compare=<path of another dist/ on the server>: its builds run too, as "before:<name>",
 // as with node bench/suite.js --compare.
+// ?firstCalls=<build>[&dist=<path of a dist/ on the server>]: only the first calls after
+// init() of that build, on a page of its own (bench/first-calls-loads.js opens many).
 
 import { loadContenders, workloads } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
-import { BUILDS, DIST, kernelsFor } from "../kernels.js";
+import { BUILDS, DIST } from "../kernels.js";
 import { runWorkload } from "../run-workload.js";
 
 const params = new URLSearchParams(location.search);
@@ -54,7 +56,7 @@ async function run() {
   for (const { backend, build } of BUILDS.filter((b) => b.backend !== "wasm")) {
     let r;
     try {
-      r = { contender: `${backend} zero-copy`, ...(await firstCalls(() => kernelsFor(DIST, build))) };
+      r = { contender: `${backend} zero-copy`, ...(await firstCalls(DIST, build)) };
     } catch (error) {
       doc.notes.push(`first calls: ${backend} left out (${error.message})`);
       continue;
@@ -83,4 +85,13 @@ async function run() {
   await post("/results", doc);
 }
 
-run().catch((error) => post("/results", { error: String(error?.stack ?? error) }));
+/** The first calls of one build alone (?firstCalls): posts { runtime, firstCalls }. */
+async function runFirstCalls(build) {
+  const dist = params.has("dist") ? new URL(params.get("dist"), location.href) : DIST;
+  const runtime = runtimeOf();
+  const r = await firstCalls(dist, build);
+  await post("/results", { runtime: { ...runtime, crossOriginIsolated: globalThis.crossOriginIsolated === true }, firstCalls: r });
+}
+
+const main = params.has("firstCalls") ? () => runFirstCalls(params.get("firstCalls")) : run;
+main().catch((error) => post("/results", { error: String(error?.stack ?? error) }));

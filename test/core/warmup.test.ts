@@ -1,9 +1,9 @@
-// init()'s warm-up (src/warmup.ts), driven by a fake clock: it stops once softmax runs faster
-// (twice in a row), gives up after WARM_UP_MS, does nothing under a clock that stands still
-// (workerd), and frees its scratch arrays.
+// init()'s warm-up (src/core/warmup.ts), driven by a fake clock: it stops once softmax runs faster
+// (twice in a row) and MIN_CALLS calls are made, gives up after WARM_UP_MS, does nothing under a
+// clock that stands still (workerd), and frees its scratch arrays.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { init, js } from "../../dist/index.js";
-import { WARM_UP_MS, warmUp } from "../../dist/core/warmup.js";
+import { MIN_CALLS, WARM_UP_MS, warmUp } from "../../dist/core/warmup.js";
 import { simdBytes } from "../support/backends.js";
 
 let now = 0;
@@ -37,13 +37,23 @@ describe("init() warm-up", () => {
 
   it("stops after two fast tries once the optimized code runs", async () => {
     vi.spyOn(performance, "now").mockImplementation(() => now);
-    const fast = 500;
-    const fake = fakeKernels((call) => (call < fast ? 0.1 : 0.03));
+    const fast = MIN_CALLS + 500;
+    const fake = fakeKernels((call) => (call < fast ? 0.02 : 0.005));
     const started = now;
     await warmUp(fake.sm);
     expect(fake.calls()).toBeGreaterThan(fast);
-    expect(fake.calls()).toBeLessThan(fast + 3 * 64);
+    // A try has MIN_CALLS calls at most: the one under way when the code got fast, then two fast ones.
+    expect(fake.calls()).toBeLessThan(fast + 3 * MIN_CALLS);
     expect(now - started).toBeLessThan(WARM_UP_MS);
+    expect(fake.live()).toBe(0);
+  });
+
+  it("makes MIN_CALLS calls before it stops, however early the code got fast", async () => {
+    vi.spyOn(performance, "now").mockImplementation(() => now);
+    // Cold first calls, then a baseline tier only 1.4x slower than the optimized code (JavaScriptCore's).
+    const fake = fakeKernels((call) => (call < 50 ? 0.05 : call < 800 ? 0.007 : 0.005));
+    await warmUp(fake.sm);
+    expect(fake.calls()).toBeGreaterThanOrEqual(MIN_CALLS);
     expect(fake.live()).toBe(0);
   });
 
