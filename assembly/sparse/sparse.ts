@@ -86,6 +86,23 @@ function setPass(i: i32, v: f64): void {
   store<f64>(PASS + (<usize>i << 3), v);
 }
 
+// Lane constants of the loops, loaded from memory at each use: V8 13 to 15 rebuild a v128.const at
+// each use inside a loop (three instructions, see shared/exp.ts); a load is one.
+const LANE_ONE: i32 = 0;
+const LANE_TWO: i32 = 1;
+const LANE_TINY: i32 = 2;
+const LANE_INFINITY: i32 = 3;
+const F32_LANES = memory.data<f32>([1, 2, 1.1754943508222875e-38, Infinity]);
+const F64_LANES = memory.data<f64>([1, 2, 2.2250738585072014e-308, Infinity]);
+
+/** Lane constant k (LANE_*) of T in every lane. */
+// @ts-ignore: decorator
+@inline
+function laneConstant<T>(k: i32): v128 {
+  if (sizeof<T>() == 4) return v128.load32_splat(F32_LANES + (<usize>k << 2));
+  return v128.load64_splat(F64_LANES + (<usize>k << 3));
+}
+
 /** The count of set lanes in a comparison mask of T lanes. */
 // @ts-ignore: decorator
 @inline
@@ -304,9 +321,9 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const vr = v128.splat<T>(r);
     const vk = v128.splat<T>(kk);
     const zero = v128.splat<T>(0);
-    const one = v128.splat<T>(1);
-    const two = v128.splat<T>(2);
-    const tiny = v128.splat<T>(tinyOf<T>());
+    const one = laneConstant<T>(LANE_ONE);
+    const two = laneConstant<T>(LANE_TWO);
+    const tiny = laneConstant<T>(LANE_TINY);
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
     const k2 = expF32Constant(2);
@@ -341,7 +358,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
             continue;
           }
           n += countOf<T>(kept);
-          vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+          vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
           const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
           if (terms != 0) v128.store(at<T>(terms, i), q);
           a2 = add64<T>(a2, q);
@@ -354,7 +371,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         const t = v128.sub<T>(X, vt);
         const kept = v128.gt<T>(t, zero);
         n += countOf<T>(kept);
-        vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+        vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
         if (sizeof<T>() == 4) {
           // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
           const xl = f64x2.promote_low_f32x4(X);
@@ -547,9 +564,9 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const vk = v128.splat<T>(kk);
     const vs = v128.splat<T>(sk);
     const zero = v128.splat<T>(0);
-    const one = v128.splat<T>(1);
-    const two = v128.splat<T>(2);
-    const tiny = v128.splat<T>(tinyOf<T>());
+    const one = laneConstant<T>(LANE_ONE);
+    const two = laneConstant<T>(LANE_TWO);
+    const tiny = laneConstant<T>(LANE_TINY);
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
     const k2 = expF32Constant(2);
@@ -567,9 +584,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const ve = v128.splat<T>(<T>e);
     const vr0 = v128.splat<T>(<T>(-1 / tau0));
     const vs0 = v128.splat<T>(<T>(stored ? expNonPositive<f64>(kappa * logOf<f64>(-tau0)) : 0));
-    // |v|*TERMS_STEP below this: the vector takes the power.
-    const vnear = v128.splat<T>(<T>(abs(e) * max(kappa, 1)));
-    const vstep = v128.splat<T>(sizeof<T>() == 4 ? <T>TERMS_STEP_F32 : <T>TERMS_STEP_F64);
+    // |v| below this (|d|*max(kappa, 1) above TERMS_STEP, a power of two): the vector takes the power.
+    const vnear = v128.splat<T>(<T>((abs(e) * max(kappa, 1)) / (sizeof<T>() == 4 ? TERMS_STEP_F32 : TERMS_STEP_F64)));
     const c1 = v128.splat<T>(<T>-kappa);
     const c2 = v128.splat<T>(<T>((kappa * (kappa - 1)) / 2));
     const c3 = v128.splat<T>(<T>((-kappa * (kappa - 1) * (kappa - 2)) / 6));
@@ -579,7 +595,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
       let p: v128;
       if (stored) {
         const v = v128.add<T>(one, v128.mul<T>(X, vr0));
-        if (!v128.any_true(v128.lt<T>(v128.mul<T>(v128.abs<T>(v), vstep), vnear))) {
+        if (!v128.any_true(v128.lt<T>(v128.abs<T>(v), vnear))) {
           const d = v128.div<T>(ve, v);
           let s = v128.add<T>(c3, v128.mul<T>(d, c4));
           s = v128.add<T>(c2, v128.mul<T>(d, s));
