@@ -201,10 +201,11 @@ export class JsSparse implements SparseCore {
       // a threshold below the floor (the margin not enough) takes the row from -1.
       let found: { tau: number; count: number };
       let nan = false;
+      let sampled = levels.length > 0;
       while (true) {
         let count = 0;
         for (let b = 0, i = start; i < end; b++, i += SAMPLE) {
-          if (levels.length && floor > -1 && !(scoreOf(samples[b], c) > floor)) continue;
+          if (sampled && !(scoreOf(samples[b], c) > floor)) continue;
           const last = Math.min(i + SAMPLE, end);
           for (let j = i; j < last; j++) {
             const X = scoreOf(xs[j], c);
@@ -215,8 +216,9 @@ export class JsSparse implements SparseCore {
           }
         }
         found = thresholdOf(w, count, alpha, floor, at);
-        if (found.tau >= floor || floor === -1) break;
+        if (found.tau >= floor || !sampled) break;
         floor = -1;
+        sampled = false;
       }
       if (nan) {
         ys.fill(NaN, start, end);
