@@ -86,6 +86,23 @@ function setPass(i: i32, v: f64): void {
   store<f64>(PASS + (<usize>i << 3), v);
 }
 
+// Lane constants of the loops, loaded from memory at each use: V8 13 to 15 rebuild a v128.const at
+// each use inside a loop (three instructions, see shared/exp.ts); a load is one.
+const LANE_ONE: i32 = 0;
+const LANE_TWO: i32 = 1;
+const LANE_TINY: i32 = 2;
+const LANE_INFINITY: i32 = 3;
+const F32_LANES = memory.data<f32>([1, 2, 1.1754943508222875e-38, Infinity]);
+const F64_LANES = memory.data<f64>([1, 2, 2.2250738585072014e-308, Infinity]);
+
+/** Lane constant k (LANE_*) of T in every lane. */
+// @ts-ignore: decorator
+@inline
+function laneConstant<T>(k: i32): v128 {
+  if (sizeof<T>() == 4) return v128.load32_splat(F32_LANES + (<usize>k << 2));
+  return v128.load64_splat(F64_LANES + (<usize>k << 3));
+}
+
 /** The count of set lanes in a comparison mask of T lanes. */
 // @ts-ignore: decorator
 @inline
@@ -261,23 +278,50 @@ function compact<T>(src: usize, dst: usize, m: i32, floor: T): i32 {
 }
 
 /**
- * log1p(u) of each lane for u in (-1, 0], from u and w = 1 + u rounded: log w, plus the part
- * of u that the rounding of w dropped, (u - (w - 1))/w. That part is 0 unless w >= 1/2 (then
- * w - 1 is exact), where (2 - w) stands for 1/w: its error, (1 - w)^2/w of the part, moves
- * w^kappa by at most 0.54/kappa of it. Lanes of w below T's smallest normal as if at it.
+ * w = 1 + X/s = (X - tau)/s of each lane (s = -tau, r = 1/s): f32 as 1 + X*r, whose log
+ * logRelativeV takes as a log1p of X*r (near alpha = 1, kappa = 1/(alpha - 1) magnifies the
+ * rounding of X - tau with tau rounded to f32); f64 as (X - tau)*r, exact in X - tau where X is
+ * near tau (the entries whose powers kappa < 1 magnify most; f32 rows at alpha > 2 come here
+ * widened, see widenedRows).
  */
 // @ts-ignore: decorator
 @inline
-function log1pV<T>(u: v128, w: v128, one: v128, two: v128, tiny: v128): v128 {
-  const dropped = v128.sub<T>(u, v128.sub<T>(w, one));
-  return v128.add<T>(logV<T>(v128.pmax<T>(w, tiny)), v128.mul<T>(dropped, v128.sub<T>(two, w)));
+function relativeV<T>(X: v128, vt: v128, vr: v128, one: v128): v128 {
+  if (sizeof<T>() == 8) return v128.mul<T>(v128.sub<T>(X, vt), vr);
+  return v128.add<T>(one, v128.mul<T>(X, vr));
 }
 
-/** Scalar twin of log1pV. */
+/** Scalar twin of relativeV. */
 // @ts-ignore: decorator
 @inline
-function log1pOf<T>(u: T, w: T): T {
-  return logOf<T>(max<T>(w, tinyOf<T>())) + (u - (w - <T>1)) * (<T>2 - w);
+function relativeOf<T>(X: T, t: T, r: T): T {
+  if (sizeof<T>() == 8) return (X - t) * r;
+  return <T>1 + X * r;
+}
+
+/**
+ * log w of each lane for w = relativeV(X) in (0, 1] (lanes below T's smallest normal as if at
+ * it). f32: log1p(u), u = X*r, from u and w = 1 + u rounded: log w, plus the part of u that the
+ * rounding of w dropped, (u - (w - 1))/w. That part is 0 unless w >= 1/2 (then w - 1 is exact),
+ * where (2 - w) stands for 1/w: its error, (1 - w)^2/w of the part, moves w^kappa by at most
+ * 0.54/kappa of it.
+ */
+// @ts-ignore: decorator
+@inline
+function logRelativeV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny: v128): v128 {
+  const logw = logV<T>(v128.pmax<T>(w, tiny));
+  if (sizeof<T>() == 8) return logw;
+  const dropped = v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one));
+  return v128.add<T>(logw, v128.mul<T>(dropped, v128.sub<T>(two, w)));
+}
+
+/** Scalar twin of logRelativeV. */
+// @ts-ignore: decorator
+@inline
+function logRelativeOf<T>(X: T, w: T, r: T): T {
+  const logw = logOf<T>(max<T>(w, tinyOf<T>()));
+  if (sizeof<T>() == 8) return logw;
+  return logw + (X * r - (w - <T>1)) * (<T>2 - w);
 }
 
 /**
@@ -304,9 +348,9 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const vr = v128.splat<T>(r);
     const vk = v128.splat<T>(kk);
     const zero = v128.splat<T>(0);
-    const one = v128.splat<T>(1);
-    const two = v128.splat<T>(2);
-    const tiny = v128.splat<T>(tinyOf<T>());
+    const one = laneConstant<T>(LANE_ONE);
+    const two = laneConstant<T>(LANE_TWO);
+    const tiny = laneConstant<T>(LANE_TINY);
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
     const k2 = expF32Constant(2);
@@ -333,16 +377,15 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       for (; i + L <= end; i += L) {
         const X = v128.load(at<T>(w, i));
         if (kind == GENERAL) {
-          const u = v128.mul<T>(X, vr);
-          const wv = v128.add<T>(one, u);
+          const wv = relativeV<T>(X, vt, vr, one);
           const kept = v128.gt<T>(wv, zero);
           if (!v128.any_true(kept)) {
             if (terms != 0) v128.store(at<T>(terms, i), zero);
             continue;
           }
           n += countOf<T>(kept);
-          vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
-          const q = v128.and(expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+          vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
+          const q = v128.and(expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
           if (terms != 0) v128.store(at<T>(terms, i), q);
           a2 = add64<T>(a2, q);
           const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
@@ -354,7 +397,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         const t = v128.sub<T>(X, vt);
         const kept = v128.gt<T>(t, zero);
         n += countOf<T>(kept);
-        vlow = v128.pmin<T>(vlow, v128.bitselect(X, v128.splat<T>(<T>Infinity), kept));
+        vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
         if (sizeof<T>() == 4) {
           // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
           const xl = f64x2.promote_low_f32x4(X);
@@ -385,13 +428,12 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   for (; i < m; i++) {
     const X = load<T>(at<T>(w, i));
     if (kind == GENERAL) {
-      const u = X * r;
-      const wv = <T>1 + u;
+      const wv = relativeOf<T>(X, tt, r);
       if (terms != 0) store<T>(at<T>(terms, i), <T>0);
       if (!(wv > <T>0)) continue;
       n++;
       low = min<T>(low, X);
-      const q = expNonPositive<T>(kk * log1pOf<T>(u, wv));
+      const q = expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r));
       if (terms != 0) store<T>(at<T>(terms, i), q);
       s2 += <f64>q;
       const rw = <T>1 / max<T>(wv, tinyOf<T>());
@@ -547,9 +589,9 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const vk = v128.splat<T>(kk);
     const vs = v128.splat<T>(sk);
     const zero = v128.splat<T>(0);
-    const one = v128.splat<T>(1);
-    const two = v128.splat<T>(2);
-    const tiny = v128.splat<T>(tinyOf<T>());
+    const one = laneConstant<T>(LANE_ONE);
+    const two = laneConstant<T>(LANE_TWO);
+    const tiny = laneConstant<T>(LANE_TINY);
     const k0 = expF32Constant(0);
     const k1 = expF32Constant(1);
     const k2 = expF32Constant(2);
@@ -567,9 +609,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const ve = v128.splat<T>(<T>e);
     const vr0 = v128.splat<T>(<T>(-1 / tau0));
     const vs0 = v128.splat<T>(<T>(stored ? expNonPositive<f64>(kappa * logOf<f64>(-tau0)) : 0));
-    // |v|*TERMS_STEP below this: the vector takes the power.
-    const vnear = v128.splat<T>(<T>(abs(e) * max(kappa, 1)));
-    const vstep = v128.splat<T>(sizeof<T>() == 4 ? <T>TERMS_STEP_F32 : <T>TERMS_STEP_F64);
+    // |v| below this (|d|*max(kappa, 1) above TERMS_STEP, a power of two): the vector takes the power.
+    const vnear = v128.splat<T>(<T>((abs(e) * max(kappa, 1)) / (sizeof<T>() == 4 ? TERMS_STEP_F32 : TERMS_STEP_F64)));
     const c1 = v128.splat<T>(<T>-kappa);
     const c2 = v128.splat<T>(<T>((kappa * (kappa - 1)) / 2));
     const c3 = v128.splat<T>(<T>((-kappa * (kappa - 1) * (kappa - 2)) / 6));
@@ -579,7 +620,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
       let p: v128;
       if (stored) {
         const v = v128.add<T>(one, v128.mul<T>(X, vr0));
-        if (!v128.any_true(v128.lt<T>(v128.mul<T>(v128.abs<T>(v), vstep), vnear))) {
+        if (!v128.any_true(v128.lt<T>(v128.abs<T>(v), vnear))) {
           const d = v128.div<T>(ve, v);
           let s = v128.add<T>(c3, v128.mul<T>(d, c4));
           s = v128.add<T>(c2, v128.mul<T>(d, s));
@@ -591,9 +632,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
         }
       }
       if (kind == GENERAL) {
-        const u = v128.mul<T>(X, vr);
-        const wv = v128.add<T>(one, u);
-        const q = expWith<T>(v128.mul<T>(vk, log1pV<T>(u, wv, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const wv = relativeV<T>(X, vt, vr, one);
+        const q = expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
       } else {
         const t = v128.sub<T>(X, vt);
@@ -607,9 +647,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const X = load<T>(at<T>(w, i));
     let p: T;
     if (kind == GENERAL) {
-      const u = X * r;
-      const wv = <T>1 + u;
-      p = wv > <T>0 ? sk * expNonPositive<T>(kk * log1pOf<T>(u, wv)) : <T>0;
+      const wv = relativeOf<T>(X, tt, r);
+      p = wv > <T>0 ? sk * expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r)) : <T>0;
     } else {
       const t = X - tt;
       p = t > <T>0 ? t : <T>0;
@@ -822,9 +861,51 @@ function backward<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f6
 
 export { features, heapBase } from "../shared/module";
 
-/** alpha-entmax (alpha > 1; 2 = sparsemax) of rows of k at x into y (y may be x); w: k elements of work space. */
+// f32 rows at alphas above this are computed in f64 (widenedRows).
+const WIDEN_ABOVE: f64 = 3;
+
+/**
+ * f32 rows at alpha > WIDEN_ABOVE in f64: each row widened into w, its f64 entmax in place (the
+ * work area after it), narrowed into y. For alpha > 2 (kappa < 1) an entry t above the threshold
+ * gets t^kappa, whose slope kappa*p/t has no bound, so the scores' rounding to f32 (2^-24 of X)
+ * moves the entries near the threshold by more than the contract allows (36x its bound at alpha 3.5).
+ * Up to alpha 3 the f32 search meets it (test/sparse/fuzz.test.ts) at half the cost.
+ */
+function widenedRows(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  const work = at<f64>(w, k);
+  for (let r = 0; r < rows; r++) {
+    const px = at<f32>(x, r * k);
+    const py = at<f32>(y, r * k);
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= k; i += 4) {
+        const v = v128.load(at<f32>(px, i));
+        v128.store(at<f64>(w, i), f64x2.promote_low_f32x4(v));
+        v128.store(at<f64>(w, i + 2), f64x2.promote_low_f32x4(high(v)));
+      }
+    }
+    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>load<f32>(at<f32>(px, i)));
+    f64_entmax(w, w, work, 1, k, beta, alpha);
+    i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= k; i += 4) {
+        const lo = f32x4.demote_f64x2_zero(v128.load(at<f64>(w, i)));
+        const hi = f32x4.demote_f64x2_zero(v128.load(at<f64>(w, i + 2)));
+        v128.store(at<f32>(py, i), v128.shuffle<i32>(lo, hi, 0, 1, 4, 5));
+      }
+    }
+    for (; i < k; i++) store<f32>(at<f32>(py, i), <f32>load<f64>(at<f64>(w, i)));
+  }
+}
+
+/**
+ * alpha-entmax (alpha > 1; 2 = sparsemax) of rows of k at x into y (y may be x); w: work space
+ * of workBytes (src/sparse/wasm.ts): 2k elements of T and k i32, or for f32 at alpha > 2 k f64 then
+ * the f64 kernel's work space (the rows widenedRows computes in f64).
+ */
 export function f32_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  entmaxRows<f32>(x, y, w, rows, k, beta, alpha);
+  if (alpha > WIDEN_ABOVE) widenedRows(x, y, w, rows, k, beta, alpha);
+  else entmaxRows<f32>(x, y, w, rows, k, beta, alpha);
 }
 export function f64_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   entmaxRows<f64>(x, y, w, rows, k, beta, alpha);

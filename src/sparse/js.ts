@@ -1,6 +1,8 @@
 // The sparse arithmetic of the pure TypeScript backend: the search of assembly/sparse/sparse.ts
-// (see its header) in plain loops in f64 with Math.pow, without its samples (the candidates are
-// the scores above -1) and with Newton's steps only.
+// (see its header) in plain loops in f64 with Math.pow: the row's samples (the maxima of each
+// SAMPLE values, then of those, to at most TOP_SAMPLE), each level's threshold less a margin the
+// floor of the next, candidates from the blocks whose sample is above the floor, Newton's steps
+// (Halley's for other alphas).
 
 import { extremum, readable } from "../core/baseline.js";
 import type { Operand } from "../core/backend.js";
@@ -13,6 +15,14 @@ import type { RealArray } from "../core/types.js";
 const MAX_PASSES = 100;
 /** Below this Newton step the next estimate is within about its square of the root. */
 const TOLERANCE = 2.8e-14;
+/** The part of the row's sum that a search at other alphas may leave (1% of the contract's 1e-12). */
+const SUM_LEFT = 1e-14;
+/** Values per block of a sample: each level of samples is the maxima of SAMPLE values of the one below. */
+const SAMPLE = 16;
+/** The samples of the sample are taken until one has at most this many values. */
+const TOP_SAMPLE = 256;
+/** Below a sample's threshold: its rounding stays above the floor (2^-36). */
+const MARGIN = 1.4551915228366852e-11;
 
 /** A row whose scaled extremum m = beta*c is not finite: NaN, all masked, or +Inf scores sharing. */
 export function specialRow(x: RealArray, y: RealArray, start: number, end: number, c: number, m: number): void {
@@ -26,21 +36,26 @@ export function specialRow(x: RealArray, y: RealArray, start: number, end: numbe
   for (let i = start; i < end; i++) y[i] = x[i] === c ? share : 0;
 }
 
-/** The threshold tau of the candidate scores w[0..m) for alpha (assembly/sparse/sparse.ts, solve). */
-function thresholdOf(w: Float64Array, m: number, alpha: number): number {
+/**
+ * The threshold tau of the candidate scores w[0..m) for alpha, searched from `start` (a lower
+ * bound, or -1; assembly/sparse/sparse.ts, solve). As the support shrinks, the candidates are
+ * compacted in w and their positions alongside in `at` (when given): `count` of them are left.
+ */
+function thresholdOf(w: Float64Array, m: number, alpha: number, start: number, at?: Int32Array): { tau: number; count: number } {
   const kappa = 1 / (alpha - 1);
   const sparsemax = alpha === 2;
   const quadratic = alpha === 1.5;
   const general = !sparsemax && !quadratic;
   let lo = -1;
   let hi = -Math.pow(m, 1 - alpha);
-  let tau = -1;
+  let tau = start;
   let refined = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let n = 0;
     let s1 = 0;
     let s2 = 0;
     let sg = 0;
+    let sh = 0;
     let low = Infinity;
     for (let i = 0; i < m; i++) {
       const X = w[i];
@@ -50,8 +65,10 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
       if (X < low) low = X;
       if (general) {
         const p = Math.pow(t, kappa);
+        const g = p / t;
         s2 += p;
-        sg += p / t;
+        sg += g;
+        sh += g / t;
       } else {
         s1 += t;
         s2 += t * t;
@@ -62,7 +79,7 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
       const d = sparsemax ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(Math.max(s1 * s1 - n * (s2 - 1), 0)));
       if (tau + d <= low) {
         // Exact for this support; one more pass from there refines the sums (assembly/sparse/sparse.ts, solve).
-        if (refined) return tau + d;
+        if (refined) return { tau: tau + d, count: m };
         refined = true;
         tau += d;
         continue;
@@ -74,65 +91,144 @@ function thresholdOf(w: Float64Array, m: number, alpha: number): number {
       // Dense rows shrink their support over many passes: the later ones read only what is left.
       if (n <= m >> 1) {
         let kept = 0;
-        for (let i = 0; i < m; i++) if (w[i] > tau) w[kept++] = w[i];
+        for (let i = 0; i < m; i++) {
+          if (!(w[i] > tau)) continue;
+          if (at) at[kept] = at[i];
+          w[kept++] = w[i];
+        }
         m = kept;
       }
     } else hi = tau;
     let next: number;
+    // Other alphas: Halley's step for kappa >= 1 and the error it leaves of the row's sum
+    // (assembly/sparse/sparse.ts, solve: f' = -kappa*sg, f'' = kappa(kappa - 1)*sh).
+    let left = Infinity;
     if (sparsemax) next = tau + (s1 - 1) / n;
     else if (quadratic) next = tau + (s2 - Math.sqrt(s2)) / s1;
-    else next = tau + (f - f / Math.pow(f, alpha - 1)) / sg;
-    // A small step is a converged one, for kappa < 1 only where the sum is 1 (assembly/sparse/sparse.ts, solve).
-    const small = general ? Math.abs(next - tau) <= TOLERANCE : next === tau;
-    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return general ? next : tau;
+    else {
+      const d1 = -kappa * sg;
+      const curve = ((1 / kappa - 1) * d1) / f + (kappa * (kappa - 1) * sh) / d1;
+      let step = (f - f / Math.pow(f, alpha - 1)) / sg;
+      const halley = 1 + 0.5 * step * curve;
+      if (kappa >= 1 && halley >= 0.5) step /= halley;
+      next = tau + step;
+      left = Math.abs(0.5 * curve * step * step * d1);
+    }
+    // A small step is a converged one, for kappa < 1 only where the sum is 1; other alphas also
+    // take a step that no entry of the support crosses and that leaves less than SUM_LEFT of the
+    // sum (assembly/sparse/sparse.ts, solve).
+    const settled = next > lo && next < hi && next + Math.abs(next - tau) < low && left <= SUM_LEFT;
+    const small = general ? Math.abs(next - tau) <= TOLERANCE || (kappa >= 1 && settled) : next === tau;
+    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return { tau: general ? next : tau, count: m };
     const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
-    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return next;
+    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return { tau: next, count: m };
     tau = next;
   }
-  return tau;
+  return { tau, count: m };
+}
+
+/** The maxima (minima when `lowest`) of each SAMPLE values of v[from..to) into s[at..); returns their count. */
+function sampleInto(v: RealArray, from: number, to: number, lowest: boolean, s: Float64Array, at: number): number {
+  let count = 0;
+  for (let i = from; i < to; i += SAMPLE) {
+    const last = Math.min(i + SAMPLE, to);
+    let b = v[i];
+    for (let j = i + 1; j < last; j++) b = lowest ? Math.min(b, v[j]) : Math.max(b, v[j]);
+    s[at + count++] = b;
+  }
+  return count;
 }
 
 export class JsSparse implements SparseCore {
   #work = new Float64Array(0);
+  #positions = new Int32Array(0);
+  #samples = new Float64Array(0);
 
   entmax(x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number): void {
     const ys = realArray(y);
     const xs = readable(realArray(x), ys);
-    if (this.#work.length < k) this.#work = new Float64Array(k);
+    if (this.#work.length < k) {
+      this.#work = new Float64Array(k);
+      this.#positions = new Int32Array(k);
+      // Every level of samples, one after the other: k/16 + k/256 + ... plus one per level.
+      this.#samples = new Float64Array(Math.ceil(k / (SAMPLE - 1)) + 8);
+    }
     const w = this.#work;
+    const at = this.#positions;
+    const samples = this.#samples;
     const scale = alpha - 1;
     const a = scale * beta;
     const kappa = 1 / scale;
+    const lowest = beta < 0;
+    /** The score of a value: a*(v - c), with v - c past f64's range halved (scaledDiff). */
+    const scoreOf = (v: number, c: number) => {
+      const X = (v - c) * a;
+      return X > -Infinity ? X : scaledDiff(beta, v, c) * scale;
+    };
     for (let r = 0, start = 0; r < rows; r++, start += k) {
       const end = start + k;
-      const c = extremum(xs, start, end, beta < 0);
+      // The row's sample, and its extremum the row's (NaN if any value is NaN: Math.max lets it through).
+      let size = sampleInto(xs, start, end, lowest, samples, 0);
+      const c = extremum(samples, 0, size, lowest);
       const m = beta * c;
       if (!Number.isFinite(c) || m !== m) {
         specialRow(xs, ys, start, end, c, m);
         continue;
       }
-      // The scores X_i = a*(x_i - c), with x - c past f64's range halved (scaledDiff).
-      let count = 0;
-      let nan = false;
-      for (let i = start; i < end; i++) {
-        let X = (xs[i] - c) * a;
-        if (!(X > -Infinity)) {
-          X = scaledDiff(beta, xs[i], c) * scale;
-          nan ||= X !== X;
+      // The levels of samples (beta = 0 uses none: an infinite entry's score is NaN, which only the whole row shows).
+      const levels: number[] = beta !== 0 ? [0] : [];
+      for (let offset = 0; beta !== 0 && size > TOP_SAMPLE; ) {
+        const next = sampleInto(samples, offset, offset + size, lowest, samples, offset + size);
+        offset += size;
+        size = next;
+        levels.push(offset);
+      }
+      // From the smallest sample down, each level's threshold less the margin is the floor of the next.
+      let floor = -1;
+      for (let l = levels.length - 1; l >= 0; l--) {
+        const from = levels[l];
+        const to = l + 1 < levels.length ? levels[l + 1] : from + size;
+        let count = 0;
+        for (let i = from; i < to; i++) {
+          const X = scoreOf(samples[i], c);
+          if (X > floor) w[count++] = X;
         }
-        if (X > -1) w[count++] = X;
+        const { tau } = thresholdOf(w, count, alpha, floor);
+        if (tau >= floor) floor = Math.max(tau - MARGIN, -1);
+      }
+      // The row's candidates: the scores above the floor, from the blocks whose sample is above it;
+      // a threshold below the floor (the margin not enough) takes the row from -1.
+      let found: { tau: number; count: number };
+      let nan = false;
+      let sampled = levels.length > 0;
+      while (true) {
+        let count = 0;
+        for (let b = 0, i = start; i < end; b++, i += SAMPLE) {
+          if (sampled && !(scoreOf(samples[b], c) > floor)) continue;
+          const last = Math.min(i + SAMPLE, end);
+          for (let j = i; j < last; j++) {
+            const X = scoreOf(xs[j], c);
+            nan ||= X !== X;
+            if (!(X > floor)) continue;
+            w[count] = X;
+            at[count++] = j;
+          }
+        }
+        found = thresholdOf(w, count, alpha, floor, at);
+        if (found.tau >= floor || !sampled) break;
+        floor = -1;
+        sampled = false;
       }
       if (nan) {
         ys.fill(NaN, start, end);
         continue;
       }
-      const tau = thresholdOf(w, count, alpha);
-      for (let i = start; i < end; i++) {
-        let X = (xs[i] - c) * a;
-        if (!(X > -Infinity)) X = scaledDiff(beta, xs[i], c) * scale;
-        const t = X - tau;
-        ys[i] = t > 0 ? (alpha === 2 ? t : alpha === 1.5 ? t * t : Math.pow(t, kappa)) : 0;
+      const { tau, count } = found;
+      ys.fill(0, start, end);
+      for (let j = 0; j < count; j++) {
+        const t = w[j] - tau;
+        if (t > 0) ys[at[j]] = alpha === 2 ? t : alpha === 1.5 ? t * t : Math.pow(t, kappa);
       }
     }
   }

@@ -28,6 +28,17 @@ function kernelsOf(exports: KernelExports, dtype: Dtype): Kernels {
   return kernels as unknown as Kernels;
 }
 
+/**
+ * The entmax kernel's work space for rows of k: the candidates, their compacted copy (or the
+ * samples) and their positions, 2k elements and k i32; f32 rows at alpha > 2 room for the row
+ * widened and the f64 kernel's (assembly/sparse/sparse.ts, widenedRows: the largest alphas are
+ * computed in f64).
+ */
+export function workBytes(dtype: Dtype, k: number, alpha: number): number {
+  if (dtype === "f32" && alpha > 2) return k * BYTES.f64 + workBytes("f64", k, alpha);
+  return k * (2 * BYTES[dtype] + 4);
+}
+
 export class WasmSparse implements SparseCore {
   readonly #memory: LinearMemory;
   readonly #kernels: Record<Dtype, Kernels>;
@@ -44,7 +55,7 @@ export class WasmSparse implements SparseCore {
     const xPlaced = stage.place(x);
     const yPlaced = y === x ? xPlaced : stage.place(y, true);
     const yOffset = offsetOf(y);
-    const work = stage.region(k * (2 * BYTES[dtype] + 4));
+    const work = stage.region(workBytes(dtype, k, alpha));
     const address = stage.open("x", n);
     const yp = address(yPlaced);
     this.#kernels[dtype].entmax(address(xPlaced), yp, stage.base + work, rows, k, beta, alpha);

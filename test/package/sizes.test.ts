@@ -54,7 +54,10 @@ describe("size budget", () => {
   // typical, flat and masked rows), and the core's f16 widening export (family f16 data widened
   // in a kernel): 83,800 (measured 83,748). The budget itself waits on a decision between it and
   // the features and speed the package promises.
-  const ALL_CEILING = 83_800;
+  // Then +0.8 KB: the js backend's sampled floors and Halley steps for entmax (its flat rows
+  // 2.5-4x faster), and sparse's f64 path for f32 rows at alpha > 3 (+0.2 KB wasm): 84,600
+  // (measured 84,558).
+  const ALL_CEILING = 84_600;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
