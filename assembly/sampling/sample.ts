@@ -9,6 +9,7 @@
 // and the rest are single passes.
 
 import { expNonPositive } from "../shared/exp";
+import { HISTOGRAM_BUCKETS } from "./layout";
 import { FLUSH, at, betaOf, lanes, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
@@ -196,25 +197,32 @@ function collect<T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i
  * or above lo at least need, so that the token where the mass (heaviest first) reaches need
  * lies in it. A sample of every STRIDE-th weight guesses the range: its lightest values, each
  * below the cut, estimate the mass below it (total - need) with little spread, and the range is
- * that estimate widened by a few sample ranks each side. One pass checks the guess exactly and
- * collects the band's indices into idx in order (a side that misses is taken whole and the
- * pass repeats), and narrow then keeps the few around the crossing. Returns the band's count;
- * out[0] = the weight above the band (f64), out[1] = lo, a weight that every token the cut keeps
- * reaches (0 when rounding left the check unsettled). s holds n values of T.
+ * that estimate widened by a few sample ranks each side (read off a histogram of the sample, so
+ * rounded outwards to its buckets' edges). One pass checks the guess exactly and collects the
+ * band's indices into idx in order (a side that misses is taken whole and the pass repeats),
+ * and narrow then keeps the few around the crossing. Returns the band's count; out[0] = the
+ * weight above the band (f64), out[1] = lo, a weight that every token the cut keeps reaches (0
+ * when rounding left the check unsettled). s holds n values of T, h a histogram (histogram).
  */
-function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
+function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, h: usize, out: usize): i32 {
   let m = 0;
+  let least: u64 = U64.MAX_VALUE;
+  let most: u64 = 0;
   for (let i = 0; i < n; i += STRIDE) {
     // A sample position that moves within its stride, so that a row's period cannot hide from it.
-    store<T>(at<T>(s, m), load<T>(at<T>(w, min(i + (m & (STRIDE - 1)), n - 1))));
+    const v = load<T>(at<T>(w, min(i + (m & (STRIDE - 1)), n - 1)));
+    store<T>(at<T>(s, m), v);
+    least = min(least, bitsOf<T>(v));
+    most = max(most, bitsOf<T>(v));
     m++;
   }
-  const r = lightest<T>(s, m, ((total - need) * <f64>m) / <f64>n);
+  const shift = histogram<T>(s, m, least, most, h);
+  const r = lightest(h, ((total - need) * <f64>m) / <f64>n);
   // The estimate of r errs by about a fifth of the binomial deviation sqrt(min(r, m - r)) on
   // typical, flat and masked rows: twice that deviation rarely misses; a few ranks more for ties.
   const spread = floorOf(2 * sqrt(<f64>min(r, m - r))) + 8;
-  let lo: T = r - spread <= 0 ? <T>0 : rankOf<T>(s, m, r, r - spread);
-  let hi: T = r + spread >= m ? <T>Infinity : rankOf<T>(s, m, r, r + spread);
+  let lo: T = r - spread <= 0 ? <T>0 : lowerEdge<T>(bucketOf(h, r - spread), least, shift);
+  let hi: T = r + spread >= m ? <T>Infinity : upperEdge<T>(bucketOf(h, r + spread), least, most, shift);
   let count = 0;
   for (let pass = 0; pass < 3; pass++) {
     count = bandPass<T>(w, n, lo, hi, idx, out);
@@ -227,7 +235,7 @@ function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, 
     } else if (above + within < need && lo > <T>0) {
       hi = nextDown<T>(lo);
       lo = <T>0;
-    } else return narrow<T>(w, idx, count, total, need, s, out);
+    } else return narrow<T>(w, idx, count, total, need, s, h, out);
   }
   // Rounding left both sides missed: nothing is known below.
   store<f64>(out, 0, 8);
@@ -236,38 +244,123 @@ function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, 
 
 /**
  * Narrows a band (indices idx[0..count) of weights w, out[0] the weight above it, out[2] its
- * own) to the NARROW tokens each side of the one where the mass reaches need, by the stored
- * weights: those above move to out[0]. Kept only when the crossing stays clear of the narrow
- * band's edges by TOTAL_MARGIN of the total (the host decides with weights rounded otherwise).
- * Returns the band's count.
+ * own) to about NARROW tokens each side of the one where the mass reaches need (whole buckets
+ * of a histogram of the band's weights), by the stored weights: those above move to out[0].
+ * Kept only when the crossing stays clear of the narrow band's edges by TOTAL_MARGIN of the
+ * total (the host decides with weights rounded otherwise). Returns the band's count.
  */
-function narrow<T>(w: usize, idx: usize, count: i32, total: f64, need: f64, s: usize, out: usize): i32 {
+function narrow<T>(w: usize, idx: usize, count: i32, total: f64, need: f64, s: usize, h: usize, out: usize): i32 {
   if (count <= 2 * NARROW) return count;
-  const above = load<f64>(out);
-  for (let j = 0; j < count; j++) store<T>(at<T>(s, j), load<T>(at<T>(w, load<i32>(idx + (<usize>j << 2)))));
-  // The band's lightest, below the crossing, weigh about above + within - need.
-  const r = lightest<T>(s, count, above + load<f64>(out, 16) - need);
-  const lo: T = r - NARROW <= 0 ? <T>0 : rankOf<T>(s, count, r, r - NARROW);
-  const hi: T = r + NARROW >= count ? <T>Infinity : rankOf<T>(s, count, r, r + NARROW);
-  let over = above;
-  let within: f64 = 0;
+  let least: u64 = U64.MAX_VALUE;
+  let most: u64 = 0;
   for (let j = 0; j < count; j++) {
     const v = load<T>(at<T>(w, load<i32>(idx + (<usize>j << 2))));
-    if (v > hi) over += <f64>v;
-    else if (v >= lo) within += <f64>v;
+    store<T>(at<T>(s, j), v);
+    least = min(least, bitsOf<T>(v));
+    most = max(most, bitsOf<T>(v));
+  }
+  const shift = histogram<T>(s, count, least, most, h);
+  // The band's lightest, below the crossing, weigh about above + within - need.
+  const r = lightest(h, load<f64>(out) + load<f64>(out, 16) - need);
+  const first = r - NARROW <= 0 ? 0 : bucketOf(h, r - NARROW);
+  const last = r + NARROW >= count ? HISTOGRAM_BUCKETS - 1 : bucketOf(h, r + NARROW);
+  let over = load<f64>(out);
+  let within: f64 = 0;
+  for (let b = first; b < HISTOGRAM_BUCKETS; b++) {
+    const sum = load<f64>(h + (<usize>b << 3));
+    if (b > last) over += sum;
+    else within += sum;
   }
   const margin = TOTAL_MARGIN * total;
   if (!(over < need - margin && over + within >= need + margin)) return count;
   let kept = 0;
   for (let j = 0; j < count; j++) {
     const i = load<i32>(idx + (<usize>j << 2));
-    const v = load<T>(at<T>(w, i));
+    const b = <i32>((bitsOf<T>(load<T>(at<T>(s, j))) - least) >> shift);
     store<i32>(idx + (<usize>kept << 2), i);
-    kept += i32(v >= lo && v <= hi);
+    kept += i32(b >= first && b <= last);
   }
   store<f64>(out, over);
   store<f64>(out, within, 16);
   return kept;
+}
+
+/** The bits of v >= 0 as an integer, which orders as the values do. */
+// @ts-ignore: decorator
+@inline
+function bitsOf<T>(v: T): u64 {
+  return sizeof<T>() == 4 ? <u64>reinterpret<u32>(<f32>v) : reinterpret<u64>(<f64>v);
+}
+
+/** The value of T whose bits are b (bitsOf's inverse). */
+// @ts-ignore: decorator
+@inline
+function fromBits<T>(b: u64): T {
+  return sizeof<T>() == 4 ? <T>reinterpret<f32>(<u32>b) : <T>reinterpret<f64>(b);
+}
+
+/**
+ * The histogram at h of a[0..m) (values >= 0 whose bits lie in [least, most]): bucket
+ * (bits - least) >> shift holds an f64 sum and an i32 count (after the sums), the shift the
+ * least that fits the bits' span in HISTOGRAM_BUCKETS (a power of two); returns the shift. Buckets follow the
+ * values' order, so a value's rank and the mass below it are read off whole buckets.
+ */
+function histogram<T>(a: usize, m: i32, least: u64, most: u64, h: usize): u64 {
+  const span = most - least;
+  const shift = <u64>max<i64>(0, 64 - <i64>clz(span) - <i64>ctz(HISTOGRAM_BUCKETS));
+  const counts = h + (<usize>HISTOGRAM_BUCKETS << 3);
+  for (let b = 0; b < HISTOGRAM_BUCKETS * 12; b += 8) store<i64>(h + b, 0);
+  for (let j = 0; j < m; j++) {
+    const v = load<T>(at<T>(a, j));
+    const b = <usize>((bitsOf<T>(v) - least) >> shift);
+    store<f64>(h + (b << 3), load<f64>(h + (b << 3)) + <f64>v);
+    store<i32>(counts + (b << 2), load<i32>(counts + (b << 2)) + 1);
+  }
+  return shift;
+}
+
+/**
+ * How many of the histogram's lightest values sum to at most budget: whole buckets, then the
+ * crossing bucket's share at its mean value (an estimate within that bucket).
+ */
+function lightest(h: usize, budget: f64): i32 {
+  budget = max(budget, 0);
+  const counts = h + (<usize>HISTOGRAM_BUCKETS << 3);
+  let below: f64 = 0;
+  let count = 0;
+  for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
+    const sum = load<f64>(h + (<usize>b << 3));
+    const c = load<i32>(counts + (<usize>b << 2));
+    if (below + sum > budget) return count + min(c, floorOf(((budget - below) * <f64>c) / sum));
+    below += sum;
+    count += c;
+  }
+  return count;
+}
+
+/** The bucket of the histogram that holds the value of ascending rank `rank` (0-based, below the count). */
+function bucketOf(h: usize, rank: i32): i32 {
+  const counts = h + (<usize>HISTOGRAM_BUCKETS << 3);
+  let seen = 0;
+  for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
+    seen += load<i32>(counts + (<usize>b << 2));
+    if (seen > rank) return b;
+  }
+  return HISTOGRAM_BUCKETS - 1;
+}
+
+/** The least value bucket b can hold. */
+// @ts-ignore: decorator
+@inline
+function lowerEdge<T>(b: i32, least: u64, shift: u64): T {
+  return fromBits<T>(least + (<u64>b << shift));
+}
+
+/** The greatest value bucket b holds (at most the greatest of all, whose bits are most). */
+// @ts-ignore: decorator
+@inline
+function upperEdge<T>(b: i32, least: u64, most: u64, shift: u64): T {
+  return fromBits<T>(min(least + (<u64>(b + 1) << shift) - 1, most));
 }
 
 /**
@@ -348,57 +441,6 @@ function bandPass<T>(w: usize, n: i32, lo: T, hi: T, idx: usize, out: usize): i3
   store<f64>(out, above);
   store<f64>(out, within, 16);
   return count;
-}
-
-/**
- * How many of the smallest values of a[0..m) (>= 0) sum to at most budget, r; reorders a so
- * that a[0..r) <= a[r..m). Quickselect on the running sum, its partitions without a branch per
- * value (a sample's order is random: a branch would miss half the time); a second partition
- * splits off the pivot's ties, so that a run of ties costs one round.
- */
-function lightest<T>(a: usize, m: i32, budget: f64): i32 {
-  let lo = 0;
-  let hi = m;
-  let base: f64 = 0;
-  while (lo < hi) {
-    const pivot = load<T>(at<T>(a, lo + ((hi - lo) >> 1)));
-    let lt = lo;
-    let below: f64 = 0;
-    for (let i = lo; i < hi; i++) {
-      const v = load<T>(at<T>(a, i));
-      const less = v < pivot;
-      const t = load<T>(at<T>(a, lt));
-      store<T>(at<T>(a, i), select<T>(t, v, less));
-      store<T>(at<T>(a, lt), select<T>(v, t, less));
-      below += select<f64>(<f64>v, 0, less);
-      lt += i32(less);
-    }
-    if (base + below > budget) {
-      hi = lt;
-      continue;
-    }
-    base += below;
-    let eq = lt;
-    for (let i = lt; i < hi; i++) {
-      const v = load<T>(at<T>(a, i));
-      const same = v == pivot;
-      const t = load<T>(at<T>(a, eq));
-      store<T>(at<T>(a, i), select<T>(t, v, same));
-      store<T>(at<T>(a, eq), select<T>(v, t, same));
-      eq += i32(same);
-    }
-    const equal = <f64>(eq - lt) * <f64>pivot;
-    if (base + equal > budget) return lt + floorOf((budget - base) / <f64>pivot);
-    base += equal;
-    lo = eq;
-  }
-  return lo;
-}
-
-/** The value of ascending rank `rank` in a[0..m) after lightest returned r (a[0..r) <= a[r..m)); reorders a. */
-function rankOf<T>(a: usize, m: i32, r: i32, rank: i32): T {
-  if (rank < r) return kthLargest<T>(a, r, r - rank);
-  return kthLargest<T>(at<T>(a, r), m - r, m - rank);
 }
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a. Hoare selection, median of three. */
@@ -561,11 +603,11 @@ export function f64_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize
 }
 
 /** The band of the top-p cut over weigh's weights w (see band): its indices into idx, its count returned; out[0] = the weight above it, out[1] = its lowest weight. */
-export function f32_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
-  return band<f32>(w, n, total, need, idx, s, out);
+export function f32_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, h: usize, out: usize): i32 {
+  return band<f32>(w, n, total, need, idx, s, h, out);
 }
-export function f64_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
-  return band<f64>(w, n, total, need, idx, s, out);
+export function f64_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, h: usize, out: usize): i32 {
+  return band<f64>(w, n, total, need, idx, s, h, out);
 }
 
 /** Indices of the k largest with all ties of the k-th, in order, into idx; returns their count. */

@@ -16,7 +16,7 @@ import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { lasting, realArray } from "../core/memory.js";
 import { Pcg32, uniformSource } from "../core/random.js";
 import { JsSampleBackend } from "./js.js";
-import type { SampleBackend, SampleSession } from "./backend.js";
+import type { Band, SampleBackend, SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
@@ -289,13 +289,15 @@ function drawCandidates({ ci, cw, keep, sum }: Candidates, u: number): number {
 
 /**
  * The top-p cut (minKeep 1) from its band (SampleSession.band): the tokens above the band,
- * weighing `above`, are all kept, so only the band is ordered (quickselect, f64 weights).
- * undefined when rounding leaves the band's mass short (the caller then orders every candidate).
+ * weighing `above`, are all kept, so only the band is ordered (quickselect, f64 weights). The
+ * kept weight comes with it, `above` plus the kept band tokens' stored weights, the same sum
+ * a pass of keptSum would take over the row. undefined when rounding leaves the band's mass
+ * short (the caller then orders every candidate).
  */
-function cutTopP(values: RealArray, c: number, beta: number, need: number, above: number, band: Int32Array): Cut | undefined {
-  const size = band.length;
+function cutTopP(values: RealArray, c: number, beta: number, need: number, { above, indices, weights }: Band): Kept | undefined {
+  const size = indices.length;
   const cv = new Float64Array(size);
-  const ci = Int32Array.from(band);
+  const ci = Int32Array.from(indices);
   const cw = new Float64Array(size);
   for (let j = 0; j < size; j++) {
     const v = values[ci[j]];
@@ -304,14 +306,19 @@ function cutTopP(values: RealArray, c: number, beta: number, need: number, above
   }
   const slots = new Int32Array(size);
   for (let j = 0; j < size; j++) slots[j] = j;
-  return selectPrefix(slots, size, cv, ci, cw, (_, mass) => above + mass >= need);
+  const cut = selectPrefix(slots, size, cv, ci, cw, (_, mass) => above + mass >= need);
+  if (!cut) return undefined;
+  let sum = above;
+  for (let j = 0; j < cut.count; j++) sum += weights[ci[slots[j]]];
+  return { value: cut.value, index: cut.index, sum };
 }
 
 /**
  * The tokens a row keeps: a cut of the whole row (x > value, or x == value at index <= index;
- * the kernels weigh them), or `cand`, candidates with f64 weights.
+ * the kernels weigh them, unless `sum` already holds their weight), or `cand`, candidates with
+ * f64 weights.
  */
-type Kept = { value: number; index: number; cand?: undefined } | { cand: Candidates };
+type Kept = { value: number; index: number; sum?: number; cand?: undefined } | { cand: Candidates };
 
 /** How a call filters its rows (from the chain and K). */
 interface Plan {
@@ -379,13 +386,13 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
       // The weights are stored once: the band, the kept sum and the draw read them.
       total = session.weigh(start, k, c, beta);
       const need = chain.topP * total;
-      const { above, low, indices } = session.band(start, k, total, need);
+      const band = session.band(start, k, total, need);
       if (chain.minP === 0 && chain.minKeep === 1) {
-        const cut = cutTopP(values, c, beta, need, above, indices);
+        const cut = cutTopP(values, c, beta, need, band);
         if (cut) return cut;
       }
       // Every token the top-p cut keeps weighs at least low (a little less with f64 weights).
-      zmin = Math.log(low * 0.999);
+      zmin = Math.log(band.low * 0.999);
     }
     // min-p alone keeps the tokens at or above one logit: a cut of the whole row, which costs
     // the same on every row, where as candidates a flat row would make every token one. A
@@ -475,7 +482,7 @@ function sampleRows(
     if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
     else {
       const start = r * k;
-      const sum = session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
+      const sum = kept.sum ?? session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
       tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
     }
   }

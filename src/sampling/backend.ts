@@ -57,6 +57,8 @@ export interface Band {
   low: number;
   /** The band's tokens, in order (valid until the next pass). */
   indices: Int32Array;
+  /** The row's stored weights, by index (valid until the next pass). */
+  weights: ArrayLike<number>;
 }
 
 /**

@@ -136,7 +136,7 @@ class JsSession implements SampleSession {
       } else if (above + within < need && lo > 0 && settled) {
         hi = nextDown(lo);
         lo = 0;
-      } else return { above, low: settled ? lo : 0, indices: this.#idx.subarray(0, count) };
+      } else return { above, low: settled ? lo : 0, indices: this.#idx.subarray(0, count), weights: w };
     }
   }
 

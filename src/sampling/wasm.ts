@@ -6,6 +6,7 @@ import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
 import type { Band, Room, SampleBackend, SampleSession } from "./backend.js";
 import type { RealArray, RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
+import { HISTOGRAM_BUCKETS } from "./layout.js";
 
 type Kernel = (...args: number[]) => number;
 
@@ -33,9 +34,10 @@ interface Layout {
   valsp: number;
   tmpp: number;
   maskp: number;
-  /** A row's weights (weigh), the band search's sample and its three f64 results; 0 when the call has no room for them. */
+  /** A row's weights (weigh), the band search's sample, its histogram and its three f64 results; 0 when the call has no room for them. */
   wp: number;
   samplep: number;
+  histp: number;
   outp: number;
 }
 
@@ -120,10 +122,11 @@ class WasmSession implements SampleSession {
   }
 
   band(_: number, k: number, total: number, need: number): Band {
-    const { wp, idxp, samplep, outp } = this.#at;
-    const count = this.#f.band(wp, k, total, need, idxp, samplep, outp);
+    const { wp, idxp, samplep, histp, outp } = this.#at;
+    const count = this.#f.band(wp, k, total, need, idxp, samplep, histp, outp);
     const out = new Float64Array(this.#buffer, outp, 2);
-    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count) };
+    const weights = this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
+    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count), weights };
   }
 
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
@@ -182,8 +185,9 @@ export class WasmSampleBackend implements SampleBackend {
     const wBytes = weights ? align(k * size) : 0;
     // The band search's sample, then the band's weights (at most k).
     const sampleBytes = weights ? align((k + 1) * size) : 0;
+    const histBytes = weights ? HISTOGRAM_BUCKETS * 12 : 0;
     const outBytes = weights ? 32 : 0;
-    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + outBytes, "logits", n, dtype);
+    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + histBytes + outBytes, "logits", n, dtype);
     const maskp = base + xBytes + idxBytes + 2 * valBytes;
     const at: Layout = {
       xp: base,
@@ -193,7 +197,8 @@ export class WasmSampleBackend implements SampleBackend {
       maskp,
       wp: weights ? maskp + maskBytes : 0,
       samplep: weights ? maskp + maskBytes + wBytes : 0,
-      outp: weights ? maskp + maskBytes + wBytes + sampleBytes : 0,
+      histp: weights ? maskp + maskBytes + wBytes + sampleBytes : 0,
+      outp: weights ? maskp + maskBytes + wBytes + sampleBytes + histBytes : 0,
     };
     if (mask) new Uint32Array(memory.heap(dtype).buffer, at.maskp, mask.length).set(mask);
     // Inputs in this memory are copied from their address (a view of it may be detached now).
