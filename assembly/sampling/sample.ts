@@ -153,6 +153,40 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
 }
 
 /**
+ * y_i = x_i where the cut (theta, tie) keeps token i of x[0..n), else -Infinity (y may be x):
+ * the row whose softmax is the distribution of the kept tokens.
+ */
+function keepCut<T>(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  const split = min(max(tie + 1, 0), n);
+  keepAbove<T>(x, y, 0, split, <T>theta, false);
+  keepAbove<T>(x, y, split, n, <T>theta, true);
+}
+
+/** keepCut over x[start..end): the entries at or above theta (above it when `strict`) kept. */
+// @ts-ignore: decorator
+@inline
+function keepAbove<T>(x: usize, y: usize, start: i32, end: i32, theta: T, strict: bool): void {
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vt = v128.splat<T>(theta);
+    const masked = v128.splat<T>(<T>-Infinity);
+    for (; i + 2 * L <= end; i += 2 * L) {
+      const v0 = v128.load(at<T>(x, i));
+      const v1 = v128.load(at<T>(x, i), 16);
+      const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
+      const kept1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
+      v128.store(at<T>(y, i), v128.bitselect(v0, masked, kept0));
+      v128.store(at<T>(y, i), v128.bitselect(v1, masked, kept1), 16);
+    }
+  }
+  for (; i < end; i++) {
+    const v = load<T>(at<T>(x, i));
+    store<T>(at<T>(y, i), (strict ? v > theta : v >= theta) ? v : <T>-Infinity);
+  }
+}
+
+/**
  * Indices of x[0..n) with theta <= x_i < below (no upper bound when below is NaN), in order,
  * into idx (at most cap); returns how many there are. Vectors with none cost a compare.
  */
@@ -592,6 +626,14 @@ export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i
 }
 export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
   return draw<f64>(x, w, n, c, beta, theta, tie, target);
+}
+
+/** y = the kept logits of the cut (theta, tie), -Infinity elsewhere (see keepCut). */
+export function f32_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  keepCut<f32>(x, n, theta, tie, y);
+}
+export function f64_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  keepCut<f64>(x, n, theta, tie, y);
 }
 
 /** Indices with theta <= x_i < below (below NaN: no bound) into idx (at most cap); returns their count. */

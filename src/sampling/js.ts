@@ -164,6 +164,17 @@ class JsSession implements SampleSession {
     }
   }
 
+  keep(start: number, k: number, theta: number, tie: number): RealArray {
+    const x = this.values;
+    const y = this.#w;
+    this.#weighed = [NaN, NaN, NaN];
+    for (let i = 0; i < k; i++) {
+      const v = x[start + i];
+      y[i] = v > theta || (v === theta && i <= tie) ? v : -Infinity;
+    }
+    return y.subarray(0, k);
+  }
+
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number {
     const x = this.values;
     const w = this.#weights(start, c, beta);

@@ -19,9 +19,10 @@ interface SampleKernels {
   topk: Kernel;
   weigh: Kernel;
   band: Kernel;
+  keep: Kernel;
 }
 
-const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk", "weigh", "band"] as const;
+const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk", "weigh", "band", "keep"] as const;
 
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
@@ -127,6 +128,13 @@ class WasmSession implements SampleSession {
     const out = new Float64Array(this.#buffer, outp, 2);
     const weights = this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
     return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count), weights };
+  }
+
+  keep(_: number, k: number, theta: number, tie: number): RealArray {
+    const { wp } = this.#at;
+    this.#weighed = [NaN, NaN];
+    this.#f.keep(this.#current, k, theta, tie, wp);
+    return this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
   }
 
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
