@@ -8,7 +8,7 @@
 // No kernel sorts the row: top-k keeps a small candidate buffer behind a rising threshold,
 // and the rest are single passes.
 
-import { expNonPositive } from "../shared/exp";
+import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS } from "./layout";
 import { FLUSH, at, betaOf, lanes, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes } from "../shared/reduce";
 
@@ -116,13 +116,94 @@ function keptSum<T>(x: usize, w: usize, start: i32, end: i32, c: T, beta: T, the
 }
 
 /**
+ * The kept weights of the cut (theta, tie) summed per block of WALK elements of x[0..n) into
+ * blocks (an f64 each, summed as draw sums a block), every weight computed whatever the row
+ * holds, so that a flat row (every token kept) costs what a peaked one does; returns their
+ * total. draw then finds its block from these sums and computes the weights of one block.
+ */
+function keptBlocks<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+  const tc = <T>c;
+  const tb = betaOf<T>(beta);
+  const tt = <T>theta;
+  const split = min(max(tie + 1, 0), n);
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Whole blocks on one side of split in one loop, every weight computed and masked, the
+    // exp's constants loaded once (exp.ts says why), each block's lanes summed as
+    // raddexpminusmaxabove sums them (it skips vectors with none kept: their masked terms add
+    // nothing); x > theta is x >= the next value above theta.
+    const L = lanes<T>();
+    const vc = v128.splat<T>(tc);
+    const vb = v128.splat<T>(tb);
+    const atLeast = v128.splat<T>(tt);
+    const above = v128.splat<T>(nextAbove<T>(tt));
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    for (; i + WALK <= n; i += WALK) {
+      if (i < split && i + WALK > split) {
+        total += wholeBlock<T>(x, n, i, tc, tb, tt, split, blocks);
+        continue;
+      }
+      const vt = i < split ? atLeast : above;
+      let s0 = v128.splat<T>(0);
+      let s1 = s0;
+      for (let j = i; j < i + WALK; j += 2 * L) {
+        const p = at<T>(x, j);
+        const v0 = v128.load(p);
+        const v1 = v128.load(p, 16);
+        const e0 = expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        s0 = v128.add<T>(s0, v128.and(e0, v128.ge<T>(v0, vt)));
+        s1 = v128.add<T>(s1, v128.and(e1, v128.ge<T>(v1, vt)));
+      }
+      const block = sumLanes<T>(v128.add<T>(s0, s1));
+      store<f64>(blocks + (<usize>(i / WALK) << 3), block);
+      total += block;
+    }
+  }
+  for (; i < n; i += WALK) total += wholeBlock<T>(x, n, i, tc, tb, tt, split, blocks);
+  return total;
+}
+
+/**
+ * keptBlocks's block at i (any length, either side of split; at most two of a row) by the
+ * shared reduction, which sums a block as keptBlocks's loop does; returns its sum.
+ */
+function wholeBlock<T>(x: usize, n: i32, i: i32, c: T, beta: T, theta: T, split: i32, blocks: usize): f64 {
+  const stop = min(i + WALK, n);
+  const mid = min(max(split, i), stop);
+  const block = raddexpminusmaxabove<T>(at<T>(x, i), mid - i, c, beta, theta, false) + raddexpminusmaxabove<T>(at<T>(x, mid), stop - mid, c, beta, theta, true);
+  store<f64>(blocks + (<usize>(i / WALK) << 3), block);
+  return block;
+}
+
+/** The least value of T above v (v not NaN or +Infinity): x > v is x >= nextAbove(v). */
+// @ts-ignore: decorator
+@inline
+function nextAbove<T>(v: T): T {
+  if (v == <T>0) return sizeof<T>() == 4 ? <T>reinterpret<f32>(1) : <T>reinterpret<f64>(1);
+  if (sizeof<T>() == 4) return <T>reinterpret<f32>(reinterpret<i32>(<f32>v) + (v > <T>0 ? 1 : -1));
+  return <T>reinterpret<f64>(reinterpret<i64>(<f64>v) + (v > <T>0 ? 1 : -1));
+}
+
+/**
  * The inverse CDF over the kept tokens of x[0..n): the first kept index at which the running
  * sum of weights (index order) exceeds target; when rounding leaves target unreached, the last
  * kept token of positive weight; -1 when no kept token has weight. Blocks of WALK elements are
- * summed in SIMD and only the block that crosses is walked element by element (the scalar
- * exps equal the lanes). The weights are w's (weigh's) unless w is 0.
+ * summed in SIMD (or their sums read from `blocks`, keptBlocks's, unless it is 0) and only the
+ * block that crosses is walked element by element (the scalar exps equal the lanes). The
+ * weights are w's (weigh's) unless w is 0.
  */
-function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64): i32 {
+function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, blocks: usize): i32 {
   const tc = <T>c;
   const tb = betaOf<T>(beta);
   const tt = <T>theta;
@@ -130,8 +211,8 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
   let total: f64 = 0;
   for (let i = 0; i < n; ) {
     const stop = min(i + WALK, n);
-    if (ASC_FEATURE_SIMD && (stop <= split || i >= split)) {
-      const block = keptSum<T>(x, w, i, stop, tc, tb, tt, i >= split);
+    if (blocks || (ASC_FEATURE_SIMD && (stop <= split || i >= split))) {
+      const block = blocks ? load<f64>(blocks + (<usize>(i / WALK) << 3)) : keptSum<T>(x, w, i, stop, tc, tb, tt, i >= split);
       if (total + block <= target) {
         total += block;
         i = stop;
@@ -607,25 +688,20 @@ export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
   return raddstoreexpminusmax<f64>(x, w, n, c, beta);
 }
 
-/** Sum of the weights exp(beta*(x_i - c)) of the tokens the cut (theta, tie) keeps (w: weigh's, or 0). */
-export function f32_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, w: usize): f64 {
-  const split = min(max(tie + 1, 0), n);
-  const tc = <f32>c;
-  const tb = betaOf<f32>(beta);
-  const tt = <f32>theta;
-  return keptSum<f32>(x, w, 0, split, tc, tb, tt, false) + keptSum<f32>(x, w, split, n, tc, tb, tt, true);
+/** The kept weights of the cut (theta, tie) per block into blocks (see keptBlocks); returns their total. */
+export function f32_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+  return keptBlocks<f32>(x, n, c, beta, theta, tie, blocks);
 }
-export function f64_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, w: usize): f64 {
-  const split = min(max(tie + 1, 0), n);
-  return keptSum<f64>(x, w, 0, split, c, beta, theta, false) + keptSum<f64>(x, w, split, n, c, beta, theta, true);
+export function f64_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+  return keptBlocks<f64>(x, n, c, beta, theta, tie, blocks);
 }
 
-/** The first kept token whose running weight sum (index order) exceeds target (see draw; w: weigh's, or 0). */
-export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
-  return draw<f32>(x, w, n, c, beta, theta, tie, target);
+/** The first kept token whose running weight sum (index order) exceeds target (see draw; w: weigh's, or 0; blocks: keptBlocks's, or 0). */
+export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
+  return draw<f32>(x, w, n, c, beta, theta, tie, target, blocks);
 }
-export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
-  return draw<f64>(x, w, n, c, beta, theta, tie, target);
+export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
+  return draw<f64>(x, w, n, c, beta, theta, tie, target, blocks);
 }
 
 /** y = the kept logits of the cut (theta, tie), -Infinity elsewhere (see keepCut). */

@@ -44,7 +44,7 @@ export interface SampleSession {
    * room for weights (so it may be the output's own row); valid until the next pass.
    */
   keep(start: number, k: number, theta: number, tie: number): RealArray;
-  /** Sum of the weights of the tokens the cut keeps. */
+  /** Sum of the weights of the tokens the cut keeps (a wasm session keeps its sums per block for draw). */
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number;
   /** The first kept index where the running weight sum (index order) exceeds target; else the last kept one of positive weight; -1 if none. */
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number;

@@ -54,7 +54,10 @@ describe("size budget", () => {
   // typical, flat and masked rows), and the core's f16 widening export (family f16 data widened
   // in a kernel): 83,800 (measured 83,748). The budget itself waits on a decision between it and
   // the features and speed the package promises.
-  const ALL_CEILING = 83_800;
+  // Then +1.2 KB of wasm: top-p's band search by histograms, distribution's kept row in a
+  // kernel, and sample's cut of the whole row summed per block in a time that does not depend
+  // on the row's values (flat rows 1.6-2x -> 1.0x their typical row): 85,000 (measured 84,980).
+  const ALL_CEILING = 85_000;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
