@@ -9,6 +9,7 @@ const LAYOUTS = [
   { source: "assembly/shared/results.ts", target: "src/core/layout.ts", dataEnd: true },
   { source: "assembly/loss/stats.ts", target: "src/loss/stats.ts" },
   { source: "assembly/attention/layout.ts", target: "src/attention/tiling.ts" },
+  { source: "assembly/sampling/layout.ts", target: "src/sampling/layout.ts" },
 ];
 
 /** The `export const` lines of `source` as TypeScript lines. */

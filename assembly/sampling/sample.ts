@@ -8,7 +8,8 @@
 // No kernel sorts the row: top-k keeps a small candidate buffer behind a rising threshold,
 // and the rest are single passes.
 
-import { expNonPositive } from "../shared/exp";
+import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { HISTOGRAM_BUCKETS } from "./layout";
 import { FLUSH, at, betaOf, lanes, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
@@ -115,13 +116,94 @@ function keptSum<T>(x: usize, w: usize, start: i32, end: i32, c: T, beta: T, the
 }
 
 /**
+ * The kept weights of the cut (theta, tie) summed per block of WALK elements of x[0..n) into
+ * blocks (an f64 each, summed as draw sums a block), every weight computed whatever the row
+ * holds, so that a flat row (every token kept) costs what a peaked one does; returns their
+ * total. draw then finds its block from these sums and computes the weights of one block.
+ */
+function keptBlocks<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+  const tc = <T>c;
+  const tb = betaOf<T>(beta);
+  const tt = <T>theta;
+  const split = min(max(tie + 1, 0), n);
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Whole blocks on one side of split in one loop, every weight computed and masked, the
+    // exp's constants loaded once (exp.ts says why), each block's lanes summed as
+    // raddexpminusmaxabove sums them (it skips vectors with none kept: their masked terms add
+    // nothing); x > theta is x >= the next value above theta.
+    const L = lanes<T>();
+    const vc = v128.splat<T>(tc);
+    const vb = v128.splat<T>(tb);
+    const atLeast = v128.splat<T>(tt);
+    const above = v128.splat<T>(nextAbove<T>(tt));
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
+    for (; i + WALK <= n; i += WALK) {
+      if (i < split && i + WALK > split) {
+        total += wholeBlock<T>(x, n, i, tc, tb, tt, split, blocks);
+        continue;
+      }
+      const vt = i < split ? atLeast : above;
+      let s0 = v128.splat<T>(0);
+      let s1 = s0;
+      for (let j = i; j < i + WALK; j += 2 * L) {
+        const p = at<T>(x, j);
+        const v0 = v128.load(p);
+        const v1 = v128.load(p, 16);
+        const e0 = expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        s0 = v128.add<T>(s0, v128.and(e0, v128.ge<T>(v0, vt)));
+        s1 = v128.add<T>(s1, v128.and(e1, v128.ge<T>(v1, vt)));
+      }
+      const block = sumLanes<T>(v128.add<T>(s0, s1));
+      store<f64>(blocks + (<usize>(i / WALK) << 3), block);
+      total += block;
+    }
+  }
+  for (; i < n; i += WALK) total += wholeBlock<T>(x, n, i, tc, tb, tt, split, blocks);
+  return total;
+}
+
+/**
+ * keptBlocks's block at i (any length, either side of split; at most two of a row) by the
+ * shared reduction, which sums a block as keptBlocks's loop does; returns its sum.
+ */
+function wholeBlock<T>(x: usize, n: i32, i: i32, c: T, beta: T, theta: T, split: i32, blocks: usize): f64 {
+  const stop = min(i + WALK, n);
+  const mid = min(max(split, i), stop);
+  const block = raddexpminusmaxabove<T>(at<T>(x, i), mid - i, c, beta, theta, false) + raddexpminusmaxabove<T>(at<T>(x, mid), stop - mid, c, beta, theta, true);
+  store<f64>(blocks + (<usize>(i / WALK) << 3), block);
+  return block;
+}
+
+/** The least value of T above v (v not NaN or +Infinity): x > v is x >= nextAbove(v). */
+// @ts-ignore: decorator
+@inline
+function nextAbove<T>(v: T): T {
+  if (v == <T>0) return sizeof<T>() == 4 ? <T>reinterpret<f32>(1) : <T>reinterpret<f64>(1);
+  if (sizeof<T>() == 4) return <T>reinterpret<f32>(reinterpret<i32>(<f32>v) + (v > <T>0 ? 1 : -1));
+  return <T>reinterpret<f64>(reinterpret<i64>(<f64>v) + (v > <T>0 ? 1 : -1));
+}
+
+/**
  * The inverse CDF over the kept tokens of x[0..n): the first kept index at which the running
  * sum of weights (index order) exceeds target; when rounding leaves target unreached, the last
  * kept token of positive weight; -1 when no kept token has weight. Blocks of WALK elements are
- * summed in SIMD and only the block that crosses is walked element by element (the scalar
- * exps equal the lanes). The weights are w's (weigh's) unless w is 0.
+ * summed in SIMD (or their sums read from `blocks`, keptBlocks's, unless it is 0) and only the
+ * block that crosses is walked element by element (the scalar exps equal the lanes). The
+ * weights are w's (weigh's) unless w is 0.
  */
-function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64): i32 {
+function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, blocks: usize): i32 {
   const tc = <T>c;
   const tb = betaOf<T>(beta);
   const tt = <T>theta;
@@ -129,8 +211,8 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
   let total: f64 = 0;
   for (let i = 0; i < n; ) {
     const stop = min(i + WALK, n);
-    if (ASC_FEATURE_SIMD && (stop <= split || i >= split)) {
-      const block = keptSum<T>(x, w, i, stop, tc, tb, tt, i >= split);
+    if (blocks || (ASC_FEATURE_SIMD && (stop <= split || i >= split))) {
+      const block = blocks ? load<f64>(blocks + (<usize>(i / WALK) << 3)) : keptSum<T>(x, w, i, stop, tc, tb, tt, i >= split);
       if (total + block <= target) {
         total += block;
         i = stop;
@@ -149,6 +231,40 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
     if ((i < split ? v >= tt : v > tt) && (w ? load<T>(at<T>(w, i)) : weight<T>(v, tc, tb)) > <T>0) return i;
   }
   return -1;
+}
+
+/**
+ * y_i = x_i where the cut (theta, tie) keeps token i of x[0..n), else -Infinity (y may be x):
+ * the row whose softmax is the distribution of the kept tokens.
+ */
+function keepCut<T>(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  const split = min(max(tie + 1, 0), n);
+  keepAbove<T>(x, y, 0, split, <T>theta, false);
+  keepAbove<T>(x, y, split, n, <T>theta, true);
+}
+
+/** keepCut over x[start..end): the entries at or above theta (above it when `strict`) kept. */
+// @ts-ignore: decorator
+@inline
+function keepAbove<T>(x: usize, y: usize, start: i32, end: i32, theta: T, strict: bool): void {
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vt = v128.splat<T>(theta);
+    const masked = v128.splat<T>(<T>-Infinity);
+    for (; i + 2 * L <= end; i += 2 * L) {
+      const v0 = v128.load(at<T>(x, i));
+      const v1 = v128.load(at<T>(x, i), 16);
+      const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
+      const kept1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
+      v128.store(at<T>(y, i), v128.bitselect(v0, masked, kept0));
+      v128.store(at<T>(y, i), v128.bitselect(v1, masked, kept1), 16);
+    }
+  }
+  for (; i < end; i++) {
+    const v = load<T>(at<T>(x, i));
+    store<T>(at<T>(y, i), (strict ? v > theta : v >= theta) ? v : <T>-Infinity);
+  }
 }
 
 /**
@@ -196,25 +312,32 @@ function collect<T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i
  * or above lo at least need, so that the token where the mass (heaviest first) reaches need
  * lies in it. A sample of every STRIDE-th weight guesses the range: its lightest values, each
  * below the cut, estimate the mass below it (total - need) with little spread, and the range is
- * that estimate widened by a few sample ranks each side. One pass checks the guess exactly and
- * collects the band's indices into idx in order (a side that misses is taken whole and the
- * pass repeats), and narrow then keeps the few around the crossing. Returns the band's count;
- * out[0] = the weight above the band (f64), out[1] = lo, a weight that every token the cut keeps
- * reaches (0 when rounding left the check unsettled). s holds n values of T.
+ * that estimate widened by a few sample ranks each side (read off a histogram of the sample, so
+ * rounded outwards to its buckets' edges). One pass checks the guess exactly and collects the
+ * band's indices into idx in order (a side that misses is taken whole and the pass repeats),
+ * and narrow then keeps the few around the crossing. Returns the band's count; out[0] = the
+ * weight above the band (f64), out[1] = lo, a weight that every token the cut keeps reaches (0
+ * when rounding left the check unsettled). s holds n values of T, h a histogram (histogram).
  */
-function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
+function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, h: usize, out: usize): i32 {
   let m = 0;
+  let least: u64 = U64.MAX_VALUE;
+  let most: u64 = 0;
   for (let i = 0; i < n; i += STRIDE) {
     // A sample position that moves within its stride, so that a row's period cannot hide from it.
-    store<T>(at<T>(s, m), load<T>(at<T>(w, min(i + (m & (STRIDE - 1)), n - 1))));
+    const v = load<T>(at<T>(w, min(i + (m & (STRIDE - 1)), n - 1)));
+    store<T>(at<T>(s, m), v);
+    least = min(least, bitsOf<T>(v));
+    most = max(most, bitsOf<T>(v));
     m++;
   }
-  const r = lightest<T>(s, m, ((total - need) * <f64>m) / <f64>n);
+  const shift = histogram<T>(s, m, least, most, h);
+  const r = lightest(h, ((total - need) * <f64>m) / <f64>n);
   // The estimate of r errs by about a fifth of the binomial deviation sqrt(min(r, m - r)) on
   // typical, flat and masked rows: twice that deviation rarely misses; a few ranks more for ties.
   const spread = floorOf(2 * sqrt(<f64>min(r, m - r))) + 8;
-  let lo: T = r - spread <= 0 ? <T>0 : rankOf<T>(s, m, r, r - spread);
-  let hi: T = r + spread >= m ? <T>Infinity : rankOf<T>(s, m, r, r + spread);
+  let lo: T = r - spread <= 0 ? <T>0 : lowerEdge<T>(bucketOf(h, r - spread), least, shift);
+  let hi: T = r + spread >= m ? <T>Infinity : upperEdge<T>(bucketOf(h, r + spread), least, most, shift);
   let count = 0;
   for (let pass = 0; pass < 3; pass++) {
     count = bandPass<T>(w, n, lo, hi, idx, out);
@@ -227,7 +350,7 @@ function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, 
     } else if (above + within < need && lo > <T>0) {
       hi = nextDown<T>(lo);
       lo = <T>0;
-    } else return narrow<T>(w, idx, count, total, need, s, out);
+    } else return narrow<T>(w, idx, count, total, need, s, h, out);
   }
   // Rounding left both sides missed: nothing is known below.
   store<f64>(out, 0, 8);
@@ -236,38 +359,123 @@ function band<T>(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, 
 
 /**
  * Narrows a band (indices idx[0..count) of weights w, out[0] the weight above it, out[2] its
- * own) to the NARROW tokens each side of the one where the mass reaches need, by the stored
- * weights: those above move to out[0]. Kept only when the crossing stays clear of the narrow
- * band's edges by TOTAL_MARGIN of the total (the host decides with weights rounded otherwise).
- * Returns the band's count.
+ * own) to about NARROW tokens each side of the one where the mass reaches need (whole buckets
+ * of a histogram of the band's weights), by the stored weights: those above move to out[0].
+ * Kept only when the crossing stays clear of the narrow band's edges by TOTAL_MARGIN of the
+ * total (the host decides with weights rounded otherwise). Returns the band's count.
  */
-function narrow<T>(w: usize, idx: usize, count: i32, total: f64, need: f64, s: usize, out: usize): i32 {
+function narrow<T>(w: usize, idx: usize, count: i32, total: f64, need: f64, s: usize, h: usize, out: usize): i32 {
   if (count <= 2 * NARROW) return count;
-  const above = load<f64>(out);
-  for (let j = 0; j < count; j++) store<T>(at<T>(s, j), load<T>(at<T>(w, load<i32>(idx + (<usize>j << 2)))));
-  // The band's lightest, below the crossing, weigh about above + within - need.
-  const r = lightest<T>(s, count, above + load<f64>(out, 16) - need);
-  const lo: T = r - NARROW <= 0 ? <T>0 : rankOf<T>(s, count, r, r - NARROW);
-  const hi: T = r + NARROW >= count ? <T>Infinity : rankOf<T>(s, count, r, r + NARROW);
-  let over = above;
-  let within: f64 = 0;
+  let least: u64 = U64.MAX_VALUE;
+  let most: u64 = 0;
   for (let j = 0; j < count; j++) {
     const v = load<T>(at<T>(w, load<i32>(idx + (<usize>j << 2))));
-    if (v > hi) over += <f64>v;
-    else if (v >= lo) within += <f64>v;
+    store<T>(at<T>(s, j), v);
+    least = min(least, bitsOf<T>(v));
+    most = max(most, bitsOf<T>(v));
+  }
+  const shift = histogram<T>(s, count, least, most, h);
+  // The band's lightest, below the crossing, weigh about above + within - need.
+  const r = lightest(h, load<f64>(out) + load<f64>(out, 16) - need);
+  const first = r - NARROW <= 0 ? 0 : bucketOf(h, r - NARROW);
+  const last = r + NARROW >= count ? HISTOGRAM_BUCKETS - 1 : bucketOf(h, r + NARROW);
+  let over = load<f64>(out);
+  let within: f64 = 0;
+  for (let b = first; b < HISTOGRAM_BUCKETS; b++) {
+    const sum = load<f64>(h + (<usize>b << 3));
+    if (b > last) over += sum;
+    else within += sum;
   }
   const margin = TOTAL_MARGIN * total;
   if (!(over < need - margin && over + within >= need + margin)) return count;
   let kept = 0;
   for (let j = 0; j < count; j++) {
     const i = load<i32>(idx + (<usize>j << 2));
-    const v = load<T>(at<T>(w, i));
+    const b = <i32>((bitsOf<T>(load<T>(at<T>(s, j))) - least) >> shift);
     store<i32>(idx + (<usize>kept << 2), i);
-    kept += i32(v >= lo && v <= hi);
+    kept += i32(b >= first && b <= last);
   }
   store<f64>(out, over);
   store<f64>(out, within, 16);
   return kept;
+}
+
+/** The bits of v >= 0 as an integer, which orders as the values do. */
+// @ts-ignore: decorator
+@inline
+function bitsOf<T>(v: T): u64 {
+  return sizeof<T>() == 4 ? <u64>reinterpret<u32>(<f32>v) : reinterpret<u64>(<f64>v);
+}
+
+/** The value of T whose bits are b (bitsOf's inverse). */
+// @ts-ignore: decorator
+@inline
+function fromBits<T>(b: u64): T {
+  return sizeof<T>() == 4 ? <T>reinterpret<f32>(<u32>b) : <T>reinterpret<f64>(b);
+}
+
+/**
+ * The histogram at h of a[0..m) (values >= 0 whose bits lie in [least, most]): bucket
+ * (bits - least) >> shift holds an f64 sum and an i32 count (after the sums), the shift the
+ * least that fits the bits' span in HISTOGRAM_BUCKETS (a power of two); returns the shift. Buckets follow the
+ * values' order, so a value's rank and the mass below it are read off whole buckets.
+ */
+function histogram<T>(a: usize, m: i32, least: u64, most: u64, h: usize): u64 {
+  const span = most - least;
+  const shift = <u64>max<i64>(0, 64 - <i64>clz(span) - <i64>ctz(HISTOGRAM_BUCKETS));
+  const counts = h + (<usize>HISTOGRAM_BUCKETS << 3);
+  for (let b = 0; b < HISTOGRAM_BUCKETS * 12; b += 8) store<i64>(h + b, 0);
+  for (let j = 0; j < m; j++) {
+    const v = load<T>(at<T>(a, j));
+    const b = <usize>((bitsOf<T>(v) - least) >> shift);
+    store<f64>(h + (b << 3), load<f64>(h + (b << 3)) + <f64>v);
+    store<i32>(counts + (b << 2), load<i32>(counts + (b << 2)) + 1);
+  }
+  return shift;
+}
+
+/**
+ * How many of the histogram's lightest values sum to at most budget: whole buckets, then the
+ * crossing bucket's share at its mean value (an estimate within that bucket).
+ */
+function lightest(h: usize, budget: f64): i32 {
+  budget = max(budget, 0);
+  const counts = h + (<usize>HISTOGRAM_BUCKETS << 3);
+  let below: f64 = 0;
+  let count = 0;
+  for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
+    const sum = load<f64>(h + (<usize>b << 3));
+    const c = load<i32>(counts + (<usize>b << 2));
+    if (below + sum > budget) return count + min(c, floorOf(((budget - below) * <f64>c) / sum));
+    below += sum;
+    count += c;
+  }
+  return count;
+}
+
+/** The bucket of the histogram that holds the value of ascending rank `rank` (0-based, below the count). */
+function bucketOf(h: usize, rank: i32): i32 {
+  const counts = h + (<usize>HISTOGRAM_BUCKETS << 3);
+  let seen = 0;
+  for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
+    seen += load<i32>(counts + (<usize>b << 2));
+    if (seen > rank) return b;
+  }
+  return HISTOGRAM_BUCKETS - 1;
+}
+
+/** The least value bucket b can hold. */
+// @ts-ignore: decorator
+@inline
+function lowerEdge<T>(b: i32, least: u64, shift: u64): T {
+  return fromBits<T>(least + (<u64>b << shift));
+}
+
+/** The greatest value bucket b holds (at most the greatest of all, whose bits are most). */
+// @ts-ignore: decorator
+@inline
+function upperEdge<T>(b: i32, least: u64, most: u64, shift: u64): T {
+  return fromBits<T>(min(least + (<u64>(b + 1) << shift) - 1, most));
 }
 
 /**
@@ -348,57 +556,6 @@ function bandPass<T>(w: usize, n: i32, lo: T, hi: T, idx: usize, out: usize): i3
   store<f64>(out, above);
   store<f64>(out, within, 16);
   return count;
-}
-
-/**
- * How many of the smallest values of a[0..m) (>= 0) sum to at most budget, r; reorders a so
- * that a[0..r) <= a[r..m). Quickselect on the running sum, its partitions without a branch per
- * value (a sample's order is random: a branch would miss half the time); a second partition
- * splits off the pivot's ties, so that a run of ties costs one round.
- */
-function lightest<T>(a: usize, m: i32, budget: f64): i32 {
-  let lo = 0;
-  let hi = m;
-  let base: f64 = 0;
-  while (lo < hi) {
-    const pivot = load<T>(at<T>(a, lo + ((hi - lo) >> 1)));
-    let lt = lo;
-    let below: f64 = 0;
-    for (let i = lo; i < hi; i++) {
-      const v = load<T>(at<T>(a, i));
-      const less = v < pivot;
-      const t = load<T>(at<T>(a, lt));
-      store<T>(at<T>(a, i), select<T>(t, v, less));
-      store<T>(at<T>(a, lt), select<T>(v, t, less));
-      below += select<f64>(<f64>v, 0, less);
-      lt += i32(less);
-    }
-    if (base + below > budget) {
-      hi = lt;
-      continue;
-    }
-    base += below;
-    let eq = lt;
-    for (let i = lt; i < hi; i++) {
-      const v = load<T>(at<T>(a, i));
-      const same = v == pivot;
-      const t = load<T>(at<T>(a, eq));
-      store<T>(at<T>(a, i), select<T>(t, v, same));
-      store<T>(at<T>(a, eq), select<T>(v, t, same));
-      eq += i32(same);
-    }
-    const equal = <f64>(eq - lt) * <f64>pivot;
-    if (base + equal > budget) return lt + floorOf((budget - base) / <f64>pivot);
-    base += equal;
-    lo = eq;
-  }
-  return lo;
-}
-
-/** The value of ascending rank `rank` in a[0..m) after lightest returned r (a[0..r) <= a[r..m)); reorders a. */
-function rankOf<T>(a: usize, m: i32, r: i32, rank: i32): T {
-  if (rank < r) return kthLargest<T>(a, r, r - rank);
-  return kthLargest<T>(at<T>(a, r), m - r, m - rank);
 }
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a. Hoare selection, median of three. */
@@ -531,25 +688,28 @@ export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
   return raddstoreexpminusmax<f64>(x, w, n, c, beta);
 }
 
-/** Sum of the weights exp(beta*(x_i - c)) of the tokens the cut (theta, tie) keeps (w: weigh's, or 0). */
-export function f32_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, w: usize): f64 {
-  const split = min(max(tie + 1, 0), n);
-  const tc = <f32>c;
-  const tb = betaOf<f32>(beta);
-  const tt = <f32>theta;
-  return keptSum<f32>(x, w, 0, split, tc, tb, tt, false) + keptSum<f32>(x, w, split, n, tc, tb, tt, true);
+/** The kept weights of the cut (theta, tie) per block into blocks (see keptBlocks); returns their total. */
+export function f32_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+  return keptBlocks<f32>(x, n, c, beta, theta, tie, blocks);
 }
-export function f64_keptsum(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, w: usize): f64 {
-  const split = min(max(tie + 1, 0), n);
-  return keptSum<f64>(x, w, 0, split, c, beta, theta, false) + keptSum<f64>(x, w, split, n, c, beta, theta, true);
+export function f64_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+  return keptBlocks<f64>(x, n, c, beta, theta, tie, blocks);
 }
 
-/** The first kept token whose running weight sum (index order) exceeds target (see draw; w: weigh's, or 0). */
-export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
-  return draw<f32>(x, w, n, c, beta, theta, tie, target);
+/** The first kept token whose running weight sum (index order) exceeds target (see draw; w: weigh's, or 0; blocks: keptBlocks's, or 0). */
+export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
+  return draw<f32>(x, w, n, c, beta, theta, tie, target, blocks);
 }
-export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize): i32 {
-  return draw<f64>(x, w, n, c, beta, theta, tie, target);
+export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
+  return draw<f64>(x, w, n, c, beta, theta, tie, target, blocks);
+}
+
+/** y = the kept logits of the cut (theta, tie), -Infinity elsewhere (see keepCut). */
+export function f32_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  keepCut<f32>(x, n, theta, tie, y);
+}
+export function f64_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  keepCut<f64>(x, n, theta, tie, y);
 }
 
 /** Indices with theta <= x_i < below (below NaN: no bound) into idx (at most cap); returns their count. */
@@ -561,11 +721,11 @@ export function f64_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize
 }
 
 /** The band of the top-p cut over weigh's weights w (see band): its indices into idx, its count returned; out[0] = the weight above it, out[1] = its lowest weight. */
-export function f32_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
-  return band<f32>(w, n, total, need, idx, s, out);
+export function f32_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, h: usize, out: usize): i32 {
+  return band<f32>(w, n, total, need, idx, s, h, out);
 }
-export function f64_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, out: usize): i32 {
-  return band<f64>(w, n, total, need, idx, s, out);
+export function f64_band(w: usize, n: i32, total: f64, need: f64, idx: usize, s: usize, h: usize, out: usize): i32 {
+  return band<f64>(w, n, total, need, idx, s, h, out);
 }
 
 /** Indices of the k largest with all ties of the k-th, in order, into idx; returns their count. */

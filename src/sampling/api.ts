@@ -16,7 +16,7 @@ import { type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { lasting, realArray } from "../core/memory.js";
 import { Pcg32, uniformSource } from "../core/random.js";
 import { JsSampleBackend } from "./js.js";
-import type { SampleBackend, SampleSession } from "./backend.js";
+import type { Band, SampleBackend, SampleSession } from "./backend.js";
 import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
@@ -289,13 +289,15 @@ function drawCandidates({ ci, cw, keep, sum }: Candidates, u: number): number {
 
 /**
  * The top-p cut (minKeep 1) from its band (SampleSession.band): the tokens above the band,
- * weighing `above`, are all kept, so only the band is ordered (quickselect, f64 weights).
- * undefined when rounding leaves the band's mass short (the caller then orders every candidate).
+ * weighing `above`, are all kept, so only the band is ordered (quickselect, f64 weights). The
+ * kept weight comes with it, `above` plus the kept band tokens' stored weights, the same sum
+ * a pass of keptSum would take over the row. undefined when rounding leaves the band's mass
+ * short (the caller then orders every candidate).
  */
-function cutTopP(values: RealArray, c: number, beta: number, need: number, above: number, band: Int32Array): Cut | undefined {
-  const size = band.length;
+function cutTopP(values: RealArray, c: number, beta: number, need: number, { above, indices, weights }: Band): Kept | undefined {
+  const size = indices.length;
   const cv = new Float64Array(size);
-  const ci = Int32Array.from(band);
+  const ci = Int32Array.from(indices);
   const cw = new Float64Array(size);
   for (let j = 0; j < size; j++) {
     const v = values[ci[j]];
@@ -304,14 +306,19 @@ function cutTopP(values: RealArray, c: number, beta: number, need: number, above
   }
   const slots = new Int32Array(size);
   for (let j = 0; j < size; j++) slots[j] = j;
-  return selectPrefix(slots, size, cv, ci, cw, (_, mass) => above + mass >= need);
+  const cut = selectPrefix(slots, size, cv, ci, cw, (_, mass) => above + mass >= need);
+  if (!cut) return undefined;
+  let sum = above;
+  for (let j = 0; j < cut.count; j++) sum += weights[ci[slots[j]]];
+  return { value: cut.value, index: cut.index, sum };
 }
 
 /**
  * The tokens a row keeps: a cut of the whole row (x > value, or x == value at index <= index;
- * the kernels weigh them), or `cand`, candidates with f64 weights.
+ * the kernels weigh them, unless `sum` already holds their weight), or `cand`, candidates with
+ * f64 weights.
  */
-type Kept = { value: number; index: number; cand?: undefined } | { cand: Candidates };
+type Kept = { value: number; index: number; sum?: number; cand?: undefined } | { cand: Candidates };
 
 /** How a call filters its rows (from the chain and K). */
 interface Plan {
@@ -326,10 +333,24 @@ function planOf(chain: Chain, k: number): Plan {
   return { topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
 }
 
-/** The session of a call: a writable copy when penalties or a mask apply, top-k room when a filter needs it. */
-function sessionOf(backend: SampleBackend, x: Operand, k: number, plan: Plan, chain: Chain, penalties: Penalties | undefined, mask: Mask | undefined): SampleSession {
+/**
+ * The session of a call: a writable copy when penalties or a mask apply, top-k room when a
+ * filter needs it, room for a row of weights when top-p weighs them or `rowOut` (distribution's
+ * kept row).
+ */
+function sessionOf(
+  backend: SampleBackend,
+  x: Operand,
+  k: number,
+  plan: Plan,
+  chain: Chain,
+  penalties: Penalties | undefined,
+  mask: Mask | undefined,
+  rowOut: boolean,
+): SampleSession {
   const room = plan.useTopK || (plan.filtered && chain.minKeep > 1) ? "topK" : "indices";
-  return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, room, !chain.greedy && !plan.useTopK && chain.topP < 1);
+  const weights = !chain.greedy && (rowOut || (!plan.useTopK && chain.topP < 1));
+  return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, room, weights);
 }
 
 /**
@@ -357,12 +378,8 @@ function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, 
   return { values, top };
 }
 
-/**
- * The tokens the filters keep in the current row r (max c), the one piece of code behind
- * sample and distribution; `cutAlways`: a cut of the whole row costs the caller no more than
- * gathering candidates (see min-p below).
- */
-function keptOf(session: SampleSession, values: RealArray, r: number, k: number, c: number, chain: Chain, plan: Plan, cutAlways: boolean): Kept {
+/** The tokens the filters keep in the current row r (max c), the one piece of code behind sample and distribution. */
+function keptOf(session: SampleSession, values: RealArray, r: number, k: number, c: number, chain: Chain, plan: Plan): Kept {
   const start = r * k;
   const beta = chain.beta;
   if (c === Infinity) return { cand: keepCandidates(values, session.collect(start, k, Infinity), c, beta, chain, NaN, r) };
@@ -379,38 +396,29 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
       // The weights are stored once: the band, the kept sum and the draw read them.
       total = session.weigh(start, k, c, beta);
       const need = chain.topP * total;
-      const { above, low, indices } = session.band(start, k, total, need);
+      const band = session.band(start, k, total, need);
       if (chain.minP === 0 && chain.minKeep === 1) {
-        const cut = cutTopP(values, c, beta, need, above, indices);
+        const cut = cutTopP(values, c, beta, need, band);
         if (cut) return cut;
       }
       // Every token the top-p cut keeps weighs at least low (a little less with f64 weights).
-      zmin = Math.log(low * 0.999);
+      zmin = Math.log(band.low * 0.999);
     }
     // min-p alone keeps the tokens at or above one logit: a cut of the whole row, which costs
-    // the same on every row, where as candidates a flat row would make every token one. A
-    // sample's cut is two kernel passes (keptSum, draw): always taken. distribution's is a
-    // host loop over the row: taken only where the candidates are many.
+    // the same on every row (sample: keptSum and draw; distribution: keep), where as
+    // candidates a flat row would make every token one.
     const minPAlone = chain.minP > 0 && chain.topP === 1 && chain.minKeep === 1;
-    const cut = () => minPFloor(c, beta, chain.minP, values instanceof Float64Array);
-    if (minPAlone && cutAlways) {
-      const value = cut();
+    if (minPAlone) {
+      const value = minPFloor(c, beta, chain.minP, values instanceof Float64Array);
       if (value !== undefined) return { value, index: k };
     }
     if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
     cand = session.collect(start, k, c + zmin / beta);
-    if (minPAlone && !cutAlways && cand.length > k / MANY) {
-      const value = cut();
-      if (value !== undefined) return { value, index: k };
-    }
     const floor = Math.min(chain.minKeep, k);
     if (cand.length < floor) cand = floor < k ? session.topK(start, k, floor) : session.collect(start, k, -Infinity);
   }
   return { cand: keepCandidates(values, cand, c, beta, chain, total, r) };
 }
-
-/** distribution takes min-p's cut of the whole row where the candidates are more than 1/MANY of it. */
-const MANY = 16;
 
 const bits = new DataView(new ArrayBuffer(8));
 
@@ -459,7 +467,7 @@ function sampleRows(
   random: () => number,
 ): Int32Array {
   const plan = planOf(chain, k);
-  const session = sessionOf(backend, x, k, plan, chain, penalties, mask);
+  const session = sessionOf(backend, x, k, plan, chain, penalties, mask, false);
   const tokens = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     const { top } = prepareRow(session, r, k, chain, penalties, mask);
@@ -471,11 +479,11 @@ function sampleRows(
     // random() may have grown the memory (it may allocate): the view before is detached.
     const values = session.view(r * k, k);
     const c = values[top];
-    const kept = keptOf(session, values, r, k, c, chain, plan, true);
+    const kept = keptOf(session, values, r, k, c, chain, plan);
     if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
     else {
       const start = r * k;
-      const sum = session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
+      const sum = kept.sum ?? session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
       tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
     }
   }
@@ -498,7 +506,7 @@ function distributionRows(
   mask: Mask | undefined,
 ): void {
   const plan = planOf(chain, k);
-  const session = sessionOf(backend, x, k, plan, chain, penalties, mask);
+  const session = sessionOf(backend, x, k, plan, chain, penalties, mask, true);
   // Read after the session: staging may grow the memory a WasmArray out lives in.
   const out = realArray(y);
   for (let r = 0; r < rows; r++) {
@@ -509,7 +517,7 @@ function distributionRows(
       out[start + top] = 1;
       continue;
     }
-    const kept = keptOf(session, values, r, k, values[top], chain, plan, false);
+    const kept = keptOf(session, values, r, k, values[top], chain, plan);
     if (kept.cand) {
       // Read every kept logit before writing: out may be the logits themselves.
       const { ci, keep } = kept.cand;
@@ -517,13 +525,7 @@ function distributionRows(
       for (let j = 0; j < ci.length; j++) v[j] = keep[j] ? values[ci[j]] : -Infinity;
       out.fill(-Infinity, start, start + k);
       for (let j = 0; j < ci.length; j++) out[start + ci[j]] = v[j];
-    } else {
-      const { value, index } = kept;
-      for (let i = 0; i < k; i++) {
-        const v = values[i];
-        out[start + i] = v > value || (v === value && i <= index) ? v : -Infinity;
-      }
-    }
+    } else out.set(session.keep(start, k, kept.value, kept.index), start);
   }
   if (!chain.greedy) core.rows(false, y, y, rows, k, chain.beta);
 }

@@ -39,7 +39,12 @@ export interface SampleSession {
    * token where the mass reaches need is in the band; low is 0 when rounding left that unsettled.
    */
   band(start: number, k: number, total: number, need: number): Band;
-  /** Sum of the weights of the tokens the cut keeps. */
+  /**
+   * The current row with the tokens the cut drops set to -Infinity, written in the session's
+   * room for weights (so it may be the output's own row); valid until the next pass.
+   */
+  keep(start: number, k: number, theta: number, tie: number): RealArray;
+  /** Sum of the weights of the tokens the cut keeps (a wasm session keeps its sums per block for draw). */
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number;
   /** The first kept index where the running weight sum (index order) exceeds target; else the last kept one of positive weight; -1 if none. */
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number;
@@ -57,6 +62,8 @@ export interface Band {
   low: number;
   /** The band's tokens, in order (valid until the next pass). */
   indices: Int32Array;
+  /** The row's stored weights, by index (valid until the next pass). */
+  weights: ArrayLike<number>;
 }
 
 /**
@@ -69,7 +76,7 @@ export type Room = "none" | "indices" | "topK";
 export interface SampleBackend {
   /**
    * Stages x for a call on rows of k (a copy when `writable`), with a mask and the room asked
-   * for, and room for a row's weights when `weights` (weigh, band).
+   * for, and room for a row's weights when `weights` (weigh, band, keep).
    */
   session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights?: boolean): SampleSession;
 }

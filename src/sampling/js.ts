@@ -136,7 +136,7 @@ class JsSession implements SampleSession {
       } else if (above + within < need && lo > 0 && settled) {
         hi = nextDown(lo);
         lo = 0;
-      } else return { above, low: settled ? lo : 0, indices: this.#idx.subarray(0, count) };
+      } else return { above, low: settled ? lo : 0, indices: this.#idx.subarray(0, count), weights: w };
     }
   }
 
@@ -162,6 +162,17 @@ class JsSession implements SampleSession {
     for (let i = 0; i < k; i++) {
       if (((mask[word + (i >>> 5)] >>> (i & 31)) & 1) === 0) x[start + i] = -Infinity;
     }
+  }
+
+  keep(start: number, k: number, theta: number, tie: number): RealArray {
+    const x = this.values;
+    const y = this.#w;
+    this.#weighed = [NaN, NaN, NaN];
+    for (let i = 0; i < k; i++) {
+      const v = x[start + i];
+      y[i] = v > theta || (v === theta && i <= tie) ? v : -Infinity;
+    }
+    return y.subarray(0, k);
   }
 
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number {

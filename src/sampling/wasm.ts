@@ -6,21 +6,23 @@ import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
 import type { Band, Room, SampleBackend, SampleSession } from "./backend.js";
 import type { RealArray, RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
+import { HISTOGRAM_BUCKETS } from "./layout.js";
 
 type Kernel = (...args: number[]) => number;
 
 interface SampleKernels {
   argmax: Kernel;
   mask: Kernel;
-  keptsum: Kernel;
+  keptblocks: Kernel;
   draw: Kernel;
   collect: Kernel;
   topk: Kernel;
   weigh: Kernel;
   band: Kernel;
+  keep: Kernel;
 }
 
-const NAMES = ["argmax", "mask", "keptsum", "draw", "collect", "topk", "weigh", "band"] as const;
+const NAMES = ["argmax", "mask", "keptblocks", "draw", "collect", "topk", "weigh", "band", "keep"] as const;
 
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
@@ -33,9 +35,10 @@ interface Layout {
   valsp: number;
   tmpp: number;
   maskp: number;
-  /** A row's weights (weigh), the band search's sample and its three f64 results; 0 when the call has no room for them. */
+  /** A row's weights (weigh) or kept logits (keep), the band search's sample, its histogram and its three f64 results; 0 when the call has no room for them. */
   wp: number;
   samplep: number;
+  histp: number;
   outp: number;
 }
 
@@ -65,6 +68,8 @@ class WasmSession implements SampleSession {
   #current = 0;
   /** The (c, beta) of the weights stored at wp for the current row (NaN: none). */
   #weighed = [NaN, NaN];
+  /** The (c, beta, theta, tie) of the block sums keptblocks left at idxp for the current row (NaN: none). */
+  #blocked = [NaN, NaN, NaN, NaN];
 
   constructor(f: SampleKernels, at: Layout, source: Source, memory: LinearMemory) {
     this.#f = f;
@@ -85,6 +90,7 @@ class WasmSession implements SampleSession {
     const heap = this.#memory.heap(this.#source.dtype);
     // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
     this.#weighed = [NaN, NaN];
+    this.#blocked = [NaN, NaN, NaN, NaN];
     if (copy) {
       const at = this.#at.xp / size;
       if (array) heap.set(array.subarray(start, start + k), at);
@@ -120,26 +126,41 @@ class WasmSession implements SampleSession {
   }
 
   band(_: number, k: number, total: number, need: number): Band {
-    const { wp, idxp, samplep, outp } = this.#at;
-    const count = this.#f.band(wp, k, total, need, idxp, samplep, outp);
+    const { wp, idxp, samplep, histp, outp } = this.#at;
+    this.#blocked = [NaN, NaN, NaN, NaN];
+    const count = this.#f.band(wp, k, total, need, idxp, samplep, histp, outp);
     const out = new Float64Array(this.#buffer, outp, 2);
-    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count) };
+    const weights = this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
+    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count), weights };
+  }
+
+  keep(_: number, k: number, theta: number, tie: number): RealArray {
+    const { wp } = this.#at;
+    this.#weighed = [NaN, NaN];
+    this.#f.keep(this.#current, k, theta, tie, wp);
+    return this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
   }
 
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
-    return this.#f.keptsum(this.#current, k, c, beta, theta, tie, this.#weights(c, beta));
+    // The sums per block go to the indices' room, which a cut of the whole row leaves free; draw reads them.
+    this.#blocked = [c, beta, theta, tie];
+    return this.#f.keptblocks(this.#current, k, c, beta, theta, tie, this.#at.idxp);
   }
 
   draw(_: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
-    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta));
+    const [bc, bb, bt, bi] = this.#blocked;
+    const blocks = bc === c && bb === beta && bt === theta && bi === tie ? this.#at.idxp : 0;
+    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks);
   }
 
   collect(_: number, k: number, theta: number, below = NaN): Int32Array {
+    this.#blocked = [NaN, NaN, NaN, NaN];
     const count = this.#f.collect(this.#current, k, theta, below, this.#at.idxp, k);
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 
   topK(_: number, k: number, count: number): Int32Array {
+    this.#blocked = [NaN, NaN, NaN, NaN];
     const { idxp, valsp, tmpp } = this.#at;
     const m = this.#f.topk(this.#current, k, count, idxp, valsp, tmpp, k);
     return new Int32Array(this.#buffer, idxp, m);
@@ -182,8 +203,9 @@ export class WasmSampleBackend implements SampleBackend {
     const wBytes = weights ? align(k * size) : 0;
     // The band search's sample, then the band's weights (at most k).
     const sampleBytes = weights ? align((k + 1) * size) : 0;
+    const histBytes = weights ? HISTOGRAM_BUCKETS * 12 : 0;
     const outBytes = weights ? 32 : 0;
-    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + outBytes, "logits", n, dtype);
+    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + histBytes + outBytes, "logits", n, dtype);
     const maskp = base + xBytes + idxBytes + 2 * valBytes;
     const at: Layout = {
       xp: base,
@@ -193,7 +215,8 @@ export class WasmSampleBackend implements SampleBackend {
       maskp,
       wp: weights ? maskp + maskBytes : 0,
       samplep: weights ? maskp + maskBytes + wBytes : 0,
-      outp: weights ? maskp + maskBytes + wBytes + sampleBytes : 0,
+      histp: weights ? maskp + maskBytes + wBytes + sampleBytes : 0,
+      outp: weights ? maskp + maskBytes + wBytes + sampleBytes + histBytes : 0,
     };
     if (mask) new Uint32Array(memory.heap(dtype).buffer, at.maskp, mask.length).set(mask);
     // Inputs in this memory are copied from their address (a view of it may be detached now).

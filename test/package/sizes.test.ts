@@ -57,7 +57,11 @@ describe("size budget", () => {
   // Then +0.8 KB: the js backend's sampled floors and Halley steps for entmax (its flat rows
   // 2.5-4x faster), and sparse's f64 path for f32 rows at alpha > 3 (+0.2 KB wasm): 84,600
   // (measured 84,558).
-  const ALL_CEILING = 84_600;
+  // Then +1.2 KB of wasm: top-p's band search by histograms, distribution's kept row in a
+  // kernel, and sample's cut of the whole row summed per block in a time that does not depend
+  // on the row's values (flat rows 1.6-2x -> 1.0x their typical row): 85,000 (measured 84,980 on its own).
+  // Both together: MEASURED.
+  const ALL_CEILING = 86_000;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");

@@ -2,8 +2,9 @@
 // float64 reference of test/sampling/reference.ts, on every backend, f32 and f64: rows with
 // the dtype's limits, subnormals, infinities and ties; the penalties (repetition, frequency,
 // presence) over a history, `allowed` masks (one for every row, or one per row), the
-// sampler's state (accept, reset, clone, the penalty window, the seeded generator), and
-// gumbelSoftmax (soft and hard) from injected uniforms. test/loss/fuzz.test.ts holds the
+// sampler's state (accept, reset, clone, the penalty window, the seeded generator),
+// gumbelSoftmax (soft and hard) from injected uniforms, and long rows whose cuts the kernels
+// search in parts (top-p's band, min-p's block sums), f32, f64 and f16. test/loss/fuzz.test.ts holds the
 // chain's filters and argmax/topK.
 //
 // `npm test` runs a bounded number of cases from a fixed seed; `npm run fuzz [seed] [runs]`
@@ -13,6 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { type ChainOptions, refChain, refDraw, refPcg32 } from "./reference.js";
 import { DTYPE_MAX, type Dtype, probabilityMisses, random, refRow } from "../core/reference.js";
+import { f16Array, hasFloat16 } from "../support/halves.js";
+import { halfValue, nearestHalf } from "../core/half-reference.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 /** Cases per property (each case runs on every backend). */
@@ -231,6 +234,56 @@ describe("fuzz the sampling chain's penalties, masks and state against the float
         },
       ),
       { seed: SEED + 2, numRuns: RUNS },
+    );
+  });
+
+  it("sample: long rows (top-p's band and its histograms, min-p's block sums) with ties, masked runs, lures and weights that underflow", { timeout: 300_000 }, () => {
+    // Long enough that top-p's band is sampled, checked and narrowed by histograms of the
+    // weights' bits, and that a cut of the whole row is summed in many blocks (docs/sampling.md,
+    // "How it stays fast"); rows built to mislead a sample of the weights, to tie across the
+    // cuts, and to span more binades than the histograms have buckets.
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3000 }), weight: 1 }, { arbitrary: fc.integer({ min: 3001, max: 20_000 }), weight: 2 }),
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          levels: fc.constantFrom(2, 7, 300, 0),
+          spread: fc.constantFrom(0.3, 4, 40, 400),
+          masked: fc.constantFrom(0, 0.4, 0.95),
+          peak: fc.constantFrom(0, 0, 20, 1000),
+          lure: fc.constantFrom(0, 0, 3, -3, -400),
+        }),
+        fc.record({
+          temperature: fc.constantFrom(0.05, 0.8, 1, 4),
+          topK: fc.constantFrom(0, 0, 0, 50, 5000),
+          topP: fc.constantFrom(1, 0.3, 0.9, 0.95, 0.999),
+          minP: fc.constantFrom(0, 0, 0.001, 0.05, 0.5),
+          minKeep: fc.constantFrom(1, 1, 1, 4, 100),
+        }),
+        fc.constantFrom<Dtype | "f16">("f32", "f64", "f16"),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        ({ n, seed, levels, spread, masked, peak, lure }, opts, dtype, u) => {
+          const next = random(seed);
+          const values = Array.from({ length: n }, () => {
+            if (next() < masked) return -Infinity;
+            const v = spread * (2 * next() - 1);
+            return levels ? (Math.round(((v / spread + 1) * levels) / 2) * 2 * spread) / levels - spread : v;
+          });
+          values[Math.floor(next() * n)] += peak;
+          // The tokens a sample with a stride of 32 or 64 reads (each moving within its stride), made heavier or lighter.
+          for (let j = 0; lure !== 0 && 32 * j < n; j++) values[Math.min(32 * j + (j & 31), n - 1)] += lure;
+          const halves = dtype === "f16" ? values.map((v) => halfValue(nearestHalf(v))) : values;
+          const exact = dtype === "f64" ? Float64Array.from(halves) : Float32Array.from(halves);
+          const refDtype = dtype === "f64" ? "f64" : "f32";
+          for (const [name, sm] of backends) {
+            const label = `${name} ${dtype} n=${n} seed=${seed} levels=${levels} spread=${spread} masked=${masked} peak=${peak} lure=${lure} ${JSON.stringify(opts)}`;
+            const half = dtype === "f16" && hasFloat16 ? f16Array(sm, Array.from(exact, nearestHalf)) : undefined;
+            expectDraw(() => sm.sample(half ?? exact, { ...opts, random: () => u }) as number, exact, opts, u, refDtype, label);
+            half?.free();
+          }
+        },
+      ),
+      { seed: SEED + 3, numRuns: Math.max(20, RUNS >> 1) },
     );
   });
 });
