@@ -4,3 +4,7 @@
 // Buckets of the histograms by which the top-p band search selects among sampled and banded
 // weights (band, narrow): an f64 sum and an i32 count each.
 export const HISTOGRAM_BUCKETS: i32 = 2048; // buckets of the top-p band search's histograms
+
+// Weights per sampled weight in the search for the top-p band (band); the js backend samples
+// its band the same way.
+export const STRIDE: i32 = 32; // weights per sampled weight of the top-p band search

@@ -9,14 +9,12 @@
 // and the rest are single passes.
 
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { HISTOGRAM_BUCKETS } from "./layout";
+import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
 import { FLUSH, at, betaOf, lanes, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
 const WALK: i32 = 64;
-// Weights per sampled weight in the search for the top-p band (band).
-const STRIDE: i32 = 32;
 // Tokens kept each side of the top-p crossing when its band is narrowed (narrow).
 const NARROW: i32 = 32;
 // The part of a row's weight by which the crossing must clear a narrowed band's edges: far

@@ -5,9 +5,8 @@ import type { Operand } from "../core/backend.js";
 import { realArray } from "../core/memory.js";
 import type { RealArray } from "../core/types.js";
 import type { Band, Room, SampleBackend, SampleSession } from "./backend.js";
+import { STRIDE } from "./layout.js";
 
-/** Weights per sampled weight of the band search (as assembly/sampling/sample.ts). */
-const STRIDE = 64;
 
 /** The k-th largest of a[0..m) (1 <= k <= m); reorders a (Hoare selection, median of three). */
 function kthLargest(a: Float64Array, m: number, k: number): number {

@@ -2,3 +2,5 @@
 
 /** buckets of the top-p band search's histograms */
 export const HISTOGRAM_BUCKETS = 2048;
+/** weights per sampled weight of the top-p band search */
+export const STRIDE = 32;

@@ -9,6 +9,7 @@ import { backends } from "../support/backends.js";
 // @ts-expect-error: plain JS, shared with every runtime the conformance checks run in
 import { prng } from "../conformance/conformance.js";
 import { type ChainOptions, type Dtype, refChain, refPcg32 } from "./reference.js";
+import { STRIDE } from "../../dist/sampling/layout.js";
 
 /** How close to a boundary a filter decision may be before rounding may decide it either way. */
 const TOL: Record<Dtype, number> = { f32: 1e-5, f64: 1e-12 };
@@ -215,9 +216,9 @@ describe.each(backends)("distribution on %s", (_, k) => {
           const next = prng(seed);
           const values = Array.from({ length: n }, () => (next() < masked ? -Infinity : (Math.floor(next() * levels) / levels) * 8 - 4));
           values[Math.floor(next() * n)] = peak ? 20 : 0;
-          // lure: the tokens the wasm band search samples (one per 64, moving within its 64)
-          // made heavier or lighter than the rest, so that its guess misses and is widened.
-          for (let j = 0; lure !== 0 && 64 * j < n; j++) values[Math.min(64 * j + (j & 63), n - 1)] += lure;
+          // lure: the tokens the band search samples (one per STRIDE, moving within its
+          // stride) made heavier or lighter than the rest, so that its guess misses and is widened.
+          for (let j = 0; lure !== 0 && STRIDE * j < n; j++) values[Math.min(STRIDE * j + (j & (STRIDE - 1)), n - 1)] += lure;
           const x = make(dtype, values);
           expectRow(k.distribution(x, opts), x, opts, dtype, `n ${n} seed ${seed} levels ${levels} masked ${masked} peak ${peak} lure ${lure} ${JSON.stringify(opts)}`);
         },
