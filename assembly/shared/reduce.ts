@@ -8,7 +8,7 @@
 // per pass, at half the bytes, by the same loops.
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { halfConstant, halfToF32, widen4 } from "./half";
+import { halfConstant, halfExtremum, halfToF32, widen4 } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -126,6 +126,7 @@ export function rmin<T, S = T>(x: usize, n: i32): T {
 // @ts-ignore: decorator
 @inline
 function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
+  if (sizeof<S>() == 2) return <T>halfExtremum(x, n, lowest);
   let e: T = lowest ? <T>Infinity : <T>-Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
