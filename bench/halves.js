@@ -32,21 +32,22 @@ const KV_HEADS = 8;
 const DIM = 128;
 
 /**
- * The functions, each (sm, x, n) => a call on row x (a WasmArray of n logits, f32 or f16),
- * its outputs allocated once (f32 WasmArrays).
+ * The functions, each (sm, x, n, out) => a call on row x (a WasmArray of n logits, f32 or f16);
+ * out(length) gives its f32 WasmArrays, shared by the copies of x (only inputs rotate);
+ * out.owned(a) frees a WasmArray of its own with them.
  */
 const FUNCTIONS = {
-  softmax: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.softmax(x, { out });
+  softmax: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.softmax(x, { out: y });
   },
-  logSoftmax: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.logSoftmax(x, { out });
+  logSoftmax: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.logSoftmax(x, { out: y });
   },
   logSumExp: (sm, x) => () => sm.logSumExp(x),
-  "logSumExp weighted": (sm, x, n) => {
-    const b = sm.alloc(n);
+  "logSumExp weighted": (sm, x, n, out) => {
+    const b = out(n);
     b.array.fill(0.5);
     return () => sm.logSumExp(x, { b });
   },
@@ -59,67 +60,67 @@ const FUNCTIONS = {
   "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),
   "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
   "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
-  distribution: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.distribution(x, { temperature: 0.8, out });
+  distribution: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.distribution(x, { temperature: 0.8, out: y });
   },
-  gumbelSoftmax: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.gumbelSoftmax(x, { seed: 1, out });
+  gumbelSoftmax: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.gumbelSoftmax(x, { seed: 1, out: y });
   },
-  "crossEntropy + grad": (sm, x, n) => {
-    const grad = sm.alloc(n);
+  "crossEntropy + grad": (sm, x, n, out) => {
+    const grad = out(n);
     const target = new Int32Array([n >> 1]);
     return () => sm.crossEntropy(x, target, { grad });
   },
-  crossEntropy: (sm, x, n) => {
+  crossEntropy: (sm, x, n, out) => {
     const target = new Int32Array([n >> 1]);
     return () => sm.crossEntropy(x, target);
   },
-  logProbs: (sm, x, n) => {
+  logProbs: (sm, x, n, out) => {
     const target = new Int32Array([n >> 1]);
-    const out = sm.alloc(1);
-    return () => sm.logProbs(x, target, { out });
+    const y = out(1);
+    return () => sm.logProbs(x, target, { out: y });
   },
-  softmaxBackward: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.softmaxBackward(x, x, { out });
+  softmaxBackward: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.softmaxBackward(x, x, { out: y });
   },
-  logSoftmaxBackward: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.logSoftmaxBackward(x, x, { out });
+  logSoftmaxBackward: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.logSoftmaxBackward(x, x, { out: y });
   },
-  sparsemax: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.sparsemax(x, { out });
+  sparsemax: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.sparsemax(x, { out: y });
   },
-  "entmax 1.5": (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.entmax(x, { alpha: 1.5, out });
+  "entmax 1.5": (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.entmax(x, { alpha: 1.5, out: y });
   },
-  "entmax 1.3": (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.entmax(x, { alpha: 1.3, out });
+  "entmax 1.3": (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.entmax(x, { alpha: 1.3, out: y });
   },
-  sparsemaxLoss: (sm, x, n) => {
+  sparsemaxLoss: (sm, x, n, out) => {
     const target = new Int32Array([n >> 1]);
     return () => sm.sparsemaxLoss(x, target);
   },
-  "entmaxLoss 1.5": (sm, x, n) => {
+  "entmaxLoss 1.5": (sm, x, n, out) => {
     const target = new Int32Array([n >> 1]);
     return () => sm.entmaxLoss(x, target, { alpha: 1.5 });
   },
-  sparsemaxBackward: (sm, x, n) => {
-    const out = sm.alloc(n);
-    return () => sm.sparsemaxBackward(x, x, { out });
+  sparsemaxBackward: (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.sparsemaxBackward(x, x, { out: y });
   },
-  "attend (keys and values)": (sm, x, n) => {
+  "attend (keys and values)": (sm, x, n, out) => {
     const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
     const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);
-    const out = sm.alloc(HEADS * DIM);
-    const cache = sm.alloc(length * KV_HEADS * DIM, x.dtype);
+    const y = out(HEADS * DIM);
+    const cache = out.owned(sm.alloc(length * KV_HEADS * DIM, x.dtype));
     cache.array.set(x.array.subarray(0, cache.length));
-    return () => sm.attend(q, cache, cache, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out });
+    return () => sm.attend(q, cache, cache, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
   },
 };
 
@@ -139,13 +140,20 @@ for (const n of sizes) {
     const arrays = [];
     for (const [build, sm] of sms) {
       for (const dtype of ["f32", "f16"]) {
+        const outputs = new Map();
+        const out = (length) => {
+          if (!outputs.has(length)) outputs.set(length, sm.alloc(length));
+          arrays.push(outputs.get(length));
+          return outputs.get(length);
+        };
+        out.owned = (a) => (arrays.push(a), a);
         const bytes = n * (dtype === "f16" ? 2 : 4);
         const copies = bytes > CACHED_BYTES ? Math.ceil(ROTATE_BYTES / bytes) : 1;
         const fns = Array.from({ length: copies }, () => {
           const x = sm.alloc(n, dtype);
           x.array.set(values);
           arrays.push(x);
-          return FUNCTIONS[f](sm, x, n);
+          return FUNCTIONS[f](sm, x, n, out);
         });
         let i = 0;
         cases.push({ name: `${build}${dtype}`, fn: copies === 1 ? fns[0] : () => fns[i++ % copies]() });
@@ -159,6 +167,6 @@ for (const n of sizes) {
       return `${build || "now "}f32 ${(f32 / 1e3).toFixed(1)} us, f16 ${(f16 / 1e3).toFixed(1)} us: ${(f16 / f32).toFixed(2)}x`;
     });
     console.log(`${String(n).padStart(7)} ${f.padEnd(24)} ${cells.join(" | ")}`);
-    for (const a of arrays) a.free();
+    for (const a of new Set(arrays)) a.free();
   }
 }
