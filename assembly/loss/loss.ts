@@ -17,7 +17,7 @@
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
 import {
-  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, lanesAt, loadAs, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
+  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
 import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
@@ -124,7 +124,7 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
       const h2 = widenConstant<S>(2);
       const h3 = widenConstant<S>(3);
       for (; i + L <= end; i += L) {
-        const xv = lanesAt<T, S>(atS<S>(x, i), 0, h0, h1, h2, h3);
+        const xv = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
         const al = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), vc), vb);
         const ah = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(high(xv)), vc), vb);
         const wv = hasW ? v128.load(at<T>(w, i)) : one;

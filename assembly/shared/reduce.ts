@@ -47,25 +47,11 @@ export function widenConstant<S>(k: i32): v128 {
   return sizeof<S>() == 2 ? halfConstant(k) : v128.splat<i32>(0);
 }
 
-/**
- * The j-th vector of T lanes from p in a row stored as S (j a constant: the loads keep their
- * offsets); halves widened with h0..h3 = widenConstant<S>(0..3), loaded before the loop.
- */
+/** T lanes at p in a row stored as S: halves widened with h0..h3 = widenConstant<S>(0..3), loaded before the loop. */
 // @ts-ignore: decorator
 @inline
-export function lanesAt<T, S>(p: usize, j: i32, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
-  // One branch per offset: the optimizer folds a constant j's branch to a load with its
-  // offset immediate (an address p + 16 it leaves as an add).
-  if (sizeof<S>() == 2) {
-    if (j == 0) return widen4(v128.load16x4_s(p), h0, h1, h2, h3);
-    if (j == 1) return widen4(v128.load16x4_s(p, 8), h0, h1, h2, h3);
-    if (j == 2) return widen4(v128.load16x4_s(p, 16), h0, h1, h2, h3);
-    return widen4(v128.load16x4_s(p, 24), h0, h1, h2, h3);
-  }
-  if (j == 0) return v128.load(p);
-  if (j == 1) return v128.load(p, 16);
-  if (j == 2) return v128.load(p, 32);
-  return v128.load(p, 48);
+export function loadLanes<T, S>(p: usize, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+  return sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
 }
 
 // @ts-ignore: decorator
@@ -136,16 +122,12 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
     let a2 = a0;
     let a3 = a0;
     let nan = v128.splat<i32>(0);
-    const h0 = widenConstant<S>(0);
-    const h1 = widenConstant<S>(1);
-    const h2 = widenConstant<S>(2);
-    const h3 = widenConstant<S>(3);
     for (; i + 4 * L <= n; i += 4 * L) {
-      const p = atS<S>(x, i);
-      const v0 = lanesAt<T, S>(p, 0, h0, h1, h2, h3);
-      const v1 = lanesAt<T, S>(p, 1, h0, h1, h2, h3);
-      const v2 = lanesAt<T, S>(p, 2, h0, h1, h2, h3);
-      const v3 = lanesAt<T, S>(p, 3, h0, h1, h2, h3);
+      const p = at<T>(x, i);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const v2 = v128.load(p, 32);
+      const v3 = v128.load(p, 48);
       a0 = pickV<T>(a0, v0, lowest);
       a1 = pickV<T>(a1, v1, lowest);
       a2 = pickV<T>(a2, v2, lowest);
@@ -153,7 +135,7 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
       nan = v128.or(nan, v128.or(v128.or(v128.ne<T>(v0, v0), v128.ne<T>(v1, v1)), v128.or(v128.ne<T>(v2, v2), v128.ne<T>(v3, v3))));
     }
     for (; i + L <= n; i += L) {
-      const v = lanesAt<T, S>(atS<S>(x, i), 0, h0, h1, h2, h3);
+      const v = v128.load(at<T>(x, i));
       a0 = pickV<T>(a0, v, lowest);
       nan = v128.or(nan, v128.ne<T>(v, v));
     }
@@ -161,7 +143,7 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
     a0 = pickV<T>(pickV<T>(a0, a1, lowest), pickV<T>(a2, a3, lowest), lowest);
     e = pickLanes<T>(a0, lowest);
   }
-  for (; i < n; i++) e = pick<T>(e, loadAs<T, S>(x, i), lowest);
+  for (; i < n; i++) e = pick<T>(e, load<T>(at<T>(x, i)), lowest);
   return e;
 }
 
@@ -247,10 +229,15 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
       let s3 = s0;
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = atS<S>(x, i);
-        const a0 = scaleV<T>(v128.sub<T>(lanesAt<T, S>(p, 0, h0, h1, h2, h3), vc), vb, scaled);
-        const a1 = scaleV<T>(v128.sub<T>(lanesAt<T, S>(p, 1, h0, h1, h2, h3), vc), vb, scaled);
-        const a2 = scaleV<T>(v128.sub<T>(lanesAt<T, S>(p, 2, h0, h1, h2, h3), vc), vb, scaled);
-        const a3 = scaleV<T>(v128.sub<T>(lanesAt<T, S>(p, 3, h0, h1, h2, h3), vc), vb, scaled);
+        // (Halves or T's own loads chosen at compile time: T's keep their offset immediates.)
+        const v0 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
+        const v2 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 16), h0, h1, h2, h3) : v128.load(p, 32);
+        const v3 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 24), h0, h1, h2, h3) : v128.load(p, 48);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
+        const a1 = scaleV<T>(v128.sub<T>(v1, vc), vb, scaled);
+        const a2 = scaleV<T>(v128.sub<T>(v2, vc), vb, scaled);
+        const a3 = scaleV<T>(v128.sub<T>(v3, vc), vb, scaled);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
         const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
@@ -269,7 +256,8 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
         s3 = v128.add<T>(s3, e3);
       }
       for (; i + L <= end; i += L) {
-        const a0 = scaleV<T>(v128.sub<T>(lanesAt<T, S>(atS<S>(x, i), 0, h0, h1, h2, h3), vc), vb, scaled);
+        const v0 = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a0);
         const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);

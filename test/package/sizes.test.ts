@@ -54,7 +54,10 @@ describe("size budget", () => {
   // typical, flat and masked rows), and the core's f16 widening export (family f16 data widened
   // in a kernel): 83,800 (measured 83,748). The budget itself waits on a decision between it and
   // the features and speed the package promises.
-  const ALL_CEILING = 83_800;
+  // Then +2.6 KB of wasm: the loss kernels' f16 variant (crossEntropy and logProbs read halves
+  // in their passes instead of a widened copy: 1.8-27x -> 1.2-1.5x f32, Node 24): 86,650
+  // (measured 86,610).
+  const ALL_CEILING = 86_650;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
