@@ -12,9 +12,13 @@
 // A row whose c is not finite (or that holds a NaN) takes the special-value rules: NaN anywhere gives NaN; all
 // entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
+// The logits may be halves (S = u16, T = f32: reduce.ts's storage), read as their exact f32
+// values in each pass; everything else (g, t, w) is T.
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
-import { F32_MAX, add64, at, betaOf, extremum, high, lanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax } from "../shared/reduce";
+import {
+  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
+} from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
 import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
@@ -101,7 +105,7 @@ function halfScore<T>(x: T, c: T, b: T): f64 {
  * pass it). A pass of its own before the exp-sum (which then finds the row in cache): the
  * smoothed and probability losses need it, the common ones do not.
  */
-function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
+function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
   let dotW: f64 = 0;
   let dotT: f64 = 0;
   let sumT: f64 = 0;
@@ -115,8 +119,12 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
       const vc = f64x2.splat(<f64>c);
       const vb = f64x2.splat(<f64>b * 0.5);
       const one = v128.splat<T>(1);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + L <= end; i += L) {
-        const xv = v128.load(at<T>(x, i));
+        const xv = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
         const al = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), vc), vb);
         const ah = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(high(xv)), vc), vb);
         const wv = hasW ? v128.load(at<T>(w, i)) : one;
@@ -151,7 +159,7 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
   }
   if (sizeof<T>() == 4) dotW *= invK;
   for (; i < end; i++) {
-    const a = halfScore<T>(load<T>(at<T>(x, i)), c, b);
+    const a = halfScore<T>(loadAs<T, S>(x, i), c, b);
     const wi: f64 = hasW ? <f64>load<T>(at<T>(w, i)) : 1;
     dotW += mulz(a * invK, wi);
     if (prob) {
@@ -168,7 +176,7 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
 }
 
 /** A row whose c is not finite (see the header), in scalar code: it is rare. */
-function specialRow<T>(
+function specialRow<T, S>(
   x: usize, g: usize, t: usize, w: usize, k: i32, y: i32, c: T, m: f64, stats: usize,
   keep: bool, mode: i32, hasW: bool,
 ): void {
@@ -178,7 +186,7 @@ function specialRow<T>(
   let sumT: f64 = 0;
   let zy: f64 = 0;
   for (let j = 0; j < k; j++) {
-    const a: f64 = isNaN(m) ? NaN : m > 0 && load<T>(at<T>(x, j)) == c ? 0 : -Infinity;
+    const a: f64 = isNaN(m) ? NaN : m > 0 && loadAs<T, S>(x, j) == c ? 0 : -Infinity;
     const e: f64 = isNaN(a) ? NaN : a == 0 ? 1 : 0;
     if (keep) store<T>(at<T>(g, j), <T>e);
     if (j == y) zy = a;
@@ -208,10 +216,10 @@ function specialRow<T>(
  */
 // @ts-ignore: decorator
 @inline
-function oneReadRow<T>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
+function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
-  let c = extremum<T>(px, ONE_READ_BLOCK, lowest);
+  let c = extremum<T, S>(px, ONE_READ_BLOCK, lowest);
   if (!isFinite(beta * <f64>c)) return false;
   let sum: f64 = 0;
   for (let i = 0; i < k; i += ONE_READ_BLOCK) {
@@ -226,11 +234,11 @@ function oneReadRow<T>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
       for (let part = 0; part < parts; part++) {
         const from = part == 0 ? i : y + 1;
         const to = split && part == 0 ? y : end;
-        sb += raddexpminusmaxtop<T>(at<T>(px, from), to - from, c, b, slot(ps, S_TOP));
+        sb += raddexpminusmaxtop<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP));
       }
       if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
       // The block's values rose past c: redo it relative to its own extremum.
-      const cb = extremum<T>(at<T>(px, i), end - i, lowest);
+      const cb = extremum<T, S>(atS<S>(px, i), end - i, lowest);
       if (!isFinite(beta * <f64>cb)) return false;
       sum *= expNonPositive<f64>(beta * (<f64>c - <f64>cb));
       c = cb;
@@ -241,39 +249,39 @@ function oneReadRow<T>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
   store<f64>(slot(ps, S_TOP), 0);
   store<f64>(slot(ps, S_M), beta * <f64>c);
   store<f64>(slot(ps, S_SUM), sum);
-  store<f64>(slot(ps, S_ZY), y < 0 ? 0 : (<f64>load<T>(at<T>(px, y)) - <f64>c) * beta);
+  store<f64>(slot(ps, S_ZY), y < 0 ? 0 : (<f64>loadAs<T, S>(px, y) - <f64>c) * beta);
   return true;
 }
 
 /** Statistics of one row that is not ignored (and its exps to g with `keep`). */
-function statsRow<T>(
+function statsRow<T, S>(
   px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
   keep: bool, mode: i32, hasW: bool,
 ): void {
-  if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T>(px, k, y, beta, ps)) return;
-  const c = extremum<T>(px, k, beta < 0);
+  if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T, S>(px, k, y, beta, ps)) return;
+  const c = extremum<T, S>(px, k, beta < 0);
   const m = beta * <f64>c;
   store<f64>(slot(ps, S_M), m);
   // Special only where c is not finite (or a NaN): a finite c whose beta*c overflows keeps
   // a_j = beta*(x_j - c), so a huge beta gives the arg max, never a masked row.
   if (!isFinite(<f64>c) || isNaN(m)) {
-    specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
+    specialRow<T, S>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
     return;
   }
   // The target's term is left out of the sum, so that the host can take -log p_y as
   // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
   const b = betaOf<T>(beta);
   // In f64: x_y - c may pass f64's range (scaledDiff halves it).
-  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>load<T>(at<T>(px, y)), <f64>c);
+  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>loadAs<T, S>(px, y), <f64>c);
   let sum: f64 = 0;
   for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
     const start = part == 0 ? 0 : y + 1;
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
-    if (mode != PLAIN) addDots<T>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
+    if (mode != PLAIN) addDots<T, S>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
     sum += keep
-      ? raddstoreexpminusmax<T>(at<T>(px, start), at<T>(pg, start), end - start, c, b)
-      : raddexpminusmax<T>(at<T>(px, start), end - start, c, b);
+      ? raddstoreexpminusmax<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b)
+      : raddexpminusmax<T, S>(atS<S>(px, start), end - start, c, b);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;
@@ -281,7 +289,7 @@ function statsRow<T>(
   if (mode == SMOOTH) {
     const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
     // Scaled as addDots' terms (zy itself may be -Infinity where its half is finite).
-    const half = isFinite(zy) ? zy * 0.5 : (<f64>load<T>(at<T>(px, y)) * 0.5 - <f64>c * 0.5) * beta;
+    const half = isFinite(zy) ? zy * 0.5 : (<f64>loadAs<T, S>(px, y) * 0.5 - <f64>c * 0.5) * beta;
     store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(half * (1.0 / <f64>k), wy));
   }
   store<f64>(slot(ps, S_ZY), zy);
@@ -365,12 +373,12 @@ function gradLanes<T>(pg: usize, pt: usize, w: usize, i: i32, k: i32, a: T, B: T
  * Per row: the statistics, and with `keep` the gradient right after, while the row is still
  * in cache (the logits are read twice: extremum, then exps; the gradient pass reads g).
  */
-function crossEntropyRows<T>(
+function crossEntropyRows<T, S = T>(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
   coefs: usize, zScale: f64, tScale: f64, keep: bool, mode: i32, hasW: bool,
 ): void {
   for (let r = 0; r < rows; r++) {
-    const px = at<T>(x, r * k);
+    const px = atS<S>(x, r * k);
     const pg = at<T>(g, r * k);
     const pt = mode == PROB ? at<T>(t, r * k) : 0;
     const ps = stats + (<usize>(r * STATS) << 3);
@@ -381,7 +389,7 @@ function crossEntropyRows<T>(
       if (keep) for (let i = 0; i < k; i++) store<T>(at<T>(pg, i), 0);
       continue;
     }
-    statsRow<T>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW);
+    statsRow<T, S>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW);
     if (keep) gradRow<T>(pg, pt, w, k, y, beta, ps, coefs + (<usize>(r * COEFS) << 3), zScale, tScale, hasW, mode == PROB);
   }
 }
@@ -568,6 +576,13 @@ export function f32_crossentropy(
 ): void {
   // Without smoothing B = 0: the weights enter through A0 and F alone.
   crossEntropyRows<f32>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0);
+}
+/** f32_crossentropy of f16 logits at x (halves, read exactly); g and t f32 (g never x). */
+export function f16_crossentropy(
+  x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
+  coefs: usize, zScale: f64, tScale: f64, mode: i32,
+): void {
+  crossEntropyRows<f32, u16>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0);
 }
 export function f64_crossentropy(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,

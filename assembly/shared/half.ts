@@ -20,6 +20,7 @@
 //
 // API, each SIMD step with a scalar twin computing the same bits:
 //   halfToF32(bits): f32, f32ToHalf(x): u32            one value;
+//   halfExtremum(x, n, lowest)                          the max (min) of halves, as an f32;
 //   widenHalves(src, dst, n), narrowHalves(src, dst, n) arrays (src/dst byte addresses);
 //   halfConstant(k), widen4(s, k0..k3)                  the SIMD widening inside a loop: the
 //     constants loaded once into locals before it (exp.ts says why), s from
@@ -34,10 +35,10 @@ const HALF_EXPONENT: u32 = 0x7c00;
 const F32_EXPONENT: u32 = 0x7f800000;
 
 const HALF_TABLE = memory.data<u32>([
-  reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT,
+  reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT, 0x7fff7fff,
 ]);
 
-/** Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT in 16-bit lanes). */
+/** Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff, in 16-bit lanes). */
 // @ts-ignore: decorator
 @inline
 export function halfConstant(k: i32): v128 {
@@ -93,6 +94,65 @@ export function f32ToHalf(x: f32): u32 {
   const special = a > F32_EXPONENT ? HALF_INF | HALF_QUIET | ((a >> 13) & 0x3ff) : HALF_INF;
   const h = a >= HALF_OVERFLOW ? special : a < HALF_NORMAL_FLOOR ? subnormal : normal;
   return h | ((u >> 16) & 0x8000);
+}
+
+// The extremum of halves without widening them: ordered as 16-bit integers once a negative
+// half's magnitude bits are flipped (key = h ^ ((h >> 15) & 0x7fff), its own inverse), 8 per
+// vector; NaN (magnitude above 0x7c00) tracked on the side.
+
+/** The order key of the half with bits h (sign-extended), or the bits of a key. */
+// @ts-ignore: decorator
+@inline
+function halfKey(h: i32): i32 {
+  return h ^ ((h >> 15) & 0x7fff);
+}
+
+/**
+ * The largest of the n halves at x (the smallest when `lowest`) as an f32, exactly: NaN if any
+ * is NaN, -Infinity (+Infinity) when n = 0. Of +0 and -0, max takes +0 and min -0.
+ */
+export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
+  let best = halfKey(lowest ? 0x7c00 : <i32><i16>0xfc00);
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const inf = halfConstant(4);
+    const mag = halfConstant(5);
+    let a0 = i16x8.splat(<i16>best);
+    let a1 = a0;
+    let nan = i16x8.splat(0);
+    for (; i + 16 <= n; i += 16) {
+      const p = x + (<usize>i << 1);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const k0 = v128.xor(v0, v128.and(i16x8.shr_s(v0, 15), mag));
+      const k1 = v128.xor(v1, v128.and(i16x8.shr_s(v1, 15), mag));
+      a0 = lowest ? i16x8.min_s(a0, k0) : i16x8.max_s(a0, k0);
+      a1 = lowest ? i16x8.min_s(a1, k1) : i16x8.max_s(a1, k1);
+      nan = v128.or(nan, v128.or(i16x8.gt_s(v128.and(v0, mag), inf), i16x8.gt_s(v128.and(v1, mag), inf)));
+    }
+    for (; i + 8 <= n; i += 8) {
+      const v = v128.load(x + (<usize>i << 1));
+      const k = v128.xor(v, v128.and(i16x8.shr_s(v, 15), mag));
+      a0 = lowest ? i16x8.min_s(a0, k) : i16x8.max_s(a0, k);
+      nan = v128.or(nan, i16x8.gt_s(v128.and(v, mag), inf));
+    }
+    if (v128.any_true(nan)) return NaN;
+    let a = lowest ? i16x8.min_s(a0, a1) : i16x8.max_s(a0, a1);
+    let b = i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
+    b = i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3);
+    a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
+    b = i8x16.shuffle(a, a, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1);
+    a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
+    best = i16x8.extract_lane_s(a, 0);
+  }
+  for (; i < n; i++) {
+    const h = <i32>load<i16>(x + (<usize>i << 1));
+    if ((h & 0x7fff) > <i32>HALF_EXPONENT) return NaN;
+    const k = halfKey(h);
+    best = lowest ? min(best, k) : max(best, k);
+  }
+  return halfToF32(<u32>halfKey(best));
 }
 
 /** widen4 without the Inf/NaN step: exact for finite halves (k0, k1 as widen4's). */

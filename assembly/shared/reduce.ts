@@ -2,9 +2,13 @@
 // row (extremum, XNNPACK's rmax), and the sums of exp(beta*(x_i - c)) (raddexpminusmax, the
 // same storing each term (raddstoreexpminusmax), either one tracking the largest exponent
 // (...top), and the sum over the entries above a threshold (raddexpminusmaxabove, or raddabove
-// over stored terms)); with the addressing and lane helpers they use. T is f32 or f64.
+// over stored terms)); with the addressing and lane helpers they use. T is f32 or f64: the
+// arithmetic. S is how the row is stored: T itself (the default), or u16 for halves (with T =
+// f32), widened exactly as they are loaded (half.ts), so f16 rows are read from memory once
+// per pass, at half the bytes, by the same loops.
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
+import { halfConstant, halfExtremum, halfToF32, widen4 } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -19,6 +23,35 @@ export function lanes<T>(): i32 {
 @inline
 export function at<T>(base: usize, index: i32): usize {
   return base + (<usize>index << alignof<T>());
+}
+
+/** Address of element `index` of a row stored as S. */
+// @ts-ignore: decorator
+@inline
+export function atS<S>(base: usize, index: i32): usize {
+  return base + (<usize>index << alignof<S>());
+}
+
+/** Element `index` of a row stored as S, as T (a half widened exactly). */
+// @ts-ignore: decorator
+@inline
+export function loadAs<T, S>(base: usize, index: i32): T {
+  if (sizeof<S>() == 2) return <T>halfToF32(<u32>load<u16>(atS<S>(base, index)));
+  return load<T>(at<T>(base, index));
+}
+
+/** Constant k of the widening (halfConstant) for rows of halves; unused (0) for other rows. */
+// @ts-ignore: decorator
+@inline
+export function widenConstant<S>(k: i32): v128 {
+  return sizeof<S>() == 2 ? halfConstant(k) : v128.splat<i32>(0);
+}
+
+/** T lanes at p in a row stored as S: halves widened with h0..h3 = widenConstant<S>(0..3), loaded before the loop. */
+// @ts-ignore: decorator
+@inline
+export function loadLanes<T, S>(p: usize, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+  return sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
 }
 
 // @ts-ignore: decorator
@@ -62,23 +95,24 @@ export function pickAcross<T>(v: v128, lowest: bool): v128 {
 /** max of x[0..n) (min when `lowest`); NaN if any element is NaN; -Inf (+Inf) when n = 0. */
 // @ts-ignore: decorator
 @inline
-export function extremum<T>(x: usize, n: i32, lowest: bool): T {
-  return lowest ? rmin<T>(x, n) : rmax<T>(x, n);
+export function extremum<T, S = T>(x: usize, n: i32, lowest: bool): T {
+  return lowest ? rmin<T, S>(x, n) : rmax<T, S>(x, n);
 }
 
 /** max of x[0..n); NaN if any element is NaN; -Inf when n = 0. */
-export function rmax<T>(x: usize, n: i32): T {
-  return pickRow<T>(x, n, false);
+export function rmax<T, S = T>(x: usize, n: i32): T {
+  return pickRow<T, S>(x, n, false);
 }
 
 /** min of x[0..n); NaN if any element is NaN; +Inf when n = 0. */
-export function rmin<T>(x: usize, n: i32): T {
-  return pickRow<T>(x, n, true);
+export function rmin<T, S = T>(x: usize, n: i32): T {
+  return pickRow<T, S>(x, n, true);
 }
 
 // @ts-ignore: decorator
 @inline
-function pickRow<T>(x: usize, n: i32, lowest: bool): T {
+function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
+  if (sizeof<S>() == 2) return <T>halfExtremum(x, n, lowest);
   let e: T = lowest ? <T>Infinity : <T>-Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -161,7 +195,7 @@ function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function expMinusMaxSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, scaled: bool, track: bool, top: usize): f64 {
+function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, scaled: bool, track: bool, top: usize): f64 {
   let high: T = <T>-Infinity;
   let total: f64 = 0;
   let lost: f64 = 0;
@@ -182,6 +216,10 @@ function expMinusMaxSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool
     const k7 = expF32Constant(7);
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
     let tv = v128.splat<T>(high);
     while (i + L <= n) {
       const end = min(i + FLUSH, n);
@@ -190,11 +228,16 @@ function expMinusMaxSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool
       let s2 = s0;
       let s3 = s0;
       for (; i + 4 * L <= end; i += 4 * L) {
-        const p = at<T>(x, i);
-        const a0 = scaleV<T>(v128.sub<T>(v128.load(p), vc), vb, scaled);
-        const a1 = scaleV<T>(v128.sub<T>(v128.load(p, 16), vc), vb, scaled);
-        const a2 = scaleV<T>(v128.sub<T>(v128.load(p, 32), vc), vb, scaled);
-        const a3 = scaleV<T>(v128.sub<T>(v128.load(p, 48), vc), vb, scaled);
+        const p = atS<S>(x, i);
+        // (Halves or T's own loads chosen at compile time: T's keep their offset immediates.)
+        const v0 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
+        const v2 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 16), h0, h1, h2, h3) : v128.load(p, 32);
+        const v3 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 24), h0, h1, h2, h3) : v128.load(p, 48);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
+        const a1 = scaleV<T>(v128.sub<T>(v1, vc), vb, scaled);
+        const a2 = scaleV<T>(v128.sub<T>(v2, vc), vb, scaled);
+        const a3 = scaleV<T>(v128.sub<T>(v3, vc), vb, scaled);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
         const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
@@ -213,7 +256,8 @@ function expMinusMaxSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool
         s3 = v128.add<T>(s3, e3);
       }
       for (; i + L <= end; i += L) {
-        const a0 = scaleV<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), vb, scaled);
+        const v0 = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a0);
         const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);
@@ -227,13 +271,13 @@ function expMinusMaxSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool
     if (track) high = pickLanes<T>(tv, false);
   }
   // The tail of fewer than L elements, in one function for every specialization (size).
-  if (ASC_FEATURE_SIMD) return expSumTail<T>(x, keep ? y : 0, i, n, c, beta, track ? top : 0, high, total, lost);
+  if (ASC_FEATURE_SIMD) return expSumTail<T, S>(x, keep ? y : 0, i, n, c, beta, track ? top : 0, high, total, lost);
   // The whole row in the scalar build.
   while (i < n) {
     const end = min(i + FLUSH, n);
     let part: f64 = 0;
     for (; i < end; i++) {
-      const d = load<T>(at<T>(x, i)) - c;
+      const d = loadAs<T, S>(x, i) - c;
       const a = scaled ? d * beta : d;
       if (track) high = max<T>(high, a);
       const e = expNonPositive<T>(a);
@@ -254,10 +298,10 @@ function expMinusMaxSum<T>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool
  * (at least `high`) raised into the f64 at `top` unless top is 0. Multiplying by beta = 1
  * changes nothing, so the unscaled sums share it.
  */
-function expSumTail<T>(x: usize, y: usize, i: i32, n: i32, c: T, beta: T, top: usize, high: T, total: f64, lost: f64): f64 {
+function expSumTail<T, S>(x: usize, y: usize, i: i32, n: i32, c: T, beta: T, top: usize, high: T, total: f64, lost: f64): f64 {
   let part: f64 = 0;
   for (; i < n; i++) {
-    const a = (load<T>(at<T>(x, i)) - c) * beta;
+    const a = (loadAs<T, S>(x, i) - c) * beta;
     high = max<T>(high, a);
     const e = expNonPositive<T>(a);
     if (y) store<T>(at<T>(y, i), e);
@@ -285,43 +329,43 @@ function unscaled<T>(beta: T): bool {
 // with the unscaled and the scaled loop in one function its OMG tier kept most of the loop's
 // v128 values on the stack (105 spill moves per 16 elements; f32 softmax of 32,000 in Bun,
 // relaxed SIMD, kernel alone: 1.43 -> 0.99 ns/element once apart; V8 the same either way).
-function sum1<T>(x: usize, n: i32, c: T): f64 {
-  return expMinusMaxSum<T>(x, 0, n, c, <T>1, false, false, false, 0);
+function sum1<T, S>(x: usize, n: i32, c: T): f64 {
+  return expMinusMaxSum<T, S>(x, 0, n, c, <T>1, false, false, false, 0);
 }
-function sumB<T>(x: usize, n: i32, c: T, beta: T): f64 {
-  return expMinusMaxSum<T>(x, 0, n, c, beta, false, true, false, 0);
+function sumB<T, S>(x: usize, n: i32, c: T, beta: T): f64 {
+  return expMinusMaxSum<T, S>(x, 0, n, c, beta, false, true, false, 0);
 }
-function store1<T>(x: usize, y: usize, n: i32, c: T): f64 {
-  return expMinusMaxSum<T>(x, y, n, c, <T>1, true, false, false, 0);
+function store1<T, S>(x: usize, y: usize, n: i32, c: T): f64 {
+  return expMinusMaxSum<T, S>(x, y, n, c, <T>1, true, false, false, 0);
 }
-function storeB<T>(x: usize, y: usize, n: i32, c: T, beta: T): f64 {
-  return expMinusMaxSum<T>(x, y, n, c, beta, true, true, false, 0);
+function storeB<T, S>(x: usize, y: usize, n: i32, c: T, beta: T): f64 {
+  return expMinusMaxSum<T, S>(x, y, n, c, beta, true, true, false, 0);
 }
-function sumTop1<T>(x: usize, n: i32, c: T, top: usize): f64 {
-  return expMinusMaxSum<T>(x, 0, n, c, <T>1, false, false, true, top);
+function sumTop1<T, S>(x: usize, n: i32, c: T, top: usize): f64 {
+  return expMinusMaxSum<T, S>(x, 0, n, c, <T>1, false, false, true, top);
 }
-function sumTopB<T>(x: usize, n: i32, c: T, beta: T, top: usize): f64 {
-  return expMinusMaxSum<T>(x, 0, n, c, beta, false, true, true, top);
+function sumTopB<T, S>(x: usize, n: i32, c: T, beta: T, top: usize): f64 {
+  return expMinusMaxSum<T, S>(x, 0, n, c, beta, false, true, true, top);
 }
-function storeTop1<T>(x: usize, y: usize, n: i32, c: T, top: usize): f64 {
-  return expMinusMaxSum<T>(x, y, n, c, <T>1, true, false, true, top);
+function storeTop1<T, S>(x: usize, y: usize, n: i32, c: T, top: usize): f64 {
+  return expMinusMaxSum<T, S>(x, y, n, c, <T>1, true, false, true, top);
 }
-function storeTopB<T>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize): f64 {
-  return expMinusMaxSum<T>(x, y, n, c, beta, true, true, true, top);
+function storeTopB<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize): f64 {
+  return expMinusMaxSum<T, S>(x, y, n, c, beta, true, true, true, top);
 }
 
 /** Sum of exp(beta*(x_i - c)) over x[0..n), in f64 (c the extremum: see expMinusMaxSum). */
 // @ts-ignore: decorator
 @inline
-export function raddexpminusmax<T>(x: usize, n: i32, c: T, beta: T): f64 {
-  return unscaled<T>(beta) ? sum1<T>(x, n, c) : sumB<T>(x, n, c, beta);
+export function raddexpminusmax<T, S = T>(x: usize, n: i32, c: T, beta: T): f64 {
+  return unscaled<T>(beta) ? sum1<T, S>(x, n, c) : sumB<T, S>(x, n, c, beta);
 }
 
 /** raddexpminusmax, each term also stored to y[0..n) (y may be x). */
 // @ts-ignore: decorator
 @inline
-export function raddstoreexpminusmax<T>(x: usize, y: usize, n: i32, c: T, beta: T): f64 {
-  return unscaled<T>(beta) ? store1<T>(x, y, n, c) : storeB<T>(x, y, n, c, beta);
+export function raddstoreexpminusmax<T, S = T>(x: usize, y: usize, n: i32, c: T, beta: T): f64 {
+  return unscaled<T>(beta) ? store1<T, S>(x, y, n, c) : storeB<T, S>(x, y, n, c, beta);
 }
 
 /**
@@ -331,15 +375,15 @@ export function raddstoreexpminusmax<T>(x: usize, y: usize, n: i32, c: T, beta: 
  */
 // @ts-ignore: decorator
 @inline
-export function raddexpminusmaxtop<T>(x: usize, n: i32, c: T, beta: T, top: usize): f64 {
-  return unscaled<T>(beta) ? sumTop1<T>(x, n, c, top) : sumTopB<T>(x, n, c, beta, top);
+export function raddexpminusmaxtop<T, S = T>(x: usize, n: i32, c: T, beta: T, top: usize): f64 {
+  return unscaled<T>(beta) ? sumTop1<T, S>(x, n, c, top) : sumTopB<T, S>(x, n, c, beta, top);
 }
 
 /** raddstoreexpminusmax for a guessed c, raising the f64 at `top` (raddexpminusmaxtop). */
 // @ts-ignore: decorator
 @inline
-export function raddstoreexpminusmaxtop<T>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize): f64 {
-  return unscaled<T>(beta) ? storeTop1<T>(x, y, n, c, top) : storeTopB<T>(x, y, n, c, beta, top);
+export function raddstoreexpminusmaxtop<T, S = T>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize): f64 {
+  return unscaled<T>(beta) ? storeTop1<T, S>(x, y, n, c, top) : storeTopB<T, S>(x, y, n, c, beta, top);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The contract between the API layer (validation, shapes, results) and a backend
 // (the arithmetic). Operands reach a backend already validated: same dtype, right lengths.
 
-import { type HalfArray, isHalfArray, storeHalves, widenHalves } from "./half.js";
+import { type HalfArray, isHalfArray, markHalves, storeHalves, widenHalves } from "./half.js";
 import { typedArray } from "./memory.js";
 import type { Backend, Dtype, RealArray, RealDtype, WasmArray } from "./types.js";
 
@@ -51,6 +51,18 @@ export function dtypeOf(a: AnyOperand): Dtype {
   if (a instanceof Float64Array) return "f64";
   if (isHalfArray(a)) return "f16";
   return (a as WasmArray).dtype;
+}
+
+/** The dtype x is computed in (f16 data in f32). */
+export function computedIn(x: AnyOperand): RealDtype {
+  const dtype = dtypeOf(x);
+  return dtype === "f16" ? "f32" : dtype;
+}
+
+/** Row r (of k elements) of x on its own, without a copy (halves stay halves). */
+export function rowOf(x: AnyOperand, r: number, k: number): AnyOperand {
+  const row = typedArray(x).subarray(r * k, (r + 1) * k);
+  return dtypeOf(x) === "f16" ? markHalves(row as HalfArray) : (row as RealArray);
 }
 
 /**

@@ -12,7 +12,7 @@
 // by the rows (probabilities); the z-loss by the counted rows. The gradient with respect to z
 // is p_j*A - B_j, A and B_j per row (see coefficients()), times beta for x.
 
-import { type Core, dtypeOf } from "../core/backend.js";
+import { type Core, computedIn, dtypeOf, rowOf } from "../core/backend.js";
 import { COEFS, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
 import { JsLoss } from "./js.js";
 import type { CrossEntropyOptions, LossKernels } from "./types.js";
@@ -20,7 +20,7 @@ import { WasmLoss } from "./wasm.js";
 import { realArray } from "../core/memory.js";
 import { gradOperand, indexTargets, numberOption, probabilityTargets, reductionOf, weightOf } from "../core/targets.js";
 import type { Dtype, Input, RealArray, Reduction, ScaleOptions } from "../core/types.js";
-import { ROW_KEYS, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
+import { ROW_KEYS, anyOperandOf, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 const CE_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "labelSmoothing", "weight", "zLoss", "grad"]);
@@ -181,8 +181,8 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
   const lossFor = (dtype: Dtype, beta: number): LossCore => (loss instanceof WasmLoss && !wasmScales(dtype, beta) ? js : loss);
 
   function crossEntropy(logits: Input, target: unknown, options?: CrossEntropyOptions) {
-    const x = operandOf(core, logits, "logits");
-    const dtype = dtypeOf(x);
+    const x = anyOperandOf(core, logits, "logits");
+    const dtype = computedIn(x);
     const n = x.length;
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, CE_KEYS);
@@ -213,8 +213,8 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
   }
 
   function logProbs(logits: Input, target: unknown, options?: unknown) {
-    const x = operandOf(core, logits, "logits");
-    const dtype = dtypeOf(x);
+    const x = anyOperandOf(core, logits, "logits");
+    const dtype = computedIn(x);
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
     const { rows, k } = rowsOf(x.length, opts.rowLength);
@@ -225,7 +225,8 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     const out = opts.out === undefined ? undefined : outOperand(core, opts.out, dtype, rows, "one element per row");
     const y = realArray(out ?? newArray(dtype, rows));
     const none = { grad: undefined, probs: undefined, weight: undefined, coefs: undefined, zScale: 0, tScale: 0 };
-    const stats = lossFor(dtype, beta).crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN });
+    // A copy: the statistics may view the scratch area, which core.reduce below reuses.
+    const stats = lossFor(dtype, beta).crossEntropy({ ...none, x, rows, k, beta, targets, mode: PLAIN }).slice();
     for (let r = 0, at = 0; r < rows; r++, at += STATS) {
       let rest = stats[at + S_SUM];
       const zy = stats[at + S_ZY];
@@ -233,7 +234,7 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
         // The target at the row's max and the rest small: log p_y = -log1p(rest) is near 0 and
         // needs the rest's relative accuracy, which the loss pass (exponents rounded in the
         // dtype, relative to the max) cannot vouch for: the core's reduction keeps it.
-        const { k: atMax, r: beyond } = core.reduce(realArray(x).subarray(r * k, (r + 1) * k), beta);
+        const { k: atMax, r: beyond } = core.reduce(rowOf(x, r, k), beta);
         rest = atMax - 1 + beyond;
       }
       const ey = Math.exp(zy);

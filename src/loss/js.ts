@@ -2,9 +2,10 @@
 // assembly/loss.ts, in plain loops with Math.exp in f64 (see that file's header).
 
 import { extremum, readable } from "../core/baseline.js";
-import type { Operand } from "../core/backend.js";
+import { type Operand, dtypeOf } from "../core/backend.js";
+import { type HalfArray, widenHalves } from "../core/half.js";
 import { COEFS, type LossCall, type LossCore, PLAIN, PROB, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
-import { realArray } from "../core/memory.js";
+import { realArray, typedArray } from "../core/memory.js";
 import type { RealArray } from "../core/types.js";
 
 /** Terms summed plainly before the partial sum joins the compensated total. */
@@ -83,7 +84,8 @@ export class JsLoss implements LossCore {
   crossEntropy(call: LossCall): Float64Array {
     const { rows, k, beta, targets, weight: w, mode, coefs, zScale, tScale } = call;
     const gs = call.grad && realArray(call.grad);
-    const xs = gs ? readable(realArray(call.x), gs) : realArray(call.x);
+    const x = dtypeOf(call.x) === "f16" ? widenHalves(typedArray(call.x) as HalfArray) : realArray(call.x as Operand);
+    const xs = gs ? readable(x, gs) : x;
     const ts = call.probs && (gs ? readable(realArray(call.probs), gs) : realArray(call.probs));
     const stats = new Float64Array(rows * STATS);
     const lowest = beta < 0;

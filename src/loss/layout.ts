@@ -1,7 +1,7 @@
 // The contract between the loss API (src/loss/api.ts) and a backend's loss arithmetic
 // (src/loss/js.ts, src/loss/wasm.ts over assembly/loss/loss.ts).
 
-import type { Operand } from "../core/backend.js";
+import type { AnyOperand, Operand } from "../core/backend.js";
 import type { PLAIN, PROB, SMOOTH } from "./stats.js";
 
 /** The statistics, coefficients and modes of the kernels (assembly/loss/stats.ts, generated). */
@@ -9,9 +9,9 @@ export { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, 
 
 export type Mode = typeof PLAIN | typeof SMOOTH | typeof PROB;
 
-/** One cross-entropy call as a backend sees it: operands of one dtype, validated. */
+/** One cross-entropy call as a backend sees it: operands of one dtype, validated (f16 logits: the rest f32). */
 export interface LossCall {
-  x: Operand;
+  x: AnyOperand;
   /** Receives the gradient (may be x); undefined for the loss alone. */
   grad: Operand | undefined;
   rows: number;

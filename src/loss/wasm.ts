@@ -36,18 +36,22 @@ function kernelsOf(exports: Record<string, unknown>, dtype: Dtype): Kernels {
 export class WasmLoss implements LossCore {
   readonly #memory: LinearMemory;
   readonly #kernels: Record<Dtype, Kernels>;
+  /** Cross-entropy of f16 logits (the rest f32). */
+  readonly #halves: CrossEntropyKernel;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#memory = core.memory;
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
+    this.#halves = exports.f16_crossentropy as CrossEntropyKernel;
   }
 
   crossEntropy(call: LossCall): Float64Array {
     const { x, grad, rows, k, targets, probs, weight, mode, coefs } = call;
-    const dtype = dtypeOf(x);
+    const halves = dtypeOf(x) === "f16";
+    const dtype = halves ? "f32" : (dtypeOf(x) as Dtype);
     const n = x.length;
     const stage = new Staging(this.#memory, dtype);
-    const xPlaced = stage.place(x);
+    const xPlaced = stage.place(x, false, halves ? "f16" : dtype);
     // In place on a typed array: the gradient is computed over x's staged copy.
     const gPlaced = grad === undefined ? 0 : grad === x ? xPlaced : stage.place(grad, true);
     const gOffset = grad === undefined ? 0 : offsetOf(grad);
@@ -67,7 +71,7 @@ export class WasmLoss implements LossCore {
     if (targets) new Int32Array(this.#memory.heap("f64").buffer, ip, rows).set(targets);
     if (coefs) this.#memory.heap("f64").set(coefs, cp / 8);
     const tp = probs ? address(tPlaced) : 0;
-    this.#kernels[dtype].crossentropy(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, mode);
+    (halves ? this.#halves : this.#kernels[dtype].crossentropy)(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, mode);
     if (grad) stage.copyOut(grad, gp, gOffset, n);
     return this.#memory.heap("f64").subarray(sp / 8, sp / 8 + rows * STATS);
   }

@@ -23,7 +23,65 @@ const batch = fc.integer({ min: 1, max: 40 }).chain((k) =>
   }),
 );
 
+// Any half now and then (NaN, ±Infinity, subnormals, large ones) among moderate ones.
+const anyHalf = fc.oneof({ arbitrary: half, weight: 30 }, { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 1 });
+// Rows long enough for the unrolled loops and the one-read pass (2048 and more).
+const longBatch = fc.record({
+  k: fc.constantFrom(1, 7, 33, 300, 2100, 4500),
+  rows: fc.integer({ min: 1, max: 3 }),
+  seed: fc.integer({ min: 0, max: 0xffff }),
+  special: fc.array(fc.tuple(fc.nat(), anyHalf), { maxLength: 6 }),
+  beta: fc.constantFrom(1, 0.7, -1.3),
+  labelSmoothing: fc.constantFrom(0, 0.1),
+  weighted: fc.boolean(),
+  probabilities: fc.boolean(),
+});
+
+/** Row-major halves' bits: moderate values from a seed, with `special` ones placed at their positions. */
+function bitsOf(n: number, seed: number, special: [number, number][]): number[] {
+  let s = seed + 1;
+  const bits = Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return 0x3000 + (s % 0x1c00) + (s & 0x10000 ? 0x8000 : 0);
+  });
+  for (const [at, h] of special) bits[at % n] = h;
+  return bits;
+}
+
+/** The same bits, bit for bit (NaNs included). */
+function expectSameBits(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const a = new Uint32Array(Float32Array.from(got).buffer);
+  const b = new Uint32Array(Float32Array.from(want).buffer);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) expect(`${what}[${i}]: ${got[i]}`).toBe(`${what}[${i}]: ${want[i]}`);
+}
+
 describe.each(backends)("%s: f16 logits", (_name, sm) => {
+  it("crossEntropy and logProbs of halves: the same bits as of their f32 values", () => {
+    fc.assert(
+      fc.property(longBatch, (c) => {
+        const n = c.rows * c.k;
+        const bits = bitsOf(n, c.seed, c.special);
+        const x = f16Array(sm, bits);
+        const xs = Float32Array.from(bits, halfValue);
+        const targets = Int32Array.from({ length: c.rows }, (_, r) => (c.seed + 31 * r) % c.k);
+        const opts: Record<string, unknown> = { rowLength: c.k, beta: c.beta, reduction: "none" };
+        if (c.weighted) opts.weight = Float32Array.from({ length: c.k }, (_, i) => 0.5 + (i % 3));
+        if (c.probabilities && !c.weighted) opts.labelSmoothing = c.labelSmoothing;
+        const target = c.probabilities ? Float32Array.from({ length: n }, (_, i) => (i % c.k === 0 ? 1 : 0)) : targets;
+        for (const grad of [true, false]) {
+          const got = sm.crossEntropy(x, target, { ...opts, grad });
+          const want = sm.crossEntropy(xs, target, { ...opts, grad });
+          expectSameBits(got.loss as Float32Array, want.loss as Float32Array, `loss (grad ${grad})`);
+          if (grad) expectSameBits(got.grad as Float32Array, want.grad as Float32Array, "grad");
+        }
+        expectSameBits(sm.logProbs(x, targets, { rowLength: c.k, beta: c.beta }), sm.logProbs(xs, targets, { rowLength: c.k, beta: c.beta }), "logProbs");
+        x.free();
+      }),
+      { seed: 1717, numRuns: 80 },
+    );
+  });
+
   it("crossEntropy: f32 losses and gradients, within f32's tolerances of the exact values", () => {
     fc.assert(
       fc.property(batch, (c) => {

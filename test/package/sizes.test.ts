@@ -60,8 +60,11 @@ describe("size budget", () => {
   // Then +1.2 KB of wasm: top-p's band search by histograms, distribution's kept row in a
   // kernel, and sample's cut of the whole row summed per block in a time that does not depend
   // on the row's values (flat rows 1.6-2x -> 1.0x their typical row): 85,000 (measured 84,980 on its own).
-  // Both together: MEASURED.
-  const ALL_CEILING = 86_000;
+  // Then +2.6 KB of wasm: the loss kernels' f16 variant (crossEntropy and logProbs read halves
+  // in their passes instead of a widened copy: 1.8-27x -> 1.2-1.5x f32, Node 24): 86,650
+  // (measured 86,610 on its own).
+  // The three together: MEASURED.
+  const ALL_CEILING = 88_000;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
