@@ -35,14 +35,11 @@ import { BROWSERS, runBrowser } from "./browsers.js";
 import { SCRIPT_RUNTIMES } from "./runtimes.js";
 import { compareFiles, comparison } from "./compare.js";
 import { resultFiles, shapeTable } from "./shapes.js";
+import { optionsOf } from "./args.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  return args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
-};
+const option = optionsOf(args);
 const only = option("--only")?.split(",");
 const rounds = option("--rounds");
 const filter = option("--filter");

@@ -19,14 +19,11 @@ import { fileURLToPath } from "node:url";
 import { BROWSERS, runBrowser } from "./browsers.js";
 import { median } from "./harness.js";
 import { SCRIPT_RUNTIMES } from "./runtimes.js";
+import { optionsOf } from "./args.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  return args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
-};
+const option = optionsOf(args);
 const LOADS = Number(option("--loads") ?? 10);
 const only = option("--only")?.split(",");
 const builds = option("--builds")?.split(",") ?? ["relaxed-simd", "simd"];
