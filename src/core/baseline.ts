@@ -93,12 +93,47 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
 }
 
 /**
+ * The weighted sum of exp(beta*(x_i - c)) over x[start..end) in plain f64 (as restOf, without
+ * the exact exponents): the weights k at c, the rest r, and a bound on r's error. Each term
+ * w*exp(p) is off by at most 2|p| + 3 units of 2^-53 of itself (p's two roundings magnified by
+ * the exp, the exp's own within an ulp, the weight's), Neumaier's sum by 2 more of the terms'
+ * magnitudes, and a term that underflows by the smallest subnormal.
+ */
+function plainRest(x: RealArray, start: number, end: number, c: number, beta: number, w: RealArray, ws: number): { k: number; r: number; error: number } {
+  let k = 0;
+  let total = 0;
+  let lost = 0;
+  let error = 0;
+  let terms = 0;
+  for (let i = start; i < end; i++) {
+    const weight = w[i - start + ws];
+    if (weight === 0) continue;
+    const v = x[i];
+    if (v === c) {
+      k += weight;
+      continue;
+    }
+    const p = beta * (v - c);
+    const t = weight * Math.exp(p);
+    const s = total + t;
+    lost += Math.abs(total) >= Math.abs(t) ? total - s + t : t - s + total;
+    total = s;
+    error += Math.abs(t) * (6 - 2 * Math.max(p, -1e4)); // p <= 0; a masked entry's -Infinity adds 0
+    terms++;
+  }
+  return { k, r: total + lost, error: 1.12e-16 * error + terms * 5e-324 };
+}
+
+/**
  * SciPy's weighted LogSumExp of row x[start..start + n) with weights w[ws..ws + n): log|S|
  * and the sign of S = sum_j w_j exp(beta x_j) (-1, 0 or 1; NaN with a NaN value). Entries of
  * weight 0 drop out, even where x_j is infinite or NaN. S = exp(beta c) (m + s): c the extremum
- * of the other entries, m the sum of their weights at c, s the rest (restOf), so that
+ * of the other entries, m the sum of their weights at c, s the rest, so that
  * log|S| = beta c + log|m| + log1p(s/m) keeps its relative accuracy near 0 (with m and s
- * swapped where |s| > |m|: s/m could overflow, and m = 0 would divide by 0).
+ * swapped where |s| > |m|: s/m could overflow, and m = 0 would divide by 0). The rest is summed
+ * plainly first (plainRest); where its error bound could move log|S| by more than half the f64
+ * contract relative to the result (near 0, where weights cancel), or where beta*(x - c) could
+ * leave f64's range, it is summed again with exact exponents (restOf).
  */
 export function weightedLogSumExp(x: RealArray, start: number, n: number, w: RealArray, ws: number, beta: number): [number, number] {
   let c = beta < 0 ? Infinity : -Infinity;
@@ -111,10 +146,21 @@ export function weightedLogSumExp(x: RealArray, start: number, n: number, w: Rea
   }
   if (!kept) return [-Infinity, 0];
   const b = beta * c;
-  const { k: m, r: s } = b === b ? restOf(x, start, start + n, c, beta, w, ws) : { k: NaN, r: NaN };
+  if (b !== b) return [NaN, NaN];
+  if (Number.isFinite(c) && !wide(c, beta)) {
+    const { k: m, r: s, error } = plainRest(x, start, start + n, c, beta, w, ws);
+    if (m !== m || s !== s) return [NaN, NaN];
+    const [value, sign] = logOfSum(b, m, s);
+    if (error <= 0.5e-14 * Math.abs(value) * Math.abs(m + s)) return [value, sign];
+  }
+  const { k: m, r: s } = restOf(x, start, start + n, c, beta, w, ws);
   if (m !== m || s !== s) return [NaN, NaN];
   if (!Number.isFinite(c)) return b < 0 ? [-Infinity, 0] : m ? [Infinity, Math.sign(m)] : [NaN, NaN];
-  // The larger of m and s is the base (m, unless the weights at c are outweighed or cancel).
+  return logOfSum(b, m, s);
+}
+
+/** log|S| and sign(S) of S = exp(b) (m + s), with the larger of m and s as the base of a log1p. */
+function logOfSum(b: number, m: number, s: number): [number, number] {
   const [base, rest] = Math.abs(m) >= Math.abs(s) ? [m, s] : [s, m];
   const q = base ? rest / base : -1; // both 0: S = 0
   const sign = Math.sign(base) * Math.sign(1 + q);

@@ -175,4 +175,56 @@ describe.each(backends)("%s weighted logSumExp", (_name, sm) => {
       { seed: 20261205, numRuns: 200 },
     );
   });
+
+  it("long rows of one-signed weights, and near 0 where beta*x rounds: within the contract, relative near 0 (property)", () => {
+    const long = fc.integer({ min: 50, max: 3000 }).chain((n) =>
+      fc.tuple(
+        fc.array(fc.double({ min: -60, max: 60, noNaN: true }), { minLength: n, maxLength: n }),
+        fc.array(fc.double({ min: 1e-3, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
+        fc.constantFrom(1, -1, 0.7, 2.5),
+      ),
+    );
+    fc.assert(
+      fc.property(long, fc.boolean(), ([x, b, bt], nearZero) => {
+        if (!nearZero) {
+          const ref = reference(x, b, bt);
+          expectClose(sm.logSumExp(Float64Array.from(x), { b: Float64Array.from(b), beta: bt }), ref);
+          return;
+        }
+        // The max (0, weight 1) far above the rest: log|S| = log1p(rest) is below 1e-8. The rest
+        // lies 400 further down with weights e^400 larger, so that its exponents (420-480) carry
+        // their rounding into the terms (an ulp of 420 is 5.7e-14 of exp) where beta*x rounds
+        // (beta 0.7): the reference takes beta*x exactly (Dekker's product) and corrects each
+        // exp by the product's low part.
+        // Two terms of the rest at most: a long rest would average the roundings away.
+        const xs = x.slice(0, 3).map((v, j) => (j === 0 ? 0 : (-420 - Math.abs(v)) / bt));
+        const bs = b.slice(0, 3).map((v, j) => (j === 0 ? 1 : v * Math.exp(400)));
+        let rest = 0;
+        let lost = 0;
+        for (let j = 1; j < xs.length; j++) {
+          const t = bs[j] * Math.exp(bt * xs[j]) * (1 + productError(bt, xs[j]));
+          const s = rest + t;
+          lost += rest - s + t;
+          rest = s;
+        }
+        const r = Math.log1p(rest + lost);
+        const y = sm.logSumExp(Float64Array.from(xs), { b: Float64Array.from(bs), beta: bt });
+        expect(Math.abs(y - r)).toBeLessThanOrEqual(1e-14 * r);
+      }),
+      { seed: 20261206, numRuns: 100 },
+    );
+  });
 });
+
+/** a*b - fl(a*b), exactly (Dekker's product; a and b well inside f64's range). */
+function productError(a: number, b: number): number {
+  const split = (v: number): [number, number] => {
+    const t = 134217729 * v;
+    const hi = t - (t - v);
+    return [hi, v - hi];
+  };
+  const p = a * b;
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
