@@ -322,15 +322,17 @@ type Kept = { value: number; index: number; sum?: number; cand?: undefined } | {
 
 /** How a call filters its rows (from the chain and K). */
 interface Plan {
+  /** The logits' dtype is f64 (else f32: f16 logits are read as f32). */
+  f64: boolean;
   topKCount: number;
   useTopK: boolean;
   filtered: boolean;
 }
 
-function planOf(chain: Chain, k: number): Plan {
+function planOf(x: Operand, chain: Chain, k: number): Plan {
   const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
   const useTopK = topKCount > 0 && topKCount < k;
-  return { topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
+  return { f64: dtypeOf(x) === "f64", topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
 }
 
 /**
@@ -357,7 +359,15 @@ function sessionOf(
  * Makes row r current with penalties and the mask applied; returns its values and the index
  * of its max c (RangeError for a NaN, or for nothing left to draw).
  */
-function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, penalties: Penalties | undefined, mask: Mask | undefined): { values: RealArray; top: number } {
+function prepareRow(
+  session: SampleSession,
+  f64: boolean,
+  r: number,
+  k: number,
+  chain: Chain,
+  penalties: Penalties | undefined,
+  mask: Mask | undefined,
+): { values: RealArray; top: number } {
   const start = r * k;
   const values = session.row(start, k);
   if (penalties) {
@@ -365,7 +375,9 @@ function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, 
     for (let j = 0; j < ids.length; j++) {
       let v = values[ids[j]];
       if (chain.repetition !== 1) v = v > 0 ? v / chain.repetition : v * chain.repetition;
-      values[ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
+      // Rounded to the dtype: the js backend stages every row as a Float64Array.
+      v -= counts[j] * chain.frequency + chain.presence;
+      values[ids[j]] = f64 ? v : Math.fround(v);
     }
   }
   if (mask) session.mask(start, k, r * mask.perRow);
@@ -409,7 +421,7 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
     // candidates a flat row would make every token one.
     const minPAlone = chain.minP > 0 && chain.topP === 1 && chain.minKeep === 1;
     if (minPAlone) {
-      const value = minPFloor(c, beta, chain.minP, values instanceof Float64Array);
+      const value = minPFloor(c, beta, chain.minP, plan.f64);
       if (value !== undefined) return { value, index: k };
     }
     if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
@@ -466,11 +478,11 @@ function sampleRows(
   mask: Mask | undefined,
   random: () => number,
 ): Int32Array {
-  const plan = planOf(chain, k);
+  const plan = planOf(x, chain, k);
   const session = sessionOf(backend, x, k, plan, chain, penalties, mask, false);
   const tokens = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
-    const { top } = prepareRow(session, r, k, chain, penalties, mask);
+    const { top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
     if (chain.greedy) {
       tokens[r] = top;
       continue;
@@ -505,13 +517,13 @@ function distributionRows(
   penalties: Penalties | undefined,
   mask: Mask | undefined,
 ): void {
-  const plan = planOf(chain, k);
+  const plan = planOf(x, chain, k);
   const session = sessionOf(backend, x, k, plan, chain, penalties, mask, true);
   // Read after the session: staging may grow the memory a WasmArray out lives in.
   const out = realArray(y);
   for (let r = 0; r < rows; r++) {
     const start = r * k;
-    const { values, top } = prepareRow(session, r, k, chain, penalties, mask);
+    const { values, top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
     if (chain.greedy) {
       out.fill(0, start, start + k);
       out[start + top] = 1;
