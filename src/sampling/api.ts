@@ -355,6 +355,15 @@ function sessionOf(
   return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, room, weights);
 }
 
+/** Runs `passes` over a session, then ends it (also when they throw), so its room may serve the next session. */
+function ending<T>(session: SampleSession, passes: () => T): T {
+  try {
+    return passes();
+  } finally {
+    session.end();
+  }
+}
+
 /**
  * Makes row r current with penalties and the mask applied; returns its values and the index
  * of its max c (RangeError for a NaN, or for nothing left to draw).
@@ -481,24 +490,26 @@ function sampleRows(
   const plan = planOf(x, chain, k);
   const session = sessionOf(backend, x, k, plan, chain, penalties, mask, false);
   const tokens = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const { top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
-    if (chain.greedy) {
-      tokens[r] = top;
-      continue;
+  ending(session, () => {
+    for (let r = 0; r < rows; r++) {
+      const { top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
+      if (chain.greedy) {
+        tokens[r] = top;
+        continue;
+      }
+      const u = random();
+      // random() may have grown the memory (it may allocate): the view before is detached.
+      const values = session.view(r * k, k);
+      const c = values[top];
+      const kept = keptOf(session, values, r, k, c, chain, plan);
+      if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
+      else {
+        const start = r * k;
+        const sum = kept.sum ?? session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
+        tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
+      }
     }
-    const u = random();
-    // random() may have grown the memory (it may allocate): the view before is detached.
-    const values = session.view(r * k, k);
-    const c = values[top];
-    const kept = keptOf(session, values, r, k, c, chain, plan);
-    if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
-    else {
-      const start = r * k;
-      const sum = kept.sum ?? session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
-      tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
-    }
-  }
+  });
   return tokens;
 }
 
@@ -521,24 +532,26 @@ function distributionRows(
   const session = sessionOf(backend, x, k, plan, chain, penalties, mask, true);
   // Read after the session: staging may grow the memory a WasmArray out lives in.
   const out = realArray(y);
-  for (let r = 0; r < rows; r++) {
-    const start = r * k;
-    const { values, top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
-    if (chain.greedy) {
-      out.fill(0, start, start + k);
-      out[start + top] = 1;
-      continue;
+  ending(session, () => {
+    for (let r = 0; r < rows; r++) {
+      const start = r * k;
+      const { values, top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
+      if (chain.greedy) {
+        out.fill(0, start, start + k);
+        out[start + top] = 1;
+        continue;
+      }
+      const kept = keptOf(session, values, r, k, values[top], chain, plan);
+      if (kept.cand) {
+        // Read every kept logit before writing: out may be the logits themselves.
+        const { ci, keep } = kept.cand;
+        const v = new Float64Array(ci.length);
+        for (let j = 0; j < ci.length; j++) v[j] = keep[j] ? values[ci[j]] : -Infinity;
+        out.fill(-Infinity, start, start + k);
+        for (let j = 0; j < ci.length; j++) out[start + ci[j]] = v[j];
+      } else out.set(session.keep(start, k, kept.value, kept.index), start);
     }
-    const kept = keptOf(session, values, r, k, values[top], chain, plan);
-    if (kept.cand) {
-      // Read every kept logit before writing: out may be the logits themselves.
-      const { ci, keep } = kept.cand;
-      const v = new Float64Array(ci.length);
-      for (let j = 0; j < ci.length; j++) v[j] = keep[j] ? values[ci[j]] : -Infinity;
-      out.fill(-Infinity, start, start + k);
-      for (let j = 0; j < ci.length; j++) out[start + ci[j]] = v[j];
-    } else out.set(session.keep(start, k, kept.value, kept.index), start);
-  }
+  });
   if (!chain.greedy) core.rows(false, y, y, rows, k, chain.beta);
 }
 
@@ -555,10 +568,12 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
     const session = backend.session(xo, false, undefined, k, "none");
     const out = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      session.row(r * k, k);
-      out[r] = session.argmax(r * k, k);
-    }
+    ending(session, () => {
+      for (let r = 0; r < rows; r++) {
+        session.row(r * k, k);
+        out[r] = session.argmax(r * k, k);
+      }
+    });
     return batched ? out : out[0];
   }
 
@@ -572,27 +587,29 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     const values = newArray(dtypeOf(xo), rows * count);
     const indices = new Int32Array(rows * count);
     const session = backend.session(xo, false, undefined, k, count > 0 && count < k ? "topK" : "indices");
-    for (let r = 0; r < rows && count > 0; r++) {
-      const start = r * k;
-      const data = session.row(start, k);
-      const top = session.argmax(start, k);
-      let nans: number[] = [];
-      if (data[top] !== data[top]) {
-        for (let i = 0; i < k; i++) if (data[i] !== data[i]) nans.push(i);
+    ending(session, () => {
+      for (let r = 0; r < rows && count > 0; r++) {
+        const start = r * k;
+        const data = session.row(start, k);
+        const top = session.argmax(start, k);
+        let nans: number[] = [];
+        if (data[top] !== data[top]) {
+          for (let i = 0; i < k; i++) if (data[i] !== data[i]) nans.push(i);
+        }
+        nans = nans.slice(0, count);
+        const rest = count - nans.length;
+        let chosen: number[] = [];
+        if (rest > 0) {
+          const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
+          chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
+        }
+        const list = nans.concat(chosen);
+        for (let j = 0; j < count; j++) {
+          indices[r * count + j] = list[j];
+          values[r * count + j] = data[list[j]];
+        }
       }
-      nans = nans.slice(0, count);
-      const rest = count - nans.length;
-      let chosen: number[] = [];
-      if (rest > 0) {
-        const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
-        chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
-      }
-      const list = nans.concat(chosen);
-      for (let j = 0; j < count; j++) {
-        indices[r * count + j] = list[j];
-        values[r * count + j] = data[list[j]];
-      }
-    }
+    });
     return { values, indices };
   }
 

@@ -103,16 +103,28 @@ class JsSession implements SampleSession {
   /** The (start, c, beta) of the weights in #w (NaN: none). */
   #weighed = [NaN, NaN, NaN];
 
-  constructor(data: RealArray, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights: boolean) {
+  readonly end: () => void;
+
+  constructor(
+    data: RealArray,
+    writable: boolean,
+    mask: Uint32Array | undefined,
+    k: number,
+    room: Room,
+    weights: boolean,
+    own: Room64,
+    end: () => void,
+  ) {
     this.#data = data;
     this.#copies = writable || !(data instanceof Float64Array);
-    this.#copy = new Float64Array(this.#copies ? k : 0);
+    this.#copy = take(own, "copy", this.#copies ? k : 0, f64);
     this.#x = this.#copy;
     this.#mask = mask;
-    this.#idx = new Int32Array(room === "none" ? 0 : k);
-    this.#vals = new Float64Array(room === "topK" ? k : 0);
-    this.#tmp = new Float64Array(room === "topK" ? k : 0);
-    this.#w = new Float64Array(weights ? k : 0);
+    this.#idx = take(own, "idx", room === "none" ? 0 : k, i32);
+    this.#vals = take(own, "vals", room === "topK" ? k : 0, f64);
+    this.#tmp = take(own, "tmp", room === "topK" ? k : 0, f64);
+    this.#w = take(own, "w", weights ? k : 0, f64);
+    this.end = end;
   }
 
   row(start: number, k: number): RealArray {
@@ -285,9 +297,32 @@ class JsSession implements SampleSession {
   }
 }
 
+/** A session's typed arrays, by name (each as long as the longest row it has served). */
+type Room64 = Map<string, Float64Array | Int32Array>;
+
+/** The first n of the array `name` of `room`, grown (a fresh one) if it is shorter. */
+function take<A extends Float64Array | Int32Array>(room: Room64, name: string, n: number, make: (n: number) => A): A {
+  let a = room.get(name) as A | undefined;
+  if (!a || a.length < n) room.set(name, (a = make(n)));
+  return a.subarray(0, n) as A;
+}
+const f64 = (n: number) => new Float64Array(n);
+const i32 = (n: number) => new Int32Array(n);
+
 /** The js backend's sampling passes. */
 export class JsSampleBackend implements SampleBackend {
+  /**
+   * The room of the last session that ended, for the next one: fresh typed arrays of a row's
+   * size cost more than the passes over them (a top-k session's took ~1 ms in Node 24 at
+   * K = 32,000, zero-filled and collected every call). A session takes it whole and gives it
+   * back at its end, so a session that starts meanwhile (a `random` callback that samples)
+   * gets arrays of its own.
+   */
+  #free: Room64 | undefined = new Map();
+
   session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
-    return new JsSession(realArray(x), writable, mask, k, room, weights);
+    const own = this.#free ?? new Map();
+    this.#free = undefined;
+    return new JsSession(realArray(x), writable, mask, k, room, weights, own, () => (this.#free = own));
   }
 }
