@@ -322,15 +322,17 @@ type Kept = { value: number; index: number; sum?: number; cand?: undefined } | {
 
 /** How a call filters its rows (from the chain and K). */
 interface Plan {
+  /** The logits' dtype is f64 (else f32: f16 logits are read as f32). */
+  f64: boolean;
   topKCount: number;
   useTopK: boolean;
   filtered: boolean;
 }
 
-function planOf(chain: Chain, k: number): Plan {
+function planOf(x: Operand, chain: Chain, k: number): Plan {
   const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
   const useTopK = topKCount > 0 && topKCount < k;
-  return { topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
+  return { f64: dtypeOf(x) === "f64", topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
 }
 
 /**
@@ -353,11 +355,28 @@ function sessionOf(
   return backend.session(x, penalties !== undefined || mask !== undefined, mask?.words, k, room, weights);
 }
 
+/** Runs `passes` over a session, then ends it (also when they throw), so its room may serve the next session. */
+function ending<T>(session: SampleSession, passes: () => T): T {
+  try {
+    return passes();
+  } finally {
+    session.end();
+  }
+}
+
 /**
  * Makes row r current with penalties and the mask applied; returns its values and the index
  * of its max c (RangeError for a NaN, or for nothing left to draw).
  */
-function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, penalties: Penalties | undefined, mask: Mask | undefined): { values: RealArray; top: number } {
+function prepareRow(
+  session: SampleSession,
+  f64: boolean,
+  r: number,
+  k: number,
+  chain: Chain,
+  penalties: Penalties | undefined,
+  mask: Mask | undefined,
+): { values: RealArray; top: number } {
   const start = r * k;
   const values = session.row(start, k);
   if (penalties) {
@@ -365,7 +384,9 @@ function prepareRow(session: SampleSession, r: number, k: number, chain: Chain, 
     for (let j = 0; j < ids.length; j++) {
       let v = values[ids[j]];
       if (chain.repetition !== 1) v = v > 0 ? v / chain.repetition : v * chain.repetition;
-      values[ids[j]] = v - (counts[j] * chain.frequency + chain.presence);
+      // Rounded to the dtype: the js backend stages every row as a Float64Array.
+      v -= counts[j] * chain.frequency + chain.presence;
+      values[ids[j]] = f64 ? v : Math.fround(v);
     }
   }
   if (mask) session.mask(start, k, r * mask.perRow);
@@ -409,7 +430,7 @@ function keptOf(session: SampleSession, values: RealArray, r: number, k: number,
     // candidates a flat row would make every token one.
     const minPAlone = chain.minP > 0 && chain.topP === 1 && chain.minKeep === 1;
     if (minPAlone) {
-      const value = minPFloor(c, beta, chain.minP, values instanceof Float64Array);
+      const value = minPFloor(c, beta, chain.minP, plan.f64);
       if (value !== undefined) return { value, index: k };
     }
     if (chain.minP > 0) zmin = Math.max(zmin, Math.log(chain.minP * 0.999));
@@ -466,27 +487,29 @@ function sampleRows(
   mask: Mask | undefined,
   random: () => number,
 ): Int32Array {
-  const plan = planOf(chain, k);
+  const plan = planOf(x, chain, k);
   const session = sessionOf(backend, x, k, plan, chain, penalties, mask, false);
   const tokens = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const { top } = prepareRow(session, r, k, chain, penalties, mask);
-    if (chain.greedy) {
-      tokens[r] = top;
-      continue;
+  ending(session, () => {
+    for (let r = 0; r < rows; r++) {
+      const { top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
+      if (chain.greedy) {
+        tokens[r] = top;
+        continue;
+      }
+      const u = random();
+      // random() may have grown the memory (it may allocate): the view before is detached.
+      const values = session.view(r * k, k);
+      const c = values[top];
+      const kept = keptOf(session, values, r, k, c, chain, plan);
+      if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
+      else {
+        const start = r * k;
+        const sum = kept.sum ?? session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
+        tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
+      }
     }
-    const u = random();
-    // random() may have grown the memory (it may allocate): the view before is detached.
-    const values = session.view(r * k, k);
-    const c = values[top];
-    const kept = keptOf(session, values, r, k, c, chain, plan);
-    if (kept.cand) tokens[r] = drawCandidates(kept.cand, u);
-    else {
-      const start = r * k;
-      const sum = kept.sum ?? session.keptSum(start, k, c, chain.beta, kept.value, kept.index);
-      tokens[r] = session.draw(start, k, c, chain.beta, kept.value, kept.index, u * sum);
-    }
-  }
+  });
   return tokens;
 }
 
@@ -505,28 +528,30 @@ function distributionRows(
   penalties: Penalties | undefined,
   mask: Mask | undefined,
 ): void {
-  const plan = planOf(chain, k);
+  const plan = planOf(x, chain, k);
   const session = sessionOf(backend, x, k, plan, chain, penalties, mask, true);
   // Read after the session: staging may grow the memory a WasmArray out lives in.
   const out = realArray(y);
-  for (let r = 0; r < rows; r++) {
-    const start = r * k;
-    const { values, top } = prepareRow(session, r, k, chain, penalties, mask);
-    if (chain.greedy) {
-      out.fill(0, start, start + k);
-      out[start + top] = 1;
-      continue;
+  ending(session, () => {
+    for (let r = 0; r < rows; r++) {
+      const start = r * k;
+      const { values, top } = prepareRow(session, plan.f64, r, k, chain, penalties, mask);
+      if (chain.greedy) {
+        out.fill(0, start, start + k);
+        out[start + top] = 1;
+        continue;
+      }
+      const kept = keptOf(session, values, r, k, values[top], chain, plan);
+      if (kept.cand) {
+        // Read every kept logit before writing: out may be the logits themselves.
+        const { ci, keep } = kept.cand;
+        const v = new Float64Array(ci.length);
+        for (let j = 0; j < ci.length; j++) v[j] = keep[j] ? values[ci[j]] : -Infinity;
+        out.fill(-Infinity, start, start + k);
+        for (let j = 0; j < ci.length; j++) out[start + ci[j]] = v[j];
+      } else out.set(session.keep(start, k, kept.value, kept.index), start);
     }
-    const kept = keptOf(session, values, r, k, values[top], chain, plan);
-    if (kept.cand) {
-      // Read every kept logit before writing: out may be the logits themselves.
-      const { ci, keep } = kept.cand;
-      const v = new Float64Array(ci.length);
-      for (let j = 0; j < ci.length; j++) v[j] = keep[j] ? values[ci[j]] : -Infinity;
-      out.fill(-Infinity, start, start + k);
-      for (let j = 0; j < ci.length; j++) out[start + ci[j]] = v[j];
-    } else out.set(session.keep(start, k, kept.value, kept.index), start);
-  }
+  });
   if (!chain.greedy) core.rows(false, y, y, rows, k, chain.beta);
 }
 
@@ -543,10 +568,12 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
     const session = backend.session(xo, false, undefined, k, "none");
     const out = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      session.row(r * k, k);
-      out[r] = session.argmax(r * k, k);
-    }
+    ending(session, () => {
+      for (let r = 0; r < rows; r++) {
+        session.row(r * k, k);
+        out[r] = session.argmax(r * k, k);
+      }
+    });
     return batched ? out : out[0];
   }
 
@@ -560,27 +587,29 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
     const values = newArray(dtypeOf(xo), rows * count);
     const indices = new Int32Array(rows * count);
     const session = backend.session(xo, false, undefined, k, count > 0 && count < k ? "topK" : "indices");
-    for (let r = 0; r < rows && count > 0; r++) {
-      const start = r * k;
-      const data = session.row(start, k);
-      const top = session.argmax(start, k);
-      let nans: number[] = [];
-      if (data[top] !== data[top]) {
-        for (let i = 0; i < k; i++) if (data[i] !== data[i]) nans.push(i);
+    ending(session, () => {
+      for (let r = 0; r < rows && count > 0; r++) {
+        const start = r * k;
+        const data = session.row(start, k);
+        const top = session.argmax(start, k);
+        let nans: number[] = [];
+        if (data[top] !== data[top]) {
+          for (let i = 0; i < k; i++) if (data[i] !== data[i]) nans.push(i);
+        }
+        nans = nans.slice(0, count);
+        const rest = count - nans.length;
+        let chosen: number[] = [];
+        if (rest > 0) {
+          const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
+          chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
+        }
+        const list = nans.concat(chosen);
+        for (let j = 0; j < count; j++) {
+          indices[r * count + j] = list[j];
+          values[r * count + j] = data[list[j]];
+        }
       }
-      nans = nans.slice(0, count);
-      const rest = count - nans.length;
-      let chosen: number[] = [];
-      if (rest > 0) {
-        const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
-        chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
-      }
-      const list = nans.concat(chosen);
-      for (let j = 0; j < count; j++) {
-        indices[r * count + j] = list[j];
-        values[r * count + j] = data[list[j]];
-      }
-    }
+    });
     return { values, indices };
   }
 

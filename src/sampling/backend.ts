@@ -52,6 +52,8 @@ export interface SampleSession {
   collect(start: number, k: number, theta: number, below?: number): Int32Array;
   /** The indices of the `count` largest and every tie of the count-th, in order (1 <= count <= k; NaN never taken). */
   topK(start: number, k: number, count: number): Int32Array;
+  /** Ends the session: its room may serve the next one (the js backend's; nothing to do on wasm). */
+  end(): void;
 }
 
 /** The band of a top-p cut (SampleSession.band). */

@@ -1,5 +1,11 @@
 // The sampling passes of the `js` backend: the same contract as assembly/sample.ts (see
 // SampleSession in sample.ts), in plain loops over typed arrays with Math.exp in f64.
+//
+// Every pass reads Float64Arrays only: the current row is staged as one (a copy unless the
+// input is a Float64Array the call may not write), so each loop sees one kind of array. A
+// loop that met both Float32Array and Float64Array rows (f32 inputs, the f64 references of the
+// tests and benchmarks) ran JavaScriptCore's generic element access and V8's polymorphic one:
+// from 1.3x to 5x slower, by an amount that changed from call to call (docs/speed.md).
 
 import type { Operand } from "../core/backend.js";
 import { realArray } from "../core/memory.js";
@@ -18,8 +24,16 @@ function kthLargest(a: Float64Array, m: number, k: number): number {
     let p0 = a[lo];
     let p1 = a[mid];
     let p2 = a[hi];
-    if (p0 < p1) [p0, p1] = [p1, p0];
-    if (p1 < p2) [p1, p2] = [p2, p1];
+    let t = p0;
+    if (p0 < p1) {
+      p0 = p1;
+      p1 = t;
+    }
+    if (p1 < p2) {
+      t = p1;
+      p1 = p2;
+      p2 = t;
+    }
     if (p0 < p1) p1 = p0;
     const pivot = p1;
     let i = lo;
@@ -42,6 +56,19 @@ function kthLargest(a: Float64Array, m: number, k: number): number {
   return a[want];
 }
 
+/** Keeps the entries of (idx, vals)[0..m) with vals >= theta, in order; returns how many. */
+function compact(idx: Int32Array, vals: Float64Array, m: number, theta: number): number {
+  let kept = 0;
+  for (let j = 0; j < m; j++) {
+    const v = vals[j];
+    if (v >= theta) {
+      idx[kept] = idx[j];
+      vals[kept++] = v;
+    }
+  }
+  return kept;
+}
+
 const bits = new Float64Array(1);
 const bitsOf = new BigInt64Array(bits.buffer);
 
@@ -61,16 +88,13 @@ function nextDown(v: number): number {
 }
 
 class JsSession implements SampleSession {
-  readonly values: RealArray;
-
-  row(start: number, k: number): RealArray {
-    return this.values.subarray(start, start + k);
-  }
-
-  view(start: number, k: number): RealArray {
-    return this.row(start, k);
-  }
-
+  /** The input's data: rows are staged from it. */
+  readonly #data: RealArray;
+  /** Whether rows are staged as copies (into #copy), or are views of the data (a Float64Array the call does not write). */
+  readonly #copies: boolean;
+  readonly #copy: Float64Array;
+  /** The current row (row()'s view). */
+  #x: Float64Array;
   readonly #mask: Uint32Array | undefined;
   readonly #idx: Int32Array;
   readonly #vals: Float64Array;
@@ -79,20 +103,51 @@ class JsSession implements SampleSession {
   /** The (start, c, beta) of the weights in #w (NaN: none). */
   #weighed = [NaN, NaN, NaN];
 
-  constructor(values: RealArray, mask: Uint32Array | undefined, k: number, room: Room, weights: boolean) {
-    this.values = values;
+  readonly end: () => void;
+
+  constructor(
+    data: RealArray,
+    writable: boolean,
+    mask: Uint32Array | undefined,
+    k: number,
+    room: Room,
+    weights: boolean,
+    own: Room64,
+    end: () => void,
+  ) {
+    this.#data = data;
+    this.#copies = writable || !(data instanceof Float64Array);
+    this.#copy = take(own, "copy", this.#copies ? k : 0, f64);
+    this.#x = this.#copy;
     this.#mask = mask;
-    this.#idx = new Int32Array(room === "none" ? 0 : k);
-    this.#vals = new Float64Array(room === "topK" ? k : 0);
-    this.#tmp = new Float64Array(room === "topK" ? k : 0);
-    this.#w = new Float64Array(weights ? k : 0);
+    this.#idx = take(own, "idx", room === "none" ? 0 : k, i32);
+    this.#vals = take(own, "vals", room === "topK" ? k : 0, f64);
+    this.#tmp = take(own, "tmp", room === "topK" ? k : 0, f64);
+    this.#w = take(own, "w", weights ? k : 0, f64);
+    this.end = end;
+  }
+
+  row(start: number, k: number): RealArray {
+    const data = this.#data;
+    this.#weighed = [NaN, NaN, NaN];
+    if (!this.#copies) this.#x = (data as Float64Array).subarray(start, start + k);
+    else {
+      // Values of an f32 row are exact in f64; writes to it (penalties) round as the dtype does (api.ts).
+      this.#copy.set(data.subarray(start, start + k));
+      this.#x = this.#copy;
+    }
+    return this.#x;
+  }
+
+  view(): RealArray {
+    return this.#x;
   }
 
   weigh(start: number, k: number, c: number, beta: number): number {
-    const x = this.values;
+    const x = this.#x;
     const w = this.#w;
     let total = 0;
-    for (let i = 0; i < k; i++) total += w[i] = Math.exp((x[start + i] - c) * beta);
+    for (let i = 0; i < k; i++) total += w[i] = Math.exp((x[i] - c) * beta);
     this.#weighed = [start, c, beta];
     return total;
   }
@@ -105,6 +160,7 @@ class JsSession implements SampleSession {
 
   band(_: number, k: number, total: number, need: number): Band {
     const w = this.#w;
+    const idx = this.#idx;
     const sample = new Float64Array(Math.ceil(k / STRIDE));
     for (let i = 0, m = 0; i < k; i += STRIDE, m++) sample[m] = w[Math.min(i + (m & (STRIDE - 1)), k - 1)];
     sample.sort();
@@ -125,7 +181,7 @@ class JsSession implements SampleSession {
         if (v > hi) above += v;
         else if (v >= lo) {
           within += v;
-          this.#idx[count++] = i;
+          idx[count++] = i;
         }
       }
       const settled = pass < 2;
@@ -135,63 +191,63 @@ class JsSession implements SampleSession {
       } else if (above + within < need && lo > 0 && settled) {
         hi = nextDown(lo);
         lo = 0;
-      } else return { above, low: settled ? lo : 0, indices: this.#idx.subarray(0, count), weights: w };
+      } else return { above, low: settled ? lo : 0, indices: idx.subarray(0, count), weights: w };
     }
   }
 
-  argmax(start: number, k: number): number {
-    const x = this.values;
+  argmax(_: number, k: number): number {
+    const x = this.#x;
     if (k === 0) return -1;
     let best = -Infinity;
     let at = 0;
-    for (let i = start; i < start + k; i++) {
+    for (let i = 0; i < k; i++) {
       const v = x[i];
-      if (v !== v) return i - start;
+      if (v !== v) return i;
       if (v > best) {
         best = v;
-        at = i - start;
+        at = i;
       }
     }
     return at;
   }
 
-  mask(start: number, k: number, word: number): void {
-    const x = this.values;
+  mask(_: number, k: number, word: number): void {
+    const x = this.#x;
     const mask = this.#mask as Uint32Array;
     for (let i = 0; i < k; i++) {
-      if (((mask[word + (i >>> 5)] >>> (i & 31)) & 1) === 0) x[start + i] = -Infinity;
+      if (((mask[word + (i >>> 5)] >>> (i & 31)) & 1) === 0) x[i] = -Infinity;
     }
   }
 
-  keep(start: number, k: number, theta: number, tie: number): RealArray {
-    const x = this.values;
+  keep(_: number, k: number, theta: number, tie: number): RealArray {
+    const x = this.#x;
     const y = this.#w;
     this.#weighed = [NaN, NaN, NaN];
     for (let i = 0; i < k; i++) {
-      const v = x[start + i];
+      const v = x[i];
       y[i] = v > theta || (v === theta && i <= tie) ? v : -Infinity;
     }
     return y.subarray(0, k);
   }
 
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number {
-    const x = this.values;
+    const x = this.#x;
     const w = this.#weights(start, c, beta);
     let total = 0;
     for (let i = 0; i < k; i++) {
-      const v = x[start + i];
+      const v = x[i];
       if (v > theta || (v === theta && i <= tie)) total += w ? w[i] : Math.exp((v - c) * beta);
     }
     return total;
   }
 
   draw(start: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
-    const x = this.values;
+    const x = this.#x;
     const stored = this.#weights(start, c, beta);
     let total = 0;
     let last = -1;
     for (let i = 0; i < k; i++) {
-      const v = x[start + i];
+      const v = x[i];
       if (!(v > theta || (v === theta && i <= tie))) continue;
       const w = stored ? stored[i] : Math.exp((v - c) * beta);
       total += w;
@@ -201,59 +257,72 @@ class JsSession implements SampleSession {
     return last;
   }
 
-  collect(start: number, k: number, theta: number, below = NaN): Int32Array {
-    const x = this.values;
+  collect(_: number, k: number, theta: number, below = NaN): Int32Array {
+    const x = this.#x;
     const idx = this.#idx;
     let count = 0;
     for (let i = 0; i < k; i++) {
-      const v = x[start + i];
+      const v = x[i];
       if (v >= theta && !(v >= below)) idx[count++] = i;
     }
     return idx.subarray(0, count);
   }
 
-  topK(start: number, k: number, count: number): Int32Array {
-    const x = this.values;
+  topK(_: number, k: number, count: number): Int32Array {
+    const x = this.#x;
     const idx = this.#idx;
     const vals = this.#vals;
     const tmp = this.#tmp;
     let theta = -Infinity;
     let m = 0;
     let trigger = Math.min(k, Math.max(1024, 8 * count));
-    const compact = (t: number) => {
-      let kept = 0;
-      for (let j = 0; j < m; j++) {
-        if (vals[j] >= t) {
-          idx[kept] = idx[j];
-          vals[kept++] = vals[j];
-        }
-      }
-      m = kept;
-    };
     for (let i = 0; i < k; i++) {
-      const v = x[start + i];
+      const v = x[i];
       if (!(v >= theta)) continue;
       idx[m] = i;
       vals[m++] = v;
       if (m >= trigger) {
         tmp.set(vals.subarray(0, m));
         theta = kthLargest(tmp, m, count);
-        compact(theta);
+        m = compact(idx, vals, m, theta);
+        // Ties may keep the buffer full: give it room to make progress.
         if (m > trigger >> 1) trigger = Math.min(k, trigger * 2);
       }
     }
     if (m > count) {
       tmp.set(vals.subarray(0, m));
-      compact(kthLargest(tmp, m, count));
+      m = compact(idx, vals, m, kthLargest(tmp, m, count));
     }
     return idx.subarray(0, m);
   }
 }
 
+/** A session's typed arrays, by name (each as long as the longest row it has served). */
+type Room64 = Map<string, Float64Array | Int32Array>;
+
+/** The first n of the array `name` of `room`, grown (a fresh one) if it is shorter. */
+function take<A extends Float64Array | Int32Array>(room: Room64, name: string, n: number, make: (n: number) => A): A {
+  let a = room.get(name) as A | undefined;
+  if (!a || a.length < n) room.set(name, (a = make(n)));
+  return a.subarray(0, n) as A;
+}
+const f64 = (n: number) => new Float64Array(n);
+const i32 = (n: number) => new Int32Array(n);
+
 /** The js backend's sampling passes. */
 export class JsSampleBackend implements SampleBackend {
+  /**
+   * The room of the last session that ended, for the next one: fresh typed arrays of a row's
+   * size cost more than the passes over them (a top-k session's took ~1 ms in Node 24 at
+   * K = 32,000, zero-filled and collected every call). A session takes it whole and gives it
+   * back at its end, so a session that starts meanwhile (a `random` callback that samples)
+   * gets arrays of its own.
+   */
+  #free: Room64 | undefined = new Map();
+
   session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
-    const data = realArray(x);
-    return new JsSession(writable ? data.slice() : data, mask, k, room, weights);
+    const own = this.#free ?? new Map();
+    this.#free = undefined;
+    return new JsSession(realArray(x), writable, mask, k, room, weights, own, () => (this.#free = own));
   }
 }

@@ -159,6 +159,8 @@ class WasmSession implements SampleSession {
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 
+  end(): void {}
+
   topK(_: number, k: number, count: number): Int32Array {
     this.#blocked = [NaN, NaN, NaN, NaN];
     const { idxp, valsp, tmpp } = this.#at;

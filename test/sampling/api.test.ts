@@ -146,6 +146,22 @@ describe.each(backends)("sampler on %s", (_, k) => {
     expect([none.sample(x), none.sample(x)]).toEqual([0, 0]);
   });
 
+  it("penalized f32 logits are rounded to f32 before they are compared", () => {
+    // Each row holds a logit x and, unpenalized, fround(x / 1.1): penalized x ties with it
+    // only once rounded to f32, and a tie goes to the lower index. Unrounded, x / 1.1 lies
+    // above fround(x / 1.1) for x = fround(2.3) and below it for x = fround(3.7).
+    for (const x0 of [2.3, 3.7]) {
+      const x = Math.fround(x0);
+      const penalized = Math.fround(x / 1.1);
+      expect(x / 1.1, `x = ${x}`).not.toBe(penalized);
+      for (const [row, at] of [[[penalized, x, 0], 1], [[x, penalized, 0], 0]] as const) {
+        const s = k.sampler({ temperature: 0, repetitionPenalty: 1.1 }).accept(at);
+        expect(s.sample(make("f32", row)), `row ${row}, history [${at}]`).toBe(0);
+        expect(k.sample(make("f32", row), { temperature: 0, repetitionPenalty: 1.1, history: [at] })).toBe(0);
+      }
+    }
+  });
+
   it("the penalties see the whole history by default (as Hugging Face); penaltyWindow 64 keeps llama.cpp's", () => {
     // Token 0 leads by 1.9 and was seen once, 100 tokens ago; presence 2 puts it below token 1.
     const x = make("f64", [5, 3.1, 0, 0]);
