@@ -114,6 +114,20 @@ export class LinearMemory {
     return ptr;
   }
 
+  /**
+   * Keeps the scratch area at ptr for its caller until unpin(ptr), through callbacks that call
+   * back into this memory: scratch() meanwhile stages in a block of its own.
+   */
+  pin(ptr: number): void {
+    if (this.#scratch?.ptr === ptr) this.#scratch = undefined;
+  }
+
+  /** Ends pin(ptr): the block is the scratch area again, or is released where another took its place. */
+  unpin(ptr: number): void {
+    if (this.#scratch === undefined) this.#scratch = this.#blocks.find((b) => b.ptr === ptr);
+    else if (this.#scratch.ptr !== ptr) this.release(ptr);
+  }
+
   /** First fit among the gaps between live blocks, else at the end (growing the memory). */
   #reserve(bytes: number, error: () => RangeError): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);

@@ -159,7 +159,9 @@ class WasmSession implements SampleSession {
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 
-  end(): void {}
+  end(): void {
+    this.#memory.unpin(this.#at.xp);
+  }
 
   topK(_: number, k: number, count: number): Int32Array {
     this.#blocked = [NaN, NaN, NaN, NaN];
@@ -221,6 +223,8 @@ export class WasmSampleBackend implements SampleBackend {
       outp: weights ? maskp + maskBytes + wBytes + sampleBytes + histBytes : 0,
     };
     if (mask) new Uint32Array(memory.heap(dtype).buffer, at.maskp, mask.length).set(mask);
+    // The session's room is its own until end(): a random() that calls back into this module stages elsewhere.
+    memory.pin(base);
     // Inputs in this memory are copied from their address (a view of it may be detached now).
     const array = owned || viewsMemory ? undefined : (x as RealArray);
     return new WasmSession(this.#kernels[dtype], at, { dtype, copy, array, from }, memory);

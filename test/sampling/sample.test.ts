@@ -239,27 +239,35 @@ describe.each(backends)("sample on %s", (_, k) => {
   }
 });
 
-describe("the js backend's room", () => {
-  const js = (backends.find(([name]) => name === "js") as [string, Kernels])[1];
-
-  it("a random callback that samples on the same backend leaves the outer draw alone", () => {
-    // The js sessions share their typed arrays from call to call; one that starts inside
-    // another (here, in its random()) must get arrays of its own. (The wasm builds stage every
-    // session in the memory's one scratch block, which such a callback overwrites.)
+describe.each(backends)("a session's room on %s", (_, sm) => {
+  it("a random callback that samples or stages on the same backend leaves the outer draw alone", () => {
+    // A session keeps its room (the js backend's typed arrays, a wasm build's staged row, its
+    // weights and indices) to itself until it ends: one that starts inside it (here, in its
+    // random()) gets room of its own, and so does any call that stages a row meanwhile.
     const x = smoothLogits("f32", 1000, 5, 3);
     const y = smoothLogits("f32", 1000, 6, 9);
+    const z = smoothLogits("f64", 70000, 7, 2);
     for (const opts of [
       { topP: 0.9, repetitionPenalty: 1.2, history: [1, 2, 3] },
       { topK: 40, minP: 0.05 },
       { minP: 0.02 },
+      { topP: 0.5 },
     ]) {
       for (const u of [0.1, 0.5, 0.9]) {
-        const plain = js.sample(x, { ...opts, random: () => u });
-        const nested = js.sample(x, { ...opts, random: () => (js.sample(y, { ...opts, random: () => 1 - u }), u) });
+        const plain = sm.sample(x, { ...opts, random: () => u });
+        const nested = sm.sample(x, { ...opts, random: () => (sm.sample(y, { ...opts, random: () => 1 - u }), u) });
         expect(nested, `${JSON.stringify(opts)} u=${u}`).toBe(plain);
+        const staged = sm.sample(x, { ...opts, random: () => (sm.softmax(z), sm.topK(z, 3), u) });
+        expect(staged, `${JSON.stringify(opts)} u=${u}, softmax inside`).toBe(plain);
       }
     }
+    const drawn = sm.sampler({ topP: 0.9, random: () => (sm.sample(y, { topK: 5, random: () => 0.3 }), 0.6) });
+    expect(drawn.sample(x)).toBe(sm.sample(x, { topP: 0.9, random: () => 0.6 }));
   });
+});
+
+describe("the js backend's room", () => {
+  const js = (backends.find(([name]) => name === "js") as [string, Kernels])[1];
 
   it("rows of every length in turn, long after short and short after long, give the reference's tokens", () => {
     const sizes = [3000, 17, 40000, 1, 5000, 40000, 64];
