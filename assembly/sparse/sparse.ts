@@ -522,8 +522,8 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
     const terms = kind == GENERAL && w != dst && !rough ? dst : 0;
-    if (rough) sumsAt<T>(w, m, tau, kind, kappa, 0, true);
-    else sumsAt<T>(w, m, tau, kind, kappa, terms, false);
+    // One copy of the loop: `rough` is tested per vector (a branch that always goes the same way).
+    sumsAt<T>(w, m, tau, kind, kappa, terms, rough);
     setPass(P_TERMS, terms != 0 ? tau : NaN);
     const n = passOf(P_N);
     const s1 = passOf(P_S1);

@@ -46,16 +46,17 @@ export function specialRow(x: RealArray, y: RealArray, start: number, end: numbe
  * The threshold tau of the candidate scores w[0..m) for alpha, searched from `start` (a lower
  * bound, or -1; assembly/sparse/sparse.ts, solve). As the support shrinks, the candidates are
  * compacted in w and their positions alongside in `at` (when given): `count` of them are left.
- * Other alphas with `terms` leave there each candidate's [X - tau0]_+^kappa of the last pass,
- * tau0 = `termsAt` (see the output in entmax).
+ * Other alphas leave in `terms` each candidate's [X - tau0]_+^kappa of the last pass, tau0 =
+ * `termsAt` (see the output in entmax; always an array: V8 slowed every pass ~10% where it was
+ * sometimes undefined).
  */
 function thresholdOf(
   w: Float64Array,
   m: number,
   alpha: number,
   start: number,
-  at?: Int32Array,
-  terms?: Float64Array,
+  at: Int32Array | undefined,
+  terms: Float64Array,
 ): { tau: number; count: number; termsAt: number } {
   const kappa = 1 / (alpha - 1);
   const sparsemax = alpha === 2;
@@ -76,14 +77,14 @@ function thresholdOf(
       const X = w[i];
       const t = X - tau;
       if (!(t > 0)) {
-        if (terms) terms[i] = 0;
+        if (general) terms[i] = 0;
         continue;
       }
       n++;
       if (X < low) low = X;
       if (general) {
         const p = Math.pow(t, kappa);
-        if (terms) terms[i] = p;
+        terms[i] = p;
         const g = p / t;
         s2 += p;
         sg += g;
@@ -113,7 +114,7 @@ function thresholdOf(
         for (let i = 0; i < m; i++) {
           if (!(w[i] > tau)) continue;
           if (at) at[kept] = at[i];
-          if (terms) terms[kept] = terms[i];
+          terms[kept] = terms[i];
           w[kept++] = w[i];
         }
         m = kept;
@@ -179,7 +180,7 @@ export class JsSparse implements SparseCore {
     const w = this.#work;
     const at = this.#positions;
     const general = alpha !== 2 && alpha !== 1.5;
-    const terms = general ? this.#terms : undefined;
+    const terms = this.#terms;
     const samples = this.#samples;
     const scale = alpha - 1;
     const a = scale * beta;
@@ -218,7 +219,7 @@ export class JsSparse implements SparseCore {
           const X = scoreOf(samples[i], c);
           if (X > floor) w[count++] = X;
         }
-        const { tau } = thresholdOf(w, count, alpha, floor);
+        const { tau } = thresholdOf(w, count, alpha, floor, undefined, terms);
         if (tau >= floor) floor = Math.max(tau - MARGIN, -1);
       }
       // The row's candidates: the scores above the floor, from the blocks whose sample is above it;
@@ -272,7 +273,7 @@ export class JsSparse implements SparseCore {
         const t0 = w[j] - termsAt;
         if (t0 * TERMS_STEP >= near && t0 > 0) {
           const d = e / t0;
-          ys[at[j]] = terms![j] * (1 + d * (c1 + d * (c2 + d * (c3 + d * c4))));
+          ys[at[j]] = terms[j] * (1 + d * (c1 + d * (c2 + d * (c3 + d * c4))));
         } else ys[at[j]] = Math.pow(t, kappa);
       }
     }
