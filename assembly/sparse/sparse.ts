@@ -510,12 +510,12 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   let refined = false;
   // The row's search (not a sample's: those end in a floor, less a margin) must end on exact sums.
   const row = w != dst;
-  // f32 GENERAL (kappa >= 1) takes its terms' logs from logRoughF32x4 (about half the cost of the
-  // exact ones) in the passes that only bring tau closer: every pass of a sample's search (their
-  // thresholds are floors less a margin of 2^-16, which the rough terms' error, about
-  // 3.5e-7*kappa of the sum, moves by ~3.5e-7*s) and the first pass of a long row's, whose step
-  // from the floor lands where the next, exact, pass settles. A rough sum within ROUGH_BAND of 1
-  // decides nothing about the side of the root.
+  // f32 GENERAL (kappa >= 1) takes its terms' logs from logRoughF32x4 (a pass costs about three
+  // quarters of an exact one) in the passes that only bring tau closer: every pass of a sample's
+  // search (their thresholds are floors less a margin of 2^-16, which the rough terms' error,
+  // about 3.5e-7*kappa of the sum, moves by ~3.5e-7*s) and the first pass of a long row's, whose
+  // step from the floor lands where the next, exact, pass settles. A rough sum within
+  // ROUGH_BAND*kappa of 1 decides nothing about the side of the root.
   const roughKind = sizeof<T>() == 4 && kind == GENERAL && kappa >= 1;
   const band = ROUGH_BAND * kappa;
   let rough = roughKind && m >= ROUGH_FROM;
