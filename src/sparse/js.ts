@@ -47,8 +47,8 @@ export function specialRow(x: RealArray, y: RealArray, start: number, end: numbe
  * bound, or -1; assembly/sparse/sparse.ts, solve). As the support shrinks, the candidates are
  * compacted in w and their positions alongside in `at` (when given): `count` of them are left.
  * Other alphas leave in `terms` each candidate's [X - tau0]_+^kappa of the last pass, tau0 =
- * `termsAt` (see the output in entmax; always an array: V8 slowed every pass ~10% where it was
- * sometimes undefined).
+ * `termsAt` (see the output in entmax; always an array, the samples' searches' too, so that
+ * the loop's stores see one type).
  */
 function thresholdOf(
   w: Float64Array,
