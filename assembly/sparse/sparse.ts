@@ -33,7 +33,7 @@
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { FLUSH, add64, at, betaOf, high, lanes, pickLanes, pickV, sumLanes } from "../shared/reduce";
-import { logOf, logV, powAny, powAnyV, tinyOf } from "./pow";
+import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
 const SPARSEMAX: i32 = 1; // alpha = 2, kappa = 1
@@ -46,6 +46,12 @@ const MAX_PASSES: i32 = 100;
 // The part of the row's sum that a GENERAL search may leave (1% of the contract's 1e-6 and 1e-12).
 const SUM_LEFT_F32: f64 = 1e-8;
 const SUM_LEFT_F64: f64 = 1e-14;
+
+// solve's rough passes: from this many candidates, and the band ROUGH_BAND*kappa around 1
+// within which a rough sum is not taken to tell the side of the root (over twice the rough
+// terms' relative error, 3.5e-7*kappa plus f32's roundings).
+const ROUGH_FROM: i32 = 512;
+const ROUGH_BAND: f64 = 2e-6;
 
 // The largest |d|*max(kappa, 1) for which writeOutput takes the series of (1 - d)^kappa: 2^-5
 // (f32), 2^-9 (f64).
@@ -183,6 +189,9 @@ function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
   return c;
 }
 
+// The lanes' offsets 0, 1, 2, 3 (loaded: see laneConstant).
+const IOTA = memory.data<i32>([0, 1, 2, 3]);
+
 /**
  * Stores the lanes of X above vf at w[m..) and their positions (i, i + 1, ...) at wi[m..):
  * every lane is stored, and m advances by the lanes kept (no branch per lane). Returns m.
@@ -193,6 +202,13 @@ function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i
   const kept = v128.gt<T>(X, vf);
   if (!v128.any_true(kept)) return m;
   const bits = bitsOf<T>(kept);
+  if (bits == (1 << lanes<T>()) - 1) {
+    // Every lane kept (dense rows, where most of the row is kept): the vector and its positions in one store each.
+    v128.store(at<T>(w, m), X);
+    if (sizeof<T>() == 4) v128.store(wi + (<usize>m << 2), i32x4.add(i32x4.splat(i), v128.load(IOTA)));
+    else store<i64>(wi + (<usize>m << 2), (<i64>(i + 1) << 32) | <i64><u32>i);
+    return m + lanes<T>();
+  }
   store<T>(at<T>(w, m), v128.extract_lane<T>(X, 0));
   store<i32>(wi + (<usize>m << 2), i);
   m += bits & 1;
@@ -325,12 +341,32 @@ function logRelativeOf<T>(X: T, w: T, r: T): T {
 }
 
 /**
- * One pass over the candidates w[0..m) at tau: the sums of PASS for the kind; GENERAL also
- * stores each candidate's term (1 + X/s)^kappa (0 off the support) at terms[0..m) (0: not).
+ * log w of each lane as logRelativeV (`rough`: f32 only, within ~3.5e-7, logRoughF32x4; the
+ * search's early passes).
  */
 // @ts-ignore: decorator
 @inline
-function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usize): void {
+function logTermV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny: v128, rough: bool): v128 {
+  if (rough && sizeof<T>() == 4) return logRoughF32x4(v128.pmax<T>(w, tiny));
+  return logRelativeV<T>(X, w, vr, one, two, tiny);
+}
+
+/** Scalar twin of logTermV. */
+// @ts-ignore: decorator
+@inline
+function logTermOf<T>(X: T, w: T, r: T, rough: bool): T {
+  if (rough && sizeof<T>() == 4) return <T>logRoughF32(<f32>max<T>(w, tinyOf<T>()));
+  return logRelativeOf<T>(X, w, r);
+}
+
+/**
+ * One pass over the candidates w[0..m) at tau: the sums of PASS for the kind; GENERAL also
+ * stores each candidate's term (1 + X/s)^kappa (0 off the support) at terms[0..m) (0: not),
+ * and with `rough` (f32) takes each term's log from logRoughF32x4 (see solve).
+ */
+// @ts-ignore: decorator
+@inline
+function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usize, rough: bool): void {
   const tt = <T>tau;
   const kk = <T>kappa;
   // GENERAL: the terms (1 + X/s)^kappa, s = -tau.
@@ -385,7 +421,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
           }
           n += countOf<T>(kept);
           vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
-          const q = v128.and(expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+          const q = v128.and(expWith<T>(v128.mul<T>(vk, logTermV<T>(X, wv, vr, one, two, tiny, rough)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
           if (terms != 0) v128.store(at<T>(terms, i), q);
           a2 = add64<T>(a2, q);
           const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
@@ -433,7 +469,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       if (!(wv > <T>0)) continue;
       n++;
       low = min<T>(low, X);
-      const q = expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r));
+      const q = expNonPositive<T>(kk * logTermOf<T>(X, wv, r, rough));
       if (terms != 0) store<T>(at<T>(terms, i), q);
       s2 += <f64>q;
       const rw = <T>1 / max<T>(wv, tinyOf<T>());
@@ -472,10 +508,24 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   let hi: f64 = -expNonPositive<f64>((1 - alpha) * logOf<f64>(<f64>m));
   let tau: f64 = start;
   let refined = false;
+  // The row's search (not a sample's: those end in a floor, less a margin) must end on exact sums.
+  const row = w != dst;
+  // f32 GENERAL (kappa >= 1) takes its terms' logs from logRoughF32x4 (a pass costs about three
+  // quarters of an exact one) in the passes that only bring tau closer: every pass of a sample's
+  // search (their thresholds are floors less a margin of 2^-16, which the rough terms' error,
+  // about 3.5e-7*kappa of the sum, moves by ~3.5e-7*s) and the first pass of a long row's, whose
+  // step from the floor lands where the next, exact, pass settles. A rough sum within
+  // ROUGH_BAND*kappa of 1 decides nothing about the side of the root.
+  const roughKind = sizeof<T>() == 4 && kind == GENERAL && kappa >= 1;
+  const band = ROUGH_BAND * kappa;
+  let rough = roughKind && m >= ROUGH_FROM;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
-    const terms = kind == GENERAL && w != dst ? dst : 0;
-    sumsAt<T>(w, m, tau, kind, kappa, terms);
+    const terms = kind == GENERAL && w != dst && !rough ? dst : 0;
+    // A copy of the loop for each: with the test inside one loop, the rows that take no rough
+    // pass (typical and masked rows at 1.3) were ~4% slower in Node 24.
+    if (rough) sumsAt<T>(w, m, tau, kind, kappa, 0, true);
+    else sumsAt<T>(w, m, tau, kind, kappa, terms, false);
     setPass(P_TERMS, terms != 0 ? tau : NaN);
     const n = passOf(P_N);
     const s1 = passOf(P_S1);
@@ -495,7 +545,9 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // GENERAL: sum t^kappa = s^kappa*sum (1 + X/s)^kappa, and sum t^(kappa - 1) likewise.
     const sk = kind == GENERAL ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1;
     const f = kind == SPARSEMAX ? s1 : kind == QUADRATIC ? s2 : sk * s2;
-    if (f >= 1) {
+    if (rough && abs(f - 1) <= band) {
+      // Too near the root for the rough sums to tell its side.
+    } else if (f >= 1) {
       lo = tau;
       // Dense rows shrink their support over many passes: the later ones read only what is left.
       if (n <= <f64>(m >> 1)) {
@@ -530,6 +582,12 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // small far from the root, so the sum must be 1 too, else the bisection goes on. GENERAL
     // also takes a step that no entry of the support crosses (N is smooth there) and whose
     // error would move the row's sum by less than SUM_LEFT.
+    if (rough && row) {
+      // The row's rough pass: the next one, exact, starts from its step (or the bracket's middle).
+      tau = next > lo && next < hi ? next : 0.5 * (lo + hi);
+      rough = false;
+      continue;
+    }
     const settled = next > lo && next < hi && next + abs(next - tau) < passOf(P_MIN) && left <= sumLeft;
     const small = kind == GENERAL ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return kind == GENERAL ? next : tau;
@@ -560,7 +618,8 @@ function scatterLanes<T>(y: usize, idx: usize, p: v128): void {
 
 /**
  * y[0..k) = 0, then each candidate w[j] = X (position wi[j]) stored as [X - tau]_+^kappa
- * (y may be the row the candidates came from). GENERAL, where the search's last pass left its
+ * (y may be the row the candidates came from; where all k are candidates, their positions are
+ * 0..k in order and y is written in order, with no zeroing). GENERAL, where the search's last pass left its
  * terms q = (1 + X/s0)^kappa at `terms` (s0 = -P_TERMS), takes them instead of a power per
  * entry: with e = (tau - tau0)/s0 and v = 1 + X/s0, (X - tau)^kappa = s0^kappa*q*(1 - e/v)^kappa,
  * and (1 - d)^kappa is its series to d^4 where |d|*max(kappa, 1) <= TERMS_STEP (the first term
@@ -574,13 +633,14 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
   const kk = <T>kappa;
   const r = <T>(-1 / tau);
   const sk = <T>(kind == GENERAL ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1);
+  const all = m == k;
   let i = 0;
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && !all) {
     const L = lanes<T>();
     const zero = v128.splat<T>(0);
     for (; i + L <= k; i += L) v128.store(at<T>(y, i), zero);
   }
-  for (; i < k; i++) store<T>(at<T>(y, i), <T>0);
+  if (!all) for (; i < k; i++) store<T>(at<T>(y, i), <T>0);
   i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
@@ -627,7 +687,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
           s = v128.add<T>(c1, v128.mul<T>(d, s));
           s = v128.add<T>(one, v128.mul<T>(d, s));
           p = v128.and(v128.mul<T>(v128.mul<T>(vs0, v128.load(at<T>(terms, i))), s), v128.gt<T>(v, zero));
-          scatterLanes<T>(y, wi + (<usize>i << 2), p);
+          if (all) v128.store(at<T>(y, i), p);
+          else scatterLanes<T>(y, wi + (<usize>i << 2), p);
           continue;
         }
       }
@@ -640,7 +701,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
         p = v128.and(t, v128.gt<T>(t, zero));
         if (kind == QUADRATIC) p = v128.mul<T>(p, p);
       }
-      scatterLanes<T>(y, wi + (<usize>i << 2), p);
+      if (all) v128.store(at<T>(y, i), p);
+      else scatterLanes<T>(y, wi + (<usize>i << 2), p);
     }
   }
   for (; i < m; i++) {

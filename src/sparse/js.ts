@@ -23,6 +23,12 @@ const SAMPLE = 16;
 const TOP_SAMPLE = 256;
 /** Below a sample's threshold: its rounding stays above the floor (2^-36). */
 const MARGIN = 1.4551915228366852e-11;
+/**
+ * The largest |d|*max(kappa, 1) for which the output takes a term of the search's last pass
+ * times the series of (1 - d)^kappa to d^4 instead of a power (2^-9, as
+ * assembly/sparse/sparse.ts's TERMS_STEP_F64: the first term left out is below 2^-45/120 of p).
+ */
+const TERMS_STEP = 0.001953125;
 
 /** A row whose scaled extremum m = beta*c is not finite: NaN, all masked, or +Inf scores sharing. */
 export function specialRow(x: RealArray, y: RealArray, start: number, end: number, c: number, m: number): void {
@@ -40,8 +46,18 @@ export function specialRow(x: RealArray, y: RealArray, start: number, end: numbe
  * The threshold tau of the candidate scores w[0..m) for alpha, searched from `start` (a lower
  * bound, or -1; assembly/sparse/sparse.ts, solve). As the support shrinks, the candidates are
  * compacted in w and their positions alongside in `at` (when given): `count` of them are left.
+ * Other alphas leave in `terms` each candidate's [X - tau0]_+^kappa of the last pass, tau0 =
+ * `termsAt` (see the output in entmax; always an array, the samples' searches' too, so that
+ * the loop's stores see one type).
  */
-function thresholdOf(w: Float64Array, m: number, alpha: number, start: number, at?: Int32Array): { tau: number; count: number } {
+function thresholdOf(
+  w: Float64Array,
+  m: number,
+  alpha: number,
+  start: number,
+  at: Int32Array | undefined,
+  terms: Float64Array,
+): { tau: number; count: number; termsAt: number } {
   const kappa = 1 / (alpha - 1);
   const sparsemax = alpha === 2;
   const quadratic = alpha === 1.5;
@@ -60,11 +76,15 @@ function thresholdOf(w: Float64Array, m: number, alpha: number, start: number, a
     for (let i = 0; i < m; i++) {
       const X = w[i];
       const t = X - tau;
-      if (!(t > 0)) continue;
+      if (!(t > 0)) {
+        if (general) terms[i] = 0;
+        continue;
+      }
       n++;
       if (X < low) low = X;
       if (general) {
         const p = Math.pow(t, kappa);
+        terms[i] = p;
         const g = p / t;
         s2 += p;
         sg += g;
@@ -79,7 +99,7 @@ function thresholdOf(w: Float64Array, m: number, alpha: number, start: number, a
       const d = sparsemax ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(Math.max(s1 * s1 - n * (s2 - 1), 0)));
       if (tau + d <= low) {
         // Exact for this support; one more pass from there refines the sums (assembly/sparse/sparse.ts, solve).
-        if (refined) return { tau: tau + d, count: m };
+        if (refined) return { tau: tau + d, count: m, termsAt: NaN };
         refined = true;
         tau += d;
         continue;
@@ -94,6 +114,7 @@ function thresholdOf(w: Float64Array, m: number, alpha: number, start: number, a
         for (let i = 0; i < m; i++) {
           if (!(w[i] > tau)) continue;
           if (at) at[kept] = at[i];
+          terms[kept] = terms[i];
           w[kept++] = w[i];
         }
         m = kept;
@@ -119,13 +140,13 @@ function thresholdOf(w: Float64Array, m: number, alpha: number, start: number, a
     // sum (assembly/sparse/sparse.ts, solve).
     const settled = next > lo && next < hi && next + Math.abs(next - tau) < low && left <= SUM_LEFT;
     const small = general ? Math.abs(next - tau) <= TOLERANCE || (kappa >= 1 && settled) : next === tau;
-    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return { tau: general ? next : tau, count: m };
+    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return { tau: general ? next : tau, count: m, termsAt: tau };
     const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
-    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return { tau: next, count: m };
+    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return { tau: next, count: m, termsAt: tau };
     tau = next;
   }
-  return { tau, count: m };
+  return { tau, count: m, termsAt: NaN };
 }
 
 /** The maxima (minima when `lowest`) of each SAMPLE values of v[from..to) into s[at..); returns their count. */
@@ -143,6 +164,7 @@ function sampleInto(v: RealArray, from: number, to: number, lowest: boolean, s: 
 export class JsSparse implements SparseCore {
   #work = new Float64Array(0);
   #positions = new Int32Array(0);
+  #terms = new Float64Array(0);
   #samples = new Float64Array(0);
 
   entmax(x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number): void {
@@ -151,11 +173,14 @@ export class JsSparse implements SparseCore {
     if (this.#work.length < k) {
       this.#work = new Float64Array(k);
       this.#positions = new Int32Array(k);
+      this.#terms = new Float64Array(k);
       // Every level of samples, one after the other: k/16 + k/256 + ... plus one per level.
       this.#samples = new Float64Array(Math.ceil(k / (SAMPLE - 1)) + 8);
     }
     const w = this.#work;
     const at = this.#positions;
+    const general = alpha !== 2 && alpha !== 1.5;
+    const terms = this.#terms;
     const samples = this.#samples;
     const scale = alpha - 1;
     const a = scale * beta;
@@ -194,12 +219,12 @@ export class JsSparse implements SparseCore {
           const X = scoreOf(samples[i], c);
           if (X > floor) w[count++] = X;
         }
-        const { tau } = thresholdOf(w, count, alpha, floor);
+        const { tau } = thresholdOf(w, count, alpha, floor, undefined, terms);
         if (tau >= floor) floor = Math.max(tau - MARGIN, -1);
       }
       // The row's candidates: the scores above the floor, from the blocks whose sample is above it;
       // a threshold below the floor (the margin not enough) takes the row from -1.
-      let found: { tau: number; count: number };
+      let found: { tau: number; count: number; termsAt: number };
       let nan = false;
       let sampled = levels.length > 0;
       while (true) {
@@ -215,7 +240,7 @@ export class JsSparse implements SparseCore {
             at[count++] = j;
           }
         }
-        found = thresholdOf(w, count, alpha, floor, at);
+        found = thresholdOf(w, count, alpha, floor, at, terms);
         if (found.tau >= floor || !sampled) break;
         floor = -1;
         sampled = false;
@@ -224,11 +249,32 @@ export class JsSparse implements SparseCore {
         ys.fill(NaN, start, end);
         continue;
       }
-      const { tau, count } = found;
+      const { tau, count, termsAt } = found;
       ys.fill(0, start, end);
+      if (!general) {
+        for (let j = 0; j < count; j++) {
+          const t = w[j] - tau;
+          if (t > 0) ys[at[j]] = alpha === 2 ? t : t * t;
+        }
+        continue;
+      }
+      // Other alphas: (X - tau)^kappa = term*(1 - d)^kappa, d = (tau - tau0)/(X - tau0), from the
+      // last pass's term at tau0 (a series in d where it is small), else a power.
+      const e = tau - termsAt;
+      // |d|*max(kappa, 1) <= TERMS_STEP where (X - tau0)*TERMS_STEP >= near.
+      const near = Math.abs(e) * Math.max(kappa, 1);
+      const c1 = -kappa;
+      const c2 = (kappa * (kappa - 1)) / 2;
+      const c3 = (-kappa * (kappa - 1) * (kappa - 2)) / 6;
+      const c4 = (kappa * (kappa - 1) * (kappa - 2) * (kappa - 3)) / 24;
       for (let j = 0; j < count; j++) {
         const t = w[j] - tau;
-        if (t > 0) ys[at[j]] = alpha === 2 ? t : alpha === 1.5 ? t * t : Math.pow(t, kappa);
+        if (!(t > 0)) continue;
+        const t0 = w[j] - termsAt;
+        if (t0 * TERMS_STEP >= near && t0 > 0) {
+          const d = e / t0;
+          ys[at[j]] = terms[j] * (1 + d * (c1 + d * (c2 + d * (c3 + d * c4))));
+        } else ys[at[j]] = Math.pow(t, kappa);
       }
     }
   }

@@ -64,7 +64,11 @@ describe("size budget", () => {
   // in their passes instead of a widened copy: 1.8-27x -> 1.2-1.5x f32, Node 24): 86,650
   // (measured 86,610 on its own).
   // The three together: 88,600 (measured 88,593).
-  const ALL_CEILING = 88_600;
+  // Then +1.0 KB: entmax's rough early passes (a second copy of the pass loop with a log
+  // without a division: +0.8 KB of wasm, 8,915 -> 9,752 bytes gzipped; alpha 1.1 1.1-1.3x
+  // faster) and the js backend's entmax output from its last pass's powers (+0.2 KB of JS):
+  // 89,650 (measured 89,632).
+  const ALL_CEILING = 89_650;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
