@@ -155,6 +155,37 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
   return halfToF32(<u32>halfKey(best));
 }
 
+// Halves compared as values without widening them: their order key (sign-magnitude to two's
+// complement, m or -m for magnitude bits m) orders as the values do and is equal exactly where
+// the values are (+0 and -0 both 0); NaN keys lie beyond +-0x7c00 (the infinities), so code
+// comparing keys checks NaN apart or rechecks its hits on the values.
+
+/** The value order key of the half with bits h (sign-extended or not). */
+// @ts-ignore: decorator
+@inline
+export function halfOrder(h: i32): i32 {
+  const m = h & 0x7fff;
+  return (h & 0x8000) != 0 ? -m : m;
+}
+
+/** halfOrder of 8 halves in 16-bit lanes; mag = halfConstant(5). */
+// @ts-ignore: decorator
+@inline
+export function halfOrder8(v: v128, mag: v128): v128 {
+  const s = i16x8.shr_s(v, 15);
+  return i16x8.sub(v128.xor(v, v128.and(s, mag)), s);
+}
+
+/**
+ * The order key of the least half >= t: a half h is >= t exactly when halfOrder(h) >= it (h not
+ * NaN). NaN gives 0x7c01, above every key but those of NaN halves, which compare false anyway.
+ */
+export function halfOrderAtLeast(t: f32): i32 {
+  if (t != t) return 0x7c01;
+  const h = f32ToHalf(t);
+  return halfOrder(<i32>h) + i32(halfToF32(h) < t);
+}
+
 /** widen4 without the Inf/NaN step: exact for finite halves (k0, k1 as widen4's). */
 // @ts-ignore: decorator
 @inline

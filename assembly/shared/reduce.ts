@@ -391,22 +391,22 @@ export function raddstoreexpminusmaxtop<T, S = T>(x: usize, y: usize, n: i32, c:
  * `strict`), in f64 (T lanes flushed every FLUSH elements). Vectors with no entry kept
  * cost a compare: the sampler's cuts keep a few tokens of a large vocabulary.
  */
-export function raddexpminusmaxabove<T>(x: usize, n: i32, c: T, beta: T, theta: T, strict: bool): f64 {
-  return sumAbove<T>(x, 0, n, c, beta, theta, strict, false);
+export function raddexpminusmaxabove<T, S = T>(x: usize, n: i32, c: T, beta: T, theta: T, strict: bool): f64 {
+  return sumAbove<T, S>(x, 0, n, c, beta, theta, strict, false);
 }
 
 /**
  * raddexpminusmaxabove with the terms already stored in y[0..n) (raddstoreexpminusmax's): the
  * same sum, bit for bit, without an exp.
  */
-export function raddabove<T>(x: usize, y: usize, n: i32, theta: T, strict: bool): f64 {
-  return sumAbove<T>(x, y, n, <T>0, <T>1, theta, strict, true);
+export function raddabove<T, S = T>(x: usize, y: usize, n: i32, theta: T, strict: bool): f64 {
+  return sumAbove<T, S>(x, y, n, <T>0, <T>1, theta, strict, true);
 }
 
 /** The loop of raddexpminusmaxabove and raddabove: the terms from y when `stored`, else computed. */
 // @ts-ignore: decorator
 @inline
-function sumAbove<T>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, strict: bool, stored: bool): f64 {
+function sumAbove<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, strict: bool, stored: bool): f64 {
   let total: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -424,14 +424,18 @@ function sumAbove<T>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, strict
     const k7 = expF32Constant(7);
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
     while (i + 2 * L <= n) {
       const end = min(i + FLUSH, n);
       let s0 = v128.splat<T>(0);
       let s1 = s0;
       for (; i + 2 * L <= end; i += 2 * L) {
-        const p = at<T>(x, i);
-        const v0 = v128.load(p);
-        const v1 = v128.load(p, 16);
+        const p = atS<S>(x, i);
+        const v0 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
         const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
         const kept1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
         if (!v128.any_true(v128.or(kept0, kept1))) continue;
@@ -449,7 +453,7 @@ function sumAbove<T>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, strict
     const end = min(i + FLUSH, n);
     let part: f64 = 0;
     for (; i < end; i++) {
-      const v = load<T>(at<T>(x, i));
+      const v = loadAs<T, S>(x, i);
       if (strict ? v > theta : v >= theta) part += <f64>(stored ? load<T>(at<T>(y, i)) : expNonPositive<T>((v - c) * beta));
     }
     total += part;

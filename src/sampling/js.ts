@@ -252,6 +252,7 @@ class JsSession implements SampleSession {
 
 /** The js backend's sampling passes. */
 export class JsSampleBackend implements SampleBackend {
+  readonly halves = false;
   session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
     const data = realArray(x);
     return new JsSession(writable ? data.slice() : data, mask, k, room, weights);
