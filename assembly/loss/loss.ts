@@ -20,6 +20,7 @@ import {
   F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
+import { halvesFinite } from "../shared/half";
 import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -34,6 +35,30 @@ const S_TOP: i32 = S_DOTT;
 // instead of twice (extremum, exps).
 const ONE_READ_BLOCK: i32 = 2048;
 const GUESS_SLACK: f64 = 64;
+
+/**
+ * The sum of exp(b*(x_i - c)) over x[0..n) stored as S, each term also stored to g when
+ * `keep`: halves that the extremum just read found finite are widened without the Inf/NaN
+ * step (reduce.ts's i16 storage), the same values in fewer operations.
+ */
+// @ts-ignore: decorator
+@inline
+function rowExps<T, S>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 {
+  if (sizeof<S>() == 2) {
+    if (halvesFinite) return keep ? raddstoreexpminusmax<T, i16>(x, g, n, c, b) : raddexpminusmax<T, i16>(x, n, c, b);
+  }
+  return keep ? raddstoreexpminusmax<T, S>(x, g, n, c, b) : raddexpminusmax<T, S>(x, n, c, b);
+}
+
+/** raddexpminusmaxtop over x[0..n) stored as S, as rowExps: halves `finite` widened without the Inf/NaN step. */
+// @ts-ignore: decorator
+@inline
+function blockExps<T, S>(x: usize, n: i32, c: T, b: T, top: usize, finite: bool): f64 {
+  if (sizeof<S>() == 2) {
+    if (finite) return raddexpminusmaxtop<T, i16>(x, n, c, b, top);
+  }
+  return raddexpminusmaxtop<T, S>(x, n, c, b, top);
+}
 
 // @ts-ignore: decorator
 @inline
@@ -224,7 +249,12 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool
   let sum: f64 = 0;
   for (let i = 0; i < k; i += ONE_READ_BLOCK) {
     const end = min(i + ONE_READ_BLOCK, k);
+    // Halves: whether the block is finite (halvesFinite), by its extremum (the first block's is c's).
+    if (sizeof<S>() == 2) {
+      if (i > 0) extremum<T, S>(atS<S>(px, i), end - i, lowest);
+    }
     let sb: f64 = 0;
+    const finite = sizeof<S>() == 2 && halvesFinite;
     for (let pass = 0; pass < 2; pass++) {
       store<f64>(slot(ps, S_TOP), -Infinity);
       sb = 0;
@@ -234,7 +264,7 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool
       for (let part = 0; part < parts; part++) {
         const from = part == 0 ? i : y + 1;
         const to = split && part == 0 ? y : end;
-        sb += raddexpminusmaxtop<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP));
+        sb += blockExps<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP), finite);
       }
       if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
       // The block's values rose past c: redo it relative to its own extremum.
@@ -279,9 +309,7 @@ function statsRow<T, S>(
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
     if (mode != PLAIN) addDots<T, S>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
-    sum += keep
-      ? raddstoreexpminusmax<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b)
-      : raddexpminusmax<T, S>(atS<S>(px, start), end - start, c, b);
+    sum += rowExps<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b, keep);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;

@@ -13,8 +13,8 @@
 
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
-import { halfConstant, halfOrder, halfOrder8, halfOrderAtLeast, widen4 } from "../shared/half";
-import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes, widenConstant } from "../shared/reduce";
+import { halfConstant, halfOrder, halfOrder8, halfOrderAtLeast } from "../shared/half";
+import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes, widenConstant, widenS } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
@@ -221,8 +221,8 @@ function keptBlocks<T, S = T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, t
       let s1 = s0;
       for (let j = i; j < i + WALK; j += 2 * L) {
         const p = atS<S>(x, j);
-        const v0 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
-        const v1 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
+        const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
         const e0 = expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         const e1 = expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         s0 = v128.add<T>(s0, v128.and(e0, v128.ge<T>(v0, vt)));
@@ -321,8 +321,8 @@ function keepAbove<T, S>(x: usize, y: usize, start: i32, end: i32, theta: T, str
     const h3 = widenConstant<S>(3);
     for (; i + 2 * L <= end; i += 2 * L) {
       const p = atS<S>(x, i);
-      const v0 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
-      const v1 = sizeof<S>() == 2 ? widen4(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
+      const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+      const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
       const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
       const kept1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
       v128.store(at<T>(y, i), v128.bitselect(v0, masked, kept0));
