@@ -50,16 +50,6 @@ function rowExps<T, S>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 
   return keep ? raddstoreexpminusmax<T, S>(x, g, n, c, b) : raddexpminusmax<T, S>(x, n, c, b);
 }
 
-/** raddexpminusmaxtop over x[0..n) stored as S, as rowExps: halves `finite` widened without the Inf/NaN step. */
-// @ts-ignore: decorator
-@inline
-function blockExps<T, S>(x: usize, n: i32, c: T, b: T, top: usize, finite: bool): f64 {
-  if (sizeof<S>() == 2) {
-    if (finite) return raddexpminusmaxtop<T, i16>(x, n, c, b, top);
-  }
-  return raddexpminusmaxtop<T, S>(x, n, c, b, top);
-}
-
 // @ts-ignore: decorator
 @inline
 function slot(stats: usize, i: i32): usize {
@@ -249,12 +239,7 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool
   let sum: f64 = 0;
   for (let i = 0; i < k; i += ONE_READ_BLOCK) {
     const end = min(i + ONE_READ_BLOCK, k);
-    // Halves: whether the block is finite (halvesFinite), by its extremum (the first block's is c's).
-    if (sizeof<S>() == 2) {
-      if (i > 0) extremum<T, S>(atS<S>(px, i), end - i, lowest);
-    }
     let sb: f64 = 0;
-    const finite = sizeof<S>() == 2 && halvesFinite;
     for (let pass = 0; pass < 2; pass++) {
       store<f64>(slot(ps, S_TOP), -Infinity);
       sb = 0;
@@ -264,7 +249,7 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool
       for (let part = 0; part < parts; part++) {
         const from = part == 0 ? i : y + 1;
         const to = split && part == 0 ? y : end;
-        sb += blockExps<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP), finite);
+        sb += raddexpminusmaxtop<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP));
       }
       if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
       // The block's values rose past c: redo it relative to its own extremum.

@@ -693,6 +693,8 @@ function kthLargest<T>(a: usize, m: i32, k: i32): T {
  */
 function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
   let theta: T = <T>-Infinity;
+  // Halves: theta's order key, found again only when theta moves (half.ts).
+  let key = sizeof<S>() == 2 ? halfOrderAtLeast(<f32>theta) : 0;
   let count = 0;
   let trigger = min(cap, max(1024, 8 * k));
   let i = 0;
@@ -700,15 +702,19 @@ function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: 
     let end = n;
     if (ASC_FEATURE_SIMD) {
       // Skip vectors with nothing at or above the threshold; stop at the first that has (halves
-      // by their order keys, 16 a step: a NaN stops the skip, and the loop below passes it).
+      // by their order keys, from the first lane that passes to the end of its vector: the
+      // elements below widen each half, so fewer is cheaper; a NaN passes here, not below).
       if (sizeof<S>() == 2) {
         const mag = halfConstant(5);
-        const vt = i16x8.splat(<i16>halfOrderAtLeast(<f32>theta));
-        for (; i + 16 <= n; i += 16) {
-          const p = atS<S>(x, i);
-          if (v128.any_true(v128.or(i16x8.ge_s(halfOrder8(v128.load(p), mag), vt), i16x8.ge_s(halfOrder8(v128.load(p, 16), mag), vt)))) break;
+        const vt = i16x8.splat(<i16>key);
+        for (; i + 8 <= n; i += 8) {
+          const hits = i16x8.bitmask(i16x8.ge_s(halfOrder8(v128.load(atS<S>(x, i)), mag), vt));
+          if (hits != 0) {
+            end = i + 8;
+            i += ctz(hits);
+            break;
+          }
         }
-        end = min(i + 16, n);
       } else {
         const L = lanes<T>();
         const vt = v128.splat<T>(theta);
@@ -728,6 +734,7 @@ function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: 
       if (count >= trigger) {
         copyValues<T>(tmp, vals, count);
         theta = kthLargest<T>(tmp, count, k);
+        if (sizeof<S>() == 2) key = halfOrderAtLeast(<f32>theta);
         count = compact<T>(idx, vals, count, theta);
         // Ties may keep the buffer full: give it room to make progress.
         if (count > trigger >> 1) trigger = min(cap, trigger << 1);
