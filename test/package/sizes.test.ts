@@ -64,7 +64,11 @@ describe("size budget", () => {
   // in their passes instead of a widened copy: 1.8-27x -> 1.2-1.5x f32, Node 24): 86,650
   // (measured 86,610 on its own).
   // The three together: 88,600 (measured 88,593).
-  const ALL_CEILING = 88_600;
+  // Then +3.4 KB, 92,000 (measured 91,968): the sampling kernels' f16 variants (argmax, topK and
+  // the candidate passes on 16-bit order keys, the weight passes widening as they load: +2.2 KB
+  // of wasm; argmax and topK of halves 0.7-1.2x f32 instead of 2-100x, Node 24) and the loss's
+  // exp passes over halves known finite (+0.8 KB: crossEntropy + grad 1.3-1.4x -> 1.1-1.3x).
+  const ALL_CEILING = 92_000;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
