@@ -73,6 +73,13 @@ function argmax<T, S = T>(x: usize, n: i32): i32 {
 }
 
 /**
+ * Whether the row of halves f16_argmax last read was all finite (no Inf, no NaN): the host
+ * reads it (f16_finite) and passes it to the weight passes of the same row, which then widen
+ * without the Inf/NaN step (reduce.ts's i16 storage).
+ */
+let rowFinite = false;
+
+/**
  * argmax of the n halves at x, by their order keys (half.ts), 8 per vector: the largest key,
  * then the first half equal to it as a value (+0 and -0 alike); a NaN is found apart. The
  * index argmax<f32> gives on the row widened.
@@ -80,22 +87,27 @@ function argmax<T, S = T>(x: usize, n: i32): i32 {
 function halfArgmax(x: usize, n: i32): i32 {
   const INF: i32 = 0x7c00;
   let best = -INF;
+  // The largest magnitude bits met: above INF a NaN, INF an infinity (rowFinite).
+  let top = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const inf = halfConstant(4);
     const mag = halfConstant(5);
     let a0 = i16x8.splat(<i16>best);
     let a1 = a0;
-    let nan = i16x8.splat(0);
+    let t = i16x8.splat(0);
     for (; i + 16 <= n; i += 16) {
       const p = x + (<usize>i << 1);
       const v0 = v128.load(p);
       const v1 = v128.load(p, 16);
       a0 = i16x8.max_s(a0, halfOrder8(v0, mag));
       a1 = i16x8.max_s(a1, halfOrder8(v1, mag));
-      nan = v128.or(nan, v128.or(i16x8.gt_s(v128.and(v0, mag), inf), i16x8.gt_s(v128.and(v1, mag), inf)));
+      t = i16x8.max_s(t, i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)));
     }
-    if (v128.any_true(nan)) i = 0; // the first NaN is found below
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+    top = i16x8.extract_lane_s(t, 0);
+    if (top > INF) i = 0; // the first NaN is found below
     else {
       let a = i16x8.max_s(a0, a1);
       a = i16x8.max_s(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
@@ -106,9 +118,14 @@ function halfArgmax(x: usize, n: i32): i32 {
   }
   for (; i < n; i++) {
     const h = <i32>load<u16>(x + (<usize>i << 1));
-    if ((h & 0x7fff) > INF) return i;
+    if ((h & 0x7fff) > INF) {
+      rowFinite = false;
+      return i;
+    }
+    top = max(top, h & 0x7fff);
     best = max(best, halfOrder(h));
   }
+  rowFinite = top < INF;
   if (n == 0) return -1;
   // The halves of key best: its one bit pattern, or both zeros (compared without the sign).
   const keep: i32 = best == 0 ? 0x7fff : 0xffff;
@@ -786,6 +803,10 @@ export function f64_argmax(x: usize, n: i32): i32 {
 export function f16_argmax(x: usize, n: i32): i32 {
   return argmax<f32, u16>(x, n);
 }
+/** 1 when the row f16_argmax last read held no Inf or NaN half (for the finite argument of the weight passes). */
+export function f16_finite(): i32 {
+  return i32(rowFinite);
+}
 
 /** Sets x_i = -Infinity where the packed bit mask has bit i clear. */
 export function f32_mask(x: usize, n: i32, mask: usize): void {
@@ -802,7 +823,8 @@ export function f32_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
 export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
   return raddstoreexpminusmax<f64>(x, w, n, c, beta);
 }
-export function f16_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
+export function f16_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize, finite: i32): f64 {
+  if (finite) return raddstoreexpminusmax<f32, i16>(x, w, n, <f32>c, betaOf<f32>(beta));
   return raddstoreexpminusmax<f32, u16>(x, w, n, <f32>c, betaOf<f32>(beta));
 }
 
@@ -813,7 +835,8 @@ export function f32_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, 
 export function f64_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
   return keptBlocks<f64>(x, n, c, beta, theta, tie, blocks);
 }
-export function f16_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+export function f16_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize, finite: i32): f64 {
+  if (finite) return keptBlocks<f32, i16>(x, n, c, beta, theta, tie, blocks);
   return keptBlocks<f32, u16>(x, n, c, beta, theta, tie, blocks);
 }
 
@@ -824,7 +847,8 @@ export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i
 export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
   return draw<f64>(x, w, n, c, beta, theta, tie, target, blocks);
 }
-export function f16_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
+export function f16_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize, finite: i32): i32 {
+  if (finite) return draw<f32, i16>(x, w, n, c, beta, theta, tie, target, blocks);
   return draw<f32, u16>(x, w, n, c, beta, theta, tie, target, blocks);
 }
 

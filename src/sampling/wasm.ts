@@ -16,6 +16,8 @@ type Kernel = (...args: number[]) => number;
 
 interface SampleKernels {
   argmax: Kernel;
+  /** For f16 kernels: 1 when the row argmax last read was all finite (0 for the others). */
+  finite: Kernel;
   mask: Kernel;
   keptblocks: Kernel;
   draw: Kernel;
@@ -78,6 +80,8 @@ class WasmSession implements SampleSession {
   readonly #size: number;
   /** Address of the current row. */
   #current = 0;
+  /** 1 when argmax found the current row of halves free of Inf and NaN: the weight passes then widen it in fewer operations (a trailing argument the f32 and f64 kernels ignore). */
+  #finite = 0;
   /** The (c, beta) of the weights stored at wp for the current row (NaN: none). */
   #weighed = [NaN, NaN];
   /** The (c, beta, theta, tie) of the block sums keptblocks left at idxp for the current row (NaN: none). */
@@ -109,6 +113,7 @@ class WasmSession implements SampleSession {
     // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
     this.#weighed = [NaN, NaN];
     this.#blocked = [NaN, NaN, NaN, NaN];
+    this.#finite = 0;
     if (input === "f16") {
       // The halves' bits, copied as such (a Float16Array's set may convert them one by one).
       const p = array ? (halvesp || this.#at.xp) : from + 2 * start;
@@ -133,7 +138,9 @@ class WasmSession implements SampleSession {
   }
 
   argmax(_: number, k: number): number {
-    return this.#f.argmax(this.#current, k);
+    const top = this.#f.argmax(this.#current, k);
+    this.#finite = this.#f.finite();
+    return top;
   }
 
   mask(_: number, k: number, word: number): void {
@@ -142,7 +149,7 @@ class WasmSession implements SampleSession {
 
   weigh(_: number, k: number, c: number, beta: number): number {
     this.#weighed = [c, beta];
-    return this.#f.weigh(this.#current, k, c, beta, this.#at.wp);
+    return this.#f.weigh(this.#current, k, c, beta, this.#at.wp, this.#finite);
   }
 
   /** The stored weights' address if they are those of (c, beta), else 0 (the kernels compute them). */
@@ -168,13 +175,13 @@ class WasmSession implements SampleSession {
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
     // The sums per block go to the indices' room, which a cut of the whole row leaves free; draw reads them.
     this.#blocked = [c, beta, theta, tie];
-    return this.#f.keptblocks(this.#current, k, c, beta, theta, tie, this.#at.idxp);
+    return this.#f.keptblocks(this.#current, k, c, beta, theta, tie, this.#at.idxp, this.#finite);
   }
 
   draw(_: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
     const [bc, bb, bt, bi] = this.#blocked;
     const blocks = bc === c && bb === beta && bt === theta && bi === tie ? this.#at.idxp : 0;
-    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks);
+    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks, this.#finite);
   }
 
   collect(_: number, k: number, theta: number, below = NaN): Int32Array {
@@ -206,6 +213,9 @@ export class WasmSampleBackend implements SampleBackend {
         if (typeof fn !== "function") throw new TypeError(`not a softmax-wasm module: export ${dtype}_${name} is missing`);
         f[name] = fn as Kernel;
       }
+      const finite = exports.f16_finite;
+      if (typeof finite !== "function") throw new TypeError("not a softmax-wasm module: export f16_finite is missing");
+      f.finite = dtype === "f16" ? (finite as Kernel) : () => 0;
       return f as unknown as SampleKernels;
     };
     this.#kernels = { f32: bind("f32"), f64: bind("f64"), f16: bind("f16") };
