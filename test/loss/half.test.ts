@@ -138,6 +138,35 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
     );
   });
 
+  it("softmaxBackward and logSoftmaxBackward of f16 gradY and y: the same bits as of their f32 values", () => {
+    fc.assert(
+      fc.property(longBatch, fc.integer({ min: 0, max: 0xffff }), (c, seed2) => {
+        const n = c.rows * c.k;
+        const gBits = bitsOf(n, c.seed, c.special);
+        // y: probabilities (small positive halves) or log-probabilities (negative ones), with the same specials.
+        const yBits = bitsOf(n, seed2, c.special.map(([at, h]) => [at + 1, h] as [number, number])).map((h) => (h & 0x7c00) === 0x7c00 ? h : h & 0x3bff);
+        const logBits = yBits.map((h) => ((h & 0x7c00) === 0x7c00 ? h : h | 0x8000));
+        const g = f16Array(sm, gBits);
+        const gs = Float32Array.from(gBits, halfValue);
+        for (const [log, bits] of [[false, yBits], [true, logBits]] as const) {
+          const y = f16Array(sm, bits);
+          const ys = Float32Array.from(bits, halfValue);
+          const f = log ? sm.logSoftmaxBackward : sm.softmaxBackward;
+          const opts = { rowLength: c.k, beta: c.beta };
+          const got = f(g, y, opts);
+          expect(got).toBeInstanceOf(Float32Array);
+          expectSameBits(got, f(gs, ys, opts), `${log ? "logSoftmaxBackward" : "softmaxBackward"} k ${c.k}`);
+          // A lone f16 operand is widened: the same bits again.
+          expectSameBits(f(g, ys, opts), f(gs, ys, opts), "f16 gradY, f32 y");
+          expectSameBits(f(gs, y, opts), f(gs, ys, opts), "f32 gradY, f16 y");
+          y.free();
+        }
+        g.free();
+      }),
+      { seed: 2718, numRuns: 60 },
+    );
+  });
+
   it("softmaxBackward and logSoftmaxBackward take f16 gradY and y, giving f32", () => {
     const bits = [0x3c00, 0xb800, 0x4000, 0x2e66, 0xc200, 0x0001, 0x3555, 0x8000];
     const g = f16Array(sm, bits);
