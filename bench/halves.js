@@ -60,6 +60,13 @@ const FUNCTIONS = {
   "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),
   "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
   "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
+  "sample minP 0.05": (sm, x) => () => sm.sample(x, { minP: 0.05, seed: 1 }),
+  // Penalties write the row: halves are widened into the staged copy (the f32 kernels follow).
+  "sample penalties": (sm, x) => () => sm.sample(x, { repetitionPenalty: 1.2, history: [1, 2, 3, 5, 8], topK: 50, seed: 1 }),
+  "sampler topP 0.9": (sm, x) => {
+    const s = sm.sampler({ temperature: 0.8, topP: 0.9, seed: 1 });
+    return () => s.sample(x);
+  },
   distribution: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.distribution(x, { temperature: 0.8, out: y });

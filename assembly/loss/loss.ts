@@ -20,6 +20,7 @@ import {
   F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
+import { halvesFinite } from "../shared/half";
 import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -34,6 +35,20 @@ const S_TOP: i32 = S_DOTT;
 // instead of twice (extremum, exps).
 const ONE_READ_BLOCK: i32 = 2048;
 const GUESS_SLACK: f64 = 64;
+
+/**
+ * The sum of exp(b*(x_i - c)) over x[0..n) stored as S, each term also stored to g when
+ * `keep`: halves that the extremum just read found finite are widened without the Inf/NaN
+ * step (reduce.ts's i16 storage), the same values in fewer operations.
+ */
+// @ts-ignore: decorator
+@inline
+function rowExps<T, S>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 {
+  if (sizeof<S>() == 2) {
+    if (halvesFinite) return keep ? raddstoreexpminusmax<T, i16>(x, g, n, c, b) : raddexpminusmax<T, i16>(x, n, c, b);
+  }
+  return keep ? raddstoreexpminusmax<T, S>(x, g, n, c, b) : raddexpminusmax<T, S>(x, n, c, b);
+}
 
 // @ts-ignore: decorator
 @inline
@@ -279,9 +294,7 @@ function statsRow<T, S>(
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
     if (mode != PLAIN) addDots<T, S>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
-    sum += keep
-      ? raddstoreexpminusmax<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b)
-      : raddexpminusmax<T, S>(atS<S>(px, start), end - start, c, b);
+    sum += rowExps<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b, keep);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;
@@ -419,41 +432,49 @@ function wideDiff<T>(g: T, d: f64): f64 {
   return sizeof<T>() == 4 ? <f64>g - d : <f64>g * 0.5 - d * 0.5;
 }
 
-/** out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y). */
+/**
+ * out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y); g and y stored as S
+ * (halves widened exactly as they load: the bits of the same call on their f32 values).
+ */
 // @ts-ignore: decorator
 @inline
-function softmaxBackwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
-    const pg = at<T>(g, r * k);
-    const py = at<T>(y, r * k);
+    const pg = atS<S>(g, r * k);
+    const py = atS<S>(y, r * k);
     const po = at<T>(out, r * k);
     let dot: f64 = 0;
     let big: f64 = 0; // max |g_j|
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       let d0 = f64x2.splat(0);
       let d1 = d0;
       let m = v128.splat<T>(0);
       for (; i + 2 * L <= k; i += 2 * L) {
-        const g0 = v128.load(at<T>(pg, i));
-        const g1 = v128.load(at<T>(pg, i), 16);
-        d0 = dot64<T>(d0, g0, v128.load(at<T>(py, i)));
-        d1 = dot64<T>(d1, g1, v128.load(at<T>(py, i), 16));
+        const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+        // (T's second vector by its offset immediate.)
+        const g1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(pg, i + L), h0, h1, h2, h3) : v128.load(at<T>(pg, i), 16);
+        d0 = dot64<T>(d0, g0, loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3));
+        d1 = dot64<T>(d1, g1, sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(py, i + L), h0, h1, h2, h3) : v128.load(at<T>(py, i), 16));
         m = maxAbs<T>(maxAbs<T>(m, g0), g1);
       }
       for (; i + L <= k; i += L) {
-        const g0 = v128.load(at<T>(pg, i));
-        d0 = dot64<T>(d0, g0, v128.load(at<T>(py, i)));
+        const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+        d0 = dot64<T>(d0, g0, loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3));
         m = maxAbs<T>(m, g0);
       }
       dot = sum64(f64x2.add(d0, d1));
       big = <f64>pickMax<T>(m);
     }
     for (; i < k; i++) {
-      const gi = load<T>(at<T>(pg, i));
-      dot += mulz(<f64>gi, <f64>load<T>(at<T>(py, i)));
+      const gi = loadAs<T, S>(pg, i);
+      dot += mulz(<f64>gi, <f64>loadAs<T, S>(py, i));
       big = max(big, abs(<f64>gi));
     }
     const d = <T>dot;
@@ -462,8 +483,8 @@ function softmaxBackwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i3
       // g_j - d may overflow the dtype (an infinite g also comes here: rare, scalar).
       const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
       for (; i < k; i++) {
-        const yi = <f64>load<T>(at<T>(py, i));
-        store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(load<T>(at<T>(pg, i)), dot)) * scale));
+        const yi = <f64>loadAs<T, S>(py, i);
+        store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(loadAs<T, S>(pg, i), dot)) * scale));
       }
       continue;
     }
@@ -471,46 +492,54 @@ function softmaxBackwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i3
       const L = lanes<T>();
       const vd = v128.splat<T>(d);
       const vb = v128.splat<T>(b);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + L <= k; i += L) {
-        const yv = v128.load(at<T>(py, i));
-        const gv = v128.load(at<T>(pg, i));
+        const yv = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
+        const gv = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
         // y_j*(g_j - d) first: it cannot overflow here (|g|, |d| <= max/2, y <= 1), while
         // y_j*beta may underflow to 0 where the result does not.
         v128.store(at<T>(po, i), v128.mul<T>(v128.mul<T>(yv, v128.sub<T>(gv, vd)), vb));
       }
     }
     for (; i < k; i++) {
-      store<T>(at<T>(po, i), load<T>(at<T>(py, i)) * (load<T>(at<T>(pg, i)) - d) * b);
+      store<T>(at<T>(po, i), loadAs<T, S>(py, i) * (loadAs<T, S>(pg, i) - d) * b);
     }
   }
 }
 
-/** out_j = beta*(g_j - exp(logY_j)*sum_i g_i) per row (out may be g or logY). */
+/** out_j = beta*(g_j - exp(logY_j)*sum_i g_i) per row (out may be g or logY); g and logY stored as S (softmaxBackwardRows). */
 // @ts-ignore: decorator
 @inline
-function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+function logSoftmaxBackwardRows<T, S = T>(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
-    const pg = at<T>(g, r * k);
-    const pl = at<T>(logY, r * k);
+    const pg = atS<S>(g, r * k);
+    const pl = atS<S>(logY, r * k);
     const po = at<T>(out, r * k);
     let sum: f64 = 0;
     let big: f64 = 0; // max |g_j|
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       let s0 = f64x2.splat(0);
       let s1 = s0;
       let m = v128.splat<T>(0);
       for (; i + 2 * L <= k; i += 2 * L) {
-        const g0 = v128.load(at<T>(pg, i));
-        const g1 = v128.load(at<T>(pg, i), 16);
+        const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+        const g1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(pg, i + L), h0, h1, h2, h3) : v128.load(at<T>(pg, i), 16);
         s0 = add64<T>(s0, g0);
         s1 = add64<T>(s1, g1);
         m = maxAbs<T>(maxAbs<T>(m, g0), g1);
       }
       for (; i + L <= k; i += L) {
-        const g0 = v128.load(at<T>(pg, i));
+        const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
         s0 = add64<T>(s0, g0);
         m = maxAbs<T>(m, g0);
       }
@@ -518,7 +547,7 @@ function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32,
       big = <f64>pickMax<T>(m);
     }
     for (; i < k; i++) {
-      const gi = load<T>(at<T>(pg, i));
+      const gi = loadAs<T, S>(pg, i);
       sum += <f64>gi;
       big = max(big, abs(<f64>gi));
     }
@@ -530,15 +559,15 @@ function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32,
       // lanes' partial sums may have passed the range the other way: Infinity - Infinity).
       let inf: f64 = 0;
       for (let j = 0; j < k; j++) {
-        const v = <f64>load<T>(at<T>(pg, j));
+        const v = <f64>loadAs<T, S>(pg, j);
         if (!isFinite(v)) inf += v;
       }
       if (inf != 0 || isNaN(inf)) sum = inf;
       const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
       for (; i < k; i++) {
         // p in f64: an f32 exp flushes p < 2^-149 to 0, and 0*Infinity would be NaN.
-        const p = expAny<f64>(<f64>load<T>(at<T>(pl, i)));
-        store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(load<T>(at<T>(pg, i)), p * sum) * scale));
+        const p = expAny<f64>(<f64>loadAs<T, S>(pl, i));
+        store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(loadAs<T, S>(pg, i), p * sum) * scale));
       }
       continue;
     }
@@ -546,15 +575,19 @@ function logSoftmaxBackwardRows<T>(g: usize, logY: usize, out: usize, rows: i32,
       const L = lanes<T>();
       const vs = v128.splat<T>(s);
       const vb = v128.splat<T>(b);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + L <= k; i += L) {
-        const p = expAnyV<T>(v128.load(at<T>(pl, i)));
-        const gv = v128.load(at<T>(pg, i));
+        const p = expAnyV<T>(loadLanes<T, S>(atS<S>(pl, i), h0, h1, h2, h3));
+        const gv = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
         v128.store(at<T>(po, i), v128.mul<T>(vb, v128.sub<T>(gv, v128.mul<T>(p, vs))));
       }
     }
     for (; i < k; i++) {
-      const p = expAny<T>(load<T>(at<T>(pl, i)));
-      store<T>(at<T>(po, i), b * (load<T>(at<T>(pg, i)) - p * s));
+      const p = expAny<T>(loadAs<T, S>(pl, i));
+      store<T>(at<T>(po, i), b * (loadAs<T, S>(pg, i) - p * s));
     }
   }
 }
@@ -598,6 +631,10 @@ export function f32_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k
 export function f64_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
   softmaxBackwardRows<f64>(g, y, out, rows, k, beta);
 }
+/** g and y halves (out f32). */
+export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  softmaxBackwardRows<f32, u16>(g, y, out, rows, k, beta);
+}
 
 /** Backward pass of log-softmax: gradient g of the output logY, into out. */
 export function f32_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
@@ -605,4 +642,8 @@ export function f32_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: 
 }
 export function f64_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
   logSoftmaxBackwardRows<f64>(g, logY, out, rows, k, beta);
+}
+/** g and logY halves (out f32). */
+export function f16_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+  logSoftmaxBackwardRows<f32, u16>(g, logY, out, rows, k, beta);
 }

@@ -1,6 +1,9 @@
 // Sampling kernels: the passes over a row of logits that choosing a token needs (src/sample.ts
-// runs the chain). Pointers and lengths in, numbers out; T is f32 or f64. The host checks the
-// row for NaN (argmax) before any other kernel sees it.
+// runs the chain). Pointers and lengths in, numbers out; T is f32 or f64, S how the row is
+// stored (reduce.ts): T, or u16 for halves (T = f32), which the passes widen exactly as they
+// load them, or compare as order keys (half.ts) where they only compare, so that an f16 row
+// gives what its f32 widening gives, bit for bit. The host checks the row for NaN (argmax)
+// before any other kernel sees it.
 //
 // Weights are w_i = exp(beta*(x_i - c)) with c the row max, so the largest weight is 1. A set
 // of kept tokens is a prefix of the order (x descending, index ascending), given by a cut
@@ -10,7 +13,8 @@
 
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
-import { FLUSH, at, betaOf, lanes, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes } from "../shared/reduce";
+import { halfConstant, halfOrder, halfOrder8, halfOrderAtLeast } from "../shared/half";
+import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes, widenConstant, widenS } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
@@ -38,7 +42,8 @@ function weight<T>(v: T, c: T, beta: T): T {
 }
 
 /** Index of the first maximum of x[0..n); a NaN counts as the maximum (the first NaN); -1 when n = 0. */
-function argmax<T>(x: usize, n: i32): i32 {
+function argmax<T, S = T>(x: usize, n: i32): i32 {
+  if (sizeof<S>() == 2) return halfArgmax(x, n);
   let best: T = <T>-Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -65,6 +70,79 @@ function argmax<T>(x: usize, n: i32): i32 {
   }
   if (n == 0) return -1;
   return firstEqual<T>(x, n, best);
+}
+
+/**
+ * Whether the row of halves f16_argmax last read was all finite (no Inf, no NaN): the host
+ * reads it (f16_finite) and passes it to the weight passes of the same row, which then widen
+ * without the Inf/NaN step (reduce.ts's i16 storage).
+ */
+let rowFinite = false;
+
+/**
+ * argmax of the n halves at x, by their order keys (half.ts), 8 per vector: the largest key,
+ * then the first half equal to it as a value (+0 and -0 alike); a NaN is found apart. The
+ * index argmax<f32> gives on the row widened.
+ */
+function halfArgmax(x: usize, n: i32): i32 {
+  const INF: i32 = 0x7c00;
+  let best = -INF;
+  // The largest magnitude bits met: above INF a NaN, INF an infinity (rowFinite).
+  let top = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const mag = halfConstant(5);
+    let a0 = i16x8.splat(<i16>best);
+    let a1 = a0;
+    let t = i16x8.splat(0);
+    for (; i + 16 <= n; i += 16) {
+      const p = x + (<usize>i << 1);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      a0 = i16x8.max_s(a0, halfOrder8(v0, mag));
+      a1 = i16x8.max_s(a1, halfOrder8(v1, mag));
+      t = i16x8.max_s(t, i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)));
+    }
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+    top = i16x8.extract_lane_s(t, 0);
+    if (top > INF) i = 0; // the first NaN is found below
+    else {
+      let a = i16x8.max_s(a0, a1);
+      a = i16x8.max_s(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+      a = i16x8.max_s(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+      a = i16x8.max_s(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+      best = i16x8.extract_lane_s(a, 0);
+    }
+  }
+  for (; i < n; i++) {
+    const h = <i32>load<u16>(x + (<usize>i << 1));
+    if ((h & 0x7fff) > INF) {
+      rowFinite = false;
+      return i;
+    }
+    top = max(top, h & 0x7fff);
+    best = max(best, halfOrder(h));
+  }
+  rowFinite = top < INF;
+  if (n == 0) return -1;
+  // The halves of key best: its one bit pattern, or both zeros (compared without the sign).
+  const keep: i32 = best == 0 ? 0x7fff : 0xffff;
+  const want: i32 = best < 0 ? 0x8000 | -best : best;
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vk = i16x8.splat(<i16>keep);
+    const vw = i16x8.splat(<i16>want);
+    for (; j + 32 <= n; j += 32) {
+      const p = x + (<usize>j << 1);
+      const e0 = v128.or(i16x8.eq(v128.and(v128.load(p), vk), vw), i16x8.eq(v128.and(v128.load(p, 16), vk), vw));
+      const e1 = v128.or(i16x8.eq(v128.and(v128.load(p, 32), vk), vw), i16x8.eq(v128.and(v128.load(p, 48), vk), vw));
+      if (v128.any_true(v128.or(e0, e1))) break;
+    }
+  }
+  for (; j < n; j++) if ((<i32>load<u16>(x + (<usize>j << 1)) & keep) == want) return j;
+  return 0;
 }
 
 /** Index of the first element of x[0..n) equal to v (0 when none): vectors without it cost a compare. */
@@ -108,9 +186,9 @@ function applyMask<T>(x: usize, n: i32, mask: usize): void {
  */
 // @ts-ignore: decorator
 @inline
-function keptSum<T>(x: usize, w: usize, start: i32, end: i32, c: T, beta: T, theta: T, strict: bool): f64 {
-  if (w) return raddabove<T>(at<T>(x, start), at<T>(w, start), end - start, theta, strict);
-  return raddexpminusmaxabove<T>(at<T>(x, start), end - start, c, beta, theta, strict);
+function keptSum<T, S>(x: usize, w: usize, start: i32, end: i32, c: T, beta: T, theta: T, strict: bool): f64 {
+  if (w) return raddabove<T, S>(atS<S>(x, start), at<T>(w, start), end - start, theta, strict);
+  return raddexpminusmaxabove<T, S>(atS<S>(x, start), end - start, c, beta, theta, strict);
 }
 
 /**
@@ -119,7 +197,7 @@ function keptSum<T>(x: usize, w: usize, start: i32, end: i32, c: T, beta: T, the
  * holds, so that a flat row (every token kept) costs what a peaked one does; returns their
  * total. draw then finds its block from these sums and computes the weights of one block.
  */
-function keptBlocks<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
+function keptBlocks<T, S = T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
   const tc = <T>c;
   const tb = betaOf<T>(beta);
   const tt = <T>theta;
@@ -146,18 +224,22 @@ function keptBlocks<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32
     const k7 = expF32Constant(7);
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
     for (; i + WALK <= n; i += WALK) {
       if (i < split && i + WALK > split) {
-        total += wholeBlock<T>(x, n, i, tc, tb, tt, split, blocks);
+        total += wholeBlock<T, S>(x, n, i, tc, tb, tt, split, blocks);
         continue;
       }
       const vt = i < split ? atLeast : above;
       let s0 = v128.splat<T>(0);
       let s1 = s0;
       for (let j = i; j < i + WALK; j += 2 * L) {
-        const p = at<T>(x, j);
-        const v0 = v128.load(p);
-        const v1 = v128.load(p, 16);
+        const p = atS<S>(x, j);
+        const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
         const e0 = expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         const e1 = expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         s0 = v128.add<T>(s0, v128.and(e0, v128.ge<T>(v0, vt)));
@@ -168,7 +250,7 @@ function keptBlocks<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32
       total += block;
     }
   }
-  for (; i < n; i += WALK) total += wholeBlock<T>(x, n, i, tc, tb, tt, split, blocks);
+  for (; i < n; i += WALK) total += wholeBlock<T, S>(x, n, i, tc, tb, tt, split, blocks);
   return total;
 }
 
@@ -176,10 +258,10 @@ function keptBlocks<T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32
  * keptBlocks's block at i (any length, either side of split; at most two of a row) by the
  * shared reduction, which sums a block as keptBlocks's loop does; returns its sum.
  */
-function wholeBlock<T>(x: usize, n: i32, i: i32, c: T, beta: T, theta: T, split: i32, blocks: usize): f64 {
+function wholeBlock<T, S>(x: usize, n: i32, i: i32, c: T, beta: T, theta: T, split: i32, blocks: usize): f64 {
   const stop = min(i + WALK, n);
   const mid = min(max(split, i), stop);
-  const block = raddexpminusmaxabove<T>(at<T>(x, i), mid - i, c, beta, theta, false) + raddexpminusmaxabove<T>(at<T>(x, mid), stop - mid, c, beta, theta, true);
+  const block = raddexpminusmaxabove<T, S>(atS<S>(x, i), mid - i, c, beta, theta, false) + raddexpminusmaxabove<T, S>(atS<S>(x, mid), stop - mid, c, beta, theta, true);
   store<f64>(blocks + (<usize>(i / WALK) << 3), block);
   return block;
 }
@@ -201,7 +283,7 @@ function nextAbove<T>(v: T): T {
  * block that crosses is walked element by element (the scalar exps equal the lanes). The
  * weights are w's (weigh's) unless w is 0.
  */
-function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, blocks: usize): i32 {
+function draw<T, S = T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, blocks: usize): i32 {
   const tc = <T>c;
   const tb = betaOf<T>(beta);
   const tt = <T>theta;
@@ -210,7 +292,7 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
   for (let i = 0; i < n; ) {
     const stop = min(i + WALK, n);
     if (blocks || (ASC_FEATURE_SIMD && (stop <= split || i >= split))) {
-      const block = blocks ? load<f64>(blocks + (<usize>(i / WALK) << 3)) : keptSum<T>(x, w, i, stop, tc, tb, tt, i >= split);
+      const block = blocks ? load<f64>(blocks + (<usize>(i / WALK) << 3)) : keptSum<T, S>(x, w, i, stop, tc, tb, tt, i >= split);
       if (total + block <= target) {
         total += block;
         i = stop;
@@ -218,14 +300,14 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
       }
     }
     for (; i < stop; i++) {
-      const v = load<T>(at<T>(x, i));
+      const v = loadAs<T, S>(x, i);
       if (!(i < split ? v >= tt : v > tt)) continue;
       total += <f64>(w ? load<T>(at<T>(w, i)) : weight<T>(v, tc, tb));
       if (total > target) return i;
     }
   }
   for (let i = n - 1; i >= 0; i--) {
-    const v = load<T>(at<T>(x, i));
+    const v = loadAs<T, S>(x, i);
     if ((i < split ? v >= tt : v > tt) && (w ? load<T>(at<T>(w, i)) : weight<T>(v, tc, tb)) > <T>0) return i;
   }
   return -1;
@@ -235,24 +317,29 @@ function draw<T>(x: usize, w: usize, n: i32, c: f64, beta: f64, theta: f64, tie:
  * y_i = x_i where the cut (theta, tie) keeps token i of x[0..n), else -Infinity (y may be x):
  * the row whose softmax is the distribution of the kept tokens.
  */
-function keepCut<T>(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+function keepCut<T, S = T>(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
   const split = min(max(tie + 1, 0), n);
-  keepAbove<T>(x, y, 0, split, <T>theta, false);
-  keepAbove<T>(x, y, split, n, <T>theta, true);
+  keepAbove<T, S>(x, y, 0, split, <T>theta, false);
+  keepAbove<T, S>(x, y, split, n, <T>theta, true);
 }
 
 /** keepCut over x[start..end): the entries at or above theta (above it when `strict`) kept. */
 // @ts-ignore: decorator
 @inline
-function keepAbove<T>(x: usize, y: usize, start: i32, end: i32, theta: T, strict: bool): void {
+function keepAbove<T, S>(x: usize, y: usize, start: i32, end: i32, theta: T, strict: bool): void {
   let i = start;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vt = v128.splat<T>(theta);
     const masked = v128.splat<T>(<T>-Infinity);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
     for (; i + 2 * L <= end; i += 2 * L) {
-      const v0 = v128.load(at<T>(x, i));
-      const v1 = v128.load(at<T>(x, i), 16);
+      const p = atS<S>(x, i);
+      const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+      const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
       const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);
       const kept1 = strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt);
       v128.store(at<T>(y, i), v128.bitselect(v0, masked, kept0));
@@ -260,7 +347,7 @@ function keepAbove<T>(x: usize, y: usize, start: i32, end: i32, theta: T, strict
     }
   }
   for (; i < end; i++) {
-    const v = load<T>(at<T>(x, i));
+    const v = loadAs<T, S>(x, i);
     store<T>(at<T>(y, i), (strict ? v > theta : v >= theta) ? v : <T>-Infinity);
   }
 }
@@ -269,12 +356,33 @@ function keepAbove<T>(x: usize, y: usize, start: i32, end: i32, theta: T, strict
  * Indices of x[0..n) with theta <= x_i < below (no upper bound when below is NaN), in order,
  * into idx (at most cap); returns how many there are. Vectors with none cost a compare.
  */
-function collect<T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
+function collect<T, S = T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
   const tt = <T>theta;
   const tb = <T>below;
   let count = 0;
   let i = 0;
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+    // Halves by their order keys against those of the least halves at or above tt and tb (a
+    // NaN half may pass: the loop over the vector's elements compares values).
+    const mag = halfConstant(5);
+    const vt = i16x8.splat(<i16>halfOrderAtLeast(<f32>tt));
+    const vb = i16x8.splat(<i16>halfOrderAtLeast(<f32>tb));
+    for (; i + 16 <= n; i += 16) {
+      const p = atS<S>(x, i);
+      const k0 = halfOrder8(v128.load(p), mag);
+      const k1 = halfOrder8(v128.load(p, 16), mag);
+      const in0 = v128.andnot(i16x8.ge_s(k0, vt), i16x8.ge_s(k0, vb));
+      const in1 = v128.andnot(i16x8.ge_s(k1, vt), i16x8.ge_s(k1, vb));
+      if (!v128.any_true(v128.or(in0, in1))) continue;
+      for (let j = i; j < i + 16; j++) {
+        const v = loadAs<T, S>(x, j);
+        if (v >= tt && !(v >= tb)) {
+          if (count < cap) store<i32>(idx + (<usize>count << 2), j);
+          count++;
+        }
+      }
+    }
+  } else if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vt = v128.splat<T>(tt);
     const vb = v128.splat<T>(tb);
@@ -295,7 +403,7 @@ function collect<T>(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i
     }
   }
   for (; i < n; i++) {
-    const v = load<T>(at<T>(x, i));
+    const v = loadAs<T, S>(x, i);
     if (v >= tt && !(v >= tb)) {
       if (count < cap) store<i32>(idx + (<usize>count << 2), i);
       count++;
@@ -600,25 +708,42 @@ function kthLargest<T>(a: usize, m: i32, k: i32): T {
  * largest seen whenever the buffer fills, so the row is read once and never sorted. vals and
  * tmp hold cap values of T; cap >= n keeps any row of ties in.
  */
-function topK<T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
+function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
   let theta: T = <T>-Infinity;
+  // Halves: theta's order key, found again only when theta moves (half.ts).
+  let key = sizeof<S>() == 2 ? halfOrderAtLeast(<f32>theta) : 0;
   let count = 0;
   let trigger = min(cap, max(1024, 8 * k));
   let i = 0;
   while (i < n) {
     let end = n;
     if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const vt = v128.splat<T>(theta);
-      // Skip vectors with nothing at or above the threshold; stop at the first that has.
-      for (; i + 2 * L <= n; i += 2 * L) {
-        const p = at<T>(x, i);
-        if (v128.any_true(v128.or(v128.ge<T>(v128.load(p), vt), v128.ge<T>(v128.load(p, 16), vt)))) break;
+      // Skip vectors with nothing at or above the threshold; stop at the first that has (halves
+      // by their order keys, from the first lane that passes to the end of its vector: the
+      // elements below widen each half, so fewer is cheaper; a NaN passes here, not below).
+      if (sizeof<S>() == 2) {
+        const mag = halfConstant(5);
+        const vt = i16x8.splat(<i16>key);
+        for (; i + 8 <= n; i += 8) {
+          const hits = i16x8.bitmask(i16x8.ge_s(halfOrder8(v128.load(atS<S>(x, i)), mag), vt));
+          if (hits != 0) {
+            end = i + 8;
+            i += ctz(hits);
+            break;
+          }
+        }
+      } else {
+        const L = lanes<T>();
+        const vt = v128.splat<T>(theta);
+        for (; i + 2 * L <= n; i += 2 * L) {
+          const p = at<T>(x, i);
+          if (v128.any_true(v128.or(v128.ge<T>(v128.load(p), vt), v128.ge<T>(v128.load(p, 16), vt)))) break;
+        }
+        end = min(i + 2 * L, n);
       }
-      end = min(i + 2 * L, n);
     }
     for (; i < end; i++) {
-      const v = load<T>(at<T>(x, i));
+      const v = loadAs<T, S>(x, i);
       if (!(v >= theta)) continue;
       store<i32>(idx + (<usize>count << 2), i);
       store<T>(at<T>(vals, count), v);
@@ -626,6 +751,7 @@ function topK<T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, 
       if (count >= trigger) {
         copyValues<T>(tmp, vals, count);
         theta = kthLargest<T>(tmp, count, k);
+        if (sizeof<S>() == 2) key = halfOrderAtLeast(<f32>theta);
         count = compact<T>(idx, vals, count, theta);
         // Ties may keep the buffer full: give it room to make progress.
         if (count > trigger >> 1) trigger = min(cap, trigger << 1);
@@ -661,6 +787,9 @@ function compact<T>(idx: usize, vals: usize, m: i32, theta: T): i32 {
 }
 
 // ---- exports: one per kernel and dtype ----
+// f16_ kernels read halves and compute in f32 (weights and kept rows come out f32); mask and
+// band have none: the host widens a row it writes (penalties, mask) first, and band reads f32
+// weights.
 
 export { features, heapBase } from "../shared/module";
 
@@ -670,6 +799,13 @@ export function f32_argmax(x: usize, n: i32): i32 {
 }
 export function f64_argmax(x: usize, n: i32): i32 {
   return argmax<f64>(x, n);
+}
+export function f16_argmax(x: usize, n: i32): i32 {
+  return argmax<f32, u16>(x, n);
+}
+/** 1 when the row f16_argmax last read held no Inf or NaN half (for the finite argument of the weight passes). */
+export function f16_finite(): i32 {
+  return i32(rowFinite);
 }
 
 /** Sets x_i = -Infinity where the packed bit mask has bit i clear. */
@@ -687,6 +823,10 @@ export function f32_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
 export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
   return raddstoreexpminusmax<f64>(x, w, n, c, beta);
 }
+export function f16_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize, finite: i32): f64 {
+  if (finite) return raddstoreexpminusmax<f32, i16>(x, w, n, <f32>c, betaOf<f32>(beta));
+  return raddstoreexpminusmax<f32, u16>(x, w, n, <f32>c, betaOf<f32>(beta));
+}
 
 /** The kept weights of the cut (theta, tie) per block into blocks (see keptBlocks); returns their total. */
 export function f32_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
@@ -694,6 +834,10 @@ export function f32_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, 
 }
 export function f64_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize): f64 {
   return keptBlocks<f64>(x, n, c, beta, theta, tie, blocks);
+}
+export function f16_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize, finite: i32): f64 {
+  if (finite) return keptBlocks<f32, i16>(x, n, c, beta, theta, tie, blocks);
+  return keptBlocks<f32, u16>(x, n, c, beta, theta, tie, blocks);
 }
 
 /** The first kept token whose running weight sum (index order) exceeds target (see draw; w: weigh's, or 0; blocks: keptBlocks's, or 0). */
@@ -703,6 +847,10 @@ export function f32_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i
 export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize): i32 {
   return draw<f64>(x, w, n, c, beta, theta, tie, target, blocks);
 }
+export function f16_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize, finite: i32): i32 {
+  if (finite) return draw<f32, i16>(x, w, n, c, beta, theta, tie, target, blocks);
+  return draw<f32, u16>(x, w, n, c, beta, theta, tie, target, blocks);
+}
 
 /** y = the kept logits of the cut (theta, tie), -Infinity elsewhere (see keepCut). */
 export function f32_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
@@ -711,6 +859,9 @@ export function f32_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void
 export function f64_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
   keepCut<f64>(x, n, theta, tie, y);
 }
+export function f16_keep(x: usize, n: i32, theta: f64, tie: i32, y: usize): void {
+  keepCut<f32, u16>(x, n, theta, tie, y);
+}
 
 /** Indices with theta <= x_i < below (below NaN: no bound) into idx (at most cap); returns their count. */
 export function f32_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
@@ -718,6 +869,9 @@ export function f32_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize
 }
 export function f64_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
   return collect<f64>(x, n, theta, below, idx, cap);
+}
+export function f16_collect(x: usize, n: i32, theta: f64, below: f64, idx: usize, cap: i32): i32 {
+  return collect<f32, u16>(x, n, theta, below, idx, cap);
 }
 
 /** The band of the top-p cut over weigh's weights w (see band): its indices into idx, its count returned; out[0] = the weight above it, out[1] = its lowest weight. */
@@ -734,4 +888,7 @@ export function f32_topk(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp:
 }
 export function f64_topk(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
   return topK<f64>(x, n, k, idx, vals, tmp, cap);
+}
+export function f16_topk(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
+  return topK<f32, u16>(x, n, k, idx, vals, tmp, cap);
 }

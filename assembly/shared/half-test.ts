@@ -1,7 +1,7 @@
 // half.ts as a module of its own, for the tests of every bit pattern: scripts/build.mjs builds
 // it into build/, never into dist/, so no shipped module carries test-only exports.
 
-import { f32ToHalf, halfToF32, narrowHalves, widenHalves } from "./half";
+import { f32ToHalf, halfExtremum, halfOrder, halfOrderAtLeast, halfToF32, halvesFinite, narrowHalves, widenHalves } from "./half";
 
 export { features, heapBase } from "./module";
 
@@ -23,4 +23,20 @@ export function widenScalar(src: usize, dst: usize, n: i32): void {
 /** narrow through the scalar twin only. */
 export function narrowScalar(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u16>(dst + (<usize>i << 1), <u16>f32ToHalf(load<f32>(src + (<usize>i << 2))));
+}
+
+/** The order key of the half with bits h. */
+export function order(h: i32): i32 {
+  return halfOrder(h);
+}
+
+/** The order key of the least half >= t. */
+export function orderAtLeast(t: f32): i32 {
+  return halfOrderAtLeast(t);
+}
+
+/** halfExtremum's halvesFinite for the n halves at x: 1 when none is Inf or NaN. */
+export function finite(x: usize, n: i32): i32 {
+  halfExtremum(x, n, false);
+  return i32(halvesFinite);
 }

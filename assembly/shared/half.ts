@@ -20,11 +20,14 @@
 //
 // API, each SIMD step with a scalar twin computing the same bits:
 //   halfToF32(bits): f32, f32ToHalf(x): u32            one value;
-//   halfExtremum(x, n, lowest)                          the max (min) of halves, as an f32;
+//   halfExtremum(x, n, lowest)                          the max (min) of halves, as an f32,
+//                                                       and halvesFinite: none was Inf or NaN;
 //   widenHalves(src, dst, n), narrowHalves(src, dst, n) arrays (src/dst byte addresses);
 //   halfConstant(k), widen4(s, k0..k3)                  the SIMD widening inside a loop: the
 //     constants loaded once into locals before it (exp.ts says why), s from
 //     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
+//   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
+//   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
 
 // 2^112: 127 - 15, the difference of the exponent biases.
 const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
@@ -108,18 +111,26 @@ function halfKey(h: i32): i32 {
 }
 
 /**
+ * Whether the halves halfExtremum last read were all finite (no exponent of 31: no Inf, no
+ * NaN): the passes after it may then widen them without the Inf/NaN step (widenFinite4).
+ */
+export let halvesFinite = false;
+
+/**
  * The largest of the n halves at x (the smallest when `lowest`) as an f32, exactly: NaN if any
- * is NaN, -Infinity (+Infinity) when n = 0. Of +0 and -0, max takes +0 and min -0.
+ * is NaN, -Infinity (+Infinity) when n = 0. Of +0 and -0, max takes +0 and min -0. Sets
+ * halvesFinite.
  */
 export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
   let best = halfKey(lowest ? 0x7c00 : <i32><i16>0xfc00);
+  // The largest magnitude bits met: above 0x7c00 a NaN, 0x7c00 an infinity.
+  let top = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const inf = halfConstant(4);
     const mag = halfConstant(5);
     let a0 = i16x8.splat(<i16>best);
     let a1 = a0;
-    let nan = i16x8.splat(0);
+    let t = i16x8.splat(0);
     for (; i + 16 <= n; i += 16) {
       const p = x + (<usize>i << 1);
       const v0 = v128.load(p);
@@ -128,15 +139,18 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
       const k1 = v128.xor(v1, v128.and(i16x8.shr_s(v1, 15), mag));
       a0 = lowest ? i16x8.min_s(a0, k0) : i16x8.max_s(a0, k0);
       a1 = lowest ? i16x8.min_s(a1, k1) : i16x8.max_s(a1, k1);
-      nan = v128.or(nan, v128.or(i16x8.gt_s(v128.and(v0, mag), inf), i16x8.gt_s(v128.and(v1, mag), inf)));
+      t = i16x8.max_s(t, i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)));
     }
     for (; i + 8 <= n; i += 8) {
       const v = v128.load(x + (<usize>i << 1));
       const k = v128.xor(v, v128.and(i16x8.shr_s(v, 15), mag));
       a0 = lowest ? i16x8.min_s(a0, k) : i16x8.max_s(a0, k);
-      nan = v128.or(nan, i16x8.gt_s(v128.and(v, mag), inf));
+      t = i16x8.max_s(t, v128.and(v, mag));
     }
-    if (v128.any_true(nan)) return NaN;
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+    t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+    top = i16x8.extract_lane_s(t, 0);
     let a = lowest ? i16x8.min_s(a0, a1) : i16x8.max_s(a0, a1);
     let b = i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
     a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
@@ -148,11 +162,44 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
   }
   for (; i < n; i++) {
     const h = <i32>load<i16>(x + (<usize>i << 1));
-    if ((h & 0x7fff) > <i32>HALF_EXPONENT) return NaN;
+    top = max(top, h & 0x7fff);
     const k = halfKey(h);
     best = lowest ? min(best, k) : max(best, k);
   }
+  halvesFinite = top < <i32>HALF_EXPONENT;
+  if (top > <i32>HALF_EXPONENT) return NaN;
   return halfToF32(<u32>halfKey(best));
+}
+
+// Halves compared as values without widening them: their order key (sign-magnitude to two's
+// complement, m or -m for magnitude bits m) orders as the values do and is equal exactly where
+// the values are (+0 and -0 both 0); NaN keys lie beyond +-0x7c00 (the infinities), so code
+// comparing keys checks NaN apart or rechecks its hits on the values.
+
+/** The value order key of the half with bits h (sign-extended or not). */
+// @ts-ignore: decorator
+@inline
+export function halfOrder(h: i32): i32 {
+  const m = h & 0x7fff;
+  return (h & 0x8000) != 0 ? -m : m;
+}
+
+/** halfOrder of 8 halves in 16-bit lanes; mag = halfConstant(5). */
+// @ts-ignore: decorator
+@inline
+export function halfOrder8(v: v128, mag: v128): v128 {
+  const s = i16x8.shr_s(v, 15);
+  return i16x8.sub(v128.xor(v, v128.and(s, mag)), s);
+}
+
+/**
+ * The order key of the least half >= t: a half h is >= t exactly when halfOrder(h) >= it (h not
+ * NaN). NaN gives 0x7c01, above every key but those of NaN halves, which compare false anyway.
+ */
+export function halfOrderAtLeast(t: f32): i32 {
+  if (t != t) return 0x7c01;
+  const h = f32ToHalf(t);
+  return halfOrder(<i32>h) + i32(halfToF32(h) < t);
 }
 
 /** widen4 without the Inf/NaN step: exact for finite halves (k0, k1 as widen4's). */

@@ -188,6 +188,11 @@ export class WasmCore implements Core {
     else heap.copyWithin(yOffset / size, from, from + yLength);
   }
 
+  /** The f32s of the n halves at byte address src into dst, exactly (addresses in this memory; dst may not overlap src). */
+  widenAt(src: number, dst: number, n: number): void {
+    this.#widen(src, dst, n);
+  }
+
   widen(x: AnyOperand): Float32Array {
     // In the kernel: TypedArray.set from a Float16Array over this memory takes V8's slow path (Node 24: ~11 ns per half).
     const y = new Float32Array(x.length);

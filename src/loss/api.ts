@@ -12,7 +12,7 @@
 // by the rows (probabilities); the z-loss by the counted rows. The gradient with respect to z
 // is p_j*A - B_j, A and B_j per row (see coefficients()), times beta for x.
 
-import { type Core, computedIn, dtypeOf, rowOf } from "../core/backend.js";
+import { type AnyOperand, type Core, type Operand, computedIn, dtypeOf, rowOf } from "../core/backend.js";
 import { COEFS, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
 import { JsLoss } from "./js.js";
 import type { CrossEntropyOptions, LossKernels } from "./types.js";
@@ -245,16 +245,21 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
   }
 
   const backward = (log: boolean) => (gradY: Input, y: Input, options?: unknown) => {
-    const g = operandOf(core, gradY, "gradY");
-    const dtype = dtypeOf(g);
+    let g: AnyOperand = anyOperandOf(core, gradY, "gradY");
     const name = log ? "logY" : "y";
-    let yo = operandOf(core, y, name);
+    let yo: AnyOperand = anyOperandOf(core, y, name);
     if (yo.length !== g.length) throw new RangeError(`${name} must have gradY's length (got length ${yo.length} for ${g.length})`);
+    // Halves both: the kernels read them; a lone f16 operand is widened (exactly) first.
+    if (!(dtypeOf(g) === "f16" && dtypeOf(yo) === "f16")) {
+      if (dtypeOf(g) === "f16") g = core.widen(g);
+      if (dtypeOf(yo) === "f16") yo = core.widen(yo);
+    }
+    const dtype = computedIn(g);
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
     const { rows, k } = rowsOf(g.length, opts.rowLength);
     const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
-    if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
+    if (computedIn(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo as Operand)) : Float64Array.from(realArray(yo as Operand));
     // A beta that rounds to 0 (or a subnormal) in f32 gave 0*Infinity = NaN where g is infinite.
     lossFor(dtype, beta).backward(log, g, yo, out, rows, k, beta);
     return opts.out ?? out;

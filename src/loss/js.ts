@@ -2,7 +2,7 @@
 // assembly/loss.ts, in plain loops with Math.exp in f64 (see that file's header).
 
 import { extremum, readable } from "../core/baseline.js";
-import { type Operand, dtypeOf } from "../core/backend.js";
+import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import { type HalfArray, widenHalves } from "../core/half.js";
 import { COEFS, type LossCall, type LossCore, PLAIN, PROB, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
 import { realArray, typedArray } from "../core/memory.js";
@@ -172,10 +172,11 @@ export class JsLoss implements LossCore {
     return stats;
   }
 
-  backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void {
+  backward(log: boolean, g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number): void {
     const os = realArray(out);
-    const gs = readable(realArray(g), os);
-    const ys = readable(realArray(y), os);
+    const wide = (a: AnyOperand) => (dtypeOf(a) === "f16" ? widenHalves(typedArray(a) as HalfArray) : readable(realArray(a as Operand), os));
+    const gs = wide(g);
+    const ys = wide(y);
     for (let r = 0, start = 0; r < rows; r++, start += k) {
       const end = start + k;
       let s = 0;

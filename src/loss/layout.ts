@@ -39,6 +39,6 @@ export interface LossCore {
    * view the backend's memory: read it before the next call.
    */
   crossEntropy(call: LossCall): Float64Array;
-  /** softmax (log = false) or log-softmax backward of rows of k into out (out may be g or y). */
-  backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void;
+  /** softmax (log = false) or log-softmax backward of rows of k into out (out may be g or y); g and y both halves, or both of out's dtype. */
+  backward(log: boolean, g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number): void;
 }

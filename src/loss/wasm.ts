@@ -2,7 +2,7 @@
 // memory (or used in place when they are this module's WasmArrays), the kernels of
 // assembly/loss/loss.ts, results copied out.
 
-import { type Operand, dtypeOf } from "../core/backend.js";
+import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
 import { Staging, offsetOf } from "../core/staging.js";
@@ -38,11 +38,14 @@ export class WasmLoss implements LossCore {
   readonly #kernels: Record<Dtype, Kernels>;
   /** Cross-entropy of f16 logits (the rest f32). */
   readonly #halves: CrossEntropyKernel;
+  /** The backward passes of f16 gradY and y (out f32). */
+  readonly #halvesBackward: Pick<Kernels, "softmaxbackward" | "logsoftmaxbackward">;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#memory = core.memory;
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
     this.#halves = exports.f16_crossentropy as CrossEntropyKernel;
+    this.#halvesBackward = { softmaxbackward: exports.f16_softmaxbackward as BackwardKernel, logsoftmaxbackward: exports.f16_logsoftmaxbackward as BackwardKernel };
   }
 
   crossEntropy(call: LossCall): Float64Array {
@@ -76,18 +79,19 @@ export class WasmLoss implements LossCore {
     return this.#memory.heap("f64").subarray(sp / 8, sp / 8 + rows * STATS);
   }
 
-  backward(log: boolean, g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number): void {
-    const dtype = dtypeOf(g);
+  backward(log: boolean, g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number): void {
+    const halves = dtypeOf(g) === "f16";
+    const dtype = dtypeOf(out);
     const n = g.length;
     const stage = new Staging(this.#memory, dtype);
-    const gPlaced = stage.place(g);
-    const yPlaced = y === g ? gPlaced : stage.place(y);
+    const gPlaced = stage.place(g, false, halves ? "f16" : dtype);
+    const yPlaced = y === g ? gPlaced : stage.place(y, false, halves ? "f16" : dtype);
     // out over a staged input's copy when it is that input (in place), else a region of its own.
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    const kernels = this.#kernels[dtype];
+    const kernels = halves ? this.#halvesBackward : this.#kernels[dtype];
     (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta);
     stage.copyOut(out, op, outOffset, n);
   }

@@ -12,7 +12,7 @@
 // Seeds name the generator of core/random.ts (PCG32), run in the host: a seed draws the same
 // uniforms on every backend and runtime.
 
-import { type Core, type Operand, dtypeOf } from "../core/backend.js";
+import { type AnyOperand, type Core, type Operand, dtypeOf } from "../core/backend.js";
 import { lasting, realArray } from "../core/memory.js";
 import { Pcg32, uniformSource } from "../core/random.js";
 import { JsSampleBackend } from "./js.js";
@@ -21,10 +21,15 @@ import type { Sampler, SamplingKernels, TokenIds } from "./types.js";
 import { WasmSampleBackend } from "./wasm.js";
 import type { Input, RealArray } from "../core/types.js";
 import { numberOption } from "../core/targets.js";
-import { describe, newArray, operandOf, optionsOf, outOperand, rowsOf } from "../core/validate.js";
+import { anyOperandOf, describe, newArray, operandOf, optionsOf, outOperand, rowsOf } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 // ---------------------------------------------------------------- validation
+
+/** The logits as an operand of the backend: halves as they are where its kernels read them, else widened. */
+function logitsOf(core: Core, backend: SampleBackend, x: unknown, name: string): AnyOperand {
+  return backend.halves ? anyOperandOf(core, x, name) : operandOf(core, x, name);
+}
 
 const CHAIN_KEYS = [
   "temperature",
@@ -329,7 +334,7 @@ interface Plan {
   filtered: boolean;
 }
 
-function planOf(x: Operand, chain: Chain, k: number): Plan {
+function planOf(x: AnyOperand, chain: Chain, k: number): Plan {
   const topKCount = chain.topK > 0 ? Math.max(chain.topK, chain.minKeep) : 0;
   const useTopK = topKCount > 0 && topKCount < k;
   return { f64: dtypeOf(x) === "f64", topKCount, useTopK, filtered: useTopK || chain.topP < 1 || chain.minP > 0 };
@@ -342,7 +347,7 @@ function planOf(x: Operand, chain: Chain, k: number): Plan {
  */
 function sessionOf(
   backend: SampleBackend,
-  x: Operand,
+  x: AnyOperand,
   k: number,
   plan: Plan,
   chain: Chain,
@@ -479,7 +484,7 @@ function minPFloor(c: number, beta: number, minP: number, f64: boolean): number 
 /** One token per row of the logits x. */
 function sampleRows(
   backend: SampleBackend,
-  x: Operand,
+  x: AnyOperand,
   rows: number,
   k: number,
   chain: Chain,
@@ -520,7 +525,7 @@ function sampleRows(
 function distributionRows(
   core: Core,
   backend: SampleBackend,
-  x: Operand,
+  x: AnyOperand,
   y: Operand,
   rows: number,
   k: number,
@@ -563,7 +568,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
 
   function argmax(x: Input, opts?: unknown): number | Int32Array {
     const o = optionsOf(opts ?? {}, ROW_LENGTH_KEYS);
-    const xo = operandOf(core, x, "x");
+    const xo = logitsOf(core, backend, x, "x");
     if (xo.length === 0) throw new RangeError("argmax of an empty input (got length 0)");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
     const session = backend.session(xo, false, undefined, k, "none");
@@ -579,7 +584,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
 
   function topK(x: Input, count: number, opts?: unknown) {
     const o = optionsOf(opts ?? {}, ROW_LENGTH_KEYS);
-    const xo = operandOf(core, x, "x");
+    const xo = logitsOf(core, backend, x, "x");
     if (typeof count !== "number") throw new TypeError(`k must be a number (got ${describe(count)})`);
     const { rows, k } = rowsOf(xo.length, o.rowLength);
     if (!isCount(count)) throw new RangeError(`k must be an integer >= 0 (got ${count})`);
@@ -615,7 +620,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
 
   function sample(logits: Input, opts?: unknown): number | Int32Array {
     const o = optionsOf(opts ?? {}, SAMPLE_KEYS);
-    const xo = operandOf(core, logits, "logits");
+    const xo = logitsOf(core, backend, logits, "logits");
     const { rows, k, batched } = rowsOf(xo.length, o.rowLength);
     const chain = chainOf(o);
     const history = o.history === undefined ? [] : tokenIds(o.history, "history");
@@ -629,7 +634,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
 
   function distribution(logits: Input, opts?: unknown) {
     const o = optionsOf(opts ?? {}, DISTRIBUTION_KEYS);
-    const xo = operandOf(core, logits, "logits");
+    const xo = logitsOf(core, backend, logits, "logits");
     const n = xo.length;
     const { rows, k } = rowsOf(n, o.rowLength);
     const chain = chainOf(o);
@@ -737,7 +742,7 @@ class ChainSampler implements Sampler {
 
   sample(logits: Input, opts?: { allowed?: Uint32Array | undefined }): number {
     const o = optionsOf(opts ?? {}, ALLOWED_KEYS);
-    const xo = operandOf(this.#core, logits, "logits");
+    const xo = logitsOf(this.#core, this.#backend, logits, "logits");
     const k = xo.length;
     if (k === 0) throw new RangeError("nothing to draw from an empty input (got length 0)");
     const mask = maskOf(o.allowed ?? this.#allowed, 1, k);

@@ -1,7 +1,7 @@
 // The passes a sampling backend offers (js.ts in TypeScript, wasm.ts over assembly/sampling),
 // which api.ts composes into the sampling chain.
 
-import type { Operand } from "../core/backend.js";
+import type { AnyOperand } from "../core/backend.js";
 import type { RealArray } from "../core/types.js";
 
 /**
@@ -76,9 +76,11 @@ export interface Band {
 export type Room = "none" | "indices" | "topK";
 
 export interface SampleBackend {
+  /** Whether session() takes halves (f16 data) itself; else the caller widens them first. */
+  readonly halves: boolean;
   /**
    * Stages x for a call on rows of k (a copy when `writable`), with a mask and the room asked
    * for, and room for a row's weights when `weights` (weigh, band, keep).
    */
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights?: boolean): SampleSession;
+  session(x: AnyOperand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights?: boolean): SampleSession;
 }

@@ -311,6 +311,7 @@ const i32 = (n: number) => new Int32Array(n);
 
 /** The js backend's sampling passes. */
 export class JsSampleBackend implements SampleBackend {
+  readonly halves = false;
   /**
    * The room of the last session that ended, for the next one: fresh typed arrays of a row's
    * size cost more than the passes over them (a top-k session's took ~1 ms in Node 24 at

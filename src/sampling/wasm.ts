@@ -1,10 +1,14 @@
 // The sampling passes of the wasm backends: stage the logits (and a mask) in the module's
-// scratch area, then call assembly/sample.ts's kernels on one row at a time.
+// scratch area, then call assembly/sample.ts's kernels on one row at a time. Halves are read
+// by the f16 kernels where they are (or copied in as halves), unless the call writes the row
+// (penalties, mask) or the runtime has no Float16Array to show the row to the host: then each
+// row is widened into an f32 copy in a kernel, and the f32 kernels take it.
 
-import { type Operand, dtypeOf } from "../core/backend.js";
+import { type AnyOperand, dtypeOf } from "../core/backend.js";
+import { Float16Constructor } from "../core/half.js";
 import { BYTES, LinearArray, type LinearMemory } from "../core/memory.js";
 import type { Band, Room, SampleBackend, SampleSession } from "./backend.js";
-import type { RealArray, RealDtype as Dtype } from "../core/types.js";
+import type { Dtype as AnyDtype, RealArray } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 import { HISTOGRAM_BUCKETS } from "./layout.js";
 
@@ -12,6 +16,8 @@ type Kernel = (...args: number[]) => number;
 
 interface SampleKernels {
   argmax: Kernel;
+  /** For f16 kernels: 1 when the row argmax last read was all finite (0 for the others). */
+  finite: Kernel;
   mask: Kernel;
   keptblocks: Kernel;
   draw: Kernel;
@@ -23,6 +29,8 @@ interface SampleKernels {
 }
 
 const NAMES = ["argmax", "mask", "keptblocks", "draw", "collect", "topk", "weigh", "band", "keep"] as const;
+/** The kernels that have no f16 form: they take f32 data (a widened row, weights). */
+const F32_ONLY = new Set(["mask", "band"]);
 
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
@@ -44,9 +52,14 @@ interface Layout {
 
 /** Where the input's rows come from. */
 interface Source {
-  dtype: Dtype;
+  /** The dtype of the staged row the kernels read (f32 for halves widened). */
+  dtype: AnyDtype;
+  /** The input's dtype. */
+  input: AnyDtype;
   /** Copy each row into xp before its passes (else the passes read the input in place). */
   copy: boolean;
+  /** Where halves are copied before they are widened into xp (when the input is not in this memory), else 0. */
+  halvesp: number;
   /** The input typed array (when not owned and not detached), else undefined. */
   array: RealArray | undefined;
   /** Byte address of the input in this memory, when it lives here. */
@@ -63,20 +76,29 @@ class WasmSession implements SampleSession {
   readonly #at: Layout;
   readonly #source: Source;
   readonly #memory: LinearMemory;
+  readonly #core: WasmCore;
   readonly #size: number;
   /** Address of the current row. */
   #current = 0;
+  /** 1 when argmax found the current row of halves free of Inf and NaN: the weight passes then widen it in fewer operations (a trailing argument the f32 and f64 kernels ignore). */
+  #finite = 0;
   /** The (c, beta) of the weights stored at wp for the current row (NaN: none). */
   #weighed = [NaN, NaN];
   /** The (c, beta, theta, tie) of the block sums keptblocks left at idxp for the current row (NaN: none). */
   #blocked = [NaN, NaN, NaN, NaN];
 
-  constructor(f: SampleKernels, at: Layout, source: Source, memory: LinearMemory) {
+  constructor(f: SampleKernels, at: Layout, source: Source, core: WasmCore) {
     this.#f = f;
     this.#at = at;
     this.#source = source;
-    this.#memory = memory;
+    this.#memory = core.memory;
+    this.#core = core;
     this.#size = BYTES[source.dtype];
+  }
+
+  /** The weights' (and kept rows') typed array over the buffer: f64 for f64 rows, else f32. */
+  #reals(p: number, k: number): RealArray {
+    return this.#source.dtype === "f64" ? new Float64Array(this.#buffer, p, k) : new Float32Array(this.#buffer, p, k);
   }
 
   /** The memory's buffer now (a new one after growth). */
@@ -85,13 +107,20 @@ class WasmSession implements SampleSession {
   }
 
   row(start: number, k: number): RealArray {
-    const { copy, array, from } = this.#source;
+    const { copy, array, from, input, halvesp } = this.#source;
     const size = this.#size;
     const heap = this.#memory.heap(this.#source.dtype);
     // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
     this.#weighed = [NaN, NaN];
     this.#blocked = [NaN, NaN, NaN, NaN];
-    if (copy) {
+    this.#finite = 0;
+    if (input === "f16") {
+      // The halves' bits, copied as such (a Float16Array's set may convert them one by one).
+      const p = array ? (halvesp || this.#at.xp) : from + 2 * start;
+      if (array) new Uint16Array(this.#buffer, p, k).set(new Uint16Array(array.buffer, array.byteOffset + 2 * start, k));
+      if (this.#source.dtype === "f32") this.#core.widenAt(p, this.#at.xp, k);
+      this.#current = this.#source.dtype === "f32" ? this.#at.xp : p;
+    } else if (copy) {
       const at = this.#at.xp / size;
       if (array) heap.set(array.subarray(start, start + k), at);
       else heap.copyWithin(at, from / size + start, from / size + start + k);
@@ -104,11 +133,14 @@ class WasmSession implements SampleSession {
 
   view(_: number, k: number): RealArray {
     const at = this.#current / this.#size;
-    return this.#memory.heap(this.#source.dtype).subarray(at, at + k);
+    // f16 kernels' rows are shown as a Float16Array (the runtime has one: see session).
+    return this.#memory.heap(this.#source.dtype).subarray(at, at + k) as RealArray;
   }
 
   argmax(_: number, k: number): number {
-    return this.#f.argmax(this.#current, k);
+    const top = this.#f.argmax(this.#current, k);
+    this.#finite = this.#f.finite();
+    return top;
   }
 
   mask(_: number, k: number, word: number): void {
@@ -117,7 +149,7 @@ class WasmSession implements SampleSession {
 
   weigh(_: number, k: number, c: number, beta: number): number {
     this.#weighed = [c, beta];
-    return this.#f.weigh(this.#current, k, c, beta, this.#at.wp);
+    return this.#f.weigh(this.#current, k, c, beta, this.#at.wp, this.#finite);
   }
 
   /** The stored weights' address if they are those of (c, beta), else 0 (the kernels compute them). */
@@ -130,27 +162,26 @@ class WasmSession implements SampleSession {
     this.#blocked = [NaN, NaN, NaN, NaN];
     const count = this.#f.band(wp, k, total, need, idxp, samplep, histp, outp);
     const out = new Float64Array(this.#buffer, outp, 2);
-    const weights = this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
-    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count), weights };
+    return { above: out[0], low: out[1], indices: new Int32Array(this.#buffer, idxp, count), weights: this.#reals(wp, k) };
   }
 
   keep(_: number, k: number, theta: number, tie: number): RealArray {
     const { wp } = this.#at;
     this.#weighed = [NaN, NaN];
     this.#f.keep(this.#current, k, theta, tie, wp);
-    return this.#source.dtype === "f32" ? new Float32Array(this.#buffer, wp, k) : new Float64Array(this.#buffer, wp, k);
+    return this.#reals(wp, k);
   }
 
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
     // The sums per block go to the indices' room, which a cut of the whole row leaves free; draw reads them.
     this.#blocked = [c, beta, theta, tie];
-    return this.#f.keptblocks(this.#current, k, c, beta, theta, tie, this.#at.idxp);
+    return this.#f.keptblocks(this.#current, k, c, beta, theta, tie, this.#at.idxp, this.#finite);
   }
 
   draw(_: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
     const [bc, bb, bt, bi] = this.#blocked;
     const blocks = bc === c && bb === beta && bt === theta && bi === tie ? this.#at.idxp : 0;
-    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks);
+    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks, this.#finite);
   }
 
   collect(_: number, k: number, theta: number, below = NaN): Int32Array {
@@ -173,34 +204,44 @@ class WasmSession implements SampleSession {
 
 /** A wasm backend's sampling passes. */
 export class WasmSampleBackend implements SampleBackend {
+  readonly halves = true;
   readonly #core: WasmCore;
-  readonly #kernels: Record<Dtype, SampleKernels>;
+  readonly #kernels: Record<AnyDtype, SampleKernels>;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#core = core;
-    const bind = (dtype: Dtype) => {
+    const bind = (dtype: AnyDtype) => {
       const f = {} as Record<string, Kernel>;
       for (const name of NAMES) {
-        const fn = exports[`${dtype}_${name}`];
+        const fn = exports[`${dtype === "f16" && F32_ONLY.has(name) ? "f32" : dtype}_${name}`];
         if (typeof fn !== "function") throw new TypeError(`not a softmax-wasm module: export ${dtype}_${name} is missing`);
         f[name] = fn as Kernel;
       }
+      const finite = exports.f16_finite;
+      if (typeof finite !== "function") throw new TypeError("not a softmax-wasm module: export f16_finite is missing");
+      f.finite = dtype === "f16" ? (finite as Kernel) : () => 0;
       return f as unknown as SampleKernels;
     };
-    this.#kernels = { f32: bind("f32"), f64: bind("f64") };
+    this.#kernels = { f32: bind("f32"), f64: bind("f64"), f16: bind("f16") };
   }
 
-  session(x: Operand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
+  session(x: AnyOperand, writable: boolean, mask: Uint32Array | undefined, k: number, room: Room, weights = false): SampleSession {
     const memory = this.#core.memory;
-    const dtype = dtypeOf(x);
-    const size = BYTES[dtype];
+    const input = dtypeOf(x);
+    // Halves the call writes, or that the host could not read as values, are widened per row.
+    const widened = input === "f16" && (writable || Float16Constructor === undefined);
+    const dtype = widened ? "f32" : input;
+    // Values the kernels write (top-k's, weights, kept rows) are f32 for halves.
+    const size = input === "f64" ? 8 : 4;
     const n = x.length;
     const owned = this.#core.owns(x);
     const copy = writable || !owned;
     // A typed array that views this memory is detached if scratch() grows it: keep its offset.
     const from = owned ? (x as LinearArray).ptr : (x as RealArray).byteOffset;
-    const viewsMemory = !owned && (x as RealArray).buffer === memory.heap(dtype).buffer;
-    const xBytes = copy ? align(k * size) : 0;
+    const viewsMemory = !owned && (x as RealArray).buffer === memory.heap("f64").buffer;
+    // Halves outside this memory are copied in as halves: into xp, or before the widened row.
+    const halvesBytes = input === "f16" && !owned && !viewsMemory ? align(k * 2) : 0;
+    const xBytes = input !== "f16" ? (copy ? align(k * size) : 0) : widened ? align(k * 4) + halvesBytes : halvesBytes;
     const idxBytes = room === "none" ? 0 : align(k * 4);
     const valBytes = room === "topK" ? align(k * size) : 0;
     const maskBytes = mask ? align(mask.length * 4) : 0;
@@ -209,7 +250,7 @@ export class WasmSampleBackend implements SampleBackend {
     const sampleBytes = weights ? align((k + 1) * size) : 0;
     const histBytes = weights ? HISTOGRAM_BUCKETS * 12 : 0;
     const outBytes = weights ? 32 : 0;
-    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + histBytes + outBytes, "logits", n, dtype);
+    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + histBytes + outBytes, "logits", n, input);
     const maskp = base + xBytes + idxBytes + 2 * valBytes;
     const at: Layout = {
       xp: base,
@@ -227,6 +268,7 @@ export class WasmSampleBackend implements SampleBackend {
     memory.pin(base);
     // Inputs in this memory are copied from their address (a view of it may be detached now).
     const array = owned || viewsMemory ? undefined : (x as RealArray);
-    return new WasmSession(this.#kernels[dtype], at, { dtype, copy, array, from }, memory);
+    const halvesp = widened && halvesBytes > 0 ? base + align(k * 4) : 0;
+    return new WasmSession(this.#kernels[dtype], at, { dtype, input, copy, halvesp, array, from }, this.#core);
   }
 }

@@ -34,6 +34,11 @@ function narrowAll(file: string, fn: "narrow" | "narrowScalar", bits: Uint32Arra
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
+/** The bit pattern of the f32 nearest v. */
+const u32Of = (v: number): number => {
+  f32[0] = v;
+  return u32[0];
+};
 /** The f32 with bit pattern b. */
 const f32Of = (b: number): number => {
   u32[0] = b;
@@ -126,6 +131,61 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     for (let h = 0; h < ALL; h++) {
       const want = Number.isNaN(halfValue(h)) ? h | 0x200 : h;
       if (back[h] !== want) expect(`0x${back[h].toString(16)}`, `half 0x${h.toString(16)}`).toBe(`0x${want.toString(16)}`);
+    }
+  });
+
+  it("orders halves by value with integer keys, and finds the key of the least half >= any f32", () => {
+    const k = instantiate(file, 16 * 64);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    const order = e.order as (h: number) => number;
+    const atLeast = e.orderAtLeast as (t: number) => number;
+    // Every half but NaN, ascending by value: keys rise with the values, equal exactly for equal values (+0, -0).
+    const byValue = Array.from(all).filter((h) => !Number.isNaN(halfValue(h))).sort((a, b) => halfValue(a) - halfValue(b));
+    for (let i = 1; i < byValue.length; i++) {
+      const [a, b] = [byValue[i - 1], byValue[i]];
+      const rise = halfValue(a) < halfValue(b);
+      if (rise ? !(order(a) < order(b)) : order(a) !== order(b)) expect(`0x${a.toString(16)} ${order(a)}, 0x${b.toString(16)} ${order(b)}`).toBe("ordered as their values");
+    }
+    // The least half >= t by a search over the sorted values, for t at, between and beyond the halves.
+    const least = (t: number) => {
+      let lo = 0;
+      let hi = byValue.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (halfValue(byValue[mid]) >= t) hi = mid;
+        else lo = mid + 1;
+      }
+      return order(byValue[lo]);
+    };
+    const ts = [-Infinity, Infinity, 0, -0, 65504, 65505, 65519.99, 65520, 1e30, -65504, -65505, -65520, -1e30, 2 ** -24, 2 ** -25, -(2 ** -25), 1e-40, -1e-40];
+    for (let h = 0; h < ALL; h += 7) {
+      const v = halfValue(h);
+      if (Number.isFinite(v)) ts.push(v, f32Of(u32Of(v) + 1), f32Of(u32Of(v) - 1 + (v === 0 ? 2 : 0)));
+    }
+    for (const t of ts) {
+      const want = least(Math.fround(t));
+      if (atLeast(t) !== want) expect(`orderAtLeast(${t}) = ${atLeast(t)}`).toBe(`orderAtLeast(${t}) = ${want}`);
+    }
+    expect(atLeast(NaN)).toBe(0x7c01); // above every half that is not NaN
+  });
+
+  it("tells whether the halves its extremum read were all finite (no Inf, no NaN), at every position and length", () => {
+    const k = instantiate(file, 16 * 64);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    for (const n of [0, 1, 7, 8, 15, 16, 17, 40, 64]) {
+      const x = new Uint16Array(e.memory.buffer, k.x, n);
+      for (let i = 0; i < n; i++) x[i] = 0x3c00 + i;
+      expect(e.finite(k.x, n), `n ${n}`).toBe(1);
+      x[n - 1 >= 0 ? n - 1 : 0] = 0x7bff; // the largest finite half
+      expect(e.finite(k.x, n), `n ${n} with 65504`).toBe(1);
+      for (let at = 0; at < n; at++) {
+        for (const h of [0x7c00, 0xfc00, 0x7e00, 0xfe00, 0x7c01]) {
+          const keep = x[at];
+          x[at] = h;
+          expect(e.finite(k.x, n), `n ${n}, 0x${h.toString(16)} at ${at}`).toBe(0);
+          x[at] = keep;
+        }
+      }
     }
   });
 

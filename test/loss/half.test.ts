@@ -82,6 +82,33 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
     );
   });
 
+  it("rows whose Inf or NaN halves sit past the first block, or past the vectors, keep the same bits as f32 (the finite-halves path must not take them)", () => {
+    // A small beta keeps exp(beta*(x - c)) of a half widened wrongly (-Infinity read as -65536,
+    // a NaN as a large finite value) far from 0, so that taking such a row for finite shows.
+    for (const k of [37, 2049, 4500]) {
+      for (const at of [k - 1, k >> 1, Math.min(3000, k - 2)]) {
+        for (const h of [0xfc00, 0x7c00, 0x7e00, 0xfe00, 0xfc01]) {
+          for (const beta of [1, 1e-3, -1e-3]) {
+            const bits = bitsOf(k, at + h, []);
+            bits[at] = h;
+            const x = f16Array(sm, bits);
+            const xs = Float32Array.from(bits, halfValue);
+            const target = Int32Array.of(k >> 2);
+            const what = `k ${k}, 0x${h.toString(16)} at ${at}, beta ${beta}`;
+            for (const grad of [true, false]) {
+              const got = sm.crossEntropy(x, target, { beta, grad, reduction: "none" });
+              const want = sm.crossEntropy(xs, target, { beta, grad, reduction: "none" });
+              expectSameBits(got.loss as Float32Array, want.loss as Float32Array, `${what} loss (grad ${grad})`);
+              if (grad) expectSameBits(got.grad as Float32Array, want.grad as Float32Array, `${what} grad`);
+            }
+            expectSameBits(sm.logProbs(x, target, { beta }), sm.logProbs(xs, target, { beta }), `${what} logProbs`);
+            x.free();
+          }
+        }
+      }
+    }
+  });
+
   it("crossEntropy: f32 losses and gradients, within f32's tolerances of the exact values", () => {
     fc.assert(
       fc.property(batch, (c) => {
@@ -108,6 +135,35 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
         x.free();
       }),
       { seed: 404, numRuns: 60 },
+    );
+  });
+
+  it("softmaxBackward and logSoftmaxBackward of f16 gradY and y: the same bits as of their f32 values", () => {
+    fc.assert(
+      fc.property(longBatch, fc.integer({ min: 0, max: 0xffff }), (c, seed2) => {
+        const n = c.rows * c.k;
+        const gBits = bitsOf(n, c.seed, c.special);
+        // y: probabilities (small positive halves) or log-probabilities (negative ones), with the same specials.
+        const yBits = bitsOf(n, seed2, c.special.map(([at, h]) => [at + 1, h] as [number, number])).map((h) => (h & 0x7c00) === 0x7c00 ? h : h & 0x3bff);
+        const logBits = yBits.map((h) => ((h & 0x7c00) === 0x7c00 ? h : h | 0x8000));
+        const g = f16Array(sm, gBits);
+        const gs = Float32Array.from(gBits, halfValue);
+        for (const [log, bits] of [[false, yBits], [true, logBits]] as const) {
+          const y = f16Array(sm, bits);
+          const ys = Float32Array.from(bits, halfValue);
+          const f = log ? sm.logSoftmaxBackward : sm.softmaxBackward;
+          const opts = { rowLength: c.k, beta: c.beta };
+          const got = f(g, y, opts);
+          expect(got).toBeInstanceOf(Float32Array);
+          expectSameBits(got, f(gs, ys, opts), `${log ? "logSoftmaxBackward" : "softmaxBackward"} k ${c.k}`);
+          // A lone f16 operand is widened: the same bits again.
+          expectSameBits(f(g, ys, opts), f(gs, ys, opts), "f16 gradY, f32 y");
+          expectSameBits(f(gs, y, opts), f(gs, ys, opts), "f32 gradY, f16 y");
+          y.free();
+        }
+        g.free();
+      }),
+      { seed: 2718, numRuns: 60 },
     );
   });
 
