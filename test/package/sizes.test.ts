@@ -37,7 +37,10 @@ describe("size budget", () => {
   // +513 bytes of JS, partly paid by shorter messages and one wasm-opt round).
   // Then 19,400 -> 21,600 (measured 21,574) when the core took half precision (f16 rows widened
   // inside the kernels, f16 out rounded there: +1.1 KB JS, +1.1 KB wasm).
-  const CORE_CEILING = 21_600;
+  // Then 21,600 -> 21,850 (measured 21,805): the weighted logSumExp's plain sum with its error
+  // bound (1.7-2x faster on every kind of row) and the memory's pin/unpin (a sampling call's
+  // room kept through a random() that calls back into the module), +0.25 KB of JS.
+  const CORE_CEILING = 21_850;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -76,7 +79,10 @@ describe("size budget", () => {
   // (+1.1 KB of wasm: min-p 1.34x -> 1.16x, top-p 1.18x -> 1.07x f32 at 2^22, Node 24).
   // Then 94,050 (measured 94,027): the backward passes of f16 gradY and y read in the kernels
   // (+0.9 KB of wasm: softmaxBackward 39x -> 2.1x f32 at 2^22, logSoftmaxBackward 5.2x -> 1.2x).
-  const ALL_CEILING = 99_999; // set below from the measurement
+  // The four branches of 2026-12-04 together (entmax's and the f16 kernels' wasm above, the
+  // js backend's sampling sessions, the weighted logSumExp's plain sum, the sampling
+  // session's pinned room): 95,500 (measured 95,471).
+  const ALL_CEILING = 95_500;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
