@@ -13,7 +13,7 @@
 
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
-import { halfConstant, halfOrder, halfOrder8, halfOrderAtLeast } from "../shared/half";
+import { f32ToHalf, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite } from "../shared/half";
 import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes, widenConstant, widenS } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
@@ -73,63 +73,20 @@ function argmax<T, S = T>(x: usize, n: i32): i32 {
 }
 
 /**
- * Whether the row of halves f16_argmax last read was all finite (no Inf, no NaN): the host
- * reads it (f16_finite) and passes it to the weight passes of the same row, which then widen
- * without the Inf/NaN step (reduce.ts's i16 storage).
- */
-let rowFinite = false;
-
-/**
- * argmax of the n halves at x, by their order keys (half.ts), 8 per vector: the largest key,
- * then the first half equal to it as a value (+0 and -0 alike); a NaN is found apart. The
- * index argmax<f32> gives on the row widened.
+ * argmax of the n halves at x: halfExtremum's max, then the first half equal to it as a value
+ * (+0 and -0 alike), or the first NaN where there is one. The index argmax<f32> gives on the
+ * row widened. halfExtremum also leaves halvesFinite for f16_finite.
  */
 function halfArgmax(x: usize, n: i32): i32 {
-  const INF: i32 = 0x7c00;
-  let best = -INF;
-  // The largest magnitude bits met: above INF a NaN, INF an infinity (rowFinite).
-  let top = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const mag = halfConstant(5);
-    let a0 = i16x8.splat(<i16>best);
-    let a1 = a0;
-    let t = i16x8.splat(0);
-    for (; i + 16 <= n; i += 16) {
-      const p = x + (<usize>i << 1);
-      const v0 = v128.load(p);
-      const v1 = v128.load(p, 16);
-      a0 = i16x8.max_s(a0, halfOrder8(v0, mag));
-      a1 = i16x8.max_s(a1, halfOrder8(v1, mag));
-      t = i16x8.max_s(t, i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)));
-    }
-    t = i16x8.max_s(t, i8x16.shuffle(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-    t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-    t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-    top = i16x8.extract_lane_s(t, 0);
-    if (top > INF) i = 0; // the first NaN is found below
-    else {
-      let a = i16x8.max_s(a0, a1);
-      a = i16x8.max_s(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-      a = i16x8.max_s(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-      a = i16x8.max_s(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-      best = i16x8.extract_lane_s(a, 0);
-    }
-  }
-  for (; i < n; i++) {
-    const h = <i32>load<u16>(x + (<usize>i << 1));
-    if ((h & 0x7fff) > INF) {
-      rowFinite = false;
-      return i;
-    }
-    top = max(top, h & 0x7fff);
-    best = max(best, halfOrder(h));
-  }
-  rowFinite = top < INF;
+  const top = halfExtremum(x, n, false);
   if (n == 0) return -1;
-  // The halves of key best: its one bit pattern, or both zeros (compared without the sign).
-  const keep: i32 = best == 0 ? 0x7fff : 0xffff;
-  const want: i32 = best < 0 ? 0x8000 | -best : best;
+  if (top != top) {
+    for (let j = 0; j < n; j++) if ((<i32>load<u16>(x + (<usize>j << 1)) & 0x7fff) > 0x7c00) return j;
+  }
+  // The halves equal to the max: its one bit pattern, or both zeros (compared without the sign).
+  const bits = <i32>f32ToHalf(top);
+  const keep: i32 = (bits & 0x7fff) == 0 ? 0x7fff : 0xffff;
+  const want: i32 = bits & keep;
   let j = 0;
   if (ASC_FEATURE_SIMD) {
     const vk = i16x8.splat(<i16>keep);
@@ -805,7 +762,7 @@ export function f16_argmax(x: usize, n: i32): i32 {
 }
 /** 1 when the row f16_argmax last read held no Inf or NaN half (for the finite argument of the weight passes). */
 export function f16_finite(): i32 {
-  return i32(rowFinite);
+  return i32(halvesFinite);
 }
 
 /** Sets x_i = -Infinity where the packed bit mask has bit i clear. */
