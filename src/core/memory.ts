@@ -59,6 +59,8 @@ export class LinearMemory {
   #f16: HalfArray;
   /** Reused staging area for copies in and out of calls; grows, never shrinks. */
   #scratch: Block | undefined;
+  /** Scratch areas pinned by calls still running, innermost last. */
+  readonly #pinned: Block[] = [];
 
   constructor(memory: WebAssembly.Memory, heapBase: number) {
     this.#memory = memory;
@@ -119,13 +121,17 @@ export class LinearMemory {
    * back into this memory: scratch() meanwhile stages in a block of its own.
    */
   pin(ptr: number): void {
-    if (this.#scratch?.ptr === ptr) this.#scratch = undefined;
+    if (this.#scratch?.ptr !== ptr) return;
+    this.#pinned.push(this.#scratch);
+    this.#scratch = undefined;
   }
 
   /** Ends pin(ptr): the block is the scratch area again, or is released where another took its place. */
   unpin(ptr: number): void {
-    if (this.#scratch === undefined) this.#scratch = this.#blocks.find((b) => b.ptr === ptr);
-    else if (this.#scratch.ptr !== ptr) this.release(ptr);
+    if (this.#pinned.at(-1)?.ptr !== ptr) return;
+    const block = this.#pinned.pop() as Block;
+    if (this.#scratch === undefined) this.#scratch = block;
+    else this.release(ptr);
   }
 
   /** First fit among the gaps between live blocks, else at the end (growing the memory). */
