@@ -44,6 +44,13 @@ export interface SampleSession {
    * room for weights (so it may be the output's own row); valid until the next pass.
    */
   keep(start: number, k: number, theta: number, tie: number): RealArray;
+  /**
+   * The distribution of the cut itself: the kept tokens' weights over their sum, 0 for the
+   * rest, every weight computed whatever the row holds, written in the session's room for
+   * weights (valid until the next pass). The js backend's, whose softmax of keep's row would
+   * cost an exp per kept token only; a wasm session leaves the row to keep and the core.
+   */
+  spread?(start: number, k: number, c: number, beta: number, theta: number, tie: number): RealArray;
   /** Sum of the weights of the tokens the cut keeps (a wasm session keeps its sums per block for draw). */
   keptSum(start: number, k: number, c: number, beta: number, theta: number, tie: number): number;
   /** The first kept index where the running weight sum (index order) exceeds target; else the last kept one of positive weight; -1 if none. */

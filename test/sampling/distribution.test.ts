@@ -227,6 +227,22 @@ describe.each(backends)("distribution on %s", (_, k) => {
     );
   });
 
+  it("a batch mixing rows with +Infinity (the kept logits' softmax) and min-p cuts (the js backend's spread), in place too", () => {
+    const n = 300;
+    for (const dtype of ["f32", "f64"] as Dtype[]) {
+      const rows = [logits(dtype, n, 5, 4, false), logits(dtype, n, 6, 0.3, false), logits(dtype, n, 7, 4, true), logits(dtype, n, 8, 4, false)];
+      rows[0][17] = rows[0][250] = Infinity;
+      rows[2][100] = Infinity;
+      const x = make(dtype, rows.flatMap((row) => Array.from(row)));
+      for (const opts of [{ minP: 0.05 }, { temperature: 0.5, minP: 0.3 }]) {
+        const inPlace = x.slice();
+        for (const y of [k.distribution(x, { ...opts, rowLength: n }), k.distribution(inPlace, { ...opts, rowLength: n, out: inPlace })]) {
+          rows.forEach((row, r) => expect(expectRow(y.subarray(r * n, (r + 1) * n), row, opts, dtype, `${dtype} row ${r} ${JSON.stringify(opts)}`)).toBe(true));
+        }
+      }
+    }
+  });
+
   it("rows of a batch, number[] input, out (in place and a WasmArray)", () => {
     const rows = 4;
     const n = 37;

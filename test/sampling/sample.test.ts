@@ -287,6 +287,65 @@ describe("the js backend's room", () => {
   });
 });
 
+describe("the js backend's min-p and unfiltered draws", () => {
+  const js = (backends.find(([name]) => name === "js") as [string, Kernels])[1];
+
+  /**
+   * The inverse CDF in f64 over the tokens with exp((x - c)·beta) >= minP (all finite ones
+   * without min-p), their weights summed in index order from the first: what the js backend
+   * draws, bit for bit, whatever block its walk starts in. Also the running sums, for uniforms
+   * that put the target on them.
+   */
+  function walk(x: ArrayLike<number>, beta: number, minP: number) {
+    let c = -Infinity;
+    for (let i = 0; i < x.length; i++) c = Math.max(c, x[i]);
+    const w = Array.from(x, (v) => Math.exp((v - c) * beta));
+    const kept = w.map((v, i) => x[i] > -Infinity && v >= minP);
+    const sums: number[] = [];
+    let sum = 0;
+    for (let i = 0; i < x.length; i++) sums.push((sum += kept[i] ? w[i] : 0));
+    const draw = (u: number) => {
+      const target = u * sum;
+      for (let i = 0; i < x.length; i++) if (kept[i] && sums[i] > target) return i;
+      for (let i = x.length - 1; i >= 0; i--) if (kept[i] && w[i] > 0) return i;
+      return -1;
+    };
+    return { sums, sum, draw };
+  }
+
+  it("draw the token of the index-order walk exactly, with targets on and next to the running sums", () => {
+    // Rows of a few blocks (of 64) and not a whole number of them, flat (every token kept) or
+    // typical, with runs masked to -Infinity; temperatures whose beta is exact (1, 2).
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Dtype>("f32", "f64"),
+        fc.integer({ min: 1, max: 700 }),
+        fc.constantFrom(0.3, 2, 6),
+        fc.constantFrom(1, 0.5),
+        fc.constantFrom(0, 0.05, 0.5),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.boolean(),
+        (dtype, n, spread, temperature, minP, seed, masked) => {
+          const x = smoothLogits(dtype, n, seed, spread);
+          if (masked) for (let i = 0; i < n; i++) if (i % 97 < 30 && i !== seed % n) x[i] = -Infinity;
+          const ref = walk(x, 1 / temperature, minP);
+          const uniforms = [0, 0.5, 1 - 2 ** -53];
+          for (let i = 0; i < n; i += 1 + (seed % 61)) {
+            const u = ref.sums[i] / ref.sum;
+            uniforms.push(u, u * (1 + 2 ** -52), u * (1 - 2 ** -52));
+          }
+          for (const u of uniforms) {
+            if (!(u >= 0 && u < 1)) continue;
+            const opts = minP ? { temperature, minP } : { temperature };
+            expect(js.sample(x, { ...opts, random: () => u }), `${dtype} n=${n} ${JSON.stringify(opts)} u=${u}`).toBe(ref.draw(u));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe("seeded draws", () => {
   it("seed names PCG32: the reference's uniforms draw the same tokens, on every backend", () => {
     const gen = refPcg32(42);
