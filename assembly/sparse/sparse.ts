@@ -181,11 +181,18 @@ function topBit(e: i32): i32 {
   return 1 << (31 - clz(e));
 }
 
-/** The count of set lanes in a comparison mask of T lanes. */
+/** count minus the mask: each kept lane (all ones, -1) adds one to its lane of count (i32 or i64 lanes as T). */
 // @ts-ignore: decorator
 @inline
-function countOf<T>(mask: v128): i32 {
-  return <i32>popcnt<i32>(bitsOf<T>(mask));
+function subMask<T>(count: v128, mask: v128): v128 {
+  return sizeof<T>() == 4 ? i32x4.sub(count, mask) : i64x2.sub(count, mask);
+}
+
+/** The sum of the i32 lanes. */
+// @ts-ignore: decorator
+@inline
+function sumI32(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 /** One bit per lane of a comparison mask of T lanes. */
@@ -496,6 +503,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
     let vlow = v128.splat<T>(low);
+    // The support's count, as the kept masks' lanes (-1 each) subtracted.
+    let vcount = v128.splat<i32>(0);
+    // f32 powered kinds: the support's smallest w = 1 + X/s, as the smallest unsigned bits of w
+    // over every lane (lanes off the support have w <= 0: -0 and negatives have the sign bit, so
+    // only w = +0, an entry exactly at tau, can be below a kept lane; it then counts as the
+    // support's smallest, which only delays solve's stop by a pass).
+    let vloww = v128.splat<i32>(-1);
     const vt64 = f64x2.splat(<f64>tt);
     const zero64 = f64x2.splat(0);
     // The sums in f64 lanes: an error e in tau moves the row's sum by n*e.
@@ -517,8 +531,9 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
             if (terms != 0) v128.store(at<T>(terms, i), zero);
             continue;
           }
-          n += countOf<T>(kept);
-          vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
+          vcount = subMask<T>(vcount, kept);
+          if (sizeof<T>() == 4) vloww = i32x4.min_u(vloww, wv);
+          else vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
           if (kind == INTEGER) {
             // Every product masked: lanes off the support (w <= 0, or -Infinity) are not summed.
             const h = powIntV<T>(wv, e2, top2);
@@ -541,7 +556,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         }
         const t = v128.sub<T>(X, vt);
         const kept = v128.gt<T>(t, zero);
-        n += countOf<T>(kept);
+        vcount = subMask<T>(vcount, kept);
         vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
         if (sizeof<T>() == 4) {
           // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
@@ -569,6 +584,15 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
     sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
     low = pickLanes<T>(vlow, true);
+    n = sizeof<T>() == 4 ? sumI32(vcount) : <i32>(i64x2.extract_lane(vcount, 0) + i64x2.extract_lane(vcount, 1));
+    if (sizeof<T>() == 4 && powered(kind)) {
+      const l01 = min<u32>(<u32>i32x4.extract_lane(vloww, 0), <u32>i32x4.extract_lane(vloww, 1));
+      const l23 = min<u32>(<u32>i32x4.extract_lane(vloww, 2), <u32>i32x4.extract_lane(vloww, 3));
+      const lbits = min<u32>(l01, l23);
+      const lmin = reinterpret<f32>(lbits);
+      // X = (w - 1)*s; none kept: +Infinity's bits (0x7f800000) are never produced.
+      low = lbits == 0xffffffff ? <T>Infinity : <T>((<f64>lmin - 1) * -tau);
+    }
   }
   for (; i < m; i++) {
     const X = load<T>(at<T>(w, i));
