@@ -39,6 +39,16 @@ import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from
 const SPARSEMAX: i32 = 1; // alpha = 2, kappa = 1
 const QUADRATIC: i32 = 2; // alpha = 1.5, kappa = 2
 const GENERAL: i32 = 3; // any other alpha > 1
+// alpha = 1 + 1/n, kappa = n in [INTEGER_FROM, INTEGER_TO] (1.1, 1.2, 1.25, 4/3, ...): GENERAL's
+// search and output with the powers taken by multiplications instead of a log and an exp.
+const INTEGER: i32 = 4;
+const INTEGER_FROM: i32 = 3;
+// Above it, the f32 powers' rounding (about n units of the last place, as the log-and-exp
+// path's) would take a large part of the contract's 2e-6.
+const INTEGER_TO: i32 = 16;
+// The largest |kappa - n| taken as kappa = n: the output moves by at most about
+// |kappa - n|/(e*n), far below the contract's 1e-13 (1 + 1/n in f64 gives |kappa - n| <= 1e-14).
+const INTEGER_SLACK: f64 = 1e-13;
 
 // Passes over the candidates at most (bisection alone halves the bracket 100 times).
 const MAX_PASSES: i32 = 100;
@@ -109,11 +119,80 @@ function laneConstant<T>(k: i32): v128 {
   return v128.load64_splat(F64_LANES + (<usize>k << 3));
 }
 
-/** The count of set lanes in a comparison mask of T lanes. */
+/** Whether the kind searches with Halley's steps and powers (GENERAL and INTEGER). */
 // @ts-ignore: decorator
 @inline
-function countOf<T>(mask: v128): i32 {
-  return <i32>popcnt<i32>(bitsOf<T>(mask));
+function powered(kind: i32): bool {
+  return kind >= GENERAL;
+}
+
+/** The kind of alpha (see the kinds above). */
+function kindOf(alpha: f64): i32 {
+  if (alpha == 2) return SPARSEMAX;
+  if (alpha == 1.5) return QUADRATIC;
+  const kappa = 1 / (alpha - 1);
+  const n = Math.round(kappa);
+  return n >= INTEGER_FROM && n <= INTEGER_TO && abs(kappa - n) <= INTEGER_SLACK ? INTEGER : GENERAL;
+}
+
+/**
+ * w^e of each lane for e >= 1 by squaring and multiplying from e's top bit down; top is the
+ * largest power of two at most e. About log2(e) + popcount(e) multiplications, each rounded
+ * once: the result is within about e units of T's last place of w^e, relative.
+ */
+// @ts-ignore: decorator
+@inline
+function powIntV<T>(w: v128, e: i32, top: i32): v128 {
+  let p = w;
+  for (let b = top >> 1; b != 0; b >>= 1) {
+    p = v128.mul<T>(p, p);
+    if (e & b) p = v128.mul<T>(p, w);
+  }
+  return p;
+}
+
+/** Scalar twin of powIntV. */
+// @ts-ignore: decorator
+@inline
+function powInt<T>(w: T, e: i32, top: i32): T {
+  let p = w;
+  for (let b = top >> 1; b != 0; b >>= 1) {
+    p *= p;
+    if (e & b) p *= w;
+  }
+  return p;
+}
+
+/**
+ * INTEGER's n, kappa rounded (other kinds: INTEGER_FROM, unused): through the bits of
+ * kappa + 1.5*2^52, whose low word is the rounded integer (a conversion instruction would
+ * need a feature the scalar build leaves out).
+ */
+// @ts-ignore: decorator
+@inline
+function integerOf(kind: i32, kappa: f64): i32 {
+  return kind == INTEGER ? <i32>reinterpret<i64>(kappa + 6755399441055744.0) : INTEGER_FROM;
+}
+
+/** The largest power of two at most e (e >= 1): powInt's `top`. */
+// @ts-ignore: decorator
+@inline
+function topBit(e: i32): i32 {
+  return 1 << (31 - clz(e));
+}
+
+/** count minus the mask: each kept lane (all ones, -1) adds one to its lane of count (i32 or i64 lanes as T). */
+// @ts-ignore: decorator
+@inline
+function subMask<T>(count: v128, mask: v128): v128 {
+  return sizeof<T>() == 4 ? i32x4.sub(count, mask) : i64x2.sub(count, mask);
+}
+
+/** The sum of the i32 lanes. */
+// @ts-ignore: decorator
+@inline
+function sumI32(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 /** One bit per lane of a comparison mask of T lanes. */
@@ -341,6 +420,27 @@ function logRelativeOf<T>(X: T, w: T, r: T): T {
 }
 
 /**
+ * w^n (INTEGER) from q = w^n as powIntV rounded it, w = relativeV(X): f32 takes back the part of
+ * X*r that the rounding of w dropped, as logRelativeV does, times n/w (w^n's relative slope), with
+ * (2 - w) for 1/w (vn: n in every lane). f64 takes q as it is.
+ */
+// @ts-ignore: decorator
+@inline
+function correctedV<T>(q: v128, X: v128, w: v128, vr: v128, one: v128, two: v128, vn: v128): v128 {
+  if (sizeof<T>() == 8) return q;
+  const dropped = v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one));
+  return v128.add<T>(q, v128.mul<T>(q, v128.mul<T>(vn, v128.mul<T>(dropped, v128.sub<T>(two, w)))));
+}
+
+/** Scalar twin of correctedV. */
+// @ts-ignore: decorator
+@inline
+function correctedOf<T>(q: T, X: T, w: T, r: T, n: T): T {
+  if (sizeof<T>() == 8) return q;
+  return q + q * (n * ((X * r - (w - <T>1)) * (<T>2 - w)));
+}
+
+/**
  * log w of each lane as logRelativeV (`rough`: f32 only, within ~3.5e-7, logRoughF32x4; the
  * search's early passes).
  */
@@ -369,8 +469,12 @@ function logTermOf<T>(X: T, w: T, r: T, rough: bool): T {
 function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usize, rough: bool): void {
   const tt = <T>tau;
   const kk = <T>kappa;
-  // GENERAL: the terms (1 + X/s)^kappa, s = -tau.
+  // GENERAL and INTEGER: the terms (1 + X/s)^kappa, s = -tau; INTEGER's by multiplications,
+  // w^(n - 2) first (n >= 3), then w^(n - 1) and w^n from it.
   const r = <T>(-1 / tau);
+  const ni = integerOf(kind, kappa);
+  const e2 = ni - 2;
+  const top2 = topBit(e2);
   let n = 0;
   let s1: f64 = 0;
   let s2: f64 = 0;
@@ -383,6 +487,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const vt = v128.splat<T>(tt);
     const vr = v128.splat<T>(r);
     const vk = v128.splat<T>(kk);
+    const vn = v128.splat<T>(<T>ni);
     const zero = v128.splat<T>(0);
     const one = laneConstant<T>(LANE_ONE);
     const two = laneConstant<T>(LANE_TWO);
@@ -398,6 +503,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const k8 = expF32Constant(8);
     const k9 = expF32Constant(9);
     let vlow = v128.splat<T>(low);
+    // The support's count, as the kept masks' lanes (-1 each) subtracted.
+    let vcount = v128.splat<i32>(0);
+    // f32 powered kinds: the support's smallest w = 1 + X/s, as the smallest unsigned bits of w
+    // over every lane (lanes off the support have w <= 0: -0 and negatives have the sign bit, so
+    // only w = +0, an entry exactly at tau, can be below a kept lane; it then counts as the
+    // support's smallest, which only delays solve's stop by a pass).
+    let vloww = v128.splat<i32>(-1);
     const vt64 = f64x2.splat(<f64>tt);
     const zero64 = f64x2.splat(0);
     // The sums in f64 lanes: an error e in tau moves the row's sum by n*e.
@@ -412,15 +524,27 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       let b4 = zero;
       for (; i + L <= end; i += L) {
         const X = v128.load(at<T>(w, i));
-        if (kind == GENERAL) {
+        if (powered(kind)) {
           const wv = relativeV<T>(X, vt, vr, one);
           const kept = v128.gt<T>(wv, zero);
           if (!v128.any_true(kept)) {
             if (terms != 0) v128.store(at<T>(terms, i), zero);
             continue;
           }
-          n += countOf<T>(kept);
-          vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
+          vcount = subMask<T>(vcount, kept);
+          if (sizeof<T>() == 4) vloww = i32x4.min_u(vloww, wv);
+          else vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
+          if (kind == INTEGER) {
+            // Every product masked: lanes off the support (w <= 0, or -Infinity) are not summed.
+            const h = powIntV<T>(wv, e2, top2);
+            const g = v128.mul<T>(h, wv);
+            const q = v128.and(correctedV<T>(v128.mul<T>(g, wv), X, wv, vr, one, two, vn), kept);
+            if (terms != 0) v128.store(at<T>(terms, i), q);
+            a2 = add64<T>(a2, q);
+            b3 = v128.add<T>(b3, v128.and(g, kept));
+            b4 = v128.add<T>(b4, v128.and(h, kept));
+            continue;
+          }
           const q = v128.and(expWith<T>(v128.mul<T>(vk, logTermV<T>(X, wv, vr, one, two, tiny, rough)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
           if (terms != 0) v128.store(at<T>(terms, i), q);
           a2 = add64<T>(a2, q);
@@ -432,7 +556,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         }
         const t = v128.sub<T>(X, vt);
         const kept = v128.gt<T>(t, zero);
-        n += countOf<T>(kept);
+        vcount = subMask<T>(vcount, kept);
         vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
         if (sizeof<T>() == 4) {
           // t in f64 for the exact thresholds: X + 1 in f32 (the first pass) drops X's low bits.
@@ -450,7 +574,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         a1 = add64<T>(a1, tk);
         if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
       }
-      if (kind == GENERAL) {
+      if (powered(kind)) {
         a3 = add64<T>(a3, b3);
         a4 = add64<T>(a4, b4);
       }
@@ -460,15 +584,34 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
     sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
     low = pickLanes<T>(vlow, true);
+    n = sizeof<T>() == 4 ? sumI32(vcount) : <i32>(i64x2.extract_lane(vcount, 0) + i64x2.extract_lane(vcount, 1));
+    if (sizeof<T>() == 4 && powered(kind)) {
+      const l01 = min<u32>(<u32>i32x4.extract_lane(vloww, 0), <u32>i32x4.extract_lane(vloww, 1));
+      const l23 = min<u32>(<u32>i32x4.extract_lane(vloww, 2), <u32>i32x4.extract_lane(vloww, 3));
+      const lbits = min<u32>(l01, l23);
+      const lmin = reinterpret<f32>(lbits);
+      // X = (w - 1)*s; none kept: +Infinity's bits (0x7f800000) are never produced.
+      low = lbits == 0xffffffff ? <T>Infinity : <T>((<f64>lmin - 1) * -tau);
+    }
   }
   for (; i < m; i++) {
     const X = load<T>(at<T>(w, i));
-    if (kind == GENERAL) {
+    if (powered(kind)) {
       const wv = relativeOf<T>(X, tt, r);
       if (terms != 0) store<T>(at<T>(terms, i), <T>0);
       if (!(wv > <T>0)) continue;
       n++;
       low = min<T>(low, X);
+      if (kind == INTEGER) {
+        const h = powInt<T>(wv, e2, top2);
+        const g = h * wv;
+        const q = correctedOf<T>(g * wv, X, wv, r, <T>ni);
+        if (terms != 0) store<T>(at<T>(terms, i), q);
+        s2 += <f64>q;
+        sg += <f64>g;
+        sh += <f64>h;
+        continue;
+      }
       const q = expNonPositive<T>(kk * logTermOf<T>(X, wv, r, rough));
       if (terms != 0) store<T>(at<T>(terms, i), q);
       s2 += <f64>q;
@@ -521,7 +664,7 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   let rough = roughKind && m >= ROUGH_FROM;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
-    const terms = kind == GENERAL && w != dst && !rough ? dst : 0;
+    const terms = powered(kind) && w != dst && !rough ? dst : 0;
     // A copy of the loop for each: with the test inside one loop, the rows that take no rough
     // pass (typical and masked rows at 1.3) were ~4% slower in Node 24.
     if (rough) sumsAt<T>(w, m, tau, kind, kappa, 0, true);
@@ -530,7 +673,7 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     const n = passOf(P_N);
     const s1 = passOf(P_S1);
     const s2 = passOf(P_S2);
-    if (kind != GENERAL) {
+    if (!powered(kind)) {
       // The exact threshold of the support {X > tau}, as a shift d from tau.
       const d = kind == SPARSEMAX ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(max(s1 * s1 - n * (s2 - 1), 0)));
       if (tau + d <= passOf(P_MIN)) {
@@ -543,7 +686,7 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       }
     }
     // GENERAL: sum t^kappa = s^kappa*sum (1 + X/s)^kappa, and sum t^(kappa - 1) likewise.
-    const sk = kind == GENERAL ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1;
+    const sk = powered(kind) ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1;
     const f = kind == SPARSEMAX ? s1 : kind == QUADRATIC ? s2 : sk * s2;
     if (rough && abs(f - 1) <= band) {
       // Too near the root for the rough sums to tell its side.
@@ -589,17 +732,17 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       continue;
     }
     const settled = next > lo && next < hi && next + abs(next - tau) < passOf(P_MIN) && left <= sumLeft;
-    const small = kind == GENERAL ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
-    if (small && (kappa >= 1 || abs(f - 1) <= tol)) return kind == GENERAL ? next : tau;
+    const small = powered(kind) ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
+    if (small && (kappa >= 1 || abs(f - 1) <= tol)) return powered(kind) ? next : tau;
     const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
     // The bracket's width ends the search for kappa >= 1 only (a step of tau moves p by at most kappa times it).
-    if (next == tau || (kind == GENERAL && kappa >= 1 && hi - lo <= tol)) return next;
+    if (next == tau || (powered(kind) && kappa >= 1 && hi - lo <= tol)) return next;
     // The exact paths evaluate at tau rounded to T: the bracket moves in T's values, so that a
     // search stuck between two neighbours of T ends (next == tau) instead of halving f64's gap.
     // GENERAL keeps tau in f64: its terms see tau through s = -tau, whose rounding would move the
     // row's sum by kappa times it.
-    tau = kind == GENERAL ? next : <f64><T>next;
+    tau = powered(kind) ? next : <f64><T>next;
   }
   return tau;
 }
@@ -632,7 +775,9 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
   const tt = <T>tau;
   const kk = <T>kappa;
   const r = <T>(-1 / tau);
-  const sk = <T>(kind == GENERAL ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1);
+  const sk = <T>(powered(kind) ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1);
+  const ni = integerOf(kind, kappa);
+  const topn = topBit(ni);
   const all = m == k;
   let i = 0;
   if (ASC_FEATURE_SIMD && !all) {
@@ -664,7 +809,8 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const k9 = expF32Constant(9);
     // The terms of the last pass (GENERAL): see the doc comment.
     const tau0 = passOf(P_TERMS);
-    const stored = kind == GENERAL && tau0 == tau0;
+    const stored = powered(kind) && tau0 == tau0;
+    const vn = v128.splat<T>(<T>ni);
     const e = stored ? (tau - tau0) / -tau0 : 0;
     const ve = v128.splat<T>(<T>e);
     const vr0 = v128.splat<T>(<T>(-1 / tau0));
@@ -692,7 +838,11 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
           continue;
         }
       }
-      if (kind == GENERAL) {
+      if (kind == INTEGER) {
+        const wv = relativeV<T>(X, vt, vr, one);
+        const q = correctedV<T>(powIntV<T>(wv, ni, topn), X, wv, vr, one, two, vn);
+        p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
+      } else if (kind == GENERAL) {
         const wv = relativeV<T>(X, vt, vr, one);
         const q = expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
@@ -708,7 +858,10 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
   for (; i < m; i++) {
     const X = load<T>(at<T>(w, i));
     let p: T;
-    if (kind == GENERAL) {
+    if (kind == INTEGER) {
+      const wv = relativeOf<T>(X, tt, r);
+      p = wv > <T>0 ? sk * correctedOf<T>(powInt<T>(wv, ni, topn), X, wv, r, <T>ni) : <T>0;
+    } else if (kind == GENERAL) {
       const wv = relativeOf<T>(X, tt, r);
       p = wv > <T>0 ? sk * expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r)) : <T>0;
     } else {
@@ -751,7 +904,7 @@ function specialRow<T>(x: usize, y: usize, k: i32, c: T, m: f64): void {
 // @ts-ignore: decorator
 @inline
 function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  const kind = alpha == 2 ? SPARSEMAX : alpha == 1.5 ? QUADRATIC : GENERAL;
+  const kind = kindOf(alpha);
   const kappa = 1 / (alpha - 1);
   const a = betaOf<T>((alpha - 1) * beta);
   const w2 = at<T>(w, k);
@@ -770,6 +923,7 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
     // One copy of the loops per kind: the kind is a constant in each.
     if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2);
     else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5);
+    else if (kind == INTEGER) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, INTEGER, kappa, alpha);
     else entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, GENERAL, kappa, alpha);
   }
 }

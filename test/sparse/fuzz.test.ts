@@ -18,6 +18,13 @@ import { type Dtype, SUM_TOL, TOL, expectEntmaxClose } from "./reference.js";
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
+// alpha = 1 + 1/n: the kernels take kappa = n (3 to 16) by multiplications; n = 17 and alphas
+// a hair off 1 + 1/n take the log-and-exp powers (the boundaries of that path).
+const integerAlpha = fc.oneof(
+  fc.integer({ min: 3, max: 17 }).map((n) => 1 + 1 / n),
+  fc.record({ n: fc.integer({ min: 3, max: 16 }), d: fc.constantFrom(1e-15, -1e-15, 1e-9, -1e-9) }).map(({ n, d }) => 1 + 1 / n + d),
+);
+
 const value = fc.oneof(
   { arbitrary: fc.double({ min: -3, max: 3, noNaN: true }), weight: 8 },
   { arbitrary: fc.constantFrom(-Infinity, 0, 1, 1), weight: 2 },
@@ -27,7 +34,7 @@ const caseArb = fc.record({
   dtype: fc.constantFrom<Dtype>("f32", "f64"),
   values: fc.array(value, { minLength: 1, maxLength: 70 }),
   scale: fc.constantFrom(1e-5, 0.01, 1, 30, 1e4),
-  alpha: fc.oneof(fc.constantFrom(2, 1.5), fc.double({ min: 1.1, max: 3, noNaN: true })),
+  alpha: fc.oneof(fc.constantFrom(2, 1.5), integerAlpha, fc.double({ min: 1.1, max: 3, noNaN: true })),
   beta: fc.constantFrom(1, 2, -1, 0.5),
 });
 
@@ -36,7 +43,7 @@ const tiesArb = fc.record({
   k: fc.integer({ min: 17, max: 6000 }),
   levels: fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 1, maxLength: 6 }),
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  alpha: fc.oneof(fc.constantFrom(2, 1.5), fc.double({ min: 1.05, max: 3, noNaN: true })),
+  alpha: fc.oneof(fc.constantFrom(2, 1.5), integerAlpha, fc.double({ min: 1.05, max: 3, noNaN: true })),
   scale: fc.constantFrom(0.01, 1, 30),
 });
 
@@ -45,7 +52,7 @@ const shapeArb = fc.record({
   k: fc.integer({ min: 100, max: 12000 }),
   shape: fc.constantFrom("typical", "flat", "masked", "confident"),
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  alpha: fc.oneof(fc.constantFrom(1.1, 1.3, 1.7, 2.5), fc.double({ min: 1.05, max: 3, noNaN: true })),
+  alpha: fc.oneof(fc.constantFrom(1.1, 1.3, 1.7, 2.5), integerAlpha, fc.double({ min: 1.05, max: 3, noNaN: true })),
   beta: fc.constantFrom(1, 3, -1),
 });
 
