@@ -147,7 +147,8 @@ const FUNCTIONS = [
       return () => sm.logSoftmaxBackward(g, logY, { out });
     },
   },
-  { op: "jacobian", rowLength: 1024, call: (sm, x, w, array) => { const y = array(js.softmax(Float64Array.from(x))); return () => sm.jacobian(y); } },
+  // Into `out`: a fresh K² result per call (4 MB at K = 1024) timed the garbage collector.
+  { op: "jacobian", rowLength: 1024, call: (sm, x, w, array) => { const y = array(js.softmax(Float64Array.from(x))), out = array(w.n * w.n); return () => sm.jacobian(y, { out }); } },
   // sparse
   { op: "sparsemax", call: (sm, x, w, array) => { const a = array(x), out = array(w.n); return () => sm.sparsemax(a, { out }); } },
   ...[1.5, 1.3].map((alpha) => ({

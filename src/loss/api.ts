@@ -15,7 +15,7 @@
 import { type AnyOperand, type Core, type Operand, computedIn, dtypeOf, rowOf } from "../core/backend.js";
 import { COEFS, type LossCore, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
 import { JsLoss } from "./js.js";
-import type { CrossEntropyOptions, LossKernels } from "./types.js";
+import type { CrossEntropyOptions, JacobianOptions, LossKernels } from "./types.js";
 import { WasmLoss } from "./wasm.js";
 import { realArray } from "../core/memory.js";
 import { gradOperand, indexTargets, numberOption, probabilityTargets, reductionOf, weightOf } from "../core/targets.js";
@@ -24,7 +24,7 @@ import { ROW_KEYS, anyOperandOf, betaFrom, describe, newArray, operandOf, outOpe
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 
 const CE_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "labelSmoothing", "weight", "zLoss", "grad"]);
-const SCALE_KEYS = new Set(["temperature", "beta"]);
+const JACOBIAN_KEYS = new Set(["temperature", "beta", "out"]);
 /** Largest Jacobian: K*K elements. */
 const JACOBIAN_MAX = 2 ** 24;
 
@@ -265,17 +265,19 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     return opts.out ?? out;
   };
 
-  function jacobian(y: Input, options?: ScaleOptions) {
+  function jacobian(y: Input, options?: JacobianOptions) {
     const yo = operandOf(core, y, "y");
-    const beta = betaFrom(options, SCALE_KEYS);
+    const opts = (options ?? {}) as Record<string, unknown>;
+    const beta = betaFrom(options, JACOBIAN_KEYS);
     const k = yo.length;
     if (k * k > JACOBIAN_MAX) throw new RangeError(`jacobian needs K*K <= 2^24 elements (got K = ${k}, K*K = ${k * k})`);
+    const out = opts.out === undefined ? undefined : outOperand(core, opts.out, dtypeOf(yo), k * k, "K*K elements");
     // The K² loop reads and writes Float64Arrays only, and each row goes into J by a native
     // set (which rounds as a store would): element accesses of one loop over both f32 and f64
     // arrays (the f64 reference, f32 inputs) run JavaScriptCore's generic path, 4-20x slower
     // in Bun, and by how much moved from call to call.
     const v = new Float64Array(realArray(yo));
-    const J = newArray(dtypeOf(yo), k * k);
+    const J = out === undefined ? newArray(dtypeOf(yo), k * k) : realArray(out);
     const line = new Float64Array(k);
     for (let i = 0; i < k; i++) {
       const by = beta * v[i];
@@ -284,7 +286,7 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
       line[i] = by * (1 - v[i]);
       J.set(line, i * k);
     }
-    return J;
+    return opts.out ?? J;
   }
 
   return {

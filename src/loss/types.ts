@@ -49,6 +49,12 @@ export interface BackwardOptions<O extends Output | undefined = Output | undefin
   out?: O | undefined;
 }
 
+/** Options of jacobian. */
+export interface JacobianOptions<O extends Output | undefined = Output | undefined> extends ScaleOptions {
+  /** K*K elements of y's output dtype (f32 for f16 y), written row-major and returned. */
+  out?: O | undefined;
+}
+
 type Reduced<X, R> = R extends "none" ? OutputOf<X> : number;
 type GradOf<X, G> = G extends Output ? G : G extends true ? OutputOf<X> : undefined;
 
@@ -82,5 +88,8 @@ export interface LossKernels {
     opts?: OneScale<BackwardOptions<O>>,
   ): O extends Output ? O : OutputOf<X>;
   /** The K*K row-major Jacobian beta*(diag(y) - y*y^T) of one softmax row y (K*K <= 2^24). */
-  jacobian<X extends Input>(y: X, opts?: OneScale<ScaleOptions>): OutputOf<X>;
+  jacobian<X extends Input, O extends OutFor<X> | undefined = undefined>(
+    y: X,
+    opts?: OneScale<JacobianOptions<O>>,
+  ): O extends Output ? O : OutputOf<X>;
 }

@@ -381,6 +381,25 @@ describe.each(backends)("softmaxBackward, logSoftmaxBackward and jacobian on %s"
       expect(kernels.jacobian(array(dtype, [])).length).toBe(0);
     });
 
+    it("jacobian into `out` (a typed array or a WasmArray): the same values, out returned; a bad out throws and writes nothing", () => {
+      const k = 9;
+      const y = kernels.softmax(uniform(dtype, k, 5));
+      const want = kernels.jacobian(y, { temperature: 0.5 });
+      const out = array(dtype, new Array(k * k).fill(7));
+      expect(kernels.jacobian(y, { temperature: 0.5, out })).toBe(out);
+      expect(Array.from(out)).toEqual(Array.from(want));
+      const wa = kernels.alloc(k * k, dtype);
+      expect(kernels.jacobian(y, { temperature: 0.5, out: wa })).toBe(wa);
+      expect(Array.from(wa.array)).toEqual(Array.from(want));
+      wa.free();
+      const short = array(dtype, new Array(k * k - 1).fill(7));
+      expect(() => kernels.jacobian(y, { out: short })).toThrow(new RangeError(`out must have K*K elements (got length ${k * k - 1} for ${k * k})`));
+      expect(Array.from(short).every((v) => v === 7)).toBe(true);
+      const other = dtype === "f32" ? new Float64Array(k * k) : new Float32Array(k * k);
+      expect(() => kernels.jacobian(y, { out: other as Float32Array & Float64Array })).toThrow(TypeError);
+      expect(() => kernels.jacobian(y, { rowLength: k } as object)).toThrow(new TypeError('unknown option "rowLength" (options: temperature,beta,out)'));
+    });
+
     it("the softmax backward of the log-softmax of a cross-entropy gradient chain agrees (logits -> loss)", () => {
       // d(-log p_y)/dx = logSoftmaxBackward(-onehot(y), logSoftmax(x)), as autograd composes it.
       const k = 11;

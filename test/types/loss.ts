@@ -18,6 +18,7 @@ export const lpOut: Float32Array = sm.logProbs(f32, labels, { out: new Float32Ar
 export const back: Float32Array = sm.softmaxBackward(f32, f32, { rowLength: maybeRowLength, out: f32 });
 export const logBack: Float64Array = sm.logSoftmaxBackward(f64, f64, { beta: maybeBeta });
 export const jac: Float64Array = sm.jacobian(f64, { beta: maybeBeta });
+export const jacOut: Float32Array = sm.jacobian(f32, { out: new Float32Array(4) });
 
 // @ts-expect-error beta and temperature together
 sm.crossEntropy(f32, labels, { beta: 1, temperature: 2 });
@@ -33,5 +34,7 @@ sm.crossEntropy(f32, labels, { grad: f64 });
 sm.logProbs(f32, labels, { out: f64 });
 // @ts-expect-error out of the other dtype
 sm.logSoftmaxBackward(f64, f64, { out: f32 });
+// @ts-expect-error out of the other dtype
+sm.jacobian(f64, { out: f32 });
 // @ts-expect-error no such reduction
 sm.crossEntropy(f32, labels, { reduction: "avg" });
