@@ -174,6 +174,15 @@ describe.each(backends)("%s", (_, sm) => {
     }
   });
 
+  it("f32 rows at alpha between 2 and 3: an entry well inside the support within f32's bound (found by fuzzing)", () => {
+    // kappa = 1/(alpha - 1) < 1: p = t^kappa has slope kappa*p/t, which magnifies f32's
+    // rounding of t (2.9e-4 here) by ~27 at alpha 2.94; f32 search gave 2.4e-6 error.
+    for (const [values, alpha, beta] of [[[1, 0], 2.940905869007111, 0.5], [[1, 0], 2.5, 0.3], [[0.2, 1, -0.4], 2.2, 0.7]] as const) {
+      const x = Float32Array.from(values);
+      expectEntmaxClose(sm.entmax(x, { alpha, beta }), x, x.length, alpha, "f32", beta);
+    }
+  });
+
   it("+Infinity entries share 1/k; a NaN makes the row NaN; beta < 0 is the sparse arg-min", () => {
     for (const dtype of dtypes) {
       for (const alpha of [2, 1.5, 1.2]) {
