@@ -32,7 +32,8 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { FLUSH, add64, at, betaOf, high, lanes, pickLanes, pickV, sumLanes } from "../shared/reduce";
+import { halfConstant, halfKey, halfKey8, halfToF32, widen4 } from "../shared/half";
+import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, sumLanes, widenConstant } from "../shared/reduce";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -139,15 +140,31 @@ function sampleCount<T>(k: i32): i32 {
 }
 
 /**
+ * Whether the halves of the row sampled<f32, u16> last read were all finite (no Inf, no NaN):
+ * its candidates may then widen them without the Inf/NaN step (candidates<f32, i16>).
+ */
+let rowHalvesFinite = false;
+
+/**
  * The extremum of x[0..k) (the min when `lowest`; NaN if any element is NaN), and into s the
  * sample: the lane-wise extremum of each block of SAMPLE_VECTORS vectors, then the extremum
  * of each SAMPLE_ELEMENTS of what is left. sampleCount<T>(k) values, each an element of x.
+ * S: how x is stored (T, or u16: halves, T = f32; the sample and the extremum are their f32s,
+ * the same values as those of the row widened, but for the sign of a zero, see sampledHalves).
  */
-function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
+function sampled<T, S>(x: usize, k: i32, lowest: bool, s: usize): T {
   let c: T = lowest ? <T>Infinity : <T>-Infinity;
   let i = 0;
   let count = 0;
-  if (ASC_FEATURE_SIMD) {
+  // Halves: the largest magnitude bits met (above 0x7c00 a NaN, 0x7c00 an infinity).
+  let top = 0;
+  if (ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+    i = k - k % (SAMPLE_VECTORS * 4);
+    count = i >> 4;
+    top = sampledHalves(x, i, lowest, s);
+    if (top > 0x7c00) return <T>NaN;
+    c = <T>halfToF32(<u32>sampledExtremum);
+  } else if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     let all = v128.splat<T>(c);
     let nan = v128.splat<i32>(0);
@@ -181,12 +198,72 @@ function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
   // Scalar max/min let NaN through.
   for (; i < k; i += SAMPLE_ELEMENTS) {
     const end = min(i + SAMPLE_ELEMENTS, k);
-    let b = load<T>(at<T>(x, i));
-    for (let j = i + 1; j < end; j++) b = lowest ? min<T>(b, load<T>(at<T>(x, j))) : max<T>(b, load<T>(at<T>(x, j)));
+    let b = loadAs<T, S>(x, i);
+    for (let j = i + 1; j < end; j++) b = lowest ? min<T>(b, loadAs<T, S>(x, j)) : max<T>(b, loadAs<T, S>(x, j));
+    if (sizeof<S>() == 2) for (let j = i; j < end; j++) top = max(top, <i32>load<u16>(atS<S>(x, j)) & 0x7fff);
     store<T>(at<T>(s, count++), b);
     c = lowest ? min<T>(c, b) : max<T>(c, b);
   }
+  if (sizeof<S>() == 2) rowHalvesFinite = top < 0x7c00;
   return c;
+}
+
+/** The key (halfKey) of the extremum sampledHalves last found. */
+let sampledExtremum = 0;
+
+/**
+ * sampled's blocks for the n halves at x (n a multiple of SAMPLE_VECTORS*4): each block's f32
+ * lane-wise extremum (over the elements 4j + l of its 64, as the f32 loop takes them) into s,
+ * compared as halfKey keys, 8 halves per vector, without widening; the row's extremum's key in
+ * sampledExtremum. Returns the largest magnitude bits met. Of a -0 and a +0 the keys take the
+ * +0 for the max (-0 for the min), where the f32 loop keeps the first: a zero's sign that no
+ * score X = a*(x - c) > floor tells apart.
+ */
+function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
+  const mag = halfConstant(5);
+  const k0 = halfConstant(0);
+  const k1 = halfConstant(1);
+  const k2 = halfConstant(2);
+  const k3 = halfConstant(3);
+  let all = i16x8.splat(<i16>halfKey(lowest ? 0x7c00 : <i32><i16>0xfc00));
+  let t = i16x8.splat(0);
+  for (let i = 0, count = 0; i < n; i += SAMPLE_VECTORS * 4, count += 4) {
+    const p = x + (<usize>i << 1);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const v2 = v128.load(p, 32);
+    const v3 = v128.load(p, 48);
+    const v4 = v128.load(p, 64);
+    const v5 = v128.load(p, 80);
+    const v6 = v128.load(p, 96);
+    const v7 = v128.load(p, 112);
+    const m0 = i16x8.max_s(i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)), i16x8.max_s(v128.and(v2, mag), v128.and(v3, mag)));
+    const m1 = i16x8.max_s(i16x8.max_s(v128.and(v4, mag), v128.and(v5, mag)), i16x8.max_s(v128.and(v6, mag), v128.and(v7, mag)));
+    t = i16x8.max_s(t, i16x8.max_s(m0, m1));
+    let a0 = halfKey8(v0, mag);
+    let a1 = halfKey8(v1, mag);
+    a0 = lowest ? i16x8.min_s(a0, halfKey8(v2, mag)) : i16x8.max_s(a0, halfKey8(v2, mag));
+    a1 = lowest ? i16x8.min_s(a1, halfKey8(v3, mag)) : i16x8.max_s(a1, halfKey8(v3, mag));
+    a0 = lowest ? i16x8.min_s(a0, halfKey8(v4, mag)) : i16x8.max_s(a0, halfKey8(v4, mag));
+    a1 = lowest ? i16x8.min_s(a1, halfKey8(v5, mag)) : i16x8.max_s(a1, halfKey8(v5, mag));
+    a0 = lowest ? i16x8.min_s(a0, halfKey8(v6, mag)) : i16x8.max_s(a0, halfKey8(v6, mag));
+    a1 = lowest ? i16x8.min_s(a1, halfKey8(v7, mag)) : i16x8.max_s(a1, halfKey8(v7, mag));
+    let b = lowest ? i16x8.min_s(a0, a1) : i16x8.max_s(a0, a1);
+    // Lanes l and l + 4 hold the elements of f32 lane l: folded into lanes 0-3 (and 4-7).
+    const h = high(b);
+    b = lowest ? i16x8.min_s(b, h) : i16x8.max_s(b, h);
+    all = lowest ? i16x8.min_s(all, b) : i16x8.max_s(all, b);
+    v128.store(at<f32>(s, count), widen4(i32x4.extend_low_i16x8_s(halfKey8(b, mag)), k0, k1, k2, k3));
+  }
+  let b = i8x16.shuffle(all, all, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3);
+  all = lowest ? i16x8.min_s(all, b) : i16x8.max_s(all, b);
+  b = i8x16.shuffle(all, all, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1);
+  all = lowest ? i16x8.min_s(all, b) : i16x8.max_s(all, b);
+  sampledExtremum = halfKey(i16x8.extract_lane_s(all, 0));
+  t = i16x8.max_s(t, high(t));
+  t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  return i16x8.extract_lane_s(t, 0);
 }
 
 // The lanes' offsets 0, 1, 2, 3 (loaded: see laneConstant).
@@ -230,8 +307,9 @@ function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i
  * Copies the scores X_i = a*(x_i - c) of x[0..k) that are above `floor` to w and their
  * positions to wi, in order; returns their count. With the row's sample s (sampled; 0: none),
  * a block of SAMPLE_VECTORS vectors whose sample is at most the floor is passed over unread.
+ * S: how x is stored (reduce.ts's loadLanes: T, or halves widened exactly as they are read).
  */
-function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
+function candidates<T, S>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
   let m = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -240,22 +318,41 @@ function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usi
     const vc = v128.splat<T>(c);
     const va = v128.splat<T>(a);
     const vf = v128.splat<T>(floor);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
     if (s != 0) {
       for (let b = 0; i + B <= k; i += B, b += L) {
         const top = v128.mul<T>(v128.sub<T>(v128.load(at<T>(s, b)), vc), va);
         if (!v128.any_true(v128.gt<T>(top, vf))) continue;
-        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, j)), vc), va), vf, j, w, wi, m);
+        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, j), h0, h1, h2, h3), vc), va), vf, j, w, wi, m);
       }
     }
-    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va), vf, i, w, wi, m);
+    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va), vf, i, w, wi, m);
   }
   for (; i < k; i++) {
-    const X = (load<T>(at<T>(x, i)) - c) * a;
+    const X = (loadAs<T, S>(x, i) - c) * a;
     store<T>(at<T>(w, m), X);
     store<i32>(wi + (<usize>m << 2), i);
     m += i32(X > floor);
   }
   return m;
+}
+
+// How a row is stored (entmaxRow's `storage`): as T, as halves (T = f32), as halves known
+// finite (sampled's rowHalvesFinite: widened without the Inf/NaN step).
+const AS_T: i32 = 0;
+const AS_HALVES: i32 = 1;
+const AS_FINITE_HALVES: i32 = 2;
+
+/** candidates<T, S> with S as `storage` says (one copy of the search for every storage). */
+// @ts-ignore: decorator
+@inline
+function candidatesAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
+  if (sizeof<T>() == 4 && storage == AS_HALVES) return candidates<T, u16>(x, k, c, a, floor, w, wi, s);
+  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return candidates<T, i16>(x, k, c, a, floor, w, wi, s);
+  return candidates<T, T>(x, k, c, a, floor, w, wi, s);
 }
 
 /**
@@ -733,24 +830,25 @@ function belowOf<T>(v: f64): T {
 }
 
 /** A row whose scaled extremum m = beta*c is not finite: NaN, all masked, or +Inf scores sharing. */
-function specialRow<T>(x: usize, y: usize, k: i32, c: T, m: f64): void {
+function specialRow<T, S>(x: usize, y: usize, k: i32, c: T, m: f64): void {
   if (isNaN(m)) {
     for (let i = 0; i < k; i++) store<T>(at<T>(y, i), <T>NaN);
     return;
   }
   let count = 0;
-  if (m > 0) for (let i = 0; i < k; i++) count += i32(load<T>(at<T>(x, i)) == c);
+  if (m > 0) for (let i = 0; i < k; i++) count += i32(loadAs<T, S>(x, i) == c);
   const share = <T>(m > 0 ? 1.0 / <f64>count : 0);
-  for (let i = 0; i < k; i++) store<T>(at<T>(y, i), load<T>(at<T>(x, i)) == c ? share : <T>0);
+  for (let i = 0; i < k; i++) store<T>(at<T>(y, i), loadAs<T, S>(x, i) == c ? share : <T>0);
 }
 
 /**
  * alpha-entmax of `rows` rows of k at x into y (y may be x); w: a work area of 2k elements of
  * T and k i32 (the candidates, their compacted copy or the sample, the candidates' positions).
+ * `halves` (T = f32): x holds halves, read by sampled and candidates only; y is f32.
  */
 // @ts-ignore: decorator
 @inline
-function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64, halves: bool): void {
   const kind = alpha == 2 ? SPARSEMAX : alpha == 1.5 ? QUADRATIC : GENERAL;
   const kappa = 1 / (alpha - 1);
   const a = betaOf<T>((alpha - 1) * beta);
@@ -759,32 +857,35 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
   // Below the sample's threshold: its rounding (a few units of T's last place) stays above it.
   const margin: f64 = sizeof<T>() == 4 ? 1.52587890625e-5 : 1.4551915228366852e-11; // 2^-16, 2^-36
   for (let r = 0; r < rows; r++) {
-    const px = at<T>(x, r * k);
+    const half = sizeof<T>() == 4 && halves;
+    const px = half ? atS<u16>(x, r * k) : at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    const c = sampled<T>(px, k, beta < 0, w2);
+    const c = half ? sampled<T, u16>(px, k, beta < 0, w2) : sampled<T, T>(px, k, beta < 0, w2);
     const m = beta * <f64>c;
     if (!isFinite(<f64>c) || isNaN(m)) {
-      specialRow<T>(px, py, k, c, m);
+      if (half) specialRow<T, u16>(px, py, k, c, m);
+      else specialRow<T, T>(px, py, k, c, m);
       continue;
     }
+    const storage = half ? (rowHalvesFinite ? AS_FINITE_HALVES : AS_HALVES) : AS_T;
     // One copy of the loops per kind: the kind is a constant in each.
-    if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2);
-    else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5);
-    else entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, GENERAL, kappa, alpha);
+    if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2, storage);
+    else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5, storage);
+    else entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, GENERAL, kappa, alpha, storage);
   }
 }
 
 /**
  * The threshold of the scores of x[0..n) (X = a*(x - c)) searched on the candidates above
  * `floor` (compacted into dst, which may be w; their positions in wi), or above -1 where the
- * threshold found is below the floor; `sample` is x's (or 0), see candidates. Returns the candidates' count; the threshold is left in
- * PASS's P_TAU slot.
+ * threshold found is below the floor; `sample` is x's (or 0), see candidates; `storage` how x is
+ * stored (AS_T...). Returns the candidates' count; the threshold is left in PASS's P_TAU slot.
  */
 // @ts-ignore: decorator
 @inline
-function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64): i32 {
+function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64, storage: i32): i32 {
   while (true) {
-    const count = candidates<T>(x, n, c, a, <T>floor, w, wi, sample);
+    const count = candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
     // The search may have overwritten the sample (dst).
     sample = 0;
     const tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
@@ -806,16 +907,17 @@ function levelSize<T>(k: i32, level: i32): i32 {
 /**
  * Steps 2 to 4 of the header for one row whose sample is in w2: the samples of the sample are
  * taken in turn (each after the last in w2) until one has at most TOP_SAMPLE values; from that
- * one down, each level's threshold less a margin is the floor of the next.
+ * one down, each level's threshold less a margin is the floor of the next. `storage`: how the
+ * row x is stored (AS_T...; the samples are T).
  */
 // @ts-ignore: decorator
 @inline
-function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32, c: T, a: T, lowest: bool, margin: f64, kind: i32, kappa: f64, alpha: f64): void {
+function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32, c: T, a: T, lowest: bool, margin: f64, kind: i32, kappa: f64, alpha: f64, storage: i32): void {
   let level = 1;
   let offset = 0;
   let n = sampleCount<T>(k);
   while (n > TOP_SAMPLE) {
-    sampled<T>(at<T>(w2, offset), n, lowest, at<T>(w2, offset + n));
+    sampled<T, T>(at<T>(w2, offset), n, lowest, at<T>(w2, offset + n));
     offset += n;
     n = sampleCount<T>(n);
     level++;
@@ -825,7 +927,7 @@ function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32
   let count = 0;
   for (; level >= 0; level--) {
     const sample = level > 0;
-    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha);
+    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha, sample ? AS_T : storage);
     floor = max(passOf(P_TAU) - margin, -1);
     if (level > 1) {
       n = levelSize<T>(k, level - 1);
@@ -931,22 +1033,27 @@ const WIDEN_ABOVE: f64 = 3;
  * work area after it), narrowed into y. For alpha > 2 (kappa < 1) an entry t above the threshold
  * gets t^kappa, whose slope kappa*p/t has no bound, so the scores' rounding to f32 (2^-24 of X)
  * moves the entries near the threshold by more than the contract allows (36x its bound at alpha 3.5).
- * Up to alpha 3 the f32 search meets it (test/sparse/fuzz.test.ts) at half the cost.
+ * Up to alpha 3 the f32 search meets it (test/sparse/fuzz.test.ts) at half the cost. S: how x
+ * is stored (f32, or u16: halves, widened exactly to f32 and so to f64).
  */
-function widenedRows(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+function widenedRows<S>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   const work = at<f64>(w, k);
   for (let r = 0; r < rows; r++) {
-    const px = at<f32>(x, r * k);
+    const px = atS<S>(x, r * k);
     const py = at<f32>(y, r * k);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + 4 <= k; i += 4) {
-        const v = v128.load(at<f32>(px, i));
+        const v = loadLanes<f32, S>(atS<S>(px, i), h0, h1, h2, h3);
         v128.store(at<f64>(w, i), f64x2.promote_low_f32x4(v));
         v128.store(at<f64>(w, i + 2), f64x2.promote_low_f32x4(high(v)));
       }
     }
-    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>load<f32>(at<f32>(px, i)));
+    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>loadAs<f32, S>(px, i));
     f64_entmax(w, w, work, 1, k, beta, alpha);
     i = 0;
     if (ASC_FEATURE_SIMD) {
@@ -966,11 +1073,26 @@ function widenedRows(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64,
  * the f64 kernel's work space (the rows widenedRows computes in f64).
  */
 export function f32_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  if (alpha > WIDEN_ABOVE) widenedRows(x, y, w, rows, k, beta, alpha);
-  else entmaxRows<f32>(x, y, w, rows, k, beta, alpha);
+  entmaxF32(x, y, w, rows, k, beta, alpha, false);
 }
 export function f64_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  entmaxRows<f64>(x, y, w, rows, k, beta, alpha);
+  entmaxRows<f64>(x, y, w, rows, k, beta, alpha, false);
+}
+/**
+ * f32_entmax of rows of halves at x: y is f32 (it may not overlap x). The halves are widened
+ * where they are read (the row's extremum and sample, its candidates), the same values as the
+ * row widened to f32 first, and the same result bit for bit.
+ */
+export function f16_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  entmaxF32(x, y, w, rows, k, beta, alpha, true);
+}
+
+/** f32_entmax and f16_entmax: one copy of the search for both. */
+function entmaxF32(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64, halves: bool): void {
+  if (alpha > WIDEN_ABOVE) {
+    if (halves) widenedRows<u16>(x, y, w, rows, k, beta, alpha);
+    else widenedRows<f32>(x, y, w, rows, k, beta, alpha);
+  } else entmaxRows<f32>(x, y, w, rows, k, beta, alpha, halves);
 }
 
 /** Backward pass of alpha-entmax: gradient g of the output y, into out (may be g or y). */

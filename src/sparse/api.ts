@@ -9,7 +9,7 @@
 // A class index y is q = e_y (Omega(e_y) = 0). theta is taken as beta*(x - c), c the row's
 // extremum: the same loss for a distribution q, without the cancellation of large logits.
 
-import { type Core, type Operand, dtypeOf, viaF32 } from "../core/backend.js";
+import { type AnyOperand, type Core, type Operand, computedIn, dtypeOf, viaF32 } from "../core/backend.js";
 import { extremum } from "../core/baseline.js";
 import { realArray } from "../core/memory.js";
 import { scaledDiff } from "../core/online.js";
@@ -57,10 +57,15 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
   const js = new JsSparse();
   const backendFor = (dtype: Dtype, beta: number): SparseCore => (fast instanceof WasmSparse && !wasmScales(dtype, beta) ? js : fast);
 
-  /** entmax into y; alpha = 1 is the core's softmax. */
-  const run = (x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number) => {
-    if (alpha === 1) core.rows(false, x, y, rows, k, beta);
-    else backendFor(dtypeOf(x), beta).entmax(x, y, rows, k, beta, alpha);
+  /**
+   * entmax into y; alpha = 1 is the core's softmax. Halves x are computed in f32 (y f32, or f16
+   * rounded to nearest even): read by the wasm kernels themselves, widened for the js backend.
+   */
+  const run = (x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number, alpha: number) => {
+    if (alpha === 1) return core.rows(false, x, y, rows, k, beta);
+    const backend = backendFor(computedIn(x), beta);
+    if (backend instanceof WasmSparse) backend.entmax(x, y, rows, k, beta, alpha);
+    else viaF32(x, y, (xs, ys) => backend.entmax(xs, ys as Operand, rows, k, beta, alpha), (h) => core.widen(h));
   };
 
   const forward = (fixedAlpha: number | undefined) => (input: Input, options?: unknown) => {
@@ -73,7 +78,7 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
     const alpha = fixedAlpha ?? alphaOf(opts);
     // f16 logits: computed in f32; the output f32, or a Float16Array out rounded to nearest even.
     const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "the input's length", true);
-    viaF32(x, out, (xs, ys) => run(xs, ys as Operand, rows, k, beta, alpha), (h) => core.widen(h));
+    run(x, out, rows, k, beta, alpha);
     return opts.out ?? out;
   };
 
