@@ -959,15 +959,18 @@ function weightOf<T>(y: T, kind: i32, q: T): T {
   return powAny<T>(y, q);
 }
 
-/** out = beta*s*(g - sum(s*g)/sum(s)) per row, s = y^(2 - alpha) on the support (out may be g or y). */
+/**
+ * out = beta*s*(g - sum(s*g)/sum(s)) per row, s = y^(2 - alpha) on the support (out may be g or
+ * y). S: how g and y are stored (T, or u16: halves, out f32).
+ */
 // @ts-ignore: decorator
 @inline
-function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64): void {
+function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64): void {
   const b = betaOf<T>(beta);
   const qs = <T>(2 - alpha);
   for (let r = 0; r < rows; r++) {
-    const pg = at<T>(g, r * k);
-    const py = at<T>(y, r * k);
+    const pg = atS<S>(g, r * k);
+    const py = atS<S>(y, r * k);
     const po = at<T>(out, r * k);
     let sg: f64 = 0;
     let ss: f64 = 0;
@@ -975,13 +978,17 @@ function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
       const vq = v128.splat<T>(qs);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       while (i + L <= k) {
         const end = min(i + FLUSH, k);
         let a1 = v128.splat<T>(0);
         let a2 = a1;
         for (; i + L <= end; i += L) {
-          const s = weightV<T>(v128.load(at<T>(py, i)), kind, vq);
-          a1 = v128.add<T>(a1, v128.mul<T>(s, v128.load(at<T>(pg, i))));
+          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+          a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
           a2 = v128.add<T>(a2, s);
         }
         sg += sumLanes<T>(a1);
@@ -989,8 +996,8 @@ function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta
       }
     }
     for (; i < k; i++) {
-      const s = weightOf<T>(load<T>(at<T>(py, i)), kind, qs);
-      if (s != <T>0) sg += <f64>(s * load<T>(at<T>(pg, i)));
+      const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
+      if (s != <T>0) sg += <f64>(s * loadAs<T, S>(pg, i));
       ss += <f64>s;
     }
     const mean = <T>(ss > 0 ? sg / ss : 0);
@@ -1000,25 +1007,29 @@ function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta
       const vq = v128.splat<T>(qs);
       const vm = v128.splat<T>(mean);
       const vb = v128.splat<T>(b);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + L <= k; i += L) {
-        const s = weightV<T>(v128.load(at<T>(py, i)), kind, vq);
-        const d = v128.mul<T>(v128.sub<T>(v128.load(at<T>(pg, i)), vm), vb);
+        const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+        const d = v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm), vb);
         v128.store(at<T>(po, i), v128.and(v128.mul<T>(s, d), v128.ne<T>(s, v128.splat<T>(0))));
       }
     }
     for (; i < k; i++) {
-      const s = weightOf<T>(load<T>(at<T>(py, i)), kind, qs);
-      store<T>(at<T>(po, i), s != <T>0 ? s * ((load<T>(at<T>(pg, i)) - mean) * b) : <T>0);
+      const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
+      store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function backward<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  if (alpha == 2) backwardRows<T>(g, y, out, rows, k, beta, SPARSEMAX, alpha);
-  else if (alpha == 1.5) backwardRows<T>(g, y, out, rows, k, beta, QUADRATIC, alpha);
-  else backwardRows<T>(g, y, out, rows, k, beta, GENERAL, alpha);
+function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha);
+  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha);
+  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha);
 }
 
 // ---- exports: one per kernel and dtype ----
@@ -1097,8 +1108,12 @@ function entmaxF32(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, a
 
 /** Backward pass of alpha-entmax: gradient g of the output y, into out (may be g or y). */
 export function f32_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f32>(g, y, out, rows, k, beta, alpha);
+  backward<f32, f32>(g, y, out, rows, k, beta, alpha);
 }
 export function f64_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f64>(g, y, out, rows, k, beta, alpha);
+  backward<f64, f64>(g, y, out, rows, k, beta, alpha);
+}
+/** f32_entmaxbackward of halves g and y (widened as they are read), into f32 out. */
+export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  backward<f32, u16>(g, y, out, rows, k, beta, alpha);
 }

@@ -83,17 +83,25 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
   };
 
   const backward = (fixedAlpha: number | undefined) => (gradY: Input, y: Input, options?: unknown) => {
-    const g = operandOf(core, gradY, "gradY");
-    const dtype = dtypeOf(g);
-    let yo = operandOf(core, y, "y");
-    if (yo.length !== g.length) throw new RangeError(`y must have gradY's length (got length ${yo.length} for ${g.length})`);
+    const gh = anyOperandOf(core, gradY, "gradY");
+    const dtype = computedIn(gh);
+    const yh = anyOperandOf(core, y, "y");
+    if (yh.length !== gh.length) throw new RangeError(`y must have gradY's length (got length ${yh.length} for ${gh.length})`);
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ALPHA_KEYS : ROW_KEYS);
-    const { rows, k } = rowsOf(g.length, opts.rowLength);
+    const { rows, k } = rowsOf(gh.length, opts.rowLength);
     const alpha = fixedAlpha ?? alphaOf(opts);
-    const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
+    const out = opts.out === undefined ? newArray(dtype, gh.length) : outOperand(core, opts.out, dtype, gh.length, "gradY's length");
+    const backend = backendFor(dtype, beta);
+    // gradY and y both halves: the wasm kernel reads them as they are (out f32); else f16 data widened.
+    if (backend instanceof WasmSparse && dtypeOf(gh) === "f16" && dtypeOf(yh) === "f16") {
+      backend.backward(gh, yh, out, rows, k, beta, alpha);
+      return opts.out ?? out;
+    }
+    const g = dtypeOf(gh) === "f16" ? core.widen(gh) : (gh as Operand);
+    let yo = dtypeOf(yh) === "f16" ? core.widen(yh) : (yh as Operand);
     if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
-    backendFor(dtype, beta).backward(g, yo, out, rows, k, beta, alpha);
+    backend.backward(g, yo, out, rows, k, beta, alpha);
     return opts.out ?? out;
   };
 

@@ -19,7 +19,7 @@ interface Kernels {
 
 const NAMES = ["entmax", "entmaxbackward"] as const;
 
-function kernelsOf(exports: KernelExports, dtype: Dtype): Kernels {
+function kernelsOf(exports: KernelExports, dtype: Dtype | "f16"): Kernels {
   const kernels = {} as Record<string, unknown>;
   for (const name of NAMES) {
     const f = exports[`${dtype}_${name}`];
@@ -44,15 +44,14 @@ export class WasmSparse implements SparseCore {
   readonly #core: WasmCore;
   readonly #memory: LinearMemory;
   readonly #kernels: Record<Dtype, Kernels>;
-  /** entmax of halves (f32 out). */
-  readonly #halves: Kernel;
+  /** entmax and its backward pass of halves (f32 out). */
+  readonly #halves: Kernels;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#core = core;
     this.#memory = core.memory;
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
-    if (typeof exports.f16_entmax !== "function") throw new TypeError("not a softmax-wasm module: export f16_entmax is missing");
-    this.#halves = exports.f16_entmax as Kernel;
+    this.#halves = kernelsOf(exports, "f16");
   }
 
   /** x may hold halves (computed in f32): y is then f32, or f16 (rounded to nearest even; it may be x). */
@@ -71,22 +70,24 @@ export class WasmSparse implements SparseCore {
     const address = stage.open("x", n);
     const yp = address(yPlaced);
     const rp = yHalves ? stage.base + resultAt : yp;
-    (halves ? this.#halves : this.#kernels[dtype].entmax)(address(xPlaced), rp, stage.base + work, rows, k, beta, alpha);
+    (halves ? this.#halves : this.#kernels[dtype]).entmax(address(xPlaced), rp, stage.base + work, rows, k, beta, alpha);
     if (yHalves) this.#core.narrowAt(rp, yp, n);
     stage.copyOut(y, yp, yOffset, n, yHalves ? "f16" : dtype);
   }
 
-  backward(g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
-    const dtype = dtypeOf(g);
+  /** g and y may both hold halves (read by the kernel as they are; out f32). */
+  backward(g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
+    const halves = dtypeOf(g) === "f16";
+    const dtype = dtypeOf(out);
     const n = g.length;
     const stage = new Staging(this.#memory, dtype);
-    const gPlaced = stage.place(g);
-    const yPlaced = y === g ? gPlaced : stage.place(y);
+    const gPlaced = stage.place(g, false, halves ? "f16" : dtype);
+    const yPlaced = y === g ? gPlaced : stage.place(y, false, halves ? "f16" : dtype);
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    this.#kernels[dtype].entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha);
+    (halves ? this.#halves : this.#kernels[dtype]).entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha);
     stage.copyOut(out, op, outOffset, n);
   }
 }

@@ -4,7 +4,8 @@
 // tolerances of the float64 reference on the halves' exact values; an f16 `out` (the input itself
 // for in place) is that result rounded to nearest even. Inputs as this backend's f16 WasmArray
 // (read in place) and another backend's (its Uint16Array view, copied in as halves); Float16Array
-// inputs and outputs: test/sparse/half-node24.mjs. The Fenchel-Young losses of f16 logits in f32.
+// inputs and outputs: test/sparse/half-node24.mjs. The backward passes of f16 gradY and y, and the
+// Fenchel-Young losses of f16 logits, in f32: equal to those of the widened arrays.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Kernels, WasmArray } from "../../dist/index.js";
@@ -155,6 +156,37 @@ describe.each(backends)("%s: f16 logits", (name, sm) => {
       h.free();
     }
   }, 120_000);
+
+  it("sparsemaxBackward and entmaxBackward of f16 gradY and y (read by the kernels as halves, or widened): the widened arrays' results bit for bit", () => {
+    fc.assert(
+      fc.property(longRows, fc.array(half, { minLength: 1, maxLength: 61 }), ({ k, rows, seed, maskedRun, alpha, beta }, gSeed) => {
+        const n = k * rows;
+        const bits = Array.from({ length: n }, (_, i) => seed[(i * 7 + (i >> 6)) % seed.length]);
+        for (let i = 0; i < Math.min(maskedRun, n); i++) bits[(i * 13) % n] = NEG_INF;
+        // y: the forward's output rounded to halves (a support, zeros off it); gradY: any halves but -Infinity.
+        const y = f16Array(sm, bits);
+        call(sm, y, alpha, { rowLength: k, out: y });
+        const g = f16Array(sm, Array.from({ length: n }, (_, i) => (gSeed[i % gSeed.length] === NEG_INF ? 0x3c00 : gSeed[i % gSeed.length])));
+        const gw = Float32Array.from(bitsOf(g), halfValue);
+        const yw = Float32Array.from(bitsOf(y), halfValue);
+        const opts = { rowLength: k, beta };
+        const back = (gi: unknown, yi: unknown, o: Record<string, unknown> = {}) =>
+          (alpha === 2 ? sm.sparsemaxBackward(gi as Float32Array, yi as Float32Array, { ...opts, ...o }) : sm.entmaxBackward(gi as Float32Array, yi as Float32Array, { ...opts, alpha, ...o })) as unknown as Float32Array | WasmArray;
+        const want = back(gw, yw) as Float32Array;
+        expect(firstDifference(back(g, y) as Float32Array, want)).toEqual([-1]);
+        const out = sm.alloc(n, "f32");
+        const gc = f16Array(other, bitsOf(g));
+        const yc = f16Array(other, bitsOf(y));
+        expect(back(gc, yc, { out })).toBe(out);
+        expect(firstDifference(out.array as Float32Array, want)).toEqual([-1]);
+        // One of the two halves: widened.
+        expect(firstDifference(back(g, yw) as Float32Array, want)).toEqual([-1]);
+        expect(firstDifference(back(gw, y) as Float32Array, want)).toEqual([-1]);
+        for (const a of [out, gc, yc, g, y]) a.free();
+      }),
+      { seed: 1607, numRuns: 40 },
+    );
+  });
 
   it("sparsemaxLoss and entmaxLoss of f16 logits: f32 losses and gradients equal to those of the widened logits", () => {
     fc.assert(
