@@ -28,9 +28,6 @@
 //     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
 //   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
-//   halfKey, halfKey8                                   halfExtremum's keys: halves ordered as
-//                                                       16-bit integers (-0 below +0), for
-//                                                       extrema without widening (sparse's samples).
 
 // 2^112: 127 - 15, the difference of the exponent biases.
 const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
@@ -109,15 +106,8 @@ export function f32ToHalf(x: f32): u32 {
 /** The order key of the half with bits h (sign-extended), or the bits of a key. */
 // @ts-ignore: decorator
 @inline
-export function halfKey(h: i32): i32 {
+function halfKey(h: i32): i32 {
   return h ^ ((h >> 15) & 0x7fff);
-}
-
-/** halfKey of 8 halves in 16-bit lanes (its own inverse too); mag = halfConstant(5). */
-// @ts-ignore: decorator
-@inline
-export function halfKey8(v: v128, mag: v128): v128 {
-  return v128.xor(v, v128.and(i16x8.shr_s(v, 15), mag));
 }
 
 /**
@@ -145,15 +135,15 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
       const p = x + (<usize>i << 1);
       const v0 = v128.load(p);
       const v1 = v128.load(p, 16);
-      const k0 = halfKey8(v0, mag);
-      const k1 = halfKey8(v1, mag);
+      const k0 = v128.xor(v0, v128.and(i16x8.shr_s(v0, 15), mag));
+      const k1 = v128.xor(v1, v128.and(i16x8.shr_s(v1, 15), mag));
       a0 = lowest ? i16x8.min_s(a0, k0) : i16x8.max_s(a0, k0);
       a1 = lowest ? i16x8.min_s(a1, k1) : i16x8.max_s(a1, k1);
       t = i16x8.max_s(t, i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)));
     }
     for (; i + 8 <= n; i += 8) {
       const v = v128.load(x + (<usize>i << 1));
-      const k = halfKey8(v, mag);
+      const k = v128.xor(v, v128.and(i16x8.shr_s(v, 15), mag));
       a0 = lowest ? i16x8.min_s(a0, k) : i16x8.max_s(a0, k);
       t = i16x8.max_s(t, v128.and(v, mag));
     }

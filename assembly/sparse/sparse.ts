@@ -1,6 +1,8 @@
 // Sparse distributions over linear memory: alpha-entmax (Peters et al. 2019; alpha = 2 is
 // sparsemax, Martins & Astudillo 2016) and its backward pass. Pointers and lengths in; T is f32
-// or f64. (alpha = 1, softmax, is the core's: the host never sends it here.)
+// or f64. (alpha = 1, softmax, is the core's: the host never sends it here.) Rows of halves
+// (f16_entmax) are computed in f32: only steps 1 and 2 below read the row, widening its halves
+// exactly as they load them; the rest works on the f32 candidates.
 //
 // Per row, with c the row's max (min for beta < 0) and a = (alpha - 1)*beta, the scores are
 // X_i = a*(x_i - c) <= 0 (max 0) and the output is p_i = [X_i - tau]_+^kappa, kappa =
@@ -32,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfKey, halfKey8, halfToF32, widen4 } from "../shared/half";
+import { halfConstant, halfToF32, widen4 } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, sumLanes, widenConstant } from "../shared/reduce";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
@@ -208,26 +210,37 @@ function sampled<T, S>(x: usize, k: i32, lowest: bool, s: usize): T {
   return c;
 }
 
-/** The key (halfKey) of the extremum sampledHalves last found. */
+/** The bits of the extremum sampledHalves last found. */
 let sampledExtremum = 0;
 
 /**
  * sampled's blocks for the n halves at x (n a multiple of SAMPLE_VECTORS*4): each block's f32
  * lane-wise extremum (over the elements 4j + l of its 64, as the f32 loop takes them) into s,
- * compared as halfKey keys, 8 halves per vector, without widening; the row's extremum's key in
- * sampledExtremum. Returns the largest magnitude bits met. Of a -0 and a +0 the keys take the
- * +0 for the max (-0 for the min), where the f32 loop keeps the first: a zero's sign that no
- * score X = a*(x - c) > floor tells apart.
+ * and the bits of the row's extremum in sampledExtremum, found on the halves' bits without
+ * widening them, 8 per vector: as 16-bit integers, the non-negative halves order as their
+ * values, and the negative ones (0x8000 | m) as their magnitudes m, so that of the least and
+ * largest signed (lo, hi) and the largest unsigned (hu) the max is hi, or lo where no half is
+ * non-negative, and the min is hu, or lo where none is negative (three operations per vector;
+ * a key per half before the max costs three more). Returns the largest magnitude bits that an
+ * Inf or NaN half has (0x7c01 for a NaN, 0x7c00 for an infinity, else 0; hi and hu show both),
+ * as sampled's tail tracks them. Of a -0 and a +0 the max takes +0 and the min -0, where the f32
+ * loop keeps the first: a zero's sign that no score X = a*(x - c) > floor tells apart.
  */
 function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
-  const mag = halfConstant(5);
+  if (n == 0) {
+    sampledExtremum = lowest ? 0x7c00 : 0xfc00;
+    return 0;
+  }
   const k0 = halfConstant(0);
   const k1 = halfConstant(1);
   const k2 = halfConstant(2);
   const k3 = halfConstant(3);
-  let all = i16x8.splat(<i16>halfKey(lowest ? 0x7c00 : <i32><i16>0xfc00));
-  let t = i16x8.splat(0);
+  const zero = i16x8.splat(0);
+  let allLo = i16x8.splat(0x7fff);
+  let allHi = i16x8.splat(-0x8000);
+  let allHu = zero;
   for (let i = 0, count = 0; i < n; i += SAMPLE_VECTORS * 4, count += 4) {
+    // The block's 8 vectors (SAMPLE_VECTORS*4 halves), unrolled.
     const p = x + (<usize>i << 1);
     const v0 = v128.load(p);
     const v1 = v128.load(p, 16);
@@ -237,33 +250,31 @@ function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
     const v5 = v128.load(p, 80);
     const v6 = v128.load(p, 96);
     const v7 = v128.load(p, 112);
-    const m0 = i16x8.max_s(i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)), i16x8.max_s(v128.and(v2, mag), v128.and(v3, mag)));
-    const m1 = i16x8.max_s(i16x8.max_s(v128.and(v4, mag), v128.and(v5, mag)), i16x8.max_s(v128.and(v6, mag), v128.and(v7, mag)));
-    t = i16x8.max_s(t, i16x8.max_s(m0, m1));
-    let a0 = halfKey8(v0, mag);
-    let a1 = halfKey8(v1, mag);
-    a0 = lowest ? i16x8.min_s(a0, halfKey8(v2, mag)) : i16x8.max_s(a0, halfKey8(v2, mag));
-    a1 = lowest ? i16x8.min_s(a1, halfKey8(v3, mag)) : i16x8.max_s(a1, halfKey8(v3, mag));
-    a0 = lowest ? i16x8.min_s(a0, halfKey8(v4, mag)) : i16x8.max_s(a0, halfKey8(v4, mag));
-    a1 = lowest ? i16x8.min_s(a1, halfKey8(v5, mag)) : i16x8.max_s(a1, halfKey8(v5, mag));
-    a0 = lowest ? i16x8.min_s(a0, halfKey8(v6, mag)) : i16x8.max_s(a0, halfKey8(v6, mag));
-    a1 = lowest ? i16x8.min_s(a1, halfKey8(v7, mag)) : i16x8.max_s(a1, halfKey8(v7, mag));
-    let b = lowest ? i16x8.min_s(a0, a1) : i16x8.max_s(a0, a1);
+    let lo = i16x8.min_s(i16x8.min_s(i16x8.min_s(v0, v1), i16x8.min_s(v2, v3)), i16x8.min_s(i16x8.min_s(v4, v5), i16x8.min_s(v6, v7)));
+    let hi = i16x8.max_s(i16x8.max_s(i16x8.max_s(v0, v1), i16x8.max_s(v2, v3)), i16x8.max_s(i16x8.max_s(v4, v5), i16x8.max_s(v6, v7)));
+    let hu = i16x8.max_u(i16x8.max_u(i16x8.max_u(v0, v1), i16x8.max_u(v2, v3)), i16x8.max_u(i16x8.max_u(v4, v5), i16x8.max_u(v6, v7)));
     // Lanes l and l + 4 hold the elements of f32 lane l: folded into lanes 0-3 (and 4-7).
-    const h = high(b);
-    b = lowest ? i16x8.min_s(b, h) : i16x8.max_s(b, h);
-    all = lowest ? i16x8.min_s(all, b) : i16x8.max_s(all, b);
-    v128.store(at<f32>(s, count), widen4(i32x4.extend_low_i16x8_s(halfKey8(b, mag)), k0, k1, k2, k3));
+    lo = i16x8.min_s(lo, high(lo));
+    hi = i16x8.max_s(hi, high(hi));
+    hu = i16x8.max_u(hu, high(hu));
+    allLo = i16x8.min_s(allLo, lo);
+    allHi = i16x8.max_s(allHi, hi);
+    allHu = i16x8.max_u(allHu, hu);
+    const b = lowest ? v128.bitselect(hu, lo, i16x8.lt_s(hu, zero)) : v128.bitselect(hi, lo, i16x8.ge_s(hi, zero));
+    v128.store(at<f32>(s, count), widen4(i32x4.extend_low_i16x8_s(b), k0, k1, k2, k3));
   }
-  let b = i8x16.shuffle(all, all, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3);
-  all = lowest ? i16x8.min_s(all, b) : i16x8.max_s(all, b);
-  b = i8x16.shuffle(all, all, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1);
-  all = lowest ? i16x8.min_s(all, b) : i16x8.max_s(all, b);
-  sampledExtremum = halfKey(i16x8.extract_lane_s(all, 0));
-  t = i16x8.max_s(t, high(t));
-  t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-  return i16x8.extract_lane_s(t, 0);
+  allLo = i16x8.min_s(allLo, i8x16.shuffle(allLo, allLo, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  allLo = i16x8.min_s(allLo, i8x16.shuffle(allLo, allLo, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  allHi = i16x8.max_s(allHi, i8x16.shuffle(allHi, allHi, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  allHi = i16x8.max_s(allHi, i8x16.shuffle(allHi, allHi, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  allHu = i16x8.max_u(allHu, i8x16.shuffle(allHu, allHu, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  allHu = i16x8.max_u(allHu, i8x16.shuffle(allHu, allHu, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  const lo = i16x8.extract_lane_s(allLo, 0);
+  const hi = i16x8.extract_lane_s(allHi, 0);
+  const hu = i16x8.extract_lane_u(allHu, 0);
+  sampledExtremum = lowest ? (hu >= 0x8000 ? hu : lo) : hi >= 0 ? hi : lo;
+  if (hi > 0x7c00 || hu > 0xfc00) return 0x7c01;
+  return hi == 0x7c00 || hu == 0xfc00 ? 0x7c00 : 0;
 }
 
 // The lanes' offsets 0, 1, 2, 3 (loaded: see laneConstant).
