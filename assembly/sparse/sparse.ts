@@ -72,8 +72,9 @@ const TOP_SAMPLE: i32 = 256;
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
 // smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL); the tau
 // at which a GENERAL pass left its terms (1 + X/s)^kappa in the work area (NaN: none, see
-// writeOutput). Module-internal: the host never reads them.
-const PASS = memory.data(64);
+// writeOutput). Module-internal: the host never reads them. Globals, not a memory.data slot:
+// parallel()'s threads share the memory (a slot there is one for all of them, and their passes
+// overwrote each other's sums), while each thread's instance has globals of its own.
 const P_N: i32 = 0;
 const P_S1: i32 = 1;
 const P_S2: i32 = 2;
@@ -82,17 +83,32 @@ const P_MIN: i32 = 4;
 const P_TAU: i32 = 5;
 const P_H: i32 = 6;
 const P_TERMS: i32 = 7;
+let pass0: f64 = 0;
+let pass1: f64 = 0;
+let pass2: f64 = 0;
+let pass3: f64 = 0;
+let pass4: f64 = 0;
+let pass5: f64 = 0;
+let pass6: f64 = 0;
+let pass7: f64 = 0;
 
 // @ts-ignore: decorator
 @inline
 function passOf(i: i32): f64 {
-  return load<f64>(PASS + (<usize>i << 3));
+  return i == 0 ? pass0 : i == 1 ? pass1 : i == 2 ? pass2 : i == 3 ? pass3 : i == 4 ? pass4 : i == 5 ? pass5 : i == 6 ? pass6 : pass7;
 }
 
 // @ts-ignore: decorator
 @inline
 function setPass(i: i32, v: f64): void {
-  store<f64>(PASS + (<usize>i << 3), v);
+  if (i == 0) pass0 = v;
+  else if (i == 1) pass1 = v;
+  else if (i == 2) pass2 = v;
+  else if (i == 3) pass3 = v;
+  else if (i == 4) pass4 = v;
+  else if (i == 5) pass5 = v;
+  else if (i == 6) pass6 = v;
+  else pass7 = v;
 }
 
 // Lane constants of the loops, loaded from memory at each use: V8 13 to 15 rebuild a v128.const at
