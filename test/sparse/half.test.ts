@@ -41,7 +41,7 @@ const longRows = fc.record({
   maskedRun: fc.integer({ min: 0, max: 3000 }),
   special: fc.option(fc.constantFrom(POS_INF, NAN), { nil: undefined, freq: 5 }),
   alpha: fc.constantFrom(1.5, 2, 1.3, 1.1, 2.5, 3.5, 1),
-  beta: fc.constantFrom(1, -1, 0.25, 3, 0, 1e-3),
+  beta: fc.constantFrom(1, -1, 0.25, 3, 0, 1e-3, 1e-6),
 });
 
 /** The bits of the f32s of y (NaN's payload is the kernel's). */
