@@ -1,6 +1,8 @@
 // Sparse distributions over linear memory: alpha-entmax (Peters et al. 2019; alpha = 2 is
 // sparsemax, Martins & Astudillo 2016) and its backward pass. Pointers and lengths in; T is f32
-// or f64. (alpha = 1, softmax, is the core's: the host never sends it here.)
+// or f64. (alpha = 1, softmax, is the core's: the host never sends it here.) Rows of halves
+// (f16_entmax) are computed in f32: only steps 1 and 2 below read the row, widening its halves
+// exactly as they load them; the rest works on the f32 candidates.
 //
 // Per row, with c the row's max (min for beta < 0) and a = (alpha - 1)*beta, the scores are
 // X_i = a*(x_i - c) <= 0 (max 0) and the output is p_i = [X_i - tau]_+^kappa, kappa =
@@ -32,7 +34,8 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { FLUSH, add64, at, betaOf, high, lanes, pickLanes, pickV, sumLanes } from "../shared/reduce";
+import { halfConstant, halfToF32, widen4 } from "../shared/half";
+import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, sumLanes, widenConstant } from "../shared/reduce";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -80,8 +83,9 @@ const TOP_SAMPLE: i32 = 256;
 // smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL); the tau
 // at which a GENERAL pass left its terms (1 + X/s)^kappa in the work area (NaN: none, see
 // writeOutput); sum (1 + X/s)^(kappa - 3) (GENERAL and INTEGER: Halley's error). Module-internal:
-// the host never reads them.
-const PASS = memory.data(72);
+// the host never reads them. Globals, not a memory.data slot: parallel()'s threads share the
+// memory (a slot there is one for all of them, and their passes overwrote each other's sums),
+// while each thread's instance has globals of its own.
 const P_N: i32 = 0;
 const P_S1: i32 = 1;
 const P_S2: i32 = 2;
@@ -91,17 +95,34 @@ const P_TAU: i32 = 5;
 const P_H: i32 = 6;
 const P_TERMS: i32 = 7;
 const P_H3: i32 = 8;
+let pass0: f64 = 0;
+let pass1: f64 = 0;
+let pass2: f64 = 0;
+let pass3: f64 = 0;
+let pass4: f64 = 0;
+let pass5: f64 = 0;
+let pass6: f64 = 0;
+let pass7: f64 = 0;
+let pass8: f64 = 0;
 
 // @ts-ignore: decorator
 @inline
 function passOf(i: i32): f64 {
-  return load<f64>(PASS + (<usize>i << 3));
+  return i == 0 ? pass0 : i == 1 ? pass1 : i == 2 ? pass2 : i == 3 ? pass3 : i == 4 ? pass4 : i == 5 ? pass5 : i == 6 ? pass6 : i == 7 ? pass7 : pass8;
 }
 
 // @ts-ignore: decorator
 @inline
 function setPass(i: i32, v: f64): void {
-  store<f64>(PASS + (<usize>i << 3), v);
+  if (i == 0) pass0 = v;
+  else if (i == 1) pass1 = v;
+  else if (i == 2) pass2 = v;
+  else if (i == 3) pass3 = v;
+  else if (i == 4) pass4 = v;
+  else if (i == 5) pass5 = v;
+  else if (i == 6) pass6 = v;
+  else if (i == 7) pass7 = v;
+  else pass8 = v;
 }
 
 // Lane constants of the loops, loaded from memory at each use: V8 13 to 15 rebuild a v128.const at
@@ -220,15 +241,31 @@ function sampleCount<T>(k: i32): i32 {
 }
 
 /**
+ * Whether the halves of the row sampled<f32, u16> last read were all finite (no Inf, no NaN):
+ * its candidates may then widen them without the Inf/NaN step (candidates<f32, i16>).
+ */
+let rowHalvesFinite = false;
+
+/**
  * The extremum of x[0..k) (the min when `lowest`; NaN if any element is NaN), and into s the
  * sample: the lane-wise extremum of each block of SAMPLE_VECTORS vectors, then the extremum
  * of each SAMPLE_ELEMENTS of what is left. sampleCount<T>(k) values, each an element of x.
+ * S: how x is stored (T, or u16: halves, T = f32; the sample and the extremum are their f32s,
+ * the same values as those of the row widened, but for the sign of a zero, see sampledHalves).
  */
-function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
+function sampled<T, S>(x: usize, k: i32, lowest: bool, s: usize): T {
   let c: T = lowest ? <T>Infinity : <T>-Infinity;
   let i = 0;
   let count = 0;
-  if (ASC_FEATURE_SIMD) {
+  // Halves: the largest magnitude bits met (above 0x7c00 a NaN, 0x7c00 an infinity).
+  let top = 0;
+  if (ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+    i = k - k % (SAMPLE_VECTORS * 4);
+    count = i >> 4;
+    top = sampledHalves(x, i, lowest, s);
+    if (top > 0x7c00) return <T>NaN;
+    c = <T>halfToF32(<u32>sampledExtremum);
+  } else if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     let all = v128.splat<T>(c);
     let nan = v128.splat<i32>(0);
@@ -262,12 +299,81 @@ function sampled<T>(x: usize, k: i32, lowest: bool, s: usize): T {
   // Scalar max/min let NaN through.
   for (; i < k; i += SAMPLE_ELEMENTS) {
     const end = min(i + SAMPLE_ELEMENTS, k);
-    let b = load<T>(at<T>(x, i));
-    for (let j = i + 1; j < end; j++) b = lowest ? min<T>(b, load<T>(at<T>(x, j))) : max<T>(b, load<T>(at<T>(x, j)));
+    let b = loadAs<T, S>(x, i);
+    for (let j = i + 1; j < end; j++) b = lowest ? min<T>(b, loadAs<T, S>(x, j)) : max<T>(b, loadAs<T, S>(x, j));
+    if (sizeof<S>() == 2) for (let j = i; j < end; j++) top = max(top, <i32>load<u16>(atS<S>(x, j)) & 0x7fff);
     store<T>(at<T>(s, count++), b);
     c = lowest ? min<T>(c, b) : max<T>(c, b);
   }
+  if (sizeof<S>() == 2) rowHalvesFinite = top < 0x7c00;
   return c;
+}
+
+/** The bits of the extremum sampledHalves last found. */
+let sampledExtremum = 0;
+
+/**
+ * sampled's blocks for the n halves at x (n a multiple of SAMPLE_VECTORS*4): each block's f32
+ * lane-wise extremum (over the elements 4j + l of its 64, as the f32 loop takes them) into s,
+ * and the bits of the row's extremum in sampledExtremum, found on the halves' bits without
+ * widening them, 8 per vector: as 16-bit integers, the non-negative halves order as their
+ * values, and the negative ones (0x8000 | m) as their magnitudes m, so that of the least and
+ * largest signed (lo, hi) and the largest unsigned (hu) the max is hi, or lo where no half is
+ * non-negative, and the min is hu, or lo where none is negative (three operations per vector;
+ * a key per half before the max costs three more). Returns the largest magnitude bits that an
+ * Inf or NaN half has (0x7c01 for a NaN, 0x7c00 for an infinity, else 0; hi and hu show both),
+ * as sampled's tail tracks them. Of a -0 and a +0 the max takes +0 and the min -0, where the f32
+ * loop keeps the first: a zero's sign that no score X = a*(x - c) > floor tells apart.
+ */
+function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
+  if (n == 0) {
+    sampledExtremum = lowest ? 0x7c00 : 0xfc00;
+    return 0;
+  }
+  const k0 = halfConstant(0);
+  const k1 = halfConstant(1);
+  const k2 = halfConstant(2);
+  const k3 = halfConstant(3);
+  const zero = i16x8.splat(0);
+  let allLo = i16x8.splat(0x7fff);
+  let allHi = i16x8.splat(-0x8000);
+  let allHu = zero;
+  for (let i = 0, count = 0; i < n; i += SAMPLE_VECTORS * 4, count += 4) {
+    // The block's 8 vectors (SAMPLE_VECTORS*4 halves), unrolled.
+    const p = x + (<usize>i << 1);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const v2 = v128.load(p, 32);
+    const v3 = v128.load(p, 48);
+    const v4 = v128.load(p, 64);
+    const v5 = v128.load(p, 80);
+    const v6 = v128.load(p, 96);
+    const v7 = v128.load(p, 112);
+    let lo = i16x8.min_s(i16x8.min_s(i16x8.min_s(v0, v1), i16x8.min_s(v2, v3)), i16x8.min_s(i16x8.min_s(v4, v5), i16x8.min_s(v6, v7)));
+    let hi = i16x8.max_s(i16x8.max_s(i16x8.max_s(v0, v1), i16x8.max_s(v2, v3)), i16x8.max_s(i16x8.max_s(v4, v5), i16x8.max_s(v6, v7)));
+    let hu = i16x8.max_u(i16x8.max_u(i16x8.max_u(v0, v1), i16x8.max_u(v2, v3)), i16x8.max_u(i16x8.max_u(v4, v5), i16x8.max_u(v6, v7)));
+    // Lanes l and l + 4 hold the elements of f32 lane l: folded into lanes 0-3 (and 4-7).
+    lo = i16x8.min_s(lo, high(lo));
+    hi = i16x8.max_s(hi, high(hi));
+    hu = i16x8.max_u(hu, high(hu));
+    allLo = i16x8.min_s(allLo, lo);
+    allHi = i16x8.max_s(allHi, hi);
+    allHu = i16x8.max_u(allHu, hu);
+    const b = lowest ? v128.bitselect(hu, lo, i16x8.lt_s(hu, zero)) : v128.bitselect(hi, lo, i16x8.ge_s(hi, zero));
+    v128.store(at<f32>(s, count), widen4(i32x4.extend_low_i16x8_s(b), k0, k1, k2, k3));
+  }
+  allLo = i16x8.min_s(allLo, i8x16.shuffle(allLo, allLo, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  allLo = i16x8.min_s(allLo, i8x16.shuffle(allLo, allLo, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  allHi = i16x8.max_s(allHi, i8x16.shuffle(allHi, allHi, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  allHi = i16x8.max_s(allHi, i8x16.shuffle(allHi, allHi, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  allHu = i16x8.max_u(allHu, i8x16.shuffle(allHu, allHu, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  allHu = i16x8.max_u(allHu, i8x16.shuffle(allHu, allHu, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
+  const lo = i16x8.extract_lane_s(allLo, 0);
+  const hi = i16x8.extract_lane_s(allHi, 0);
+  const hu = i16x8.extract_lane_u(allHu, 0);
+  sampledExtremum = lowest ? (hu >= 0x8000 ? hu : lo) : hi >= 0 ? hi : lo;
+  if (hi > 0x7c00 || hu > 0xfc00) return 0x7c01;
+  return hi == 0x7c00 || hu == 0xfc00 ? 0x7c00 : 0;
 }
 
 // The lanes' offsets 0, 1, 2, 3 (loaded: see laneConstant).
@@ -311,8 +417,9 @@ function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i
  * Copies the scores X_i = a*(x_i - c) of x[0..k) that are above `floor` to w and their
  * positions to wi, in order; returns their count. With the row's sample s (sampled; 0: none),
  * a block of SAMPLE_VECTORS vectors whose sample is at most the floor is passed over unread.
+ * S: how x is stored (reduce.ts's loadLanes: T, or halves widened exactly as they are read).
  */
-function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
+function candidates<T, S>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
   let m = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -321,22 +428,41 @@ function candidates<T>(x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usi
     const vc = v128.splat<T>(c);
     const va = v128.splat<T>(a);
     const vf = v128.splat<T>(floor);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
     if (s != 0) {
       for (let b = 0; i + B <= k; i += B, b += L) {
         const top = v128.mul<T>(v128.sub<T>(v128.load(at<T>(s, b)), vc), va);
         if (!v128.any_true(v128.gt<T>(top, vf))) continue;
-        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, j)), vc), va), vf, j, w, wi, m);
+        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, j), h0, h1, h2, h3), vc), va), vf, j, w, wi, m);
       }
     }
-    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(v128.load(at<T>(x, i)), vc), va), vf, i, w, wi, m);
+    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va), vf, i, w, wi, m);
   }
   for (; i < k; i++) {
-    const X = (load<T>(at<T>(x, i)) - c) * a;
+    const X = (loadAs<T, S>(x, i) - c) * a;
     store<T>(at<T>(w, m), X);
     store<i32>(wi + (<usize>m << 2), i);
     m += i32(X > floor);
   }
   return m;
+}
+
+// How a row is stored (entmaxRow's `storage`): as T, as halves (T = f32), as halves known
+// finite (sampled's rowHalvesFinite: widened without the Inf/NaN step).
+const AS_T: i32 = 0;
+const AS_HALVES: i32 = 1;
+const AS_FINITE_HALVES: i32 = 2;
+
+/** candidates<T, S> with S as `storage` says (one copy of the search for every storage). */
+// @ts-ignore: decorator
+@inline
+function candidatesAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, floor: T, w: usize, wi: usize, s: usize): i32 {
+  if (sizeof<T>() == 4 && storage == AS_HALVES) return candidates<T, u16>(x, k, c, a, floor, w, wi, s);
+  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return candidates<T, i16>(x, k, c, a, floor, w, wi, s);
+  return candidates<T, T>(x, k, c, a, floor, w, wi, s);
 }
 
 /**
@@ -916,24 +1042,25 @@ function belowOf<T>(v: f64): T {
 }
 
 /** A row whose scaled extremum m = beta*c is not finite: NaN, all masked, or +Inf scores sharing. */
-function specialRow<T>(x: usize, y: usize, k: i32, c: T, m: f64): void {
+function specialRow<T, S>(x: usize, y: usize, k: i32, c: T, m: f64): void {
   if (isNaN(m)) {
     for (let i = 0; i < k; i++) store<T>(at<T>(y, i), <T>NaN);
     return;
   }
   let count = 0;
-  if (m > 0) for (let i = 0; i < k; i++) count += i32(load<T>(at<T>(x, i)) == c);
+  if (m > 0) for (let i = 0; i < k; i++) count += i32(loadAs<T, S>(x, i) == c);
   const share = <T>(m > 0 ? 1.0 / <f64>count : 0);
-  for (let i = 0; i < k; i++) store<T>(at<T>(y, i), load<T>(at<T>(x, i)) == c ? share : <T>0);
+  for (let i = 0; i < k; i++) store<T>(at<T>(y, i), loadAs<T, S>(x, i) == c ? share : <T>0);
 }
 
 /**
  * alpha-entmax of `rows` rows of k at x into y (y may be x); w: a work area of 2k elements of
  * T and k i32 (the candidates, their compacted copy or the sample, the candidates' positions).
+ * `halves` (T = f32): x holds halves, read by sampled and candidates only; y is f32.
  */
 // @ts-ignore: decorator
 @inline
-function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64, halves: bool): void {
   const kind = kindOf(alpha);
   const kappa = 1 / (alpha - 1);
   const a = betaOf<T>((alpha - 1) * beta);
@@ -942,33 +1069,36 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
   // Below the sample's threshold: its rounding (a few units of T's last place) stays above it.
   const margin: f64 = sizeof<T>() == 4 ? 1.52587890625e-5 : 1.4551915228366852e-11; // 2^-16, 2^-36
   for (let r = 0; r < rows; r++) {
-    const px = at<T>(x, r * k);
+    const half = sizeof<T>() == 4 && halves;
+    const px = half ? atS<u16>(x, r * k) : at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    const c = sampled<T>(px, k, beta < 0, w2);
+    const c = half ? sampled<T, u16>(px, k, beta < 0, w2) : sampled<T, T>(px, k, beta < 0, w2);
     const m = beta * <f64>c;
     if (!isFinite(<f64>c) || isNaN(m)) {
-      specialRow<T>(px, py, k, c, m);
+      if (half) specialRow<T, u16>(px, py, k, c, m);
+      else specialRow<T, T>(px, py, k, c, m);
       continue;
     }
+    const storage = half ? (rowHalvesFinite ? AS_FINITE_HALVES : AS_HALVES) : AS_T;
     // One copy of the loops per kind: the kind is a constant in each.
-    if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2);
-    else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5);
-    else if (kind == INTEGER) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, INTEGER, kappa, alpha);
-    else entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, GENERAL, kappa, alpha);
+    if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2, storage);
+    else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5, storage);
+    else if (kind == INTEGER) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, INTEGER, kappa, alpha, storage);
+    else entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, GENERAL, kappa, alpha, storage);
   }
 }
 
 /**
  * The threshold of the scores of x[0..n) (X = a*(x - c)) searched on the candidates above
  * `floor` (compacted into dst, which may be w; their positions in wi), or above -1 where the
- * threshold found is below the floor; `sample` is x's (or 0), see candidates. Returns the candidates' count; the threshold is left in
- * PASS's P_TAU slot.
+ * threshold found is below the floor; `sample` is x's (or 0), see candidates; `storage` how x is
+ * stored (AS_T...). Returns the candidates' count; the threshold is left in PASS's P_TAU slot.
  */
 // @ts-ignore: decorator
 @inline
-function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64): i32 {
+function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64, storage: i32): i32 {
   while (true) {
-    const count = candidates<T>(x, n, c, a, <T>floor, w, wi, sample);
+    const count = candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
     // The search may have overwritten the sample (dst).
     sample = 0;
     const tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
@@ -990,16 +1120,17 @@ function levelSize<T>(k: i32, level: i32): i32 {
 /**
  * Steps 2 to 4 of the header for one row whose sample is in w2: the samples of the sample are
  * taken in turn (each after the last in w2) until one has at most TOP_SAMPLE values; from that
- * one down, each level's threshold less a margin is the floor of the next.
+ * one down, each level's threshold less a margin is the floor of the next. `storage`: how the
+ * row x is stored (AS_T...; the samples are T).
  */
 // @ts-ignore: decorator
 @inline
-function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32, c: T, a: T, lowest: bool, margin: f64, kind: i32, kappa: f64, alpha: f64): void {
+function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32, c: T, a: T, lowest: bool, margin: f64, kind: i32, kappa: f64, alpha: f64, storage: i32): void {
   let level = 1;
   let offset = 0;
   let n = sampleCount<T>(k);
   while (n > TOP_SAMPLE) {
-    sampled<T>(at<T>(w2, offset), n, lowest, at<T>(w2, offset + n));
+    sampled<T, T>(at<T>(w2, offset), n, lowest, at<T>(w2, offset + n));
     offset += n;
     n = sampleCount<T>(n);
     level++;
@@ -1009,7 +1140,7 @@ function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32
   let count = 0;
   for (; level >= 0; level--) {
     const sample = level > 0;
-    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha);
+    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha, sample ? AS_T : storage);
     floor = max(passOf(P_TAU) - margin, -1);
     if (level > 1) {
       n = levelSize<T>(k, level - 1);
@@ -1041,15 +1172,18 @@ function weightOf<T>(y: T, kind: i32, q: T): T {
   return powAny<T>(y, q);
 }
 
-/** out = beta*s*(g - sum(s*g)/sum(s)) per row, s = y^(2 - alpha) on the support (out may be g or y). */
+/**
+ * out = beta*s*(g - sum(s*g)/sum(s)) per row, s = y^(2 - alpha) on the support (out may be g or
+ * y). S: how g and y are stored (T, or u16: halves, out f32).
+ */
 // @ts-ignore: decorator
 @inline
-function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64): void {
+function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64): void {
   const b = betaOf<T>(beta);
   const qs = <T>(2 - alpha);
   for (let r = 0; r < rows; r++) {
-    const pg = at<T>(g, r * k);
-    const py = at<T>(y, r * k);
+    const pg = atS<S>(g, r * k);
+    const py = atS<S>(y, r * k);
     const po = at<T>(out, r * k);
     let sg: f64 = 0;
     let ss: f64 = 0;
@@ -1057,13 +1191,17 @@ function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta
     if (ASC_FEATURE_SIMD) {
       const L = lanes<T>();
       const vq = v128.splat<T>(qs);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       while (i + L <= k) {
         const end = min(i + FLUSH, k);
         let a1 = v128.splat<T>(0);
         let a2 = a1;
         for (; i + L <= end; i += L) {
-          const s = weightV<T>(v128.load(at<T>(py, i)), kind, vq);
-          a1 = v128.add<T>(a1, v128.mul<T>(s, v128.load(at<T>(pg, i))));
+          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+          a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
           a2 = v128.add<T>(a2, s);
         }
         sg += sumLanes<T>(a1);
@@ -1071,8 +1209,8 @@ function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta
       }
     }
     for (; i < k; i++) {
-      const s = weightOf<T>(load<T>(at<T>(py, i)), kind, qs);
-      if (s != <T>0) sg += <f64>(s * load<T>(at<T>(pg, i)));
+      const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
+      if (s != <T>0) sg += <f64>(s * loadAs<T, S>(pg, i));
       ss += <f64>s;
     }
     const mean = <T>(ss > 0 ? sg / ss : 0);
@@ -1082,25 +1220,29 @@ function backwardRows<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta
       const vq = v128.splat<T>(qs);
       const vm = v128.splat<T>(mean);
       const vb = v128.splat<T>(b);
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + L <= k; i += L) {
-        const s = weightV<T>(v128.load(at<T>(py, i)), kind, vq);
-        const d = v128.mul<T>(v128.sub<T>(v128.load(at<T>(pg, i)), vm), vb);
+        const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+        const d = v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm), vb);
         v128.store(at<T>(po, i), v128.and(v128.mul<T>(s, d), v128.ne<T>(s, v128.splat<T>(0))));
       }
     }
     for (; i < k; i++) {
-      const s = weightOf<T>(load<T>(at<T>(py, i)), kind, qs);
-      store<T>(at<T>(po, i), s != <T>0 ? s * ((load<T>(at<T>(pg, i)) - mean) * b) : <T>0);
+      const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
+      store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function backward<T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  if (alpha == 2) backwardRows<T>(g, y, out, rows, k, beta, SPARSEMAX, alpha);
-  else if (alpha == 1.5) backwardRows<T>(g, y, out, rows, k, beta, QUADRATIC, alpha);
-  else backwardRows<T>(g, y, out, rows, k, beta, GENERAL, alpha);
+function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha);
+  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha);
+  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha);
 }
 
 // ---- exports: one per kernel and dtype ----
@@ -1116,21 +1258,26 @@ const WIDEN_ABOVE: f64 = 2;
  * gets t^kappa, whose slope kappa*p/t has no bound, so the scores' rounding to f32 (2^-24 of X)
  * moves the entries near the threshold by more than the contract allows (36x its bound at alpha 3.5,
  * 1.2x at 2.94 for an entry 2.9e-4 above it, where the slope is 27): every alpha > 2 is widened.
+ * S: how x is stored (f32, or u16: halves, widened exactly to f32 and so to f64).
  */
-function widenedRows(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+function widenedRows<S>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   const work = at<f64>(w, k);
   for (let r = 0; r < rows; r++) {
-    const px = at<f32>(x, r * k);
+    const px = atS<S>(x, r * k);
     const py = at<f32>(y, r * k);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
+      const h0 = widenConstant<S>(0);
+      const h1 = widenConstant<S>(1);
+      const h2 = widenConstant<S>(2);
+      const h3 = widenConstant<S>(3);
       for (; i + 4 <= k; i += 4) {
-        const v = v128.load(at<f32>(px, i));
+        const v = loadLanes<f32, S>(atS<S>(px, i), h0, h1, h2, h3);
         v128.store(at<f64>(w, i), f64x2.promote_low_f32x4(v));
         v128.store(at<f64>(w, i + 2), f64x2.promote_low_f32x4(high(v)));
       }
     }
-    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>load<f32>(at<f32>(px, i)));
+    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>loadAs<f32, S>(px, i));
     f64_entmax(w, w, work, 1, k, beta, alpha);
     i = 0;
     if (ASC_FEATURE_SIMD) {
@@ -1150,17 +1297,36 @@ function widenedRows(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64,
  * the f64 kernel's work space (the rows widenedRows computes in f64).
  */
 export function f32_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  if (alpha > WIDEN_ABOVE) widenedRows(x, y, w, rows, k, beta, alpha);
-  else entmaxRows<f32>(x, y, w, rows, k, beta, alpha);
+  entmaxF32(x, y, w, rows, k, beta, alpha, false);
 }
 export function f64_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  entmaxRows<f64>(x, y, w, rows, k, beta, alpha);
+  entmaxRows<f64>(x, y, w, rows, k, beta, alpha, false);
+}
+/**
+ * f32_entmax of rows of halves at x: y is f32 (it may not overlap x). The halves are widened
+ * where they are read (the row's extremum and sample, its candidates), the same values as the
+ * row widened to f32 first, and the same result bit for bit.
+ */
+export function f16_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  entmaxF32(x, y, w, rows, k, beta, alpha, true);
+}
+
+/** f32_entmax and f16_entmax: one copy of the search for both. */
+function entmaxF32(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64, halves: bool): void {
+  if (alpha > WIDEN_ABOVE) {
+    if (halves) widenedRows<u16>(x, y, w, rows, k, beta, alpha);
+    else widenedRows<f32>(x, y, w, rows, k, beta, alpha);
+  } else entmaxRows<f32>(x, y, w, rows, k, beta, alpha, halves);
 }
 
 /** Backward pass of alpha-entmax: gradient g of the output y, into out (may be g or y). */
 export function f32_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f32>(g, y, out, rows, k, beta, alpha);
+  backward<f32, f32>(g, y, out, rows, k, beta, alpha);
 }
 export function f64_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f64>(g, y, out, rows, k, beta, alpha);
+  backward<f64, f64>(g, y, out, rows, k, beta, alpha);
+}
+/** f32_entmaxbackward of halves g and y (widened as they are read), into f32 out. */
+export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
+  backward<f32, u16>(g, y, out, rows, k, beta, alpha);
 }

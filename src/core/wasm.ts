@@ -193,6 +193,11 @@ export class WasmCore implements Core {
     this.#widen(src, dst, n);
   }
 
+  /** The n f32s at byte address src rounded to nearest even into halves at dst (addresses in this memory; dst may be src). */
+  narrowAt(src: number, dst: number, n: number): void {
+    this.#narrow(src, dst, n);
+  }
+
   widen(x: AnyOperand): Float32Array {
     // In the kernel: TypedArray.set from a Float16Array over this memory takes V8's slow path (Node 24: ~11 ns per half).
     const y = new Float32Array(x.length);

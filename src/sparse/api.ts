@@ -9,7 +9,7 @@
 // A class index y is q = e_y (Omega(e_y) = 0). theta is taken as beta*(x - c), c the row's
 // extremum: the same loss for a distribution q, without the cancellation of large logits.
 
-import { type Core, type Operand, dtypeOf, viaF32 } from "../core/backend.js";
+import { type AnyOperand, type Core, type Operand, computedIn, dtypeOf, viaF32 } from "../core/backend.js";
 import { extremum } from "../core/baseline.js";
 import { realArray } from "../core/memory.js";
 import { scaledDiff } from "../core/online.js";
@@ -57,10 +57,15 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
   const js = new JsSparse();
   const backendFor = (dtype: Dtype, beta: number): SparseCore => (fast instanceof WasmSparse && !wasmScales(dtype, beta) ? js : fast);
 
-  /** entmax into y; alpha = 1 is the core's softmax. */
-  const run = (x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number) => {
-    if (alpha === 1) core.rows(false, x, y, rows, k, beta);
-    else backendFor(dtypeOf(x), beta).entmax(x, y, rows, k, beta, alpha);
+  /**
+   * entmax into y; alpha = 1 is the core's softmax. Halves x are computed in f32 (y f32, or f16
+   * rounded to nearest even): read by the wasm kernels themselves, widened for the js backend.
+   */
+  const run = (x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number, alpha: number) => {
+    if (alpha === 1) return core.rows(false, x, y, rows, k, beta);
+    const backend = backendFor(computedIn(x), beta);
+    if (backend instanceof WasmSparse) backend.entmax(x, y, rows, k, beta, alpha);
+    else viaF32(x, y, (xs, ys) => backend.entmax(xs, ys as Operand, rows, k, beta, alpha), (h) => core.widen(h));
   };
 
   const forward = (fixedAlpha: number | undefined) => (input: Input, options?: unknown) => {
@@ -73,22 +78,30 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
     const alpha = fixedAlpha ?? alphaOf(opts);
     // f16 logits: computed in f32; the output f32, or a Float16Array out rounded to nearest even.
     const out = opts.out === undefined ? newArray(dtype, n) : outOperand(core, opts.out, dtype, n, "the input's length", true);
-    viaF32(x, out, (xs, ys) => run(xs, ys as Operand, rows, k, beta, alpha), (h) => core.widen(h));
+    run(x, out, rows, k, beta, alpha);
     return opts.out ?? out;
   };
 
   const backward = (fixedAlpha: number | undefined) => (gradY: Input, y: Input, options?: unknown) => {
-    const g = operandOf(core, gradY, "gradY");
-    const dtype = dtypeOf(g);
-    let yo = operandOf(core, y, "y");
-    if (yo.length !== g.length) throw new RangeError(`y must have gradY's length (got length ${yo.length} for ${g.length})`);
+    const gh = anyOperandOf(core, gradY, "gradY");
+    const dtype = computedIn(gh);
+    const yh = anyOperandOf(core, y, "y");
+    if (yh.length !== gh.length) throw new RangeError(`y must have gradY's length (got length ${yh.length} for ${gh.length})`);
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ALPHA_KEYS : ROW_KEYS);
-    const { rows, k } = rowsOf(g.length, opts.rowLength);
+    const { rows, k } = rowsOf(gh.length, opts.rowLength);
     const alpha = fixedAlpha ?? alphaOf(opts);
-    const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
+    const out = opts.out === undefined ? newArray(dtype, gh.length) : outOperand(core, opts.out, dtype, gh.length, "gradY's length");
+    const backend = backendFor(dtype, beta);
+    // gradY and y both halves: the wasm kernel reads them as they are (out f32); else f16 data widened.
+    if (backend instanceof WasmSparse && dtypeOf(gh) === "f16" && dtypeOf(yh) === "f16") {
+      backend.backward(gh, yh, out, rows, k, beta, alpha);
+      return opts.out ?? out;
+    }
+    const g = dtypeOf(gh) === "f16" ? core.widen(gh) : (gh as Operand);
+    let yo = dtypeOf(yh) === "f16" ? core.widen(yh) : (yh as Operand);
     if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
-    backendFor(dtype, beta).backward(g, yo, out, rows, k, beta, alpha);
+    backend.backward(g, yo, out, rows, k, beta, alpha);
     return opts.out ?? out;
   };
 

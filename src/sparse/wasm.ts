@@ -1,8 +1,9 @@
 // The sparse arithmetic of the wasm backends: operands staged in one scratch block of linear
 // memory (or used in place when they are this module's WasmArrays), with the kernels' work
-// area, the kernels of assembly/sparse/sparse.ts, results copied out.
+// area, the kernels of assembly/sparse/sparse.ts, results copied out. f16 rows go to the
+// kernel as halves (f16_entmax reads them itself), its f32 result rounded into an f16 output.
 
-import { type Operand, dtypeOf } from "../core/backend.js";
+import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import type { SparseCore } from "./backend.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
 import { Staging, offsetOf } from "../core/staging.js";
@@ -18,7 +19,7 @@ interface Kernels {
 
 const NAMES = ["entmax", "entmaxbackward"] as const;
 
-function kernelsOf(exports: KernelExports, dtype: Dtype): Kernels {
+function kernelsOf(exports: KernelExports, dtype: Dtype | "f16"): Kernels {
   const kernels = {} as Record<string, unknown>;
   for (const name of NAMES) {
     const f = exports[`${dtype}_${name}`];
@@ -40,39 +41,53 @@ export function workBytes(dtype: Dtype, k: number, alpha: number): number {
 }
 
 export class WasmSparse implements SparseCore {
+  readonly #core: WasmCore;
   readonly #memory: LinearMemory;
   readonly #kernels: Record<Dtype, Kernels>;
+  /** entmax and its backward pass of halves (f32 out). */
+  readonly #halves: Kernels;
 
   constructor(core: WasmCore, exports: KernelExports) {
+    this.#core = core;
     this.#memory = core.memory;
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
+    this.#halves = kernelsOf(exports, "f16");
   }
 
-  entmax(x: Operand, y: Operand, rows: number, k: number, beta: number, alpha: number): void {
-    const dtype = dtypeOf(x);
+  /** x may hold halves (computed in f32): y is then f32, or f16 (rounded to nearest even; it may be x). */
+  entmax(x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number, alpha: number): void {
+    const halves = dtypeOf(x) === "f16";
+    const dtype: Dtype = halves ? "f32" : (dtypeOf(x) as Dtype);
     const n = x.length;
     const stage = new Staging(this.#memory, dtype);
-    const xPlaced = stage.place(x);
-    const yPlaced = y === x ? xPlaced : stage.place(y, true);
+    const xPlaced = stage.place(x, false, halves ? "f16" : dtype);
+    // An f16 y: the f32 result in a region of its own, then rounded into y (x's copy in place).
+    const yHalves = dtypeOf(y) === "f16";
+    const yPlaced = y === x ? xPlaced : stage.place(y, true, yHalves ? "f16" : dtype);
+    const resultAt = yHalves ? stage.region(n * BYTES.f32) : 0;
     const yOffset = offsetOf(y);
     const work = stage.region(workBytes(dtype, k, alpha));
     const address = stage.open("x", n);
     const yp = address(yPlaced);
-    this.#kernels[dtype].entmax(address(xPlaced), yp, stage.base + work, rows, k, beta, alpha);
-    stage.copyOut(y, yp, yOffset, n);
+    const rp = yHalves ? stage.base + resultAt : yp;
+    (halves ? this.#halves : this.#kernels[dtype]).entmax(address(xPlaced), rp, stage.base + work, rows, k, beta, alpha);
+    if (yHalves) this.#core.narrowAt(rp, yp, n);
+    stage.copyOut(y, yp, yOffset, n, yHalves ? "f16" : dtype);
   }
 
-  backward(g: Operand, y: Operand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
-    const dtype = dtypeOf(g);
+  /** g and y may both hold halves (read by the kernel as they are; out f32). */
+  backward(g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
+    const halves = dtypeOf(g) === "f16";
+    const dtype = dtypeOf(out);
     const n = g.length;
     const stage = new Staging(this.#memory, dtype);
-    const gPlaced = stage.place(g);
-    const yPlaced = y === g ? gPlaced : stage.place(y);
+    const gPlaced = stage.place(g, false, halves ? "f16" : dtype);
+    const yPlaced = y === g ? gPlaced : stage.place(y, false, halves ? "f16" : dtype);
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    this.#kernels[dtype].entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha);
+    (halves ? this.#halves : this.#kernels[dtype]).entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha);
     stage.copyOut(out, op, outOffset, n);
   }
 }

@@ -105,13 +105,34 @@ describe.each(builds)("%s build", (_name, sm) => {
             expectSameBits(a.grad as Real, b.grad as Real);
             const y = sm.softmax(one, options) as Float32Array;
             expectSameBits(sm.softmaxBackward(y, y, options) as Real, (await par.softmaxBackward(y, y, options)) as Real);
-            expectSameBits(sm.entmax(one, options) as Real, (await par.entmax(two, options)) as Real);
           }
+          // f16 rows split as halves in, f32 out (the kernels' strides differ).
+          expectSameBits(sm.entmax(one, options) as Real, (await par.entmax(two, options)) as Real);
+          if (dtype === "f16") expectSameBits(sm.entmaxBackward(one, one, options) as Real, (await par.entmaxBackward(two, two, options)) as Real);
         },
       ),
       { numRuns: 12, seed: 18 },
     );
   }, 60_000);
+
+  it("entmax and entmaxBackward of f16 rows split as halves in, f32 out: one thread's bits", async () => {
+    // Long enough rows that the call splits (the random batches above may not).
+    const rows = 16;
+    const k = 20_000;
+    const make = (kernels: Kernels | ParallelKernels<Kernels>) => {
+      const a = kernels.alloc(rows * k, "f16");
+      const view = a.array as unknown as Real;
+      const halves = new Uint16Array(view.buffer, view.byteOffset, rows * k);
+      for (let i = 0; i < halves.length; i++) halves[i] = 0x3000 + ((i * 7919) % 3000);
+      return a;
+    };
+    const one = make(sm);
+    const two = make(par);
+    for (const alpha of [1.5, 1.3]) {
+      expectSameBits(sm.entmax(one, { rowLength: k, alpha }) as Real, (await par.entmax(two, { rowLength: k, alpha })) as Real);
+      expectSameBits(sm.entmaxBackward(one, one, { rowLength: k, alpha }) as Real, (await par.entmaxBackward(two, two, { rowLength: k, alpha })) as Real);
+    }
+  });
 
   it("attention on random shapes gives one thread's bits (split by kv heads)", async () => {
     await fc.assert(

@@ -1,18 +1,27 @@
-// f16 logits in the sparse family (docs/sparse.md, "Half precision") on every backend:
-// sparsemax and entmax of halves against the float64 reference on the halves' exact values with
-// f32's tolerances (f32 outputs), an f16 `out` rounded to nearest even from the f32 result, and
-// the Fenchel-Young losses of f16 logits in f32.
+// f16 logits in the sparse family (docs/sparse.md, "Half precision") on every backend: the wasm
+// kernels read the halves themselves (f16_entmax), the js backend takes them widened. Either way
+// the result is, bit for bit, that of the same call on the row widened to f32, and within f32's
+// tolerances of the float64 reference on the halves' exact values; an f16 `out` (the input itself
+// for in place) is that result rounded to nearest even. Inputs as this backend's f16 WasmArray
+// (read in place) and another backend's (its Uint16Array view, copied in as halves); Float16Array
+// inputs and outputs: test/sparse/half-node24.mjs. The backward passes of f16 gradY and y, and the
+// Fenchel-Young losses of f16 logits, in f32: equal to those of the widened arrays.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Kernels, WasmArray } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
 import { bitsOf, f16Array } from "../support/halves.js";
 import { halfValue, nearestHalf } from "../core/half-reference.js";
 import { expectEntmaxClose } from "./reference.js";
 
+const NEG_INF = 0xfc00;
+const POS_INF = 0x7c00;
+const NAN = 0x7e00;
+
 // Halves of either sign up to 64 (ties are common at f16's resolution), subnormals and -Infinity now and then.
 const half = fc.oneof(
   { arbitrary: fc.integer({ min: 0x2000, max: 0x53ff }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 12 },
-  { arbitrary: fc.constantFrom(0xfc00, 0x0001, 0x8000, 0x0000), weight: 1 },
+  { arbitrary: fc.constantFrom(NEG_INF, 0x0001, 0x8000, 0x0000), weight: 1 },
 );
 const rowsOfHalves = fc.integer({ min: 1, max: 70 }).chain((k) =>
   fc.record({
@@ -22,26 +31,160 @@ const rowsOfHalves = fc.integer({ min: 1, max: 70 }).chain((k) =>
   }),
 );
 
-describe.each(backends)("%s: f16 logits", (_name, sm) => {
+// Long rows, past the kernels' blocks of 64 (the samples read as halves) and their second level
+// of samples (over 4,096): a seed of halves repeated, runs of -Infinity (masks), a NaN or
+// +Infinity now and then, any alpha (1: the core's softmax; above 3: the f64 path), any beta.
+const longRows = fc.record({
+  k: fc.constantFrom(64, 65, 127, 200, 1000, 4160, 5000),
+  rows: fc.integer({ min: 1, max: 3 }),
+  seed: fc.array(half, { minLength: 1, maxLength: 97 }),
+  maskedRun: fc.integer({ min: 0, max: 3000 }),
+  special: fc.option(fc.constantFrom(POS_INF, NAN), { nil: undefined, freq: 5 }),
+  alpha: fc.constantFrom(1.5, 2, 1.3, 1.1, 2.5, 3.5, 1),
+  beta: fc.constantFrom(1, -1, 0.25, 3, 0, 1e-3, 1e-6),
+});
+
+/** The bits of the f32s of y (NaN's payload is the kernel's). */
+const f32Bits = (y: Float32Array): Uint32Array => new Uint32Array(y.buffer, y.byteOffset, y.length);
+
+/** The first position where the f32s of a and b differ in their bits (-1: none), and both there. */
+function firstDifference(a: Float32Array, b: Float32Array): [number, number?, number?] {
+  const x = f32Bits(a);
+  const y = f32Bits(b);
+  if (x.length !== y.length) return [Math.min(x.length, y.length)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return [i, a[i], b[i]];
+  return [-1];
+}
+
+/** An f16 result is the f32 one rounded to nearest even (a NaN any NaN). */
+function expectHalvesOf(out: WasmArray<"f16">, y: Float32Array): void {
+  const bits = bitsOf(out);
+  const want = Array.from(y, (v) => (Number.isNaN(v) ? NAN : nearestHalf(v)));
+  const got = bits.map((b) => ((b & 0x7c00) === 0x7c00 && (b & 0x3ff) !== 0 ? NAN : b));
+  expect(got).toEqual(want);
+}
+
+/** sparsemax (alpha 2) or entmax of x. */
+const call = (sm: Kernels, x: unknown, alpha: number, opts: Record<string, unknown>) =>
+  (alpha === 2 ? sm.sparsemax(x as Float32Array, opts) : sm.entmax(x as Float32Array, { ...opts, alpha })) as unknown as Float32Array | WasmArray;
+
+describe.each(backends)("%s: f16 logits", (name, sm) => {
+  // Another backend's f16 WasmArray: not this one's, so its halves are copied in.
+  const other = backends.find(([n]) => n !== name && n !== "js")?.[1] ?? sm;
+
   it("sparsemax and entmax: f32 outputs within f32's tolerance of the reference on the halves' values; an f16 out is that result rounded to nearest even", () => {
     fc.assert(
       fc.property(rowsOfHalves, ({ k, bits, alpha }) => {
         const x = f16Array(sm, bits);
         const values = bits.map(halfValue);
-        const y = alpha === 2 ? sm.sparsemax(x, { rowLength: k }) : sm.entmax(x, { rowLength: k, alpha });
+        const y = call(sm, x, alpha, { rowLength: k }) as Float32Array;
         expect(y).toBeInstanceOf(Float32Array);
         expectEntmaxClose(y, values, k, alpha, "f32");
         // The same f32 computation as on the widened values, bit for bit.
-        const widened = Float32Array.from(values);
-        expect(y).toEqual(alpha === 2 ? sm.sparsemax(widened, { rowLength: k }) : sm.entmax(widened, { rowLength: k, alpha }));
+        expect(f32Bits(y)).toEqual(f32Bits(call(sm, Float32Array.from(values), alpha, { rowLength: k }) as Float32Array));
         const out = sm.alloc(bits.length, "f16");
-        const returned = alpha === 2 ? sm.sparsemax(x, { rowLength: k, out }) : sm.entmax(x, { rowLength: k, alpha, out });
-        expect(returned).toBe(out);
-        expect(bitsOf(out)).toEqual(Array.from(y, nearestHalf));
+        expect(call(sm, x, alpha, { rowLength: k, out })).toBe(out);
+        expectHalvesOf(out, y);
         out.free();
         x.free();
       }),
       { seed: 1604, numRuns: 80 },
+    );
+  });
+
+  it("long rows (blocks, masks, NaN, +Infinity, every kind of alpha, any beta): the widened row's result bit for bit, copied or in place", () => {
+    fc.assert(
+      fc.property(longRows, ({ k, rows, seed, maskedRun, special, alpha, beta }) => {
+        const n = k * rows;
+        const bits = Array.from({ length: n }, (_, i) => seed[(i * 7 + (i >> 6)) % seed.length]);
+        for (let i = 0; i < Math.min(maskedRun, n); i++) bits[(i * 13) % n] = NEG_INF;
+        if (special !== undefined) bits[n >> 1] = special;
+        const widened = Float32Array.from(bits, halfValue);
+        const opts = { rowLength: k, beta };
+        const want = call(sm, widened, alpha, opts) as Float32Array;
+        // This backend's f16 WasmArray, in place in its memory.
+        const x = f16Array(sm, bits);
+        expect(f32Bits(call(sm, x, alpha, opts) as Float32Array)).toEqual(f32Bits(want));
+        // An f32 WasmArray out, and another backend's f16 WasmArray (copied in).
+        const y = sm.alloc(n, "f32");
+        const copied = f16Array(other, bits);
+        expect(call(sm, copied, alpha, { ...opts, out: y })).toBe(y);
+        expect(f32Bits(y.array as Float32Array)).toEqual(f32Bits(want));
+        // In place: the f16 input is the output, rounded to nearest even.
+        expect(call(sm, x, alpha, { ...opts, out: x })).toBe(x);
+        expectHalvesOf(x, want);
+        expect(call(sm, copied, alpha, { ...opts, out: copied })).toBe(copied);
+        expectHalvesOf(copied, want);
+        if (alpha !== 1) expectEntmaxClose(want, Array.from(widened), k, alpha, "f32", beta);
+        copied.free();
+        y.free();
+        x.free();
+      }),
+      { seed: 1606, numRuns: 60 },
+    );
+  });
+
+  it("all 65,536 halves: in rows of 64 consecutive bit patterns, and the 63,490 that are not NaN shuffled into one row, as the widened rows", () => {
+    const all = Array.from({ length: 65536 }, (_, h) => h);
+    const x = f16Array(sm, all);
+    const widened = Float32Array.from(all, halfValue);
+    // Rows of one binade's neighbours: beta brings the spreads of different binades to the scale of the threshold.
+    for (const beta of [1, 2 ** 10, 2 ** -10, 2 ** 24, -1]) {
+      for (const alpha of [2, 1.5, 1.3, 3.5]) {
+        const opts = { rowLength: 64, beta };
+        expect(firstDifference(call(sm, x, alpha, opts) as Float32Array, call(sm, widened, alpha, opts) as Float32Array)).toEqual([-1]);
+      }
+    }
+    x.free();
+    // Not NaN: every finite half and both infinities, in an order of no pattern (the +Infinity shares 1).
+    const shuffled = all.filter((h) => (h & 0x7c00) !== 0x7c00 || (h & 0x3ff) === 0);
+    expect(shuffled.length).toBe(63490);
+    for (let i = shuffled.length - 1, s = 12345; i > 0; i--) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const j = s % (i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const finite = shuffled.filter((h) => h !== POS_INF);
+    for (const row of [shuffled, finite]) {
+      const h = f16Array(sm, row);
+      const w = Float32Array.from(row, halfValue);
+      for (const beta of [1, 2 ** -12, -(2 ** -12)]) {
+        for (const alpha of [2, 1.5, 1.3]) {
+          expect(firstDifference(call(sm, h, alpha, { beta }) as Float32Array, call(sm, w, alpha, { beta }) as Float32Array)).toEqual([-1]);
+        }
+      }
+      h.free();
+    }
+  }, 120_000);
+
+  it("sparsemaxBackward and entmaxBackward of f16 gradY and y (read by the kernels as halves, or widened): the widened arrays' results bit for bit", () => {
+    fc.assert(
+      fc.property(longRows, fc.array(half, { minLength: 1, maxLength: 61 }), ({ k, rows, seed, maskedRun, alpha, beta }, gSeed) => {
+        const n = k * rows;
+        const bits = Array.from({ length: n }, (_, i) => seed[(i * 7 + (i >> 6)) % seed.length]);
+        for (let i = 0; i < Math.min(maskedRun, n); i++) bits[(i * 13) % n] = NEG_INF;
+        // y: the forward's output rounded to halves (a support, zeros off it); gradY: any halves but -Infinity.
+        const y = f16Array(sm, bits);
+        call(sm, y, alpha, { rowLength: k, out: y });
+        const g = f16Array(sm, Array.from({ length: n }, (_, i) => (gSeed[i % gSeed.length] === NEG_INF ? 0x3c00 : gSeed[i % gSeed.length])));
+        const gw = Float32Array.from(bitsOf(g), halfValue);
+        const yw = Float32Array.from(bitsOf(y), halfValue);
+        const opts = { rowLength: k, beta };
+        const back = (gi: unknown, yi: unknown, o: Record<string, unknown> = {}) =>
+          (alpha === 2 ? sm.sparsemaxBackward(gi as Float32Array, yi as Float32Array, { ...opts, ...o }) : sm.entmaxBackward(gi as Float32Array, yi as Float32Array, { ...opts, alpha, ...o })) as unknown as Float32Array | WasmArray;
+        const want = back(gw, yw) as Float32Array;
+        expect(firstDifference(back(g, y) as Float32Array, want)).toEqual([-1]);
+        const out = sm.alloc(n, "f32");
+        const gc = f16Array(other, bitsOf(g));
+        const yc = f16Array(other, bitsOf(y));
+        expect(back(gc, yc, { out })).toBe(out);
+        expect(firstDifference(out.array as Float32Array, want)).toEqual([-1]);
+        // One of the two halves: widened.
+        expect(firstDifference(back(g, yw) as Float32Array, want)).toEqual([-1]);
+        expect(firstDifference(back(gw, y) as Float32Array, want)).toEqual([-1]);
+        for (const a of [out, gc, yc, g, y]) a.free();
+      }),
+      { seed: 1607, numRuns: 40 },
     );
   });
 
