@@ -166,6 +166,13 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
  * extremum is taken over dst.
  */
 export function widenExtremum(x: usize, dst: usize, n: i32, lowest: bool): f32 {
+  // Two copies, each with its pick fixed: a `lowest` read in the loop costs a select per vector.
+  return lowest ? widenPick(x, dst, n, true) : widenPick(x, dst, n, false);
+}
+
+// @ts-ignore: decorator
+@inline
+function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   let e: f32 = lowest ? <f32>Infinity : <f32>-Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
