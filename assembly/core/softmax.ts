@@ -462,8 +462,8 @@ function logOfSum(k: f64, r: f64): f64 {
  * score before writing the block that holds it (the caller redoes the row with the
  * special-value rules, which only need the entries not yet written). `work` is the results
  * area (R_TOP) with the block references after it. With `half` (f32, in place: x = y), the
- * row is the halves there, each block widened into y just before it is read (and guessed:
- * the halves are still there to redo it).
+ * row is the halves there, each block widened into y as its extremum is taken
+ * (widenExtremum) just before it is read, and guessed.
  */
 // @ts-ignore: decorator
 @inline
@@ -483,18 +483,25 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, h
     const len = min(size, k - i);
     const px = at<T>(x, i);
     const py = at<T>(y, i);
-    if (halves && i > 0) widenHalves(half + (<usize>i << 1), py, len);
     let cb = c;
     let sb: f64 = 0;
-    let redo = !guess || !isFinite(c);
+    // Halves: the block's extremum e comes with its widening, so the guess is checked before
+    // the exps, against b*(e - c) in f32: the largest exponent the tracking sum would meet
+    // (x - c rounds monotonically), so the same blocks are redone, each summed once, untracked.
+    const e = halves && i > 0 ? <T>widenExtremum(half + (<usize>i << 1), py, len, lowest) : c;
+    if (halves && (isNaN(e) || (!isFinite(e) && topScore(<f64>e, lowest)))) return false;
+    let redo = !guess || !isFinite(c) || (halves && <f64>((e - c) * b) > GUESS_SLACK);
     if (!redo) {
-      store<f64>(top, -Infinity);
-      sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
-      redo = load<f64>(top) > GUESS_SLACK;
+      if (halves) {
+        sb = raddstoreexpminusmax<T>(px, py, len, c, b);
+      } else {
+        store<f64>(top, -Infinity);
+        sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
+        redo = load<f64>(top) > GUESS_SLACK;
+      }
     }
     if (redo) {
-      // (A guessed block of halves is widened again as its extremum is taken.)
-      cb = halves && guess && isFinite(c) ? <T>widenExtremum(half + (<usize>i << 1), py, len, lowest) : extremum<T>(px, len, lowest);
+      cb = halves ? e : extremum<T>(px, len, lowest);
       if (isNaN(cb) || (!isFinite(cb) && topScore(<f64>cb, lowest))) return false;
       if (!isFinite(cb)) {
         fill<T>(py, len, <T>0);
