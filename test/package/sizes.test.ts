@@ -91,7 +91,10 @@ describe("size budget", () => {
   // module now holds halfExtremum's min-or-max loop (+104 bytes), and argmax of halves got
   // 1.1x faster (Node 24 and Bun, bench/halves.js --only argmax --before <dist before>).
   // Then 96,150 (measured 96,125): the core's widenExtremum above (+0.55 KB of wasm).
-  const ALL_CEILING = 96_150;
+  // Then 96,500 (measured 96,478): softmaxBackward's rows of halves read first as finite (a
+  // second copy of its row loop, i16: loss-relaxed.wasm 12,510 -> 12,882 bytes gzipped; f16
+  // softmaxBackward 2.2x -> 1.66x f32 in Node 24, 1.84x -> 1.45x in Bun, 2.5x -> 1.7x in Deno).
+  const ALL_CEILING = 96_500;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
