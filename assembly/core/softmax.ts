@@ -23,7 +23,7 @@ import { narrowHalves, widenHalves } from "../shared/half";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
 import {
   F32_MAX, FLUSH, SPLIT_BETA_F32, WIDE_C_F32, at, betaOf, extremum, lanes, pickAcross, pickV, raddexpminusmax, raddexpminusmaxrest,
-  raddstoreexpminusmax, raddstoreexpminusmaxtop,
+  raddstoreexpminusmax, raddstoreexpminusmaxtop, widenExtremum,
 } from "../shared/reduce";
 // Elements per block in the one-pass reduction: the block's extremum, then its exps,
 // while the block is still in L1.
@@ -307,10 +307,12 @@ function restSumHalves(half: usize, n: i32, c: f64, beta: f64, out: usize): void
  * exponent's rounding carried (raddexpminusmaxrest), while the other blocks keep their sums
  * (relative to their own extremum, so their exponents are small) under a bound; only a row
  * that bound cannot vouch for takes careful.ts's pass. With `half` (f32 only), the data are
- * the halves there instead of x: each block is widened into halfScratch(out) while it is
- * read, so the halves are read from memory once (the held block is widened again).
+ * the halves there instead of x: each block is widened into halfScratch(out) (into f32 `wide`
+ * instead, when given: the whole row, widened up to a NaN) while its extremum is taken
+ * (widenExtremum), so the halves are read from memory once (the held block is widened
+ * again, unless in `wide`).
  */
-function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
+function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize, wide: usize): void {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const careful = carefulBeta<T>(beta);
@@ -325,11 +327,13 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
   for (let i = 0; i < n; i += BLOCK) {
     const len = min(BLOCK, n - i);
     let p = at<T>(x, i);
+    let cb: f64;
     if (sizeof<T>() == 4 && half) {
-      p = halfScratch(out);
-      widenHalves(half + (<usize>i << 1), p, len);
+      p = wide ? at<f32>(wide, i) : halfScratch(out);
+      cb = <f64>widenExtremum(half + (<usize>i << 1), p, len, lowest);
+    } else {
+      cb = <f64>extremum<T>(p, len, lowest);
     }
-    const cb = <f64>extremum<T>(p, len, lowest);
     if (isNaN(cb) || (beta == 0 && !isFinite(cb))) {
       s = NaN;
       break;
@@ -397,8 +401,12 @@ function reduce<T>(x: usize, n: i32, beta: f64, out: usize, half: usize): void {
       const len = min(BLOCK, n - start);
       let p = at<T>(x, start);
       if (sizeof<T>() == 4 && half) {
-        p = halfScratch(out);
-        widenHalves(half + (<usize>start << 1), p, len);
+        if (wide) {
+          p = at<f32>(wide, start);
+        } else {
+          p = halfScratch(out);
+          widenHalves(half + (<usize>start << 1), p, len);
+        }
       }
       let rest: f64;
       if (sizeof<T>() == 4) {
@@ -454,8 +462,8 @@ function logOfSum(k: f64, r: f64): f64 {
  * score before writing the block that holds it (the caller redoes the row with the
  * special-value rules, which only need the entries not yet written). `work` is the results
  * area (R_TOP) with the block references after it. With `half` (f32, in place: x = y), the
- * row is the halves there, each block widened into y just before it is read (and guessed:
- * the halves are still there to redo it).
+ * row is the halves there, each block widened into y as its extremum is taken
+ * (widenExtremum) just before it is read, and guessed.
  */
 // @ts-ignore: decorator
 @inline
@@ -468,26 +476,32 @@ function softmaxLongRow<T>(x: usize, y: usize, k: i32, beta: f64, work: usize, h
   const halves = sizeof<T>() == 4 && half != 0;
   // Halves stay readable after their block of y is written: a wrong guess widens them again.
   const guess = x != y || halves;
-  if (halves) widenHalves(half, y, min(size, k));
-  let c = extremum<T>(x, min(size, k), lowest);
+  let c = halves ? <T>widenExtremum(half, y, min(size, k), lowest) : extremum<T>(x, min(size, k), lowest);
   let s: f64 = 0;
   let finite = false; // a block with a finite extremum was seen: c and s are the row's so far
   for (let j = 0, i = 0; i < k; j++, i += size) {
     const len = min(size, k - i);
     const px = at<T>(x, i);
     const py = at<T>(y, i);
-    if (halves && i > 0) widenHalves(half + (<usize>i << 1), py, len);
     let cb = c;
     let sb: f64 = 0;
-    let redo = !guess || !isFinite(c);
+    // Halves: the block's extremum e comes with its widening, so the guess is checked before
+    // the exps, against b*(e - c) in f32: the largest exponent the tracking sum would meet
+    // (x - c rounds monotonically), so the same blocks are redone, each summed once, untracked.
+    const e = halves && i > 0 ? <T>widenExtremum(half + (<usize>i << 1), py, len, lowest) : c;
+    if (halves && (isNaN(e) || (!isFinite(e) && topScore(<f64>e, lowest)))) return false;
+    let redo = !guess || !isFinite(c) || (halves && <f64>((e - c) * b) > GUESS_SLACK);
     if (!redo) {
-      store<f64>(top, -Infinity);
-      sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
-      redo = load<f64>(top) > GUESS_SLACK;
-      if (redo && halves) widenHalves(half + (<usize>i << 1), py, len);
+      if (halves) {
+        sb = raddstoreexpminusmax<T>(px, py, len, c, b);
+      } else {
+        store<f64>(top, -Infinity);
+        sb = raddstoreexpminusmaxtop<T>(px, py, len, c, b, top);
+        redo = load<f64>(top) > GUESS_SLACK;
+      }
     }
     if (redo) {
-      cb = extremum<T>(px, len, lowest);
+      cb = halves ? e : extremum<T>(px, len, lowest);
       if (isNaN(cb) || (!isFinite(cb) && topScore(<f64>cb, lowest))) return false;
       if (!isFinite(cb)) {
         fill<T>(py, len, <T>0);
@@ -608,16 +622,24 @@ function softmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: 
   }
 }
 
+/**
+ * log-softmax of rows at x into y; with `half` (f32 only), of the rows of halves there:
+ * reduce widens each into y as it reads it, and the rest runs in place on y.
+ */
 // @ts-ignore: decorator
 @inline
-function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
-    const px = at<T>(x, r * k);
+    let px = at<T>(x, r * k);
     const py = at<T>(y, r * k);
-    reduce<T>(px, k, beta, work, 0);
+    const ph = sizeof<T>() == 4 && half ? half + (<usize>(r * k) << 1) : 0;
+    reduce<T>(px, k, beta, work, ph, ph ? py : 0);
+    if (ph) px = py;
     const c = resultOf(work, R_C);
     if (!isFinite(c) || isNaN(resultOf(work, R_K))) {
+      if (ph) widenHalves(ph, py, k); // reduce stops at a NaN
+
       specialRow<T>(px, py, k, <T>c, resultOf(work, R_M), true);
       continue;
     }
@@ -636,7 +658,7 @@ function logSoftmaxRows<T>(x: usize, y: usize, rows: i32, k: i32, beta: f64, wor
 function logSumExpRows<T>(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): f64 {
   let lse: f64 = -Infinity;
   for (let r = 0; r < rows; r++) {
-    reduce<T>(at<T>(x, r * k), k, beta, work, half ? half + (<usize>(r * k) << 1) : 0);
+    reduce<T>(at<T>(x, r * k), k, beta, work, half ? half + (<usize>(r * k) << 1) : 0, 0);
     lse = resultOf(work, R_M) + logOfSum(resultOf(work, R_K), resultOf(work, R_R));
     if (out) store<T>(at<T>(out, r), <T>lse);
   }
@@ -708,10 +730,15 @@ function softmaxF32(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usiz
 
 /** log-softmax of `rows` rows of `k` elements at x into y (y may be x); `work`: the results area. */
 export function f32_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  logSoftmaxRows<f32>(x, y, rows, k, beta, work);
+  logSoftmaxF32(x, y, rows, k, beta, work, 0);
 }
 export function f64_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  logSoftmaxRows<f64>(x, y, rows, k, beta, work);
+  logSoftmaxRows<f64>(x, y, rows, k, beta, work, 0);
+}
+
+/** The f32 log-softmax, once for f32 and f16 data (`half`: see logSoftmaxRows). */
+function logSoftmaxF32(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize, half: usize): void {
+  logSoftmaxRows<f32>(x, y, rows, k, beta, work, half);
 }
 
 /**
@@ -735,10 +762,10 @@ function logSumExpF32(x: usize, out: usize, rows: i32, k: i32, beta: f64, work: 
  * results area at out, where k + r is the sum of exp(beta*(x - c)) (see reduce).
  */
 export function f32_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduce<f32>(x, n, beta, out, 0);
+  reduce<f32>(x, n, beta, out, 0, 0);
 }
 export function f64_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduce<f64>(x, n, beta, out, 0);
+  reduce<f64>(x, n, beta, out, 0, 0);
 }
 
 /** y = exp(beta*(x - c) - shift), or the exponent itself when log is nonzero. */
@@ -780,9 +807,10 @@ export function f16_softmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, wo
   else halfGroups(x, y, rows, k, beta, work, false);
 }
 
-/** log-softmax of rows of halves at x into f32 y. */
+/** log-softmax of rows of halves at x into f32 y; rows of HALF_GROUP or more are widened block by block as reduce reads them. */
 export function f16_logsoftmax(x: usize, y: usize, rows: i32, k: i32, beta: f64, work: usize): void {
-  halfGroups(x, y, rows, k, beta, work, true);
+  if (k >= HALF_GROUP) logSoftmaxF32(0, y, rows, k, beta, work, x);
+  else halfGroups(x, y, rows, k, beta, work, true);
 }
 
 /** LogSumExp of rows of halves at x (widened block by block into the work space) to f32 out. */
@@ -792,7 +820,7 @@ export function f16_logsumexp(x: usize, out: usize, rows: i32, k: i32, beta: f64
 
 /** The one-pass reduction of n halves at x (see f32_reduce); out needs BLOCK f32 of work space after the area. */
 export function f16_reduce(x: usize, n: i32, beta: f64, out: usize): void {
-  reduce<f32>(0, n, beta, out, x);
+  reduce<f32>(0, n, beta, out, x, 0);
 }
 
 /** f32_normalize of n halves at x into f32 y. */

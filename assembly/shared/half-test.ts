@@ -3,6 +3,8 @@
 
 import { f32ToHalf, halfExtremum, halfOrder, halfOrderAtLeast, halfToF32, halvesFinite, narrowHalves, widenHalves } from "./half";
 
+import { extremum, widenExtremum } from "./reduce";
+
 export { features, heapBase } from "./module";
 
 /** dst = f32 of the halves at src, n of them (SIMD where the build has it). */
@@ -39,4 +41,14 @@ export function orderAtLeast(t: f32): i32 {
 export function finite(x: usize, n: i32): i32 {
   halfExtremum(x, n, false);
   return i32(halvesFinite);
+}
+
+/** reduce.ts's widenExtremum: the max (min when lowest) of the n halves at x, widened into dst. */
+export function widenPick(x: usize, dst: usize, n: i32, lowest: i32): f32 {
+  return widenExtremum(x, dst, n, lowest != 0);
+}
+
+/** extremum<f32> of the n f32s at x (max, or min when lowest). */
+export function pickF32(x: usize, n: i32, lowest: i32): f32 {
+  return lowest ? extremum<f32>(x, n, true) : extremum<f32>(x, n, false);
 }

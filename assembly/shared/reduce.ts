@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { halfConstant, halfExtremum, halfToF32, widen4, widenFinite4 } from "./half";
+import { halfConstant, halfExtremum, halfToF32, widen4, widenFinite4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -154,6 +154,79 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
   }
   for (; i < n; i++) e = pick<T>(e, load<T>(at<T>(x, i)), lowest);
   return e;
+}
+
+/**
+ * extremum<f32> of n halves at x, widened exactly into f32 dst[0..n) in the same pass: the
+ * f16 rows' kernels then compute on dst in L1, and the separate extremum pass over it goes.
+ * The lanes are picked in pickRow's order (16 per step, 4 accumulators, then 4 per step),
+ * so the result is extremum<f32>(dst) bit for bit (which of +0 and -0 included). Halves are
+ * widened as finite (3 operations per 4) while their largest exponent is kept on the side,
+ * as widenHalves does; where it was 31 (Inf, NaN) they are widened again in full and the
+ * extremum is taken over dst.
+ */
+export function widenExtremum(x: usize, dst: usize, n: i32, lowest: bool): f32 {
+  // Two copies, each with its pick fixed: a `lowest` read in the loop costs a select per vector.
+  return lowest ? widenPick(x, dst, n, true) : widenPick(x, dst, n, false);
+}
+
+// @ts-ignore: decorator
+@inline
+function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
+  let e: f32 = lowest ? <f32>Infinity : <f32>-Infinity;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const k0 = halfConstant(0);
+    const k1 = halfConstant(1);
+    const e16 = halfConstant(4);
+    let a0 = f32x4.splat(e);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let top = i16x8.splat(0);
+    for (; i + 16 <= n; i += 16) {
+      const p = x + (<usize>i << 1);
+      const q = dst + (<usize>i << 2);
+      const h0 = v128.load(p);
+      const h1 = v128.load(p, 16);
+      top = i16x8.max_u(top, i16x8.max_u(v128.and(h0, e16), v128.and(h1, e16)));
+      const v0 = widenFinite4(i32x4.extend_low_i16x8_s(h0), k0, k1);
+      const v1 = widenFinite4(i32x4.extend_high_i16x8_s(h0), k0, k1);
+      const v2 = widenFinite4(i32x4.extend_low_i16x8_s(h1), k0, k1);
+      const v3 = widenFinite4(i32x4.extend_high_i16x8_s(h1), k0, k1);
+      v128.store(q, v0);
+      v128.store(q, v1, 16);
+      v128.store(q, v2, 32);
+      v128.store(q, v3, 48);
+      a0 = pickV<f32>(a0, v0, lowest);
+      a1 = pickV<f32>(a1, v1, lowest);
+      a2 = pickV<f32>(a2, v2, lowest);
+      a3 = pickV<f32>(a3, v3, lowest);
+    }
+    if (v128.any_true(i16x8.eq(top, e16))) return widenExtremumSpecial(x, dst, n, lowest);
+    const k2 = halfConstant(2);
+    const k3 = halfConstant(3);
+    for (; i + 4 <= n; i += 4) {
+      const v = widen4(v128.load16x4_s(x + (<usize>i << 1)), k0, k1, k2, k3);
+      v128.store(dst + (<usize>i << 2), v);
+      a0 = pickV<f32>(a0, v, lowest);
+      if (v128.any_true(f32x4.ne(v, v))) return widenExtremumSpecial(x, dst, n, lowest);
+    }
+    a0 = pickV<f32>(pickV<f32>(a0, a1, lowest), pickV<f32>(a2, a3, lowest), lowest);
+    e = pickLanes<f32>(a0, lowest);
+  }
+  for (; i < n; i++) {
+    const v = halfToF32(<u32>load<u16>(x + (<usize>i << 1)));
+    store<f32>(dst + (<usize>i << 2), v);
+    e = pick<f32>(e, v, lowest);
+  }
+  return e;
+}
+
+/** widenExtremum's rows that hold an Inf or NaN half: widened in full, then extremum<f32> over dst. */
+function widenExtremumSpecial(x: usize, dst: usize, n: i32, lowest: bool): f32 {
+  widenHalves(x, dst, n);
+  return extremum<f32>(dst, n, lowest);
 }
 
 /** The sum of v's lanes in f64 (f32 lanes promoted first, summed pairwise). */

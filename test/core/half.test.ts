@@ -169,6 +169,31 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     expect(atLeast(NaN)).toBe(0x7c01); // above every half that is not NaN
   });
 
+  it("widens halves and takes their extremum in one pass: exact f32s, and extremum<f32>'s result bit for bit (signed zeros, Inf, NaN)", () => {
+    const k = instantiate(file, 16 * 256);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    const specials = [0x0000, 0x8000, 0x0001, 0x8001, 0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x7e00, 0xfe00, 0x7c01, 0x3c00, 0xbc00];
+    const half = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...specials), fc.integer({ min: 0x3800, max: 0x4400 }));
+    fc.assert(
+      fc.property(fc.array(half, { maxLength: 200 }), fc.boolean(), (halves, lowest) => {
+        const n = halves.length;
+        new Uint16Array(e.memory.buffer, k.x, n).set(halves);
+        const got = e.widenPick(k.x, k.y, n, lowest ? 1 : 0) as number;
+        const wide = new Float32Array(e.memory.buffer, k.y, n).slice();
+        for (let i = 0; i < n; i++) {
+          const want = halfValue(halves[i]);
+          if (!(Object.is(wide[i], want) || (Number.isNaN(want) && Number.isNaN(wide[i])))) return false;
+        }
+        let ref = lowest ? Infinity : -Infinity;
+        for (const v of wide) ref = Number.isNaN(v) || Number.isNaN(ref) ? NaN : lowest ? Math.min(ref, v) : Math.max(ref, v);
+        if (!(got === ref || (Number.isNaN(got) && Number.isNaN(ref)))) return false;
+        const plain = e.pickF32(k.y, n, lowest ? 1 : 0) as number;
+        return Object.is(got, plain) || (Number.isNaN(got) && Number.isNaN(plain));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("tells whether the halves its extremum read were all finite (no Inf, no NaN), at every position and length", () => {
     const k = instantiate(file, 16 * 64);
     const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
