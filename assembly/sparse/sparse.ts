@@ -82,10 +82,9 @@ const TOP_SAMPLE: i32 = 256;
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
 // smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL); the tau
 // at which a GENERAL pass left its terms (1 + X/s)^kappa in the work area (NaN: none, see
-// writeOutput); sum (1 + X/s)^(kappa - 3) (GENERAL and INTEGER: Halley's error). Module-internal:
-// the host never reads them. Globals, not a memory.data slot: parallel()'s threads share the
-// memory (a slot there is one for all of them, and their passes overwrote each other's sums),
-// while each thread's instance has globals of its own.
+// writeOutput). Module-internal: the host never reads them. Globals, not a memory.data slot:
+// parallel()'s threads share the memory (a slot there is one for all of them, and their passes
+// overwrote each other's sums), while each thread's instance has globals of its own.
 const P_N: i32 = 0;
 const P_S1: i32 = 1;
 const P_S2: i32 = 2;
@@ -94,7 +93,6 @@ const P_MIN: i32 = 4;
 const P_TAU: i32 = 5;
 const P_H: i32 = 6;
 const P_TERMS: i32 = 7;
-const P_H3: i32 = 8;
 let pass0: f64 = 0;
 let pass1: f64 = 0;
 let pass2: f64 = 0;
@@ -103,12 +101,11 @@ let pass4: f64 = 0;
 let pass5: f64 = 0;
 let pass6: f64 = 0;
 let pass7: f64 = 0;
-let pass8: f64 = 0;
 
 // @ts-ignore: decorator
 @inline
 function passOf(i: i32): f64 {
-  return i == 0 ? pass0 : i == 1 ? pass1 : i == 2 ? pass2 : i == 3 ? pass3 : i == 4 ? pass4 : i == 5 ? pass5 : i == 6 ? pass6 : i == 7 ? pass7 : pass8;
+  return i == 0 ? pass0 : i == 1 ? pass1 : i == 2 ? pass2 : i == 3 ? pass3 : i == 4 ? pass4 : i == 5 ? pass5 : i == 6 ? pass6 : pass7;
 }
 
 // @ts-ignore: decorator
@@ -121,8 +118,7 @@ function setPass(i: i32, v: f64): void {
   else if (i == 4) pass4 = v;
   else if (i == 5) pass5 = v;
   else if (i == 6) pass6 = v;
-  else if (i == 7) pass7 = v;
-  else pass8 = v;
+  else pass7 = v;
 }
 
 // Lane constants of the loops, loaded from memory at each use: V8 13 to 15 rebuild a v128.const at
@@ -601,14 +597,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   // w^(n - 2) first (n >= 3), then w^(n - 1) and w^n from it.
   const r = <T>(-1 / tau);
   const ni = integerOf(kind, kappa);
-  const e3 = ni - 3;
-  const top3 = topBit(max(e3, 1));
+  const e2 = ni - 2;
+  const top2 = topBit(e2);
   let n = 0;
   let s1: f64 = 0;
   let s2: f64 = 0;
   let sg: f64 = 0;
   let sh: f64 = 0;
-  let s3: f64 = 0;
   let low: T = <T>Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -646,13 +641,11 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     let a2 = a1;
     let a3 = a1;
     let a4 = a1;
-    let a5 = a1;
     // GENERAL's derivative sums (the step's, not the row sum's) in T lanes over FLUSH elements.
     while (i + L <= m) {
       const end = min(i + FLUSH, m);
       let b3 = zero;
       let b4 = zero;
-      let b5 = zero;
       for (; i + L <= end; i += L) {
         const X = v128.load(at<T>(w, i));
         if (powered(kind)) {
@@ -667,15 +660,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
           else vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
           if (kind == INTEGER) {
             // Every product masked: lanes off the support (w <= 0, or -Infinity) are not summed.
-            const h3 = e3 != 0 ? powIntV<T>(wv, e3, top3) : one;
-            const h = v128.mul<T>(h3, wv);
+            const h = powIntV<T>(wv, e2, top2);
             const g = v128.mul<T>(h, wv);
             const q = v128.and(correctedV<T>(v128.mul<T>(g, wv), X, wv, vr, one, two, vn), kept);
             if (terms != 0) v128.store(at<T>(terms, i), q);
             a2 = add64<T>(a2, q);
             b3 = v128.add<T>(b3, v128.and(g, kept));
             b4 = v128.add<T>(b4, v128.and(h, kept));
-            b5 = v128.add<T>(b5, v128.and(h3, kept));
             continue;
           }
           const q = v128.and(expWith<T>(v128.mul<T>(vk, logTermV<T>(X, wv, vr, one, two, tiny, rough)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
@@ -683,10 +674,8 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
           a2 = add64<T>(a2, q);
           const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
           const g = v128.mul<T>(q, rw);
-          const h = v128.mul<T>(g, rw);
           b3 = v128.add<T>(b3, g);
-          b4 = v128.add<T>(b4, h);
-          b5 = v128.add<T>(b5, v128.mul<T>(h, rw));
+          b4 = v128.add<T>(b4, v128.mul<T>(g, rw));
           continue;
         }
         const t = v128.sub<T>(X, vt);
@@ -712,14 +701,12 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       if (powered(kind)) {
         a3 = add64<T>(a3, b3);
         a4 = add64<T>(a4, b4);
-        a5 = add64<T>(a5, b5);
       }
     }
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
     sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
-    s3 = f64x2.extract_lane(a5, 0) + f64x2.extract_lane(a5, 1);
     low = pickLanes<T>(vlow, true);
     n = sizeof<T>() == 4 ? sumI32(vcount) : <i32>(i64x2.extract_lane(vcount, 0) + i64x2.extract_lane(vcount, 1));
     if (sizeof<T>() == 4 && powered(kind)) {
@@ -740,15 +727,13 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       n++;
       low = min<T>(low, X);
       if (kind == INTEGER) {
-        const h3 = e3 != 0 ? powInt<T>(wv, e3, top3) : <T>1;
-        const h = h3 * wv;
+        const h = powInt<T>(wv, e2, top2);
         const g = h * wv;
         const q = correctedOf<T>(g * wv, X, wv, r, <T>ni);
         if (terms != 0) store<T>(at<T>(terms, i), q);
         s2 += <f64>q;
         sg += <f64>g;
         sh += <f64>h;
-        s3 += <f64>h3;
         continue;
       }
       const q = expNonPositive<T>(kk * logTermOf<T>(X, wv, r, rough));
@@ -758,7 +743,6 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       const g = q * rw;
       sg += <f64>g;
       sh += <f64>(g * rw);
-      s3 += <f64>(g * rw * rw);
       continue;
     }
     const t = X - tt;
@@ -774,7 +758,6 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   setPass(P_S2, s2);
   setPass(P_G, sg);
   setPass(P_H, sh);
-  setPass(P_H3, s3);
   setPass(P_MIN, <f64>low);
 }
 
@@ -857,37 +840,22 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       const curve = (1 / kappa - 1) * d1 / f + d2 / d1;
       let step = (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / -d1 * kappa;
       const halley = 1 + 0.5 * step * curve;
-      if (kappa >= 1 && halley >= 0.5) {
-        step /= halley;
-        // Halley's error after the step, (N''^2/(4N'^2) - N'''/(6N')) step^3, times |f'|, with
-        // N'''/N' = f'''/f' + 3(1/kappa - 1) f''/f + (1/kappa - 1)(1/kappa - 2) (f'/f)^2 and
-        // f''' = -kappa(kappa - 1)(kappa - 2) sum t^(kappa - 3): a pass less than Newton's
-        // bound where the step is small but not yet below the tolerance.
-        const d3 = -kappa * (kappa - 1) * (kappa - 2) * (sk / (s * s * s)) * passOf(P_H3);
-        const ia = 1 / kappa - 1;
-        const third = d3 / d1 + 3 * ia * (d2 / f) + ia * (ia - 1) * (d1 / f) * (d1 / f);
-        left = abs((0.25 * curve * curve - third / 6) * step * step * step * d1);
-      } else left = abs(0.5 * curve * step * step * d1);
+      if (kappa >= 1 && halley >= 0.5) step /= halley;
       next = tau + step;
+      left = abs(0.5 * curve * step * step * d1);
     }
     // A step below the tolerance (or rounded away) is a converged one, except for kappa < 1
     // (alpha > 2): there an entry just above tau makes sum t^(kappa - 1) huge and the step
     // small far from the root, so the sum must be 1 too, else the bisection goes on. GENERAL
-    // also takes a step whose error (Newton's, or Halley's where it took Halley's step) and the
-    // entries it crosses (none, or few and far enough below the row's scale for kappa >= 2)
-    // would move the row's sum by less than SUM_LEFT.
+    // also takes a step that no entry of the support crosses (N is smooth there) and whose
+    // error would move the row's sum by less than SUM_LEFT.
     if (rough && row) {
       // The row's rough pass: the next one, exact, starts from its step (or the bracket's middle).
       tau = next > lo && next < hi ? next : 0.5 * (lo + hi);
       rough = false;
       continue;
     }
-    // An entry of the support that the step crosses (within 2|step| of tau) changes the row's sum
-    // by at most (2|step|)^kappa: with kappa >= 2 and a small step, n of them may move it by less
-    // than half of SUM_LEFT, and N is as smooth as that over the step.
-    const reach = 2 * abs(next - tau);
-    const crossed = next + abs(next - tau) < passOf(P_MIN) ? 0 : kappa >= 2 ? n * expAny<f64>(kappa * logOf<f64>(max(reach, 1e-300))) : Infinity;
-    const settled = next > lo && next < hi && crossed <= 0.5 * sumLeft && left <= sumLeft;
+    const settled = next > lo && next < hi && next + abs(next - tau) < passOf(P_MIN) && left <= sumLeft;
     const small = powered(kind) ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return powered(kind) ? next : tau;
     const newton = !small && next > lo && next < hi;
