@@ -8,8 +8,7 @@
 // enough for the kernels' vector loops, block walks and candidate buffers (up to 5,000), with
 // ties, subnormals, ±0, ±Infinity and NaN. Prints one JSON line: { node, checked, failures }.
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
-import { initSync, js } from "../../dist/index.js";
+import { backends } from "../support/node24-backends.mjs";
 
 const failures = [];
 let checked = 0;
@@ -18,13 +17,6 @@ let returned = 0;
 const fail = (what) => failures.length < 20 && failures.push(what);
 if (typeof Float16Array !== "function") fail(`this runtime (${process.version}) has no Float16Array`);
 
-const dist = (file) => readFileSync(new URL(`../../dist/${file}`, import.meta.url));
-const backends = [
-  ["wasm-relaxed-simd", initSync(dist("softmax-relaxed.wasm"))],
-  ["wasm-simd", initSync(dist("softmax.wasm"))],
-  ["wasm", initSync(dist("softmax-scalar.wasm"))],
-  ["js", js],
-];
 
 /** The value of the half with bits h. */
 const halfValue = (h) => {

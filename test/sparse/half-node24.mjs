@@ -4,19 +4,11 @@
 // logits widened to a Float32Array: the f32 results bit for bit, the f16 ones that result
 // rounded to nearest even by the engine's own Float16Array. Prints one JSON line:
 // { node, checked, failures: [...] }.
-import { readFileSync } from "node:fs";
-import { initSync, js } from "../../dist/index.js";
+import { backends } from "../support/node24-backends.mjs";
 
 const failures = [];
 let checked = 0;
 const fail = (what) => failures.length < 20 && failures.push(what);
-const dist = (file) => readFileSync(new URL(`../../dist/${file}`, import.meta.url));
-const backends = [
-  ["wasm-relaxed-simd", initSync(dist("softmax-relaxed.wasm"))],
-  ["wasm-simd", initSync(dist("softmax.wasm"))],
-  ["wasm", initSync(dist("softmax-scalar.wasm"))],
-  ["js", js],
-];
 
 /** Bits of an f32 array, NaN as one pattern. */
 const bitsOf = (a) => Array.from(new Uint32Array(Float32Array.from(a).buffer), (b) => ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) ? 0x7fc00000 : b));
