@@ -14,7 +14,7 @@
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
 import { f32ToHalf, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite } from "../shared/half";
-import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, sumLanes, widenConstant, widenS } from "../shared/reduce";
+import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumLanes, widenConstant, widenS } from "../shared/reduce";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
@@ -543,14 +543,11 @@ function upperEdge<T>(b: i32, least: u64, most: u64, shift: u64): T {
   return fromBits<T>(min(least + (<u64>(b + 1) << shift) - 1, most));
 }
 
-/**
- * floor(f) for 0 <= f < 2^31 as an i32: adding 1.5 * 2^52 leaves it in the low mantissa bits (a
- * float-to-int conversion would need the non-trapping feature the builds leave off).
- */
+/** floor(f) for 0 <= f < 2^31 as an i32 (see roundedI32). */
 // @ts-ignore: decorator
 @inline
 function floorOf(f: f64): i32 {
-  return <i32>reinterpret<i64>(floor(f) + 6755399441055744.0);
+  return roundedI32(floor(f));
 }
 
 /** The next value of T above v >= 0 (Infinity stays). */

@@ -21,6 +21,17 @@ export function lanes<T>(): i32 {
   return <i32>(16 / sizeof<T>());
 }
 
+/**
+ * v rounded to the nearest integer, as an i32, for 0 <= v < 2^31: adding 1.5*2^52 leaves it in
+ * the low mantissa bits (a float-to-int conversion would need the non-trapping feature the
+ * builds leave off).
+ */
+// @ts-ignore: decorator
+@inline
+export function roundedI32(v: f64): i32 {
+  return <i32>reinterpret<i64>(v + 6755399441055744.0);
+}
+
 // @ts-ignore: decorator
 @inline
 export function at<T>(base: usize, index: i32): usize {

@@ -35,7 +35,7 @@
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfToF32, widen4 } from "../shared/half";
-import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, sumLanes, widenConstant } from "../shared/reduce";
+import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -182,15 +182,11 @@ function powInt<T>(w: T, e: i32, top: i32): T {
   return p;
 }
 
-/**
- * INTEGER's n, kappa rounded (other kinds: INTEGER_FROM, unused): through the bits of
- * kappa + 1.5*2^52, whose low word is the rounded integer (a conversion instruction would
- * need a feature the scalar build leaves out).
- */
+/** INTEGER's n, kappa rounded (other kinds: INTEGER_FROM, unused). */
 // @ts-ignore: decorator
 @inline
 function integerOf(kind: i32, kappa: f64): i32 {
-  return kind == INTEGER ? <i32>reinterpret<i64>(kappa + 6755399441055744.0) : INTEGER_FROM;
+  return kind == INTEGER ? roundedI32(kappa) : INTEGER_FROM;
 }
 
 /** The largest power of two at most e (e >= 1): powInt's `top`. */
@@ -530,8 +526,24 @@ function relativeOf<T>(X: T, t: T, r: T): T {
 function logRelativeV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny: v128): v128 {
   const logw = logV<T>(v128.pmax<T>(w, tiny));
   if (sizeof<T>() == 8) return logw;
-  const dropped = v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one));
-  return v128.add<T>(logw, v128.mul<T>(dropped, v128.sub<T>(two, w)));
+  return v128.add<T>(logw, droppedV<T>(X, w, vr, one, two));
+}
+
+/**
+ * f32: the part of u = X*r that the rounding of w = 1 + u dropped, relative to w:
+ * (u - (w - 1))*(2 - w), 2 - w standing for 1/w (see logRelativeV).
+ */
+// @ts-ignore: decorator
+@inline
+function droppedV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128): v128 {
+  return v128.mul<T>(v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one)), v128.sub<T>(two, w));
+}
+
+/** Scalar twin of droppedV. */
+// @ts-ignore: decorator
+@inline
+function droppedOf<T>(X: T, w: T, r: T): T {
+  return (X * r - (w - <T>1)) * (<T>2 - w);
 }
 
 /** Scalar twin of logRelativeV. */
@@ -540,7 +552,7 @@ function logRelativeV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny:
 function logRelativeOf<T>(X: T, w: T, r: T): T {
   const logw = logOf<T>(max<T>(w, tinyOf<T>()));
   if (sizeof<T>() == 8) return logw;
-  return logw + (X * r - (w - <T>1)) * (<T>2 - w);
+  return logw + droppedOf<T>(X, w, r);
 }
 
 /**
@@ -552,8 +564,7 @@ function logRelativeOf<T>(X: T, w: T, r: T): T {
 @inline
 function correctedV<T>(q: v128, X: v128, w: v128, vr: v128, one: v128, two: v128, vn: v128): v128 {
   if (sizeof<T>() == 8) return q;
-  const dropped = v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one));
-  return v128.add<T>(q, v128.mul<T>(q, v128.mul<T>(vn, v128.mul<T>(dropped, v128.sub<T>(two, w)))));
+  return v128.add<T>(q, v128.mul<T>(q, v128.mul<T>(vn, droppedV<T>(X, w, vr, one, two))));
 }
 
 /** Scalar twin of correctedV. */
@@ -561,7 +572,7 @@ function correctedV<T>(q: v128, X: v128, w: v128, vr: v128, one: v128, two: v128
 @inline
 function correctedOf<T>(q: T, X: T, w: T, r: T, n: T): T {
   if (sizeof<T>() == 8) return q;
-  return q + q * (n * ((X * r - (w - <T>1)) * (<T>2 - w)));
+  return q + q * (n * droppedOf<T>(X, w, r));
 }
 
 /**
