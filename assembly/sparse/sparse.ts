@@ -36,6 +36,7 @@
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfToF32, widen4 } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
+import { packed, storePositions } from "../shared/pack";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -368,12 +369,10 @@ function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
   return hi == 0x7c00 || hu == 0xfc00 ? 0x7c00 : 0;
 }
 
-// The lanes' offsets 0, 1, 2, 3 (loaded: see laneConstant).
-const IOTA = memory.data<i32>([0, 1, 2, 3]);
-
 /**
- * Stores the lanes of X above vf at w[m..) and their positions (i, i + 1, ...) at wi[m..):
- * every lane is stored, and m advances by the lanes kept (no branch per lane). Returns m.
+ * Stores the lanes of X above vf at w[m..) and their positions (i, i + 1, ...) at wi[m..),
+ * left-packed (shared/pack.ts: m is at most i, so the whole vector stored stays within the row's
+ * room). Returns m advanced by the lanes kept.
  */
 // @ts-ignore: decorator
 @inline
@@ -381,28 +380,9 @@ function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i
   const kept = v128.gt<T>(X, vf);
   if (!v128.any_true(kept)) return m;
   const bits = bitsOf<T>(kept);
-  if (bits == (1 << lanes<T>()) - 1) {
-    // Every lane kept (dense rows, where most of the row is kept): the vector and its positions in one store each.
-    v128.store(at<T>(w, m), X);
-    if (sizeof<T>() == 4) v128.store(wi + (<usize>m << 2), i32x4.add(i32x4.splat(i), v128.load(IOTA)));
-    else store<i64>(wi + (<usize>m << 2), (<i64>(i + 1) << 32) | <i64><u32>i);
-    return m + lanes<T>();
-  }
-  store<T>(at<T>(w, m), v128.extract_lane<T>(X, 0));
-  store<i32>(wi + (<usize>m << 2), i);
-  m += bits & 1;
-  store<T>(at<T>(w, m), v128.extract_lane<T>(X, 1));
-  store<i32>(wi + (<usize>m << 2), i + 1);
-  m += (bits >> 1) & 1;
-  if (sizeof<T>() == 4) {
-    store<T>(at<T>(w, m), v128.extract_lane<T>(X, 2));
-    store<i32>(wi + (<usize>m << 2), i + 2);
-    m += (bits >> 2) & 1;
-    store<T>(at<T>(w, m), v128.extract_lane<T>(X, 3));
-    store<i32>(wi + (<usize>m << 2), i + 3);
-    m += (bits >> 3) & 1;
-  }
-  return m;
+  v128.store(at<T>(w, m), packed<T>(X, bits));
+  storePositions<T>(wi + (<usize>m << 2), i, bits);
+  return m + popcnt(bits);
 }
 
 /**
@@ -472,16 +452,9 @@ function compact<T>(src: usize, dst: usize, m: i32, floor: T): i32 {
       const mask = v128.gt<T>(X, vf);
       if (!v128.any_true(mask)) continue;
       const bits = bitsOf<T>(mask);
-      store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 0));
-      kept += bits & 1;
-      store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 1));
-      kept += (bits >> 1) & 1;
-      if (sizeof<T>() == 4) {
-        store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 2));
-        kept += (bits >> 2) & 1;
-        store<T>(at<T>(dst, kept), v128.extract_lane<T>(X, 3));
-        kept += (bits >> 3) & 1;
-      }
+      // Left-packed (shared/pack.ts): kept <= i, so in place the store stays within what was read.
+      v128.store(at<T>(dst, kept), packed<T>(X, bits));
+      kept += popcnt(bits);
     }
   }
   for (; i < m; i++) {
