@@ -786,8 +786,10 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       const d = kind == SPARSEMAX ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(max(s1 * s1 - n * (s2 - 1), 0)));
       if (tau + d <= passOf(P_MIN)) {
         // Exact for this support; the sums at tau of entries far above it lose the low digits
-        // that the row's sum needs (n*ulp(sum)), so one more pass from there refines it.
-        if (refined) return tau + d;
+        // that the row's sum needs (n*ulp(sum)), so f64 rows take one more pass from there. f32
+        // rows sum in f64 (n*ulp is ~1e-12 of the contract's 2e-6), and a sample's threshold
+        // only gives a floor less a margin of 2^-16 or 2^-36: neither needs it.
+        if (refined || sizeof<T>() == 4 || !row) return tau + d;
         refined = true;
         tau = <f64><T>(tau + d);
         continue;
