@@ -841,7 +841,13 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       rough = false;
       continue;
     }
-    const settled = next > lo && next < hi && next + abs(next - tau) < passOf(P_MIN) && left <= sumLeft;
+    // A step that support entries cross is settled too where they cannot matter (kappa >= 1): an
+    // entry within `reach` of tau has a term below (2 reach)^kappa over the step, and its slope,
+    // kappa t^(kappa - 1), moves the linear model by at most kappa (2 reach)^(kappa - 1) reach,
+    // so n (1 + kappa) (2 reach)^kappa bounds what the support's entries leave of the row's sum.
+    const reach = abs(next - tau);
+    const crossing = next + reach < passOf(P_MIN) ? 0 : 2 * reach < 1 && reach > 0 ? passOf(P_N) * (1 + kappa) * expNonPositive<f64>(kappa * logOf<f64>(2 * reach)) : Infinity;
+    const settled = next > lo && next < hi && left + crossing <= sumLeft;
     const small = powered(kind) ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return powered(kind) ? next : tau;
     const newton = !small && next > lo && next < hi;
