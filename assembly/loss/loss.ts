@@ -14,10 +14,10 @@
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
 // The logits may be halves (S = u16, T = f32: reduce.ts's storage), computed on as their
 // exact f32 values, bit for bit the f32 kernels' results on those values; everything else
-// (g, t, w) is T. Halves are widened once where the loops allow it (into g, into the f32
-// scratch `work` of HALF_WORK elements, or into out) and the f32 loops run on that: widening
-// inside an exp loop costs V8 about 12-23 instructions per 16 elements and reloads of
-// spilled constants (docs/loss.md, "Half precision").
+// (g, t, w) is T. Halves are widened once (into g, into out, or into the f32 scratch `work`
+// of max(HALF_WORK, k) elements) and the f32 loops run on that: widening inside an exp loop
+// costs V8 about 12-23 instructions per 16 elements and reloads of spilled constants
+// (docs/loss.md, "Half precision").
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
 import {
@@ -25,7 +25,7 @@ import {
   widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, halvesFinite, widenFinite4, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, widenFinite4, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -41,18 +41,11 @@ const S_TOP: i32 = S_DOTT;
 const ONE_READ_BLOCK: i32 = HALF_WORK;
 const GUESS_SLACK: f64 = 64;
 
-/**
- * The sum of exp(b*(x_i - c)) over x[0..n) stored as S, each term also stored to g when
- * `keep`: halves that the extremum just read found finite are widened without the Inf/NaN
- * step (reduce.ts's i16 storage), the same values in fewer operations.
- */
+/** The sum of exp(b*(x_i - c)) over x[0..n), each term also stored to g when `keep`. */
 // @ts-ignore: decorator
 @inline
-function rowExps<T, S>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 {
-  if (sizeof<S>() == 2) {
-    if (halvesFinite) return keep ? raddstoreexpminusmax<T, i16>(x, g, n, c, b) : raddexpminusmax<T, i16>(x, n, c, b);
-  }
-  return keep ? raddstoreexpminusmax<T, S>(x, g, n, c, b) : raddexpminusmax<T, S>(x, n, c, b);
+function rowExps<T>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 {
+  return keep ? raddstoreexpminusmax<T>(x, g, n, c, b) : raddexpminusmax<T>(x, n, c, b);
 }
 
 // @ts-ignore: decorator
@@ -279,17 +272,16 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize, work:
 }
 
 /**
- * Statistics of one row that is not ignored (and its exps to g with `keep`). A row of halves
- * that fits is widened once, with its extremum (into g with `keep`, g never x then; else into
- * `work`), and the f32 path runs on it; a longer one without the gradient takes the one-read
- * pass.
+ * Statistics of one row that is not ignored (and its exps to g with `keep`). Halves, unless
+ * the one-read pass takes them, are widened once with their extremum (into g with `keep`, g
+ * never x then; else into `work`) and the f32 row runs on them.
  */
 function statsRow<T, S>(
   px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
   keep: bool, mode: i32, hasW: bool, work: usize,
 ): void {
   if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T, S>(px, k, y, beta, ps, work)) return;
-  if (sizeof<S>() == 2 && (keep || k <= ONE_READ_BLOCK)) {
+  if (sizeof<S>() == 2) {
     const wide = keep ? pg : work;
     rowStats<T, T>(wide, pg, pt, w, k, y, beta, ps, keep, mode, hasW, <T>widenExtremum(px, wide, k, beta < 0));
     return;
@@ -321,7 +313,7 @@ function rowStats<T, S>(
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
     if (mode != PLAIN) addDots<T, S>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
-    sum += rowExps<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b, keep);
+    sum += rowExps<T>(atS<S>(px, start), at<T>(pg, start), end - start, c, b, keep);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;
@@ -539,12 +531,11 @@ function widenConstantOf<A, B>(k: i32): v128 {
  * out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y); g and y stored as S.
  * A row of halves takes halvesFirstPass (finite halves: |g_j| and the dot product stay far
  * below half of f32's range), and its second pass reads g from out; one with an Inf or NaN
- * half takes backwardRow on the halves (u16: widened exactly as they load: the bits of the
- * same call on their f32 values).
+ * half is widened in full (g into out, y into `work`, k f32) and takes the f32 row.
  */
 // @ts-ignore: decorator
 @inline
-function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
     const pg = atS<S>(g, r * k);
@@ -554,8 +545,12 @@ function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32
       const dot = halvesFirstPass(pg, py, po, k, true);
       if (!isNaN(dot)) {
         backwardOut<T, i16, T>(py, po, po, k, <T>dot, b);
-        continue;
+      } else {
+        widenHalves(pg, po, k);
+        widenHalves(py, work, k);
+        backwardRow<T, T>(po, work, po, k, b);
       }
+      continue;
     }
     backwardRow<T, S>(pg, py, po, k, b);
   }
@@ -644,7 +639,8 @@ function backwardOut<T, SY, SG>(py: usize, pg: usize, po: usize, k: i32, d: T, b
  * out_j = beta*(g_j - exp(logY_j)*sum_i g_i) per row (out may be g or logY); g and logY stored
  * as S. A row of halves takes halvesFirstPass (finite g: the sum stays in range), then logY is
  * widened HALF_WORK at a time into `work` and the f32 loop runs on it and on g in out; one with
- * an Inf or NaN half of g takes logBackwardRow on the halves (as softmaxBackwardRows).
+ * an Inf or NaN half of g is widened in full (g into out, logY into `work`, k f32) and takes
+ * the f32 row.
  */
 // @ts-ignore: decorator
 @inline
@@ -663,8 +659,12 @@ function logSoftmaxBackwardRows<T, S = T>(g: usize, logY: usize, out: usize, row
           widenHalves(atS<S>(pl, i), work, len);
           logBackwardOut<T, T, T>(work, at<T>(po, i), at<T>(po, i), len, <T>sum, b);
         }
-        continue;
+      } else {
+        widenHalves(pg, po, k);
+        widenHalves(pl, work, k);
+        logBackwardRow<T, T>(po, work, po, k, b);
       }
+      continue;
     }
     logBackwardRow<T, S>(pg, pl, po, k, b);
   }
@@ -761,8 +761,8 @@ export { features, heapBase } from "../shared/module";
  * to `stats`, and when g is not 0 the gradient to g (g may be x), from the host's per-row
  * coefficients at `coefs` (COEFS f64: A0, B, D, F) and zScale, tScale (gradRow).
  * `targets`: i32 class index per row (-1 = ignored), or 0 for probability targets at t;
- * `w`: k class weights, or 0; `mode`: PLAIN, SMOOTH or PROB (stats.ts); `work`: HALF_WORK
- * f32 of the f16 kernel's own (the others leave it).
+ * `w`: k class weights, or 0; `mode`: PLAIN, SMOOTH or PROB (stats.ts); `work`: max(HALF_WORK,
+ * k) f32 of the f16 kernel's own (the others leave it).
  */
 export function f32_crossentropy(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
@@ -785,16 +785,16 @@ export function f64_crossentropy(
   crossEntropyRows<f64>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0, work);
 }
 
-/** Backward pass of softmax: gradient g of the output y, into out. */
-export function f32_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxBackwardRows<f32>(g, y, out, rows, k, beta);
+/** Backward pass of softmax: gradient g of the output y, into out (`work`: as crossentropy's). */
+export function f32_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxBackwardRows<f32>(g, y, out, rows, k, beta, 0);
 }
-export function f64_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxBackwardRows<f64>(g, y, out, rows, k, beta);
+export function f64_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxBackwardRows<f64>(g, y, out, rows, k, beta, 0);
 }
 /** g and y halves (out f32). */
-export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxBackwardRows<f32, u16>(g, y, out, rows, k, beta);
+export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxBackwardRows<f32, u16>(g, y, out, rows, k, beta, work);
 }
 
 /** Backward pass of log-softmax: gradient g of the output logY, into out (`work`: as crossentropy's). */

@@ -2,12 +2,12 @@
 
 import { type Splits, input, output } from "../core/split.js";
 import { COEFS, STATS } from "./stats.js";
-import { WORK_BYTES } from "./wasm.js";
+import { workBytes } from "./wasm.js";
 
 // f16 kernels read halves (g, y, x) and write f32 (out, the gradient), with f32 targets' probabilities.
 const backward = { count: 3, k: 4, strides: [[0, input], [1, input], [2, output]] } as const;
-/** The f16 kernels' work area (the last argument), one per thread. */
-const work = (arg: number) => [arg, () => WORK_BYTES] as const;
+/** The f16 kernels' work area (the last argument) for rows of args[k], one per thread. */
+const work = (arg: number, k: number) => [arg, (args: readonly number[]) => workBytes(args[k])] as const;
 
 /** crossentropy(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, mode, work): w, the class weights, is every row's. */
 export const LOSS_SPLITS: Splits = {
@@ -15,8 +15,8 @@ export const LOSS_SPLITS: Splits = {
     count: 2,
     k: 3,
     strides: [[0, input], [1, output], [5, () => 4], [6, output], [8, () => STATS * 8], [9, () => COEFS * 8]],
-    work: work(13),
+    work: work(13, 3),
   },
-  softmaxbackward: backward,
-  logsoftmaxbackward: { ...backward, work: work(6) },
+  softmaxbackward: { ...backward, work: work(6, 4) },
+  logsoftmaxbackward: { ...backward, work: work(6, 4) },
 };

@@ -14,11 +14,10 @@ type CrossEntropyKernel = (
   x: number, g: number, rows: number, k: number, beta: number, targets: number, t: number, w: number,
   stats: number, coefs: number, zScale: number, tScale: number, mode: number, work: number,
 ) => void;
-/** softmaxbackward(g, y, out, rows, k, beta); logsoftmaxbackward takes `work` after them. */
 type BackwardKernel = (g: number, y: number, out: number, rows: number, k: number, beta: number, work: number) => void;
 
-/** Bytes of the f16 kernels' work area (assembly/loss/stats.ts: halves are widened into it). */
-export const WORK_BYTES = HALF_WORK * BYTES.f32;
+/** Bytes of the f16 kernels' work area for rows of k (assembly/loss/stats.ts: halves are widened into it). */
+export const workBytes = (k: number): number => Math.max(HALF_WORK, k) * BYTES.f32;
 
 interface Kernels {
   crossentropy: CrossEntropyKernel;
@@ -68,7 +67,7 @@ export class WasmLoss implements LossCore {
     const iAt = targets ? stage.region(rows * 4) : 0;
     const sAt = stage.region(rows * STATS * 8);
     const cAt = coefs ? stage.region(rows * COEFS * 8) : 0;
-    const workAt = halves ? stage.region(WORK_BYTES) : 0;
+    const workAt = halves ? stage.region(workBytes(k)) : 0;
     const address = stage.open("logits", n);
     const base = stage.base;
     const gp = grad === undefined ? 0 : address(gPlaced);
@@ -95,11 +94,11 @@ export class WasmLoss implements LossCore {
     // out over a staged input's copy when it is that input (in place), else a region of its own.
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
-    const workAt = halves && log ? stage.region(WORK_BYTES) : 0;
+    const workAt = halves ? stage.region(workBytes(k)) : 0;
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
     const kernels = halves ? this.#halvesBackward : this.#kernels[dtype];
-    const work = halves && log ? stage.base + workAt : 0;
+    const work = halves ? stage.base + workAt : 0;
     (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta, work);
     stage.copyOut(out, op, outOffset, n);
   }
