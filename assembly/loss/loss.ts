@@ -118,7 +118,7 @@ function halfScore<T>(x: T, c: T, b: T): f64 {
  * pass it). A pass of its own before the exp-sum (which then finds the row in cache): the
  * smoothed and probability losses need it, the common ones do not.
  */
-function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
+function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
   let dotW: f64 = 0;
   let dotT: f64 = 0;
   let sumT: f64 = 0;
@@ -132,12 +132,8 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
       const vc = f64x2.splat(<f64>c);
       const vb = f64x2.splat(<f64>b * 0.5);
       const one = v128.splat<T>(1);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
       for (; i + L <= end; i += L) {
-        const xv = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
+        const xv = v128.load(at<T>(x, i));
         const al = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), vc), vb);
         const ah = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(high(xv)), vc), vb);
         const wv = hasW ? v128.load(at<T>(w, i)) : one;
@@ -172,7 +168,7 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
   }
   if (sizeof<T>() == 4) dotW *= invK;
   for (; i < end; i++) {
-    const a = halfScore<T>(loadAs<T, S>(x, i), c, b);
+    const a = halfScore<T>(load<T>(at<T>(x, i)), c, b);
     const wi: f64 = hasW ? <f64>load<T>(at<T>(w, i)) : 1;
     dotW += mulz(a * invK, wi);
     if (prob) {
@@ -189,7 +185,7 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
 }
 
 /** A row whose c is not finite (see the header), in scalar code: it is rare. */
-function specialRow<T, S>(
+function specialRow<T>(
   x: usize, g: usize, t: usize, w: usize, k: i32, y: i32, c: T, m: f64, stats: usize,
   keep: bool, mode: i32, hasW: bool,
 ): void {
@@ -199,7 +195,7 @@ function specialRow<T, S>(
   let sumT: f64 = 0;
   let zy: f64 = 0;
   for (let j = 0; j < k; j++) {
-    const a: f64 = isNaN(m) ? NaN : m > 0 && loadAs<T, S>(x, j) == c ? 0 : -Infinity;
+    const a: f64 = isNaN(m) ? NaN : m > 0 && load<T>(at<T>(x, j)) == c ? 0 : -Infinity;
     const e: f64 = isNaN(a) ? NaN : a == 0 ? 1 : 0;
     if (keep) store<T>(at<T>(g, j), <T>e);
     if (j == y) zy = a;
@@ -234,29 +230,28 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize, work:
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
   const halves = sizeof<S>() == 2;
-  let c = halves ? <T>widenExtremum(px, work, ONE_READ_BLOCK, lowest) : extremum<T, S>(px, ONE_READ_BLOCK, lowest);
+  let c = halves ? <T>widenExtremum(px, work, ONE_READ_BLOCK, lowest) : extremum<T>(px, ONE_READ_BLOCK, lowest);
   if (!isFinite(beta * <f64>c)) return false;
   let sum: f64 = 0;
   for (let i = 0; i < k; i += ONE_READ_BLOCK) {
     const end = min(i + ONE_READ_BLOCK, k);
     if (halves && i > 0) widenHalves(atS<S>(px, i), work, end - i);
+    const p = halves ? work : at<T>(px, i); // the block's T values
     let sb: f64 = 0;
     for (let pass = 0; pass < 2; pass++) {
       store<f64>(slot(ps, S_TOP), -Infinity);
       sb = 0;
-      // The block without the target's term (see statsRow).
+      // The block without the target's term (see rowStats).
       const split = y >= i && y < end;
       const parts = split ? 2 : 1;
       for (let part = 0; part < parts; part++) {
         const from = part == 0 ? i : y + 1;
         const to = split && part == 0 ? y : end;
-        sb += halves
-          ? raddexpminusmaxtop<T>(at<T>(work, from - i), to - from, c, b, slot(ps, S_TOP))
-          : raddexpminusmaxtop<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP));
+        sb += raddexpminusmaxtop<T>(at<T>(p, from - i), to - from, c, b, slot(ps, S_TOP));
       }
       if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
       // The block's values rose past c: redo it relative to its own extremum.
-      const cb = halves ? extremum<T>(work, end - i, lowest) : extremum<T, S>(atS<S>(px, i), end - i, lowest);
+      const cb = extremum<T>(p, end - i, lowest);
       if (!isFinite(beta * <f64>cb)) return false;
       sum *= expNonPositive<f64>(beta * (<f64>c - <f64>cb));
       c = cb;
@@ -283,14 +278,14 @@ function statsRow<T, S>(
   if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T, S>(px, k, y, beta, ps, work)) return;
   if (sizeof<S>() == 2) {
     const wide = keep ? pg : work;
-    rowStats<T, T>(wide, pg, pt, w, k, y, beta, ps, keep, mode, hasW, <T>widenExtremum(px, wide, k, beta < 0));
+    rowStats<T>(wide, pg, pt, w, k, y, beta, ps, keep, mode, hasW, <T>widenExtremum(px, wide, k, beta < 0));
     return;
   }
-  rowStats<T, S>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW, extremum<T, S>(px, k, beta < 0));
+  rowStats<T>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW, extremum<T>(px, k, beta < 0));
 }
 
 /** statsRow's row with its extremum c (the special-value rules where c is not finite). */
-function rowStats<T, S>(
+function rowStats<T>(
   px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
   keep: bool, mode: i32, hasW: bool, c: T,
 ): void {
@@ -299,21 +294,21 @@ function rowStats<T, S>(
   // Special only where c is not finite (or a NaN): a finite c whose beta*c overflows keeps
   // a_j = beta*(x_j - c), so a huge beta gives the arg max, never a masked row.
   if (!isFinite(<f64>c) || isNaN(m)) {
-    specialRow<T, S>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
+    specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
     return;
   }
   // The target's term is left out of the sum, so that the host can take -log p_y as
   // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
   const b = betaOf<T>(beta);
   // In f64: x_y - c may pass f64's range (scaledDiff halves it).
-  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>loadAs<T, S>(px, y), <f64>c);
+  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>load<T>(at<T>(px, y)), <f64>c);
   let sum: f64 = 0;
   for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
     const start = part == 0 ? 0 : y + 1;
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
-    if (mode != PLAIN) addDots<T, S>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
-    sum += rowExps<T>(atS<S>(px, start), at<T>(pg, start), end - start, c, b, keep);
+    if (mode != PLAIN) addDots<T>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
+    sum += rowExps<T>(at<T>(px, start), at<T>(pg, start), end - start, c, b, keep);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;
@@ -321,7 +316,7 @@ function rowStats<T, S>(
     const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
     // Scaled as addDots' terms (zy itself may be -Infinity where its half is finite). Before
     // e_y is stored: g may be x.
-    const half = isFinite(zy) ? zy * 0.5 : (<f64>loadAs<T, S>(px, y) * 0.5 - <f64>c * 0.5) * beta;
+    const half = isFinite(zy) ? zy * 0.5 : (<f64>load<T>(at<T>(px, y)) * 0.5 - <f64>c * 0.5) * beta;
     store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(half * (1.0 / <f64>k), wy));
   }
   if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
@@ -548,43 +543,39 @@ function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32
       } else {
         widenHalves(pg, po, k);
         widenHalves(py, work, k);
-        backwardRow<T, T>(po, work, po, k, b);
+        backwardRow<T>(po, work, po, k, b);
       }
       continue;
     }
-    backwardRow<T, S>(pg, py, po, k, b);
+    backwardRow<T>(pg, py, po, k, b);
   }
 }
 
 /** One row of softmaxBackwardRows, g and y stored as S. */
 // @ts-ignore: decorator
 @inline
-function backwardRow<T, S>(pg: usize, py: usize, po: usize, k: i32, b: T): void {
+function backwardRow<T>(pg: usize, py: usize, po: usize, k: i32, b: T): void {
   let dot: f64 = 0;
   let big: f64 = 0; // max |g_j|
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const h0 = widenConstant<S>(0);
-    const h1 = widenConstant<S>(1);
-    const h2 = widenConstant<S>(2);
-    const h3 = widenConstant<S>(3);
     let d0 = f64x2.splat(0);
     let d1 = d0;
     let m = v128.splat<T>(0);
     for (; i + 2 * L <= k; i += 2 * L) {
-      const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+      const g0 = v128.load(at<T>(pg, i));
       // (T's second vector by its offset immediate.)
-      const g1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(pg, i + L), h0, h1, h2, h3) : v128.load(at<T>(pg, i), 16);
-      const y0 = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
-      const y1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(py, i + L), h0, h1, h2, h3) : v128.load(at<T>(py, i), 16);
+      const g1 = v128.load(at<T>(pg, i), 16);
+      const y0 = v128.load(at<T>(py, i));
+      const y1 = v128.load(at<T>(py, i), 16);
       d0 = dot64<T>(d0, g0, y0);
       d1 = dot64<T>(d1, g1, y1);
       m = maxAbs<T>(maxAbs<T>(m, g0), g1);
     }
     for (; i + L <= k; i += L) {
-      const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
-      const y0 = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
+      const g0 = v128.load(at<T>(pg, i));
+      const y0 = v128.load(at<T>(py, i));
       d0 = dot64<T>(d0, g0, y0);
       m = maxAbs<T>(m, g0);
     }
@@ -592,8 +583,8 @@ function backwardRow<T, S>(pg: usize, py: usize, po: usize, k: i32, b: T): void 
     big = <f64>pickMax<T>(m);
   }
   for (; i < k; i++) {
-    const gi = loadAs<T, S>(pg, i);
-    const yi = loadAs<T, S>(py, i);
+    const gi = load<T>(at<T>(pg, i));
+    const yi = load<T>(at<T>(py, i));
     dot += mulz(<f64>gi, <f64>yi);
     big = max(big, abs(<f64>gi));
   }
@@ -601,12 +592,12 @@ function backwardRow<T, S>(pg: usize, py: usize, po: usize, k: i32, b: T): void 
     // g_j - d may overflow the dtype (an infinite g also comes here: rare, scalar).
     const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
     for (i = 0; i < k; i++) {
-      const yi = <f64>loadAs<T, S>(py, i);
-      store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(loadAs<T, S>(pg, i), dot)) * scale));
+      const yi = <f64>load<T>(at<T>(py, i));
+      store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(load<T>(at<T>(pg, i)), dot)) * scale));
     }
     return;
   }
-  backwardOut<T, S, S>(py, pg, po, k, <T>dot, b);
+  backwardOut<T, T, T>(py, pg, po, k, <T>dot, b);
 }
 
 /** out_j = y_j*(g_j - d)*b over the row (backwardRow's second pass), y stored as SY, g as SG. */
@@ -662,39 +653,35 @@ function logSoftmaxBackwardRows<T, S = T>(g: usize, logY: usize, out: usize, row
       } else {
         widenHalves(pg, po, k);
         widenHalves(pl, work, k);
-        logBackwardRow<T, T>(po, work, po, k, b);
+        logBackwardRow<T>(po, work, po, k, b);
       }
       continue;
     }
-    logBackwardRow<T, S>(pg, pl, po, k, b);
+    logBackwardRow<T>(pg, pl, po, k, b);
   }
 }
 
 /** One row of logSoftmaxBackwardRows, g and logY stored as S. */
 // @ts-ignore: decorator
 @inline
-function logBackwardRow<T, S>(pg: usize, pl: usize, po: usize, k: i32, b: T): void {
+function logBackwardRow<T>(pg: usize, pl: usize, po: usize, k: i32, b: T): void {
   let sum: f64 = 0;
   let big: f64 = 0; // max |g_j|
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const h0 = widenConstant<S>(0);
-    const h1 = widenConstant<S>(1);
-    const h2 = widenConstant<S>(2);
-    const h3 = widenConstant<S>(3);
     let s0 = f64x2.splat(0);
     let s1 = s0;
     let m = v128.splat<T>(0);
     for (; i + 2 * L <= k; i += 2 * L) {
-      const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
-      const g1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(pg, i + L), h0, h1, h2, h3) : v128.load(at<T>(pg, i), 16);
+      const g0 = v128.load(at<T>(pg, i));
+      const g1 = v128.load(at<T>(pg, i), 16);
       s0 = add64<T>(s0, g0);
       s1 = add64<T>(s1, g1);
       m = maxAbs<T>(maxAbs<T>(m, g0), g1);
     }
     for (; i + L <= k; i += L) {
-      const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+      const g0 = v128.load(at<T>(pg, i));
       s0 = add64<T>(s0, g0);
       m = maxAbs<T>(m, g0);
     }
@@ -702,7 +689,7 @@ function logBackwardRow<T, S>(pg: usize, pl: usize, po: usize, k: i32, b: T): vo
     big = <f64>pickMax<T>(m);
   }
   for (; i < k; i++) {
-    const gi = loadAs<T, S>(pg, i);
+    const gi = load<T>(at<T>(pg, i));
     sum += <f64>gi;
     big = max(big, abs(<f64>gi));
   }
@@ -712,19 +699,19 @@ function logBackwardRow<T, S>(pg: usize, pl: usize, po: usize, k: i32, b: T): vo
     // lanes' partial sums may have passed the range the other way: Infinity - Infinity).
     let inf: f64 = 0;
     for (let j = 0; j < k; j++) {
-      const v = <f64>loadAs<T, S>(pg, j);
+      const v = <f64>load<T>(at<T>(pg, j));
       if (!isFinite(v)) inf += v;
     }
     if (inf != 0 || isNaN(inf)) sum = inf;
     const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
     for (i = 0; i < k; i++) {
       // p in f64: an f32 exp flushes p < 2^-149 to 0, and 0*Infinity would be NaN.
-      const p = expAny<f64>(<f64>loadAs<T, S>(pl, i));
-      store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(loadAs<T, S>(pg, i), p * sum) * scale));
+      const p = expAny<f64>(<f64>load<T>(at<T>(pl, i)));
+      store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(load<T>(at<T>(pg, i)), p * sum) * scale));
     }
     return;
   }
-  logBackwardOut<T, S, S>(pl, pg, po, k, <T>sum, b);
+  logBackwardOut<T, T, T>(pl, pg, po, k, <T>sum, b);
 }
 
 /** out_j = b*(g_j - exp(logY_j)*s) over the row (logBackwardRow's second pass), logY stored as SL, g as SG. */
