@@ -12,16 +12,21 @@
 // A row whose c is not finite (or that holds a NaN) takes the special-value rules: NaN anywhere gives NaN; all
 // entries masked gives a_j = -Inf, e_j = 0; +Inf entries give a_j = 0, e_j = 1 for those
 // and -Inf, 0 for the rest (so e_j / sum e is the softmax of the special rules).
-// The logits may be halves (S = u16, T = f32: reduce.ts's storage), read as their exact f32
-// values in each pass; everything else (g, t, w) is T.
+// The logits may be halves (S = u16, T = f32: reduce.ts's storage), computed on as their
+// exact f32 values, bit for bit the f32 kernels' results on those values; everything else
+// (g, t, w) is T. Halves are widened once (into g, into out, or into the f32 scratch `work`
+// of max(HALF_WORK, k) elements) and the f32 loops run on that: widening inside an exp loop
+// costs V8 about 12-23 instructions per 16 elements and reloads of spilled constants
+// (docs/loss.md, "Half precision").
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
 import {
   F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
+  widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halvesFinite } from "../shared/half";
-import { COEFS, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
+import { halfConstant, halfToF32, widenFinite4, widenHalves } from "../shared/half";
+import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
 // The one-read pass (PLAIN mode without the gradient) keeps its block's largest exponent in
@@ -32,22 +37,15 @@ const S_TOP: i32 = S_DOTT;
 // asked for (logProbs, the loss alone): exps relative to the extremum of the first block,
 // a block redone relative to its own extremum where its exponents pass GUESS_SLACK (exp(64)
 // is still far inside f32's range, and exp.ts is exact up to 88), so the row is read once
-// instead of twice (extremum, exps).
-const ONE_READ_BLOCK: i32 = 2048;
+// instead of twice (extremum, exps). A block of halves fills the work area.
+const ONE_READ_BLOCK: i32 = HALF_WORK;
 const GUESS_SLACK: f64 = 64;
 
-/**
- * The sum of exp(b*(x_i - c)) over x[0..n) stored as S, each term also stored to g when
- * `keep`: halves that the extremum just read found finite are widened without the Inf/NaN
- * step (reduce.ts's i16 storage), the same values in fewer operations.
- */
+/** The sum of exp(b*(x_i - c)) over x[0..n), each term also stored to g when `keep`. */
 // @ts-ignore: decorator
 @inline
-function rowExps<T, S>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 {
-  if (sizeof<S>() == 2) {
-    if (halvesFinite) return keep ? raddstoreexpminusmax<T, i16>(x, g, n, c, b) : raddexpminusmax<T, i16>(x, n, c, b);
-  }
-  return keep ? raddstoreexpminusmax<T, S>(x, g, n, c, b) : raddexpminusmax<T, S>(x, n, c, b);
+function rowExps<T>(x: usize, g: usize, n: i32, c: T, b: T, keep: bool): f64 {
+  return keep ? raddstoreexpminusmax<T>(x, g, n, c, b) : raddexpminusmax<T>(x, n, c, b);
 }
 
 // @ts-ignore: decorator
@@ -120,7 +118,7 @@ function halfScore<T>(x: T, c: T, b: T): f64 {
  * pass it). A pass of its own before the exp-sum (which then finds the row in cache): the
  * smoothed and probability losses need it, the common ones do not.
  */
-function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
+function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b: T, stats: usize, prob: bool, hasW: bool, invK: f64): void {
   let dotW: f64 = 0;
   let dotT: f64 = 0;
   let sumT: f64 = 0;
@@ -134,12 +132,8 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
       const vc = f64x2.splat(<f64>c);
       const vb = f64x2.splat(<f64>b * 0.5);
       const one = v128.splat<T>(1);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
       for (; i + L <= end; i += L) {
-        const xv = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
+        const xv = v128.load(at<T>(x, i));
         const al = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), vc), vb);
         const ah = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(high(xv)), vc), vb);
         const wv = hasW ? v128.load(at<T>(w, i)) : one;
@@ -174,7 +168,7 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
   }
   if (sizeof<T>() == 4) dotW *= invK;
   for (; i < end; i++) {
-    const a = halfScore<T>(loadAs<T, S>(x, i), c, b);
+    const a = halfScore<T>(load<T>(at<T>(x, i)), c, b);
     const wi: f64 = hasW ? <f64>load<T>(at<T>(w, i)) : 1;
     dotW += mulz(a * invK, wi);
     if (prob) {
@@ -191,7 +185,7 @@ function addDots<T, S>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T,
 }
 
 /** A row whose c is not finite (see the header), in scalar code: it is rare. */
-function specialRow<T, S>(
+function specialRow<T>(
   x: usize, g: usize, t: usize, w: usize, k: i32, y: i32, c: T, m: f64, stats: usize,
   keep: bool, mode: i32, hasW: bool,
 ): void {
@@ -201,7 +195,7 @@ function specialRow<T, S>(
   let sumT: f64 = 0;
   let zy: f64 = 0;
   for (let j = 0; j < k; j++) {
-    const a: f64 = isNaN(m) ? NaN : m > 0 && loadAs<T, S>(x, j) == c ? 0 : -Infinity;
+    const a: f64 = isNaN(m) ? NaN : m > 0 && load<T>(at<T>(x, j)) == c ? 0 : -Infinity;
     const e: f64 = isNaN(a) ? NaN : a == 0 ? 1 : 0;
     if (keep) store<T>(at<T>(g, j), <T>e);
     if (j == y) zy = a;
@@ -227,33 +221,37 @@ function specialRow<T, S>(
 /**
  * The statistics of a row in one read (see ONE_READ_BLOCK), PLAIN mode without the gradient.
  * Returns false, having stored nothing final, for a row with a NaN or a non-finite extremum:
- * the caller takes the full path with the special-value rules.
+ * the caller takes the full path with the special-value rules. Halves: each block is widened
+ * into `work` (the first with its extremum) and the f32 loops run there.
  */
 // @ts-ignore: decorator
 @inline
-function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool {
+function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize, work: usize): bool {
   const lowest = beta < 0;
   const b = betaOf<T>(beta);
-  let c = extremum<T, S>(px, ONE_READ_BLOCK, lowest);
+  const halves = sizeof<S>() == 2;
+  let c = halves ? <T>widenExtremum(px, work, ONE_READ_BLOCK, lowest) : extremum<T>(px, ONE_READ_BLOCK, lowest);
   if (!isFinite(beta * <f64>c)) return false;
   let sum: f64 = 0;
   for (let i = 0; i < k; i += ONE_READ_BLOCK) {
     const end = min(i + ONE_READ_BLOCK, k);
+    if (halves && i > 0) widenHalves(atS<S>(px, i), work, end - i);
+    const p = halves ? work : at<T>(px, i); // the block's T values
     let sb: f64 = 0;
     for (let pass = 0; pass < 2; pass++) {
       store<f64>(slot(ps, S_TOP), -Infinity);
       sb = 0;
-      // The block without the target's term (see statsRow).
+      // The block without the target's term (see rowStats).
       const split = y >= i && y < end;
       const parts = split ? 2 : 1;
       for (let part = 0; part < parts; part++) {
         const from = part == 0 ? i : y + 1;
         const to = split && part == 0 ? y : end;
-        sb += raddexpminusmaxtop<T, S>(atS<S>(px, from), to - from, c, b, slot(ps, S_TOP));
+        sb += raddexpminusmaxtop<T>(at<T>(p, from - i), to - from, c, b, slot(ps, S_TOP));
       }
       if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
       // The block's values rose past c: redo it relative to its own extremum.
-      const cb = extremum<T, S>(atS<S>(px, i), end - i, lowest);
+      const cb = extremum<T>(p, end - i, lowest);
       if (!isFinite(beta * <f64>cb)) return false;
       sum *= expNonPositive<f64>(beta * (<f64>c - <f64>cb));
       c = cb;
@@ -268,43 +266,60 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize): bool
   return true;
 }
 
-/** Statistics of one row that is not ignored (and its exps to g with `keep`). */
+/**
+ * Statistics of one row that is not ignored (and its exps to g with `keep`). Halves, unless
+ * the one-read pass takes them, are widened once with their extremum (into g with `keep`, g
+ * never x then; else into `work`) and the f32 row runs on them.
+ */
 function statsRow<T, S>(
   px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
-  keep: bool, mode: i32, hasW: bool,
+  keep: bool, mode: i32, hasW: bool, work: usize,
 ): void {
-  if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T, S>(px, k, y, beta, ps)) return;
-  const c = extremum<T, S>(px, k, beta < 0);
+  if (!keep && mode == PLAIN && k > ONE_READ_BLOCK && oneReadRow<T, S>(px, k, y, beta, ps, work)) return;
+  if (sizeof<S>() == 2) {
+    const wide = keep ? pg : work;
+    rowStats<T>(wide, pg, pt, w, k, y, beta, ps, keep, mode, hasW, <T>widenExtremum(px, wide, k, beta < 0));
+    return;
+  }
+  rowStats<T>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW, extremum<T>(px, k, beta < 0));
+}
+
+/** statsRow's row with its extremum c (the special-value rules where c is not finite). */
+function rowStats<T>(
+  px: usize, pg: usize, pt: usize, w: usize, k: i32, y: i32, beta: f64, ps: usize,
+  keep: bool, mode: i32, hasW: bool, c: T,
+): void {
   const m = beta * <f64>c;
   store<f64>(slot(ps, S_M), m);
   // Special only where c is not finite (or a NaN): a finite c whose beta*c overflows keeps
   // a_j = beta*(x_j - c), so a huge beta gives the arg max, never a masked row.
   if (!isFinite(<f64>c) || isNaN(m)) {
-    specialRow<T, S>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
+    specialRow<T>(px, pg, pt, w, k, y, c, m, ps, keep, mode, hasW);
     return;
   }
   // The target's term is left out of the sum, so that the host can take -log p_y as
   // log1p(sum / e_y): a confident prediction keeps its small loss to full precision.
   const b = betaOf<T>(beta);
   // In f64: x_y - c may pass f64's range (scaledDiff halves it).
-  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>loadAs<T, S>(px, y), <f64>c);
+  const zy = y < 0 ? 0 : scaledDiff(beta, <f64>load<T>(at<T>(px, y)), <f64>c);
   let sum: f64 = 0;
   for (let part = 0; part < (y < 0 ? 1 : 2); part++) {
     const start = part == 0 ? 0 : y + 1;
     const end = y < 0 || part == 1 ? k : y;
     // The dot products first: the exps may be stored over the logits (g = x).
-    if (mode != PLAIN) addDots<T, S>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
-    sum += rowExps<T, S>(atS<S>(px, start), at<T>(pg, start), end - start, c, b, keep);
+    if (mode != PLAIN) addDots<T>(px, pt, w, start, end, c, b, ps, mode == PROB, hasW, 1.0 / <f64>k);
+    sum += rowExps<T>(at<T>(px, start), at<T>(pg, start), end - start, c, b, keep);
   }
   store<f64>(slot(ps, S_SUM), sum);
   if (y < 0) return;
-  if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
   if (mode == SMOOTH) {
     const wy: f64 = hasW ? <f64>load<T>(at<T>(w, y)) : 1;
-    // Scaled as addDots' terms (zy itself may be -Infinity where its half is finite).
-    const half = isFinite(zy) ? zy * 0.5 : (<f64>loadAs<T, S>(px, y) * 0.5 - <f64>c * 0.5) * beta;
+    // Scaled as addDots' terms (zy itself may be -Infinity where its half is finite). Before
+    // e_y is stored: g may be x.
+    const half = isFinite(zy) ? zy * 0.5 : (<f64>load<T>(at<T>(px, y)) * 0.5 - <f64>c * 0.5) * beta;
     store<f64>(slot(ps, S_DOTW), load<f64>(slot(ps, S_DOTW)) + mulz(half * (1.0 / <f64>k), wy));
   }
+  if (keep) store<T>(at<T>(pg, y), expNonPositive<T>(<T>zy));
   store<f64>(slot(ps, S_ZY), zy);
 }
 
@@ -388,7 +403,7 @@ function gradLanes<T>(pg: usize, pt: usize, w: usize, i: i32, k: i32, a: T, B: T
  */
 function crossEntropyRows<T, S = T>(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
-  coefs: usize, zScale: f64, tScale: f64, keep: bool, mode: i32, hasW: bool,
+  coefs: usize, zScale: f64, tScale: f64, keep: bool, mode: i32, hasW: bool, work: usize,
 ): void {
   for (let r = 0; r < rows; r++) {
     const px = atS<S>(x, r * k);
@@ -402,7 +417,7 @@ function crossEntropyRows<T, S = T>(
       if (keep) for (let i = 0; i < k; i++) store<T>(at<T>(pg, i), 0);
       continue;
     }
-    statsRow<T, S>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW);
+    statsRow<T, S>(px, pg, pt, w, k, y, beta, ps, keep, mode, hasW, work);
     if (keep) gradRow<T>(pg, pt, w, k, y, beta, ps, coefs + (<usize>(r * COEFS) << 3), zScale, tScale, hasW, mode == PROB);
   }
 }
@@ -433,192 +448,294 @@ function wideDiff<T>(g: T, d: f64): f64 {
 }
 
 /**
- * out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y); g and y stored as S
- * (halves widened exactly as they load: the bits of the same call on their f32 values). Rows
- * of halves are read first as finite ones (i16: 3 operations per 4 halves instead of 7, in
- * both passes); an Inf or NaN half widens so to 65536 or more, which the first pass sees in
- * max |g| or max |y| before anything is written, and that row is read again in full (u16).
+ * The first pass of the backward passes over a row of halves read as finite (i16): g widened
+ * into the f32 row `out` (which the second pass then reads instead of the halves), and the
+ * sum of g_j*y_j (`dot`) or of g_j, in f64, added in backwardRow's and logBackwardRow's order
+ * (the same bits: a product of two halves is exact in f32, and finite, so the f32 rows' mask
+ * of the terms with y_j = 0 changes no sum). NaN, before anything depends on out, where a half
+ * of g (or of y, with `dot`) has exponent 31 (Inf, NaN: their finite widening is wrong): the
+ * caller takes the row's full path.
  */
 // @ts-ignore: decorator
 @inline
-function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f64 {
+  let sum: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const k0 = halfConstant(0);
+    const k1 = halfConstant(1);
+    const e16 = halfConstant(4);
+    let s0 = f64x2.splat(0);
+    let s1 = s0;
+    let top = i16x8.splat(0); // the largest exponent bits met
+    for (; i + 8 <= k; i += 8) {
+      const gh = v128.load(pg + (<usize>i << 1));
+      const q = po + (<usize>i << 2);
+      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
+      const g1 = widenFinite4(i32x4.extend_high_i16x8_s(gh), k0, k1);
+      v128.store(q, g0);
+      v128.store(q, g1, 16);
+      if (dot) {
+        const yh = v128.load(py + (<usize>i << 1));
+        top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
+        s0 = add64<f32>(s0, f32x4.mul(g0, widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1)));
+        s1 = add64<f32>(s1, f32x4.mul(g1, widenFinite4(i32x4.extend_high_i16x8_s(yh), k0, k1)));
+      } else {
+        top = i16x8.max_u(top, v128.and(gh, e16));
+        s0 = add64<f32>(s0, g0);
+        s1 = add64<f32>(s1, g1);
+      }
+    }
+    if (i + 4 <= k) {
+      // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
+      const gh = v128.load64_zero(pg + (<usize>i << 1));
+      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
+      v128.store(po + (<usize>i << 2), g0);
+      if (dot) {
+        const yh = v128.load64_zero(py + (<usize>i << 1));
+        top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
+        s0 = add64<f32>(s0, f32x4.mul(g0, widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1)));
+      } else {
+        top = i16x8.max_u(top, v128.and(gh, e16));
+        s0 = add64<f32>(s0, g0);
+      }
+      i += 4;
+    }
+    if (v128.any_true(i16x8.eq(top, e16))) return NaN;
+    sum = sum64(f64x2.add(s0, s1));
+  }
+  for (; i < k; i++) {
+    const gb = <u32>load<u16>(pg + (<usize>i << 1));
+    const yb = dot ? <u32>load<u16>(py + (<usize>i << 1)) : 0;
+    if ((gb & 0x7c00) == 0x7c00 || (yb & 0x7c00) == 0x7c00) return NaN;
+    const gi = halfToF32(gb);
+    store<f32>(po + (<usize>i << 2), gi);
+    sum += dot ? mulz(<f64>gi, <f64>halfToF32(yb)) : <f64>gi;
+  }
+  return sum;
+}
+
+/** widenConstant for a loop that reads rows stored as A and B (halves' constants if either is). */
+// @ts-ignore: decorator
+@inline
+function widenConstantOf<A, B>(k: i32): v128 {
+  return sizeof<A>() == 2 ? widenConstant<A>(k) : widenConstant<B>(k);
+}
+
+/**
+ * out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y); g and y stored as S.
+ * A row of halves takes halvesFirstPass (finite halves: |g_j| and the dot product stay far
+ * below half of f32's range), and its second pass reads g from out; one with an Inf or NaN
+ * half is widened in full (g into out, y into `work`, k f32) and takes the f32 row.
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
     const pg = atS<S>(g, r * k);
     const py = atS<S>(y, r * k);
     const po = at<T>(out, r * k);
-    if (sizeof<S>() == 2 && backwardRow<T, i16>(pg, py, po, k, b, true)) continue;
-    backwardRow<T, S>(pg, py, po, k, b, false);
+    if (sizeof<S>() == 2) {
+      const dot = halvesFirstPass(pg, py, po, k, true);
+      if (!isNaN(dot)) {
+        backwardOut<T, i16, T>(py, po, po, k, <T>dot, b);
+      } else {
+        widenHalves(pg, po, k);
+        widenHalves(py, work, k);
+        backwardRow<T>(po, work, po, k, b);
+      }
+      continue;
+    }
+    backwardRow<T>(pg, py, po, k, b);
   }
 }
 
-// Finite halves are below this in magnitude (65504 the largest); the finite widening of an
-// Inf or NaN half gives 2^16 or more.
-const HALF_BEYOND: f64 = 65536;
-
-/**
- * One row of softmaxBackwardRows; with `check` (rows of halves read as finite), returns false
- * before writing out when the row held an Inf or NaN half (see there).
- */
+/** One row of softmaxBackwardRows, g and y stored as S. */
 // @ts-ignore: decorator
 @inline
-function backwardRow<T, S>(pg: usize, py: usize, po: usize, k: i32, b: T, check: bool): bool {
+function backwardRow<T>(pg: usize, py: usize, po: usize, k: i32, b: T): void {
   let dot: f64 = 0;
   let big: f64 = 0; // max |g_j|
-  let ybig: f64 = 0; // max |y_j|, with `check`
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const h0 = widenConstant<S>(0);
-    const h1 = widenConstant<S>(1);
-    const h2 = widenConstant<S>(2);
-    const h3 = widenConstant<S>(3);
     let d0 = f64x2.splat(0);
     let d1 = d0;
     let m = v128.splat<T>(0);
-    let my = m;
     for (; i + 2 * L <= k; i += 2 * L) {
-      const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+      const g0 = v128.load(at<T>(pg, i));
       // (T's second vector by its offset immediate.)
-      const g1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(pg, i + L), h0, h1, h2, h3) : v128.load(at<T>(pg, i), 16);
-      const y0 = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
-      const y1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(py, i + L), h0, h1, h2, h3) : v128.load(at<T>(py, i), 16);
+      const g1 = v128.load(at<T>(pg, i), 16);
+      const y0 = v128.load(at<T>(py, i));
+      const y1 = v128.load(at<T>(py, i), 16);
       d0 = dot64<T>(d0, g0, y0);
       d1 = dot64<T>(d1, g1, y1);
       m = maxAbs<T>(maxAbs<T>(m, g0), g1);
-      if (check) my = maxAbs<T>(maxAbs<T>(my, y0), y1);
     }
     for (; i + L <= k; i += L) {
-      const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
-      const y0 = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
+      const g0 = v128.load(at<T>(pg, i));
+      const y0 = v128.load(at<T>(py, i));
       d0 = dot64<T>(d0, g0, y0);
       m = maxAbs<T>(m, g0);
-      if (check) my = maxAbs<T>(my, y0);
     }
     dot = sum64(f64x2.add(d0, d1));
     big = <f64>pickMax<T>(m);
-    if (check) ybig = <f64>pickMax<T>(my);
   }
   for (; i < k; i++) {
-    const gi = loadAs<T, S>(pg, i);
-    const yi = loadAs<T, S>(py, i);
+    const gi = load<T>(at<T>(pg, i));
+    const yi = load<T>(at<T>(py, i));
     dot += mulz(<f64>gi, <f64>yi);
     big = max(big, abs(<f64>gi));
-    if (check) ybig = max(ybig, abs(<f64>yi));
   }
-  if (check && !(big < HALF_BEYOND && ybig < HALF_BEYOND)) return false;
-  const d = <T>dot;
-  i = 0;
   if (!(big <= halfMax<T>() && abs(dot) <= halfMax<T>())) {
     // g_j - d may overflow the dtype (an infinite g also comes here: rare, scalar).
     const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
-    for (; i < k; i++) {
-      const yi = <f64>loadAs<T, S>(py, i);
-      store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(loadAs<T, S>(pg, i), dot)) * scale));
+    for (i = 0; i < k; i++) {
+      const yi = <f64>load<T>(at<T>(py, i));
+      store<T>(at<T>(po, i), <T>(<f64>b * (yi * wideDiff<T>(load<T>(at<T>(pg, i)), dot)) * scale));
     }
-    return true;
+    return;
   }
+  backwardOut<T, T, T>(py, pg, po, k, <T>dot, b);
+}
+
+/** out_j = y_j*(g_j - d)*b over the row (backwardRow's second pass), y stored as SY, g as SG. */
+// @ts-ignore: decorator
+@inline
+function backwardOut<T, SY, SG>(py: usize, pg: usize, po: usize, k: i32, d: T, b: T): void {
+  let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vd = v128.splat<T>(d);
     const vb = v128.splat<T>(b);
-    const h0 = widenConstant<S>(0);
-    const h1 = widenConstant<S>(1);
-    const h2 = widenConstant<S>(2);
-    const h3 = widenConstant<S>(3);
+    const h0 = widenConstantOf<SY, SG>(0);
+    const h1 = widenConstantOf<SY, SG>(1);
+    const h2 = widenConstantOf<SY, SG>(2);
+    const h3 = widenConstantOf<SY, SG>(3);
     for (; i + L <= k; i += L) {
-      const yv = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
-      const gv = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+      const yv = loadLanes<T, SY>(atS<SY>(py, i), h0, h1, h2, h3);
+      const gv = loadLanes<T, SG>(atS<SG>(pg, i), h0, h1, h2, h3);
       // y_j*(g_j - d) first: it cannot overflow here (|g|, |d| <= max/2, y <= 1), while
       // y_j*beta may underflow to 0 where the result does not.
       v128.store(at<T>(po, i), v128.mul<T>(v128.mul<T>(yv, v128.sub<T>(gv, vd)), vb));
     }
   }
   for (; i < k; i++) {
-    store<T>(at<T>(po, i), loadAs<T, S>(py, i) * (loadAs<T, S>(pg, i) - d) * b);
+    store<T>(at<T>(po, i), loadAs<T, SY>(py, i) * (loadAs<T, SG>(pg, i) - d) * b);
   }
-  return true;
 }
 
-/** out_j = beta*(g_j - exp(logY_j)*sum_i g_i) per row (out may be g or logY); g and logY stored as S (softmaxBackwardRows). */
+/**
+ * out_j = beta*(g_j - exp(logY_j)*sum_i g_i) per row (out may be g or logY); g and logY stored
+ * as S. A row of halves takes halvesFirstPass (finite g: the sum stays in range), then logY is
+ * widened HALF_WORK at a time into `work` and the f32 loop runs on it and on g in out; one with
+ * an Inf or NaN half of g is widened in full (g into out, logY into `work`, k f32) and takes
+ * the f32 row.
+ */
 // @ts-ignore: decorator
 @inline
-function logSoftmaxBackwardRows<T, S = T>(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
+function logSoftmaxBackwardRows<T, S = T>(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   const b = betaOf<T>(beta);
   for (let r = 0; r < rows; r++) {
     const pg = atS<S>(g, r * k);
     const pl = atS<S>(logY, r * k);
     const po = at<T>(out, r * k);
-    let sum: f64 = 0;
-    let big: f64 = 0; // max |g_j|
-    let i = 0;
-    if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
-      let s0 = f64x2.splat(0);
-      let s1 = s0;
-      let m = v128.splat<T>(0);
-      for (; i + 2 * L <= k; i += 2 * L) {
-        const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
-        const g1 = sizeof<S>() == 2 ? loadLanes<T, S>(atS<S>(pg, i + L), h0, h1, h2, h3) : v128.load(at<T>(pg, i), 16);
-        s0 = add64<T>(s0, g0);
-        s1 = add64<T>(s1, g1);
-        m = maxAbs<T>(maxAbs<T>(m, g0), g1);
-      }
-      for (; i + L <= k; i += L) {
-        const g0 = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
-        s0 = add64<T>(s0, g0);
-        m = maxAbs<T>(m, g0);
-      }
-      sum = sum64(f64x2.add(s0, s1));
-      big = <f64>pickMax<T>(m);
-    }
-    for (; i < k; i++) {
-      const gi = loadAs<T, S>(pg, i);
-      sum += <f64>gi;
-      big = max(big, abs(<f64>gi));
-    }
-    const s = <T>sum;
-    i = 0;
-    if (!(big <= halfMax<T>() && abs(sum) <= halfMax<T>())) {
-      // g_j - p_j*sum may overflow the dtype (see softmaxBackwardRows): rare, scalar. An
-      // infinite g_j makes the sum that infinity, whatever the finite ones add up to (the
-      // lanes' partial sums may have passed the range the other way: Infinity - Infinity).
-      let inf: f64 = 0;
-      for (let j = 0; j < k; j++) {
-        const v = <f64>loadAs<T, S>(pg, j);
-        if (!isFinite(v)) inf += v;
-      }
-      if (inf != 0 || isNaN(inf)) sum = inf;
-      const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
-      for (; i < k; i++) {
-        // p in f64: an f32 exp flushes p < 2^-149 to 0, and 0*Infinity would be NaN.
-        const p = expAny<f64>(<f64>loadAs<T, S>(pl, i));
-        store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(loadAs<T, S>(pg, i), p * sum) * scale));
+    if (sizeof<S>() == 2) {
+      const sum = halvesFirstPass(pg, 0, po, k, false);
+      if (!isNaN(sum)) {
+        // Blocks of HALF_WORK (a multiple of 4): the same elements take the vector loop as in one.
+        for (let i = 0; i < k; i += HALF_WORK) {
+          const len = min(HALF_WORK, k - i);
+          widenHalves(atS<S>(pl, i), work, len);
+          logBackwardOut<T, T, T>(work, at<T>(po, i), at<T>(po, i), len, <T>sum, b);
+        }
+      } else {
+        widenHalves(pg, po, k);
+        widenHalves(pl, work, k);
+        logBackwardRow<T>(po, work, po, k, b);
       }
       continue;
     }
-    if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const vs = v128.splat<T>(s);
-      const vb = v128.splat<T>(b);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
-      for (; i + L <= k; i += L) {
-        const p = expAnyV<T>(loadLanes<T, S>(atS<S>(pl, i), h0, h1, h2, h3));
-        const gv = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
-        v128.store(at<T>(po, i), v128.mul<T>(vb, v128.sub<T>(gv, v128.mul<T>(p, vs))));
-      }
+    logBackwardRow<T>(pg, pl, po, k, b);
+  }
+}
+
+/** One row of logSoftmaxBackwardRows, g and logY stored as S. */
+// @ts-ignore: decorator
+@inline
+function logBackwardRow<T>(pg: usize, pl: usize, po: usize, k: i32, b: T): void {
+  let sum: f64 = 0;
+  let big: f64 = 0; // max |g_j|
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    let s0 = f64x2.splat(0);
+    let s1 = s0;
+    let m = v128.splat<T>(0);
+    for (; i + 2 * L <= k; i += 2 * L) {
+      const g0 = v128.load(at<T>(pg, i));
+      const g1 = v128.load(at<T>(pg, i), 16);
+      s0 = add64<T>(s0, g0);
+      s1 = add64<T>(s1, g1);
+      m = maxAbs<T>(maxAbs<T>(m, g0), g1);
     }
-    for (; i < k; i++) {
-      const p = expAny<T>(loadAs<T, S>(pl, i));
-      store<T>(at<T>(po, i), b * (loadAs<T, S>(pg, i) - p * s));
+    for (; i + L <= k; i += L) {
+      const g0 = v128.load(at<T>(pg, i));
+      s0 = add64<T>(s0, g0);
+      m = maxAbs<T>(m, g0);
     }
+    sum = sum64(f64x2.add(s0, s1));
+    big = <f64>pickMax<T>(m);
+  }
+  for (; i < k; i++) {
+    const gi = load<T>(at<T>(pg, i));
+    sum += <f64>gi;
+    big = max(big, abs(<f64>gi));
+  }
+  if (!(big <= halfMax<T>() && abs(sum) <= halfMax<T>())) {
+    // g_j - p_j*sum may overflow the dtype (see softmaxBackwardRows): rare, scalar. An
+    // infinite g_j makes the sum that infinity, whatever the finite ones add up to (the
+    // lanes' partial sums may have passed the range the other way: Infinity - Infinity).
+    let inf: f64 = 0;
+    for (let j = 0; j < k; j++) {
+      const v = <f64>load<T>(at<T>(pg, j));
+      if (!isFinite(v)) inf += v;
+    }
+    if (inf != 0 || isNaN(inf)) sum = inf;
+    const scale: f64 = sizeof<T>() == 4 ? 1 : 2;
+    for (i = 0; i < k; i++) {
+      // p in f64: an f32 exp flushes p < 2^-149 to 0, and 0*Infinity would be NaN.
+      const p = expAny<f64>(<f64>load<T>(at<T>(pl, i)));
+      store<T>(at<T>(po, i), <T>(<f64>b * wideDiff<T>(load<T>(at<T>(pg, i)), p * sum) * scale));
+    }
+    return;
+  }
+  logBackwardOut<T, T, T>(pl, pg, po, k, <T>sum, b);
+}
+
+/** out_j = b*(g_j - exp(logY_j)*s) over the row (logBackwardRow's second pass), logY stored as SL, g as SG. */
+// @ts-ignore: decorator
+@inline
+function logBackwardOut<T, SL, SG>(pl: usize, pg: usize, po: usize, k: i32, s: T, b: T): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vs = v128.splat<T>(s);
+    const vb = v128.splat<T>(b);
+    const h0 = widenConstantOf<SL, SG>(0);
+    const h1 = widenConstantOf<SL, SG>(1);
+    const h2 = widenConstantOf<SL, SG>(2);
+    const h3 = widenConstantOf<SL, SG>(3);
+    for (; i + L <= k; i += L) {
+      const p = expAnyV<T>(loadLanes<T, SL>(atS<SL>(pl, i), h0, h1, h2, h3));
+      const gv = loadLanes<T, SG>(atS<SG>(pg, i), h0, h1, h2, h3);
+      v128.store(at<T>(po, i), v128.mul<T>(vb, v128.sub<T>(gv, v128.mul<T>(p, vs))));
+    }
+  }
+  for (; i < k; i++) {
+    const p = expAny<T>(loadAs<T, SL>(pl, i));
+    store<T>(at<T>(po, i), b * (loadAs<T, SG>(pg, i) - p * s));
   }
 }
 
@@ -631,49 +748,50 @@ export { features, heapBase } from "../shared/module";
  * to `stats`, and when g is not 0 the gradient to g (g may be x), from the host's per-row
  * coefficients at `coefs` (COEFS f64: A0, B, D, F) and zScale, tScale (gradRow).
  * `targets`: i32 class index per row (-1 = ignored), or 0 for probability targets at t;
- * `w`: k class weights, or 0; `mode`: PLAIN, SMOOTH or PROB (stats.ts).
+ * `w`: k class weights, or 0; `mode`: PLAIN, SMOOTH or PROB (stats.ts); `work`: max(HALF_WORK,
+ * k) f32 of the f16 kernel's own (the others leave it).
  */
 export function f32_crossentropy(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
-  coefs: usize, zScale: f64, tScale: f64, mode: i32,
+  coefs: usize, zScale: f64, tScale: f64, mode: i32, work: usize,
 ): void {
   // Without smoothing B = 0: the weights enter through A0 and F alone.
-  crossEntropyRows<f32>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0);
+  crossEntropyRows<f32>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0, work);
 }
 /** f32_crossentropy of f16 logits at x (halves, read exactly); g and t f32 (g never x). */
 export function f16_crossentropy(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
-  coefs: usize, zScale: f64, tScale: f64, mode: i32,
+  coefs: usize, zScale: f64, tScale: f64, mode: i32, work: usize,
 ): void {
-  crossEntropyRows<f32, u16>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0);
+  crossEntropyRows<f32, u16>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0, work);
 }
 export function f64_crossentropy(
   x: usize, g: usize, rows: i32, k: i32, beta: f64, targets: usize, t: usize, w: usize, stats: usize,
-  coefs: usize, zScale: f64, tScale: f64, mode: i32,
+  coefs: usize, zScale: f64, tScale: f64, mode: i32, work: usize,
 ): void {
-  crossEntropyRows<f64>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0);
+  crossEntropyRows<f64>(x, g, rows, k, beta, targets, t, w, stats, coefs, zScale, tScale, g != 0, mode, mode != PLAIN && w != 0, work);
 }
 
-/** Backward pass of softmax: gradient g of the output y, into out. */
-export function f32_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxBackwardRows<f32>(g, y, out, rows, k, beta);
+/** Backward pass of softmax: gradient g of the output y, into out (`work`: as crossentropy's). */
+export function f32_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxBackwardRows<f32>(g, y, out, rows, k, beta, 0);
 }
-export function f64_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxBackwardRows<f64>(g, y, out, rows, k, beta);
+export function f64_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxBackwardRows<f64>(g, y, out, rows, k, beta, 0);
 }
 /** g and y halves (out f32). */
-export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  softmaxBackwardRows<f32, u16>(g, y, out, rows, k, beta);
+export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  softmaxBackwardRows<f32, u16>(g, y, out, rows, k, beta, work);
 }
 
-/** Backward pass of log-softmax: gradient g of the output logY, into out. */
-export function f32_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  logSoftmaxBackwardRows<f32>(g, logY, out, rows, k, beta);
+/** Backward pass of log-softmax: gradient g of the output logY, into out (`work`: as crossentropy's). */
+export function f32_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  logSoftmaxBackwardRows<f32>(g, logY, out, rows, k, beta, 0);
 }
-export function f64_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  logSoftmaxBackwardRows<f64>(g, logY, out, rows, k, beta);
+export function f64_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  logSoftmaxBackwardRows<f64>(g, logY, out, rows, k, beta, 0);
 }
 /** g and logY halves (out f32). */
-export function f16_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64): void {
-  logSoftmaxBackwardRows<f32, u16>(g, logY, out, rows, k, beta);
+export function f16_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  logSoftmaxBackwardRows<f32, u16>(g, logY, out, rows, k, beta, work);
 }

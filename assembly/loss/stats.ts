@@ -14,6 +14,11 @@ export const STATS: i32 = 6; // f64 statistics per row
 // Gradient coefficients from the host per row: A0, B, D, F (assembly/loss/loss.ts, gradRow).
 export const COEFS: i32 = 4; // f64 coefficients per row
 
+// The work area of the f16 kernels (their last argument; one per thread) holds max(HALF_WORK,
+// k) f32: halves are widened into it (a block of HALF_WORK at a time where a pass reads the
+// row once), so that the f32 loops run on them.
+export const HALF_WORK: i32 = 2048; // f32 elements
+
 // What crossentropy accumulates besides the exp sum:
 export const PLAIN: i32 = 0; // nothing (loss of index targets without smoothing, logProbs)
 export const SMOOTH: i32 = 1; // dotW (index targets with label smoothing)

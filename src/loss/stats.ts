@@ -16,6 +16,8 @@ export const S_SUMT = 5;
 export const STATS = 6;
 /** f64 coefficients per row */
 export const COEFS = 4;
+/** f32 elements */
+export const HALF_WORK = 2048;
 /** nothing (loss of index targets without smoothing, logProbs) */
 export const PLAIN = 0;
 /** dotW (index targets with label smoothing) */

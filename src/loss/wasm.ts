@@ -4,6 +4,7 @@
 
 import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
+import { HALF_WORK } from "./stats.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
 import { Staging, offsetOf } from "../core/staging.js";
 import type { RealDtype as Dtype } from "../core/types.js";
@@ -11,9 +12,12 @@ import type { KernelExports, WasmCore } from "../core/wasm.js";
 
 type CrossEntropyKernel = (
   x: number, g: number, rows: number, k: number, beta: number, targets: number, t: number, w: number,
-  stats: number, coefs: number, zScale: number, tScale: number, mode: number,
+  stats: number, coefs: number, zScale: number, tScale: number, mode: number, work: number,
 ) => void;
-type BackwardKernel = (g: number, y: number, out: number, rows: number, k: number, beta: number) => void;
+type BackwardKernel = (g: number, y: number, out: number, rows: number, k: number, beta: number, work: number) => void;
+
+/** Bytes of the f16 kernels' work area for rows of k (assembly/loss/stats.ts: halves are widened into it). */
+export const workBytes = (k: number): number => Math.max(HALF_WORK, k) * BYTES.f32;
 
 interface Kernels {
   crossentropy: CrossEntropyKernel;
@@ -63,6 +67,7 @@ export class WasmLoss implements LossCore {
     const iAt = targets ? stage.region(rows * 4) : 0;
     const sAt = stage.region(rows * STATS * 8);
     const cAt = coefs ? stage.region(rows * COEFS * 8) : 0;
+    const workAt = halves ? stage.region(workBytes(k)) : 0;
     const address = stage.open("logits", n);
     const base = stage.base;
     const gp = grad === undefined ? 0 : address(gPlaced);
@@ -74,7 +79,7 @@ export class WasmLoss implements LossCore {
     if (targets) new Int32Array(this.#memory.heap("f64").buffer, ip, rows).set(targets);
     if (coefs) this.#memory.heap("f64").set(coefs, cp / 8);
     const tp = probs ? address(tPlaced) : 0;
-    (halves ? this.#halves : this.#kernels[dtype].crossentropy)(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, mode);
+    (halves ? this.#halves : this.#kernels[dtype].crossentropy)(address(xPlaced), gp, rows, k, call.beta, ip, tp, wp, sp, cp, call.zScale, call.tScale, mode, halves ? base + workAt : 0);
     if (grad) stage.copyOut(grad, gp, gOffset, n);
     return this.#memory.heap("f64").subarray(sp / 8, sp / 8 + rows * STATS);
   }
@@ -89,10 +94,12 @@ export class WasmLoss implements LossCore {
     // out over a staged input's copy when it is that input (in place), else a region of its own.
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
+    const workAt = halves ? stage.region(workBytes(k)) : 0;
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
     const kernels = halves ? this.#halvesBackward : this.#kernels[dtype];
-    (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta);
+    const work = halves ? stage.base + workAt : 0;
+    (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta, work);
     stage.copyOut(out, op, outOffset, n);
   }
 }

@@ -107,7 +107,10 @@ describe("size budget", () => {
   // softmaxBackward 2.2x -> 1.66x f32 in Node 24, 1.84x -> 1.45x in Bun, 2.5x -> 1.7x in Deno).
   // All of this session's branches together: 99,950 (measured 99,918); then 99,400 (measured
   // 99,375) with entmax's Halley stop taken back out (no measured gain).
-  const ALL_CEILING = 99_400;
+  // Then the loss's f16 rows widened once and computed by the f32 row code (no u16 copies of
+  // its row loops left; loss-relaxed.wasm 12,882 -> 11,012 bytes gzipped): 97,600 (measured
+  // 97,568).
+  const ALL_CEILING = 97_600;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");

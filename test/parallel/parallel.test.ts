@@ -134,6 +134,34 @@ describe.each(builds)("%s build", (_name, sm) => {
     }
   });
 
+  it("the loss functions of f16 rows split as halves in, f32 out (gradients, targets' probabilities, work areas): one thread's bits", async () => {
+    // Long enough rows that the calls split, and past the one-read block (2048) and its work area.
+    const rows = 16;
+    const k = 20_000;
+    const make = (kernels: Kernels | ParallelKernels<Kernels>, seed: number) => {
+      const a = kernels.alloc(rows * k, "f16");
+      const view = a.array as unknown as Real;
+      const halves = new Uint16Array(view.buffer, view.byteOffset, rows * k);
+      for (let i = 0; i < halves.length; i++) halves[i] = 0x3000 + ((i * 7919 + seed) % 3000) + (i & 1 ? 0x8000 : 0);
+      return a;
+    };
+    const [x1, y1] = [make(sm, 0), make(sm, 5)];
+    const [x2, y2] = [make(par, 0), make(par, 5)];
+    const target = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % k);
+    const probs = Float32Array.from({ length: rows * k }, (_, i) => (i % k === target[Math.floor(i / k)] ? 0.75 : 0.25 / (k - 1)));
+    for (const [t, options] of [[target, { grad: true }], [target, {}], [probs, { grad: true }], [probs, {}]] as const) {
+      const ce = { rowLength: k, reduction: "none", ...options } as const;
+      const a = sm.crossEntropy(x1, t, ce);
+      const b = await par.crossEntropy(x2, t, ce);
+      expectSameBits(a.loss as Real, b.loss as Real);
+      if (ce.grad) expectSameBits(a.grad as Real, b.grad as Real);
+    }
+    expectSameBits(sm.logProbs(x1, target, { rowLength: k }), await par.logProbs(x2, target, { rowLength: k }));
+    expectSameBits(sm.softmaxBackward(x1, y1, { rowLength: k }) as Real, (await par.softmaxBackward(x2, y2, { rowLength: k })) as Real);
+    expectSameBits(sm.logSoftmaxBackward(x1, y1, { rowLength: k }) as Real, (await par.logSoftmaxBackward(x2, y2, { rowLength: k })) as Real);
+    for (const a of [x1, y1, x2, y2]) a.free();
+  });
+
   it("attention on random shapes gives one thread's bits (split by kv heads)", async () => {
     await fc.assert(
       fc.asyncProperty(
