@@ -745,6 +745,16 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   setPass(P_MIN, <f64>low);
 }
 
+/**
+ * What the support's entries that a step crosses may leave of the row's sum (kappa >= 1): an
+ * entry within `reach` of tau has a term below (2 reach)^kappa over the step, and its slope,
+ * kappa t^(kappa - 1), moves the linear model by at most kappa (2 reach)^(kappa - 1) reach, so
+ * the n entries of the support leave at most n (1 + kappa) (2 reach)^kappa.
+ */
+function crossingLeft(reach: f64, n: f64, kappa: f64): f64 {
+  return 2 * reach < 1 && reach > 0 ? n * (1 + kappa) * expNonPositive<f64>(kappa * logOf<f64>(2 * reach)) : Infinity;
+}
+
 // kappa from which halleyLeft bounds the third derivative by the second (Hoelder's inequality
 // needs the exponent kappa - 3 >= 0).
 const HALLEY_BOUND_FROM: f64 = 3;
@@ -866,12 +876,9 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       rough = false;
       continue;
     }
-    // A step that support entries cross is settled too where they cannot matter (kappa >= 1): an
-    // entry within `reach` of tau has a term below (2 reach)^kappa over the step, and its slope,
-    // kappa t^(kappa - 1), moves the linear model by at most kappa (2 reach)^(kappa - 1) reach,
-    // so n (1 + kappa) (2 reach)^kappa bounds what the support's entries leave of the row's sum.
+    // A step that support entries cross is settled too where they cannot matter (crossingLeft).
     const reach = abs(next - tau);
-    const crossing = next + reach < passOf(P_MIN) ? 0 : 2 * reach < 1 && reach > 0 ? passOf(P_N) * (1 + kappa) * expNonPositive<f64>(kappa * logOf<f64>(2 * reach)) : Infinity;
+    const crossing = next + reach < passOf(P_MIN) ? 0 : crossingLeft(reach, passOf(P_N), kappa);
     const settled = next > lo && next < hi && left + crossing <= sumLeft;
     const small = powered(kind) ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return powered(kind) ? next : tau;

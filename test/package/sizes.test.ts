@@ -110,7 +110,10 @@ describe("size budget", () => {
   // Then the loss's f16 rows widened once and computed by the f32 row code (no u16 copies of
   // its row loops left; loss-relaxed.wasm 12,882 -> 11,012 bytes gzipped): 97,600 (measured
   // 97,568).
-  const ALL_CEILING = 97_600;
+  // Then 97,950 (measured 97,941 with the loss's change): sparse's left-packed candidates
+  // (shared/pack.ts, -49 bytes), and its searches' stops on crossed entries and on Halley's own
+  // error (+0.4 KB of wasm: flat rows at alpha 1.2 and 1.3 1.2x faster, Node 24).
+  const ALL_CEILING = 97_950;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
