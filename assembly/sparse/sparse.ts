@@ -61,6 +61,13 @@ const MAX_PASSES: i32 = 100;
 const SUM_LEFT_F32: f64 = 1e-8;
 const SUM_LEFT_F64: f64 = 1e-14;
 
+// What a sample's threshold is lowered by to give the next level's floor (2^-16, 2^-36): above
+// its rounding, a few units of T's last place. A sample's GENERAL search may stop within
+// 1/SAMPLE_SETTLE of it (the floor then still lies below the row's threshold).
+const MARGIN_F32: f64 = 1.52587890625e-5;
+const MARGIN_F64: f64 = 1.4551915228366852e-11;
+const SAMPLE_SETTLE: f64 = 16;
+
 // solve's rough passes: from this many candidates, and the band ROUGH_BAND*kappa around 1
 // within which a rough sum is not taken to tell the side of the root (over twice the rough
 // terms' relative error, 3.5e-7*kappa plus f32's roundings).
@@ -851,11 +858,14 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // would leave of the row's sum (f' = -kappa*sum t^(kappa - 1), f'' = kappa(kappa - 1)*sum
     // t^(kappa - 2), N''/N' = (1/kappa - 1) f'/f + f''/f').
     let left: f64 = Infinity;
+    // GENERAL: f' at tau.
+    let slope: f64 = 0;
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
     else if (kind == QUADRATIC) next = tau + (s2 - Math.sqrt(s2)) / s1;
     else {
       const s = -tau;
       const d1 = -kappa * (sk / s) * passOf(P_G);
+      slope = d1;
       const d2 = kappa * (kappa - 1) * (sk / (s * s)) * passOf(P_H);
       const curve = (1 / kappa - 1) * d1 / f + d2 / d1;
       let step = (f - f / expAny<f64>((alpha - 1) * logOf<f64>(f))) / -d1 * kappa;
@@ -879,7 +889,10 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // A step that support entries cross is settled too where they cannot matter (crossingLeft).
     const reach = abs(next - tau);
     const crossing = next + reach < passOf(P_MIN) ? 0 : crossingLeft(reach, passOf(P_N), kappa);
-    const settled = next > lo && next < hi && left + crossing <= sumLeft;
+    // A sample's threshold is needed to within a part of the margin, not to the row's sum's
+    // precision: what the step leaves, over |f'|, is the threshold's error.
+    const allowed = row || !powered(kind) ? sumLeft : abs(slope) * ((sizeof<T>() == 4 ? MARGIN_F32 : MARGIN_F64) / SAMPLE_SETTLE);
+    const settled = next > lo && next < hi && left + crossing <= allowed;
     const small = powered(kind) ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return powered(kind) ? next : tau;
     const newton = !small && next > lo && next < hi;
@@ -1059,7 +1072,7 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
   const w2 = at<T>(w, k);
   const wi = at<T>(w2, k);
   // Below the sample's threshold: its rounding (a few units of T's last place) stays above it.
-  const margin: f64 = sizeof<T>() == 4 ? 1.52587890625e-5 : 1.4551915228366852e-11; // 2^-16, 2^-36
+  const margin: f64 = sizeof<T>() == 4 ? MARGIN_F32 : MARGIN_F64;
   for (let r = 0; r < rows; r++) {
     const half = sizeof<T>() == 4 && halves;
     const px = half ? atS<u16>(x, r * k) : at<T>(x, r * k);

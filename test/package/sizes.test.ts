@@ -112,8 +112,10 @@ describe("size budget", () => {
   // 97,568).
   // Then 97,950 (measured 97,941 with the loss's change): sparse's left-packed candidates
   // (shared/pack.ts, -49 bytes), and its searches' stops on crossed entries and on Halley's own
-  // error (+0.4 KB of wasm: flat rows at alpha 1.2 and 1.3 1.2x faster, Node 24).
-  const ALL_CEILING = 97_950;
+  // error (+0.4 KB of wasm: flat rows at alpha 1.2 and 1.3 1.2x faster, Node 24); then 98,150
+  // (measured 98,147): the samples' searches stopping at a part of the margin (+0.2 KB of wasm:
+  // alpha 1.3 1.06-1.13x faster).
+  const ALL_CEILING = 98_150;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
