@@ -34,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfToF32, widen4 } from "../shared/half";
+import { halfConstant, halfNotPositive8, halfToF32, holdsSpecial, raiseHalfTop, widen4, widenFinite4 } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
@@ -1151,9 +1151,27 @@ function weightOf<T>(y: T, kind: i32, q: T): T {
   return powAny<T>(y, q);
 }
 
+/** Pass 2's output lanes: s*((g - mean)*beta), 0 where s is 0 (vm, vb: mean and beta in every lane). */
+// @ts-ignore: decorator
+@inline
+function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
+  return v128.and(v128.mul<T>(s, v128.mul<T>(v128.sub<T>(gv, vm), vb)), v128.ne<T>(s, v128.splat<T>(0)));
+}
+
 /**
  * out = beta*s*(g - sum(s*g)/sum(s)) per row, s = y^(2 - alpha) on the support (out may be g or
- * y). S: how g and y are stored (T, or u16: halves, out f32).
+ * y). S: how g and y are stored (T, or u16: halves, out f32, not overlapping them).
+ *
+ * Halves: pass 1 first reads them in 8-lane vectors widened as finite (widenFinite4, 3
+ * operations per 4 where widen4 takes 7), keeping their largest exponent on the side, and leaves
+ * in the row's own out what pass 2 needs besides the mean. Sparsemax: g where y > 0 and a NaN off
+ * the support (all ones), its support tested on y's bits (halfNotPositive8: exact for every
+ * half, so y is not widened and its Inf and NaN need no check), so pass 2 reads neither y nor g;
+ * other alphas: the weights s, so pass 2 widens g again but takes no power (nor square root). A
+ * row whose vectors hold an Inf or NaN half (sparsemax: in g) is read again by the loops of
+ * every dtype. Either way the sums are added in the same lanes and order and the terms are the
+ * same bits (s*g = g or +0 for s = 1 or 0 and g finite, and the lane sums, from +0, are never -0),
+ * so the result is the f32 call's on the widened halves bit for bit.
  */
 // @ts-ignore: decorator
 @inline
@@ -1167,24 +1185,96 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
     let sg: f64 = 0;
     let ss: f64 = 0;
     let i = 0;
+    // Halves: whether pass 1 read them as finite and left its values in out.
+    let finite = false;
     if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
       const vq = v128.splat<T>(qs);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
-      while (i + L <= k) {
-        const end = min(i + FLUSH, k);
-        let a1 = v128.splat<T>(0);
-        let a2 = a1;
-        for (; i + L <= end; i += L) {
-          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
-          a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
-          a2 = v128.add<T>(a2, s);
+      if (sizeof<S>() == 2) {
+        const k0 = halfConstant(0);
+        const k1 = halfConstant(1);
+        const e16 = halfConstant(4);
+        const bias = halfConstant(5);
+        const edge = halfConstant(6);
+        let top = i16x8.splat(0);
+        while (i + 4 <= k) {
+          const end = min(i + FLUSH, k);
+          const from = i;
+          let a1 = f32x4.splat(0);
+          let a2 = a1;
+          // Sparsemax: the lanes off the support, counted in 16-bit lanes (at most FLUSH/8 each).
+          let off = i16x8.splat(0);
+          for (; i + 8 <= end; i += 8) {
+            const gv = v128.load(atS<S>(pg, i));
+            const yv = v128.load(atS<S>(py, i));
+            const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1);
+            const g1 = widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1);
+            const q = at<T>(po, i);
+            top = raiseHalfTop(top, gv, e16);
+            if (kind == SPARSEMAX) {
+              const o = halfNotPositive8(yv, bias, edge);
+              off = i16x8.sub(off, o);
+              a1 = f32x4.add(a1, supportTerm(g0, i32x4.extend_low_i16x8_s(o), q));
+              a1 = f32x4.add(a1, supportTerm(g1, i32x4.extend_high_i16x8_s(o), q + 16));
+            } else {
+              top = raiseHalfTop(top, yv, e16);
+              const s0 = storedWeight(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), kind, vq, q);
+              const s1 = storedWeight(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), kind, vq, q + 16);
+              a1 = f32x4.add(a1, f32x4.mul(s0, g0));
+              a2 = f32x4.add(a2, s0);
+              a1 = f32x4.add(a1, f32x4.mul(s1, g1));
+              a2 = f32x4.add(a2, s1);
+            }
+          }
+          // One vector of 4 left (the row's last block: FLUSH is a multiple of 8); the high
+          // lanes loaded as +0 halves, off the support.
+          let seen = i - from;
+          if (i + 4 <= end) {
+            const gv = v128.load64_zero(atS<S>(pg, i));
+            const yv = v128.load64_zero(atS<S>(py, i));
+            const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1);
+            const q = at<T>(po, i);
+            top = raiseHalfTop(top, gv, e16);
+            if (kind == SPARSEMAX) {
+              const o = halfNotPositive8(yv, bias, edge);
+              off = i16x8.sub(off, o);
+              a1 = f32x4.add(a1, supportTerm(g0, i32x4.extend_low_i16x8_s(o), q));
+              seen += 8;
+            } else {
+              top = raiseHalfTop(top, yv, e16);
+              const s0 = storedWeight(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), kind, vq, q);
+              a1 = f32x4.add(a1, f32x4.mul(s0, g0));
+              a2 = f32x4.add(a2, s0);
+            }
+            i += 4;
+          }
+          sg += sumLanes<f32>(a1);
+          ss += kind == SPARSEMAX ? <f64>(seen - sumI32(i32x4.extadd_pairwise_i16x8_s(off))) : sumLanes<f32>(a2);
         }
-        sg += sumLanes<T>(a1);
-        ss += sumLanes<T>(a2);
+        finite = !holdsSpecial(top, e16);
+        if (!finite) {
+          i = 0;
+          sg = 0;
+          ss = 0;
+        }
+      }
+      if (!finite) {
+        const L = lanes<T>();
+        const h0 = widenConstant<S>(0);
+        const h1 = widenConstant<S>(1);
+        const h2 = widenConstant<S>(2);
+        const h3 = widenConstant<S>(3);
+        while (i + L <= k) {
+          const end = min(i + FLUSH, k);
+          let a1 = v128.splat<T>(0);
+          let a2 = a1;
+          for (; i + L <= end; i += L) {
+            const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+            a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
+            a2 = v128.add<T>(a2, s);
+          }
+          sg += sumLanes<T>(a1);
+          ss += sumLanes<T>(a2);
+        }
       }
     }
     for (; i < k; i++) {
@@ -1199,14 +1289,38 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
       const vq = v128.splat<T>(qs);
       const vm = v128.splat<T>(mean);
       const vb = v128.splat<T>(b);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
-      for (; i + L <= k; i += L) {
-        const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
-        const d = v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm), vb);
-        v128.store(at<T>(po, i), v128.and(v128.mul<T>(s, d), v128.ne<T>(s, v128.splat<T>(0))));
+      if (sizeof<S>() == 2 && finite) {
+        const k0 = halfConstant(0);
+        const k1 = halfConstant(1);
+        if (kind == SPARSEMAX) {
+          // out holds g on the support, NaN off it: (g - mean)*beta there, 0 elsewhere (s = 1 or 0).
+          for (; i + 4 <= k; i += 4) {
+            const q = at<T>(po, i);
+            const x = v128.load(q);
+            v128.store(q, v128.and(f32x4.mul(f32x4.sub(x, vm), vb), f32x4.eq(x, x)));
+          }
+        } else {
+          for (; i + 8 <= k; i += 8) {
+            const gv = v128.load(atS<S>(pg, i));
+            const q = at<T>(po, i);
+            v128.store(q, outputV<T>(v128.load(q), widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1), vm, vb));
+            v128.store(q, outputV<T>(v128.load(q, 16), widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1), vm, vb), 16);
+          }
+          if (i + 4 <= k) {
+            const q = at<T>(po, i);
+            v128.store(q, outputV<T>(v128.load(q), widenFinite4(v128.load16x4_s(atS<S>(pg, i)), k0, k1), vm, vb));
+            i += 4;
+          }
+        }
+      } else {
+        const h0 = widenConstant<S>(0);
+        const h1 = widenConstant<S>(1);
+        const h2 = widenConstant<S>(2);
+        const h3 = widenConstant<S>(3);
+        for (; i + L <= k; i += L) {
+          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+          v128.store(at<T>(po, i), outputV<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
+        }
       }
     }
     for (; i < k; i++) {
@@ -1214,6 +1328,26 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
       store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
     }
   }
+}
+
+/**
+ * Sparsemax's pass 1 over halves, 4 lanes: g widened (gw) stored at q where y > 0 and NaN (all
+ * ones) on the lanes o off the support; the lanes' terms s*g (g, or +0 off the support).
+ */
+// @ts-ignore: decorator
+@inline
+function supportTerm(gw: v128, o: v128, q: usize): v128 {
+  v128.store(q, v128.or(gw, o));
+  return v128.andnot(gw, o);
+}
+
+/** Pass 1 over halves of the other alphas, 4 lanes: the weights of y widened (yw), stored at q. */
+// @ts-ignore: decorator
+@inline
+function storedWeight(yw: v128, kind: i32, vq: v128, q: usize): v128 {
+  const s = weightV<f32>(yw, kind, vq);
+  v128.store(q, s);
+  return s;
 }
 
 // @ts-ignore: decorator
