@@ -29,7 +29,8 @@
 //   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
 //   raiseHalfTop(top, v, e), holdsSpecial(top, e)       8 halves' largest exponent kept on the side,
 //                                                       to tell whether widenFinite4 was exact;
-//   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening;
+//   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
+//                                                       (bias, edge: halfConstant(5), positiveEdge());
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
 
 // 2^112: 127 - 15, the difference of the exponent biases.
@@ -39,18 +40,12 @@ const SIGN_AND_MAGNITUDE: u32 = 0x8fffffff;
 // A half's exponent bits (all set: Inf or NaN).
 const HALF_EXPONENT: u32 = 0x7c00;
 const F32_EXPONENT: u32 = 0x7f800000;
-// halfNotPositive8's bound: 0x7c00 + 0x7fff wrapped to 16 bits, -1025 as a signed lane.
-const POSITIVE_EDGE: u32 = 0xfbff;
 
 const HALF_TABLE = memory.data<u32>([
   reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT, 0x7fff7fff,
-  (POSITIVE_EDGE << 16) | POSITIVE_EDGE,
 ]);
 
-/**
- * Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff,
- * 6: POSITIVE_EDGE, in 16-bit lanes).
- */
+/** Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff, in 16-bit lanes). */
 // @ts-ignore: decorator
 @inline
 export function halfConstant(k: i32): v128 {
@@ -241,12 +236,20 @@ export function holdsSpecial(top: v128, e: v128): bool {
  * others (positive, +Infinity included) 0, without widening them: a half is > 0 exactly when its
  * bits h, as a signed 16-bit integer, lie in [1, 0x7c00], and h + 0x7fff (wrapping) moves that
  * range to the bottom of the signed range, [-0x8000, -1025], and every other half above it.
- * bias = halfConstant(5), edge = halfConstant(6). Scalar twin: !halfPositive(h).
+ * bias = halfConstant(5) (0x7fff), edge = positiveEdge() (0x7c00 + 0x7fff wrapped: 0xfbff, -1025).
+ * Scalar twin: !halfPositive(h).
  */
 // @ts-ignore: decorator
 @inline
 export function halfNotPositive8(v: v128, bias: v128, edge: v128): v128 {
   return i16x8.gt_s(i16x8.add(v, bias), edge);
+}
+
+/** halfNotPositive8's edge in every 16-bit lane: HALF_EXPONENT + 0x7fff (built, not a table entry of every module). */
+// @ts-ignore: decorator
+@inline
+export function positiveEdge(): v128 {
+  return i16x8.add(halfConstant(4), halfConstant(5));
 }
 
 /** Whether the half with bits h (low 16 bits) is above 0, as halfToF32(h) > 0: halfNotPositive8's twin. */

@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { halfConstant, halfExtremum, halfToF32, holdsSpecial, raiseHalfTop, widen4, widenFinite4, widenHalves } from "./half";
+import { halfConstant, halfExtremum, halfToF32, holdsSpecial, widen4, widenFinite4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -200,7 +200,7 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
       const q = dst + (<usize>i << 2);
       const h0 = v128.load(p);
       const h1 = v128.load(p, 16);
-      top = raiseHalfTop(raiseHalfTop(top, h0, e16), h1, e16);
+      top = i16x8.max_u(top, i16x8.max_u(v128.and(h0, e16), v128.and(h1, e16)));
       const v0 = widenFinite4(i32x4.extend_low_i16x8_s(h0), k0, k1);
       const v1 = widenFinite4(i32x4.extend_high_i16x8_s(h0), k0, k1);
       const v2 = widenFinite4(i32x4.extend_low_i16x8_s(h1), k0, k1);
