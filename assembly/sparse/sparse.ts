@@ -1229,8 +1229,22 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
               i += 4;
             }
           } else {
-            // 4 lanes a step (the high 4 loaded as +0), y's top kept too.
-            for (; i + 4 <= end; i += 4) {
+            // y's top kept too.
+            for (; i + 8 <= end; i += 8) {
+              const gv = v128.load(atS<S>(pg, i));
+              const yv = v128.load(atS<S>(py, i));
+              const q = at<T>(po, i);
+              top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
+              const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+              const s1 = weightV<f32>(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+              v128.store(q, s0);
+              v128.store(q, s1, 16);
+              a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
+              a2 = f32x4.add(a2, s0);
+              a1 = f32x4.add(a1, f32x4.mul(s1, widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1)));
+              a2 = f32x4.add(a2, s1);
+            }
+            if (i + 4 <= end) {
               const gv = v128.load64_zero(atS<S>(pg, i));
               const yv = v128.load64_zero(atS<S>(py, i));
               top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
@@ -1238,6 +1252,7 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
               v128.store(at<T>(po, i), s0);
               a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
               a2 = f32x4.add(a2, s0);
+              i += 4;
             }
           }
           sg += sumLanes<f32>(a1);
