@@ -1191,6 +1191,7 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
     let finite = false;
     if (ASC_FEATURE_SIMD) {
       const vq = v128.splat<T>(qs);
+      // Sparsemax and entmax 1.5 (the kinds up to QUADRATIC) read halves as finite first.
       if (sizeof<S>() == 2 && kind <= QUADRATIC) {
         const k0 = halfConstant(0);
         const k1 = halfConstant(1);
