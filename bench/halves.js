@@ -121,6 +121,14 @@ const FUNCTIONS = {
     const y = out(n);
     return () => sm.sparsemaxBackward(x, x, { out: y });
   },
+  "entmaxBackward 1.5": (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.entmaxBackward(x, x, { alpha: 1.5, out: y });
+  },
+  "entmaxBackward 1.3": (sm, x, n, out) => {
+    const y = out(n);
+    return () => sm.entmaxBackward(x, x, { alpha: 1.3, out: y });
+  },
   "attend (keys and values)": (sm, x, n, out) => {
     const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
     const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);

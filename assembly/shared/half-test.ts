@@ -1,7 +1,7 @@
 // half.ts as a module of its own, for the tests of every bit pattern: scripts/build.mjs builds
 // it into build/, never into dist/, so no shipped module carries test-only exports.
 
-import { f32ToHalf, halfExtremum, halfOrder, halfOrderAtLeast, halfToF32, halvesFinite, narrowHalves, widenHalves } from "./half";
+import { f32ToHalf, halfConstant, halfExtremum, halfNotPositive8, halfOrder, halfOrderAtLeast, halfPositive, halfToF32, halvesFinite, narrowHalves, positiveEdge, widenHalves } from "./half";
 
 import { extremum, widenExtremum } from "./reduce";
 
@@ -51,4 +51,26 @@ export function widenPick(x: usize, dst: usize, n: i32, lowest: i32): f32 {
 /** extremum<f32> of the n f32s at x (max, or min when lowest). */
 export function pickF32(x: usize, n: i32, lowest: i32): f32 {
   return lowest ? extremum<f32>(x, n, true) : extremum<f32>(x, n, false);
+}
+
+/**
+ * dst[i] = 1 where the half src[i] is not above 0, else 0, i < n (n a multiple of 8 in the SIMD
+ * builds): halfNotPositive8, or its twin halfPositive in the scalar build.
+ */
+export function notPositive(src: usize, dst: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    const bias = halfConstant(5);
+    const edge = positiveEdge();
+    for (let i = 0; i < n; i += 8) {
+      const o = halfNotPositive8(v128.load(src + (<usize>i << 1)), bias, edge);
+      v128.store(dst + (<usize>i << 1), i16x8.shr_u(o, 15));
+    }
+  } else {
+    for (let i = 0; i < n; i++) store<u16>(dst + (<usize>i << 1), u16(!halfPositive(<u32>load<u16>(src + (<usize>i << 1)))));
+  }
+}
+
+/** notPositive through the scalar twin only. */
+export function notPositiveScalar(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u16>(dst + (<usize>i << 1), u16(!halfPositive(<u32>load<u16>(src + (<usize>i << 1)))));
 }

@@ -27,6 +27,10 @@
 //     constants loaded once into locals before it (exp.ts says why), s from
 //     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
 //   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
+//   raiseHalfTop(top, v, e), holdsSpecial(top, e)       8 halves' largest exponent kept on the side,
+//                                                       to tell whether widenFinite4 was exact;
+//   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
+//                                                       (bias, edge: halfConstant(5), positiveEdge());
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
 
 // 2^112: 127 - 15, the difference of the exponent biases.
@@ -209,6 +213,52 @@ export function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
   return f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
 }
 
+/**
+ * top raised, lane by lane, to the exponent bits of the 8 halves v (e = halfConstant(4)): after a
+ * pass, holdsSpecial(top, e) tells whether any was 31 (Inf or NaN), where widenFinite4 was not
+ * exact. 2 operations per 8 halves.
+ */
+// @ts-ignore: decorator
+@inline
+export function raiseHalfTop(top: v128, v: v128, e: v128): v128 {
+  return i16x8.max_u(top, v128.and(v, e));
+}
+
+/** Whether raiseHalfTop's top met an Inf or NaN half (e = halfConstant(4)). */
+// @ts-ignore: decorator
+@inline
+export function holdsSpecial(top: v128, e: v128): bool {
+  return v128.any_true(i16x8.eq(top, e));
+}
+
+/**
+ * The 16-bit lanes of the 8 halves v that are not above 0 (+-0, negative, NaN) as all ones, the
+ * others (positive, +Infinity included) 0, without widening them: a half is > 0 exactly when its
+ * bits h, as a signed 16-bit integer, lie in [1, 0x7c00], and h + 0x7fff (wrapping) moves that
+ * range to the bottom of the signed range, [-0x8000, -1025], and every other half above it.
+ * bias = halfConstant(5) (0x7fff), edge = positiveEdge() (0x7c00 + 0x7fff wrapped: 0xfbff, -1025).
+ * Scalar twin: !halfPositive(h).
+ */
+// @ts-ignore: decorator
+@inline
+export function halfNotPositive8(v: v128, bias: v128, edge: v128): v128 {
+  return i16x8.gt_s(i16x8.add(v, bias), edge);
+}
+
+/** halfNotPositive8's edge in every 16-bit lane: HALF_EXPONENT + 0x7fff (built, not a table entry of every module). */
+// @ts-ignore: decorator
+@inline
+export function positiveEdge(): v128 {
+  return i16x8.add(halfConstant(4), halfConstant(5));
+}
+
+/** Whether the half with bits h (low 16 bits) is above 0, as halfToF32(h) > 0: halfNotPositive8's twin. */
+// @ts-ignore: decorator
+@inline
+export function halfPositive(h: u32): bool {
+  return (h & 0xffff) - 1 < HALF_EXPONENT;
+}
+
 /** dst[i] = the f32 of half src[i], i < n (src: halves, dst: f32s; dst may not overlap src). */
 export function widenHalves(src: usize, dst: usize, n: i32): void {
   let i = 0;
@@ -222,11 +272,11 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
     for (; i + 8 <= n; i += 8) {
       const v = v128.load(src + (<usize>i << 1));
       const q = dst + (<usize>i << 2);
-      top = i16x8.max_u(top, v128.and(v, e16));
+      top = raiseHalfTop(top, v, e16);
       v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(v), k0, k1));
       v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(v), k0, k1), 16);
     }
-    if (v128.any_true(i16x8.eq(top, e16))) {
+    if (holdsSpecial(top, e16)) {
       for (let j = 0; j < i; j += 8) {
         const p = src + (<usize>j << 1);
         const q = dst + (<usize>j << 2);

@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { halfConstant, halfExtremum, halfToF32, widen4, widenFinite4, widenHalves } from "./half";
+import { halfConstant, halfExtremum, halfToF32, holdsSpecial, widen4, widenFinite4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -214,7 +214,7 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
       a2 = pickV<f32>(a2, v2, lowest);
       a3 = pickV<f32>(a3, v3, lowest);
     }
-    if (v128.any_true(i16x8.eq(top, e16))) return widenExtremumSpecial(x, dst, n, lowest);
+    if (holdsSpecial(top, e16)) return widenExtremumSpecial(x, dst, n, lowest);
     const k2 = halfConstant(2);
     const k3 = halfConstant(3);
     for (; i + 4 <= n; i += 4) {

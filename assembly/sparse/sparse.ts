@@ -34,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfToF32, widen4 } from "../shared/half";
+import { halfConstant, halfNotPositive8, halfToF32, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4 } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed, storePositions } from "../shared/pack";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
@@ -1177,9 +1177,29 @@ function weightOf<T>(y: T, kind: i32, q: T): T {
   return powAny<T>(y, q);
 }
 
+/** Pass 2's output lanes: s*((g - mean)*beta), 0 where s is 0 (vm, vb: mean and beta in every lane). */
+// @ts-ignore: decorator
+@inline
+function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
+  return v128.and(v128.mul<T>(s, v128.mul<T>(v128.sub<T>(gv, vm), vb)), v128.ne<T>(s, v128.splat<T>(0)));
+}
+
 /**
  * out = beta*s*(g - sum(s*g)/sum(s)) per row, s = y^(2 - alpha) on the support (out may be g or
- * y). S: how g and y are stored (T, or u16: halves, out f32).
+ * y). S: how g and y are stored (T, or u16: halves, out f32, not overlapping them).
+ *
+ * Halves (out is then the row's own scratch): pass 2 takes what it needs besides the mean from
+ * out, where pass 1 left it. Sparsemax and entmax 1.5 first read the halves as finite
+ * (widenFinite4, 3 operations per 4 where widen4 takes 7), keeping their largest exponent on
+ * the side (raiseHalfTop). Sparsemax leaves g where y > 0 and a NaN (all ones) off the support,
+ * which it tells on y's bits (halfNotPositive8: exact for every half, so y is neither widened
+ * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax 1.5 leaves the
+ * weights, and its pass 2 widens g again but takes no square root. A row whose vectors hold an
+ * Inf or NaN half (sparsemax: in g), and every row of the other alphas, goes through the loops
+ * of every dtype (widen4), which leave the weights for pass 2 too: no power there. The sums are
+ * added in the same lanes and order, and the terms are the same bits (s*g = g or +0 for s = 1 or
+ * 0 and g finite, and the lane sums, from +0, are never -0), so the result is the f32 call's on
+ * the widened halves bit for bit.
  */
 // @ts-ignore: decorator
 @inline
@@ -1193,24 +1213,105 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
     let sg: f64 = 0;
     let ss: f64 = 0;
     let i = 0;
+    // Halves: whether pass 1 read them as finite (sparsemax: and left g in out).
+    let finite = false;
     if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
       const vq = v128.splat<T>(qs);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
-      while (i + L <= k) {
-        const end = min(i + FLUSH, k);
-        let a1 = v128.splat<T>(0);
-        let a2 = a1;
-        for (; i + L <= end; i += L) {
-          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
-          a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
-          a2 = v128.add<T>(a2, s);
+      // Sparsemax and entmax 1.5 (the kinds up to QUADRATIC) read halves as finite first.
+      if (sizeof<S>() == 2 && kind <= QUADRATIC) {
+        const k0 = halfConstant(0);
+        const k1 = halfConstant(1);
+        const e16 = halfConstant(4);
+        const bias = halfConstant(5);
+        const edge = positiveEdge();
+        let top = i16x8.splat(0);
+        while (i + 4 <= k) {
+          const end = min(i + FLUSH, k);
+          const from = i;
+          let a1 = f32x4.splat(0);
+          // The lanes off the support, counted in 16-bit lanes (at most FLUSH/8 each).
+          let off = i16x8.splat(0);
+          let seen = 0;
+          let a2 = a1;
+          if (kind == SPARSEMAX) {
+            for (; i + 8 <= end; i += 8) {
+              const gv = v128.load(atS<S>(pg, i));
+              const o = halfNotPositive8(v128.load(atS<S>(py, i)), bias, edge);
+              const q = at<T>(po, i);
+              top = raiseHalfTop(top, gv, e16);
+              off = i16x8.sub(off, o);
+              a1 = f32x4.add(a1, supportTerm(widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1), i32x4.extend_low_i16x8_s(o), q));
+              a1 = f32x4.add(a1, supportTerm(widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1), i32x4.extend_high_i16x8_s(o), q + 16));
+            }
+            seen = i - from;
+            // One vector of 4 left (the row's last block: FLUSH is a multiple of 8); its high
+            // lanes loaded as +0 halves, off the support.
+            if (i + 4 <= end) {
+              const gv = v128.load64_zero(atS<S>(pg, i));
+              const o = halfNotPositive8(v128.load64_zero(atS<S>(py, i)), bias, edge);
+              top = raiseHalfTop(top, gv, e16);
+              off = i16x8.sub(off, o);
+              a1 = f32x4.add(a1, supportTerm(widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1), i32x4.extend_low_i16x8_s(o), at<T>(po, i)));
+              seen += 8;
+              i += 4;
+            }
+          } else {
+            // y's top kept too.
+            for (; i + 8 <= end; i += 8) {
+              const gv = v128.load(atS<S>(pg, i));
+              const yv = v128.load(atS<S>(py, i));
+              const q = at<T>(po, i);
+              top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
+              const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+              const s1 = weightV<f32>(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+              v128.store(q, s0);
+              v128.store(q, s1, 16);
+              a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
+              a2 = f32x4.add(a2, s0);
+              a1 = f32x4.add(a1, f32x4.mul(s1, widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1)));
+              a2 = f32x4.add(a2, s1);
+            }
+            if (i + 4 <= end) {
+              const gv = v128.load64_zero(atS<S>(pg, i));
+              const yv = v128.load64_zero(atS<S>(py, i));
+              top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
+              const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+              v128.store(at<T>(po, i), s0);
+              a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
+              a2 = f32x4.add(a2, s0);
+              i += 4;
+            }
+          }
+          sg += sumLanes<f32>(a1);
+          ss += kind == SPARSEMAX ? <f64>(seen - sumI32(i32x4.extadd_pairwise_i16x8_s(off))) : sumLanes<f32>(a2);
         }
-        sg += sumLanes<T>(a1);
-        ss += sumLanes<T>(a2);
+        finite = !holdsSpecial(top, e16);
+        if (!finite) {
+          i = 0;
+          sg = 0;
+          ss = 0;
+        }
+      }
+      if (!finite) {
+        const L = lanes<T>();
+        const h0 = widenConstant<S>(0);
+        const h1 = widenConstant<S>(1);
+        const h2 = widenConstant<S>(2);
+        const h3 = widenConstant<S>(3);
+        while (i + L <= k) {
+          const end = min(i + FLUSH, k);
+          let a1 = v128.splat<T>(0);
+          let a2 = a1;
+          for (; i + L <= end; i += L) {
+            const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+            // Halves: the weights kept for pass 2 (out is not g or y).
+            if (sizeof<S>() == 2) v128.store(at<T>(po, i), s);
+            a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
+            a2 = v128.add<T>(a2, s);
+          }
+          sg += sumLanes<T>(a1);
+          ss += sumLanes<T>(a2);
+        }
       }
     }
     for (; i < k; i++) {
@@ -1221,18 +1322,32 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
     const mean = <T>(ss > 0 ? sg / ss : 0);
     i = 0;
     if (ASC_FEATURE_SIMD) {
-      const L = lanes<T>();
-      const vq = v128.splat<T>(qs);
       const vm = v128.splat<T>(mean);
       const vb = v128.splat<T>(b);
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
-      for (; i + L <= k; i += L) {
-        const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
-        const d = v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm), vb);
-        v128.store(at<T>(po, i), v128.and(v128.mul<T>(s, d), v128.ne<T>(s, v128.splat<T>(0))));
+      if (sizeof<S>() == 2) {
+        if (finite && kind == SPARSEMAX) {
+          // out holds g on the support, NaN off it: (g - mean)*beta there, 0 elsewhere (s = 1 or 0).
+          for (; i + 4 <= k; i += 4) {
+            const q = at<T>(po, i);
+            const x = v128.load(q);
+            v128.store(q, v128.and(f32x4.mul(f32x4.sub(x, vm), vb), f32x4.eq(x, x)));
+          }
+        } else if (finite) {
+          i = outputOfWeights<i16>(pg, po, k, vm, vb);
+        } else {
+          i = outputOfWeights<u16>(pg, po, k, vm, vb);
+        }
+      } else {
+        const L = lanes<T>();
+        const vq = v128.splat<T>(qs);
+        const h0 = widenConstant<S>(0);
+        const h1 = widenConstant<S>(1);
+        const h2 = widenConstant<S>(2);
+        const h3 = widenConstant<S>(3);
+        for (; i + L <= k; i += L) {
+          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+          v128.store(at<T>(po, i), outputV<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
+        }
       }
     }
     for (; i < k; i++) {
@@ -1240,6 +1355,37 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
       store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
     }
   }
+}
+
+/**
+ * Pass 2 over halves from the weights s that pass 1 left in out (f32), up to the row's last whole
+ * vector (returned: the next element); g read as S: i16 where pass 1 found the row finite
+ * (widenFinite4), else u16 (widen4).
+ */
+// @ts-ignore: decorator
+@inline
+function outputOfWeights<S>(pg: usize, po: usize, k: i32, vm: v128, vb: v128): i32 {
+  const h0 = widenConstant<u16>(0);
+  const h1 = widenConstant<u16>(1);
+  const h2 = widenConstant<u16>(2);
+  const h3 = widenConstant<u16>(3);
+  let i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const q = at<f32>(po, i);
+    v128.store(q, outputV<f32>(v128.load(q), loadLanes<f32, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
+  }
+  return i;
+}
+
+/**
+ * Sparsemax's pass 1 over halves, 4 lanes: g widened (gw) stored at q where y > 0 and NaN (all
+ * ones) on the lanes o off the support; the lanes' terms s*g (g, or +0 off the support).
+ */
+// @ts-ignore: decorator
+@inline
+function supportTerm(gw: v128, o: v128, q: usize): v128 {
+  v128.store(q, v128.or(gw, o));
+  return v128.andnot(gw, o);
 }
 
 // @ts-ignore: decorator
@@ -1332,7 +1478,10 @@ export function f32_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k:
 export function f64_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   backward<f64, f64>(g, y, out, rows, k, beta, alpha);
 }
-/** f32_entmaxbackward of halves g and y (widened as they are read), into f32 out. */
+/**
+ * f32_entmaxbackward of halves g and y (widened as they are read), into f32 out, which may not
+ * overlap them (pass 1 leaves its values there for pass 2), the same result bit for bit.
+ */
 export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   backward<f32, u16>(g, y, out, rows, k, beta, alpha);
 }

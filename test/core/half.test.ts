@@ -169,6 +169,20 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     expect(atLeast(NaN)).toBe(0x7c01); // above every half that is not NaN
   });
 
+  it("tells the halves above 0 on their bits as their values do: all 65,536 (signed zeros, subnormals, Infinity, NaN), SIMD and scalar twin", () => {
+    const k = instantiate(file, 8 * ALL);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    new Uint16Array(e.memory.buffer, k.x, ALL).set(all);
+    for (const fn of ["notPositive", "notPositiveScalar"]) {
+      e[fn](k.x, k.y, ALL);
+      const got = new Uint16Array(e.memory.buffer, k.y, ALL);
+      for (let h = 0; h < ALL; h++) {
+        const want = halfValue(h) > 0 ? 0 : 1;
+        if (got[h] !== want) expect(`${fn} 0x${h.toString(16)}: ${got[h]}`).toBe(`${fn} 0x${h.toString(16)}: ${want}`);
+      }
+    }
+  });
+
   it("widens halves and takes their extremum in one pass: exact f32s, and extremum<f32>'s result bit for bit (signed zeros, Inf, NaN)", () => {
     const k = instantiate(file, 16 * 256);
     const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };

@@ -115,7 +115,12 @@ describe("size budget", () => {
   // error (+0.4 KB of wasm: flat rows at alpha 1.2 and 1.3 1.2x faster, Node 24); then 98,150
   // (measured 98,147): the samples' searches stopping at a part of the margin (+0.2 KB of wasm:
   // alpha 1.3 1.06-1.13x faster).
-  const ALL_CEILING = 98_150;
+  // Then (on its own: 100,100, measured 100,082) the backward pass of halves reading them once as finite,
+  // sparsemax's support on y's bits, the values pass 2 needs left in out (sparse-relaxed.wasm
+  // 12,131 -> 12,843 bytes gzipped at level 9; f16 sparsemaxBackward 2.0x -> 0.7x f32 and
+  // entmaxBackward 1.5 1.6x -> 0.85x in Node 24, 32,000).
+  // All of it together: 98,900 (measured 98,862).
+  const ALL_CEILING = 98_900;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");

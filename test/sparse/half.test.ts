@@ -47,6 +47,9 @@ const longRows = fc.record({
 /** The bits of the f32s of y (NaN's payload is the kernel's). */
 const f32Bits = (y: Float32Array): Uint32Array => new Uint32Array(y.buffer, y.byteOffset, y.length);
 
+/** A copy of y with every NaN the same NaN. */
+const nanAsOne = (y: Float32Array): Float32Array => y.map((v) => (Number.isNaN(v) ? NaN : v));
+
 /** The first position where the f32s of a and b differ in their bits (-1: none), and both there. */
 function firstDifference(a: Float32Array, b: Float32Array): [number, number?, number?] {
   const x = f32Bits(a);
@@ -187,6 +190,63 @@ describe.each(backends)("%s: f16 logits", (name, sm) => {
       { seed: 1607, numRuns: 40 },
     );
   });
+
+  it("sparsemaxBackward and entmaxBackward over every half as y and as gradY (signed zeros, subnormals, negatives, Inf, NaN), in rows with and without an Inf or NaN, tails of 0 to 7: the widened arrays' results bit for bit", () => {
+    const all: number[] = Array.from({ length: 65536 }, (_, h) => h);
+    for (let i = all.length - 1, s = 4242; i > 0; i--) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const j = s % (i + 1);
+      [all[i], all[j]] = [all[j], all[i]];
+    }
+    const special = (h: number) => (h & 0x7c00) === 0x7c00;
+    const finite = all.filter((h) => !special(h));
+    const reversed = (a: number[]) => a.slice().reverse();
+    const specials = [POS_INF, NEG_INF, NAN, 0xfe01];
+    // The kernels read halves as finite in vectors and go back for rows whose vectors hold an Inf
+    // or NaN (sparsemax: in gradY only): rows of every case, y and gradY each.
+    const cases: [string, (k: number) => [number[], number[]]][] = [
+      ["all halves", () => [all, reversed(all)]],
+      ["finite halves", () => [finite, reversed(finite)]],
+      ["y any, gradY finite", () => [all.slice(0, finite.length), reversed(finite)]],
+      ["y finite, gradY any", () => [finite, reversed(all).slice(0, finite.length)]],
+      // An Inf or NaN as each row's last entry: in the scalar tail where k % 4 > 0.
+      [
+        "finite, an Inf or NaN last in each row",
+        (k) => {
+          const y = finite.slice();
+          const g = reversed(finite);
+          for (let r = 0, i = k - 1; i < y.length; r++, i += k) {
+            y[i] = specials[r % 4];
+            g[i] = specials[(r + 1) % 4];
+          }
+          return [y, g];
+        },
+      ],
+    ];
+    for (const [what, rowsOf] of cases) {
+      for (const k of [3, 7, 12, 100, 4099, 4103, 4104]) {
+        const [yAll, gAll] = rowsOf(k);
+        const n = yAll.length - (yAll.length % k);
+        const yb = yAll.slice(0, n);
+        const gb = gAll.slice(0, n);
+        const y = f16Array(sm, yb);
+        const g = f16Array(sm, gb);
+        const yw = Float32Array.from(bitsOf(y), halfValue);
+        const gw = Float32Array.from(bitsOf(g), halfValue);
+        for (const alpha of [2, 1.5, 1.3]) {
+          for (const beta of [1, -0.5, 0, 3e38]) {
+            const opts = { rowLength: k, beta };
+            const back = (gi: unknown, yi: unknown) =>
+              (alpha === 2 ? sm.sparsemaxBackward(gi as Float32Array, yi as Float32Array, opts) : sm.entmaxBackward(gi as Float32Array, yi as Float32Array, { ...opts, alpha })) as Float32Array;
+            // (A NaN's payload is the engine's: the widened arrays' NaNs are JavaScript's.)
+            expect([what, k, alpha, beta, firstDifference(nanAsOne(back(g, y)), nanAsOne(back(gw, yw)))]).toEqual([what, k, alpha, beta, [-1]]);
+          }
+        }
+        y.free();
+        g.free();
+      }
+    }
+  }, 120_000);
 
   it("sparsemaxLoss and entmaxLoss of f16 logits: f32 losses and gradients equal to those of the widened logits", () => {
     fc.assert(
