@@ -1303,10 +1303,15 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
           let a1 = v128.splat<T>(0);
           let a2 = a1;
           for (; i + L <= end; i += L) {
-            const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+            const yv = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
+            const kept = v128.gt<T>(yv, v128.splat<T>(0));
+            const s = weightV<T>(yv, kind, vq);
             // Halves: the weights kept for pass 2 (out is not g or y).
             if (sizeof<S>() == 2) v128.store(at<T>(po, i), s);
-            a1 = v128.add<T>(a1, v128.mul<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3)));
+            // Off the support g is dropped, an infinite or NaN one too (0*Infinity would be NaN);
+            // sparsemax's s is 1 on it.
+            const gv = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
+            a1 = v128.add<T>(a1, v128.and(kind == SPARSEMAX ? gv : v128.mul<T>(s, gv), kept));
             a2 = v128.add<T>(a2, s);
           }
           sg += sumLanes<T>(a1);

@@ -119,8 +119,10 @@ describe("size budget", () => {
   // sparsemax's support on y's bits, the values pass 2 needs left in out (sparse-relaxed.wasm
   // 12,131 -> 12,843 bytes gzipped at level 9; f16 sparsemaxBackward 2.0x -> 0.7x f32 and
   // entmaxBackward 1.5 1.6x -> 0.85x in Node 24, 32,000).
-  // All of it together: 98,900 (measured 98,862).
-  const ALL_CEILING = 98_900;
+  // All of it together: 98,900 (measured 98,862). Then 99,150 (measured 99,105): the backward
+  // passes' vector loops dropping gradY off the support (an infinite or NaN one made every
+  // output NaN, where the scalar tail and build skipped it; +0.24 KB of wasm).
+  const ALL_CEILING = 99_150;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");

@@ -62,6 +62,28 @@ describe.each(backends)("%s", (_, sm) => {
     }
   });
 
+  it("gradY off the support does not matter, Infinity and NaN included (every position, every dtype)", () => {
+    const k = 37;
+    for (const dtype of ["f32", "f64"] as const) {
+      for (const alpha of [2, 1.5, 1.3]) {
+        const x = uniform(k, 41 + alpha, 3);
+        const y = sm.entmax(array(dtype, x), { alpha });
+        const g = array(dtype, uniform(k, 43, 1));
+        const want = Array.from(sm.entmaxBackward(g, y, { alpha }));
+        const off = Array.from(y.keys()).filter((i) => !(y[i] > 0));
+        expect(off.length).toBeGreaterThan(k / 2);
+        for (const j of off) {
+          for (const bad of [Infinity, -Infinity, NaN]) {
+            const gj = g.slice();
+            gj[j] = bad;
+            const got = alpha === 2 ? sm.sparsemaxBackward(gj, y) : sm.entmaxBackward(gj, y, { alpha });
+            expect(Array.from(got), `${dtype} alpha ${alpha}, gradY[${j}] = ${bad}`).toEqual(want);
+          }
+        }
+      }
+    }
+  });
+
   it("sparsemaxLoss([1, 2, 2], [1]) = 0.25 and losses are 0 where the target is p*", () => {
     expect(sm.sparsemaxLoss([1, 2, 2], [1]).loss).toBeCloseTo(0.25, 15);
     for (const dtype of ["f32", "f64"] as Dtype[]) {
