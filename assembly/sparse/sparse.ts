@@ -812,6 +812,9 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   const band = ROUGH_BAND * kappa;
   let rough = roughKind && m >= ROUGH_FROM;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
+    // The exact kinds' sums are taken at tau rounded to T (sumsAt's tt), and so is the shift from
+    // it: the start (a floor) is rounded here too, else tau + d missed by tau's rounding.
+    if (!powered(kind)) tau = <f64><T>tau;
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
     const terms = powered(kind) && w != dst && !rough ? dst : 0;
     // A copy of the loop for each: with the test inside one loop, the rows that take no rough
@@ -934,6 +937,10 @@ function scatterLanes<T>(y: usize, idx: usize, p: v128): void {
 @inline
 function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64, kind: i32, kappa: f64, terms: usize): void {
   const tt = <T>tau;
+  // tau - tt (f32: tau's part below f32's precision, 0 for f64): the exact kinds subtract it too,
+  // else the support's n entries each miss by tt - tau, n times it in the row's sum (over f32's 1e-6
+  // for wide supports with the threshold near -1/2).
+  const tl = <T>(tau - <f64>tt);
   const kk = <T>kappa;
   const r = <T>(-1 / tau);
   const sk = <T>(powered(kind) ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1);
@@ -951,6 +958,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vt = v128.splat<T>(tt);
+    const vtl = v128.splat<T>(tl);
     const vr = v128.splat<T>(r);
     const vk = v128.splat<T>(kk);
     const vs = v128.splat<T>(sk);
@@ -1008,7 +1016,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
         const q = expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
       } else {
-        const t = v128.sub<T>(X, vt);
+        const t = v128.sub<T>(v128.sub<T>(X, vt), vtl);
         p = v128.and(t, v128.gt<T>(t, zero));
         if (kind == QUADRATIC) p = v128.mul<T>(p, p);
       }
@@ -1026,7 +1034,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
       const wv = relativeOf<T>(X, tt, r);
       p = wv > <T>0 ? sk * expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r)) : <T>0;
     } else {
-      const t = X - tt;
+      const t = X - tt - tl;
       p = t > <T>0 ? t : <T>0;
       if (kind == QUADRATIC) p *= p;
     }
