@@ -41,6 +41,11 @@ export interface Core {
   normalize(log: boolean, x: AnyOperand, y: AnyOperand, beta: number, c: number, shift: number): void;
   /** The values of halves as a new Float32Array, exactly (the wasm backend widens in a kernel). */
   widen(x: AnyOperand): Float32Array;
+  /**
+   * use(the values of halves x as f32, exactly) for the call's duration: the wasm backend widens
+   * them into an array of its memory, freed after, so that a kernel reads them with no copy.
+   */
+  widened<R>(x: AnyOperand, use: (xs: Operand) => R): R;
 }
 
 /** Element type of an operand. */

@@ -291,6 +291,10 @@ export class JsCore implements Core {
     return widenHalves(typedArray(x) as HalfArray);
   }
 
+  widened<R>(x: AnyOperand, use: (xs: Operand) => R): R {
+    return use(this.widen(x));
+  }
+
   rows(log: boolean, x0: AnyOperand, y0: AnyOperand, rows: number, k: number, beta: number): void {
     viaF32(x0, y0, (x, y) => this.#rows(log, x, y as Operand, rows, k, beta));
   }

@@ -205,6 +205,19 @@ export class WasmCore implements Core {
     return y;
   }
 
+  widened<R>(x: AnyOperand, use: (xs: Operand) => R): R {
+    // Not widen(): a Float32Array of the JS heap, allocated, filled by a copy out of this memory
+    // and staged back in by the next kernel call, cost a lone f16 operand of softmaxBackward 20x
+    // the call's own time (Node 24, 32,000).
+    const y = this.memory.alloc(x.length, "f32");
+    try {
+      this.#halves(x, y, x.length, (xp, yp) => this.#widen(xp, yp, x.length));
+      return use(y);
+    } finally {
+      y.free();
+    }
+  }
+
   rows(log: boolean, x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number): void {
     if (dtypeOf(x) === "f16") {
       const kernels = this.#kernels.f16;

@@ -244,25 +244,29 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
     return opts.out ?? y;
   }
 
-  const backward = (log: boolean) => (gradY: Input, y: Input, options?: unknown) => {
-    let g: AnyOperand = anyOperandOf(core, gradY, "gradY");
-    const name = log ? "logY" : "y";
-    let yo: AnyOperand = anyOperandOf(core, y, name);
-    if (yo.length !== g.length) throw new RangeError(`${name} must have gradY's length (got length ${yo.length} for ${g.length})`);
-    // Halves both: the kernels read them; a lone f16 operand is widened (exactly) first.
-    if (!(dtypeOf(g) === "f16" && dtypeOf(yo) === "f16")) {
-      if (dtypeOf(g) === "f16") g = core.widen(g);
-      if (dtypeOf(yo) === "f16") yo = core.widen(yo);
-    }
-    const dtype = computedIn(g);
-    const opts = (options ?? {}) as Record<string, unknown>;
-    const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
-    const { rows, k } = rowsOf(g.length, opts.rowLength);
-    const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
-    if (computedIn(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo as Operand)) : Float64Array.from(realArray(yo as Operand));
-    // A beta that rounds to 0 (or a subnormal) in f32 gave 0*Infinity = NaN where g is infinite.
-    lossFor(dtype, beta).backward(log, g, yo, out, rows, k, beta);
-    return opts.out ?? out;
+  const backward = (log: boolean) => {
+    const call = (gradY: Input, y: Input, options?: unknown): unknown => {
+      const g: AnyOperand = anyOperandOf(core, gradY, "gradY");
+      const name = log ? "logY" : "y";
+      let yo: AnyOperand = anyOperandOf(core, y, name);
+      if (yo.length !== g.length) throw new RangeError(`${name} must have gradY's length (got length ${yo.length} for ${g.length})`);
+      // Halves both: the kernels read them; a lone f16 operand is widened (exactly) first, in the
+      // backend's memory for the call's duration.
+      if (!(dtypeOf(g) === "f16" && dtypeOf(yo) === "f16")) {
+        if (dtypeOf(g) === "f16") return core.widened(g, (w) => call(w, yo as Input, options));
+        if (dtypeOf(yo) === "f16") return core.widened(yo, (w) => call(g as Input, w, options));
+      }
+      const dtype = computedIn(g);
+      const opts = (options ?? {}) as Record<string, unknown>;
+      const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);
+      const { rows, k } = rowsOf(g.length, opts.rowLength);
+      const out = opts.out === undefined ? newArray(dtype, g.length) : outOperand(core, opts.out, dtype, g.length, "gradY's length");
+      if (computedIn(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo as Operand)) : Float64Array.from(realArray(yo as Operand));
+      // A beta that rounds to 0 (or a subnormal) in f32 gave 0*Infinity = NaN where g is infinite.
+      lossFor(dtype, beta).backward(log, g, yo, out, rows, k, beta);
+      return opts.out ?? out;
+    };
+    return call;
   };
 
   function jacobian(y: Input, options?: JacobianOptions) {

@@ -98,11 +98,14 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
       backend.backward(gh, yh, out, rows, k, beta, alpha);
       return opts.out ?? out;
     }
-    const g = dtypeOf(gh) === "f16" ? core.widen(gh) : (gh as Operand);
-    let yo = dtypeOf(yh) === "f16" ? core.widen(yh) : (yh as Operand);
-    if (dtypeOf(yo) !== dtype) yo = dtype === "f32" ? Float32Array.from(realArray(yo)) : Float64Array.from(realArray(yo));
-    backend.backward(g, yo, out, rows, k, beta, alpha);
-    return opts.out ?? out;
+    // f16 operands widened in the backend's memory for the call's duration (core.widened).
+    const finish = (g: Operand, y: Operand) => {
+      const yo = dtypeOf(y) === dtype ? y : dtype === "f32" ? Float32Array.from(realArray(y)) : Float64Array.from(realArray(y));
+      backend.backward(g, yo, out, rows, k, beta, alpha);
+      return opts.out ?? out;
+    };
+    const withY = (g: Operand) => (dtypeOf(yh) === "f16" ? core.widened(yh, (w) => finish(g, w)) : finish(g, yh as Operand));
+    return dtypeOf(gh) === "f16" ? core.widened(gh, withY) : withY(gh as Operand);
   };
 
   const loss = (fixedAlpha: number | undefined) => (logits: Input, target: unknown, options?: unknown) => {
