@@ -93,6 +93,13 @@ const FUNCTIONS = {
     const y = out(n);
     return () => sm.softmaxBackward(x, x, { out: y });
   },
+  // gradY f16 (or f32), y an f32 row: the lone f16 operand is widened before the f32 kernel.
+  "softmaxBackward f32 y": (sm, x, n, out) => {
+    const y = out(n);
+    const p = out.owned(sm.alloc(n, "f32"));
+    p.array.fill(1 / n);
+    return () => sm.softmaxBackward(x, p, { out: y });
+  },
   logSoftmaxBackward: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.logSoftmaxBackward(x, x, { out: y });
