@@ -44,7 +44,11 @@ describe("size budget", () => {
   // (reduce.ts's widenExtremum, a max and a min copy) and f16 log-softmax reduced straight
   // into its output, +0.55 KB of wasm (f16 logSoftmax and logSumExp 1.2x -> 1.1x f32 at 32,000,
   // Node 24; f16 softmax 1.6x -> 1.1x in Bun).
-  const CORE_CEILING = 22_400;
+  // Then 22,400 -> 22,450 (measured 22,414): the core's widened(), a lone f16 operand of the
+  // loss's and sparse's backward passes widened into a temporary array of the module's memory
+  // instead of a JS Float32Array copied out and back (+51 bytes of JS; 2.3x -> 1.4x the all-f32
+  // call in bench/halves.js, 25-30x -> ~1.1x in an outside check's script).
+  const CORE_CEILING = 22_450;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -124,7 +128,9 @@ describe("size budget", () => {
   // output NaN, where the scalar tail and build skipped it; +0.24 KB of wasm). Then 99,250
   // (measured 99,230): sparsemax's and entmax 1.5's f32 rows summing to 1 within 1e-6 (the
   // threshold's part below f32 subtracted too, the search's start rounded as its sums; +0.13 KB).
-  const ALL_CEILING = 99_250;
+  // Then 99,400 (measured 99,359): the core's widened() above, used by the loss's and sparse's
+  // backward passes (+0.13 KB of JS).
+  const ALL_CEILING = 99_400;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
