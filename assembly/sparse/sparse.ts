@@ -798,7 +798,10 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   const sumLeft: f64 = sizeof<T>() == 4 ? SUM_LEFT_F32 : SUM_LEFT_F64;
   let lo: f64 = -1;
   let hi: f64 = -expNonPositive<f64>((1 - alpha) * logOf<f64>(<f64>m));
-  let tau: f64 = start;
+  // The exact kinds' sums are taken at tau rounded to T (sumsAt's tt), and so is the shift from
+  // it: their tau stays in T's values, the start (a floor) included, else tau + d missed by
+  // tau's rounding (every later tau is rounded where it is set).
+  let tau: f64 = powered(kind) ? start : <f64><T>start;
   let refined = false;
   // The row's search (not a sample's: those end in a floor, less a margin) must end on exact sums.
   const row = w != dst;
@@ -812,9 +815,6 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   const band = ROUGH_BAND * kappa;
   let rough = roughKind && m >= ROUGH_FROM;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    // The exact kinds' sums are taken at tau rounded to T (sumsAt's tt), and so is the shift from
-    // it: the start (a floor) is rounded here too, else tau + d missed by tau's rounding.
-    if (!powered(kind)) tau = <f64><T>tau;
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
     const terms = powered(kind) && w != dst && !rough ? dst : 0;
     // A copy of the loop for each: with the test inside one loop, the rows that take no rough
