@@ -68,7 +68,7 @@ const MARGIN_F32: f64 = 1.52587890625e-5;
 const MARGIN_F64: f64 = 1.4551915228366852e-11;
 const SAMPLE_SETTLE: f64 = 16;
 
-// solve's rough passes: from this many candidates, and the band ROUGH_BAND*kappa around 1
+// solve's rough passes: from this many candidates of a row, and the band ROUGH_BAND*kappa around 1
 // within which a rough sum is not taken to tell the side of the root (over twice the rough
 // terms' relative error, 3.5e-7*kappa plus f32's roundings).
 const ROUGH_FROM: i32 = 512;
@@ -653,7 +653,8 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
             // Every product masked: lanes off the support (w <= 0, or -Infinity) are not summed.
             const h = powIntV<T>(wv, e2, top2);
             const g = v128.mul<T>(h, wv);
-            const q = v128.and(correctedV<T>(v128.mul<T>(g, wv), X, wv, vr, one, two, vn), kept);
+            const gw = v128.mul<T>(g, wv);
+            const q = v128.and(rough ? gw : correctedV<T>(gw, X, wv, vr, one, two, vn), kept);
             if (terms != 0) v128.store(at<T>(terms, i), q);
             a2 = add64<T>(a2, q);
             b3 = v128.add<T>(b3, v128.and(g, kept));
@@ -720,7 +721,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       if (kind == INTEGER) {
         const h = powInt<T>(wv, e2, top2);
         const g = h * wv;
-        const q = correctedOf<T>(g * wv, X, wv, r, <T>ni);
+        const q = rough ? g * wv : correctedOf<T>(g * wv, X, wv, r, <T>ni);
         if (terms != 0) store<T>(at<T>(terms, i), q);
         s2 += <f64>q;
         sg += <f64>g;
@@ -805,15 +806,17 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   let refined = false;
   // The row's search (not a sample's: those end in a floor, less a margin) must end on exact sums.
   const row = w != dst;
-  // f32 GENERAL (kappa >= 1) takes its terms' logs from logRoughF32x4 (a pass costs about three
-  // quarters of an exact one) in the passes that only bring tau closer: every pass of a sample's
-  // search (their thresholds are floors less a margin of 2^-16, which the rough terms' error,
-  // about 3.5e-7*kappa of the sum, moves by ~3.5e-7*s) and the first pass of a long row's, whose
-  // step from the floor lands where the next, exact, pass settles. A rough sum within
-  // ROUGH_BAND*kappa of 1 decides nothing about the side of the root.
-  const roughKind = sizeof<T>() == 4 && kind == GENERAL && kappa >= 1;
+  // f32 GENERAL and INTEGER (kappa >= 1) take rough terms in the passes that only bring tau
+  // closer: GENERAL's logs from logRoughF32x4 (a pass costs about three quarters of an exact one),
+  // INTEGER's powers without correctedV's part (w's rounding, n units of f32's last place, and
+  // the n - 1 products' roundings: below 1.2e-7*kappa of the sum). These are every pass of a
+  // sample's search, however short (their thresholds are floors less a margin of 2^-16, which the
+  // rough terms' error, at most 3.5e-7*kappa of the sum, moves by ~3.5e-7*s), and the first pass
+  // of a long row's, whose step from the floor lands where the next, exact, pass settles. A rough
+  // sum within ROUGH_BAND*kappa of 1 decides nothing about the side of the root.
+  const roughKind = sizeof<T>() == 4 && (kind == GENERAL || kind == INTEGER) && kappa >= 1;
   const band = ROUGH_BAND * kappa;
-  let rough = roughKind && m >= ROUGH_FROM;
+  let rough = roughKind && (m >= ROUGH_FROM || !row);
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
     const terms = powered(kind) && w != dst && !rough ? dst : 0;
@@ -889,12 +892,13 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       rough = false;
       continue;
     }
-    // A step that support entries cross is settled too where they cannot matter (crossingLeft).
-    const reach = abs(next - tau);
-    const crossing = next + reach < passOf(P_MIN) ? 0 : crossingLeft(reach, passOf(P_N), kappa);
     // A sample's threshold is needed to within a part of the margin, not to the row's sum's
     // precision: what the step leaves, over |f'|, is the threshold's error.
     const allowed = row || !powered(kind) ? sumLeft : abs(slope) * ((sizeof<T>() == 4 ? MARGIN_F32 : MARGIN_F64) / SAMPLE_SETTLE);
+    // A step that support entries cross is settled too where they cannot matter (crossingLeft,
+    // a log and an exp: taken only where the step's own error leaves room).
+    const reach = abs(next - tau);
+    const crossing = next + reach < passOf(P_MIN) || left > allowed ? 0 : crossingLeft(reach, passOf(P_N), kappa);
     const settled = next > lo && next < hi && left + crossing <= allowed;
     const small = powered(kind) ? abs(next - tau) <= tol || (kappa >= 1 && settled) : next == tau;
     if (small && (kappa >= 1 || abs(f - 1) <= tol)) return powered(kind) ? next : tau;
