@@ -130,8 +130,10 @@ describe("size budget", () => {
   // threshold's part below f32 subtracted too, the search's start rounded as its sums; +0.13 KB).
   // Then 99,400 (measured 99,359): the core's widened() above, used by the loss's and sparse's
   // backward passes (+0.13 KB of JS). Then 99,300 (measured 99,255): the exact searches' tau
-  // rounded once where it starts instead of at every pass.
-  const ALL_CEILING = 99_300;
+  // rounded once where it starts instead of at every pass. Then 99,350 (measured 99,334): entmax's
+  // rough passes for a whole kappa and for every sample search (+79 bytes of wasm: alpha 1.1 and
+  // 1.3 1.02-1.05x faster in Node 24 and Deno).
+  const ALL_CEILING = 99_350;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
