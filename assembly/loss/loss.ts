@@ -525,10 +525,10 @@ function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, k0: v128, k1:
  * finite widening is wrong): the caller takes the row's full path.
  * Each block of HALF_WORK is widened by loops of their own, g's then y's, and the products
  * are taken on the widened block (in L1): widening multiplies a subnormal f32 by 2^112 for each
- * subnormal half, and on some x64 cores (AMD Zen 5 measured) a loop where such multiplies mix
- * with multiplies of normal values (the other operand's widening, the products) runs 2-3x
- * slower than with either alone; a loop that only widens one row runs at one speed whatever
- * its halves are (docs/loss.md, "Half precision").
+ * subnormal half, and on AMD Zen 5 the loops that widened g and y and multiplied them, with
+ * one operand's halves subnormal and the other's normal, ran 2-3x slower, while a loop that
+ * only widens a row ran at one speed for uniform, random and softmax-like rows (docs/loss.md,
+ * "Subnormal halves").
  */
 // @ts-ignore: decorator
 @inline
