@@ -517,6 +517,21 @@ function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, k0: v128, k1:
 }
 
 /**
+ * Halves [start, end) at src widened into the f32s at dst (halfToF32): widenFiniteRun's
+ * scalar twin, false at the first half with exponent 31 (Inf, NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function widenFiniteScalar(src: usize, dst: usize, start: i32, end: i32): bool {
+  for (let j = start; j < end; j++) {
+    const h = <u32>load<u16>(src + (<usize>j << 1));
+    if ((h & 0x7c00) == 0x7c00) return false;
+    store<f32>(dst + (<usize>j << 2), halfToF32(h));
+  }
+  return true;
+}
+
+/**
  * The first pass of softmaxBackward over a row of halves read as finite (i16): g widened into
  * the f32 row `out` and y into `work` (k f32), where the second pass reads them, and the sum
  * of g_j*y_j in f64, added in backwardRow's order (the same bits: a product of two halves is
@@ -568,7 +583,15 @@ function halvesDot(pg: usize, py: usize, po: usize, work: usize, k: i32): f64 {
     }
     if (holdsSpecial(top, e16)) return NaN;
     sum = sum64(f64x2.add(s0, s1));
+  } else {
+    // The scalar build: the same blocks, each operand widened by a loop of its own.
+    for (let start = 0; start < k; start += HALF_WORK) {
+      const end = k - start > HALF_WORK ? start + HALF_WORK : k;
+      if (!widenFiniteScalar(pg, po, start, end) || !widenFiniteScalar(py, work, start, end)) return NaN;
+      for (; i < end; i++) sum += mulz(<f64>load<f32>(po + (<usize>i << 2)), <f64>load<f32>(work + (<usize>i << 2)));
+    }
   }
+  // The last k % 4 elements of the SIMD build.
   for (; i < k; i++) {
     const gb = <u32>load<u16>(pg + (<usize>i << 1));
     const yb = <u32>load<u16>(py + (<usize>i << 1));
