@@ -100,6 +100,25 @@ const FUNCTIONS = {
     p.array.fill(1 / n);
     return () => sm.softmaxBackward(x, p, { out: y });
   },
+  // The other operand uniform in magnitude over [1e-6, 5e-5] (subnormal as halves, below
+  // 6.1e-5), the logits as g or y: on AMD Zen 5 widening subnormal halves inside a loop of
+  // normal multiplies once cost 2-3x (docs/loss.md, "Half precision").
+  "softmaxBackward subnormal y": (sm, x, n, out) => {
+    const y = out(n);
+    const p = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, false, 3)));
+    return () => sm.softmaxBackward(x, p, { out: y });
+  },
+  "softmaxBackward subnormal g": (sm, x, n, out) => {
+    const y = out(n);
+    const g = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 5)));
+    return () => sm.softmaxBackward(g, x, { out: y });
+  },
+  // y the softmax of the logits (most of a long row's entries subnormal as halves).
+  "softmaxBackward softmax y": (sm, x, n, out) => {
+    const y = out(n);
+    const p = out.owned(operand(sm, x, softmaxOf(x.array)));
+    return () => sm.softmaxBackward(x, p, { out: y });
+  },
   logSoftmaxBackward: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.logSoftmaxBackward(x, x, { out: y });
@@ -146,6 +165,37 @@ const FUNCTIONS = {
   },
 };
 
+/** n values uniform in log magnitude over [lo, hi] (random sign when `signed`), rounded to halves. */
+function magnitudes(n, lo, hi, signed, seed) {
+  let s = seed;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  return Float32Array.from({ length: n }, () => {
+    const m = Math.exp(Math.log(lo) + next() * Math.log(hi / lo));
+    return Math.f16round(signed && next() < 0.5 ? -m : m);
+  });
+}
+
+/** The softmax of row x (in f64), rounded to halves. */
+function softmaxOf(x) {
+  let max = -Infinity;
+  for (const v of x) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  return Float32Array.from(x, (v) => Math.f16round(Math.exp(v - max) / sum));
+}
+
+/** A WasmArray of x's dtype holding `values` (the second operand of a call). */
+function operand(sm, x, values) {
+  const a = sm.alloc(values.length, x.dtype);
+  a.array.set(values);
+  return a;
+}
+
 const here = await import(new URL("../dist/node.js", import.meta.url));
 const builds = [["", here]];
 if (args.before) builds.push(["before ", await import(pathToFileURL(resolve(args.before, "node.js")).href)]);
@@ -188,7 +238,7 @@ for (const n of sizes) {
       const f16 = ns[`${build}f16`];
       return `${build || "now "}f32 ${(f32 / 1e3).toFixed(1)} us, f16 ${(f16 / 1e3).toFixed(1)} us: ${(f16 / f32).toFixed(2)}x`;
     });
-    console.log(`${String(n).padStart(7)} ${f.padEnd(24)} ${cells.join(" | ")}`);
+    console.log(`${String(n).padStart(7)} ${f.padEnd(28)} ${cells.join(" | ")}`);
     for (const a of new Set(arrays)) a.free();
   }
 }

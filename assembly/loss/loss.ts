@@ -25,7 +25,7 @@ import {
   widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, widenFinite4, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, raiseHalfTop, widenFinite4, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -448,17 +448,15 @@ function wideDiff<T>(g: T, d: f64): f64 {
 }
 
 /**
- * The first pass of the backward passes over a row of halves read as finite (i16): g widened
+ * The first pass of logSoftmaxBackward over a row of halves read as finite (i16): g widened
  * into the f32 row `out` (which the second pass then reads instead of the halves), and the
- * sum of g_j*y_j (`dot`) or of g_j, in f64, added in backwardRow's and logBackwardRow's order
- * (the same bits: a product of two halves is exact in f32, and finite, so the f32 rows' mask
- * of the terms with y_j = 0 changes no sum). NaN, before anything depends on out, where a half
- * of g (or of y, with `dot`) has exponent 31 (Inf, NaN: their finite widening is wrong): the
- * caller takes the row's full path.
+ * sum of g_j, in f64, added in logBackwardRow's order. NaN, before anything depends on out,
+ * where a half of g has exponent 31 (Inf, NaN: their finite widening is wrong): the caller
+ * takes the row's full path.
  */
 // @ts-ignore: decorator
 @inline
-function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f64 {
+function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
   let sum: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -475,30 +473,17 @@ function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f6
       const g1 = widenFinite4(i32x4.extend_high_i16x8_s(gh), k0, k1);
       v128.store(q, g0);
       v128.store(q, g1, 16);
-      if (dot) {
-        const yh = v128.load(py + (<usize>i << 1));
-        top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
-        s0 = add64<f32>(s0, f32x4.mul(g0, widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1)));
-        s1 = add64<f32>(s1, f32x4.mul(g1, widenFinite4(i32x4.extend_high_i16x8_s(yh), k0, k1)));
-      } else {
-        top = i16x8.max_u(top, v128.and(gh, e16));
-        s0 = add64<f32>(s0, g0);
-        s1 = add64<f32>(s1, g1);
-      }
+      top = i16x8.max_u(top, v128.and(gh, e16));
+      s0 = add64<f32>(s0, g0);
+      s1 = add64<f32>(s1, g1);
     }
     if (i + 4 <= k) {
       // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
       const gh = v128.load64_zero(pg + (<usize>i << 1));
       const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
       v128.store(po + (<usize>i << 2), g0);
-      if (dot) {
-        const yh = v128.load64_zero(py + (<usize>i << 1));
-        top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
-        s0 = add64<f32>(s0, f32x4.mul(g0, widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1)));
-      } else {
-        top = i16x8.max_u(top, v128.and(gh, e16));
-        s0 = add64<f32>(s0, g0);
-      }
+      top = i16x8.max_u(top, v128.and(gh, e16));
+      s0 = add64<f32>(s0, g0);
       i += 4;
     }
     if (v128.any_true(i16x8.eq(top, e16))) return NaN;
@@ -506,11 +491,116 @@ function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f6
   }
   for (; i < k; i++) {
     const gb = <u32>load<u16>(pg + (<usize>i << 1));
-    const yb = dot ? <u32>load<u16>(py + (<usize>i << 1)) : 0;
-    if ((gb & 0x7c00) == 0x7c00 || (yb & 0x7c00) == 0x7c00) return NaN;
+    if ((gb & 0x7c00) == 0x7c00) return NaN;
     const gi = halfToF32(gb);
     store<f32>(po + (<usize>i << 2), gi);
-    sum += dot ? mulz(<f64>gi, <f64>halfToF32(yb)) : <f64>gi;
+    sum += <f64>gi;
+  }
+  return sum;
+}
+
+/**
+ * The 8n halves at src widened as finite (widenFinite4) into the f32s at dst, top raised to
+ * their exponent bits (raiseHalfTop): a loop that only widens, for halvesDot.
+ */
+// @ts-ignore: decorator
+@inline
+function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, k0: v128, k1: v128, e16: v128): v128 {
+  for (let i = 0; i < n; i += 8) {
+    const h = v128.load(src + (<usize>i << 1));
+    const q = dst + (<usize>i << 2);
+    top = raiseHalfTop(top, h, e16);
+    v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(h), k0, k1));
+    v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(h), k0, k1), 16);
+  }
+  return top;
+}
+
+/**
+ * Halves [start, end) at src widened into the f32s at dst (halfToF32): widenFiniteRun's
+ * scalar twin, false at the first half with exponent 31 (Inf, NaN).
+ */
+// @ts-ignore: decorator
+@inline
+function widenFiniteScalar(src: usize, dst: usize, start: i32, end: i32): bool {
+  for (let j = start; j < end; j++) {
+    const h = <u32>load<u16>(src + (<usize>j << 1));
+    if ((h & 0x7c00) == 0x7c00) return false;
+    store<f32>(dst + (<usize>j << 2), halfToF32(h));
+  }
+  return true;
+}
+
+/**
+ * The first pass of softmaxBackward over a row of halves read as finite (i16): g widened into
+ * the f32 row `out` and y into `work` (k f32), where the second pass reads them, and the sum
+ * of g_j*y_j in f64, added in backwardRow's order (the same bits: a product of two halves is
+ * exact in f32, and finite, so the f32 row's mask of the terms with y_j = 0 changes no sum).
+ * NaN, before anything depends on out, where a half of g or y has exponent 31 (Inf, NaN: their
+ * finite widening is wrong): the caller takes the row's full path.
+ * Each block of HALF_WORK is widened by loops of their own, g's then y's, and the products
+ * are taken on the widened block (in L1): widening multiplies a subnormal f32 by 2^112 for each
+ * subnormal half, and on AMD Zen 5 the loops that widened g and y and multiplied them, with
+ * one operand's halves subnormal and the other's normal, ran 2-3x slower, while a loop that
+ * only widens a row ran at one speed for uniform, random and softmax-like rows (docs/loss.md,
+ * "Subnormal halves").
+ */
+// @ts-ignore: decorator
+@inline
+function halvesDot(pg: usize, py: usize, po: usize, work: usize, k: i32): f64 {
+  let sum: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const k0 = halfConstant(0);
+    const k1 = halfConstant(1);
+    const e16 = halfConstant(4);
+    let s0 = f64x2.splat(0);
+    let s1 = s0;
+    let top = i16x8.splat(0); // the largest exponent bits met
+    const k8 = k & ~7;
+    for (let start = 0; start < k8; start += HALF_WORK) {
+      const n = min(HALF_WORK, k8 - start);
+      top = widenFiniteRun(pg + (<usize>start << 1), po + (<usize>start << 2), n, top, k0, k1, e16);
+      top = widenFiniteRun(py + (<usize>start << 1), work + (<usize>start << 2), n, top, k0, k1, e16);
+      for (; i < start + n; i += 8) {
+        const pq = po + (<usize>i << 2);
+        const wq = work + (<usize>i << 2);
+        s0 = add64<f32>(s0, f32x4.mul(v128.load(pq), v128.load(wq)));
+        s1 = add64<f32>(s1, f32x4.mul(v128.load(pq, 16), v128.load(wq, 16)));
+      }
+    }
+    if (i + 4 <= k) {
+      // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
+      const gh = v128.load64_zero(pg + (<usize>i << 1));
+      const yh = v128.load64_zero(py + (<usize>i << 1));
+      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
+      const y0 = widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1);
+      v128.store(po + (<usize>i << 2), g0);
+      v128.store(work + (<usize>i << 2), y0);
+      top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
+      s0 = add64<f32>(s0, f32x4.mul(g0, y0));
+      i += 4;
+    }
+    if (holdsSpecial(top, e16)) return NaN;
+    sum = sum64(f64x2.add(s0, s1));
+  } else {
+    // The scalar build: the same blocks, each operand widened by a loop of its own.
+    for (let start = 0; start < k; start += HALF_WORK) {
+      const end = k - start > HALF_WORK ? start + HALF_WORK : k;
+      if (!widenFiniteScalar(pg, po, start, end) || !widenFiniteScalar(py, work, start, end)) return NaN;
+      for (; i < end; i++) sum += mulz(<f64>load<f32>(po + (<usize>i << 2)), <f64>load<f32>(work + (<usize>i << 2)));
+    }
+  }
+  // The last k % 4 elements of the SIMD build.
+  for (; i < k; i++) {
+    const gb = <u32>load<u16>(pg + (<usize>i << 1));
+    const yb = <u32>load<u16>(py + (<usize>i << 1));
+    if ((gb & 0x7c00) == 0x7c00 || (yb & 0x7c00) == 0x7c00) return NaN;
+    const gi = halfToF32(gb);
+    const yi = halfToF32(yb);
+    store<f32>(po + (<usize>i << 2), gi);
+    store<f32>(work + (<usize>i << 2), yi);
+    sum += mulz(<f64>gi, <f64>yi);
   }
   return sum;
 }
@@ -524,9 +614,9 @@ function widenConstantOf<A, B>(k: i32): v128 {
 
 /**
  * out_j = beta*y_j*(g_j - sum_i g_i*y_i) per row (out may be g or y); g and y stored as S.
- * A row of halves takes halvesFirstPass (finite halves: |g_j| and the dot product stay far
- * below half of f32's range), and its second pass reads g from out; one with an Inf or NaN
- * half is widened in full (g into out, y into `work`, k f32) and takes the f32 row.
+ * A row of halves takes halvesDot (finite halves: |g_j| and the dot product stay far below
+ * half of f32's range), and its second pass reads g from out and y from `work`; one with an
+ * Inf or NaN half is widened in full (g into out, y into `work`, k f32) and takes the f32 row.
  */
 // @ts-ignore: decorator
 @inline
@@ -537,13 +627,13 @@ function softmaxBackwardRows<T, S = T>(g: usize, y: usize, out: usize, rows: i32
     const py = atS<S>(y, r * k);
     const po = at<T>(out, r * k);
     if (sizeof<S>() == 2) {
-      const dot = halvesFirstPass(pg, py, po, k, true);
-      if (!isNaN(dot)) {
-        backwardOut<T, i16, T>(py, po, po, k, <T>dot, b);
-      } else {
+      const dot = halvesDot(pg, py, po, work, k);
+      if (isNaN(dot)) {
         widenHalves(pg, po, k);
         widenHalves(py, work, k);
         backwardRow<T>(po, work, po, k, b);
+      } else {
+        backwardOut<T>(work, po, po, k, <T>dot, b);
       }
       continue;
     }
@@ -597,32 +687,28 @@ function backwardRow<T>(pg: usize, py: usize, po: usize, k: i32, b: T): void {
     }
     return;
   }
-  backwardOut<T, T, T>(py, pg, po, k, <T>dot, b);
+  backwardOut<T>(py, pg, po, k, <T>dot, b);
 }
 
-/** out_j = y_j*(g_j - d)*b over the row (backwardRow's second pass), y stored as SY, g as SG. */
+/** out_j = y_j*(g_j - d)*b over the row (backwardRow's second pass; halves' rows widened first). */
 // @ts-ignore: decorator
 @inline
-function backwardOut<T, SY, SG>(py: usize, pg: usize, po: usize, k: i32, d: T, b: T): void {
+function backwardOut<T>(py: usize, pg: usize, po: usize, k: i32, d: T, b: T): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vd = v128.splat<T>(d);
     const vb = v128.splat<T>(b);
-    const h0 = widenConstantOf<SY, SG>(0);
-    const h1 = widenConstantOf<SY, SG>(1);
-    const h2 = widenConstantOf<SY, SG>(2);
-    const h3 = widenConstantOf<SY, SG>(3);
     for (; i + L <= k; i += L) {
-      const yv = loadLanes<T, SY>(atS<SY>(py, i), h0, h1, h2, h3);
-      const gv = loadLanes<T, SG>(atS<SG>(pg, i), h0, h1, h2, h3);
+      const yv = v128.load(at<T>(py, i));
+      const gv = v128.load(at<T>(pg, i));
       // y_j*(g_j - d) first: it cannot overflow here (|g|, |d| <= max/2, y <= 1), while
       // y_j*beta may underflow to 0 where the result does not.
       v128.store(at<T>(po, i), v128.mul<T>(v128.mul<T>(yv, v128.sub<T>(gv, vd)), vb));
     }
   }
   for (; i < k; i++) {
-    store<T>(at<T>(po, i), loadAs<T, SY>(py, i) * (loadAs<T, SG>(pg, i) - d) * b);
+    store<T>(at<T>(po, i), load<T>(at<T>(py, i)) * (load<T>(at<T>(pg, i)) - d) * b);
   }
 }
 
@@ -642,7 +728,7 @@ function logSoftmaxBackwardRows<T, S = T>(g: usize, logY: usize, out: usize, row
     const pl = atS<S>(logY, r * k);
     const po = at<T>(out, r * k);
     if (sizeof<S>() == 2) {
-      const sum = halvesFirstPass(pg, 0, po, k, false);
+      const sum = halvesFirstPass(pg, po, k);
       if (!isNaN(sum)) {
         // Blocks of HALF_WORK (a multiple of 4): the same elements take the vector loop as in one.
         for (let i = 0; i < k; i += HALF_WORK) {
