@@ -25,7 +25,7 @@ import {
   widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, widenFinite4, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, widenFiniteHigh8, widenFiniteLow8, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -463,7 +463,7 @@ function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f6
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const k0 = halfConstant(0);
-    const k1 = halfConstant(1);
+    const m = halfConstant(6);
     const e16 = halfConstant(4);
     let s0 = f64x2.splat(0);
     let s1 = s0;
@@ -471,15 +471,15 @@ function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f6
     for (; i + 8 <= k; i += 8) {
       const gh = v128.load(pg + (<usize>i << 1));
       const q = po + (<usize>i << 2);
-      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
-      const g1 = widenFinite4(i32x4.extend_high_i16x8_s(gh), k0, k1);
+      const g0 = widenFiniteLow8(gh, k0, m);
+      const g1 = widenFiniteHigh8(gh, k0, m);
       v128.store(q, g0);
       v128.store(q, g1, 16);
       if (dot) {
         const yh = v128.load(py + (<usize>i << 1));
         top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
-        s0 = add64<f32>(s0, f32x4.mul(g0, widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1)));
-        s1 = add64<f32>(s1, f32x4.mul(g1, widenFinite4(i32x4.extend_high_i16x8_s(yh), k0, k1)));
+        s0 = add64<f32>(s0, f32x4.mul(g0, widenFiniteLow8(yh, k0, m)));
+        s1 = add64<f32>(s1, f32x4.mul(g1, widenFiniteHigh8(yh, k0, m)));
       } else {
         top = i16x8.max_u(top, v128.and(gh, e16));
         s0 = add64<f32>(s0, g0);
@@ -489,12 +489,12 @@ function halvesFirstPass(pg: usize, py: usize, po: usize, k: i32, dot: bool): f6
     if (i + 4 <= k) {
       // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
       const gh = v128.load64_zero(pg + (<usize>i << 1));
-      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
+      const g0 = widenFiniteLow8(gh, k0, m);
       v128.store(po + (<usize>i << 2), g0);
       if (dot) {
         const yh = v128.load64_zero(py + (<usize>i << 1));
         top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
-        s0 = add64<f32>(s0, f32x4.mul(g0, widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1)));
+        s0 = add64<f32>(s0, f32x4.mul(g0, widenFiniteLow8(yh, k0, m)));
       } else {
         top = i16x8.max_u(top, v128.and(gh, e16));
         s0 = add64<f32>(s0, g0);
