@@ -13,9 +13,10 @@
 // 8 operations per 4 halves; the multiply sees no NaN, so no payload is quieted. widenHalves
 // spares the last three where it can: it widens without them, keeping the largest exponent of
 // the halves on the side (2 operations per 8), and widens again with them only where that
-// exponent was 31 (data holding Inf or NaN: masked logits, for example). 8 halves loaded as one
-// vector skip the sign extension too: o's two 16-bit halves are made for the 8 at once and
-// interleaved (widenFiniteLow8/High8, 7 operations per 8 halves instead of 9).
+// exponent was 31 (data holding Inf or NaN: masked logits, for example), and it skips the sign
+// extension too: o's two 16-bit halves are made for 8 halves at once and interleaved
+// (widenFiniteLow8/High8, 7 operations per 8 halves instead of 9; the loss's backward passes
+// take them as well, reduce.ts's widenExtremum does not: JavaScriptCore runs it slower).
 // Narrowing (f32ToHalf, narrowHalves) rounds to nearest, ties to even, as Float16Array stores:
 // overflow past 65520 gives ±Infinity, results below the smallest normal half become
 // subnormal halves or ±0, NaN stays NaN (quiet, the top 9 payload bits kept).
