@@ -25,7 +25,7 @@ import {
   widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, holdsSpecial, raiseHalfTop, widenFinite4, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, raiseHalfTop, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -461,7 +461,7 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const k0 = halfConstant(0);
-    const k1 = halfConstant(1);
+    const m = halfConstant(6);
     const e16 = halfConstant(4);
     let s0 = f64x2.splat(0);
     let s1 = s0;
@@ -469,8 +469,8 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
     for (; i + 8 <= k; i += 8) {
       const gh = v128.load(pg + (<usize>i << 1));
       const q = po + (<usize>i << 2);
-      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
-      const g1 = widenFinite4(i32x4.extend_high_i16x8_s(gh), k0, k1);
+      const g0 = widenFiniteLow8(gh, k0, m);
+      const g1 = widenFiniteHigh8(gh, k0, m);
       v128.store(q, g0);
       v128.store(q, g1, 16);
       top = i16x8.max_u(top, v128.and(gh, e16));
@@ -480,7 +480,7 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
     if (i + 4 <= k) {
       // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
       const gh = v128.load64_zero(pg + (<usize>i << 1));
-      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
+      const g0 = widenFiniteLow8(gh, k0, m);
       v128.store(po + (<usize>i << 2), g0);
       top = i16x8.max_u(top, v128.and(gh, e16));
       s0 = add64<f32>(s0, g0);

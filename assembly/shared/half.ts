@@ -13,7 +13,10 @@
 // 8 operations per 4 halves; the multiply sees no NaN, so no payload is quieted. widenHalves
 // spares the last three where it can: it widens without them, keeping the largest exponent of
 // the halves on the side (2 operations per 8), and widens again with them only where that
-// exponent was 31 (data holding Inf or NaN: masked logits, for example).
+// exponent was 31 (data holding Inf or NaN: masked logits, for example), and it skips the sign
+// extension too: o's two 16-bit halves are made for 8 halves at once and interleaved
+// (widenFiniteLow8/High8, 7 operations per 8 halves instead of 9; the loss's backward passes
+// take them as well, reduce.ts's widenExtremum does not: JavaScriptCore runs it slower).
 // Narrowing (f32ToHalf, narrowHalves) rounds to nearest, ties to even, as Float16Array stores:
 // overflow past 65520 gives ±Infinity, results below the smallest normal half become
 // subnormal halves or ±0, NaN stays NaN (quiet, the top 9 payload bits kept).
@@ -27,6 +30,8 @@
 //     constants loaded once into locals before it (exp.ts says why), s from
 //     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
 //   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
+//   widenFiniteLow8(v, k0, m), widenFiniteHigh8(v, k0, m) the same for the first and last 4 of
+//                                                       8 halves v loaded as one vector (m = halfConstant(6));
 //   raiseHalfTop(top, v, e), holdsSpecial(top, e)       8 halves' largest exponent kept on the side,
 //                                                       to tell whether widenFinite4 was exact;
 //   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
@@ -40,12 +45,19 @@ const SIGN_AND_MAGNITUDE: u32 = 0x8fffffff;
 // A half's exponent bits (all set: Inf or NaN).
 const HALF_EXPONENT: u32 = 0x7c00;
 const F32_EXPONENT: u32 = 0x7f800000;
+// The top 16 bits of (s << 13) & SIGN_AND_MAGNITUDE, from h >> 3 (arithmetic): the sign, and
+// the 12 bits below bit 12 (the shift leaves copies of the sign in bits 12-14).
+const HIGH_PART: u32 = SIGN_AND_MAGNITUDE >>> 16;
 
 const HALF_TABLE = memory.data<u32>([
   reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT, 0x7fff7fff,
+  (HIGH_PART << 16) | HIGH_PART,
 ]);
 
-/** Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff, in 16-bit lanes). */
+/**
+ * Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff,
+ * 6: HIGH_PART, in 16-bit lanes).
+ */
 // @ts-ignore: decorator
 @inline
 export function halfConstant(k: i32): v128 {
@@ -213,6 +225,31 @@ export function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
   return f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
 }
 
+// widenFinite4 on 8 halves in 16-bit lanes, without sign-extending them into 32-bit lanes first:
+// the 32-bit pattern (s << 13) & SIGN_AND_MAGNITUDE is made of two 16-bit halves, h << 13 (low)
+// and (h >> 3) & HIGH_PART (high), computed for the 8 halves at once (3 operations) and
+// interleaved (one unpack per 4), then multiplied by 2^112 as widenFinite4 does: 7 operations
+// per 8 halves where the extensions and widenFinite4 take 9 (V8 extends the high 4 in two:
+// unpack, shift). The two calls on one v share its shift and mask (V8 computes them once).
+
+/** The f32s of the first 4 of the 8 finite halves v (k0 = halfConstant(0), m = halfConstant(6)). */
+// @ts-ignore: decorator
+@inline
+export function widenFiniteLow8(v: v128, k0: v128, m: v128): v128 {
+  const lo = i16x8.shl(v, 13);
+  const hi = v128.and(i16x8.shr_s(v, 3), m);
+  return f32x4.mul(i8x16.shuffle(lo, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), k0);
+}
+
+/** The f32s of the last 4 of the 8 finite halves v (as widenFiniteLow8). */
+// @ts-ignore: decorator
+@inline
+export function widenFiniteHigh8(v: v128, k0: v128, m: v128): v128 {
+  const lo = i16x8.shl(v, 13);
+  const hi = v128.and(i16x8.shr_s(v, 3), m);
+  return f32x4.mul(i8x16.shuffle(lo, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), k0);
+}
+
 /**
  * top raised, lane by lane, to the exponent bits of the 8 halves v (e = halfConstant(4)): after a
  * pass, holdsSpecial(top, e) tells whether any was 31 (Inf or NaN), where widenFinite4 was not
@@ -268,13 +305,20 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
     const k2 = halfConstant(2);
     const k3 = halfConstant(3);
     const e16 = halfConstant(4);
+    const m = halfConstant(6);
     let top = i16x8.splat(0);
-    for (; i + 8 <= n; i += 8) {
-      const v = v128.load(src + (<usize>i << 1));
+    // 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the loop itself); the
+    // last 15 or fewer go to the scalar loop below.
+    for (; i + 16 <= n; i += 16) {
+      const p = src + (<usize>i << 1);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
       const q = dst + (<usize>i << 2);
-      top = raiseHalfTop(top, v, e16);
-      v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(v), k0, k1));
-      v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(v), k0, k1), 16);
+      top = raiseHalfTop(raiseHalfTop(top, v0, e16), v1, e16);
+      v128.store(q, widenFiniteLow8(v0, k0, m));
+      v128.store(q, widenFiniteHigh8(v0, k0, m), 16);
+      v128.store(q, widenFiniteLow8(v1, k0, m), 32);
+      v128.store(q, widenFiniteHigh8(v1, k0, m), 48);
     }
     if (holdsSpecial(top, e16)) {
       for (let j = 0; j < i; j += 8) {

@@ -174,7 +174,10 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
  * so the result is extremum<f32>(dst) bit for bit (which of +0 and -0 included). Halves are
  * widened as finite (3 operations per 4) while their largest exponent is kept on the side,
  * as widenHalves does; where it was 31 (Inf, NaN) they are widened again in full and the
- * extremum is taken over dst.
+ * extremum is taken over dst. Sign-extended first (not in 16-bit lanes as widenHalves does):
+ * with widenFiniteLow8/High8's unpacks here, Bun's f16 logSumExp went from 1.06x to 1.17x the
+ * f32 one and crossEntropy + grad from 1.05x to 1.14x (32,000), against 1.09x -> 1.06x for
+ * crossEntropy + grad in Node 24.
  */
 export function widenExtremum(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   // Two copies, each with its pick fixed: a `lowest` read in the loop costs a select per vector.

@@ -115,6 +115,33 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     }
   });
 
+  it("widens every length (16 halves a step, then one at a time) exactly, with an Inf or NaN at any place or none", () => {
+    const k = instantiate(file, 1024);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    // Finite halves whose 16-bit halves differ in every part (sign, low mantissa bits, exponent).
+    const finite = Array.from({ length: 48 }, (_, i) => (0x1357 * (i + 1) + (i & 1 ? 0x8000 : 0)) & 0xffff).map((h) =>
+      (h & 0x7c00) === 0x7c00 ? h ^ 0x4000 : h,
+    );
+    for (let n = 0; n <= 48; n++) {
+      for (let at = -1; at < n; at++) {
+        for (const special of at < 0 ? [0] : [0x7c00, 0xfc00, 0x7e01, 0xfd00]) {
+          const bits = finite.slice(0, n);
+          if (at >= 0) bits[at] = special;
+          new Uint16Array(e.memory.buffer, k.x, n).set(bits);
+          new Uint32Array(e.memory.buffer, k.y, n + 1).fill(0xdeadbeef);
+          e.widen(k.x, k.y, n);
+          const got = new Uint32Array(e.memory.buffer, k.y, n + 1);
+          for (let i = 0; i < n; i++) {
+            const h = bits[i];
+            const want = Number.isNaN(halfValue(h)) ? (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0 : u32Of(halfValue(h));
+            if (got[i] !== want) expect(`n ${n}, [${i}] = 0x${got[i].toString(16)}`).toBe(`n ${n}, [${i}] = 0x${want.toString(16)}`);
+          }
+          expect(got[n], `n ${n}: nothing written past the end`).toBe(0xdeadbeef);
+        }
+      }
+    }
+  });
+
   it("widens in SIMD bit for bit as the scalar twin", () => {
     expect(widenAll(file, "widen")).toEqual(widenAll(file, "widenScalar"));
   });

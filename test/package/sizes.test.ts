@@ -48,7 +48,11 @@ describe("size budget", () => {
   // loss's and sparse's backward passes widened into a temporary array of the module's memory
   // instead of a JS Float32Array copied out and back (+51 bytes of JS; 2.3x -> 1.4x the all-f32
   // call in bench/halves.js, 25-30x -> ~1.1x in an outside check's script).
-  const CORE_CEILING = 22_450;
+  // Then 22,450 -> 22,500 (measured 22,497): finite halves widened in 16-bit lanes by
+  // widenHalves, 16 a step (half.ts widenFiniteLow8/High8: no sign extension, 7 operations per 8
+  // halves instead of 9), +74 bytes of wasm (f16/f32 crossEntropy alone and logProbs 1.22x ->
+  // 1.18x in Node 24, 1.24x -> 1.20x in Bun; softmaxBackward 1.20x -> 1.05x in Node 24).
+  const CORE_CEILING = 22_500;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -132,8 +136,11 @@ describe("size budget", () => {
   // backward passes (+0.13 KB of JS). Then 99,300 (measured 99,255): the exact searches' tau
   // rounded once where it starts instead of at every pass. Then 99,350 (measured 99,334): entmax's
   // rough passes for a whole kappa and for every sample search (+79 bytes of wasm: alpha 1.1 and
-  // 1.3 1.02-1.05x faster in Node 24 and Deno).
-  const ALL_CEILING = 99_350;
+  // 1.3 1.02-1.05x faster in Node 24 and Deno). Then the core's and the loss's finite halves
+  // widened in 16-bit lanes (see CORE_CEILING; loss-relaxed.wasm +33 bytes, softmax-relaxed.wasm
+  // +74 at gzip -9), with the loss's softmaxBackward of halves in blocks widened by loops of
+  // their own (the older widening kept there): 99,550 (measured 99,535).
+  const ALL_CEILING = 99_550;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
