@@ -73,6 +73,28 @@ const SAMPLE_SETTLE: f64 = 16;
 // terms' relative error, 3.5e-7*kappa plus f32's roundings).
 const ROUGH_FROM: i32 = 512;
 const ROUGH_BAND: f64 = 2e-6;
+// A whole kappa's f32 row whose rough pass leaves at most this (its error bound, Halley's for
+// kappa >= 3, which on typical rows near alpha = 1 is ~1000 times the step's true error) goes
+// to the output with the rough pass's step, without an exact pass. The output's sum (in f64, of
+// the f32 outputs: a pass over the row) must then be within VERIFY_SUM of 1, else the row's search
+// goes on, exact, from that step, and the row is written again. An output moves by at most what
+// the row's sum misses (each term is monotone in tau), so 3e-7 keeps f32's 1e-6 for the sums and
+// 2e-6 for the entries; the rough terms' own error (up to 1.2e-7*kappa of the sum) made 1e-7 miss
+// on 32 of the 120 rows of a test grid (typical, masked and confident rows of 600 to 100,000 at
+// alpha = 1 + 1/n) that took the shortcut, 3e-7 on 3.
+const VERIFY_LEFT: f64 = 1e-4;
+// The smallest kappa that takes the shortcut: at kappa = 3 Hoelder's bound on the third
+// derivative is the derivative itself (the sum of t^0 is the count), Halley's bound is tight, and
+// 1e-4 let through steps whose output missed the sum (all 3 typical rows of 100,000 at alpha = 4/3
+// tried).
+const VERIFY_FROM: f64 = 4;
+const VERIFY_SUM: f64 = 3e-7;
+// How a row's search may go (solve's `mode`): exact passes only; a rough first pass where it is
+// long; and its step left to the output's sum to check (entmaxRow: only where y is not x, since a
+// miss's search, like any, goes back to the row if its threshold falls below the floor).
+const SEARCH_EXACT: i32 = 0;
+const SEARCH_ROUGH: i32 = 1;
+const SEARCH_CHECKED: i32 = 2;
 
 // The largest |d|*max(kappa, 1) for which writeOutput takes the series of (1 - d)^kappa: 2^-5
 // (f32), 2^-9 (f64).
@@ -109,6 +131,9 @@ let pass4: f64 = 0;
 let pass5: f64 = 0;
 let pass6: f64 = 0;
 let pass7: f64 = 0;
+// Set by solve where an f32 row's threshold comes from a rough pass unchecked (see VERIFY_LEFT);
+// entmaxRow then checks the output's sum. A global for parallel()'s threads, as the sums above.
+let unverified = false;
 
 // @ts-ignore: decorator
 @inline
@@ -793,7 +818,7 @@ function halleyLeft(f: f64, d1: f64, d2: f64, curve: f64, step: f64, kappa: f64,
  */
 // @ts-ignore: decorator
 @inline
-function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f64, alpha: f64): f64 {
+function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f64, alpha: f64, mode: i32): f64 {
   // Below this step the next Newton estimate is within about its square of the root.
   const tol: f64 = sizeof<T>() == 4 ? 4.8e-7 : 2.8e-14;
   const sumLeft: f64 = sizeof<T>() == 4 ? SUM_LEFT_F32 : SUM_LEFT_F64;
@@ -816,7 +841,7 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   // sum within ROUGH_BAND*kappa of 1 decides nothing about the side of the root.
   const roughKind = sizeof<T>() == 4 && (kind == GENERAL || kind == INTEGER) && kappa >= 1;
   const band = ROUGH_BAND * kappa;
-  let rough = roughKind && (m >= ROUGH_FROM || !row);
+  let rough = roughKind && ((mode != SEARCH_EXACT && m >= ROUGH_FROM) || !row);
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // GENERAL leaves its terms in dst while the candidates are not compacted (writeOutput).
     const terms = powered(kind) && w != dst && !rough ? dst : 0;
@@ -864,6 +889,8 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // would leave of the row's sum (f' = -kappa*sum t^(kappa - 1), f'' = kappa(kappa - 1)*sum
     // t^(kappa - 2), N''/N' = (1/kappa - 1) f'/f + f''/f').
     let left: f64 = Infinity;
+    // Whether `left` is Halley's bound (see VERIFY_LEFT).
+    let loose = false;
     // GENERAL: f' at tau.
     let slope: f64 = 0;
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
@@ -879,7 +906,10 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       if (kappa >= 1 && halley >= 0.5) step /= halley;
       next = tau + step;
       left = abs(0.5 * curve * step * step * d1);
-      if (kappa >= HALLEY_BOUND_FROM && halley >= 0.5 && abs(step * curve) <= 0.25) left = halleyLeft(f, d1, d2, curve, step, kappa, passOf(P_N));
+      if (kappa >= HALLEY_BOUND_FROM && halley >= 0.5 && abs(step * curve) <= 0.25) {
+        left = halleyLeft(f, d1, d2, curve, step, kappa, passOf(P_N));
+        loose = true;
+      }
     }
     // A step below the tolerance (or rounded away) is a converged one, except for kappa < 1
     // (alpha > 2): there an entry just above tau makes sum t^(kappa - 1) huge and the step
@@ -888,7 +918,12 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // error would move the row's sum by less than SUM_LEFT.
     if (rough && row) {
       // The row's rough pass: the next one, exact, starts from its step (or the bracket's middle).
-      tau = next > lo && next < hi ? next : 0.5 * (lo + hi);
+      const inside = next > lo && next < hi;
+      if (kind == INTEGER && mode == SEARCH_CHECKED && inside && loose && kappa >= VERIFY_FROM && left <= VERIFY_LEFT) {
+        unverified = true;
+        return next;
+      }
+      tau = inside ? next : 0.5 * (lo + hi);
       rough = false;
       continue;
     }
@@ -1046,6 +1081,25 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
   }
 }
 
+/** The sum of y[0..k) in f64 (each vector's lanes widened to f64 before they are added). */
+function rowSum<T>(y: usize, k: i32): f64 {
+  let sum: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; i + 2 * L <= k; i += 2 * L) {
+      a0 = add64<T>(a0, v128.load(at<T>(y, i)));
+      a1 = add64<T>(a1, v128.load(at<T>(y, i + L)));
+    }
+    const a = f64x2.add(a0, a1);
+    sum = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+  }
+  for (; i < k; i++) sum += <f64>load<T>(at<T>(y, i));
+  return sum;
+}
+
 /** The largest T at most v (v rounded to T, down). */
 // @ts-ignore: decorator
 @inline
@@ -1109,16 +1163,21 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
  * The threshold of the scores of x[0..n) (X = a*(x - c)) searched on the candidates above
  * `floor` (compacted into dst, which may be w; their positions in wi), or above -1 where the
  * threshold found is below the floor; `sample` is x's (or 0), see candidates; `storage` how x is
- * stored (AS_T...). Returns the candidates' count; the threshold is left in PASS's P_TAU slot.
+ * stored (AS_T...); `known`: the count of candidates already in w and wi (-1: none); `mode`: the
+ * search's (SEARCH_EXACT...). Returns the candidates' count; the threshold is left in PASS's
+ * P_TAU slot.
  */
 // @ts-ignore: decorator
 @inline
-function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64, storage: i32): i32 {
+function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f64, w: usize, dst: usize, wi: usize, kind: i32, kappa: f64, alpha: f64, storage: i32, known: i32, mode: i32): i32 {
   while (true) {
-    const count = candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
+    // Again over the same candidates (known): from the threshold of the search before (P_TAU).
+    const again = known >= 0;
+    const count = again ? known : candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
+    known = -1;
     // The search may have overwritten the sample (dst).
     sample = 0;
-    const tau = solve<T>(w, dst, count, floor, kind, kappa, alpha);
+    const tau = solve<T>(w, dst, count, again ? passOf(P_TAU) : floor, kind, kappa, alpha, mode);
     if (tau >= floor || floor == -1) {
       setPass(P_TAU, tau);
       return count;
@@ -1155,16 +1214,29 @@ function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32
   // Level 0 is the row itself: its candidates are compacted into w2 (the samples are done with).
   let floor: f64 = -1;
   let count = 0;
+  // The row's candidates when its search goes again (see VERIFY_SUM).
+  let known = -1;
   for (; level >= 0; level--) {
     const sample = level > 0;
-    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha, sample ? AS_T : storage);
+    const mode = known >= 0 ? SEARCH_EXACT : sample || x == y ? SEARCH_ROUGH : SEARCH_CHECKED;
+    count = thresholdAbove<T>(sample ? at<T>(w2, offset) : x, sample ? n : k, sample ? 0 : w2, c, a, floor, w, sample ? w : w2, wi, kind, kappa, alpha, sample ? AS_T : storage, sample ? -1 : known, mode);
+    if (!sample) {
+      const check = unverified;
+      unverified = false;
+      writeOutput<T>(w, wi, count, y, k, passOf(P_TAU), kind, kappa, w2);
+      if (check && !(abs(rowSum<T>(y, k) - 1) <= VERIFY_SUM)) {
+        // The rough pass's step missed: the row's search again, exact, over the same candidates.
+        known = count;
+        level = 1;
+      }
+      continue;
+    }
     floor = max(passOf(P_TAU) - margin, -1);
     if (level > 1) {
       n = levelSize<T>(k, level - 1);
       offset -= n;
     }
   }
-  writeOutput<T>(w, wi, count, y, k, passOf(P_TAU), kind, kappa, w2);
 }
 
 /**

@@ -173,3 +173,38 @@ describe.each(backends)("%s", (_, sm) => {
     );
   });
 });
+
+describe.each(backends)("%s", (name, sm) => {
+  it("rows near alpha = 1 whose rough step misses the output's sum check, searched again from it, equal the reference and sum to 1, in place too", () => {
+    // The kernels write an f32 row at alpha = 1 + 1/n (n >= 4) from its rough pass's step when
+    // that pass's error bound is small, and check the output's sum; these rows miss the check
+    // (found with a build that counts the misses) and take the exact passes from there. In
+    // place the shortcut is not taken.
+    for (const { k, sd, masked, alpha, seed } of [
+      { k: 100_000, sd: 2, masked: true, alpha: 1 + 1 / 12, seed: 23 },
+      { k: 50_000, sd: 1, masked: false, alpha: 1.25, seed: 30 },
+    ]) {
+      let state = seed;
+      const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+      const raw = Array.from({ length: k }, () => sd * normal());
+      if (masked) for (let i = 0; i < k; i++) if (next() < 0.4) raw[i] = -Infinity;
+      const x = Float32Array.from(raw);
+      // Zero-copy in place: the kernel's output is its input.
+      const w = sm.alloc(k, "f32");
+      w.array.set(x);
+      sm.entmax(w, { alpha, out: w });
+      for (const y of [sm.entmax(x, { alpha }), w.array]) {
+        expectEntmaxClose(y, x, k, alpha, "f32");
+        let sum = 0;
+        for (const v of y) sum += v;
+        // The vector builds' exact passes leave these rows within 2.4e-8 of 1, where their outputs
+        // written from the rough step, unrepaired, missed by 3.1e-7 and 7.2e-7 (the scalar build's
+        // exact passes leave up to 3.7e-7 here: the contract's bound for it).
+        const tol = name === "wasm-relaxed-simd" || name === "wasm-simd" ? 1e-7 : SUM_TOL.f32;
+        if (Math.abs(sum - 1) > tol) throw new Error(`sum ${sum}`);
+      }
+      w.free();
+    }
+  });
+});
