@@ -182,7 +182,7 @@ describe.each(backends)("%s", (name, sm) => {
     // place the shortcut is not taken.
     for (const { k, sd, masked, alpha, seed } of [
       { k: 100_000, sd: 2, masked: true, alpha: 1 + 1 / 12, seed: 23 },
-      { k: 50_000, sd: 1, masked: false, alpha: 1.25, seed: 30 },
+      { k: 32_000, sd: 2, masked: false, alpha: 1.1, seed: 12 },
     ]) {
       let state = seed;
       const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
@@ -198,8 +198,8 @@ describe.each(backends)("%s", (name, sm) => {
         expectEntmaxClose(y, x, k, alpha, "f32");
         let sum = 0;
         for (const v of y) sum += v;
-        // The vector builds' exact passes leave these rows within 2.4e-8 of 1, where their outputs
-        // written from the rough step, unrepaired, missed by 3.1e-7 and 7.2e-7 (the scalar build's
+        // The vector builds' exact passes leave these rows within 1.6e-8 of 1, where their outputs
+        // written from the rough step, unrepaired, missed by 3.1e-7 and 3.2e-7 (the scalar build's
         // exact passes leave up to 3.7e-7 here: the contract's bound for it).
         const tol = name === "wasm-relaxed-simd" || name === "wasm-simd" ? 1e-7 : SUM_TOL.f32;
         if (Math.abs(sum - 1) > tol) throw new Error(`sum ${sum}`);
