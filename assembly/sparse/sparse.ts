@@ -34,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfNotPositive8, halfToF32, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4 } from "../shared/half";
+import { halfConstant, halfNotPositive8, halfToF32, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4, widenFiniteRun, widenHalves } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed, storePositions } from "../shared/pack";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
@@ -85,6 +85,9 @@ const SAMPLE_VECTORS: i32 = 16;
 const SAMPLE_ELEMENTS: i32 = 16;
 // The samples of the sample are taken until one has at most this many values.
 const TOP_SAMPLE: i32 = 256;
+// f32 elements of the f16 backward pass's work area (one per thread): g's widened block
+// (src/sparse/wasm.ts's HALF_BLOCK, the same number). A multiple of FLUSH.
+const HALF_BLOCK: i32 = 2048;
 
 // A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
@@ -1206,7 +1209,12 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  * the side (raiseHalfTop). Sparsemax leaves g where y > 0 and a NaN (all ones) off the support,
  * which it tells on y's bits (halfNotPositive8: exact for every half, so y is neither widened
  * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax 1.5 leaves the
- * weights, and its pass 2 widens g again but takes no square root. A row whose vectors hold an
+ * weights, and its pass 2 widens g again but takes no square root. Entmax 1.5 widens a block of
+ * HALF_BLOCK at a time, y into out and g into `work`, each by a loop of its own, and takes the
+ * weights and products on the widened block (pass 2: g widened again into work): on AMD Zen 5
+ * a loop that widened halves and multiplied them by other values ran 2-3x slower where one
+ * operand's halves were subnormal (the widening multiplies a subnormal f32) and the other's
+ * normal (docs/loss.md, "Subnormal halves"); the scalar build does the same for every alpha. A row whose vectors hold an
  * Inf or NaN half (sparsemax: in g), and every row of the other alphas, goes through the loops
  * of every dtype (widen4), which leave the weights for pass 2 too: no power there. The sums are
  * added in the same lanes and order, and the terms are the same bits (s*g = g or +0 for s = 1 or
@@ -1215,7 +1223,7 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64): void {
+function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64, work: usize): void {
   const b = betaOf<T>(beta);
   const qs = <T>(2 - alpha);
   for (let r = 0; r < rows; r++) {
@@ -1237,6 +1245,10 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         const bias = halfConstant(5);
         const edge = positiveEdge();
         let top = i16x8.splat(0);
+        // Entmax 1.5: the block of HALF_BLOCK widened last, [blockStart, blockEnd).
+        const k8 = k & ~7;
+        let blockStart = 0;
+        let blockEnd = 0;
         while (i + 4 <= k) {
           const end = min(i + FLUSH, k);
           const from = i;
@@ -1268,19 +1280,24 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
               i += 4;
             }
           } else {
-            // y's top kept too.
+            // A new block of halves (FLUSH divides HALF_BLOCK): y widened into out, g into work.
+            if (i == blockEnd && i < k8) {
+              const n = min(HALF_BLOCK, k8 - i);
+              top = widenFiniteRun(atS<S>(py, i), at<T>(po, i), n, top, k0, k1, e16);
+              top = widenFiniteRun(atS<S>(pg, i), work, n, top, k0, k1, e16);
+              blockStart = i;
+              blockEnd = i + n;
+            }
             for (; i + 8 <= end; i += 8) {
-              const gv = v128.load(atS<S>(pg, i));
-              const yv = v128.load(atS<S>(py, i));
               const q = at<T>(po, i);
-              top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
-              const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
-              const s1 = weightV<f32>(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+              const w = at<T>(work, i - blockStart);
+              const s0 = weightV<f32>(v128.load(q), QUADRATIC, vq);
+              const s1 = weightV<f32>(v128.load(q, 16), QUADRATIC, vq);
               v128.store(q, s0);
               v128.store(q, s1, 16);
-              a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
+              a1 = f32x4.add(a1, f32x4.mul(s0, v128.load(w)));
               a2 = f32x4.add(a2, s0);
-              a1 = f32x4.add(a1, f32x4.mul(s1, widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1)));
+              a1 = f32x4.add(a1, f32x4.mul(s1, v128.load(w, 16)));
               a2 = f32x4.add(a2, s1);
             }
             if (i + 4 <= end) {
@@ -1331,6 +1348,21 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         }
       }
     }
+    if (!ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+      // The scalar build's twin of the blocks above, for every alpha: y widened into out and g
+      // into work, each by a loop of its own; out keeps the weights for pass 2.
+      for (let start = 0; start < k; start += HALF_BLOCK) {
+        const n = min(HALF_BLOCK, k - start);
+        widenHalves(atS<S>(py, start), at<T>(po, start), n);
+        widenHalves(atS<S>(pg, start), work, n);
+        for (; i < start + n; i++) {
+          const s = weightOf<T>(load<T>(at<T>(po, i)), kind, qs);
+          store<T>(at<T>(po, i), s);
+          if (s != <T>0) sg += <f64>(s * load<T>(at<T>(work, i - start)));
+          ss += <f64>s;
+        }
+      }
+    }
     for (; i < k; i++) {
       const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
       if (s != <T>0) sg += <f64>(s * loadAs<T, S>(pg, i));
@@ -1350,9 +1382,22 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
             v128.store(q, v128.and(f32x4.mul(f32x4.sub(x, vm), vb), f32x4.eq(x, x)));
           }
         } else if (finite) {
-          i = outputOfWeights<i16>(pg, po, k, vm, vb);
+          // g widened again by a loop of its own, a block at a time, into work.
+          const k0 = halfConstant(0);
+          const k1 = halfConstant(1);
+          const e16 = halfConstant(4);
+          const k8 = k & ~7;
+          for (let start = 0; start < k8; start += HALF_BLOCK) {
+            const n = min(HALF_BLOCK, k8 - start);
+            widenFiniteRun(atS<S>(pg, start), work, n, e16, k0, k1, e16);
+            for (; i < start + n; i += 4) {
+              const q = at<T>(po, i);
+              v128.store(q, outputV<f32>(v128.load(q), v128.load(at<T>(work, i - start)), vm, vb));
+            }
+          }
+          i = outputOfWeights<i16>(pg, po, i, k, vm, vb);
         } else {
-          i = outputOfWeights<u16>(pg, po, k, vm, vb);
+          i = outputOfWeights<u16>(pg, po, 0, k, vm, vb);
         }
       } else {
         const L = lanes<T>();
@@ -1367,6 +1412,16 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         }
       }
     }
+    if (!ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+      for (let start = 0; start < k; start += HALF_BLOCK) {
+        const n = min(HALF_BLOCK, k - start);
+        widenHalves(atS<S>(pg, start), work, n);
+        for (; i < start + n; i++) {
+          const s = load<T>(at<T>(po, i));
+          store<T>(at<T>(po, i), s != <T>0 ? s * ((load<T>(at<T>(work, i - start)) - mean) * b) : <T>0);
+        }
+      }
+    }
     for (; i < k; i++) {
       const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
       store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
@@ -1375,18 +1430,18 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
 }
 
 /**
- * Pass 2 over halves from the weights s that pass 1 left in out (f32), up to the row's last whole
- * vector (returned: the next element); g read as S: i16 where pass 1 found the row finite
+ * Pass 2 over halves from the weights s that pass 1 left in out (f32), from element `from` up to
+ * the row's last whole vector (returned: the next element); g read as S: i16 where pass 1 found the row finite
  * (widenFinite4), else u16 (widen4).
  */
 // @ts-ignore: decorator
 @inline
-function outputOfWeights<S>(pg: usize, po: usize, k: i32, vm: v128, vb: v128): i32 {
+function outputOfWeights<S>(pg: usize, po: usize, from: i32, k: i32, vm: v128, vb: v128): i32 {
   const h0 = widenConstant<u16>(0);
   const h1 = widenConstant<u16>(1);
   const h2 = widenConstant<u16>(2);
   const h3 = widenConstant<u16>(3);
-  let i = 0;
+  let i = from;
   for (; i + 4 <= k; i += 4) {
     const q = at<f32>(po, i);
     v128.store(q, outputV<f32>(v128.load(q), loadLanes<f32, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
@@ -1407,10 +1462,10 @@ function supportTerm(gw: v128, o: v128, q: usize): v128 {
 
 // @ts-ignore: decorator
 @inline
-function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha);
-  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha);
-  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha);
+function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha, work);
+  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha, work);
+  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha, work);
 }
 
 // ---- exports: one per kernel and dtype ----
@@ -1490,15 +1545,16 @@ function entmaxF32(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, a
 
 /** Backward pass of alpha-entmax: gradient g of the output y, into out (may be g or y). */
 export function f32_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f32, f32>(g, y, out, rows, k, beta, alpha);
+  backward<f32, f32>(g, y, out, rows, k, beta, alpha, 0);
 }
 export function f64_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f64, f64>(g, y, out, rows, k, beta, alpha);
+  backward<f64, f64>(g, y, out, rows, k, beta, alpha, 0);
 }
 /**
  * f32_entmaxbackward of halves g and y (widened as they are read), into f32 out, which may not
- * overlap them (pass 1 leaves its values there for pass 2), the same result bit for bit.
+ * overlap them (pass 1 leaves its values there for pass 2), the same result bit for bit. work:
+ * HALF_BLOCK f32 (one per thread), where entmax 1.5 and the scalar build widen g.
  */
-export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f32, u16>(g, y, out, rows, k, beta, alpha);
+export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  backward<f32, u16>(g, y, out, rows, k, beta, alpha, work);
 }
