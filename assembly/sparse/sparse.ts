@@ -1286,10 +1286,7 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
             if (i == blockEnd && i < k8) {
               const n = min(HALF_BLOCK, k8 - i);
               split = sampleSubnormal(atS<S>(py, i), n) || sampleSubnormal(atS<S>(pg, i), n);
-              if (split) {
-                top = widenFiniteRun(atS<S>(py, i), at<T>(po, i), n, top, k0, k1, e16);
-                top = widenFiniteRun(atS<S>(pg, i), work, n, top, k0, k1, e16);
-              }
+              if (split) top = widenBlock(atS<S>(pg, i), work, n, widenBlock(atS<S>(py, i), at<T>(po, i), n, top));
               blockStart = i;
               blockEnd = i + n;
             }
@@ -1405,24 +1402,21 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
             v128.store(q, v128.and(f32x4.mul(f32x4.sub(x, vm), vb), f32x4.eq(x, x)));
           }
         } else if (finite && kind == QUADRATIC) {
-          // g widened again by a loop of its own, a block at a time, into work.
-          const k0 = halfConstant(0);
-          const k1 = halfConstant(1);
-          const e16 = halfConstant(4);
+          // Blocks as pass 1's, on g's sample: g widened again by a loop of its own into work.
           const k8 = k & ~7;
-          for (let start = 0; start < k8; start += HALF_BLOCK) {
-            const n = min(HALF_BLOCK, k8 - start);
-            if (!sampleSubnormal(atS<S>(pg, start), n)) {
-              i = outputOfWeights<i16>(pg, po, i, start + n, vm, vb);
-              continue;
-            }
-            widenFiniteRun(atS<S>(pg, start), work, n, e16, k0, k1, e16);
-            for (; i < start + n; i += 4) {
-              const q = at<T>(po, i);
-              v128.store(q, outputV<f32>(v128.load(q), v128.load(at<T>(work, i - start)), vm, vb));
+          while (i + 4 <= k) {
+            const n = min(HALF_BLOCK, k8 - i);
+            if (n > 0 && sampleSubnormal(atS<S>(pg, i), n)) {
+              widenBlock(atS<S>(pg, i), work, n, vm);
+              for (let j = 0; j < n; j += 4) {
+                const q = at<T>(po, i + j);
+                v128.store(q, outputV<f32>(v128.load(q), v128.load(at<T>(work, j)), vm, vb));
+              }
+              i += n;
+            } else {
+              i = outputOfWeights<i16>(pg, po, i, n > 0 ? i + n : k, vm, vb);
             }
           }
-          i = outputOfWeights<i16>(pg, po, i, k, vm, vb);
         } else {
           i = outputOfWeights<u16>(pg, po, 0, k, vm, vb);
         }
@@ -1456,14 +1450,17 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
   }
 }
 
+/** widenFiniteRun for the f16 backward pass, a call per block (its constants loaded here). */
+function widenBlock(src: usize, dst: usize, n: i32, top: v128): v128 {
+  return widenFiniteRun(src, dst, n, top, halfConstant(0), halfConstant(1), halfConstant(4));
+}
+
 /**
  * Whether a sample of the n halves at p (n a positive multiple of 8: 4 vectors of 8, at 0, n/4,
  * n/2, 3n/4) holds a subnormal half (exponent bits 0, magnitude not 0). The f16 backward pass
  * widens such a block by loops of their own (see backwardRows); a block of normal halves is
  * faster widened as it is read. Either way the same bits: the sample only picks the loop.
  */
-// @ts-ignore: decorator
-@inline
 function sampleSubnormal(p: usize, n: i32): bool {
   const quarter = <usize>((n >> 5) << 4); // bytes of n/4 halves, rounded down to 8 halves
   const mag = i16x8.splat(0x7fff);
