@@ -1209,9 +1209,10 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  * the side (raiseHalfTop). Sparsemax leaves g where y > 0 and a NaN (all ones) off the support,
  * which it tells on y's bits (halfNotPositive8: exact for every half, so y is neither widened
  * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax 1.5 leaves the
- * weights, and its pass 2 widens g again but takes no square root. Entmax 1.5 widens a block of
- * HALF_BLOCK at a time, y into out and g into `work`, each by a loop of its own, and takes the
- * weights and products on the widened block (pass 2: g widened again into work): on AMD Zen 5
+ * weights, and its pass 2 widens g again but takes no square root. Entmax 1.5 takes blocks of
+ * HALF_BLOCK: one whose sample (sampleSubnormal) holds subnormal halves has y widened into out
+ * and g into `work`, each by a loop of its own, and the weights and products taken on the
+ * widened block (pass 2: g widened again into work, on g's sample): on AMD Zen 5
  * a loop that widened halves and multiplied them by other values ran 2-3x slower where one
  * operand's halves were subnormal (the widening multiplies a subnormal f32) and the other's
  * normal (docs/loss.md, "Subnormal halves"); the scalar build does the same for every alpha. A row whose vectors hold an
