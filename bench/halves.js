@@ -155,6 +155,28 @@ const FUNCTIONS = {
     const y = out(n);
     return () => sm.entmaxBackward(x, x, { alpha: 1.3, out: y });
   },
+  // As softmaxBackward's rows: the other operand uniform in magnitude over [1e-6, 5e-5]
+  // (subnormal as halves), the logits as g or y (docs/sparse.md, "Half precision").
+  "entmaxBackward 1.5 subnormal y": (sm, x, n, out) => {
+    const y = out(n);
+    const p = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, false, 3)));
+    return () => sm.entmaxBackward(x, p, { alpha: 1.5, out: y });
+  },
+  "entmaxBackward 1.5 subnormal g": (sm, x, n, out) => {
+    const y = out(n);
+    const g = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 5)));
+    return () => sm.entmaxBackward(g, x, { alpha: 1.5, out: y });
+  },
+  "entmaxBackward 1.3 subnormal y": (sm, x, n, out) => {
+    const y = out(n);
+    const p = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, false, 3)));
+    return () => sm.entmaxBackward(x, p, { alpha: 1.3, out: y });
+  },
+  "entmaxBackward 1.3 subnormal g": (sm, x, n, out) => {
+    const y = out(n);
+    const g = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 5)));
+    return () => sm.entmaxBackward(g, x, { alpha: 1.3, out: y });
+  },
   "attend (keys and values)": (sm, x, n, out) => {
     const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
     const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);

@@ -25,7 +25,7 @@ import {
   widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, holdsSpecial, raiseHalfTop, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -497,38 +497,6 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
     sum += <f64>gi;
   }
   return sum;
-}
-
-/**
- * The 8n halves at src widened as finite (widenFinite4) into the f32s at dst, top raised to
- * their exponent bits (raiseHalfTop): a loop that only widens, for halvesDot.
- */
-// @ts-ignore: decorator
-@inline
-function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, k0: v128, k1: v128, e16: v128): v128 {
-  for (let i = 0; i < n; i += 8) {
-    const h = v128.load(src + (<usize>i << 1));
-    const q = dst + (<usize>i << 2);
-    top = raiseHalfTop(top, h, e16);
-    v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(h), k0, k1));
-    v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(h), k0, k1), 16);
-  }
-  return top;
-}
-
-/**
- * Halves [start, end) at src widened into the f32s at dst (halfToF32): widenFiniteRun's
- * scalar twin, false at the first half with exponent 31 (Inf, NaN).
- */
-// @ts-ignore: decorator
-@inline
-function widenFiniteScalar(src: usize, dst: usize, start: i32, end: i32): bool {
-  for (let j = start; j < end; j++) {
-    const h = <u32>load<u16>(src + (<usize>j << 1));
-    if ((h & 0x7c00) == 0x7c00) return false;
-    store<f32>(dst + (<usize>j << 2), halfToF32(h));
-  }
-  return true;
 }
 
 /**

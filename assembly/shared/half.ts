@@ -34,6 +34,8 @@
 //                                                       8 halves v loaded as one vector (m = halfConstant(6));
 //   raiseHalfTop(top, v, e), holdsSpecial(top, e)       8 halves' largest exponent kept on the side,
 //                                                       to tell whether widenFinite4 was exact;
+//   widenFiniteRun(src, dst, n, top, k0, k1, e)         a loop that only widens n halves as finite,
+//     widenFiniteScalar(src, dst, start, end)           raising top (its scalar twin: false at Inf, NaN);
 //   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
 //                                                       (bias, edge: halfConstant(5), positiveEdge());
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
@@ -266,6 +268,40 @@ export function raiseHalfTop(top: v128, v: v128, e: v128): v128 {
 @inline
 export function holdsSpecial(top: v128, e: v128): bool {
   return v128.any_true(i16x8.eq(top, e));
+}
+
+/**
+ * The n halves at src widened as finite (widenFinite4) into the f32s at dst, top raised to
+ * their exponent bits (raiseHalfTop): a loop that only widens (a loop that also multiplies
+ * the widened values by others ran 2-3x slower on AMD Zen 5 with subnormal halves: docs/loss.md,
+ * "Subnormal halves"). n a multiple of 8.
+ */
+// @ts-ignore: decorator
+@inline
+export function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, k0: v128, k1: v128, e16: v128): v128 {
+  for (let i = 0; i < n; i += 8) {
+    const h = v128.load(src + (<usize>i << 1));
+    const q = dst + (<usize>i << 2);
+    top = raiseHalfTop(top, h, e16);
+    v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(h), k0, k1));
+    v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(h), k0, k1), 16);
+  }
+  return top;
+}
+
+/**
+ * Halves [start, end) at src widened into the f32s at dst (halfToF32): widenFiniteRun's
+ * scalar twin, false at the first half with exponent 31 (Inf, NaN).
+ */
+// @ts-ignore: decorator
+@inline
+export function widenFiniteScalar(src: usize, dst: usize, start: i32, end: i32): bool {
+  for (let j = start; j < end; j++) {
+    const h = <u32>load<u16>(src + (<usize>j << 1));
+    if ((h & 0x7c00) == 0x7c00) return false;
+    store<f32>(dst + (<usize>j << 2), halfToF32(h));
+  }
+  return true;
 }
 
 /**

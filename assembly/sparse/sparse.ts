@@ -34,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfNotPositive8, halfToF32, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4 } from "../shared/half";
+import { halfConstant, halfNotPositive8, halfToF32, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4, widenFiniteRun, widenHalves } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, pickV, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed, storePositions } from "../shared/pack";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
@@ -107,6 +107,9 @@ const SAMPLE_VECTORS: i32 = 16;
 const SAMPLE_ELEMENTS: i32 = 16;
 // The samples of the sample are taken until one has at most this many values.
 const TOP_SAMPLE: i32 = 256;
+// f32 elements of the f16 backward pass's work area (one per thread): g's widened block
+// (src/sparse/wasm.ts's HALF_BLOCK, the same number). A multiple of FLUSH.
+const HALF_BLOCK: i32 = 2048;
 
 // A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
@@ -1282,7 +1285,13 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  * the side (raiseHalfTop). Sparsemax leaves g where y > 0 and a NaN (all ones) off the support,
  * which it tells on y's bits (halfNotPositive8: exact for every half, so y is neither widened
  * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax 1.5 leaves the
- * weights, and its pass 2 widens g again but takes no square root. A row whose vectors hold an
+ * weights, and its pass 2 widens g again but takes no square root. Entmax 1.5 takes blocks of
+ * HALF_BLOCK: one whose sample (sampleSubnormal) holds subnormal halves has y widened into out
+ * and g into `work`, each by a loop of its own, and the weights and products taken on the
+ * widened block (pass 2: g widened again into work, on g's sample): on AMD Zen 5
+ * a loop that widened halves and multiplied them by other values ran 2-3x slower where one
+ * operand's halves were subnormal (the widening multiplies a subnormal f32) and the other's
+ * normal (docs/loss.md, "Subnormal halves"); the scalar build does the same for every alpha. A row whose vectors hold an
  * Inf or NaN half (sparsemax: in g), and every row of the other alphas, goes through the loops
  * of every dtype (widen4), which leave the weights for pass 2 too: no power there. The sums are
  * added in the same lanes and order, and the terms are the same bits (s*g = g or +0 for s = 1 or
@@ -1291,7 +1300,7 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64): void {
+function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64, work: usize): void {
   const b = betaOf<T>(beta);
   const qs = <T>(2 - alpha);
   for (let r = 0; r < rows; r++) {
@@ -1313,6 +1322,11 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         const bias = halfConstant(5);
         const edge = positiveEdge();
         let top = i16x8.splat(0);
+        // Entmax 1.5: the block of HALF_BLOCK widened last, [blockStart, blockEnd).
+        const k8 = k & ~7;
+        let blockStart = 0;
+        let blockEnd = 0;
+        let split = false;
         while (i + 4 <= k) {
           const end = min(i + FLUSH, k);
           const from = i;
@@ -1344,20 +1358,44 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
               i += 4;
             }
           } else {
-            // y's top kept too.
-            for (; i + 8 <= end; i += 8) {
-              const gv = v128.load(atS<S>(pg, i));
-              const yv = v128.load(atS<S>(py, i));
-              const q = at<T>(po, i);
-              top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
-              const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
-              const s1 = weightV<f32>(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), QUADRATIC, vq);
-              v128.store(q, s0);
-              v128.store(q, s1, 16);
-              a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
-              a2 = f32x4.add(a2, s0);
-              a1 = f32x4.add(a1, f32x4.mul(s1, widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1)));
-              a2 = f32x4.add(a2, s1);
+            // A new block of halves (FLUSH divides HALF_BLOCK): where a sample of it (its first
+            // 32 halves of y and of g) holds subnormal halves, y widened into out and g into work.
+            if (i == blockEnd && i < k8) {
+              const n = min(HALF_BLOCK, k8 - i);
+              split = sampleSubnormal(atS<S>(py, i), n) || sampleSubnormal(atS<S>(pg, i), n);
+              if (split) top = widenBlock(atS<S>(pg, i), work, n, widenBlock(atS<S>(py, i), at<T>(po, i), n, top));
+              blockStart = i;
+              blockEnd = i + n;
+            }
+            if (split) {
+              for (; i + 8 <= end; i += 8) {
+                const q = at<T>(po, i);
+                const w = at<T>(work, i - blockStart);
+                const s0 = weightV<f32>(v128.load(q), QUADRATIC, vq);
+                const s1 = weightV<f32>(v128.load(q, 16), QUADRATIC, vq);
+                v128.store(q, s0);
+                v128.store(q, s1, 16);
+                a1 = f32x4.add(a1, f32x4.mul(s0, v128.load(w)));
+                a2 = f32x4.add(a2, s0);
+                a1 = f32x4.add(a1, f32x4.mul(s1, v128.load(w, 16)));
+                a2 = f32x4.add(a2, s1);
+              }
+            } else {
+              // y's top kept too.
+              for (; i + 8 <= end; i += 8) {
+                const gv = v128.load(atS<S>(pg, i));
+                const yv = v128.load(atS<S>(py, i));
+                const q = at<T>(po, i);
+                top = raiseHalfTop(raiseHalfTop(top, gv, e16), yv, e16);
+                const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+                const s1 = weightV<f32>(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+                v128.store(q, s0);
+                v128.store(q, s1, 16);
+                a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
+                a2 = f32x4.add(a2, s0);
+                a1 = f32x4.add(a1, f32x4.mul(s1, widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1)));
+                a2 = f32x4.add(a2, s1);
+              }
             }
             if (i + 4 <= end) {
               const gv = v128.load64_zero(atS<S>(pg, i));
@@ -1407,6 +1445,21 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         }
       }
     }
+    if (!ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+      // The scalar build's twin of the blocks above, for every alpha: y widened into out and g
+      // into work, each by a loop of its own; out keeps the weights for pass 2.
+      for (let start = 0; start < k; start += HALF_BLOCK) {
+        const n = min(HALF_BLOCK, k - start);
+        widenHalves(atS<S>(py, start), at<T>(po, start), n);
+        widenHalves(atS<S>(pg, start), work, n);
+        for (; i < start + n; i++) {
+          const s = weightOf<T>(load<T>(at<T>(po, i)), kind, qs);
+          store<T>(at<T>(po, i), s);
+          if (s != <T>0) sg += <f64>(s * load<T>(at<T>(work, i - start)));
+          ss += <f64>s;
+        }
+      }
+    }
     for (; i < k; i++) {
       const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
       if (s != <T>0) sg += <f64>(s * loadAs<T, S>(pg, i));
@@ -1425,10 +1478,24 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
             const x = v128.load(q);
             v128.store(q, v128.and(f32x4.mul(f32x4.sub(x, vm), vb), f32x4.eq(x, x)));
           }
-        } else if (finite) {
-          i = outputOfWeights<i16>(pg, po, k, vm, vb);
+        } else if (finite && kind == QUADRATIC) {
+          // Blocks as pass 1's, on g's sample: g widened again by a loop of its own into work.
+          const k8 = k & ~7;
+          while (i + 4 <= k) {
+            const n = min(HALF_BLOCK, k8 - i);
+            if (n > 0 && sampleSubnormal(atS<S>(pg, i), n)) {
+              widenBlock(atS<S>(pg, i), work, n, vm);
+              for (let j = 0; j < n; j += 4) {
+                const q = at<T>(po, i + j);
+                v128.store(q, outputV<f32>(v128.load(q), v128.load(at<T>(work, j)), vm, vb));
+              }
+              i += n;
+            } else {
+              i = outputOfWeights<i16>(pg, po, i, n > 0 ? i + n : k, vm, vb);
+            }
+          }
         } else {
-          i = outputOfWeights<u16>(pg, po, k, vm, vb);
+          i = outputOfWeights<u16>(pg, po, 0, k, vm, vb);
         }
       } else {
         const L = lanes<T>();
@@ -1443,6 +1510,16 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         }
       }
     }
+    if (!ASC_FEATURE_SIMD && sizeof<S>() == 2) {
+      for (let start = 0; start < k; start += HALF_BLOCK) {
+        const n = min(HALF_BLOCK, k - start);
+        widenHalves(atS<S>(pg, start), work, n);
+        for (; i < start + n; i++) {
+          const s = load<T>(at<T>(po, i));
+          store<T>(at<T>(po, i), s != <T>0 ? s * ((load<T>(at<T>(work, i - start)) - mean) * b) : <T>0);
+        }
+      }
+    }
     for (; i < k; i++) {
       const s = weightOf<T>(loadAs<T, S>(py, i), kind, qs);
       store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
@@ -1450,19 +1527,45 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
   }
 }
 
+/** widenFiniteRun for the f16 backward pass, a call per block (its constants loaded here). */
+function widenBlock(src: usize, dst: usize, n: i32, top: v128): v128 {
+  return widenFiniteRun(src, dst, n, top, halfConstant(0), halfConstant(1), halfConstant(4));
+}
+
 /**
- * Pass 2 over halves from the weights s that pass 1 left in out (f32), up to the row's last whole
- * vector (returned: the next element); g read as S: i16 where pass 1 found the row finite
+ * Whether a sample of the n halves at p (n a positive multiple of 8: its first 32, or n if fewer)
+ * holds a subnormal half (exponent bits 0, magnitude not 0). The f16 backward pass widens such a
+ * block by loops of their own (see backwardRows); a block of normal halves is faster widened as
+ * it is read. Either way the same bits: the sample only picks the loop. It reads the block's
+ * first bytes, which the loop reads next (a sample spread over the block cost rows beyond the
+ * caches a cache miss per vector: 0.88x -> 1.01x f32 at 2^22 in Bun).
+ */
+function sampleSubnormal(p: usize, n: i32): bool {
+  const mag = i16x8.splat(0x7fff);
+  const one = i16x8.splat(1);
+  const edge = i16x8.splat(0x3ff);
+  let any = i16x8.splat(0);
+  const bytes = <usize>min(n, 32) << 1;
+  for (let j: usize = 0; j < bytes; j += 16) {
+    const m = v128.and(v128.load(p + j), mag);
+    any = v128.or(any, i16x8.le_u(i16x8.sub(m, one), edge));
+  }
+  return v128.any_true(any);
+}
+
+/**
+ * Pass 2 over halves from the weights s that pass 1 left in out (f32), from element `from` up to
+ * the row's last whole vector (returned: the next element); g read as S: i16 where pass 1 found the row finite
  * (widenFinite4), else u16 (widen4).
  */
 // @ts-ignore: decorator
 @inline
-function outputOfWeights<S>(pg: usize, po: usize, k: i32, vm: v128, vb: v128): i32 {
+function outputOfWeights<S>(pg: usize, po: usize, from: i32, k: i32, vm: v128, vb: v128): i32 {
   const h0 = widenConstant<u16>(0);
   const h1 = widenConstant<u16>(1);
   const h2 = widenConstant<u16>(2);
   const h3 = widenConstant<u16>(3);
-  let i = 0;
+  let i = from;
   for (; i + 4 <= k; i += 4) {
     const q = at<f32>(po, i);
     v128.store(q, outputV<f32>(v128.load(q), loadLanes<f32, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
@@ -1483,10 +1586,10 @@ function supportTerm(gw: v128, o: v128, q: usize): v128 {
 
 // @ts-ignore: decorator
 @inline
-function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha);
-  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha);
-  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha);
+function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha, work);
+  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha, work);
+  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha, work);
 }
 
 // ---- exports: one per kernel and dtype ----
@@ -1566,15 +1669,16 @@ function entmaxF32(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, a
 
 /** Backward pass of alpha-entmax: gradient g of the output y, into out (may be g or y). */
 export function f32_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f32, f32>(g, y, out, rows, k, beta, alpha);
+  backward<f32, f32>(g, y, out, rows, k, beta, alpha, 0);
 }
 export function f64_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f64, f64>(g, y, out, rows, k, beta, alpha);
+  backward<f64, f64>(g, y, out, rows, k, beta, alpha, 0);
 }
 /**
  * f32_entmaxbackward of halves g and y (widened as they are read), into f32 out, which may not
- * overlap them (pass 1 leaves its values there for pass 2), the same result bit for bit.
+ * overlap them (pass 1 leaves its values there for pass 2), the same result bit for bit. work:
+ * HALF_BLOCK f32 (one per thread), where entmax 1.5 and the scalar build widen g.
  */
-export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
-  backward<f32, u16>(g, y, out, rows, k, beta, alpha);
+export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  backward<f32, u16>(g, y, out, rows, k, beta, alpha, work);
 }

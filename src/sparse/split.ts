@@ -1,10 +1,11 @@
 // The sparse kernels (assembly/sparse/sparse.ts) as parallel() splits them by rows (src/core/split.ts).
 
 import { type Splits, input, output } from "../core/split.js";
-import { workBytes } from "./wasm.js";
+import { HALF_BLOCK, workBytes } from "./wasm.js";
 
 /** entmax(x, y, w, rows, k, beta, alpha): w is the kernel's work space (workBytes), one per thread (f16 rows: f32's). */
 export const SPARSE_SPLITS: Splits = {
   entmax: { count: 3, k: 4, strides: [[0, input], [1, output]], work: [2, (args, dtype) => workBytes(dtype === "f64" ? "f64" : "f32", args[4], args[6])] },
-  entmaxbackward: { count: 3, k: 4, strides: [[0, input], [1, input], [2, output]] },
+  // f16: work, the last argument (the f32 and f64 kernels take none and ignore it).
+  entmaxbackward: { count: 3, k: 4, strides: [[0, input], [1, input], [2, output]], work: [7, () => HALF_BLOCK * 4] },
 };

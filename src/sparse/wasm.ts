@@ -10,7 +10,10 @@ import { Staging, offsetOf } from "../core/staging.js";
 import type { RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
-type Kernel = (a: number, b: number, c: number, rows: number, k: number, beta: number, alpha: number) => void;
+type Kernel = (a: number, b: number, c: number, rows: number, k: number, beta: number, alpha: number, work?: number) => void;
+
+/** f32 elements of f16_entmaxbackward's work area (its last argument): assembly/sparse/sparse.ts's HALF_BLOCK. */
+export const HALF_BLOCK = 2048;
 
 interface Kernels {
   entmax: Kernel;
@@ -84,10 +87,12 @@ export class WasmSparse implements SparseCore {
     const gPlaced = stage.place(g, false, halves ? "f16" : dtype);
     const yPlaced = y === g ? gPlaced : stage.place(y, false, halves ? "f16" : dtype);
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
+    const work = halves ? stage.region(HALF_BLOCK * BYTES.f32) : 0;
     const outOffset = offsetOf(out);
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    (halves ? this.#halves : this.#kernels[dtype]).entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha);
+    const kernels = halves ? this.#halves : this.#kernels[dtype];
+    kernels.entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha, stage.base + work);
     stage.copyOut(out, op, outOffset, n);
   }
 }

@@ -248,6 +248,37 @@ describe.each(backends)("%s: f16 logits", (name, sm) => {
     }
   }, 120_000);
 
+  it("entmaxBackward of f16 rows whose blocks of 2,048 hold subnormal halves in y, in gradY, in neither, or only away from the kernel's sample (its loops of their own and its inline loop): the widened arrays' results bit for bit", () => {
+    // Halves by kind: normal in [0.1, 1] (bits 0x2e66-0x3c00), subnormal (bits 1-0x3ff), and
+    // normal ones with a subnormal every 61st (the sample reads 4 vectors of 8 per block).
+    const normal = (i: number) => 0x2e66 + ((i * 2654435761) >>> 0) % (0x3c00 - 0x2e66);
+    const subnormal = (i: number) => 1 + (((i * 40503) >>> 0) % 0x3ff);
+    const sparse = (i: number) => (i % 61 === 60 ? subnormal(i) : normal(i));
+    const kinds = [normal, subnormal, sparse];
+    const sign = (i: number, h: number) => (((i * 7) >>> 2) & 1 ? h | 0x8000 : h);
+    for (const k of [2048, 5000, 6148, 6151]) {
+      for (let pattern = 0; pattern < 9; pattern++) {
+        const rows = 2;
+        // Block b of the row: y of kind (pattern + b) % 3, gradY of kind (pattern / 3 + 2b) % 3 (random signs).
+        const yb = Array.from({ length: rows * k }, (_, i) => kinds[(pattern + (((i % k) / 2048) | 0)) % 3](i));
+        const gb = Array.from({ length: rows * k }, (_, i) => sign(i, kinds[(((pattern / 3) | 0) + 2 * (((i % k) / 2048) | 0)) % 3](i + 17)));
+        // Zeros in y, off the support.
+        for (let i = 5; i < yb.length; i += 23) yb[i] = 0;
+        const y = f16Array(sm, yb);
+        const g = f16Array(sm, gb);
+        const yw = Float32Array.from(yb, halfValue);
+        const gw = Float32Array.from(gb, halfValue);
+        for (const beta of [1, -0.5]) {
+          const opts = { rowLength: k, beta, alpha: 1.5 };
+          const got = sm.entmaxBackward(g, y, opts) as Float32Array;
+          expect([k, pattern, beta, firstDifference(got, sm.entmaxBackward(gw, yw, opts) as Float32Array)]).toEqual([k, pattern, beta, [-1]]);
+        }
+        y.free();
+        g.free();
+      }
+    }
+  });
+
   it("sparsemaxLoss and entmaxLoss of f16 logits: f32 losses and gradients equal to those of the widened logits", () => {
     fc.assert(
       fc.property(rowsOfHalves, fc.array(fc.nat(), { minLength: 3, maxLength: 3 }), ({ k, bits, alpha }, picks) => {
