@@ -15,8 +15,10 @@
 // the halves on the side (2 operations per 8), and widens again with them only where that
 // exponent was 31 (data holding Inf or NaN: masked logits, for example), and it skips the sign
 // extension too: o's two 16-bit halves are made for 8 halves at once and interleaved
-// (widenFiniteLow8/High8, 7 operations per 8 halves instead of 9; the loss's backward passes
-// take them as well, reduce.ts's widenExtremum does not: JavaScriptCore runs it slower).
+// (widenFiniteLow8/High8, 7 operations per 8 halves instead of 9; the loss's logSoftmaxBackward
+// takes them as well; widenFiniteRun, which the loss's softmaxBackward and sparse's
+// entmaxBackward widen their blocks with, and reduce.ts's widenExtremum do not: JavaScriptCore
+// runs widenExtremum slower with them, and widenFiniteRun has not been measured with them).
 // Narrowing (f32ToHalf, narrowHalves) rounds to nearest, ties to even, as Float16Array stores:
 // overflow past 65520 gives ±Infinity, results below the smallest normal half become
 // subnormal halves or ±0, NaN stays NaN (quiet, the top 9 payload bits kept).
