@@ -103,16 +103,8 @@ const FUNCTIONS = {
   // The other operand uniform in magnitude over [1e-6, 5e-5] (subnormal as halves, below
   // 6.1e-5), the logits as g or y: on AMD Zen 5 widening subnormal halves inside a loop of
   // normal multiplies once cost 2-3x (docs/loss.md, "Half precision").
-  "softmaxBackward subnormal y": (sm, x, n, out) => {
-    const y = out(n);
-    const p = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, false, 3)));
-    return () => sm.softmaxBackward(x, p, { out: y });
-  },
-  "softmaxBackward subnormal g": (sm, x, n, out) => {
-    const y = out(n);
-    const g = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 5)));
-    return () => sm.softmaxBackward(g, x, { out: y });
-  },
+  "softmaxBackward subnormal y": subnormalRow("y", "softmaxBackward"),
+  "softmaxBackward subnormal g": subnormalRow("g", "softmaxBackward"),
   // y the softmax of the logits (most of a long row's entries subnormal as halves).
   "softmaxBackward softmax y": (sm, x, n, out) => {
     const y = out(n);
@@ -157,26 +149,10 @@ const FUNCTIONS = {
   },
   // As softmaxBackward's rows: the other operand uniform in magnitude over [1e-6, 5e-5]
   // (subnormal as halves), the logits as g or y (docs/sparse.md, "Half precision").
-  "entmaxBackward 1.5 subnormal y": (sm, x, n, out) => {
-    const y = out(n);
-    const p = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, false, 3)));
-    return () => sm.entmaxBackward(x, p, { alpha: 1.5, out: y });
-  },
-  "entmaxBackward 1.5 subnormal g": (sm, x, n, out) => {
-    const y = out(n);
-    const g = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 5)));
-    return () => sm.entmaxBackward(g, x, { alpha: 1.5, out: y });
-  },
-  "entmaxBackward 1.3 subnormal y": (sm, x, n, out) => {
-    const y = out(n);
-    const p = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, false, 3)));
-    return () => sm.entmaxBackward(x, p, { alpha: 1.3, out: y });
-  },
-  "entmaxBackward 1.3 subnormal g": (sm, x, n, out) => {
-    const y = out(n);
-    const g = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 5)));
-    return () => sm.entmaxBackward(g, x, { alpha: 1.3, out: y });
-  },
+  "entmaxBackward 1.5 subnormal y": subnormalRow("y", "entmaxBackward", { alpha: 1.5 }),
+  "entmaxBackward 1.5 subnormal g": subnormalRow("g", "entmaxBackward", { alpha: 1.5 }),
+  "entmaxBackward 1.3 subnormal y": subnormalRow("y", "entmaxBackward", { alpha: 1.3 }),
+  "entmaxBackward 1.3 subnormal g": subnormalRow("g", "entmaxBackward", { alpha: 1.3 }),
   "attend (keys and values)": (sm, x, n, out) => {
     const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
     const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);
@@ -186,6 +162,19 @@ const FUNCTIONS = {
     return () => sm.attend(q, cache, cache, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
   },
 };
+
+/**
+ * A backward pass's row (sm[name](gradY, y, { ...opts, out })) with one operand, `which` ("g" or
+ * "y"), uniform in magnitude over [1e-6, 5e-5] (subnormal as halves) and the logits as the other.
+ */
+function subnormalRow(which, name, opts = {}) {
+  return (sm, x, n, out) => {
+    const o = { ...opts, out: out(n) };
+    const s = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, which === "g", which === "g" ? 5 : 3)));
+    const [g, y] = which === "g" ? [s, x] : [x, s];
+    return () => sm[name](g, y, o);
+  };
+}
 
 /** n values uniform in log magnitude over [lo, hi] (random sign when `signed`), rounded to halves. */
 function magnitudes(n, lo, hi, signed, seed) {
