@@ -21,8 +21,8 @@
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
 import {
-  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, widenConstant,
-  widenExtremum,
+  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, sumLanes,
+  widenConstant, widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
 import { halfConstant, halfToF32, holdsSpecial, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
@@ -83,12 +83,6 @@ function pickMax<T>(v: v128): T {
   const m = v128.pmax<T>(v, high(v));
   if (sizeof<T>() == 4) return <T>max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
   return <T>f64x2.extract_lane(m, 0);
-}
-
-// @ts-ignore: decorator
-@inline
-function sum64(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 /** acc + a*u in f64 lanes (a already f64, u two f32 or f64 lanes promoted), lanes with u = 0 adding 0. */
@@ -162,9 +156,9 @@ function addDots<T>(x: usize, t: usize, w: usize, start: i32, end: i32, c: T, b:
         }
       }
     }
-    dotW = sum64(dw);
-    dotT = sum64(dt);
-    sumT = sum64(st);
+    dotW = sumLanes<f64>(dw);
+    dotT = sumLanes<f64>(dt);
+    sumT = sumLanes<f64>(st);
   }
   if (sizeof<T>() == 4) dotW *= invK;
   for (; i < end; i++) {
@@ -487,7 +481,7 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
       i += 4;
     }
     if (v128.any_true(i16x8.eq(top, e16))) return NaN;
-    sum = sum64(f64x2.add(s0, s1));
+    sum = sumLanes<f64>(f64x2.add(s0, s1));
   }
   for (; i < k; i++) {
     const gb = <u32>load<u16>(pg + (<usize>i << 1));
@@ -550,7 +544,7 @@ function halvesDot(pg: usize, py: usize, po: usize, work: usize, k: i32): f64 {
       i += 4;
     }
     if (holdsSpecial(top, e16)) return NaN;
-    sum = sum64(f64x2.add(s0, s1));
+    sum = sumLanes<f64>(f64x2.add(s0, s1));
   } else {
     // The scalar build: the same blocks, each operand widened by a loop of its own.
     for (let start = 0; start < k; start += HALF_WORK) {
@@ -637,7 +631,7 @@ function backwardRow<T>(pg: usize, py: usize, po: usize, k: i32, b: T): void {
       d0 = dot64<T>(d0, g0, y0);
       m = maxAbs<T>(m, g0);
     }
-    dot = sum64(f64x2.add(d0, d1));
+    dot = sumLanes<f64>(f64x2.add(d0, d1));
     big = <f64>pickMax<T>(m);
   }
   for (; i < k; i++) {
@@ -739,7 +733,7 @@ function logBackwardRow<T>(pg: usize, pl: usize, po: usize, k: i32, b: T): void 
       s0 = add64<T>(s0, g0);
       m = maxAbs<T>(m, g0);
     }
-    sum = sum64(f64x2.add(s0, s1));
+    sum = sumLanes<f64>(f64x2.add(s0, s1));
     big = <f64>pickMax<T>(m);
   }
   for (; i < k; i++) {

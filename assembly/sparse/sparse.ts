@@ -1096,8 +1096,7 @@ function rowSum<T>(y: usize, k: i32): f64 {
       a0 = add64<T>(a0, v128.load(at<T>(y, i)));
       a1 = add64<T>(a1, v128.load(at<T>(y, i + L)));
     }
-    const a = f64x2.add(a0, a1);
-    sum = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+    sum = sumLanes<f64>(f64x2.add(a0, a1));
   }
   for (; i < k; i++) sum += <f64>load<T>(at<T>(y, i));
   return sum;
