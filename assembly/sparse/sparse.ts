@@ -73,8 +73,10 @@ const SAMPLE_SETTLE: f64 = 16;
 // terms' relative error, 3.5e-7*kappa plus f32's roundings).
 const ROUGH_FROM: i32 = 512;
 const ROUGH_BAND: f64 = 2e-6;
-// A whole kappa's f32 row whose rough pass leaves at most this (its error bound, Halley's for
-// kappa >= 3, which on typical rows near alpha = 1 is ~1000 times the step's true error) goes
+// A whole kappa's f32 row whose rough pass leaves at most this times (kappa/10)^2, and this at
+// most (its error bound, Halley's for kappa >= 3, which near alpha = 1 is ~1000 times the step's
+// true error at kappa = 10 and ~200 times at kappa = 5: on flat rows at alpha = 1.2 and 1.25 from
+// the estimate, 4 of 23 steps with bounds within 1e-4 missed the output's sum) goes
 // to the output with the rough pass's step, without an exact pass. The output's sum (in f64, of
 // the f32 outputs: a pass over the row) must then be within VERIFY_SUM of 1, else the row's search
 // goes on, exact, from that step, and the row is written again. An output moves by at most what
@@ -89,12 +91,27 @@ const VERIFY_LEFT: f64 = 1e-4;
 // tried).
 const VERIFY_FROM: f64 = 4;
 const VERIFY_SUM: f64 = 3e-7;
+// A checked search of this many candidates or more, on a row whose largest entry takes at most
+// 1/ESTIMATE_SPREAD of the sum at the floor (most of the sum lies in many entries: flat rows),
+// starts from an estimate (see estimatePart): the threshold of every ESTIMATE_STRIDE-th vector of the
+// candidates (every ESTIMATE_STRIDE_LOW-th below kappa = ESTIMATE_LOW_BELOW: at alpha = 1.2 the
+// steps from a sixteenth's estimate passed the bound on 3 of 8 flat rows, from an eighth's on 5;
+// at 1.1 both on all), after at most ESTIMATE_PASSES passes over them. (Rows whose sum lies in a
+// few entries have floors near their thresholds already, and a part of them estimates nothing.)
+const ESTIMATE_FROM: i32 = 4096;
+const ESTIMATE_SPREAD: f64 = 64;
+const ESTIMATE_STRIDE: i32 = 16;
+const ESTIMATE_STRIDE_LOW: i32 = 8;
+const ESTIMATE_LOW_BELOW: f64 = 8;
+const ESTIMATE_PASSES: i32 = 2;
 // How a row's search may go (solve's `mode`): exact passes only; a rough first pass where it is
 // long; and its step left to the output's sum to check (entmaxRow: only where y is not x, since a
 // miss's search, like any, goes back to the row if its threshold falls below the floor).
 const SEARCH_EXACT: i32 = 0;
 const SEARCH_ROUGH: i32 = 1;
 const SEARCH_CHECKED: i32 = 2;
+// (SEARCH_ESTIMATE: estimatePart's search, whose rough passes end after ESTIMATE_PASSES.)
+const SEARCH_ESTIMATE: i32 = 3;
 
 // The largest |d|*max(kappa, 1) for which writeOutput takes the series of (1 - d)^kappa: 2^-5
 // (f32), 2^-9 (f64).
@@ -531,10 +548,10 @@ function relativeOf<T>(X: T, t: T, r: T): T {
  */
 // @ts-ignore: decorator
 @inline
-function logRelativeV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny: v128): v128 {
+function logRelativeV<T>(X: v128, w: v128, vr: v128, vrl: v128, one: v128, two: v128, tiny: v128): v128 {
   const logw = logV<T>(v128.pmax<T>(w, tiny));
   if (sizeof<T>() == 8) return logw;
-  return v128.add<T>(logw, droppedV<T>(X, w, vr, one, two));
+  return v128.add<T>(logw, droppedV<T>(X, w, vr, vrl, one, two));
 }
 
 /**
@@ -543,24 +560,24 @@ function logRelativeV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny:
  */
 // @ts-ignore: decorator
 @inline
-function droppedV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128): v128 {
-  return v128.mul<T>(v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one)), v128.sub<T>(two, w));
+function droppedV<T>(X: v128, w: v128, vr: v128, vrl: v128, one: v128, two: v128): v128 {
+  return v128.mul<T>(v128.add<T>(v128.sub<T>(v128.mul<T>(X, vr), v128.sub<T>(w, one)), v128.mul<T>(X, vrl)), v128.sub<T>(two, w));
 }
 
 /** Scalar twin of droppedV. */
 // @ts-ignore: decorator
 @inline
-function droppedOf<T>(X: T, w: T, r: T): T {
-  return (X * r - (w - <T>1)) * (<T>2 - w);
+function droppedOf<T>(X: T, w: T, r: T, rl: T): T {
+  return (X * r - (w - <T>1) + X * rl) * (<T>2 - w);
 }
 
 /** Scalar twin of logRelativeV. */
 // @ts-ignore: decorator
 @inline
-function logRelativeOf<T>(X: T, w: T, r: T): T {
+function logRelativeOf<T>(X: T, w: T, r: T, rl: T): T {
   const logw = logOf<T>(max<T>(w, tinyOf<T>()));
   if (sizeof<T>() == 8) return logw;
-  return logw + droppedOf<T>(X, w, r);
+  return logw + droppedOf<T>(X, w, r, rl);
 }
 
 /**
@@ -570,17 +587,17 @@ function logRelativeOf<T>(X: T, w: T, r: T): T {
  */
 // @ts-ignore: decorator
 @inline
-function correctedV<T>(q: v128, X: v128, w: v128, vr: v128, one: v128, two: v128, vn: v128): v128 {
+function correctedV<T>(q: v128, X: v128, w: v128, vr: v128, vrl: v128, one: v128, two: v128, vn: v128): v128 {
   if (sizeof<T>() == 8) return q;
-  return v128.add<T>(q, v128.mul<T>(q, v128.mul<T>(vn, droppedV<T>(X, w, vr, one, two))));
+  return v128.add<T>(q, v128.mul<T>(q, v128.mul<T>(vn, droppedV<T>(X, w, vr, vrl, one, two))));
 }
 
 /** Scalar twin of correctedV. */
 // @ts-ignore: decorator
 @inline
-function correctedOf<T>(q: T, X: T, w: T, r: T, n: T): T {
+function correctedOf<T>(q: T, X: T, w: T, r: T, rl: T, n: T): T {
   if (sizeof<T>() == 8) return q;
-  return q + q * (n * droppedOf<T>(X, w, r));
+  return q + q * (n * droppedOf<T>(X, w, r, rl));
 }
 
 /**
@@ -589,17 +606,17 @@ function correctedOf<T>(q: T, X: T, w: T, r: T, n: T): T {
  */
 // @ts-ignore: decorator
 @inline
-function logTermV<T>(X: v128, w: v128, vr: v128, one: v128, two: v128, tiny: v128, rough: bool): v128 {
+function logTermV<T>(X: v128, w: v128, vr: v128, vrl: v128, one: v128, two: v128, tiny: v128, rough: bool): v128 {
   if (rough && sizeof<T>() == 4) return logRoughF32x4(v128.pmax<T>(w, tiny));
-  return logRelativeV<T>(X, w, vr, one, two, tiny);
+  return logRelativeV<T>(X, w, vr, vrl, one, two, tiny);
 }
 
 /** Scalar twin of logTermV. */
 // @ts-ignore: decorator
 @inline
-function logTermOf<T>(X: T, w: T, r: T, rough: bool): T {
+function logTermOf<T>(X: T, w: T, r: T, rl: T, rough: bool): T {
   if (rough && sizeof<T>() == 4) return <T>logRoughF32(<f32>max<T>(w, tinyOf<T>()));
-  return logRelativeOf<T>(X, w, r);
+  return logRelativeOf<T>(X, w, r, rl);
 }
 
 /**
@@ -615,6 +632,8 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   // GENERAL and INTEGER: the terms (1 + X/s)^kappa, s = -tau; INTEGER's by multiplications,
   // w^(n - 2) first (n >= 3), then w^(n - 1) and w^n from it.
   const r = <T>(-1 / tau);
+  // What r's rounding dropped (f32; f64's relativeV does not take r's low part).
+  const rl = <T>(-1 / tau - <f64>r);
   const ni = integerOf(kind, kappa);
   const e2 = ni - 2;
   const top2 = topBit(e2);
@@ -629,6 +648,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const L = lanes<T>();
     const vt = v128.splat<T>(tt);
     const vr = v128.splat<T>(r);
+    const vrl = v128.splat<T>(rl);
     const vk = v128.splat<T>(kk);
     const vn = v128.splat<T>(<T>ni);
     const zero = v128.splat<T>(0);
@@ -682,14 +702,14 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
             const h = powIntV<T>(wv, e2, top2);
             const g = v128.mul<T>(h, wv);
             const gw = v128.mul<T>(g, wv);
-            const q = v128.and(rough ? gw : correctedV<T>(gw, X, wv, vr, one, two, vn), kept);
+            const q = v128.and(rough ? gw : correctedV<T>(gw, X, wv, vr, vrl, one, two, vn), kept);
             if (terms != 0) v128.store(at<T>(terms, i), q);
             a2 = add64<T>(a2, q);
             b3 = v128.add<T>(b3, v128.and(g, kept));
             b4 = v128.add<T>(b4, v128.and(h, kept));
             continue;
           }
-          const q = v128.and(expWith<T>(v128.mul<T>(vk, logTermV<T>(X, wv, vr, one, two, tiny, rough)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
+          const q = v128.and(expWith<T>(v128.mul<T>(vk, logTermV<T>(X, wv, vr, vrl, one, two, tiny, rough)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9), kept);
           if (terms != 0) v128.store(at<T>(terms, i), q);
           a2 = add64<T>(a2, q);
           const rw = v128.div<T>(one, v128.pmax<T>(wv, tiny));
@@ -749,14 +769,14 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       if (kind == INTEGER) {
         const h = powInt<T>(wv, e2, top2);
         const g = h * wv;
-        const q = rough ? g * wv : correctedOf<T>(g * wv, X, wv, r, <T>ni);
+        const q = rough ? g * wv : correctedOf<T>(g * wv, X, wv, r, rl, <T>ni);
         if (terms != 0) store<T>(at<T>(terms, i), q);
         s2 += <f64>q;
         sg += <f64>g;
         sh += <f64>h;
         continue;
       }
-      const q = expNonPositive<T>(kk * logTermOf<T>(X, wv, r, rough));
+      const q = expNonPositive<T>(kk * logTermOf<T>(X, wv, r, rl, rough));
       if (terms != 0) store<T>(at<T>(terms, i), q);
       s2 += <f64>q;
       const rw = <T>1 / max<T>(wv, tinyOf<T>());
@@ -773,6 +793,10 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     s1 += t64;
     if (kind == QUADRATIC) s2 += t64 * t64;
   }
+  // Rough terms take r as rounded (1/s = r*(1 + e), e = rl/r): w = 1 + X*r misses e*(w - 1), and
+  // w^kappa kappa*e*(w^kappa - w^(kappa - 1)); over the row, kappa*e*(s2 - sg), which moved the
+  // sum at flat rows' thresholds by up to 2e-7 (kappa = 5), the same way at every entry.
+  if (sizeof<T>() == 4 && powered(kind) && rough) s2 += kappa * (<f64>rl / <f64>r) * (s2 - sg);
   setPass(P_N, <f64>n);
   setPass(P_S1, s1);
   setPass(P_S2, s2);
@@ -919,10 +943,11 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // small far from the root, so the sum must be 1 too, else the bisection goes on. GENERAL
     // also takes a step that no entry of the support crosses (N is smooth there) and whose
     // error would move the row's sum by less than SUM_LEFT.
+    if (mode == SEARCH_ESTIMATE && pass + 1 == ESTIMATE_PASSES) return next > lo && next < hi ? next : 0.5 * (lo + hi);
     if (rough && row) {
       // The row's rough pass: the next one, exact, starts from its step (or the bracket's middle).
       const inside = next > lo && next < hi;
-      if (kind == INTEGER && mode == SEARCH_CHECKED && inside && loose && kappa >= VERIFY_FROM && left <= VERIFY_LEFT) {
+      if (mode == SEARCH_CHECKED && checkable<T>(kind, kappa) && inside && loose && left <= VERIFY_LEFT * min(kappa * kappa / 100, 1)) {
         unverified = true;
         return next;
       }
@@ -985,6 +1010,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
   const tl = <T>(tau - <f64>tt);
   const kk = <T>kappa;
   const r = <T>(-1 / tau);
+  const rl = <T>(-1 / tau - <f64>r);
   const sk = <T>(powered(kind) ? expNonPositive<f64>(kappa * logOf<f64>(-tau)) : 1);
   const ni = integerOf(kind, kappa);
   const topn = topBit(ni);
@@ -1002,6 +1028,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const vt = v128.splat<T>(tt);
     const vtl = v128.splat<T>(tl);
     const vr = v128.splat<T>(r);
+    const vrl = v128.splat<T>(rl);
     const vk = v128.splat<T>(kk);
     const vs = v128.splat<T>(sk);
     const zero = v128.splat<T>(0);
@@ -1051,11 +1078,11 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
       }
       if (kind == INTEGER) {
         const wv = relativeV<T>(X, vt, vr, one);
-        const q = correctedV<T>(powIntV<T>(wv, ni, topn), X, wv, vr, one, two, vn);
+        const q = correctedV<T>(powIntV<T>(wv, ni, topn), X, wv, vr, vrl, one, two, vn);
         p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
       } else if (kind == GENERAL) {
         const wv = relativeV<T>(X, vt, vr, one);
-        const q = expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const q = expWith<T>(v128.mul<T>(vk, logRelativeV<T>(X, wv, vr, vrl, one, two, tiny)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         p = v128.and(v128.mul<T>(vs, q), v128.gt<T>(wv, zero));
       } else {
         const t = v128.sub<T>(v128.sub<T>(X, vt), vtl);
@@ -1071,10 +1098,10 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     let p: T;
     if (kind == INTEGER) {
       const wv = relativeOf<T>(X, tt, r);
-      p = wv > <T>0 ? sk * correctedOf<T>(powInt<T>(wv, ni, topn), X, wv, r, <T>ni) : <T>0;
+      p = wv > <T>0 ? sk * correctedOf<T>(powInt<T>(wv, ni, topn), X, wv, r, rl, <T>ni) : <T>0;
     } else if (kind == GENERAL) {
       const wv = relativeOf<T>(X, tt, r);
-      p = wv > <T>0 ? sk * expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r)) : <T>0;
+      p = wv > <T>0 ? sk * expNonPositive<T>(kk * logRelativeOf<T>(X, wv, r, rl)) : <T>0;
     } else {
       const t = X - tt - tl;
       p = t > <T>0 ? t : <T>0;
@@ -1183,7 +1210,19 @@ function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f
     // over the candidates, costs more (a quarter of the row; at alpha = 1.2 the check over
     // supports of 1,000 in rows of 32,000 to 200,000 took 0.66-0.93x the time of the exact pass).
     const how = mode == SEARCH_CHECKED && count < (n >> 2) ? SEARCH_ROUGH : mode;
-    const tau = solve<T>(w, dst, count, again ? passOf(P_TAU) : floor, kind, kappa, alpha, how);
+    // A checked search may start from an estimate (see estimatePart): the part's search first, in
+    // dst, then the row's from its threshold (one call of solve in the loop: with a second, wasm-opt
+    // inlined the search into each copy of this function, 16 KB more).
+    const estimate = !again && how == SEARCH_CHECKED && checkable<T>(kind, kappa) && count >= ESTIMATE_FROM && spread(floor, kappa);
+    const scale = estimate ? partScale(kappa) : 1;
+    const part = estimate ? estimatePart<T>(w, count, dst, strideOf(kappa), <T>scale) : 0;
+    let start = again ? passOf(P_TAU) : floor;
+    let tau: f64 = 0;
+    for (let round = estimate ? 0 : 1; round < 2; round++) {
+      const first = round == 0;
+      tau = solve<T>(first ? dst : w, dst, first ? part : count, first ? max(floor * scale, -1) : start, kind, kappa, alpha, first ? SEARCH_ESTIMATE : how);
+      if (first) start = max(tau / scale, floor);
+    }
     if (tau >= floor || floor == -1) {
       setPass(P_TAU, tau);
       return count;
@@ -1191,6 +1230,54 @@ function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f
     floor = -1;
   }
   return 0;
+}
+
+/**
+ * Copies every stride-th vector of the m candidates in w to dst, their scores times `scale` =
+ * stride^(1/kappa) (the part's sum then stands for the whole's), and returns their count: the part
+ * whose threshold is where a checked search (SEARCH_CHECKED) of the candidates starts (the floor
+ * where that is below it). On a flat row the sample's floor is far below the threshold (its
+ * blocks' maxima are not the row), and the rough pass from it leaves too much for the output's
+ * sum to take; from the estimate it does not. Any start will do: the output's sum checks the step
+ * that follows it.
+ */
+function estimatePart<T>(w: usize, m: i32, dst: usize, stride: i32, scale: T): i32 {
+  let j = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vs = v128.splat<T>(scale);
+    for (; i + L <= m; i += stride * L, j += L) v128.store(at<T>(dst, j), v128.mul<T>(v128.load(at<T>(w, i)), vs));
+  }
+  for (; i < m; i += stride, j++) store<T>(at<T>(dst, j), load<T>(at<T>(w, i)) * scale);
+  return j;
+}
+
+/** The part's stride (ESTIMATE_STRIDE...) at kappa. */
+// @ts-ignore: decorator
+@inline
+function strideOf(kappa: f64): i32 {
+  return kappa < ESTIMATE_LOW_BELOW ? ESTIMATE_STRIDE_LOW : ESTIMATE_STRIDE;
+}
+
+// partScale and spread: functions of their own, not in each copy of thresholdAbove (their logs and
+// exps, inlined, took 1 KB a copy).
+
+/** The part's scale, stride^(1/kappa). */
+function partScale(kappa: f64): f64 {
+  return expAny<f64>(logOf<f64>(<f64>strideOf(kappa)) / kappa);
+}
+
+/** Whether the row's largest score (0) takes at most 1/ESTIMATE_SPREAD of its sum at the floor. */
+function spread(floor: f64, kappa: f64): bool {
+  return kappa * logOf<f64>(-floor) <= -logOf<f64>(ESTIMATE_SPREAD);
+}
+
+/** Whether a row's search may leave its rough pass's step to the output's sum (VERIFY_LEFT). */
+// @ts-ignore: decorator
+@inline
+function checkable<T>(kind: i32, kappa: f64): bool {
+  return sizeof<T>() == 4 && kind == INTEGER && kappa >= VERIFY_FROM;
 }
 
 /** The size of level `level` of the samples of a row of k (level 0: the row). */
