@@ -21,11 +21,11 @@
 
 import { expAny, expAnyV, expNonPositive } from "../shared/exp";
 import {
-  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddexptop, raddstoreexpminusmax, exponents, sumLanes,
+  F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, sumLanes,
   widenConstant, widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, holdsSpecial, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenFiniteRun, widenFiniteScalar, widenExponents, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -229,16 +229,8 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize, work:
   let sum: f64 = 0;
   for (let i = 0; i < k; i += ONE_READ_BLOCK) {
     const end = min(i + ONE_READ_BLOCK, k);
-    const n = end - i;
-    // Halves: the block's exponents beta*(x - c) into `work`, as the exp loop would take them
-    // (the first block's from its widened values, the others' as they are widened, or from the
-    // full widening where a half is Inf or NaN).
-    if (halves && i == 0) exponents(work, n, <f32>c, <f32>b, b != 1);
-    if (halves && i > 0 && !widenExponents(atS<S>(px, i), work, n, <f32>c, <f32>b, b != 1)) {
-      widenHalves(atS<S>(px, i), work, n);
-      exponents(work, n, <f32>c, <f32>b, b != 1);
-    }
-    const p = halves ? work : at<T>(px, i); // the block's T values (halves: its exponents)
+    if (halves && i > 0) widenHalves(atS<S>(px, i), work, end - i);
+    const p = halves ? work : at<T>(px, i); // the block's T values
     let sb: f64 = 0;
     for (let pass = 0; pass < 2; pass++) {
       store<f64>(slot(ps, S_TOP), -Infinity);
@@ -249,17 +241,14 @@ function oneReadRow<T, S>(px: usize, k: i32, y: i32, beta: f64, ps: usize, work:
       for (let part = 0; part < parts; part++) {
         const from = part == 0 ? i : y + 1;
         const to = split && part == 0 ? y : end;
-        if (halves) sb += raddexptop<T>(at<T>(p, from - i), to - from, slot(ps, S_TOP));
-        else sb += raddexpminusmaxtop<T>(at<T>(p, from - i), to - from, c, b, slot(ps, S_TOP));
+        sb += raddexpminusmaxtop<T>(at<T>(p, from - i), to - from, c, b, slot(ps, S_TOP));
       }
       if (pass == 1 || !(load<f64>(slot(ps, S_TOP)) > GUESS_SLACK)) break;
-      // The block's values rose past c: redo it relative to its own extremum (halves widened
-      // again for it, as extremum<f32> picks).
-      const cb = halves ? <T>widenExtremum(atS<S>(px, i), work, n, lowest) : extremum<T>(p, n, lowest);
+      // The block's values rose past c: redo it relative to its own extremum.
+      const cb = extremum<T>(p, end - i, lowest);
       if (!isFinite(beta * <f64>cb)) return false;
       sum *= expNonPositive<f64>(beta * (<f64>c - <f64>cb));
       c = cb;
-      if (halves) exponents(work, n, <f32>c, <f32>b, b != 1);
     }
     sum += sb;
   }

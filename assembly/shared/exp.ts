@@ -45,7 +45,7 @@ const F32_LN2_LO: f32 = 1.42860676533018704503775e-6; // 0x1.7F7D1Cp-20 = ln2 - 
 // Inputs are clamped up to -88, which rounds to n = -127: the biased exponent n + 127 is 0,
 // so 2^n is assembled as +0 and the result is exactly 0, with no compare and select. (Below
 // ln(2^-126) = -87.34 results are subnormal or 0; -Inf and masked scores give 0.)
-export const F32_FLOOR: f32 = -88.0;
+const F32_FLOOR: f32 = -88.0;
 // exp(r) ~ 1 + r*(C1 + r*(C2 + r*(C3 + r*(C4 + r*C5)))) on |r| <= ln2/2: minimax for the
 // relative error, refit after each rounding to f32 (scripts/fit-exp-poly.mjs): 2^-23.33.
 const F32_C1: f32 = 0.999999702; // 0x1.FFFFF6p-1
@@ -86,11 +86,9 @@ function expNonPositiveF32x4(x: v128): v128 {
 @inline
 export function expNonPositiveF32x4K(
   x: v128, floor: v128, log2e: v128, magic: v128, ln2Hi: v128, ln2Lo: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128,
-  clamped: bool = false,
 ): v128 {
-  // pmax(x, c) = x < c ? c : x: one instruction (max is ~8 on x64) and NaN stays NaN. `clamped`:
-  // the caller took it already (x >= floor).
-  const xc = clamped ? x : f32x4.pmax(x, floor);
+  // pmax(x, c) = x < c ? c : x: one instruction (max is ~8 on x64) and NaN stays NaN.
+  const xc = f32x4.pmax(x, floor);
   const z = madd<f32>(xc, log2e, magic);
   const n = f32x4.sub(z, magic);
   const s = i32x4.shl(z, 23); // 2^n
@@ -236,8 +234,7 @@ export function expAny<T>(x: T): T {
 @inline
 export function expWith<T>(
   a: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
-  clamped: bool = false,
 ): v128 {
-  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, clamped);
+  if (sizeof<T>() == 4) return expNonPositiveF32x4K(a, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
   return expNonPositiveV<T>(a);
 }

@@ -42,8 +42,6 @@
 //                                                       (bias, edge: halfConstant(5), positiveEdge());
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
 
-import { F32_FLOOR, expF32Constant, madd } from "./exp";
-
 // 2^112: 127 - 15, the difference of the exponent biases.
 const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
 // The sign and the 15 bits below bit 28: what (s << 13) keeps.
@@ -242,32 +240,18 @@ export function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function widenFiniteLow8(v: v128, k0: v128, m: v128): v128 {
-  return f32x4.mul(finiteLow8(v, m), k0);
+  const lo = i16x8.shl(v, 13);
+  const hi = v128.and(i16x8.shr_s(v, 3), m);
+  return f32x4.mul(i8x16.shuffle(lo, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), k0);
 }
 
 /** The f32s of the last 4 of the 8 finite halves v (as widenFiniteLow8). */
 // @ts-ignore: decorator
 @inline
 export function widenFiniteHigh8(v: v128, k0: v128, m: v128): v128 {
-  return f32x4.mul(finiteHigh8(v, m), k0);
-}
-
-/** The f32 patterns of the first 4 of the 8 halves v before the multiply by 2^112 ((s << 13) & SIGN_AND_MAGNITUDE). */
-// @ts-ignore: decorator
-@inline
-function finiteLow8(v: v128, m: v128): v128 {
   const lo = i16x8.shl(v, 13);
   const hi = v128.and(i16x8.shr_s(v, 3), m);
-  return i8x16.shuffle(lo, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-}
-
-/** finiteLow8 of the last 4 of the 8 halves v. */
-// @ts-ignore: decorator
-@inline
-function finiteHigh8(v: v128, m: v128): v128 {
-  const lo = i16x8.shl(v, 13);
-  const hi = v128.and(i16x8.shr_s(v, 3), m);
-  return i8x16.shuffle(lo, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+  return f32x4.mul(i8x16.shuffle(lo, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), k0);
 }
 
 /**
@@ -348,61 +332,6 @@ export function positiveEdge(): v128 {
 @inline
 export function halfPositive(h: u32): bool {
   return (h & 0xffff) - 1 < HALF_EXPONENT;
-}
-
-/**
- * dst[i] = max(beta*(x_i - c), -88) in f32 for the halves x_i at src, i < n (beta*(x_i - c) rounded
- * as reduce.ts's exp loops round it, beta skipped where `scaled` is false, then the exp's floor,
- * F32_FLOOR): their exponents, as reduce.ts's raddexptop takes them. Widened as widenHalves does
- * (16-bit lanes), the subtraction folded into its multiply: madd(o, 2^112, -c), an exact
- * product, rounds as x - c whether fused or not. False, dst then unspecified, where a half
- * is Inf or NaN.
- */
-export function widenExponents(src: usize, dst: usize, n: i32, c: f32, beta: f32, scaled: bool): bool {
-  // Two copies, each with `scaled` fixed (a flag read in the loop costs a select per vector).
-  return scaled ? exponentsOfHalves(src, dst, n, c, beta, true) : exponentsOfHalves(src, dst, n, c, beta, false);
-}
-
-// @ts-ignore: decorator
-@inline
-function exponentsOfHalves(src: usize, dst: usize, n: i32, c: f32, beta: f32, scaled: bool): bool {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const k0 = halfConstant(0);
-    const e16 = halfConstant(4);
-    const m = halfConstant(6);
-    const vn = f32x4.splat(-c);
-    const vb = f32x4.splat(beta);
-    const floor = expF32Constant(0);
-    let top = i16x8.splat(0);
-    for (; i + 16 <= n; i += 16) {
-      const p = src + (<usize>i << 1);
-      const v0 = v128.load(p);
-      const v1 = v128.load(p, 16);
-      const q = dst + (<usize>i << 2);
-      top = raiseHalfTop(raiseHalfTop(top, v0, e16), v1, e16);
-      v128.store(q, exponent4(finiteLow8(v0, m), k0, vn, vb, floor, scaled));
-      v128.store(q, exponent4(finiteHigh8(v0, m), k0, vn, vb, floor, scaled), 16);
-      v128.store(q, exponent4(finiteLow8(v1, m), k0, vn, vb, floor, scaled), 32);
-      v128.store(q, exponent4(finiteHigh8(v1, m), k0, vn, vb, floor, scaled), 48);
-    }
-    if (holdsSpecial(top, e16)) return false;
-  }
-  for (; i < n; i++) {
-    const h = <u32>load<u16>(src + (<usize>i << 1));
-    if ((h & HALF_EXPONENT) == HALF_EXPONENT) return false;
-    const d = halfToF32(h) - c;
-    store<f32>(dst + (<usize>i << 2), max(scaled ? d * beta : d, F32_FLOOR));
-  }
-  return true;
-}
-
-/** widenExponents' four lanes from their f32 patterns o (finiteLow8/High8). */
-// @ts-ignore: decorator
-@inline
-function exponent4(o: v128, k0: v128, vn: v128, vb: v128, floor: v128, scaled: bool): v128 {
-  const d = madd<f32>(o, k0, vn);
-  return f32x4.pmax(scaled ? f32x4.mul(d, vb) : d, floor);
 }
 
 /** dst[i] = the f32 of half src[i], i < n (src: halves, dst: f32s; dst may not overlap src). */

@@ -9,7 +9,7 @@
 // (halfExtremum's halvesFinite), widened without the Inf/NaN step (3 operations per 4 halves
 // instead of 7: the exp loops are about 20).
 
-import { F32_FLOOR, expF32Constant, expNonPositive, expWith } from "./exp";
+import { expF32Constant, expNonPositive, expWith } from "./exp";
 import { halfConstant, halfExtremum, halfToF32, holdsSpecial, widen4, widenFinite4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
@@ -291,7 +291,7 @@ function scaleV<T>(d: v128, vb: v128, scaled: bool): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, scaled: bool, track: bool, top: usize, centered: bool = false): f64 {
+function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: bool, scaled: bool, track: bool, top: usize): f64 {
   let high: T = <T>-Infinity;
   let total: f64 = 0;
   let lost: f64 = 0;
@@ -330,15 +330,15 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
         const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
         const v2 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 16), h0, h1, h2, h3) : v128.load(p, 32);
         const v3 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 24), h0, h1, h2, h3) : v128.load(p, 48);
-        const a0 = centered ? v0 : scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
-        const a1 = centered ? v1 : scaleV<T>(v128.sub<T>(v1, vc), vb, scaled);
-        const a2 = centered ? v2 : scaleV<T>(v128.sub<T>(v2, vc), vb, scaled);
-        const a3 = centered ? v3 : scaleV<T>(v128.sub<T>(v3, vc), vb, scaled);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
+        const a1 = scaleV<T>(v128.sub<T>(v1, vc), vb, scaled);
+        const a2 = scaleV<T>(v128.sub<T>(v2, vc), vb, scaled);
+        const a3 = scaleV<T>(v128.sub<T>(v3, vc), vb, scaled);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
-        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, centered);
-        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, centered);
-        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, centered);
-        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, centered);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e2 = expWith<T>(a2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
+        const e3 = expWith<T>(a3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) {
           const q = at<T>(y, i);
           v128.store(q, e0);
@@ -353,9 +353,9 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
       }
       for (; i + L <= end; i += L) {
         const v0 = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
-        const a0 = centered ? v0 : scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
         if (track) tv = v128.pmax<T>(tv, a0);
-        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, centered);
+        const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);
         s0 = v128.add<T>(s0, e0);
       }
@@ -456,47 +456,6 @@ function storeTop1<T, S>(x: usize, y: usize, n: i32, c: T, top: usize): f64 {
 }
 function storeTopB<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize): f64 {
   return expMinusMaxSum<T, S>(x, y, n, c, beta, true, true, true, top);
-}
-
-// The tracking sum over exponents computed before (the loss's widened halves, `centered`):
-// a_i = beta*(x_i - c) as the loop would round it, already raised to the exp's floor (exp.ts:
-// the exp's first step, which it then skips; the tracked largest exponent changes only where
-// it is below the floor, far from any slack), so that the loop neither subtracts, scales nor
-// clamps, and holds neither c, beta nor the floor in a register. In the tail c = 0, beta = 1.
-// @ts-ignore: decorator
-@inline
-export function raddexptop<T>(a: usize, n: i32, top: usize): f64 {
-  return expMinusMaxSum<T, T>(a, 0, n, 0, <T>1, false, false, true, top, true);
-}
-
-/**
- * x_i = max(beta*(x_i - c), F32_FLOOR) in place, i < n, beta skipped where `scaled` is false: the
- * exponents raddexptop takes, rounded as the exp loops round them (Inf and NaN kept, -Inf floored).
- */
-export function exponents(x: usize, n: i32, c: f32, beta: f32, scaled: bool): void {
-  // Two copies, each with `scaled` fixed (as widenExponents).
-  if (scaled) exponentsInPlace(x, n, c, beta, true);
-  else exponentsInPlace(x, n, c, beta, false);
-}
-
-// @ts-ignore: decorator
-@inline
-function exponentsInPlace(x: usize, n: i32, c: f32, beta: f32, scaled: bool): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vc = f32x4.splat(c);
-    const vb = f32x4.splat(beta);
-    const floor = expF32Constant(0);
-    for (; i + 4 <= n; i += 4) {
-      const p = x + (<usize>i << 2);
-      v128.store(p, f32x4.pmax(scaleV<f32>(f32x4.sub(v128.load(p), vc), vb, scaled), floor));
-    }
-  }
-  for (; i < n; i++) {
-    const p = x + (<usize>i << 2);
-    const d = load<f32>(p) - c;
-    store<f32>(p, max(scaled ? d * beta : d, F32_FLOOR));
-  }
 }
 
 /** Sum of exp(beta*(x_i - c)) over x[0..n), in f64 (c the extremum: see expMinusMaxSum). */
