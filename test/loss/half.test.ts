@@ -109,6 +109,52 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
     }
   });
 
+  it("the one-read pass's later blocks (their exponents widened into the work area): blocks redone past the slack, exponents below the exp's floor, subnormal halves, tails: the same bits as f32", () => {
+    // Per block of 2,048 (the first sets c): halves of any finite magnitude up to 2^10 (exponents
+    // far below the exp's floor of -88 once c is large), subnormal ones, and blocks lifted past
+    // c + 64 so that the f32 row redoes them; lengths leaving tails of every size mod 16.
+    const block = fc.record({
+      scale: fc.constantFrom(0x2400, 0x4400, 0x5800, 0x63ff),
+      lift: fc.constantFrom(0, 0, 0x5500, 0x5a00),
+      subnormal: fc.boolean(),
+    });
+    const rowCase = fc.record({
+      k: fc.constantFrom(2049, 2063, 4096, 4100, 4111, 6153),
+      seed: fc.integer({ min: 0, max: 0xffff }),
+      blocks: fc.array(block, { minLength: 4, maxLength: 4 }),
+      beta: fc.constantFrom(1, 0.7, -1.3, 1e-3, 3e38),
+      target: fc.nat(),
+      // The target on the row's extremum, far above (below for beta < 0) the rest: every other
+      // exponent is then under the floor, and the loss is their sum's own bits.
+      peak: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(rowCase, (c) => {
+        let s = c.seed + 1;
+        const bits = Array.from({ length: c.k }, (_, i) => {
+          s = (s * 1103515245 + 12345) % 2 ** 31;
+          const b = c.blocks[Math.min(3, i >> 11)];
+          const sign = s & 0x10000 ? 0x8000 : 0;
+          if (b.subnormal && s % 5 === 0) return sign | (s % 0x400);
+          // A lifted block: positive halves from the lift upward now and then.
+          if (b.lift && s % 7 === 0) return b.lift + (s % 0x300);
+          return sign | (s % b.scale);
+        });
+        if (c.peak) bits[c.target % c.k] = c.beta < 0 ? 0xe3ff : 0x63ff;
+        const x = f16Array(sm, bits);
+        const xs = Float32Array.from(bits, halfValue);
+        const target = Int32Array.of(c.target % c.k);
+        const what = `k ${c.k}, beta ${c.beta}, peak ${c.peak}`;
+        const got = sm.crossEntropy(x, target, { beta: c.beta, reduction: "none" });
+        const want = sm.crossEntropy(xs, target, { beta: c.beta, reduction: "none" });
+        expectSameBits(got.loss as Float32Array, want.loss as Float32Array, `${what} loss`);
+        expectSameBits(sm.logProbs(x, target, { beta: c.beta }), sm.logProbs(xs, target, { beta: c.beta }), `${what} logProbs`);
+        x.free();
+      }),
+      { seed: 6021, numRuns: 120 },
+    );
+  });
+
   it("crossEntropy: f32 losses and gradients, within f32's tolerances of the exact values", () => {
     fc.assert(
       fc.property(batch, (c) => {
