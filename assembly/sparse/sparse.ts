@@ -104,6 +104,10 @@ const ESTIMATE_STRIDE: i32 = 16;
 const ESTIMATE_STRIDE_LOW: i32 = 8;
 const ESTIMATE_LOW_BELOW: f64 = 8;
 const ESTIMATE_PASSES: i32 = 2;
+// A row whose part's support (at the part's last pass) stands for this much of it or more is
+// dense: its scores are all copied, in order (transformed), instead of its candidates with their
+// positions (a flat row at alpha = 1.1 has 32,000 candidates of 32,000, at 1.2 30,600).
+const DENSE: f64 = 0.75;
 // How a row's search may go (solve's `mode`): exact passes only; a rough first pass where it is
 // long; and its step left to the output's sum to check (entmaxRow: only where y is not x, since a
 // miss's search, like any, goes back to the row if its threshold falls below the floor).
@@ -487,6 +491,38 @@ function candidatesAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, floor: T, w
   if (sizeof<T>() == 4 && storage == AS_HALVES) return candidates<T, u16>(x, k, c, a, floor, w, wi, s);
   if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return candidates<T, i16>(x, k, c, a, floor, w, wi, s);
   return candidates<T, T>(x, k, c, a, floor, w, wi, s);
+}
+
+/**
+ * Stores the scores X_i = a*(x_i - c) of all of x[0..k) to w, in order (no positions: writeOutput
+ * writes a row whose k entries are all candidates in order); returns k. A dense row's candidates
+ * (see DENSE): those below the threshold take no part in the sums and are written 0 as they
+ * would be off the candidates, and the copy costs a quarter of candidates' (no comparisons, no
+ * packing, no positions).
+ */
+function transformed<T, S>(x: usize, k: i32, c: T, a: T, w: usize): i32 {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>();
+    const vc = v128.splat<T>(c);
+    const va = v128.splat<T>(a);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
+    for (; i + L <= k; i += L) v128.store(at<T>(w, i), v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va));
+  }
+  for (; i < k; i++) store<T>(at<T>(w, i), (loadAs<T, S>(x, i) - c) * a);
+  return k;
+}
+
+/** transformed<T, S> with S as `storage` says. */
+// @ts-ignore: decorator
+@inline
+function transformedAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, w: usize): i32 {
+  if (sizeof<T>() == 4 && storage == AS_HALVES) return transformed<T, u16>(x, k, c, a, w);
+  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return transformed<T, i16>(x, k, c, a, w);
+  return transformed<T, T>(x, k, c, a, w);
 }
 
 /**
@@ -1107,7 +1143,7 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
       p = t > <T>0 ? t : <T>0;
       if (kind == QUADRATIC) p *= p;
     }
-    store<T>(at<T>(y, load<i32>(wi + (<usize>i << 2))), p);
+    store<T>(at<T>(y, all ? i : load<i32>(wi + (<usize>i << 2))), p);
   }
 }
 
@@ -1202,27 +1238,39 @@ function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f
   while (true) {
     // Again over the same candidates (known): from the threshold of the search before (P_TAU).
     const again = known >= 0;
-    const count = again ? known : candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
-    known = -1;
-    // The search may have overwritten the sample (dst).
-    sample = 0;
-    // The output's sum is a pass over the whole row: only where the exact pass it stands for,
-    // over the candidates, costs more (a quarter of the row; at alpha = 1.2 the check over
-    // supports of 1,000 in rows of 32,000 to 200,000 took 0.66-0.93x the time of the exact pass).
-    const how = mode == SEARCH_CHECKED && count < (n >> 2) ? SEARCH_ROUGH : mode;
-    // A checked search may start from an estimate (see estimatePart): the part's search first, in
-    // dst, then the row's from its threshold (one call of solve in the loop: with a second, wasm-opt
-    // inlined the search into each copy of this function, 16 KB more).
-    const estimate = !again && how == SEARCH_CHECKED && checkable<T>(kind, kappa) && count >= ESTIMATE_FROM && spread(floor, kappa);
+    // A checked search of a flat row may start from an estimate (ESTIMATE_FROM): the part's
+    // search first, in w (free until the candidates), then the row's from its threshold (one call
+    // of solve in the loop: with a second, wasm-opt inlined the search into each copy of this
+    // function, 16 KB more). The part's support tells a dense row (DENSE), whose scores are all
+    // copied, in order.
+    const estimate = !again && mode == SEARCH_CHECKED && checkable<T>(kind, kappa) && n >= ESTIMATE_FROM && spread(floor, kappa);
+    const stride = strideOf(kappa);
     const scale = estimate ? partScale(kappa) : 1;
-    const part = estimate ? estimatePart<T>(w, count, dst, strideOf(kappa), <T>scale) : 0;
     let start = again ? passOf(P_TAU) : floor;
+    let dense = false;
+    let count = 0;
     let tau: f64 = 0;
     for (let round = estimate ? 0 : 1; round < 2; round++) {
       const first = round == 0;
-      tau = solve<T>(first ? dst : w, dst, first ? part : count, first ? max(floor * scale, -1) : start, kind, kappa, alpha, first ? SEARCH_ESTIMATE : how);
-      if (first) start = max(tau / scale, floor);
+      if (first) count = estimatePartAs<T>(storage, x, n, c, a, w, stride, <T>scale);
+      else if (again) count = known;
+      else if (dense) count = transformedAs<T>(storage, x, n, c, a, w);
+      else count = candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
+      // The output's sum is a pass over the whole row: only where the exact pass it stands for,
+      // over the candidates, costs more (a quarter of the row; at alpha = 1.2 the check over
+      // supports of 1,000 in rows of 32,000 to 200,000 took 0.66-0.93x the time of the exact pass).
+      const how = first ? SEARCH_ESTIMATE : mode == SEARCH_CHECKED && count < (n >> 2) ? SEARCH_ROUGH : mode;
+      // (A row that takes no check after all starts from the floor.)
+      const from = first ? max(floor * scale, -1) : again || how == SEARCH_CHECKED ? start : floor;
+      tau = solve<T>(w, first ? w : dst, count, from, kind, kappa, alpha, how);
+      if (first) {
+        start = max(tau / scale, floor);
+        dense = passOf(P_N) * <f64>stride >= DENSE * <f64>n;
+      }
     }
+    known = -1;
+    // The search may have overwritten the sample (dst).
+    sample = 0;
     if (tau >= floor || floor == -1) {
       setPass(P_TAU, tau);
       return count;
@@ -1233,24 +1281,39 @@ function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f
 }
 
 /**
- * Copies every stride-th vector of the m candidates in w to dst, their scores times `scale` =
- * stride^(1/kappa) (the part's sum then stands for the whole's), and returns their count: the part
- * whose threshold is where a checked search (SEARCH_CHECKED) of the candidates starts (the floor
- * where that is below it). On a flat row the sample's floor is far below the threshold (its
- * blocks' maxima are not the row), and the rough pass from it leaves too much for the output's
- * sum to take; from the estimate it does not. Any start will do: the output's sum checks the step
- * that follows it.
+ * Stores the scores of every stride-th vector of x[0..k) (X = a*(x - c), as candidates takes
+ * them) to dst, times `scale` = stride^(1/kappa) (the part's sum then stands for the whole's), and
+ * returns their count: the part whose threshold is where a checked search (SEARCH_CHECKED) of the
+ * row starts (the floor where that is below it), and whose support tells a dense row (DENSE). On a
+ * flat row the sample's floor is far below the threshold (its blocks' maxima are not the row),
+ * and the rough pass from it leaves too much for the output's sum to take; from the estimate it
+ * does not. Any start will do: the output's sum checks the step that follows it.
  */
-function estimatePart<T>(w: usize, m: i32, dst: usize, stride: i32, scale: T): i32 {
+function estimatePart<T, S>(x: usize, k: i32, c: T, a: T, dst: usize, stride: i32, scale: T): i32 {
   let j = 0;
   let i = 0;
+  const as = a * scale;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const vs = v128.splat<T>(scale);
-    for (; i + L <= m; i += stride * L, j += L) v128.store(at<T>(dst, j), v128.mul<T>(v128.load(at<T>(w, i)), vs));
+    const vc = v128.splat<T>(c);
+    const va = v128.splat<T>(as);
+    const h0 = widenConstant<S>(0);
+    const h1 = widenConstant<S>(1);
+    const h2 = widenConstant<S>(2);
+    const h3 = widenConstant<S>(3);
+    for (; i + L <= k; i += stride * L, j += L) v128.store(at<T>(dst, j), v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va));
   }
-  for (; i < m; i += stride, j++) store<T>(at<T>(dst, j), load<T>(at<T>(w, i)) * scale);
+  for (; i < k; i += stride, j++) store<T>(at<T>(dst, j), (loadAs<T, S>(x, i) - c) * as);
   return j;
+}
+
+/** estimatePart<T, S> with S as `storage` says. */
+// @ts-ignore: decorator
+@inline
+function estimatePartAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, dst: usize, stride: i32, scale: T): i32 {
+  if (sizeof<T>() == 4 && storage == AS_HALVES) return estimatePart<T, u16>(x, k, c, a, dst, stride, scale);
+  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return estimatePart<T, i16>(x, k, c, a, dst, stride, scale);
+  return estimatePart<T, T>(x, k, c, a, dst, stride, scale);
 }
 
 /** The part's stride (ESTIMATE_STRIDE...) at kappa. */
