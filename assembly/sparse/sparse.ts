@@ -93,8 +93,8 @@ const VERIFY_FROM: f64 = 4;
 const VERIFY_SUM: f64 = 3e-7;
 // A checked search of this many candidates or more, on a row whose largest entry takes at most
 // 1/ESTIMATE_SPREAD of the sum at the floor (most of the sum lies in many entries: flat rows),
-// starts from an estimate (see estimatePart): the threshold of every ESTIMATE_STRIDE-th vector of the
-// candidates (every ESTIMATE_STRIDE_LOW-th below kappa = ESTIMATE_LOW_BELOW: at alpha = 1.2 the
+// starts from an estimate (see scores): the threshold of every ESTIMATE_STRIDE-th vector of the
+// row (every ESTIMATE_STRIDE_LOW-th below kappa = ESTIMATE_LOW_BELOW: at alpha = 1.2 the
 // steps from a sixteenth's estimate passed the bound on 3 of 8 flat rows, from an eighth's on 5;
 // at 1.1 both on all), after at most ESTIMATE_PASSES passes over them. (Rows whose sum lies in a
 // few entries have floors near their thresholds already, and a part of them estimates nothing.)
@@ -105,8 +105,8 @@ const ESTIMATE_STRIDE_LOW: i32 = 8;
 const ESTIMATE_LOW_BELOW: f64 = 8;
 const ESTIMATE_PASSES: i32 = 2;
 // A row whose part's support (at the part's last pass) stands for this much of it or more is
-// dense: its scores are all copied, in order (transformed), instead of its candidates with their
-// positions (a flat row at alpha = 1.1 has 32,000 candidates of 32,000, at 1.2 30,600).
+// dense: its scores are all copied, in order (scores, stride 1), instead of its candidates with
+// their positions (a flat row at alpha = 1.1 has 32,000 candidates of 32,000, at 1.2 30,600).
 const DENSE: f64 = 0.75;
 // How a row's search may go (solve's `mode`): exact passes only; a rough first pass where it is
 // long; and its step left to the output's sum to check (entmaxRow: only where y is not x, since a
@@ -114,7 +114,7 @@ const DENSE: f64 = 0.75;
 const SEARCH_EXACT: i32 = 0;
 const SEARCH_ROUGH: i32 = 1;
 const SEARCH_CHECKED: i32 = 2;
-// (SEARCH_ESTIMATE: estimatePart's search, whose rough passes end after ESTIMATE_PASSES.)
+// (SEARCH_ESTIMATE: the part's search (see scores), whose rough passes end after ESTIMATE_PASSES.)
 const SEARCH_ESTIMATE: i32 = 3;
 
 // The largest |d|*max(kappa, 1) for which writeOutput takes the series of (1 - d)^kappa: 2^-5
@@ -491,38 +491,6 @@ function candidatesAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, floor: T, w
   if (sizeof<T>() == 4 && storage == AS_HALVES) return candidates<T, u16>(x, k, c, a, floor, w, wi, s);
   if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return candidates<T, i16>(x, k, c, a, floor, w, wi, s);
   return candidates<T, T>(x, k, c, a, floor, w, wi, s);
-}
-
-/**
- * Stores the scores X_i = a*(x_i - c) of all of x[0..k) to w, in order (no positions: writeOutput
- * writes a row whose k entries are all candidates in order); returns k. A dense row's candidates
- * (see DENSE): those below the threshold take no part in the sums and are written 0 as they
- * would be off the candidates, and the copy costs a quarter of candidates' (no comparisons, no
- * packing, no positions).
- */
-function transformed<T, S>(x: usize, k: i32, c: T, a: T, w: usize): i32 {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const L = lanes<T>();
-    const vc = v128.splat<T>(c);
-    const va = v128.splat<T>(a);
-    const h0 = widenConstant<S>(0);
-    const h1 = widenConstant<S>(1);
-    const h2 = widenConstant<S>(2);
-    const h3 = widenConstant<S>(3);
-    for (; i + L <= k; i += L) v128.store(at<T>(w, i), v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va));
-  }
-  for (; i < k; i++) store<T>(at<T>(w, i), (loadAs<T, S>(x, i) - c) * a);
-  return k;
-}
-
-/** transformed<T, S> with S as `storage` says. */
-// @ts-ignore: decorator
-@inline
-function transformedAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, w: usize): i32 {
-  if (sizeof<T>() == 4 && storage == AS_HALVES) return transformed<T, u16>(x, k, c, a, w);
-  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return transformed<T, i16>(x, k, c, a, w);
-  return transformed<T, T>(x, k, c, a, w);
 }
 
 /**
@@ -1252,9 +1220,9 @@ function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f
     let tau: f64 = 0;
     for (let round = estimate ? 0 : 1; round < 2; round++) {
       const first = round == 0;
-      if (first) count = estimatePartAs<T>(storage, x, n, c, a, w, stride, <T>scale);
+      if (first) count = scoresAs<T>(storage, x, n, c, a * <T>scale, w, stride);
       else if (again) count = known;
-      else if (dense) count = transformedAs<T>(storage, x, n, c, a, w);
+      else if (dense) count = scoresAs<T>(storage, x, n, c, a, w, 1);
       else count = candidatesAs<T>(storage, x, n, c, a, <T>floor, w, wi, sample);
       // The output's sum is a pass over the whole row: only where the exact pass it stands for,
       // over the candidates, costs more (a quarter of the row; at alpha = 1.2 the check over
@@ -1281,39 +1249,42 @@ function thresholdAbove<T>(x: usize, n: i32, sample: usize, c: T, a: T, floor: f
 }
 
 /**
- * Stores the scores of every stride-th vector of x[0..k) (X = a*(x - c), as candidates takes
- * them) to dst, times `scale` = stride^(1/kappa) (the part's sum then stands for the whole's), and
- * returns their count: the part whose threshold is where a checked search (SEARCH_CHECKED) of the
- * row starts (the floor where that is below it), and whose support tells a dense row (DENSE). On a
+ * Stores the scores X = a*(x - c) of every stride-th vector of x[0..k) to dst, in order, and
+ * returns their count. Stride 1: a dense row's scores (see DENSE), all of them in order, with no
+ * positions (writeOutput writes a row whose k entries are all candidates in order): the entries
+ * below the threshold take no part in the sums and are written 0 as they would be off the
+ * candidates, and the copy costs a quarter of candidates' (no comparisons, packing or positions).
+ * Stride ESTIMATE_STRIDE...: the part whose threshold is where a checked search
+ * (SEARCH_CHECKED) of the row starts (the floor where that is below it), and whose support tells
+ * a dense row, with a times stride^(1/kappa) (the part's sum then stands for the whole's). On a
  * flat row the sample's floor is far below the threshold (its blocks' maxima are not the row),
  * and the rough pass from it leaves too much for the output's sum to take; from the estimate it
  * does not. Any start will do: the output's sum checks the step that follows it.
  */
-function estimatePart<T, S>(x: usize, k: i32, c: T, a: T, dst: usize, stride: i32, scale: T): i32 {
+function scores<T, S>(x: usize, k: i32, c: T, a: T, dst: usize, stride: i32): i32 {
   let j = 0;
   let i = 0;
-  const as = a * scale;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     const vc = v128.splat<T>(c);
-    const va = v128.splat<T>(as);
+    const va = v128.splat<T>(a);
     const h0 = widenConstant<S>(0);
     const h1 = widenConstant<S>(1);
     const h2 = widenConstant<S>(2);
     const h3 = widenConstant<S>(3);
     for (; i + L <= k; i += stride * L, j += L) v128.store(at<T>(dst, j), v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va));
   }
-  for (; i < k; i += stride, j++) store<T>(at<T>(dst, j), (loadAs<T, S>(x, i) - c) * as);
+  for (; i < k; i += stride, j++) store<T>(at<T>(dst, j), (loadAs<T, S>(x, i) - c) * a);
   return j;
 }
 
-/** estimatePart<T, S> with S as `storage` says. */
+/** scores<T, S> with S as `storage` says. */
 // @ts-ignore: decorator
 @inline
-function estimatePartAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, dst: usize, stride: i32, scale: T): i32 {
-  if (sizeof<T>() == 4 && storage == AS_HALVES) return estimatePart<T, u16>(x, k, c, a, dst, stride, scale);
-  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return estimatePart<T, i16>(x, k, c, a, dst, stride, scale);
-  return estimatePart<T, T>(x, k, c, a, dst, stride, scale);
+function scoresAs<T>(storage: i32, x: usize, k: i32, c: T, a: T, dst: usize, stride: i32): i32 {
+  if (sizeof<T>() == 4 && storage == AS_HALVES) return scores<T, u16>(x, k, c, a, dst, stride);
+  if (sizeof<T>() == 4 && storage == AS_FINITE_HALVES) return scores<T, i16>(x, k, c, a, dst, stride);
+  return scores<T, T>(x, k, c, a, dst, stride);
 }
 
 /** The part's stride (ESTIMATE_STRIDE...) at kappa. */
