@@ -118,8 +118,8 @@ for (const runtime of RUNTIMES) {
       console.log(`${runtime.name}: failed: ${doc.error}`);
       continue;
     }
-    // The page knows the other dist/ by its path on the server only.
-    if (compare) doc.compare = compare;
+    // The other dist/ is a path of this machine (suite.js writes it <dir> too).
+    if (compare) doc.compare = "<dir>";
     writeFileSync(join(root, `bench/results/${out(runtime.name)}.json`), `${JSON.stringify(doc, null, 1)}\n`);
     console.log(`${runtime.name}: bench/results/${out(runtime.name)}.json written`);
   } else if ((await run(runtime.name, runtime.command, runtime.args)) !== 0) {

@@ -16,7 +16,9 @@ export async function runWorkload(w, contenders, { settings, looseCheck, peerWar
   const copies = copiesOf(w);
   progress(`preparing data (${copies} ${copies > 1 ? "copies" : "copy"})`);
   const inputs = inputsOf(w, copies);
-  const reference = family.referenceOf(w, inputs[0]);
+  // One reference per draw (inputsOf: copy i is of draw i % draws).
+  const draws = Math.min(w.draws ?? 1, copies);
+  const references = inputs.slice(0, draws).map((x) => family.referenceOf(w, x));
   const entry = { ...w, copies, results: [], left: [], failures: 0 };
   const cases = [];
   const disposers = [];
@@ -28,9 +30,10 @@ export async function runWorkload(w, contenders, { settings, looseCheck, peerWar
       // Every copy is run and checked once: this also touches every page of its buffers, so
       // no first-write page fault lands in the timing.
       let error = 0;
-      for (const fn of fns) {
+      for (const [i, fn] of fns.entries()) {
         const got = await fn();
-        error = Math.max(error, c.errorOf ? c.errorOf(w, got, inputs[0]) : family.errorOf(w, got, reference));
+        const x = inputs[i % draws];
+        error = Math.max(error, c.errorOf ? c.errorOf(w, got, x) : family.errorOf(w, got, references[i % draws]));
       }
       const ours = c.kind === "softmax-wasm" || c.kind === "baseline";
       if (!(error <= (ours ? 1 : looseCheck))) {

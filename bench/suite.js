@@ -187,10 +187,13 @@ const contenders = everyContender.filter((c) => contenderTerms.length === 0 || c
 
 const mode = quick ? "quick" : core ? "core" : args.filter.length ? "filtered" : "full";
 const outName = args.out ?? (mode === "full" && args.peers ? "latest" : mode === "quick" ? "quick" : "partial");
-/** The command line that made this run, as typed (npm start passes --quick itself). */
+/**
+ * The command line that made this run, as typed (npm start passes --quick itself), but for the
+ * directory of --compare: a path of the machine that ran it, written <dir>.
+ */
 const command = (() => {
   const event = process.env.npm_lifecycle_event;
-  const given = process.argv.slice(2);
+  const given = process.argv.slice(2).map((arg, i, all) => (i > 0 && all[i - 1] === "--compare" ? "<dir>" : arg));
   if (event === "start" || event === "bench") {
     const rest = (event === "start" ? given.slice(1) : given).join(" ");
     return `${event === "start" ? "npm start" : "npm run bench"}${rest ? ` -- ${rest}` : ""}`;
@@ -214,7 +217,7 @@ const doc = {
   settings: { ...SETTINGS, looseCheck: LOOSE, rotation: ROTATION },
   // One entry per name: families share our builds' names (and tfjs-wasm's).
   contenders: [...new Map(contenders.map(({ name, kind, version }) => [name, { name, kind, version }])).values()],
-  compare: args.compare?.pathname,
+  compare: args.compare ? "<dir>" : undefined,
   notes,
   loadAverage: { start: os.loadavg()[0] },
   workloads: [],

@@ -81,10 +81,13 @@ export const VALUES = {
   },
 };
 
-/** The workload's input: its shape of values, of its dtype, drawn from a seed of its own size (f16: a Float32Array of halves' values). */
-export function valuesOf(w) {
+/**
+ * The workload's input: its shape of values, of its dtype, drawn from a seed of its own size
+ * (f16: a Float32Array of halves' values); draw d > 0 (see inputsOf) from seeds of its own.
+ */
+export function valuesOf(w, draw = 0) {
   const x = w.dtype === "f64" ? new Float64Array(w.n) : new Float32Array(w.n);
-  const next = uniforms(w.n);
+  const next = uniforms(draw === 0 ? w.n : (w.n + Math.imul(draw, 0x9e3779b9)) >>> 0);
   VALUES[w.values](x, w.rowLength, next, normals(next));
   if (w.dtype === "f16") x.forEach((v, i) => (x[i] = halfBitsToNumber(f32ToHalfBits(v))));
   return x;
@@ -96,13 +99,18 @@ export function setHalves(view, values) {
   else view.set(values);
 }
 
-/** How many copies of the data a call of this workload cycles through. */
-export const copiesOf = (w) => (w.bytes >= ROTATION.minBytes ? Math.ceil(ROTATION.totalBytes / w.bytes) : 1);
+/**
+ * How many copies of the data a call of this workload cycles through: at least its `draws`
+ * (different draws of the same shape of values, for functions whose time depends on the values
+ * beyond their shape: a branch taken at random that one row repeated would teach the branch
+ * predictor; see inputsOf).
+ */
+export const copiesOf = (w) => Math.max(w.draws ?? 1, w.bytes >= ROTATION.minBytes ? Math.ceil(ROTATION.totalBytes / w.bytes) : 1);
 
-/** The input data: `copies` identical arrays. */
+/** The input data: `copies` arrays, copy i of draw i % draws (identical copies without draws). */
 export function inputsOf(w, copies) {
-  const x = valuesOf(w);
-  return [x, ...Array.from({ length: copies - 1 }, () => x.slice())];
+  const draws = Array.from({ length: Math.min(w.draws ?? 1, copies) }, (_, d) => valuesOf(w, d));
+  return Array.from({ length: copies }, (_, i) => (i < draws.length ? draws[i] : draws[i % draws.length].slice()));
 }
 
 /** Splits x into subarrays of `chunk` elements (the online workload's stream). */
