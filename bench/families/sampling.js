@@ -5,7 +5,8 @@
 // (N(0, 2^2), no peak: there the top-p set holds thousands of tokens, the hard case for any
 // filter). Contenders: our builds and the JS backend; JS samplers as a user would write them;
 // transformers.js itself (bench/peers), its generate() step; and one softmax of the same rows,
-// the yardstick (target: sample <= 3x).
+// the yardstick (target: sample <= 3x). A full run (and the core one) adds topK itself (k = 50
+// of the smaller row) against the plain JS top-k that sorts every index.
 
 import { loadTransformersGeneration } from "../peers/contenders.js";
 import { softmaxYardstick, uniforms, workload } from "../workloads.js";
@@ -28,8 +29,16 @@ const OPTIONS = {
 const VARIANTS = ["topK", "topP", "chain"];
 const SIZES = [151936, 262144];
 
+// Each call takes the next of DRAWS rows of the shape of values, drawn apart: top-k's threshold
+// let a part of the entries through at random, and one row timed over and over taught that to the
+// branch predictor (topK 50 of 32,000: 22 us on one row, 60 us over 8, Node 24).
+const DRAWS = 4;
+
 const sample = (rows, rowLength, variant, values = defaultValues) =>
-  workload(family, "sample", "f32", rows, rowLength, { variant, values, tags: rows > 1 ? ["batched"] : [] });
+  workload(family, "sample", "f32", rows, rowLength, { variant, values, tags: rows > 1 ? ["batched"] : [], draws: DRAWS });
+
+/** topK itself (k = 50) of the smaller row: the kernel and its host, no draw. */
+const topK = (values) => workload(family, "topK", "f32", 1, SIZES[0], { variant: "k50", values, k: 50, draws: DRAWS });
 
 /** Shapes of values of the speed rule (docs/sampling.md): each against the typical row. */
 const SHAPES = ["confident", "flat", "masked"];
@@ -41,13 +50,14 @@ const SHAPES = ["confident", "flat", "masked"];
  */
 export function workloads({ quick = false, core = false } = {}) {
   if (quick) return [sample(1, SIZES[0], "chain")];
-  if (core) return VARIANTS.map((variant) => sample(1, SIZES[0], variant));
+  if (core) return [...VARIANTS.map((variant) => sample(1, SIZES[0], variant)), topK("language")];
   const list = [];
   for (const n of SIZES) for (const values of ["language", "typical"]) for (const variant of VARIANTS) list.push(sample(1, n, variant, values));
   for (const values of SHAPES) for (const variant of ["topP", "chain"]) list.push(sample(1, SIZES[0], variant, values));
   for (const values of ["typical", ...SHAPES]) list.push(sample(1, SIZES[0], "topP95", values));
   // The cost per row should not depend on how many rows share a call.
   for (const rows of [4, 16]) list.push(sample(rows, SIZES[0], "chain"));
+  for (const values of ["language", "typical", "flat"]) list.push(topK(values));
   return list;
 }
 
@@ -65,6 +75,7 @@ function penalized(row, { repetitionPenalty = 1, history = [] }) {
  * for errorOf.
  */
 export function referenceOf(w, x) {
+  if (w.op === "topK") return { indices: sortedTopK(x, w.k) };
   const options = OPTIONS[w.variant];
   const { temperature, topK = 0, topP = 1, minP = 0 } = options;
   const least = new Float64Array(w.rows);
@@ -87,7 +98,8 @@ export function referenceOf(w, x) {
 }
 
 /** 0 when every row's token is in its kept set, else 1 + how far (in logits) the worst one falls below; Infinity for no token. */
-export function errorOf(w, got, { rows, least }) {
+export function errorOf(w, got, { rows, least, indices }) {
+  if (w.op === "topK") return got?.indices?.length === indices.length && got.indices.every((i, j) => i === indices[j]) ? 0 : Infinity;
   const tokens = typeof got === "number" ? [got] : got;
   if (tokens?.length !== w.rows) return Infinity;
   let worst = 0;
@@ -101,6 +113,13 @@ export function errorOf(w, got, { rows, least }) {
 }
 
 // ---------------------------------------------------------------- the JS samplers
+
+/** The k largest of x by sorting every index (values descending, ties by index), as a plain JS top-k does. */
+function sortedTopK(x, k) {
+  const order = Int32Array.from(x.keys());
+  order.sort((a, b) => x[b] - x[a] || a - b);
+  return order.slice(0, k);
+}
 
 /** Sort-based top-p: what a plain JS sampler does (softmax, sort everything, cumulate). */
 function sortedTopP(x, temperature, topP, random) {
@@ -168,6 +187,7 @@ function filteredChain(x, { temperature, topK = 0, topP = 1, minP = 0 }, random)
 // ---------------------------------------------------------------- the contenders
 
 const accepts = (w) => w.family === name;
+const samples = (w) => accepts(w) && w.op === "sample";
 const rowsOf = (w, x) => Array.from({ length: w.rows }, (_, r) => x.subarray(r * w.rowLength, (r + 1) * w.rowLength));
 
 /** A build's sample(): zero-copy (the rows in a WasmArray) or copying (a Float32Array); a new seed each call. */
@@ -187,6 +207,7 @@ function ours({ name: build, kind, version, sm }, zeroCopy) {
           logits.array.set(x);
           arrays.push(logits);
         }
+        if (w.op === "topK") return () => sm.topK(logits, w.k);
         const opts = { ...OPTIONS[w.variant], ...(w.rows > 1 && { rowLength: w.rowLength }) };
         return () => sm.sample(logits, { ...opts, seed: seed++ });
       });
@@ -196,7 +217,7 @@ function ours({ name: build, kind, version, sm }, zeroCopy) {
 }
 
 /** A JS sampler of one row, run row by row (an Int32Array of tokens for a batch). */
-function jsSampler(contenderName, pick, accepted = accepts) {
+function jsSampler(contenderName, pick, accepted = samples) {
   return {
     name: contenderName,
     kind: "naive",
@@ -237,7 +258,7 @@ function transformersStep({ lib, LogitsSampler, version }) {
     version,
     async: true,
     warmMs: 400,
-    accepts: (w) => accepts(w) && w.rows === 1 && (w.variant === "topK" || w.variant === "topP"),
+    accepts: (w) => samples(w) && w.rows === 1 && (w.variant === "topK" || w.variant === "topP"),
     errorOf(w, got, x) {
       if (w.variant === "topK") return errorOf(w, got, referenceOf(w, x));
       return Number.isInteger(got) && got >= 0 && got < w.rowLength && x[got] > -Infinity ? 0 : Infinity;
@@ -265,9 +286,16 @@ export async function contenders(builds, { peers = true, only, log = () => {} } 
   const list = builds.flatMap((b) => (b.kind === "baseline" ? [ours(b, false)] : [ours(b, true), ours(b, false)]));
   list.push(
     // Penalties are not its business: the chains without them.
-    jsSampler("filtered (JS)", filteredChain, (w) => accepts(w) && w.variant !== "topK"),
+    jsSampler("filtered (JS)", filteredChain, (w) => samples(w) && w.variant !== "topK"),
     // Sorts the whole row by probability: top-p alone, as a plain JS sampler does.
-    jsSampler("sorted top-p (JS)", (x, { temperature, topP }, random) => sortedTopP(x, temperature, topP, random), (w) => accepts(w) && (w.variant === "topP" || w.variant === "topP95")),
+    jsSampler("sorted top-p (JS)", (x, { temperature, topP }, random) => sortedTopP(x, temperature, topP, random), (w) => samples(w) && (w.variant === "topP" || w.variant === "topP95")),
+    {
+      name: "sorted top-k (JS)",
+      kind: "naive",
+      version: "-",
+      accepts: (w) => accepts(w) && w.op === "topK",
+      setup: (w, inputs) => ({ fns: inputs.map((x) => () => ({ indices: sortedTopK(x, w.k) })), dispose() {} }),
+    },
   );
   if (peers && (!only || only.includes("transformers-js"))) {
     try {

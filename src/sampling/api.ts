@@ -220,6 +220,36 @@ interface Candidates {
  * the order that holds every token the filters can keep). `total` is the weight of the whole
  * row when topP has to see it (NaN when the candidates are the whole topK set).
  */
+// byValue's keys: an f32 value's order above its index, the index in the low INDEX_BITS.
+const INDEX_BITS = 2 ** 21;
+const keyOf = new Float32Array(1);
+const keyBits = new Uint32Array(keyOf.buffer);
+
+/**
+ * The indices `cand` by their values in `data`, largest first, ties (and -0 and +0) by index.
+ * f32 rows below 2^21 entries sort one Float64Array of keys, each the value's order bits, largest
+ * first, times 2^21 plus the index (exact: below 2^53); other rows through a comparator, which V8
+ * called ~4,500 times for 500 candidates: 88 us, three fifths of topK 500 of 32,000.
+ */
+function byValue(cand: Int32Array, data: RealArray): number[] {
+  const m = cand.length;
+  if (!(data instanceof Float32Array) || data.length > INDEX_BITS) return Array.from(cand).sort((a, b) => data[b] - data[a] || a - b);
+  const keys = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = cand[j];
+    const v = data[i];
+    keyOf[0] = v === 0 ? 0 : v;
+    const bits = keyBits[0];
+    // Largest first: positives' bits flipped below 2^31, negatives' (sign and magnitude) above it.
+    const order = bits >= 0x80000000 ? bits : 0x7fffffff - bits;
+    keys[j] = order * INDEX_BITS + i;
+  }
+  keys.sort();
+  const sorted = new Array<number>(m);
+  for (let j = 0; j < m; j++) sorted[j] = keys[j] % INDEX_BITS;
+  return sorted;
+}
+
 function keepCandidates(values: RealArray, cand: Int32Array, c: number, beta: number, chain: Chain, total: number, row: number): Candidates {
   const m = cand.length;
   const cv = new Float64Array(m);
@@ -616,7 +646,7 @@ export function createSampling(core: Core, exports: KernelExports | undefined): 
         let chosen: number[] = [];
         if (rest > 0) {
           const cand = rest < k - nans.length ? session.topK(start, k, rest) : session.collect(start, k, -Infinity);
-          chosen = Array.from(cand).sort((a, b) => data[b] - data[a] || a - b).slice(0, rest);
+          chosen = byValue(cand, data).slice(0, rest);
         }
         const list = nans.concat(chosen);
         for (let j = 0; j < count; j++) {

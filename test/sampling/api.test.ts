@@ -104,6 +104,39 @@ describe.each(backends)("argmax and topK on %s", (_, k) => {
         }
       }
     }
+    // Rows with a sample (wasm: the k largest of the sample's levels bound the row's from below):
+    // lengths from one block to several levels, values with ties, +-0, masks, infinities and a NaN
+    // (the kernel's loop takes a row with one), k from 1 to a quarter of the sample and beyond.
+    const shapes: Record<string, (next: () => number, i: number) => number> = {
+      normal: (next) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
+      grid: (next) => Math.round(next() * 50),
+      zeros: (next) => (next() < 0.5 ? 0 : -0) + (next() < 0.01 ? 1 : 0),
+      masked: (next, i) => ((i >> 6) % 3 === 0 ? -Infinity : next()),
+      "mostly masked": (next) => (next() < 0.995 ? -Infinity : next()),
+      infinities: (next) => (next() < 0.002 ? Infinity : next() < 0.002 ? -Infinity : next()),
+      "one NaN": (next, i) => (i === 777 ? NaN : next()),
+      ascending: (_, i) => i,
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 64, max: 40000 }),
+        fc.constantFrom(...Object.keys(shapes)),
+        fc.constantFrom(1, 2, 7, 50, 300, 1200),
+        fc.constantFrom("f32" as const, "f64" as const),
+        fc.integer({ min: 1, max: 1e6 }),
+        (n, shape, kk, dtype, seed) => {
+          const next = prng(seed);
+          const row = Float64Array.from({ length: n }, (_, i) => shapes[shape](next, i));
+          const count = Math.min(kk, n);
+          const x = make(dtype, Array.from(row));
+          const { values: v, indices } = k.topK(x, count);
+          const want = refOrder(x).slice(0, count);
+          expect(Array.from(indices), `${shape} n=${n} k=${count}`).toEqual(want);
+          expect(Array.from(v)).toEqual(want.map((i) => x[i]));
+        },
+      ),
+      { seed: 13, numRuns: 60 },
+    );
     const batch = make("f64", [3, 1, 2, 9, 9, 0]);
     const { values: bv, indices: bi } = k.topK(batch, 2, { rowLength: 3 });
     expect(Array.from(bi)).toEqual([0, 2, 0, 1]);
