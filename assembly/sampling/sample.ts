@@ -21,9 +21,8 @@ import { storePositions } from "../shared/pack";
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
 const WALK: i32 = 64;
-// topK takes the row's sample (sampledTopK) where k is at most 1/SAMPLED_TOP of it, and the
-// samples of the sample until one has at most TOP_SAMPLE values.
-const SAMPLED_TOP: i32 = 4;
+// topK takes the row's sample (sampledTopK) where k is at most its size, and the samples of the
+// sample until one has at most TOP_SAMPLE values.
 const TOP_SAMPLE: i32 = 256;
 // Vectors per block of bandPass (a divisor of FLUSH's vectors).
 const BAND_VECTORS: i32 = 16;
@@ -692,7 +691,7 @@ function kthLargest<T>(a: usize, m: i32, k: i32): T {
 function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
   // (SIMD builds: the scalar build's sample and candidates, two scalar passes over the row, took
   // 2.3x the loop's time in Chromium.)
-  if (ASC_FEATURE_SIMD && cap >= n && k <= sampleCount<T>(n) / SAMPLED_TOP) {
+  if (ASC_FEATURE_SIMD && cap >= n && k <= sampleCount<T>(n)) {
     const count = sampledTopK<T, S>(x, n, k, idx, vals, tmp);
     if (count >= 0) return count;
   }
@@ -753,7 +752,7 @@ function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: 
 }
 
 /**
- * topK's way for a row with a sample (k at most 1/SAMPLED_TOP of it): the row's sample, and the
+ * topK's way for a row with a sample of at least k values: the row's sample, and the
  * samples of the sample until one has at most TOP_SAMPLE values, into tmp (sampled); from the
  * smallest up, the k-th largest of a level's values at or above the bound of the level above
  * (candidates: only the blocks whose sample reaches it are read) bounds the next level's from
