@@ -21,8 +21,11 @@ import { storePositions } from "../shared/pack";
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
 // that crosses the target.
 const WALK: i32 = 64;
-// topK takes the row's sample (sampledTopK) where k is at most its size, and the samples of the
-// sample until one has at most TOP_SAMPLE values.
+// topK takes the row's sample (sampledTopK) where k is at most its size and the row at most
+// SAMPLED_UP_TO long (topK 50 of 2^21 f32 took 770 us that way, 605 by the loop, 2^20 219 and
+// 200, 2^18 61 and 67, Node 24, one row), and the samples of the sample until one has at most
+// TOP_SAMPLE values.
+const SAMPLED_UP_TO: i32 = 1 << 19;
 const TOP_SAMPLE: i32 = 256;
 // Vectors per block of bandPass (a divisor of FLUSH's vectors).
 const BAND_VECTORS: i32 = 16;
@@ -690,8 +693,9 @@ function kthLargest<T>(a: usize, m: i32, k: i32): T {
  */
 function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize, cap: i32): i32 {
   // (SIMD builds: the scalar build's sample and candidates, two scalar passes over the row, took
-  // 2.3x the loop's time in Chromium.)
-  if (ASC_FEATURE_SIMD && cap >= n && k <= sampleCount<T>(n)) {
+  // 2.3x the loop's time in Chromium. Rows up to SAMPLED_UP_TO: in a longer one the loop's
+  // threshold rises within its first part, and the sample's levels cost more than its branches.)
+  if (ASC_FEATURE_SIMD && cap >= n && n <= SAMPLED_UP_TO && k <= sampleCount<T>(n)) {
     const count = sampledTopK<T, S>(x, n, k, idx, vals, tmp);
     if (count >= 0) return count;
   }
