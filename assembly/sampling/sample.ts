@@ -15,7 +15,7 @@ import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
 import { f32ToHalf, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite } from "../shared/half";
 import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumLanes, widenConstant, widenS } from "../shared/reduce";
-import { candidates, sampleCount, sampled } from "../shared/sample";
+import { candidates, levelSize, sampleCount, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
 import { storePositions } from "../shared/pack";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
@@ -23,10 +23,8 @@ import { storePositions } from "../shared/pack";
 const WALK: i32 = 64;
 // topK takes the row's sample (sampledTopK) where k is at most its size and the row at most
 // SAMPLED_UP_TO long (topK 50 of 2^21 f32 took 770 us that way, 605 by the loop, 2^20 219 and
-// 200, 2^18 61 and 67, Node 24, one row), and the samples of the sample until one has at most
-// TOP_SAMPLE values.
+// 200, 2^18 61 and 67, Node 24, one row).
 const SAMPLED_UP_TO: i32 = 1 << 19;
-const TOP_SAMPLE: i32 = 256;
 // Vectors per block of bandPass (a divisor of FLUSH's vectors).
 const BAND_VECTORS: i32 = 16;
 // Tokens kept each side of the top-p crossing when its band is narrowed (narrow).
@@ -757,28 +755,23 @@ function topK<T, S = T>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: 
 
 /**
  * topK's way for a row with a sample of at least k values: the row's sample, and the
- * samples of the sample until one has at most TOP_SAMPLE values, into tmp (sampled); from the
+ * samples of the sample (sampleLevels), into tmp; from the
  * smallest up, the k-th largest of a level's values at or above the bound of the level above
  * (candidates: only the blocks whose sample reaches it are read) bounds the next level's from
  * below, since a sample's values are entries of its level at distinct positions; the row's
  * candidates then hold its k largest and their ties, of which the k-th is selected exactly.
- * Every pass is a pass of SIMD lanes with no branch on the values but the blocks' (the loop
- * below took a branch at random wherever its threshold let a part of the entries through: topK
- * 50 of 32,000 took 22 us on one row timed over and over, 60 us over 8 rows, Node 24). Returns
+ * The passes branch on blocks, and on vectors only where the vectors keep lanes in runs
+ * (candidates' probes; the loop below took a branch at random wherever its threshold let a part
+ * of the entries through: topK 50 of 32,000 took 22 us on one row timed over and over, 60 us
+ * over 8 rows, Node 24). Returns
  * the count, or -1 where the row holds a NaN or its k-th largest is -Infinity (topK's loop then
  * takes it).
  */
 function sampledTopK<T, S>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tmp: usize): i32 {
   if (isNaN(sampled<T, S>(x, n, false, tmp))) return -1;
-  let level = 1;
-  let offset = 0;
-  let m = sampleCount<T>(n);
-  while (m > TOP_SAMPLE) {
-    sampled<T, T>(at<T>(tmp, offset), m, false, at<T>(tmp, offset + m));
-    offset += m;
-    m = sampleCount<T>(m);
-    level++;
-  }
+  let level = sampleLevels<T>(tmp, n, false);
+  let offset = topOffset;
+  let m = topSize;
   let theta = <T>-Infinity;
   let above: usize = 0;
   for (; level > 0; level--) {
@@ -787,8 +780,7 @@ function sampledTopK<T, S>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tm
     theta = count >= k ? kthLargest<T>(vals, count, k) : <T>-Infinity;
     above = values;
     if (level > 1) {
-      m = n;
-      for (let j = 0; j < level - 1; j++) m = sampleCount<T>(m);
+      m = levelSize<T>(n, level - 1);
       offset -= m;
     }
   }

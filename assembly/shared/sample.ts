@@ -17,6 +17,8 @@ const PROBE_BLOCKS: i32 = 4;
 const PROBE_EVERY: i32 = 32;
 // Elements per block of the scalar build and the row's tail.
 export const SAMPLE_ELEMENTS: i32 = 16;
+// The samples of the sample are taken until one has at most this many values (sampleLevels).
+export const TOP_SAMPLE: i32 = 256;
 
 /** One bit per lane of a comparison mask of T lanes. */
 // @ts-ignore: decorator
@@ -263,4 +265,35 @@ export function candidates<T, S>(x: usize, k: i32, c: T, a: T, floor: T, w: usiz
     m += i32(X > floor);
   }
   return m;
+}
+
+/** Where the values of the level sampleLevels returned start in s, and how many there are. */
+export let topOffset = 0;
+export let topSize = 0;
+
+/**
+ * The samples of the row's sample at s (level 1, sampleCount<T>(k) values for a row of k), each
+ * the sample of the one before (sampled, the extremum `lowest` takes), stored after it, until one
+ * has at most TOP_SAMPLE values; returns that one's level (its values: topOffset, topSize). Level
+ * L's values number levelSize<T>(k, L), and level L - 1's end where L's start.
+ */
+export function sampleLevels<T>(s: usize, k: i32, lowest: bool): i32 {
+  let level = 1;
+  let offset = 0;
+  let n = sampleCount<T>(k);
+  while (n > TOP_SAMPLE) {
+    sampled<T, T>(at<T>(s, offset), n, lowest, at<T>(s, offset + n));
+    offset += n;
+    n = sampleCount<T>(n);
+    level++;
+  }
+  topOffset = offset;
+  topSize = n;
+  return level;
+}
+
+/** The size of level `level` of the samples of a row of k (level 0: the row). */
+export function levelSize<T>(k: i32, level: i32): i32 {
+  for (let j = 0; j < level; j++) k = sampleCount<T>(k);
+  return k;
 }

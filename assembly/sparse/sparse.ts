@@ -37,7 +37,7 @@ import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfNotPositive8, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4, widenFiniteRun, widenHalves } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
-import { candidates, maskBits, rowHalvesFinite, sampleCount, sampled } from "../shared/sample";
+import { candidates, levelSize, maskBits, rowHalvesFinite, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -123,8 +123,6 @@ const SEARCH_ESTIMATE: i32 = 3;
 const TERMS_STEP_F32: f64 = 0.03125;
 const TERMS_STEP_F64: f64 = 0.001953125;
 
-// The samples of the sample are taken until one has at most this many values.
-const TOP_SAMPLE: i32 = 256;
 // f32 elements of the f16 backward pass's work area (one per thread): g's widened block
 // (src/sparse/wasm.ts's HALF_BLOCK, the same number). A multiple of FLUSH.
 const HALF_BLOCK: i32 = 2048;
@@ -1100,12 +1098,6 @@ function checkable<T>(kind: i32, kappa: f64): bool {
   return sizeof<T>() == 4 && kind == INTEGER && kappa >= VERIFY_FROM;
 }
 
-/** The size of level `level` of the samples of a row of k (level 0: the row). */
-function levelSize<T>(k: i32, level: i32): i32 {
-  for (let j = 0; j < level; j++) k = sampleCount<T>(k);
-  return k;
-}
-
 /**
  * Steps 2 to 4 of the header for one row whose sample is in w2: the samples of the sample are
  * taken in turn (each after the last in w2) until one has at most TOP_SAMPLE values; from that
@@ -1115,15 +1107,9 @@ function levelSize<T>(k: i32, level: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function entmaxRow<T>(x: usize, y: usize, w: usize, w2: usize, wi: usize, k: i32, c: T, a: T, lowest: bool, margin: f64, kind: i32, kappa: f64, alpha: f64, storage: i32): void {
-  let level = 1;
-  let offset = 0;
-  let n = sampleCount<T>(k);
-  while (n > TOP_SAMPLE) {
-    sampled<T, T>(at<T>(w2, offset), n, lowest, at<T>(w2, offset + n));
-    offset += n;
-    n = sampleCount<T>(n);
-    level++;
-  }
+  let level = sampleLevels<T>(w2, k, lowest);
+  let offset = topOffset;
+  let n = topSize;
   // Level 0 is the row itself: its candidates are compacted into w2 (the samples are done with).
   let floor: f64 = -1;
   let count = 0;
