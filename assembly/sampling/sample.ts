@@ -15,7 +15,7 @@ import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
 import { f32ToHalf, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite } from "../shared/half";
 import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumLanes, widenConstant, widenS } from "../shared/reduce";
-import { candidates, levelSize, sampleCount, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
+import { candidates, levelSize, maskBits, sampleCount, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
 import { storePositions } from "../shared/pack";
 
 // Elements per block of the draw walk: one block sum in SIMD, then a scalar walk of the block
@@ -642,7 +642,7 @@ function bandPass<T>(w: usize, n: i32, lo: T, hi: T, idx: usize, out: usize): i3
 // @ts-ignore: decorator
 @inline
 function storeBand<T>(idx: usize, count: i32, i: i32, inside: v128): i32 {
-  const bits = sizeof<T>() == 4 ? i32x4.bitmask(inside) : i64x2.bitmask(inside);
+  const bits = maskBits<T>(inside);
   storePositions<T>(idx + (<usize>count << 2), i, bits);
   return count + popcnt(bits);
 }
@@ -790,14 +790,11 @@ function sampledTopK<T, S>(x: usize, n: i32, k: i32, idx: usize, vals: usize, tm
   return compact<T>(idx, vals, count, kthLargest<T>(tmp, count, k));
 }
 
-/** The largest T below v: x > before(v) exactly where x >= v (-Infinity for -Infinity: the finite x). */
+/** The largest T below v: x > before(v) exactly where x >= v (-Infinity for -Infinity: the finite x). nextAbove mirrored. */
 // @ts-ignore: decorator
 @inline
 function before<T>(v: T): T {
-  if (v == <T>-Infinity) return v;
-  if (v == <T>0) return sizeof<T>() == 4 ? <T>reinterpret<f32>(0x80000001) : <T>reinterpret<f64>(0x8000000000000001);
-  const up = v < <T>0 ? 1 : -1;
-  return sizeof<T>() == 4 ? <T>reinterpret<f32>(reinterpret<i32>(<f32>v) + up) : <T>reinterpret<f64>(reinterpret<i64>(<f64>v) + up);
+  return v == <T>-Infinity ? v : -nextAbove<T>(-v);
 }
 
 /** a[0..m) = b[0..m) (a loop: memory.copy needs bulk memory, which the builds leave off). */

@@ -188,10 +188,23 @@ function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
 function keepLanes<T>(X: v128, vf: v128, i: i32, w: usize, wi: usize, m: i32): i32 {
   const kept = v128.gt<T>(X, vf);
   if (!v128.any_true(kept)) return m;
-  const bits = maskBits<T>(kept);
+  return storeLanes<T>(X, maskBits<T>(kept), i, w, wi, m);
+}
+
+/** The lanes of X set in `bits` (maskBits) and their positions stored as keepLanes stores them. */
+// @ts-ignore: decorator
+@inline
+function storeLanes<T>(X: v128, bits: i32, i: i32, w: usize, wi: usize, m: i32): i32 {
   v128.store(at<T>(w, m), packed<T>(X, bits));
   storePositions<T>(wi + (<usize>m << 2), i, bits);
   return m + popcnt(bits);
+}
+
+/** The scores a*(x - c) of the vector of x (stored as S, see loadLanes) at element j. */
+// @ts-ignore: decorator
+@inline
+export function scoresAt<T, S>(x: usize, j: i32, vc: v128, va: v128, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+  return v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, j), h0, h1, h2, h3), vc), va);
 }
 
 /**
@@ -231,8 +244,7 @@ export function candidates<T, S>(x: usize, k: i32, c: T, a: T, floor: T, w: usiz
       if (random || probe < PROBE_BLOCKS) {
         let kept: u64 = 0;
         for (let v = 0; v < SAMPLE_VECTORS; v++) {
-          const X = v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i + v * L), h0, h1, h2, h3), vc), va);
-          kept |= <u64>maskBits<T>(v128.gt<T>(X, vf)) << (<u64>v << 2);
+          kept |= <u64>maskBits<T>(v128.gt<T>(scoresAt<T, S>(x, i + v * L, vc, va, h0, h1, h2, h3), vf)) << (<u64>v << 2);
         }
         if (probe < PROBE_BLOCKS) {
           const any = (kept | (kept >> 1) | (kept >> 2) | (kept >> 3)) & 0x1111111111111111;
@@ -247,16 +259,13 @@ export function candidates<T, S>(x: usize, k: i32, c: T, a: T, floor: T, w: usiz
           const bits = <i32>(kept >> at4) & 15;
           kept &= ~(<u64>15 << at4);
           const j = i + (<i32>at4 >> 2) * L;
-          const X = v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, j), h0, h1, h2, h3), vc), va);
-          v128.store(at<T>(w, m), packed<T>(X, bits));
-          storePositions<T>(wi + (<usize>m << 2), j, bits);
-          m += popcnt(bits);
+          m = storeLanes<T>(scoresAt<T, S>(x, j, vc, va, h0, h1, h2, h3), bits, j, w, wi, m);
         }
       } else {
-        for (let j = i; j < i + B; j += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, j), h0, h1, h2, h3), vc), va), vf, j, w, wi, m);
+        for (let j = i; j < i + B; j += L) m = keepLanes<T>(scoresAt<T, S>(x, j, vc, va, h0, h1, h2, h3), vf, j, w, wi, m);
       }
     }
-    for (; i + L <= k; i += L) m = keepLanes<T>(v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va), vf, i, w, wi, m);
+    for (; i + L <= k; i += L) m = keepLanes<T>(scoresAt<T, S>(x, i, vc, va, h0, h1, h2, h3), vf, i, w, wi, m);
   }
   for (; i < k; i++) {
     const X = (loadAs<T, S>(x, i) - c) * a;

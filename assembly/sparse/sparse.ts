@@ -37,7 +37,7 @@ import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfNotPositive8, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4, widenFiniteRun, widenHalves } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
-import { candidates, levelSize, maskBits, rowHalvesFinite, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
+import { candidates, levelSize, maskBits, rowHalvesFinite, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -1056,7 +1056,7 @@ function scores<T, S>(x: usize, k: i32, c: T, a: T, dst: usize, stride: i32): i3
     const h1 = widenConstant<S>(1);
     const h2 = widenConstant<S>(2);
     const h3 = widenConstant<S>(3);
-    for (; i + L <= k; i += stride * L, j += L) v128.store(at<T>(dst, j), v128.mul<T>(v128.sub<T>(loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3), vc), va));
+    for (; i + L <= k; i += stride * L, j += L) v128.store(at<T>(dst, j), scoresAt<T, S>(x, i, vc, va, h0, h1, h2, h3));
   }
   for (; i < k; i += stride, j++) store<T>(at<T>(dst, j), (loadAs<T, S>(x, i) - c) * a);
   return j;
