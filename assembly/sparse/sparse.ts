@@ -74,22 +74,20 @@ const SAMPLE_SETTLE: f64 = 16;
 // terms' relative error, 3.5e-7*kappa plus f32's roundings).
 const ROUGH_FROM: i32 = 512;
 const ROUGH_BAND: f64 = 2e-6;
-// A whole kappa's f32 row whose rough pass leaves at most this times (kappa/10)^2, and this at
-// most (its error bound, Halley's for kappa >= 3, which near alpha = 1 is ~1000 times the step's
-// true error at kappa = 10 and ~200 times at kappa = 5: on flat rows at alpha = 1.2 and 1.25 from
-// the estimate, 4 of 23 steps with bounds within 1e-4 missed the output's sum) goes
-// to the output with the rough pass's step, without an exact pass. The output's sum (in f64, of
+// A whole kappa's f32 row whose rough pass's step leaves at most this of the row's sum goes to
+// the output with that step, without an exact pass. The step is the root of the row's sum as a
+// polynomial in the step (modelStep: the pass takes the sums of w^(n - j), j <= 4, so that the
+// model's first left-out term, and its bound, is the fifth power of the step, where Halley's
+// step leaves its third: on flat rows at alpha = 1.2 Halley's bound passed 5 of 12 rows and its
+// steps missed the output's sum on 7; the model's steps pass on all). The output's sum (in f64, of
 // the f32 outputs: a pass over the row) must then be within VERIFY_SUM of 1, else the row's search
 // goes on, exact, from that step, and the row is written again. An output moves by at most what
 // the row's sum misses (each term is monotone in tau), so 3e-7 keeps f32's 1e-6 for the sums and
 // 2e-6 for the entries; the rough terms' own error (up to 1.2e-7*kappa of the sum) made 1e-7 miss
 // on 32 of the 120 rows of a test grid (typical, masked and confident rows of 600 to 100,000 at
 // alpha = 1 + 1/n) that took the shortcut, 3e-7 on 3.
-const VERIFY_LEFT: f64 = 1e-4;
-// The smallest kappa that takes the shortcut: at kappa = 3 Hoelder's bound on the third
-// derivative is the derivative itself (the sum of t^0 is the count), Halley's bound is tight, and
-// 1e-4 let through steps whose output missed the sum (all 3 typical rows of 100,000 at alpha = 4/3
-// tried).
+const VERIFY_LEFT: f64 = 1e-7;
+// The smallest kappa that takes the shortcut (the model's sums of w^(n - 4) need n >= 4).
 const VERIFY_FROM: f64 = 4;
 const VERIFY_SUM: f64 = 3e-7;
 // A checked search of this many candidates or more, on a row whose largest entry takes at most
@@ -131,7 +129,8 @@ const HALF_BLOCK: i32 = 2048;
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
 // smallest X; a threshold found (thresholdAbove); sum (1 + X/s)^(kappa - 2) (GENERAL); the tau
 // at which a GENERAL pass left its terms (1 + X/s)^kappa in the work area (NaN: none, see
-// writeOutput). Module-internal: the host never reads them. Globals, not a memory.data slot:
+// writeOutput); INTEGER's sums of w^(n - 3) and w^(n - 4) (f32 rough passes, see
+// modelStep). Module-internal: the host never reads them. Globals, not a memory.data slot:
 // parallel()'s threads share the memory (a slot there is one for all of them, and their passes
 // overwrote each other's sums), while each thread's instance has globals of its own.
 const P_N: i32 = 0;
@@ -142,6 +141,8 @@ const P_MIN: i32 = 4;
 const P_TAU: i32 = 5;
 const P_H: i32 = 6;
 const P_TERMS: i32 = 7;
+const P_W3: i32 = 8;
+const P_W4: i32 = 9;
 let pass0: f64 = 0;
 let pass1: f64 = 0;
 let pass2: f64 = 0;
@@ -150,6 +151,8 @@ let pass4: f64 = 0;
 let pass5: f64 = 0;
 let pass6: f64 = 0;
 let pass7: f64 = 0;
+let pass8: f64 = 0;
+let pass9: f64 = 0;
 // Set by solve where an f32 row's threshold comes from a rough pass unchecked (see VERIFY_LEFT);
 // entmaxRow then checks the output's sum. A global for parallel()'s threads, as the sums above.
 let unverified = false;
@@ -157,7 +160,7 @@ let unverified = false;
 // @ts-ignore: decorator
 @inline
 function passOf(i: i32): f64 {
-  return i == 0 ? pass0 : i == 1 ? pass1 : i == 2 ? pass2 : i == 3 ? pass3 : i == 4 ? pass4 : i == 5 ? pass5 : i == 6 ? pass6 : pass7;
+  return i == 0 ? pass0 : i == 1 ? pass1 : i == 2 ? pass2 : i == 3 ? pass3 : i == 4 ? pass4 : i == 5 ? pass5 : i == 6 ? pass6 : i == 7 ? pass7 : i == 8 ? pass8 : pass9;
 }
 
 // @ts-ignore: decorator
@@ -170,7 +173,9 @@ function setPass(i: i32, v: f64): void {
   else if (i == 4) pass4 = v;
   else if (i == 5) pass5 = v;
   else if (i == 6) pass6 = v;
-  else pass7 = v;
+  else if (i == 7) pass7 = v;
+  else if (i == 8) pass8 = v;
+  else pass9 = v;
 }
 
 // Lane constants of the loops, loaded from memory at each use: V8 13 to 15 rebuild a v128.const at
@@ -414,7 +419,7 @@ function logTermOf<T>(X: T, w: T, r: T, rl: T, rough: bool): T {
  */
 // @ts-ignore: decorator
 @inline
-function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usize, rough: bool): void {
+function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usize, rough: bool, moments: bool = false): void {
   const tt = <T>tau;
   const kk = <T>kappa;
   // GENERAL and INTEGER: the terms (1 + X/s)^kappa, s = -tau; INTEGER's by multiplications,
@@ -425,7 +430,15 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   const ni = integerOf(kind, kappa);
   const e2 = ni - 2;
   const top2 = topBit(e2);
+  // `moments` (f32 INTEGER, n >= 4: the row's checked rough pass) also sums w^(n - 3) and
+  // w^(n - 4) (modelStep's): w^(n - 4) first (1 where n = 4), then w^(n - 3) and w^(n - 2). (A copy
+  // of the loop of its own, 0.4 KB of gzipped wasm a build: taken in every rough pass, the samples'
+  // and the part's too, the two more products and sums made flat rows at alpha = 1.1 1.12x slower.)
+  const e4 = max(ni - 4, 1);
+  const top4 = topBit(e4);
   let n = 0;
+  let s3: f64 = 0;
+  let s4: f64 = 0;
   let s1: f64 = 0;
   let s2: f64 = 0;
   let sg: f64 = 0;
@@ -468,11 +481,15 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     let a2 = a1;
     let a3 = a1;
     let a4 = a1;
+    let a5 = a1;
+    let a6 = a1;
     // GENERAL's derivative sums (the step's, not the row sum's) in T lanes over FLUSH elements.
     while (i + L <= m) {
       const end = min(i + FLUSH, m);
       let b3 = zero;
       let b4 = zero;
+      let b5 = zero;
+      let b6 = zero;
       for (; i + L <= end; i += L) {
         const X = v128.load(at<T>(w, i));
         if (powered(kind)) {
@@ -487,7 +504,14 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
           else vlow = v128.pmin<T>(vlow, v128.bitselect(X, laneConstant<T>(LANE_INFINITY), kept));
           if (kind == INTEGER) {
             // Every product masked: lanes off the support (w <= 0, or -Infinity) are not summed.
-            const h = powIntV<T>(wv, e2, top2);
+            let h: v128;
+            if (moments) {
+              const p4 = ni > 4 ? powIntV<T>(wv, e4, top4) : one;
+              const p3 = v128.mul<T>(p4, wv);
+              h = v128.mul<T>(p3, wv);
+              b5 = v128.add<T>(b5, v128.and(p3, kept));
+              b6 = v128.add<T>(b6, v128.and(p4, kept));
+            } else h = powIntV<T>(wv, e2, top2);
             const g = v128.mul<T>(h, wv);
             const gw = v128.mul<T>(g, wv);
             const q = v128.and(rough ? gw : correctedV<T>(gw, X, wv, vr, vrl, one, two, vn), kept);
@@ -530,11 +554,17 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         a3 = add64<T>(a3, b3);
         a4 = add64<T>(a4, b4);
       }
+      if (moments) {
+        a5 = add64<T>(a5, b5);
+        a6 = add64<T>(a6, b6);
+      }
     }
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
     sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
+    s3 = f64x2.extract_lane(a5, 0) + f64x2.extract_lane(a5, 1);
+    s4 = f64x2.extract_lane(a6, 0) + f64x2.extract_lane(a6, 1);
     low = pickLanes<T>(vlow, true);
     n = sizeof<T>() == 4 ? sumI32(vcount) : <i32>(i64x2.extract_lane(vcount, 0) + i64x2.extract_lane(vcount, 1));
     if (sizeof<T>() == 4 && powered(kind)) {
@@ -555,7 +585,14 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       n++;
       low = min<T>(low, X);
       if (kind == INTEGER) {
-        const h = powInt<T>(wv, e2, top2);
+        let h: T;
+        if (moments) {
+          const p4 = ni > 4 ? powInt<T>(wv, e4, top4) : <T>1;
+          const p3 = p4 * wv;
+          h = p3 * wv;
+          s3 += <f64>p3;
+          s4 += <f64>p4;
+        } else h = powInt<T>(wv, e2, top2);
         const g = h * wv;
         const q = rough ? g * wv : correctedOf<T>(g * wv, X, wv, r, rl, <T>ni);
         if (terms != 0) store<T>(at<T>(terms, i), q);
@@ -591,6 +628,74 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   setPass(P_G, sg);
   setPass(P_H, sh);
   setPass(P_MIN, <f64>low);
+  if (moments) {
+    setPass(P_W3, s3);
+    setPass(P_W4, s4);
+  }
+}
+
+/**
+ * The step u that makes an INTEGER row's sum 1 (kappa = n >= 4), in units of s = -tau (tau + s*u),
+ * from the sums of a pass at tau with moments, A_j = sum w^(n - j) over the support (j = 0..4):
+ * each term (s w - s u)^n = s^n sum_j C(n, j) (-u)^j w^(n - j), so the row's sum is s^n times a
+ * polynomial in u whose first five coefficients the pass gives; their part of it is solved for
+ * target = s^-n by Newton's method from Halley's step u0 (a few scalar iterations; the
+ * polynomial is decreasing near 0). Exact for n = 4; modelLeft bounds the rest.
+ */
+function modelStep(u0: f64, target: f64, n: i32, a0: f64, a1: f64, a2: f64, a3: f64, a4: f64): f64 {
+  const nf = <f64>n;
+  const c1 = -nf * a1;
+  const c2 = nf * (nf - 1) * 0.5 * a2;
+  const c3 = -nf * (nf - 1) * (nf - 2) / 6 * a3;
+  const c4 = nf * (nf - 1) * (nf - 2) * (nf - 3) / 24 * a4;
+  let u = u0;
+  for (let k = 0; k < 8; k++) {
+    const g = a0 - target + u * (c1 + u * (c2 + u * (c3 + u * c4)));
+    const d = c1 + u * (2 * c2 + u * (3 * c3 + u * 4 * c4));
+    const next = u - g / d;
+    if (next == u || !isFinite(next)) break;
+    u = next;
+  }
+  return u;
+}
+
+/**
+ * What modelStep's step may leave of the row's sum, over s^n, with a4 the sum of w^(n - 4) over
+ * the support's count entries. Its left-out terms (j >= 5): the mean of w^p is at most the mean
+ * of w^(n - 4) to the power p/(n - 4) for p <= n - 4 (Jensen; 0 < w <= 1), so term j is at most
+ * C(n, j) |u|^j count (a4/count)^((n - j)/(n - 4)). And the entries that the step crosses, whose
+ * terms the polynomial takes past the threshold (or leaves out, the other way): estimated, not
+ * bounded, as if the support's entries lay evenly over its width s, count |u| of them within the
+ * step, each leaving (s u)^n/(n + 1) on average. (The output's sum checks the step; this only
+ * spares the rows it would send back. On rows of 2,000 to 32,000 at alpha = 1.2 and 1.25, flat
+ * and uniform, the estimate was at least 2.2e-7 on all 23 rows whose output missed the sum and
+ * at most 1.9e-8 on the 37 that met it; crossingLeft's bound, every entry at the threshold, failed
+ * most of those that met it.)
+ */
+function modelLeft(u: f64, n: i32, count: f64, a4: f64): f64 {
+  const a = abs(u);
+  const nf = <f64>n;
+  const mean = a4 / count;
+  if (!(a < 1)) return Infinity;
+  if (!(mean > 0) || !(a > 0)) return 0;
+  // The mean's power per unit of n - j, q, and term 5's |u|^5 q^(n - 5) (n > 4).
+  const q = n > 4 ? powerOf(min(mean, 1), 1 / (nf - 4)) : 1;
+  let power = a * a * a * a;
+  let an = power;
+  for (let j = 4; j < n; j++) {
+    an *= a;
+    if (j + 1 < n) power *= q;
+  }
+  // |u|^(n + 1)/(n + 1): the crossed entries' estimate.
+  let sum = an * a / (nf + 1);
+  power *= a;
+  let binom = nf * (nf - 1) * (nf - 2) * (nf - 3) / 24;
+  for (let j = 5; j <= n; j++) {
+    binom *= (nf - <f64>j + 1) / <f64>j;
+    sum += binom * power;
+    power *= a / q;
+  }
+  return count * sum;
 }
 
 /**
@@ -662,7 +767,10 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     const terms = powered(kind) && w != dst && !rough ? dst : 0;
     // A copy of the loop for each: with the test inside one loop, the rows that take no rough
     // pass (typical and masked rows at 1.3) were ~4% slower in Node 24.
-    if (rough) sumsAt<T>(w, m, tau, kind, kappa, 0, true);
+    // The row's checked rough pass steps by its model (modelStep, from the pass's sums).
+    const moments = rough && row && mode == SEARCH_CHECKED && checkable<T>(kind, kappa);
+    if (moments) sumsAt<T>(w, m, tau, INTEGER, kappa, 0, true, true);
+    else if (rough) sumsAt<T>(w, m, tau, kind, kappa, 0, true);
     else sumsAt<T>(w, m, tau, kind, kappa, terms, false);
     setPass(P_TERMS, terms != 0 ? tau : NaN);
     const n = passOf(P_N);
@@ -704,8 +812,6 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     // would leave of the row's sum (f' = -kappa*sum t^(kappa - 1), f'' = kappa(kappa - 1)*sum
     // t^(kappa - 2), N''/N' = (1/kappa - 1) f'/f + f''/f').
     let left: f64 = Infinity;
-    // Whether `left` is Halley's bound (see VERIFY_LEFT).
-    let loose = false;
     // GENERAL: f' at tau.
     let slope: f64 = 0;
     if (kind == SPARSEMAX) next = tau + (s1 - 1) / n;
@@ -723,7 +829,6 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
       left = abs(0.5 * curve * step * step * d1);
       if (kappa >= HALLEY_BOUND_FROM && halley >= 0.5 && abs(step * curve) <= 0.25) {
         left = halleyLeft(f, d1, d2, curve, step, kappa, passOf(P_N));
-        loose = true;
       }
     }
     // A step below the tolerance (or rounded away) is a converged one, except for kappa < 1
@@ -735,9 +840,14 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
     if (rough && row) {
       // The row's rough pass: the next one, exact, starts from its step (or the bracket's middle).
       const inside = next > lo && next < hi;
-      if (mode == SEARCH_CHECKED && checkable<T>(kind, kappa) && inside && loose && left <= VERIFY_LEFT * min(kappa * kappa / 100, 1)) {
-        unverified = true;
-        return next;
+      if (moments) {
+        // The model's root, from Halley's step, as a step u in units of s = -tau: tau + s*u.
+        const u = modelStep((next - tau) / -tau, 1 / sk, integerOf(kind, kappa), s2, passOf(P_G), passOf(P_H), passOf(P_W3), passOf(P_W4));
+        const model = tau * (1 - u);
+        if (model > lo && model < hi && sk * modelLeft(u, integerOf(kind, kappa), passOf(P_N), passOf(P_W4)) <= VERIFY_LEFT) {
+          unverified = true;
+          return model;
+        }
       }
       tau = inside ? next : 0.5 * (lo + hi);
       rough = false;
@@ -1081,9 +1191,14 @@ function strideOf(kappa: f64): i32 {
 // partScale and spread: functions of their own, not in each copy of thresholdAbove (their logs and
 // exps, inlined, took 1 KB a copy).
 
+/** x^p for x > 0: a function of its own for the callers above and below (see partScale). */
+function powerOf(x: f64, p: f64): f64 {
+  return expAny<f64>(logOf<f64>(x) * p);
+}
+
 /** The part's scale, stride^(1/kappa). */
 function partScale(kappa: f64): f64 {
-  return expAny<f64>(logOf<f64>(<f64>strideOf(kappa)) / kappa);
+  return powerOf(<f64>strideOf(kappa), 1 / kappa);
 }
 
 /** Whether the row's largest score (0) takes at most 1/ESTIMATE_SPREAD of its sum at the floor. */
