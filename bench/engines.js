@@ -13,7 +13,8 @@
 // writes bench/results/first-calls.json (compare-first-calls.json with --compare, p-first-calls.json
 // with --prefix p).
 // --rounds and --filter go to every run (see node bench/suite.js --help; in a browser,
-// --filter takes tags and parts of workload ids only).
+// --filter takes tags and parts of workload ids only, and picks from the full run's workloads,
+// where the page's run without it is the core one).
 // --compare dir: the builds of another dist/ (e.g. of the commit before a change) run too,
 // interleaved, in every runtime (suite.js --compare; the page gets that folder served under
 // /compare/dist/). Such a run writes bench/results/compare-<runtime>.json instead of the

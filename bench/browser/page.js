@@ -72,7 +72,8 @@ async function run() {
   });
   // One entry per name: families share our builds' names.
   doc.contenders = [...new Map(contenders.map(({ name, kind, version }) => [name, { name, kind, version }])).values()];
-  const chosen = workloads({ core: true }).filter((w) => filter.length === 0 || filter.some((t) => w.tags.includes(t) || `/${w.id}/`.includes(`/${t}/`)));
+  // The core run's workloads; a filter picks from all of them (the full run's other shapes and alphas).
+  const chosen = workloads({ core: filter.length === 0 }).filter((w) => filter.length === 0 || filter.some((t) => w.tags.includes(t) || `/${w.id}/`.includes(`/${t}/`)));
   for (const [index, w] of chosen.entries()) {
     const head = `[${index + 1}/${chosen.length}] ${w.id}`;
     await say(`${head}: running`);
