@@ -483,6 +483,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     let a4 = a1;
     let a5 = a1;
     let a6 = a1;
+    let a2b = a1;
     // GENERAL's derivative sums (the step's, not the row sum's) in T lanes over FLUSH elements.
     while (i + L <= m) {
       const end = min(i + FLUSH, m);
@@ -490,6 +491,66 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       let b4 = zero;
       let b5 = zero;
       let b6 = zero;
+      if (sizeof<T>() == 4 && kind == INTEGER) {
+        // Two vectors a step, as writeOutput's: the powers' multiplications interleaved under one
+        // walk of the exponent's bits (the row's sum in a second f64 sum, a2b).
+        for (; i + 2 * L <= end; i += 2 * L) {
+          const X0 = v128.load(at<T>(w, i));
+          const X1 = v128.load(at<T>(w, i + L));
+          const w0 = relativeV<T>(X0, vt, vr, one);
+          const w1 = relativeV<T>(X1, vt, vr, one);
+          const k0 = v128.gt<T>(w0, zero);
+          const k1 = v128.gt<T>(w1, zero);
+          if (!v128.any_true(v128.or(k0, k1))) {
+            if (terms != 0) {
+              v128.store(at<T>(terms, i), zero);
+              v128.store(at<T>(terms, i + L), zero);
+            }
+            continue;
+          }
+          vcount = subMask<T>(subMask<T>(vcount, k0), k1);
+          if (sizeof<T>() == 4) vloww = i32x4.min_u(i32x4.min_u(vloww, w0), w1);
+          else vlow = v128.pmin<T>(v128.pmin<T>(vlow, v128.bitselect(X0, laneConstant<T>(LANE_INFINITY), k0)), v128.bitselect(X1, laneConstant<T>(LANE_INFINITY), k1));
+          // w^(n - 4) (moments) or w^(n - 2), then up to w^(n - 2).
+          let h0 = w0;
+          let h1 = w1;
+          const e = moments ? e4 : e2;
+          for (let b = (moments ? top4 : top2) >> 1; b != 0; b >>= 1) {
+            h0 = v128.mul<T>(h0, h0);
+            h1 = v128.mul<T>(h1, h1);
+            if (e & b) {
+              h0 = v128.mul<T>(h0, w0);
+              h1 = v128.mul<T>(h1, w1);
+            }
+          }
+          if (moments) {
+            if (ni == 4) {
+              h0 = one;
+              h1 = one;
+            }
+            b6 = v128.add<T>(v128.add<T>(b6, v128.and(h0, k0)), v128.and(h1, k1));
+            h0 = v128.mul<T>(h0, w0);
+            h1 = v128.mul<T>(h1, w1);
+            b5 = v128.add<T>(v128.add<T>(b5, v128.and(h0, k0)), v128.and(h1, k1));
+            h0 = v128.mul<T>(h0, w0);
+            h1 = v128.mul<T>(h1, w1);
+          }
+          const g0 = v128.mul<T>(h0, w0);
+          const g1 = v128.mul<T>(h1, w1);
+          const gw0 = v128.mul<T>(g0, w0);
+          const gw1 = v128.mul<T>(g1, w1);
+          const q0 = v128.and(rough ? gw0 : correctedV<T>(gw0, X0, w0, vr, vrl, one, two, vn), k0);
+          const q1 = v128.and(rough ? gw1 : correctedV<T>(gw1, X1, w1, vr, vrl, one, two, vn), k1);
+          if (terms != 0) {
+            v128.store(at<T>(terms, i), q0);
+            v128.store(at<T>(terms, i + L), q1);
+          }
+          a2 = add64<T>(a2, q0);
+          a2b = add64<T>(a2b, q1);
+          b3 = v128.add<T>(v128.add<T>(b3, v128.and(g0, k0)), v128.and(g1, k1));
+          b4 = v128.add<T>(v128.add<T>(b4, v128.and(h0, k0)), v128.and(h1, k1));
+        }
+      }
       for (; i + L <= end; i += L) {
         const X = v128.load(at<T>(w, i));
         if (powered(kind)) {
@@ -560,6 +621,7 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       }
     }
     s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+    a2 = f64x2.add(a2, a2b);
     s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
     sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
@@ -957,6 +1019,35 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const c2 = v128.splat<T>(<T>((kappa * (kappa - 1)) / 2));
     const c3 = v128.splat<T>(<T>((-kappa * (kappa - 1) * (kappa - 2)) / 6));
     const c4 = v128.splat<T>(<T>((kappa * (kappa - 1) * (kappa - 2) * (kappa - 3)) / 24));
+    if (sizeof<T>() == 4 && kind == INTEGER && !stored) {
+      // Two vectors a step: their powers' multiplications interleaved under one walk of n's bits
+      // (dense flat rows of 32,000 at alpha = 1.1 and 1.2: 1.23-1.25x faster than one a step).
+      for (; i + 2 * L <= m; i += 2 * L) {
+        const X0 = v128.load(at<T>(w, i));
+        const X1 = v128.load(at<T>(w, i + L));
+        const w0 = relativeV<T>(X0, vt, vr, one);
+        const w1 = relativeV<T>(X1, vt, vr, one);
+        let p0 = w0;
+        let p1 = w1;
+        for (let b = topn >> 1; b != 0; b >>= 1) {
+          p0 = v128.mul<T>(p0, p0);
+          p1 = v128.mul<T>(p1, p1);
+          if (ni & b) {
+            p0 = v128.mul<T>(p0, w0);
+            p1 = v128.mul<T>(p1, w1);
+          }
+        }
+        p0 = v128.and(v128.mul<T>(vs, correctedV<T>(p0, X0, w0, vr, vrl, one, two, vn)), v128.gt<T>(w0, zero));
+        p1 = v128.and(v128.mul<T>(vs, correctedV<T>(p1, X1, w1, vr, vrl, one, two, vn)), v128.gt<T>(w1, zero));
+        if (all) {
+          v128.store(at<T>(y, i), p0);
+          v128.store(at<T>(y, i + L), p1);
+        } else {
+          scatterLanes<T>(y, wi + (<usize>i << 2), p0);
+          scatterLanes<T>(y, wi + (<usize>(i + L) << 2), p1);
+        }
+      }
+    }
     for (; i + L <= m; i += L) {
       const X = v128.load(at<T>(w, i));
       let p: v128;
@@ -1015,13 +1106,18 @@ function rowSum<T>(y: usize, k: i32): f64 {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
+    // Four sums: each f64 addition waits for the one before in its sum.
     let a0 = f64x2.splat(0);
     let a1 = a0;
-    for (; i + 2 * L <= k; i += 2 * L) {
+    let a2 = a0;
+    let a3 = a0;
+    for (; i + 4 * L <= k; i += 4 * L) {
       a0 = add64<T>(a0, v128.load(at<T>(y, i)));
       a1 = add64<T>(a1, v128.load(at<T>(y, i + L)));
+      a2 = add64<T>(a2, v128.load(at<T>(y, i + 2 * L)));
+      a3 = add64<T>(a3, v128.load(at<T>(y, i + 3 * L)));
     }
-    sum = sumLanes<f64>(f64x2.add(a0, a1));
+    sum = sumLanes<f64>(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
   }
   for (; i < k; i++) sum += <f64>load<T>(at<T>(y, i));
   return sum;
