@@ -415,7 +415,8 @@ function logTermOf<T>(X: T, w: T, r: T, rl: T, rough: bool): T {
 /**
  * One pass over the candidates w[0..m) at tau: the sums of PASS for the kind; GENERAL also
  * stores each candidate's term (1 + X/s)^kappa (0 off the support) at terms[0..m) (0: not),
- * and with `rough` (f32) takes each term's log from logRoughF32x4 (see solve).
+ * and with `rough` (f32) takes each term's log from logRoughF32x4 (see solve); with `moments`
+ * (f32 INTEGER) also the sums of w^(n - 3) and w^(n - 4) (P_W3, P_W4: modelStep's).
  */
 // @ts-ignore: decorator
 @inline
