@@ -1291,9 +1291,9 @@ function strideOf(kappa: f64): i32 {
 // partScale and spread: functions of their own, not in each copy of thresholdAbove (their logs and
 // exps, inlined, took 1 KB a copy).
 
-/** x^p for x > 0: a function of its own for the callers above and below (see partScale). */
+/** pow.ts's powAny in f64 (x > 0), as a function of its own for the callers above and below (see partScale). */
 function powerOf(x: f64, p: f64): f64 {
-  return expAny<f64>(logOf<f64>(x) * p);
+  return powAny<f64>(x, p);
 }
 
 /** The part's scale, stride^(1/kappa). */
