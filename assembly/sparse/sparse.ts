@@ -1391,25 +1391,38 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  * (widenFinite4, 3 operations per 4 where widen4 takes 7), keeping their largest exponent on
  * the side (raiseHalfTop). Sparsemax leaves g where y > 0 and a NaN (all ones) off the support,
  * which it tells on y's bits (halfNotPositive8: exact for every half, so y is neither widened
- * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax 1.5 leaves the
- * weights, and its pass 2 widens g again but takes no square root. Entmax 1.5 takes blocks of
- * HALF_BLOCK: one whose sample (sampleSubnormal) holds subnormal halves has y widened into out
- * and g into `work`, each by a loop of its own, and the weights and products taken on the
- * widened block (pass 2: g widened again into work, on g's sample): on AMD Zen 5
- * a loop that widened halves and multiplied them by other values ran 2-3x slower where one
- * operand's halves were subnormal (the widening multiplies a subnormal f32) and the other's
- * normal (docs/loss.md, "Subnormal halves"); the scalar build does the same for every alpha. A row whose vectors hold an
- * Inf or NaN half (sparsemax: in g), and every row of the other alphas, goes through the loops
- * of every dtype (widen4), which leave the weights for pass 2 too: no power there. The sums are
- * added in the same lanes and order, and the terms are the same bits (s*g = g or +0 for s = 1 or
- * 0 and g finite, and the lane sums, from +0, are never -0), so the result is the f32 call's on
- * the widened halves bit for bit.
+ * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax leaves the
+ * weights, and its pass 2 widens g again but takes no square root or power. Entmax 1.5 takes
+ * blocks of HALF_BLOCK: one whose sample (sampleSubnormal) holds subnormal halves has y widened
+ * into out and g into `work`, each by a loop of its own, and the weights and products taken on
+ * the widened block (pass 2: g widened again into work, on g's sample): on AMD Zen 5 a loop
+ * that widened halves and multiplied them by other values ran 2-3x slower where one operand's
+ * halves were subnormal (the widening multiplies a subnormal f32) and the other's normal
+ * (docs/loss.md, "Subnormal halves"). Other alphas widen every block so (widenHalves: exact for
+ * every half), then take the powers a vector a step: with subnormal halves their rows took
+ * 1.4-2.4x the f32 call's time when each vector was widened as it was read, and normal ones
+ * 1.2x (Node 24; finite widening inside the loop instead, or two powers a step, ran 1.3x slower
+ * in JavaScriptCore's optimizing tier). The scalar build widens every block, for every alpha.
+ * A row whose vectors hold an Inf or NaN half (sparsemax: in g) goes through the loops of every
+ * dtype (widen4), which leave the weights for pass 2 too. The sums are added in the same lanes
+ * and order, and the terms are the same bits (s*g = g or +0 for s = 1 or 0 and g finite, and
+ * the lane sums, from +0, are never -0), so the result is the f32 call's on the widened halves
+ * bit for bit.
+ *
+ * f32 and f64 at other alphas than 2 and 1.5 (`keep`): pass 1 stores the powers y^(2 - alpha)
+ * in out as halves do, where out may take them (out is y, or apart from y, and apart from g),
+ * and pass 2 reads them instead of taking each power again (1.86x faster at alpha = 1.3, 32,000,
+ * Node 24); with out = g each pass takes the power.
  */
 // @ts-ignore: decorator
 @inline
 function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, kind: i32, alpha: f64, work: usize): void {
   const b = betaOf<T>(beta);
   const qs = <T>(2 - alpha);
+  // f32 and f64: pass 1 leaves a power's weights in out for pass 2 (which would take the power
+  // again) where out is y or apart from it, and apart from g (still read by pass 2).
+  const bytes = <usize>rows * <usize>k * sizeof<T>();
+  const keep = sizeof<S>() != 2 && kind == GENERAL && apart(out, g, bytes) && (out == y || apart(out, y, bytes));
   for (let r = 0; r < rows; r++) {
     const pg = atS<S>(g, r * k);
     const py = atS<S>(y, r * k);
@@ -1531,16 +1544,39 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         const h1 = widenConstant<S>(1);
         const h2 = widenConstant<S>(2);
         const h3 = widenConstant<S>(3);
+        // Halves at other alphas: the block of HALF_BLOCK widened last, [blockStart, blockEnd)
+        // (every block of whole vectors of 8).
+        const k8 = k & ~7;
+        let blockStart = 0;
+        let blockEnd = 0;
         while (i + L <= k) {
           const end = min(i + FLUSH, k);
           let a1 = v128.splat<T>(0);
           let a2 = a1;
+          if (sizeof<S>() == 2 && kind == GENERAL) {
+            if (i == blockEnd && i < k8) {
+              const n = min(HALF_BLOCK, k8 - i);
+              widenHalves(atS<S>(py, i), at<T>(po, i), n);
+              widenHalves(atS<S>(pg, i), work, n);
+              blockStart = i;
+              blockEnd = i + n;
+            }
+            for (; i + L <= end && i < blockEnd; i += L) {
+              const q = at<T>(po, i);
+              const yv = v128.load(q);
+              const kept = v128.gt<T>(yv, v128.splat<T>(0));
+              const s = weightV<T>(yv, kind, vq);
+              v128.store(q, s);
+              a1 = v128.add<T>(a1, v128.and(v128.mul<T>(s, v128.load(at<T>(work, i - blockStart))), kept));
+              a2 = v128.add<T>(a2, s);
+            }
+          }
           for (; i + L <= end; i += L) {
             const yv = loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3);
             const kept = v128.gt<T>(yv, v128.splat<T>(0));
             const s = weightV<T>(yv, kind, vq);
-            // Halves: the weights kept for pass 2 (out is not g or y).
-            if (sizeof<S>() == 2) v128.store(at<T>(po, i), s);
+            // Halves, or powers where out may take them: the weights kept for pass 2.
+            if (sizeof<S>() == 2 || keep) v128.store(at<T>(po, i), s);
             // Off the support g is dropped, an infinite or NaN one too (0*Infinity would be NaN);
             // sparsemax's s is 1 on it.
             const gv = loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3);
@@ -1585,20 +1621,23 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
             const x = v128.load(q);
             v128.store(q, v128.and(f32x4.mul(f32x4.sub(x, vm), vb), f32x4.eq(x, x)));
           }
-        } else if (finite && kind == QUADRATIC) {
-          // Blocks as pass 1's, on g's sample: g widened again by a loop of its own into work.
+        } else if (kind != SPARSEMAX) {
+          // Blocks as pass 1's, on g's sample (other alphas: every block): g widened again by a
+          // loop of its own into work (as finite where pass 1 found the row so).
           const k8 = k & ~7;
           while (i + 4 <= k) {
             const n = min(HALF_BLOCK, k8 - i);
-            if (n > 0 && sampleSubnormal(atS<S>(pg, i), n)) {
-              widenBlock(atS<S>(pg, i), work, n, vm);
+            if (n > 0 && (kind == GENERAL || sampleSubnormal(atS<S>(pg, i), n))) {
+              if (finite) widenBlock(atS<S>(pg, i), work, n, vm);
+              else widenHalves(atS<S>(pg, i), work, n);
               for (let j = 0; j < n; j += 4) {
                 const q = at<T>(po, i + j);
                 v128.store(q, outputV<f32>(v128.load(q), v128.load(at<T>(work, j)), vm, vb));
               }
               i += n;
             } else {
-              i = outputOfWeights<i16>(pg, po, i, n > 0 ? i + n : k, vm, vb);
+              const stop = n > 0 ? i + n : k;
+              i = finite ? outputOfWeights<i16>(pg, po, i, stop, vm, vb) : outputOfWeights<u16>(pg, po, i, stop, vm, vb);
             }
           }
         } else {
@@ -1611,9 +1650,16 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         const h1 = widenConstant<S>(1);
         const h2 = widenConstant<S>(2);
         const h3 = widenConstant<S>(3);
-        for (; i + L <= k; i += L) {
-          const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
-          v128.store(at<T>(po, i), outputV<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
+        if (keep) {
+          for (; i + L <= k; i += L) {
+            const q = at<T>(po, i);
+            v128.store(q, outputV<T>(v128.load(q), v128.load(atS<S>(pg, i)), vm, vb));
+          }
+        } else {
+          for (; i + L <= k; i += L) {
+            const s = weightV<T>(loadLanes<T, S>(atS<S>(py, i), h0, h1, h2, h3), kind, vq);
+            v128.store(at<T>(po, i), outputV<T>(s, loadLanes<T, S>(atS<S>(pg, i), h0, h1, h2, h3), vm, vb));
+          }
         }
       }
     }
@@ -1632,6 +1678,13 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
       store<T>(at<T>(po, i), s != <T>0 ? s * ((loadAs<T, S>(pg, i) - mean) * b) : <T>0);
     }
   }
+}
+
+/** Whether the `bytes` at a and those at b do not overlap. */
+// @ts-ignore: decorator
+@inline
+function apart(a: usize, b: usize, bytes: usize): bool {
+  return a + bytes <= b || b + bytes <= a;
 }
 
 /** widenFiniteRun for the f16 backward pass, a call per block (its constants loaded here). */
@@ -1691,12 +1744,26 @@ function supportTerm(gw: v128, o: v128, q: usize): v128 {
   return v128.andnot(gw, o);
 }
 
+// One function per kind, not one holding the three: JavaScriptCore (Bun) ran the f32 rows 1.1-1.4x
+// slower in one (sparsemaxBackward 19.1 -> 13.5 us at 32,000 apart), and the module is smaller.
+function backwardSparsemax<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, 2, work);
+}
+
+function backwardQuadratic<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, 1.5, work);
+}
+
+function backwardGeneral<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha, work);
+}
+
 // @ts-ignore: decorator
 @inline
 function backward<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
-  if (alpha == 2) backwardRows<T, S>(g, y, out, rows, k, beta, SPARSEMAX, alpha, work);
-  else if (alpha == 1.5) backwardRows<T, S>(g, y, out, rows, k, beta, QUADRATIC, alpha, work);
-  else backwardRows<T, S>(g, y, out, rows, k, beta, GENERAL, alpha, work);
+  if (alpha == 2) backwardSparsemax<T, S>(g, y, out, rows, k, beta, work);
+  else if (alpha == 1.5) backwardQuadratic<T, S>(g, y, out, rows, k, beta, work);
+  else backwardGeneral<T, S>(g, y, out, rows, k, beta, alpha, work);
 }
 
 // ---- exports: one per kernel and dtype ----

@@ -62,6 +62,41 @@ describe.each(backends)("%s", (_, sm) => {
     }
   });
 
+  it("out = y, out = gradY, zero-copy and apart: the same bits at every alpha (the kernels keep y's powers in out when they may)", () => {
+    const k = 203;
+    for (const dtype of ["f32", "f64"] as const) {
+      for (const alpha of [1.3, 1.1, 1.75, 1.5]) {
+        const x = uniform(3 * k, 61 + alpha, 4);
+        const g = uniform(3 * k, 62, 2);
+        const y = sm.entmax(array(dtype, x), { alpha, rowLength: k });
+        const opts = { alpha, rowLength: k };
+        const want = Array.from(sm.entmaxBackward(array(dtype, g), y, opts));
+        const y64 = sm.entmax(Float64Array.from(x), opts);
+        const ref = sm.entmaxBackward(Float64Array.from(g), y64, opts);
+        for (let i = 0; i < 3 * k; i++) expect(Math.abs(want[i] - ref[i])).toBeLessThanOrEqual(TOL[dtype] * 2);
+        const overY = array(dtype, y);
+        expect(sm.entmaxBackward(array(dtype, g), overY, { ...opts, out: overY })).toBe(overY);
+        expect(Array.from(overY)).toEqual(want);
+        const overG = array(dtype, g);
+        expect(sm.entmaxBackward(overG, y, { ...opts, out: overG })).toBe(overG);
+        expect(Array.from(overG)).toEqual(want);
+        const wg = sm.alloc(3 * k, dtype);
+        const wy = sm.alloc(3 * k, dtype);
+        const wo = sm.alloc(3 * k, dtype);
+        for (const out of [wo, wy, wg]) {
+          wg.array.set(g);
+          wy.array.set(y);
+          expect(sm.entmaxBackward(wg, wy, { ...opts, out })).toBe(out);
+          expect(Array.from(out.array)).toEqual(want);
+        }
+        wg.array.set(g);
+        expect(sm.entmaxBackward(wg, wg, { ...opts, out: wg })).toBe(wg);
+        expect(Array.from(wg.array)).toEqual(Array.from(sm.entmaxBackward(array(dtype, g), array(dtype, g), opts)));
+        for (const w of [wg, wy, wo]) w.free();
+      }
+    }
+  });
+
   it("gradY off the support does not matter, Infinity and NaN included (every position, every dtype)", () => {
     const k = 37;
     for (const dtype of ["f32", "f64"] as const) {
