@@ -21,7 +21,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, widen4, widenFinite4 } from "../shared/half";
+import { halfConstant, holdsSpecial, raiseHalfTop, widen4, widenFinite4 } from "../shared/half";
 import { dot, loadS, loadV } from "../shared/dot";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
@@ -505,15 +505,29 @@ function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
       const h1 = halfK<K>(1);
       const h2 = halfK<K>(2);
       const h3 = halfK<K>(3);
+      const e16 = halfK<K>(4);
+      // Halves: widened as finite, their largest exponent kept on the side (an Inf or NaN half
+      // makes the row's sum +Infinity, whatever its finite widening gave).
+      let exponents = i16x8.splat(0);
       let a0 = f32x4.splat(0);
       let a1 = a0;
       for (let d = 0; d < last; d += 8) {
-        const x0 = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
-        const x1 = loadW<K>(at<K>(row, d + 4), h0, h1, h2, h3);
+        let x0: v128;
+        let x1: v128;
+        if (sizeof<K>() == 2) {
+          const v = v128.load(at<K>(row, d));
+          exponents = raiseHalfTop(exponents, v, e16);
+          x0 = widenFinite4(i32x4.extend_low_i16x8_s(v), h0, h1);
+          x1 = widenFinite4(i32x4.extend_high_i16x8_s(v), h0, h1);
+        } else {
+          x0 = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
+          x1 = loadW<K>(at<K>(row, d + 4), h0, h1, h2, h3);
+        }
         a0 = madd<f32>(x0, x0, a0);
         a1 = madd<f32>(x1, x1, a1);
       }
       t = sumLanes<f32>(f32x4.add(a0, a1));
+      if (sizeof<K>() == 2 && holdsSpecial(exponents, e16)) t = Infinity;
     }
     for (let d = last; d < dim; d++) {
       const x = <f64>loadS<f32, K>(at<K>(row, d));
