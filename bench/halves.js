@@ -1,255 +1,47 @@
 // The cost of half precision, per function of every family: each function on one row of f16
 // logits (an f16 WasmArray) against the same row in f32 (an f32 WasmArray holding the same
 // values), zero-copy, outputs in f32 WasmArrays, timed side by side in interleaved rounds
-// (harness.js) in one process. The contract (docs/core.md, "Half precision"): f16 at most
-// 1.15x f32 at 32,000 elements (in cache), below 1x at 2^22 (bound by memory; each input is
-// cycled through copies of 64 MB in all, so neither dtype's row stays cached).
-// --before <dist dir> loads another build of the package (a copy of dist/) and times its
-// calls beside this checkout's, in the same rounds: old and new, f32 and f16.
+// (harness.js) in one process (the cases: bench/halves-run.js). The contract (docs/core.md,
+// "Half precision"): f16 at most 1.15x f32 at 32,000 elements (in cache), below 1x at 2^22
+// (bound by memory; each input is cycled through copies of 64 MB in all, so neither dtype's
+// row stays cached).
+// --before <dist dir> loads another build of the package (a copy of dist/, a package.json in
+// its parent) and times its calls beside this checkout's, in the same rounds: old and new, f32
+// and f16.
+// --browser chromium|firefox: the same run in a page of that browser (bench/browser/page.js,
+// served and driven as `npm run bench` does), its lines printed as they come.
 //
 // f16 data needs Float16Array (Node 24, Deno, Bun, browsers).
 //
-//   node bench/halves.js [--rounds 7] [--sizes 32000,4194304] [--only crossEntropy,sparsemax] [--before /path/to/old/dist]
+//   node bench/halves.js [--rounds 7] [--sizes 32000,4194304] [--only crossEntropy,sparsemax] [--before /path/to/old/dist] [--browser chromium]
 import "./relaxed-flag.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { logits, timeCases } from "./harness.js";
+import { FUNCTIONS, runHalves } from "./halves-run.js";
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: "string" }, sizes: { type: "string" }, only: { type: "string" }, before: { type: "string" } },
+  options: { rounds: { type: "string" }, sizes: { type: "string" }, only: { type: "string" }, before: { type: "string" }, browser: { type: "string" } },
 });
 const rounds = Number(args.rounds ?? 7);
 const sizes = (args.sizes ?? `32000,${2 ** 22}`).split(",").map(Number);
 const only = args.only?.split(",");
-/** Bytes of input each case cycles through at sizes beyond the caches. */
-const ROTATE_BYTES = 64 * 2 ** 20;
-const CACHED_BYTES = 4 * 2 ** 20;
+const unknown = (only ?? []).filter((f) => !(f in FUNCTIONS));
+if (unknown.length) throw new Error(`--only: no such function: ${unknown.join(", ")} (known: ${Object.keys(FUNCTIONS).join(", ")})`);
+if (!(rounds >= 1) || sizes.some((n) => !(n >= 1))) throw new Error("--rounds and --sizes take positive numbers");
 
-/** A decode shape for attention: the keys (and values) of one call hold n elements. */
-const HEADS = 32;
-const KV_HEADS = 8;
-const DIM = 128;
-
-/**
- * The functions, each (sm, x, n, out) => a call on row x (a WasmArray of n logits, f32 or f16);
- * out(length) gives its f32 WasmArrays, shared by the copies of x (only inputs rotate);
- * out.owned(a) frees a WasmArray of its own with them.
- */
-const FUNCTIONS = {
-  softmax: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.softmax(x, { out: y });
-  },
-  logSoftmax: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.logSoftmax(x, { out: y });
-  },
-  logSumExp: (sm, x) => () => sm.logSumExp(x),
-  "logSumExp weighted": (sm, x, n, out) => {
-    const b = out(n);
-    b.array.fill(0.5);
-    return () => sm.logSumExp(x, { b });
-  },
-  "online push": (sm, x) => {
-    const acc = sm.online();
-    return () => acc.reset().push(x);
-  },
-  argmax: (sm, x) => () => sm.argmax(x),
-  "topK 50": (sm, x) => () => sm.topK(x, 50),
-  "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),
-  "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
-  "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
-  "sample minP 0.05": (sm, x) => () => sm.sample(x, { minP: 0.05, seed: 1 }),
-  // Penalties write the row: halves are widened into the staged copy (the f32 kernels follow).
-  "sample penalties": (sm, x) => () => sm.sample(x, { repetitionPenalty: 1.2, history: [1, 2, 3, 5, 8], topK: 50, seed: 1 }),
-  "sampler topP 0.9": (sm, x) => {
-    const s = sm.sampler({ temperature: 0.8, topP: 0.9, seed: 1 });
-    return () => s.sample(x);
-  },
-  distribution: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.distribution(x, { temperature: 0.8, out: y });
-  },
-  gumbelSoftmax: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.gumbelSoftmax(x, { seed: 1, out: y });
-  },
-  "crossEntropy + grad": (sm, x, n, out) => {
-    const grad = out(n);
-    const target = new Int32Array([n >> 1]);
-    return () => sm.crossEntropy(x, target, { grad });
-  },
-  crossEntropy: (sm, x, n, out) => {
-    const target = new Int32Array([n >> 1]);
-    return () => sm.crossEntropy(x, target);
-  },
-  logProbs: (sm, x, n, out) => {
-    const target = new Int32Array([n >> 1]);
-    const y = out(1);
-    return () => sm.logProbs(x, target, { out: y });
-  },
-  softmaxBackward: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.softmaxBackward(x, x, { out: y });
-  },
-  // gradY f16 (or f32), y an f32 row: the lone f16 operand is widened before the f32 kernel.
-  "softmaxBackward f32 y": (sm, x, n, out) => {
-    const y = out(n);
-    const p = out.owned(sm.alloc(n, "f32"));
-    p.array.fill(1 / n);
-    return () => sm.softmaxBackward(x, p, { out: y });
-  },
-  // The other operand uniform in magnitude over [1e-6, 5e-5] (subnormal as halves, below
-  // 6.1e-5), the logits as g or y: on AMD Zen 5 widening subnormal halves inside a loop of
-  // normal multiplies once cost 2-3x (docs/loss.md, "Half precision").
-  "softmaxBackward subnormal y": subnormalRow("y", "softmaxBackward"),
-  "softmaxBackward subnormal g": subnormalRow("g", "softmaxBackward"),
-  // y the softmax of the logits (most of a long row's entries subnormal as halves).
-  "softmaxBackward softmax y": (sm, x, n, out) => {
-    const y = out(n);
-    const p = out.owned(operand(sm, x, softmaxOf(x.array)));
-    return () => sm.softmaxBackward(x, p, { out: y });
-  },
-  logSoftmaxBackward: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.logSoftmaxBackward(x, x, { out: y });
-  },
-  sparsemax: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.sparsemax(x, { out: y });
-  },
-  "entmax 1.5": (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.entmax(x, { alpha: 1.5, out: y });
-  },
-  "entmax 1.3": (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.entmax(x, { alpha: 1.3, out: y });
-  },
-  sparsemaxLoss: (sm, x, n, out) => {
-    const target = new Int32Array([n >> 1]);
-    return () => sm.sparsemaxLoss(x, target);
-  },
-  "entmaxLoss 1.5": (sm, x, n, out) => {
-    const target = new Int32Array([n >> 1]);
-    return () => sm.entmaxLoss(x, target, { alpha: 1.5 });
-  },
-  sparsemaxBackward: (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.sparsemaxBackward(x, x, { out: y });
-  },
-  "entmaxBackward 1.5": (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.entmaxBackward(x, x, { alpha: 1.5, out: y });
-  },
-  "entmaxBackward 1.3": (sm, x, n, out) => {
-    const y = out(n);
-    return () => sm.entmaxBackward(x, x, { alpha: 1.3, out: y });
-  },
-  // As softmaxBackward's rows: the other operand uniform in magnitude over [1e-6, 5e-5]
-  // (subnormal as halves), the logits as g or y (docs/sparse.md, "Half precision").
-  "entmaxBackward 1.5 subnormal y": subnormalRow("y", "entmaxBackward", { alpha: 1.5 }),
-  "entmaxBackward 1.5 subnormal g": subnormalRow("g", "entmaxBackward", { alpha: 1.5 }),
-  "entmaxBackward 1.3 subnormal y": subnormalRow("y", "entmaxBackward", { alpha: 1.3 }),
-  "entmaxBackward 1.3 subnormal g": subnormalRow("g", "entmaxBackward", { alpha: 1.3 }),
-  "attend (keys and values)": (sm, x, n, out) => {
-    const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
-    const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);
-    const y = out(HEADS * DIM);
-    const cache = out.owned(sm.alloc(length * KV_HEADS * DIM, x.dtype));
-    cache.array.set(x.array.subarray(0, cache.length));
-    return () => sm.attend(q, cache, cache, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
-  },
-};
-
-/**
- * A backward pass's row (sm[name](gradY, y, { ...opts, out })) with one operand, `which` ("g" or
- * "y"), uniform in magnitude over [1e-6, 5e-5] (subnormal as halves) and the logits as the other.
- */
-function subnormalRow(which, name, opts = {}) {
-  return (sm, x, n, out) => {
-    const o = { ...opts, out: out(n) };
-    const s = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, which === "g", which === "g" ? 5 : 3)));
-    const [g, y] = which === "g" ? [s, x] : [x, s];
-    return () => sm[name](g, y, o);
-  };
-}
-
-/** n values uniform in log magnitude over [lo, hi] (random sign when `signed`), rounded to halves. */
-function magnitudes(n, lo, hi, signed, seed) {
-  let s = seed;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-  return Float32Array.from({ length: n }, () => {
-    const m = Math.exp(Math.log(lo) + next() * Math.log(hi / lo));
-    return Math.f16round(signed && next() < 0.5 ? -m : m);
-  });
-}
-
-/** The softmax of row x (in f64), rounded to halves. */
-function softmaxOf(x) {
-  let max = -Infinity;
-  for (const v of x) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of x) sum += Math.exp(v - max);
-  return Float32Array.from(x, (v) => Math.f16round(Math.exp(v - max) / sum));
-}
-
-/** A WasmArray of x's dtype holding `values` (the second operand of a call). */
-function operand(sm, x, values) {
-  const a = sm.alloc(values.length, x.dtype);
-  a.array.set(values);
-  return a;
-}
-
-const here = await import(new URL("../dist/node.js", import.meta.url));
-const builds = [["", here]];
-if (args.before) builds.push(["before ", await import(pathToFileURL(resolve(args.before, "node.js")).href)]);
-const sms = await Promise.all(builds.map(async ([name, pkg]) => [name, await pkg.init()]));
-
-const runtime = globalThis.Bun ? `Bun ${Bun.version}` : globalThis.Deno ? `Deno ${Deno.version.deno}` : `Node ${process.versions.node}`;
-console.log(`f16 / f32 per function: ${runtime}, ${sms[0][1].backend}, ${rounds} interleaved rounds, median ns per call; ratio = f16 / f32 of the same build`);
-const names = Object.keys(FUNCTIONS).filter((f) => !only || only.includes(f));
-for (const n of sizes) {
-  // Scores around 0 with a spread of a few units, exact in f16.
-  const values = logits(n, "f32", 11).map((v) => Math.f16round(v / 2));
-  for (const f of names) {
-    const cases = [];
-    const arrays = [];
-    for (const [build, sm] of sms) {
-      for (const dtype of ["f32", "f16"]) {
-        const outputs = new Map();
-        const out = (length) => {
-          if (!outputs.has(length)) outputs.set(length, sm.alloc(length));
-          arrays.push(outputs.get(length));
-          return outputs.get(length);
-        };
-        out.owned = (a) => (arrays.push(a), a);
-        const bytes = n * (dtype === "f16" ? 2 : 4);
-        const copies = bytes > CACHED_BYTES ? Math.ceil(ROTATE_BYTES / bytes) : 1;
-        const fns = Array.from({ length: copies }, () => {
-          const x = sm.alloc(n, dtype);
-          x.array.set(values);
-          arrays.push(x);
-          return FUNCTIONS[f](sm, x, n, out);
-        });
-        let i = 0;
-        cases.push({ name: `${build}${dtype}`, fn: copies === 1 ? fns[0] : () => fns[i++ % copies]() });
-      }
-    }
-    const timed = await timeCases(cases, { rounds, runMs: n > 100000 ? 60 : 30, warmMs: 150 });
-    const ns = Object.fromEntries(timed.map((t) => [t.name, t.ns]));
-    const cells = sms.map(([build]) => {
-      const f32 = ns[`${build}f32`];
-      const f16 = ns[`${build}f16`];
-      return `${build || "now "}f32 ${(f32 / 1e3).toFixed(1)} us, f16 ${(f16 / 1e3).toFixed(1)} us: ${(f16 / f32).toFixed(2)}x`;
-    });
-    console.log(`${String(n).padStart(7)} ${f.padEnd(28)} ${cells.join(" | ")}`);
-    for (const a of new Set(arrays)) a.free();
-  }
+if (args.browser) {
+  const { BROWSERS, runBrowser } = await import("./browsers.js");
+  if (!(args.browser in BROWSERS)) throw new Error(`--browser: ${Object.keys(BROWSERS).join(" or ")} (got ${args.browser})`);
+  const params = { halves: only?.join(",") ?? "", sizes: sizes.join(","), rounds: String(rounds), ...(args.before && { compare: "/compare/dist/" }) };
+  const doc = await runBrowser(args.browser, { params, compare: args.before && resolve(args.before), say: (line) => console.log(line) });
+  if (doc.error) throw new Error(`${args.browser}: ${doc.error}`);
+} else {
+  if (typeof Math.f16round !== "function") throw new Error(`bench/halves.js needs Float16Array and Math.f16round (Node 24, Deno, Bun; not Node ${process.versions.node})`);
+  const here = await import(new URL("../dist/node.js", import.meta.url));
+  const builds = [["", here]];
+  if (args.before) builds.push(["before ", await import(pathToFileURL(resolve(args.before, "node.js")).href)]);
+  const sms = await Promise.all(builds.map(async ([name, pkg]) => [name, await pkg.init()]));
+  const runtime = globalThis.Bun ? `Bun ${Bun.version}` : globalThis.Deno ? `Deno ${Deno.version.deno}` : `Node ${process.versions.node}`;
+  await runHalves({ sms, sizes, only, rounds, runtime, say: (line) => console.log(line) });
 }

@@ -6,9 +6,12 @@
 // as with node bench/suite.js --compare.
 // ?firstCalls=<build>[&dist=<path of a dist/ on the server>]: only the first calls after
 // init() of that build, on a page of its own (bench/first-calls-loads.js opens many).
+// ?halves=<functions, comma-separated; empty: all>&sizes=..&rounds=..[&compare=..]: the cost of
+// half precision instead (bench/halves.js --browser): its lines go back as progress.
 
 import { loadContenders, workloads } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
+import { runHalves } from "../halves-run.js";
 import { BUILDS, DIST } from "../kernels.js";
 import { runWorkload } from "../run-workload.js";
 
@@ -94,5 +97,22 @@ async function runFirstCalls(build) {
   await post("/results", { runtime: { ...runtime, crossOriginIsolated: globalThis.crossOriginIsolated === true }, firstCalls: r });
 }
 
-const main = params.has("firstCalls") ? () => runFirstCalls(params.get("firstCalls")) : run;
+/** bench/halves.js's run (?halves): this checkout's dist/ (and ?compare's) at its best build; posts { lines }. */
+async function runHalvesPage() {
+  const runtime = runtimeOf();
+  const dists = [["", DIST], ...(compare ? [["before ", compare]] : [])];
+  const sms = await Promise.all(dists.map(async ([label, dist]) => [label, await (await import(new URL("index.js", dist).href)).init()]));
+  const only = params.get("halves").split(",").filter(Boolean);
+  const lines = await runHalves({
+    sms,
+    sizes: (params.get("sizes") ?? "32000").split(",").map(Number),
+    only: only.length ? only : undefined,
+    rounds: Number(params.get("rounds") ?? 7),
+    runtime: `${runtime.name === "firefox" ? "Firefox" : "Chromium"} ${runtime.version}`,
+    say,
+  });
+  await post("/results", { runtime, lines });
+}
+
+const main = params.has("firstCalls") ? () => runFirstCalls(params.get("firstCalls")) : params.has("halves") ? runHalvesPage : run;
 main().catch((error) => post("/results", { error: String(error?.stack ?? error) }));
