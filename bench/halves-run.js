@@ -77,12 +77,20 @@ export const FUNCTIONS = {
     const y = out(n);
     return () => sm.softmaxBackward(x, x, { out: y });
   },
-  // gradY f16 (or f32), y an f32 row: the lone f16 operand is widened before the f32 kernel.
+  // gradY f16 (or f32), y an f32 row (a softmax's output, f32 for f16 logits): the lone f16
+  // operand is widened before the f32 kernel.
   "softmaxBackward f32 y": (sm, x, n, out) => {
     const y = out(n);
     const p = out.owned(sm.alloc(n, "f32"));
     p.array.fill(1 / n);
     return () => sm.softmaxBackward(x, p, { out: y });
+  },
+  // y f16 (or f32), gradY an f32 row: the lone f16 operand is widened before the f32 kernel.
+  "softmaxBackward f32 g": (sm, x, n, out) => {
+    const y = out(n);
+    const g = out.owned(sm.alloc(n, "f32"));
+    g.array.set(x.array);
+    return () => sm.softmaxBackward(g, x, { out: y });
   },
   // The other operand uniform in magnitude over [1e-6, 5e-5] (subnormal as halves, below
   // 6.1e-5), the logits as g or y: on AMD Zen 5 widening subnormal halves inside a loop of

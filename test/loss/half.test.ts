@@ -207,9 +207,25 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
           const got = f(g, y, opts);
           expect(got).toBeInstanceOf(Float32Array);
           expectSameBits(got, f(gs, ys, opts), `${log ? "logSoftmaxBackward" : "softmaxBackward"} k ${c.k}`);
-          // A lone f16 operand is widened: the same bits again.
-          expectSameBits(f(g, ys, opts), f(gs, ys, opts), "f16 gradY, f32 y");
-          expectSameBits(f(gs, y, opts), f(gs, ys, opts), "f32 gradY, f16 y");
+          // A lone f16 operand is widened: the same bits again, also into the f32 operand (in
+          // place, copied or zero-copy).
+          const want = f(gs, ys, opts);
+          expectSameBits(f(g, ys, opts), want, "f16 gradY, f32 y");
+          expectSameBits(f(gs, y, opts), want, "f32 gradY, f16 y");
+          const overY = Float32Array.from(ys);
+          expect(f(g, overY, { ...opts, out: overY })).toBe(overY);
+          expectSameBits(overY, want, "f16 gradY, out = f32 y");
+          const overG = Float32Array.from(gs);
+          expect(f(overG, y, { ...opts, out: overG })).toBe(overG);
+          expectSameBits(overG, want, "out = f32 gradY, f16 y");
+          const w = sm.alloc(n, "f32");
+          w.array.set(ys);
+          expect(f(g, w, { ...opts, out: w })).toBe(w);
+          expectSameBits(w.array, want, "f16 gradY, out = f32 y (zero-copy)");
+          w.array.set(gs);
+          expect(f(w, y, { ...opts, out: w })).toBe(w);
+          expectSameBits(w.array, want, "out = f32 gradY (zero-copy), f16 y");
+          w.free();
           y.free();
         }
         g.free();
