@@ -14,8 +14,8 @@ import { extremum } from "../core/baseline.js";
 import { realArray } from "../core/memory.js";
 import { scaledDiff } from "../core/online.js";
 import { gradOperand, indexTargets, numberOption, probabilityTargets, reductionOf, weightOf } from "../core/targets.js";
-import type { Dtype, Input, RealArray, ScaleOptions } from "../core/types.js";
-import { ROW_KEYS, anyOperandOf, betaFrom, describe, newArray, operandOf, outOperand, rowsOf, wasmScales } from "../core/validate.js";
+import type { Dtype, Input, RealArray, Reduction, ScaleOptions } from "../core/types.js";
+import { ROW_KEYS, anyOperandOf, betaFrom, describe, newArray, outOperand, rowsOf, wasmScales } from "../core/validate.js";
 import { type KernelExports, WasmCore } from "../core/wasm.js";
 import type { SparseCore } from "./backend.js";
 import { JsSparse } from "./js.js";
@@ -25,11 +25,6 @@ import { WasmSparse } from "./wasm.js";
 const ALPHA_KEYS = new Set([...ROW_KEYS, "alpha"]);
 const LOSS_KEYS = new Set(["temperature", "beta", "rowLength", "ignoreIndex", "reduction", "weight", "grad"]);
 const ENTMAX_LOSS_KEYS = new Set([...LOSS_KEYS, "alpha"]);
-
-/** a*u, or 0 where u is 0 (a masked score of -Infinity with no probability adds nothing). */
-function mulz(a: number, u: number): number {
-  return u !== 0 ? a * u : 0;
-}
 
 /** The alpha option: finite and >= 1, default 1.5. */
 function alphaOf(opts: Record<string, unknown>): number {
@@ -109,9 +104,9 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
   };
 
   const loss = (fixedAlpha: number | undefined) => (logits: Input, target: unknown, options?: unknown) => {
-    const x = operandOf(core, logits, "logits");
-    const dtype = dtypeOf(x);
-    const n = x.length;
+    const xa = anyOperandOf(core, logits, "logits");
+    const dtype = computedIn(xa);
+    const n = xa.length;
     const opts = (options ?? {}) as Record<string, unknown>;
     const beta = betaFrom(options as ScaleOptions | undefined, fixedAlpha === undefined ? ENTMAX_LOSS_KEYS : LOSS_KEYS);
     const { rows, k } = rowsOf(n, opts.rowLength);
@@ -123,9 +118,21 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
     const probs = targets ? undefined : probabilityTargets(core, target, rows, n);
     if (probs && weight) throw new TypeError(`weight needs class-index targets (got probability targets, ${describe(target)})`);
     const grad = gradOperand(core, opts.grad, dtype, n);
-    // p* apart from the logits and the gradient: the loss reads both after the forward pass.
-    const p = newArray(dtype, n);
-    run(x, p, rows, k, beta, alpha);
+    // p* apart from the logits and the gradient (the loss reads both after the forward pass), in
+    // the backend's memory for the call's duration; f16 logits widened there too.
+    const compute = (x: Operand) =>
+      core.temporary(dtype, n, (pa) => {
+        run(x, pa, rows, k, beta, alpha);
+        return lossOf(x, realArray(pa), opts, dtype, rows, k, beta, alpha, targets, probs, weight, reduction, grad);
+      });
+    return dtypeOf(xa) === "f16" ? core.widened(xa, compute) : compute(xa as Operand);
+  };
+
+  /** The Fenchel-Young loss (and gradient) of rows of x from their forward pass p (see the header). */
+  function lossOf(
+    x: Operand, p: RealArray, opts: Record<string, unknown>, dtype: Dtype, rows: number, k: number, beta: number, alpha: number,
+    targets: Int32Array | undefined, probs: Operand | undefined, weight: Float64Array | undefined, reduction: Reduction, grad: Operand | undefined,
+  ) {
     const xs = realArray(x);
     const qs = probs && realArray(probs);
     const values = new Float64Array(rows);
@@ -143,9 +150,11 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
       const special = !Number.isFinite(c) || m !== m;
       let dot = 0;
       for (let i = start; i < end; i++) {
-        const theta = special ? (m !== m ? NaN : m > 0 && xs[i] === c ? 0 : -Infinity) : scaledDiff(beta, xs[i], c);
         const q = qs ? qs[i] : i - start === y ? 1 : 0;
-        dot += mulz(theta, p[i] - q);
+        const u = p[i] - q;
+        if (u === 0) continue; // theta*0 adds nothing (a masked score of -Infinity with no probability either)
+        const theta = special ? (m !== m ? NaN : m > 0 && xs[i] === c ? 0 : -Infinity) : scaledDiff(beta, xs[i], c);
+        dot += theta * u;
       }
       const omegaQ = qs ? omega(qs, start, end, alpha) : 0;
       values[r] = w * (omegaQ - omega(p, start, end, alpha) + dot);
@@ -175,7 +184,7 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
     const out: { loss: number | RealArray; grad?: unknown } = { loss: result };
     if (grad) out.grad = opts.grad === true ? grad : opts.grad;
     return out;
-  };
+  }
 
   return {
     sparsemax: forward(2),
