@@ -46,12 +46,6 @@ export interface Core {
    * them into an array of its memory, freed after, so that a kernel reads them with no copy.
    */
   widened<R>(x: AnyOperand, use: (xs: Operand) => R): R;
-  /**
-   * use(an array of n elements of dtype, for the call's duration): the wasm backend's is in its
-   * memory, freed after (a new typed array of the JS heap per call, 128 KB at 32,000 f32, made
-   * V8 collect garbage often enough to cost the sparse losses 15-40x their arithmetic).
-   */
-  temporary<R>(dtype: RealDtype, n: number, use: (a: Operand) => R): R;
 }
 
 /** Element type of an operand. */

@@ -7,7 +7,7 @@ import { type AnyOperand, type Core, type Operand, type Reduced, dtypeOf, viaF32
 import { type HalfArray, widenHalves } from "./half.js";
 import { PlainArray, realArray, typedArray } from "./memory.js";
 import { scaledDiff } from "./online.js";
-import type { Dtype, RealArray, RealDtype } from "./types.js";
+import type { Dtype, RealArray } from "./types.js";
 
 /** Terms summed plainly before the partial sum joins the compensated total. */
 const FLUSH = 256;
@@ -293,10 +293,6 @@ export class JsCore implements Core {
 
   widened<R>(x: AnyOperand, use: (xs: Operand) => R): R {
     return use(this.widen(x));
-  }
-
-  temporary<R>(dtype: RealDtype, n: number, use: (a: Operand) => R): R {
-    return use(dtype === "f32" ? new Float32Array(n) : new Float64Array(n));
   }
 
   rows(log: boolean, x0: AnyOperand, y0: AnyOperand, rows: number, k: number, beta: number): void {

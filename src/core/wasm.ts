@@ -218,15 +218,6 @@ export class WasmCore implements Core {
     }
   }
 
-  temporary<R>(dtype: Dtype, n: number, use: (a: Operand) => R): R {
-    const a = this.memory.alloc(n, dtype);
-    try {
-      return use(a);
-    } finally {
-      a.free();
-    }
-  }
-
   rows(log: boolean, x: AnyOperand, y: AnyOperand, rows: number, k: number, beta: number): void {
     if (dtypeOf(x) === "f16") {
       const kernels = this.#kernels.f16;
