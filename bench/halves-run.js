@@ -201,16 +201,18 @@ function operand(sm, x, values) {
 
 /**
  * Times every function of `only` (all if undefined) at each size, f32 against f16, for each
- * build of `sms` ([label, sm]: "" for this checkout, "before " for another); `say` gets the
+ * build of `sms` ([label, sm]: "" for this checkout, "before " for another), each case's figure
+ * the `quantile` of its rounds (the median by default; a low one on a busy machine); `say` gets the
  * heading and a line per function and size (awaited: a page posts them). Resolves to the lines.
  */
-export async function runHalves({ sms, sizes, only, rounds, runtime, say }) {
+export async function runHalves({ sms, sizes, only, rounds, quantile = 0.5, runtime, say }) {
   const lines = [];
   const emit = async (line) => {
     lines.push(line);
     await say(line);
   };
-  await emit(`f16 / f32 per function: ${runtime}, ${sms[0][1].backend}, ${rounds} interleaved rounds, median ns per call; ratio = f16 / f32 of the same build`);
+  const statistic = quantile === 0.5 ? "median" : `${quantile} quantile of the rounds,`;
+  await emit(`f16 / f32 per function: ${runtime}, ${sms[0][1].backend}, ${rounds} interleaved rounds, ${statistic} ns per call; ratio = f16 / f32 of the same build`);
   const names = Object.keys(FUNCTIONS).filter((f) => !only || only.includes(f));
   const unknown = (only ?? []).filter((f) => !(f in FUNCTIONS));
   if (unknown.length) throw new Error(`no such function: ${unknown.join(", ")} (known: ${Object.keys(FUNCTIONS).join(", ")})`);
@@ -241,7 +243,7 @@ export async function runHalves({ sms, sizes, only, rounds, runtime, say }) {
           cases.push({ name: `${build}${dtype}`, fn: copies === 1 ? fns[0] : () => fns[i++ % copies]() });
         }
       }
-      const timed = await timeCases(cases, { rounds, runMs: n > 100000 ? 60 : 30, warmMs: 150 });
+      const timed = await timeCases(cases, { rounds, quantile, runMs: n > 100000 ? 60 : 30, warmMs: 150 });
       const ns = Object.fromEntries(timed.map((t) => [t.name, t.ns]));
       const cells = sms.map(([build]) => {
         const f32 = ns[`${build}f32`];

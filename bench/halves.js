@@ -11,11 +11,12 @@
 // --browser chromium|firefox: the same run in a page of that browser (bench/browser/page.js,
 // served and driven as `npm run bench` does), its lines printed as they come.
 // --out NAME: the lines also go to bench/results/NAME.json, with the runtime, the command and
-// the date.
+// the date. --quantile q: each case's figure is that quantile of its rounds (default 0.5, the
+// median; 0.1 on a machine busy with other work, as bench/suite.js takes it).
 //
 // f16 data needs Float16Array (Node 24, Deno, Bun, browsers).
 //
-//   node bench/halves.js [--rounds 7] [--sizes 32000,4194304] [--only crossEntropy,sparsemax] [--before /path/to/old/dist] [--browser chromium] [--out NAME]
+//   node bench/halves.js [--rounds 7] [--sizes 32000,4194304] [--only crossEntropy,sparsemax] [--before /path/to/old/dist] [--browser chromium] [--out NAME] [--quantile 0.1]
 import "./relaxed-flag.js";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -24,7 +25,7 @@ import { parseArgs } from "node:util";
 import { FUNCTIONS, runHalves } from "./halves-run.js";
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: "string" }, sizes: { type: "string" }, only: { type: "string" }, before: { type: "string" }, browser: { type: "string" }, out: { type: "string" } },
+  options: { rounds: { type: "string" }, sizes: { type: "string" }, only: { type: "string" }, before: { type: "string" }, browser: { type: "string" }, out: { type: "string" }, quantile: { type: "string" } },
 });
 const rounds = Number(args.rounds ?? 7);
 const sizes = (args.sizes ?? `32000,${2 ** 22}`).split(",").map(Number);
@@ -32,6 +33,8 @@ const only = args.only?.split(",");
 const unknown = (only ?? []).filter((f) => !(f in FUNCTIONS));
 if (unknown.length) throw new Error(`--only: no such function: ${unknown.join(", ")} (known: ${Object.keys(FUNCTIONS).join(", ")})`);
 if (!(rounds >= 1) || sizes.some((n) => !(n >= 1))) throw new Error("--rounds and --sizes take positive numbers");
+const quantile = Number(args.quantile ?? 0.5);
+if (!(quantile >= 0 && quantile <= 1)) throw new Error(`--quantile takes a number in [0, 1] (got ${args.quantile})`);
 
 if (args.out !== undefined && !/^[\w.-]+$/.test(args.out)) throw new Error(`--out ${args.out}: letters, digits, '.', '_' and '-' only`);
 /** Writes bench/results/<--out>.json: the run's lines and where they come from. */
@@ -46,7 +49,7 @@ const save = (runtime, lines) => {
 if (args.browser) {
   const { BROWSERS, runBrowser } = await import("./browsers.js");
   if (!(args.browser in BROWSERS)) throw new Error(`--browser: ${Object.keys(BROWSERS).join(" or ")} (got ${args.browser})`);
-  const params = { halves: only?.join(",") ?? "", sizes: sizes.join(","), rounds: String(rounds), ...(args.before && { compare: "/compare/dist/" }) };
+  const params = { halves: only?.join(",") ?? "", sizes: sizes.join(","), rounds: String(rounds), quantile: String(quantile), ...(args.before && { compare: "/compare/dist/" }) };
   const doc = await runBrowser(args.browser, { params, compare: args.before && resolve(args.before), say: (line) => console.log(line) });
   if (doc.error) throw new Error(`${args.browser}: ${doc.error}`);
   save(doc.runtime, doc.lines);
@@ -57,5 +60,5 @@ if (args.browser) {
   if (args.before) builds.push(["before ", await import(pathToFileURL(resolve(args.before, "node.js")).href)]);
   const sms = await Promise.all(builds.map(async ([name, pkg]) => [name, await pkg.init()]));
   const runtime = globalThis.Bun ? `Bun ${Bun.version}` : globalThis.Deno ? `Deno ${Deno.version.deno}` : `Node ${process.versions.node}`;
-  save(runtime, await runHalves({ sms, sizes, only, rounds, runtime, say: (line) => console.log(line) }));
+  save(runtime, await runHalves({ sms, sizes, only, rounds, quantile, runtime, say: (line) => console.log(line) }));
 }

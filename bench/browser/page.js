@@ -6,7 +6,7 @@
 // as with node bench/suite.js --compare.
 // ?firstCalls=<build>[&dist=<path of a dist/ on the server>]: only the first calls after
 // init() of that build, on a page of its own (bench/first-calls-loads.js opens many).
-// ?halves=<functions, comma-separated; empty: all>&sizes=..&rounds=..[&compare=..]: the cost of
+// ?halves=<functions, comma-separated; empty: all>&sizes=..&rounds=..&quantile=..[&compare=..]: the cost of
 // half precision instead (bench/halves.js --browser): its lines go back as progress.
 
 import { loadContenders, workloads } from "../contenders.js";
@@ -108,6 +108,7 @@ async function runHalvesPage() {
     sizes: (params.get("sizes") ?? "32000").split(",").map(Number),
     only: only.length ? only : undefined,
     rounds: Number(params.get("rounds") ?? 7),
+    quantile: Number(params.get("quantile") ?? 0.5),
     runtime: `${runtime.name === "firefox" ? "Firefox" : "Chromium"} ${runtime.version}`,
     say,
   });
