@@ -1421,7 +1421,7 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
   const qs = <T>(2 - alpha);
   // f32 and f64: pass 1 leaves a power's weights in out for pass 2 (which would take the power
   // again) where out is y or apart from it, and apart from g (still read by pass 2).
-  const bytes = <usize>rows * <usize>k * sizeof<T>();
+  const bytes = <u64>rows * <u64>k * sizeof<T>();
   const keep = sizeof<S>() != 2 && kind == GENERAL && apart(out, g, bytes) && (out == y || apart(out, y, bytes));
   for (let r = 0; r < rows; r++) {
     const pg = atS<S>(g, r * k);
@@ -1686,11 +1686,11 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
   }
 }
 
-/** Whether the `bytes` at a and those at b do not overlap. */
+/** Whether the `bytes` at a and those at b do not overlap (in u64: an array may end at 4 GiB). */
 // @ts-ignore: decorator
 @inline
-function apart(a: usize, b: usize, bytes: usize): bool {
-  return a + bytes <= b || b + bytes <= a;
+function apart(a: usize, b: usize, bytes: u64): bool {
+  return <u64>a + bytes <= <u64>b || <u64>b + bytes <= <u64>a;
 }
 
 /** widenFiniteRun for the f16 backward pass, a call per block (its constants loaded here). */
