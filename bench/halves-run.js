@@ -199,6 +199,12 @@ function operand(sm, x, values) {
   return a;
 }
 
+/** Throws where `only` (function names, or undefined: all) names a function FUNCTIONS lacks. */
+export function checkNames(only) {
+  const unknown = (only ?? []).filter((f) => !(f in FUNCTIONS));
+  if (unknown.length) throw new Error(`no such function: ${unknown.join(", ")} (known: ${Object.keys(FUNCTIONS).join(", ")})`);
+}
+
 /**
  * Times every function of `only` (all if undefined) at each size, f32 against f16, for each
  * build of `sms` ([label, sm]: "" for this checkout, "before " for another), each case's figure
@@ -214,8 +220,7 @@ export async function runHalves({ sms, sizes, only, rounds, quantile = 0.5, runt
   const statistic = quantile === 0.5 ? "median" : `${quantile} quantile of the rounds,`;
   await emit(`f16 / f32 per function: ${runtime}, ${sms[0][1].backend}, ${rounds} interleaved rounds, ${statistic} ns per call; ratio = f16 / f32 of the same build`);
   const names = Object.keys(FUNCTIONS).filter((f) => !only || only.includes(f));
-  const unknown = (only ?? []).filter((f) => !(f in FUNCTIONS));
-  if (unknown.length) throw new Error(`no such function: ${unknown.join(", ")} (known: ${Object.keys(FUNCTIONS).join(", ")})`);
+  checkNames(only);
   for (const n of sizes) {
     // Scores around 0 with a spread of a few units, exact in f16.
     const values = logits(n, "f32", 11).map((v) => Math.f16round(v / 2));

@@ -22,7 +22,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { FUNCTIONS, runHalves } from "./halves-run.js";
+import { checkNames, runHalves } from "./halves-run.js";
 
 const { values: args } = parseArgs({
   options: { rounds: { type: "string" }, sizes: { type: "string" }, only: { type: "string" }, before: { type: "string" }, browser: { type: "string" }, out: { type: "string" }, quantile: { type: "string" } },
@@ -30,8 +30,7 @@ const { values: args } = parseArgs({
 const rounds = Number(args.rounds ?? 7);
 const sizes = (args.sizes ?? `32000,${2 ** 22}`).split(",").map(Number);
 const only = args.only?.split(",");
-const unknown = (only ?? []).filter((f) => !(f in FUNCTIONS));
-if (unknown.length) throw new Error(`--only: no such function: ${unknown.join(", ")} (known: ${Object.keys(FUNCTIONS).join(", ")})`);
+checkNames(only); // before a browser starts
 if (!(rounds >= 1) || sizes.some((n) => !(n >= 1))) throw new Error("--rounds and --sizes take positive numbers");
 const quantile = Number(args.quantile ?? 0.5);
 if (!(quantile >= 0 && quantile <= 1)) throw new Error(`--quantile takes a number in [0, 1] (got ${args.quantile})`);

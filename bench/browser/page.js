@@ -12,7 +12,7 @@
 import { loadContenders, workloads } from "../contenders.js";
 import { firstCalls } from "../first-calls.js";
 import { runHalves } from "../halves-run.js";
-import { BUILDS, DIST } from "../kernels.js";
+import { BUILDS, DIST, kernelsFor } from "../kernels.js";
 import { runWorkload } from "../run-workload.js";
 
 const params = new URLSearchParams(location.search);
@@ -101,7 +101,16 @@ async function runFirstCalls(build) {
 async function runHalvesPage() {
   const runtime = runtimeOf();
   const dists = [["", DIST], ...(compare ? [["before ", compare]] : [])];
-  const sms = await Promise.all(dists.map(async ([label, dist]) => [label, await (await import(new URL("index.js", dist).href)).init()]));
+  // Each dist's best build that loads here, as init() picks it.
+  const best = async (dist) => {
+    for (const { build } of BUILDS) {
+      try {
+        return await kernelsFor(dist, build);
+      } catch {}
+    }
+    throw new Error(`no build of ${dist.href} loads`);
+  };
+  const sms = await Promise.all(dists.map(async ([label, dist]) => [label, await best(dist)]));
   const only = params.get("halves").split(",").filter(Boolean);
   const lines = await runHalves({
     sms,

@@ -104,13 +104,12 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
   };
 
   /**
-   * use(an array of n elements of dtype, for the call's duration): the wasm backend's is in its
-   * memory, freed after (a new typed array of the JS heap per call, 128 KB at 32,000 f32, makes
+   * use(an array of n elements of dtype, for the call's duration): the backend's alloc, freed
+   * after (the wasm backend's lives in its memory; a new typed array of the JS heap per call, 128 KB at 32,000 f32, makes
    * V8 collect garbage often: a call of sparsemax without `out` took 20-380 us for the same row).
    */
   function temporary<R>(dtype: Dtype, n: number, use: (a: Operand) => R): R {
-    if (!(core instanceof WasmCore)) return use(newArray(dtype, n));
-    const a = core.memory.alloc(n, dtype);
+    const a = core.alloc(n, dtype) as Operand & { free(): void };
     try {
       return use(a);
     } finally {

@@ -171,12 +171,12 @@ describe("size budget", () => {
   // Then 106,100 (measured 106,044): f32 passes and outputs at alpha = 1 + 1/n take two vectors a
   // step, their powers' multiplications interleaved (sparse-relaxed.wasm +767 bytes; flat rows at
   // alpha 1.1 and 1.2 1.27-1.32x faster in Node 24, typical and masked rows at 1.1 1.17-1.19x).
-  // Then 106,550 (measured 106,532): entmaxBackward at alphas other than 2 and 1.5 widens f16
+  // Then 106,550 (measured 106,517): entmaxBackward at alphas other than 2 and 1.5 widens f16
   // rows block by block before taking their powers, f32/f64 rows keep y's powers in out for the
   // second pass, and each kind of the backward pass is a function of its own (sparse-relaxed.wasm
   // +534 bytes; alpha 1.3 with subnormal halves 1.4-2.4x -> 1.07-1.15x the f32 call, the f32
   // call 1.9-2x faster, Node 24 and Bun); attention's f16 key norms in one pass (-60 bytes); the
-  // sparse losses' p* in the module's memory instead of a new typed array per call (+103 bytes
+  // sparse losses' p* in the module's memory instead of a new typed array per call (+88 bytes
   // of JS).
   const ALL_CEILING = 106_550;
 
