@@ -1,7 +1,10 @@
 // half.ts as a module of its own, for the tests of every bit pattern: scripts/build.mjs builds
 // it into build/, never into dist/, so no shipped module carries test-only exports.
 
-import { f32ToHalf, halfConstant, halfExtremum, halfNotPositive8, halfOrder, halfOrderAtLeast, halfPositive, halfToF32, halvesFinite, narrowHalves, positiveEdge, widenHalves } from "./half";
+import {
+  f32ToHalf, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfNotPositive8, halfOrder, halfOrderAtLeast, halfPositive, halfToF32, halvesFinite,
+  narrowHalves, positiveEdge, widenFolded4, widenHalves,
+} from "./half";
 
 import { extremum, widenExtremum } from "./reduce";
 
@@ -73,4 +76,24 @@ export function notPositive(src: usize, dst: usize, n: i32): void {
 /** notPositive through the scalar twin only. */
 export function notPositiveScalar(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u16>(dst + (<usize>i << 1), u16(!halfPositive(<u32>load<u16>(src + (<usize>i << 1)))));
+}
+
+/** dst = the folded values (x*2^-112) of the n finite halves at src: widenFolded4 (n a multiple of 4), or foldedHalf in the scalar build. */
+export function fold(src: usize, dst: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    const k1 = halfConstant(1);
+    for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), widenFolded4(v128.load16x4_s(src + (<usize>i << 1)), k1));
+  } else {
+    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), foldedHalf(halfToF32(<u32>load<u16>(src + (<usize>i << 1)))));
+  }
+}
+
+/** The folded value of the half whose value is x. */
+export function foldedOf(x: f32): f32 {
+  return foldedHalf(x);
+}
+
+/** The folded value of the least half >= t. */
+export function foldedFloor(t: f32): f32 {
+  return foldedAtLeast(t);
 }

@@ -41,6 +41,8 @@
 //   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
 //                                                       (bias, edge: halfConstant(5), positiveEdge());
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
+//   widenFolded4(s, k1), foldedHalf(x), foldedAtLeast(t)  finite halves as x*2^-112 (widenFinite4 without
+//                                                       its multiply) for loops that scale by beta next.
 
 // 2^112: 127 - 15, the difference of the exponent biases.
 const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
@@ -220,6 +222,48 @@ export function halfOrderAtLeast(t: f32): i32 {
   if (t != t) return 0x7c01;
   const h = f32ToHalf(t);
   return halfOrder(<i32>h) + i32(halfToF32(h) < t);
+}
+
+// Folded widening, for loops that compute (x - c)*beta from finite halves x: o = widenFolded4's
+// x*2^-112 (widenFinite4 without its multiply: x's bits moved into f32's places) gives
+// (o - o_c)*(beta*2^112) = (x - c)*beta bit for bit, with o_c = foldedHalf(c): the difference
+// of two halves rounds alike at both scales (at or above 2^-14 the scaled one is a normal f32;
+// below, it is a multiple of 2^-24 with at most 10 bits, exact in both), and the product is
+// the same real number rounded once. The multiply moves into beta (a loop saves an operation
+// and a register) while |beta| < FOLD_LIMIT keeps beta*2^112 finite. o orders as x does, the
+// patterns of Inf (and 0x7c01) above every finite half: foldedAtLeast gives thresholds.
+
+/** |beta| below which beta*2^112 is a finite f32 (2^16). */
+export const FOLD_LIMIT: f32 = 65536;
+/** 2^112: beta*FOLD_SCALE is the folded loops' beta. */
+export const FOLD_SCALE: f32 = REBIAS;
+
+/** x*2^-112 (exactly) of 4 finite halves s (v128.load16x4_s's); k1 = halfConstant(1). */
+// @ts-ignore: decorator
+@inline
+export function widenFolded4(s: v128, k1: v128): v128 {
+  return v128.and(i32x4.shl(s, 13), k1);
+}
+
+/** The folded value (x*2^-112) of the half with bits h (sign-extended or not); widenFolded4's twin. */
+// @ts-ignore: decorator
+@inline
+function foldedBits(h: i32): f32 {
+  return reinterpret<f32>((<u32><i32><i16>h << 13) & SIGN_AND_MAGNITUDE);
+}
+
+/** The folded value of x, a half's value (c, the row's max). */
+export function foldedHalf(x: f32): f32 {
+  return foldedBits(<i32>f32ToHalf(x));
+}
+
+/**
+ * The folded value of the least half >= t, so that o >= foldedAtLeast(t) exactly where the
+ * finite half x >= t: above every finite half's where none is (t NaN or above 65504).
+ */
+export function foldedAtLeast(t: f32): f32 {
+  const key = halfOrderAtLeast(t);
+  return foldedBits(key < 0 ? 0x8000 | -key : key);
 }
 
 /** widen4 without the Inf/NaN step: exact for finite halves (k0, k1 as widen4's). */

@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { halfConstant, halfExtremum, halfToF32, holdsSpecial, widen4, widenFinite4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, widen4, widenFinite4, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -275,6 +275,16 @@ export function add64<T>(acc: v128, v: v128): v128 {
 // accumulators of 4 f32 lanes, no lane adds more than 16 terms in f32.
 export const FLUSH: i32 = 256;
 
+/**
+ * The 4 halves s (v128.load16x4_s's) of a row stored as S, widened for the exp-sums: folded
+ * where they are finite (S = i16: x*2^-112, half.ts), else in full (h0..h3 = widenConstant<S>(0..3)).
+ */
+// @ts-ignore: decorator
+@inline
+function widenForSum<S>(s: v128, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+  return isSigned<S>() ? widenFolded4(s, h1) : widen4(s, h0, h1, h2, h3);
+}
+
 /** d*beta, or d itself unless `scaled` (beta = 1 spares a multiply per vector). */
 // @ts-ignore: decorator
 @inline
@@ -298,8 +308,11 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
-    const vc = v128.splat<T>(c);
-    const vb = v128.splat<T>(beta);
+    // Finite halves (S = i16) are widened folded (half.ts), c and beta scaled to match; the
+    // caller keeps |beta| < FOLD_LIMIT (else it passes the halves as u16).
+    const folded = isSigned<S>();
+    const vc = v128.splat<T>(folded ? <T>foldedHalf(<f32>c) : c);
+    const vb = v128.splat<T>(folded ? beta * <T>FOLD_SCALE : beta);
     // The exp's constants as locals, once per call (exp.ts says why); the f64 exp keeps its
     // v128.consts.
     const k0 = expF32Constant(0);
@@ -326,14 +339,14 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
       for (; i + 4 * L <= end; i += 4 * L) {
         const p = atS<S>(x, i);
         // (Halves or T's own loads chosen at compile time: T's keep their offset immediates.)
-        const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
-        const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
-        const v2 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 16), h0, h1, h2, h3) : v128.load(p, 32);
-        const v3 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 24), h0, h1, h2, h3) : v128.load(p, 48);
-        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
-        const a1 = scaleV<T>(v128.sub<T>(v1, vc), vb, scaled);
-        const a2 = scaleV<T>(v128.sub<T>(v2, vc), vb, scaled);
-        const a3 = scaleV<T>(v128.sub<T>(v3, vc), vb, scaled);
+        const v0 = sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
+        const v2 = sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(p, 16), h0, h1, h2, h3) : v128.load(p, 32);
+        const v3 = sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(p, 24), h0, h1, h2, h3) : v128.load(p, 48);
+        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled || folded);
+        const a1 = scaleV<T>(v128.sub<T>(v1, vc), vb, scaled || folded);
+        const a2 = scaleV<T>(v128.sub<T>(v2, vc), vb, scaled || folded);
+        const a3 = scaleV<T>(v128.sub<T>(v3, vc), vb, scaled || folded);
         if (track) tv = v128.pmax<T>(v128.pmax<T>(tv, a0), v128.pmax<T>(a1, v128.pmax<T>(a2, a3)));
         const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         const e1 = expWith<T>(a1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
@@ -352,8 +365,7 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
         s3 = v128.add<T>(s3, e3);
       }
       for (; i + L <= end; i += L) {
-        const v0 = loadLanes<T, S>(atS<S>(x, i), h0, h1, h2, h3);
-        const a0 = scaleV<T>(v128.sub<T>(v0, vc), vb, scaled);
+        const a0 = scaleV<T>(v128.sub<T>((sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(atS<S>(x, i)), h0, h1, h2, h3) : v128.load(at<T>(x, i))), vc), vb, scaled || folded);
         if (track) tv = v128.pmax<T>(tv, a0);
         const e0 = expWith<T>(a0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         if (keep) v128.store(at<T>(y, i), e0);
@@ -563,6 +575,7 @@ function sumAbove<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, str
       }
       for (; i + 2 * L <= end; i += 2 * L) {
         const p = atS<S>(x, i);
+        // (Halves or T's own loads chosen at compile time: T's keep their offset immediates.)
         const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
         const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
         const kept0 = strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt);

@@ -255,6 +255,43 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     }
   });
 
+  it("folds every finite half to x*2^-112 exactly (SIMD and scalar), and folded thresholds keep the order of the values", () => {
+    const finite = Array.from(all).filter((h) => (h & 0x7c00) !== 0x7c00);
+    const k = instantiate(file, 8 * ALL);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    new Uint16Array(e.memory.buffer, k.x, finite.length).set(finite);
+    e.fold(k.x, k.y, finite.length);
+    const folded = new Float32Array(e.memory.buffer, k.y, finite.length).slice();
+    for (let i = 0; i < finite.length; i++) {
+      const want = halfValue(finite[i]) * 2 ** -112;
+      if (!Object.is(folded[i], want)) expect(folded[i], `half 0x${finite[i].toString(16)}`).toBe(want);
+      const one = e.foldedOf(halfValue(finite[i])) as number;
+      if (!Object.is(one, want)) expect(one, `foldedOf half 0x${finite[i].toString(16)}`).toBe(want);
+    }
+    // The least half >= t, folded: at every finite half, either side of it and between halves.
+    // The infinities' patterns fold to +-2^16 * 2^-112, beyond every finite half.
+    const values = [-Infinity, ...finite.map(halfValue).sort((a, b) => a - b), Infinity];
+    const foldedValue = (v: number) => (Number.isFinite(v) ? v * 2 ** -112 : Math.sign(v) * 2 ** -96);
+    const top = 65504 * 2 ** -112;
+    const leastAtLeast = (t: number): number | undefined => values.find((v) => v >= t);
+    const probes = [-Infinity, Infinity, NaN, 65520, -65520, 1e6, -1e6, 2 ** -25, -(2 ** -25)];
+    for (let i = 0; i < values.length; i += 7) {
+      const v = values[i];
+      probes.push(v, Math.fround(v * (1 + 2 ** -20)), Math.fround(v * (1 - 2 ** -20)));
+      if (i + 1 < values.length) probes.push(Math.fround((v + values[i + 1]) / 2));
+    }
+    for (const t of probes) {
+      const got = e.foldedFloor(t) as number;
+      const least = Number.isNaN(t) ? undefined : leastAtLeast(Math.fround(t));
+      if (least === undefined) {
+        expect(got > top, `t ${t}: above every finite half (got ${got})`).toBe(true);
+        continue;
+      }
+      // -0 and +0 fold to -0 and +0, equal as f32 compares them.
+      if (got !== foldedValue(least)) expect(got, `t ${t}`).toBe(foldedValue(least));
+    }
+  });
+
   it("widens and narrows arrays of any length and alignment of the tail", () => {
     fc.assert(
       fc.property(fc.uint16Array({ minLength: 0, maxLength: 41 }), (halves) => {
@@ -271,6 +308,37 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
         expect(new Float32Array(e.memory.buffer, k.y + 4 * halves.length, 1)[0]).toBe(0); // nothing written past n
       }),
     );
+  });
+});
+
+describe("the folded widening's arithmetic (half.ts: widenFolded4)", () => {
+  it("(o - o_c)*(beta*2^112) is (x - c)*beta in f32 for every finite half x, c from every binade and |beta| < 2^16", () => {
+    const fr = Math.fround;
+    const finite = Array.from(all).filter((h) => (h & 0x7c00) !== 0x7c00).map(halfValue);
+    // c: zeros, subnormals, every binade's first and last half, both signs (x - c near 0, and
+    // differences that round at f32's 24 bits).
+    const cs = [0, -0, 2 ** -24, 3 * 2 ** -24, 2 ** -14 - 2 ** -24, 65504];
+    for (let e = -14; e <= 15; e++) cs.push(2 ** e, 2 ** e * (2 - 2 ** -10), 2 ** e * (1 + 2 ** -10));
+    for (const c of [...cs]) cs.push(-c);
+    const betas = [1, 0.8, 1.25, 3, 1e-3, 1e4, 65535.9921875, 2 ** -149, -1.7, 7e-40];
+    let checked = 0;
+    for (const b0 of betas) {
+      const b = fr(b0);
+      const bf = fr(b * 2 ** 112);
+      expect(Number.isFinite(bf)).toBe(true);
+      for (const c of cs) {
+        const oc = c * 2 ** -112;
+        for (const x of finite) {
+          const want = fr(fr(x - c) * b);
+          const got = fr(fr(x * 2 ** -112 - oc) * bf);
+          if (!Object.is(got, want)) expect(`x ${x} c ${c} beta ${b}: ${got}`).toBe(`x ${x} c ${c} beta ${b}: ${want}`);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(5e6);
+    // At 2^16, beta*2^112 is no f32: the kernels widen such rows in full.
+    expect(fr(65536 * 2 ** 112)).toBe(Infinity);
   });
 });
 
