@@ -83,6 +83,38 @@ describe.each(backends)("%s: f16 keys and values", (_name, sm) => {
     );
   });
 
+  it("give the bits of the same values in f32 on the quad path (blocks of finite halves)", () => {
+    // Groups of 4 and 8 query heads (the quad path), dims with and without a tail; a block
+    // holding an Inf or NaN half takes the generic path instead (checked against the reference above).
+    const call = fc.record({
+      kvHeads: fc.integer({ min: 1, max: 2 }),
+      group: fc.constantFrom(4, 8),
+      dim: fc.integer({ min: 1, max: 21 }),
+      valueDim: fc.integer({ min: 1, max: 21 }),
+      queries: fc.integer({ min: 1, max: 3 }),
+      length: fc.integer({ min: 1, max: 70 }),
+      causal: fc.boolean(),
+      softcap: fc.option(fc.constant(5), { nil: undefined }),
+      seed: fc.integer({ min: 0, max: 1 << 30 }),
+    });
+    fc.assert(
+      fc.property(call, fc.infiniteStream(half), (c, bits) => {
+        const heads = c.kvHeads * c.group;
+        const kBits = Array.from({ length: c.length * c.kvHeads * c.dim }, () => bits.next().value as number);
+        const vBits = Array.from({ length: c.length * c.kvHeads * c.valueDim }, () => bits.next().value as number);
+        const q = values("f32", c.queries * heads * c.dim, c.seed, 1.5);
+        const opts = { heads, kvHeads: c.kvHeads, dim: c.dim, valueDim: c.valueDim, causal: c.causal, softcap: c.softcap, lse: true };
+        using k16 = f16Array(sm, kBits);
+        using v16 = f16Array(sm, vBits);
+        const got = sm.attend(q, k16, v16, opts);
+        const want = sm.attend(q, Float32Array.from(kBits, halfValue), Float32Array.from(vBits, halfValue), opts);
+        expect(Array.from(got.out), "out").toEqual(Array.from(want.out));
+        expect(Array.from(got.lse), "lse").toEqual(Array.from(want.lse));
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
   it("f16 keys with f32 values, and a decode loop over an f16 cache written in place", () => {
     const heads = 8;
     const kvHeads = 2;
