@@ -13,7 +13,7 @@ const half = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 0x7bff }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 3 },
   { arbitrary: fc.constantFrom(0xfc00, 0x7c00, 0x0001, 0x8000, 0x7e00), weight: 1 },
 );
-const row = fc.array(half, { minLength: 1, maxLength: 300 });
+const row = fc.array(half, { minLength: 1, maxLength: 300, size: "max" });
 
 /** torch.topk's order on values: NaN first, then descending, ties by lower index. */
 function refTopK(v: number[], k: number): number[] {
