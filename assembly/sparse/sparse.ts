@@ -126,6 +126,9 @@ const TERMS_STEP_F64: f64 = 0.001953125;
 // f32 elements of the f16 backward pass's work area (one per thread): g's widened block
 // (src/sparse/wasm.ts's HALF_BLOCK, the same number). A multiple of FLUSH.
 const HALF_BLOCK: i32 = 2048;
+// Entmax 1.5's f16 blocks: which operands were widened by loops of their own (y into out, g into work).
+const SPLIT_Y: i32 = 1;
+const SPLIT_G: i32 = 2;
 
 // A pass's sums over the support {X_i > tau}: n, sum t, sum t^2 (QUADRATIC) or
 // sum (1 + X/s)^kappa (GENERAL), sum (1 + X/s)^(kappa - 1) (GENERAL), and the support's
@@ -1393,9 +1396,12 @@ function outputV<T>(s: v128, gv: v128, vm: v128, vb: v128): v128 {
  * which it tells on y's bits (halfNotPositive8: exact for every half, so y is neither widened
  * nor checked for Inf and NaN), and its pass 2 reads neither y nor g; entmax leaves the
  * weights, and its pass 2 widens g again but takes no square root or power. Entmax 1.5 takes
- * blocks of HALF_BLOCK: one whose sample (sampleSubnormal) holds subnormal halves has y widened
- * into out and g into `work`, each by a loop of its own, and the weights and products taken on
- * the widened block (pass 2: g widened again into work, on g's sample): on AMD Zen 5 a loop
+ * blocks of HALF_BLOCK, each operand on its own sample (sampleSubnormal): y whose sample holds
+ * subnormal halves is widened into out, g into `work`, each by a loop of its own, and the
+ * weights and products are taken on what was widened, the other operand widened as it is read
+ * (pass 2: g widened again into work, on g's sample). Widening both where either sample held
+ * subnormals cost 1.12-1.48x the f32 call; one operand alone, 0.95-1.21x (Node 24, Deno, Bun,
+ * 32,000 and 2^22, docs/sparse.md). On AMD Zen 5 a loop
  * that widened halves and multiplied them by other values ran 2-3x slower where one operand's
  * halves were subnormal (the widening multiplies a subnormal f32) and the other's normal
  * (docs/loss.md, "Subnormal halves"). Other alphas widen every block so (widenHalves: exact for
@@ -1446,7 +1452,7 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
         const k8 = k & ~7;
         let blockStart = 0;
         let blockEnd = 0;
-        let split = false;
+        let split = 0;
         while (i + 4 <= k) {
           const end = min(i + FLUSH, k);
           const from = i;
@@ -1482,12 +1488,51 @@ function backwardRows<T, S>(g: usize, y: usize, out: usize, rows: i32, k: i32, b
             // 32 halves of y and of g) holds subnormal halves, y widened into out and g into work.
             if (i == blockEnd && i < k8) {
               const n = min(HALF_BLOCK, k8 - i);
-              split = sampleSubnormal(atS<S>(py, i), n) || sampleSubnormal(atS<S>(pg, i), n);
-              if (split) top = widenBlock(atS<S>(pg, i), work, n, widenBlock(atS<S>(py, i), at<T>(po, i), n, top));
+              // Each operand on its own sample: the other is widened as it is read.
+              split = 0;
+              if (sampleSubnormal(atS<S>(py, i), n)) {
+                top = widenBlock(atS<S>(py, i), at<T>(po, i), n, top);
+                split = SPLIT_Y;
+              }
+              if (sampleSubnormal(atS<S>(pg, i), n)) {
+                top = widenBlock(atS<S>(pg, i), work, n, top);
+                split |= SPLIT_G;
+              }
               blockStart = i;
               blockEnd = i + n;
             }
-            if (split) {
+            if (split == SPLIT_Y) {
+              // y widened into out, g read as halves (g's top kept).
+              for (; i + 8 <= end; i += 8) {
+                const gv = v128.load(atS<S>(pg, i));
+                const q = at<T>(po, i);
+                top = raiseHalfTop(top, gv, e16);
+                const s0 = weightV<f32>(v128.load(q), QUADRATIC, vq);
+                const s1 = weightV<f32>(v128.load(q, 16), QUADRATIC, vq);
+                v128.store(q, s0);
+                v128.store(q, s1, 16);
+                a1 = f32x4.add(a1, f32x4.mul(s0, widenFinite4(i32x4.extend_low_i16x8_s(gv), k0, k1)));
+                a2 = f32x4.add(a2, s0);
+                a1 = f32x4.add(a1, f32x4.mul(s1, widenFinite4(i32x4.extend_high_i16x8_s(gv), k0, k1)));
+                a2 = f32x4.add(a2, s1);
+              }
+            } else if (split == SPLIT_G) {
+              // g widened into work, y read as halves (y's top kept).
+              for (; i + 8 <= end; i += 8) {
+                const yv = v128.load(atS<S>(py, i));
+                const q = at<T>(po, i);
+                const w = at<T>(work, i - blockStart);
+                top = raiseHalfTop(top, yv, e16);
+                const s0 = weightV<f32>(widenFinite4(i32x4.extend_low_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+                const s1 = weightV<f32>(widenFinite4(i32x4.extend_high_i16x8_s(yv), k0, k1), QUADRATIC, vq);
+                v128.store(q, s0);
+                v128.store(q, s1, 16);
+                a1 = f32x4.add(a1, f32x4.mul(s0, v128.load(w)));
+                a2 = f32x4.add(a2, s0);
+                a1 = f32x4.add(a1, f32x4.mul(s1, v128.load(w, 16)));
+                a2 = f32x4.add(a2, s1);
+              }
+            } else if (split) {
               for (; i + 8 <= end; i += 8) {
                 const q = at<T>(po, i);
                 const w = at<T>(work, i - blockStart);
