@@ -15,6 +15,12 @@ const half = fc.oneof(
   { arbitrary: fc.constantFrom(0x0001, 0x03ff, 0x8000, 0x0000), weight: 1 },
 );
 
+/** The heads, and the bits of a cache's keys and values drawn from `bits`, for a call's shape. */
+function cacheOf(c: { kvHeads: number; group: number; length: number; dim: number; valueDim: number }, bits: Iterator<number>) {
+  const draw = (n: number) => Array.from({ length: n }, () => bits.next().value as number);
+  return { heads: c.kvHeads * c.group, kBits: draw(c.length * c.kvHeads * c.dim), vBits: draw(c.length * c.kvHeads * c.valueDim) };
+}
+
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
@@ -62,9 +68,7 @@ describe.each(backends)("%s: f16 keys and values", (_name, sm) => {
     });
     fc.assert(
       fc.property(call, fc.infiniteStream(half), (c, bits) => {
-        const heads = c.kvHeads * c.group;
-        const kBits = Array.from({ length: c.length * c.kvHeads * c.dim }, () => bits.next().value as number);
-        const vBits = Array.from({ length: c.length * c.kvHeads * c.valueDim }, () => bits.next().value as number);
+        const { heads, kBits, vBits } = cacheOf(c, bits);
         const keys = f16Array(sm, kBits);
         const vals = f16Array(sm, vBits);
         const q = values(c.qd, c.queries * heads * c.dim, c.seed, 1.5);
@@ -99,9 +103,7 @@ describe.each(backends)("%s: f16 keys and values", (_name, sm) => {
     });
     fc.assert(
       fc.property(call, fc.infiniteStream(half), (c, bits) => {
-        const heads = c.kvHeads * c.group;
-        const kBits = Array.from({ length: c.length * c.kvHeads * c.dim }, () => bits.next().value as number);
-        const vBits = Array.from({ length: c.length * c.kvHeads * c.valueDim }, () => bits.next().value as number);
+        const { heads, kBits, vBits } = cacheOf(c, bits);
         const q = values("f32", c.queries * heads * c.dim, c.seed, 1.5);
         const opts = { heads, kvHeads: c.kvHeads, dim: c.dim, valueDim: c.valueDim, causal: c.causal, softcap: c.softcap, lse: true };
         using k16 = f16Array(sm, kBits);
