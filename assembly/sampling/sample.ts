@@ -13,8 +13,10 @@
 
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
-import { FOLD_LIMIT, FOLD_SCALE, f32ToHalf, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite, widenFolded4 } from "../shared/half";
-import { FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumLanes, widenConstant, widenS } from "../shared/reduce";
+import { f32ToHalf, foldedAtLeast, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite } from "../shared/half";
+import {
+  FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumCenter, sumLanes, sumScale, widenConstant, widenForSum, widenS,
+} from "../shared/reduce";
 import { candidates, levelSize, maskBits, sampleCount, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
 import { storePositions } from "../shared/pack";
 
@@ -174,11 +176,11 @@ function keptBlocks<T, S = T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, t
     // exp's constants loaded once (exp.ts says why), each block's lanes summed as
     // raddexpminusmaxabove sums them (it skips vectors with none kept: their masked terms add
     // nothing); x > theta is x >= the next value above theta.
-    // Finite halves (S = i16) are widened folded (half.ts): c, beta and theta scaled instead.
+    // Finite halves (S = i16) are widened folded (half.ts, reduce.ts's widenForSum): c, beta and theta scaled to match.
     const folded = isSigned<S>();
     const L = lanes<T>();
-    const vc = v128.splat<T>(folded ? <T>foldedHalf(<f32>tc) : tc);
-    const vb = v128.splat<T>(folded ? tb * <T>FOLD_SCALE : tb);
+    const vc = v128.splat<T>(sumCenter<T, S>(tc));
+    const vb = v128.splat<T>(sumScale<T, S>(tb));
     const atLeast = v128.splat<T>(folded ? <T>foldedAtLeast(<f32>tt) : tt);
     const above = v128.splat<T>(folded ? <T>foldedAtLeast(<f32>nextAbove<T>(tt)) : nextAbove<T>(tt));
     const k0 = expF32Constant(0);
@@ -205,8 +207,8 @@ function keptBlocks<T, S = T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, t
       let s1 = s0;
       for (let j = i; j < i + WALK; j += 2 * L) {
         const p = atS<S>(x, j);
-        const v0 = folded ? widenFolded4(v128.load16x4_s(p), h1) : sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
-        const v1 = folded ? widenFolded4(v128.load16x4_s(p, 8), h1) : sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
+        const v0 = sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
+        const v1 = sizeof<S>() == 2 ? widenForSum<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
         const e0 = expWith<T>(v128.mul<T>(v128.sub<T>(v0, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         const e1 = expWith<T>(v128.mul<T>(v128.sub<T>(v1, vc), vb), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
         s0 = v128.add<T>(s0, v128.and(e0, v128.ge<T>(v0, vt)));
@@ -858,7 +860,7 @@ export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
   return raddstoreexpminusmax<f64>(x, w, n, c, beta);
 }
 export function f16_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize, finite: i32): f64 {
-  if (finite && abs(betaOf<f32>(beta)) < FOLD_LIMIT) return raddstoreexpminusmax<f32, i16>(x, w, n, <f32>c, betaOf<f32>(beta));
+  if (finite && foldsBeta(betaOf<f32>(beta))) return raddstoreexpminusmax<f32, i16>(x, w, n, <f32>c, betaOf<f32>(beta));
   return raddstoreexpminusmax<f32, u16>(x, w, n, <f32>c, betaOf<f32>(beta));
 }
 
@@ -870,7 +872,7 @@ export function f64_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, 
   return keptBlocks<f64>(x, n, c, beta, theta, tie, blocks);
 }
 export function f16_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize, finite: i32): f64 {
-  if (finite && abs(betaOf<f32>(beta)) < FOLD_LIMIT) return keptBlocks<f32, i16>(x, n, c, beta, theta, tie, blocks);
+  if (finite && foldsBeta(betaOf<f32>(beta))) return keptBlocks<f32, i16>(x, n, c, beta, theta, tie, blocks);
   return keptBlocks<f32, u16>(x, n, c, beta, theta, tie, blocks);
 }
 

@@ -238,6 +238,13 @@ export const FOLD_LIMIT: f32 = 65536;
 /** 2^112: beta*FOLD_SCALE is the folded loops' beta. */
 export const FOLD_SCALE: f32 = REBIAS;
 
+/** Whether a loop scaling by beta may read finite halves folded (beta*2^112 an f32). */
+// @ts-ignore: decorator
+@inline
+export function foldsBeta(beta: f32): bool {
+  return abs(beta) < FOLD_LIMIT;
+}
+
 /** x*2^-112 (exactly) of 4 finite halves s (v128.load16x4_s's); k1 = halfConstant(1). */
 // @ts-ignore: decorator
 @inline

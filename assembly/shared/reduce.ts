@@ -278,11 +278,26 @@ export const FLUSH: i32 = 256;
 /**
  * The 4 halves s (v128.load16x4_s's) of a row stored as S, widened for the exp-sums: folded
  * where they are finite (S = i16: x*2^-112, half.ts), else in full (h0..h3 = widenConstant<S>(0..3)).
+ * The loops that take them subtract sumCenter's c and multiply by sumScale's beta.
  */
 // @ts-ignore: decorator
 @inline
-function widenForSum<S>(s: v128, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
+export function widenForSum<S>(s: v128, h0: v128, h1: v128, h2: v128, h3: v128): v128 {
   return isSigned<S>() ? widenFolded4(s, h1) : widen4(s, h0, h1, h2, h3);
+}
+
+/** c as the exp-sums subtract it from a row stored as S: folded with the halves (S = i16). */
+// @ts-ignore: decorator
+@inline
+export function sumCenter<T, S>(c: T): T {
+  return isSigned<S>() ? <T>foldedHalf(<f32>c) : c;
+}
+
+/** beta as the exp-sums multiply by it for a row stored as S: times 2^112 for folded halves (S = i16; |beta| < FOLD_LIMIT, foldsBeta). */
+// @ts-ignore: decorator
+@inline
+export function sumScale<T, S>(beta: T): T {
+  return isSigned<S>() ? beta * <T>FOLD_SCALE : beta;
 }
 
 /** d*beta, or d itself unless `scaled` (beta = 1 spares a multiply per vector). */
@@ -309,10 +324,10 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>();
     // Finite halves (S = i16) are widened folded (half.ts), c and beta scaled to match; the
-    // caller keeps |beta| < FOLD_LIMIT (else it passes the halves as u16).
+    // caller keeps foldsBeta(beta) (else it passes the halves as u16).
     const folded = isSigned<S>();
-    const vc = v128.splat<T>(folded ? <T>foldedHalf(<f32>c) : c);
-    const vb = v128.splat<T>(folded ? beta * <T>FOLD_SCALE : beta);
+    const vc = v128.splat<T>(sumCenter<T, S>(c));
+    const vb = v128.splat<T>(sumScale<T, S>(beta));
     // The exp's constants as locals, once per call (exp.ts says why); the f64 exp keeps its
     // v128.consts.
     const k0 = expF32Constant(0);
