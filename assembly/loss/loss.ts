@@ -832,6 +832,38 @@ export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k
   softmaxBackwardRows<f32, u16>(g, y, out, rows, k, beta, work);
 }
 
+/**
+ * The backward passes of one operand of halves and the other f32 (`gHalves`: gradY is the
+ * halves, else y or logY): each row's halves widened (exactly, Inf and NaN as well) into
+ * `work`, then the f32 kernel's row on them and on the f32 operand (which out may be).
+ * Widening a block at a time inside the f32 row's first pass, or in both passes, ran no
+ * faster and made the module 450-800 bytes larger (docs/loss.md, "Half precision").
+ */
+function loneHalves(log: bool, gHalves: bool, g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let pg = at<f32>(g, r * k);
+    let py = at<f32>(y, r * k);
+    if (gHalves) {
+      widenHalves(atS<u16>(g, r * k), work, k);
+      pg = work;
+    } else {
+      widenHalves(atS<u16>(y, r * k), work, k);
+      py = work;
+    }
+    const po = at<f32>(out, r * k);
+    if (log) f32_logsoftmaxbackward(pg, py, po, 1, k, beta, 0);
+    else f32_softmaxbackward(pg, py, po, 1, k, beta, 0);
+  }
+}
+/** gradY halves, y f32 (out f32). */
+export function f16_softmaxbackward_g(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  loneHalves(false, true, g, y, out, rows, k, beta, work);
+}
+/** y halves, gradY f32 (out f32). */
+export function f16_softmaxbackward_y(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  loneHalves(false, false, g, y, out, rows, k, beta, work);
+}
+
 /** Backward pass of log-softmax: gradient g of the output logY, into out (`work`: as crossentropy's). */
 export function f32_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   logSoftmaxBackwardRows<f32>(g, logY, out, rows, k, beta, 0);
@@ -842,4 +874,12 @@ export function f64_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: 
 /** g and logY halves (out f32). */
 export function f16_logsoftmaxbackward(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   logSoftmaxBackwardRows<f32, u16>(g, logY, out, rows, k, beta, work);
+}
+/** gradY halves, logY f32 (out f32). */
+export function f16_logsoftmaxbackward_g(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  loneHalves(true, true, g, logY, out, rows, k, beta, work);
+}
+/** logY halves, gradY f32 (out f32). */
+export function f16_logsoftmaxbackward_y(g: usize, logY: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
+  loneHalves(true, false, g, logY, out, rows, k, beta, work);
 }

@@ -250,12 +250,10 @@ export function lossKernels(core: Core, exports: KernelExports | undefined): Los
       const name = log ? "logY" : "y";
       let yo: AnyOperand = anyOperandOf(core, y, name);
       if (yo.length !== g.length) throw new RangeError(`${name} must have gradY's length (got length ${yo.length} for ${g.length})`);
-      // Halves both: the kernels read them; a lone f16 operand is widened (exactly) first, in the
-      // backend's memory for the call's duration.
-      if (!(dtypeOf(g) === "f16" && dtypeOf(yo) === "f16")) {
-        if (dtypeOf(g) === "f16") return core.widened(g, (w) => call(w, yo as Input, options));
-        if (dtypeOf(yo) === "f16") return core.widened(yo, (w) => call(g as Input, w, options));
-      }
+      // Halves: the kernels read them, both or one beside f32 data (an f64 one is rounded to f32
+      // below, as an f32 gradY makes it); halves of y beside an f64 gradY are widened (exactly)
+      // first, in the backend's memory for the call's duration.
+      if (dtypeOf(yo) === "f16" && computedIn(g) === "f64") return core.widened(yo, (w) => call(g as Input, w, options));
       const dtype = computedIn(g);
       const opts = (options ?? {}) as Record<string, unknown>;
       const beta = betaFrom(options as ScaleOptions | undefined, ROW_KEYS);

@@ -6,6 +6,9 @@ import { workBytes } from "./wasm.js";
 
 // f16 kernels read halves (g, y, x) and write f32 (out, the gradient), with f32 targets' probabilities.
 const backward = { count: 3, k: 4, strides: [[0, input], [1, input], [2, output]] } as const;
+// The f16 kernels of halves in one operand (_g: gradY, _y: y or logY), the other f32 (an output's stride).
+const halvesG = { count: 3, k: 4, strides: [[0, input], [1, output], [2, output]] } as const;
+const halvesY = { count: 3, k: 4, strides: [[0, output], [1, input], [2, output]] } as const;
 /** The f16 kernels' work area (the last argument) for rows of args[k], one per thread. */
 const work = (arg: number, k: number) => [arg, (args: readonly number[]) => workBytes(args[k])] as const;
 
@@ -19,4 +22,8 @@ export const LOSS_SPLITS: Splits = {
   },
   softmaxbackward: { ...backward, work: work(6, 4) },
   logsoftmaxbackward: { ...backward, work: work(6, 4) },
+  softmaxbackward_g: { ...halvesG, work: work(6, 4) },
+  softmaxbackward_y: { ...halvesY, work: work(6, 4) },
+  logsoftmaxbackward_g: { ...halvesG, work: work(6, 4) },
+  logsoftmaxbackward_y: { ...halvesY, work: work(6, 4) },
 };

@@ -42,14 +42,18 @@ export class WasmLoss implements LossCore {
   readonly #kernels: Record<Dtype, Kernels>;
   /** Cross-entropy of f16 logits (the rest f32). */
   readonly #halves: CrossEntropyKernel;
-  /** The backward passes of f16 gradY and y (out f32). */
-  readonly #halvesBackward: Pick<Kernels, "softmaxbackward" | "logsoftmaxbackward">;
+  /** The backward passes of halves (out f32), by which operands are: both, gradY alone, y alone. */
+  readonly #halvesBackward: Record<"both" | "g" | "y", Pick<Kernels, "softmaxbackward" | "logsoftmaxbackward">>;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#memory = core.memory;
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
     this.#halves = exports.f16_crossentropy as CrossEntropyKernel;
-    this.#halvesBackward = { softmaxbackward: exports.f16_softmaxbackward as BackwardKernel, logsoftmaxbackward: exports.f16_logsoftmaxbackward as BackwardKernel };
+    const backward = (suffix: string) => ({
+      softmaxbackward: exports[`f16_softmaxbackward${suffix}`] as BackwardKernel,
+      logsoftmaxbackward: exports[`f16_logsoftmaxbackward${suffix}`] as BackwardKernel,
+    });
+    this.#halvesBackward = { both: backward(""), g: backward("_g"), y: backward("_y") };
   }
 
   crossEntropy(call: LossCall): Float64Array {
@@ -85,19 +89,22 @@ export class WasmLoss implements LossCore {
   }
 
   backward(log: boolean, g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number): void {
-    const halves = dtypeOf(g) === "f16";
+    // Halves in either operand (the other then f32, as out): a kernel that reads them as they are.
+    const gHalves = dtypeOf(g) === "f16";
+    const yHalves = dtypeOf(y) === "f16";
+    const halves = gHalves || yHalves;
     const dtype = dtypeOf(out);
     const n = g.length;
     const stage = new Staging(this.#memory, dtype);
-    const gPlaced = stage.place(g, false, halves ? "f16" : dtype);
-    const yPlaced = y === g ? gPlaced : stage.place(y, false, halves ? "f16" : dtype);
+    const gPlaced = stage.place(g, false, gHalves ? "f16" : dtype);
+    const yPlaced = y === g ? gPlaced : stage.place(y, false, yHalves ? "f16" : dtype);
     // out over a staged input's copy when it is that input (in place), else a region of its own.
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
     const workAt = halves ? stage.region(workBytes(k)) : 0;
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    const kernels = halves ? this.#halvesBackward : this.#kernels[dtype];
+    const kernels = halves ? this.#halvesBackward[gHalves && yHalves ? "both" : gHalves ? "g" : "y"] : this.#kernels[dtype];
     const work = halves ? stage.base + workAt : 0;
     (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta, work);
     stage.copyOut(out, op, outOffset, n);

@@ -185,7 +185,10 @@ describe("size budget", () => {
   // (+19 bytes of JS; topK 50 f16 1.1-1.2x -> 0.93-0.96x). Under it since (measured 106,688):
   // entmax 1.5's f16 backward widens each operand on its own sample (sparse-relaxed.wasm +35 bytes;
   // rows with subnormal y or g 1.12-1.48x -> 0.95-1.21x the f32 call).
-  const ALL_CEILING = 106_700;
+  // Then 106,950 (measured 106,927): the backward passes of one f16 operand and one f32 have
+  // kernels of their own (loss-relaxed.wasm +151 bytes, +88 bytes of JS; 1.17-1.28x -> 1.14-1.25x
+  // the f32 call at 32,000 in the five runtimes, docs/loss.md).
+  const ALL_CEILING = 106_950;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");

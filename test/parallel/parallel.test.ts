@@ -160,7 +160,16 @@ describe.each(builds)("%s build", (_name, sm) => {
     expectSameBits(sm.logProbs(x1, target, { rowLength: k }), await par.logProbs(x2, target, { rowLength: k }));
     expectSameBits(sm.softmaxBackward(x1, y1, { rowLength: k }) as Real, (await par.softmaxBackward(x2, y2, { rowLength: k })) as Real);
     expectSameBits(sm.logSoftmaxBackward(x1, y1, { rowLength: k }) as Real, (await par.logSoftmaxBackward(x2, y2, { rowLength: k })) as Real);
-    for (const a of [x1, y1, x2, y2]) a.free();
+    // One operand of halves, the other f32 (their strides differ): gradY halves, then y.
+    const f1 = sm.alloc(rows * k, "f32");
+    const f2 = par.alloc(rows * k, "f32");
+    (f1.array as Float32Array).set(sm.softmax(y1, { rowLength: k }) as Float32Array);
+    (f2.array as Float32Array).set(f1.array as Float32Array);
+    for (const f of ["softmaxBackward", "logSoftmaxBackward"] as const) {
+      expectSameBits(sm[f](x1, f1, { rowLength: k }) as Real, (await par[f](x2, f2, { rowLength: k })) as Real);
+      expectSameBits(sm[f](f1, x1, { rowLength: k }) as Real, (await par[f](f2, x2, { rowLength: k })) as Real);
+    }
+    for (const a of [x1, y1, x2, y2, f1, f2]) a.free();
   });
 
   it("attention on random shapes gives one thread's bits (split by kv heads)", async () => {
