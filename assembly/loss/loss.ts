@@ -25,7 +25,7 @@ import {
   widenConstant, widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, holdsSpecial, widenFinite4, widenFiniteHigh8, widenFiniteLow8, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, holdsSubnormal, loneRow, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widenExactOnce, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -445,8 +445,8 @@ function wideDiff<T>(g: T, d: f64): f64 {
  * The first pass of logSoftmaxBackward over a row of halves read as finite (i16): g widened
  * into the f32 row `out` (which the second pass then reads instead of the halves), and the
  * sum of g_j, in f64, added in logBackwardRow's order. NaN, before anything depends on out,
- * where a half of g has exponent 31 (Inf, NaN: their finite widening is wrong): the caller
- * takes the row's full path.
+ * where a half of g has exponent 31 (Inf, NaN) or is subnormal (the quick widening is wrong
+ * for both): the caller takes the row's full path.
  */
 // @ts-ignore: decorator
 @inline
@@ -454,33 +454,39 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
   let sum: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const k0 = halfConstant(0);
-    const m = halfConstant(6);
     const e16 = halfConstant(4);
+    const m = halfConstant(6);
+    const r = halfConstant(7);
     let s0 = f64x2.splat(0);
     let s1 = s0;
     let top = i16x8.splat(0); // the largest exponent bits met
+    let sub = top; // the halves of exponent 0 met
     for (; i + 8 <= k; i += 8) {
       const gh = v128.load(pg + (<usize>i << 1));
       const q = po + (<usize>i << 2);
-      const g0 = widenFiniteLow8(gh, k0, m);
-      const g1 = widenFiniteHigh8(gh, k0, m);
+      const e = v128.and(gh, e16);
+      const t = quickTop8(gh, e, m, r);
+      const g0 = quickLow8(gh, t);
+      const g1 = quickHigh8(gh, t);
       v128.store(q, g0);
       v128.store(q, g1, 16);
-      top = i16x8.max_u(top, v128.and(gh, e16));
+      top = i16x8.max_u(top, e);
+      sub = raiseHalfSub(sub, gh, e);
       s0 = add64<f32>(s0, g0);
       s1 = add64<f32>(s1, g1);
     }
     if (i + 4 <= k) {
       // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
       const gh = v128.load64_zero(pg + (<usize>i << 1));
-      const g0 = widenFiniteLow8(gh, k0, m);
+      const e = v128.and(gh, e16);
+      const g0 = quickLow8(gh, quickTop8(gh, e, m, r));
       v128.store(po + (<usize>i << 2), g0);
-      top = i16x8.max_u(top, v128.and(gh, e16));
+      top = i16x8.max_u(top, e);
+      sub = raiseHalfSub(sub, gh, e);
       s0 = add64<f32>(s0, g0);
       i += 4;
     }
-    if (v128.any_true(i16x8.eq(top, e16))) return NaN;
+    if (holdsSpecial(top, e16) || holdsSubnormal(sub, halfConstant(8))) return NaN;
     sum = sumLanes<f64>(f64x2.add(s0, s1));
   }
   for (; i < k; i++) {
@@ -513,17 +519,17 @@ function halvesDot(pg: usize, py: usize, po: usize, work: usize, k: i32): f64 {
   let sum: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const k0 = halfConstant(0);
-    const k1 = halfConstant(1);
     const e16 = halfConstant(4);
+    const m = halfConstant(6);
+    const r = halfConstant(7);
     let s0 = f64x2.splat(0);
     let s1 = s0;
     let top = i16x8.splat(0); // the largest exponent bits met
     const k8 = k & ~7;
     for (let start = 0; start < k8; start += HALF_WORK) {
       const n = min(HALF_WORK, k8 - start);
-      top = widenFiniteRun(pg + (<usize>start << 1), po + (<usize>start << 2), n, top, k0, k1, e16);
-      top = widenFiniteRun(py + (<usize>start << 1), work + (<usize>start << 2), n, top, k0, k1, e16);
+      top = widenFiniteRun(pg + (<usize>start << 1), po + (<usize>start << 2), n, top, e16, m, r);
+      top = widenFiniteRun(py + (<usize>start << 1), work + (<usize>start << 2), n, top, e16, m, r);
       for (; i < start + n; i += 8) {
         const pq = po + (<usize>i << 2);
         const wq = work + (<usize>i << 2);
@@ -535,8 +541,8 @@ function halvesDot(pg: usize, py: usize, po: usize, work: usize, k: i32): f64 {
       // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
       const gh = v128.load64_zero(pg + (<usize>i << 1));
       const yh = v128.load64_zero(py + (<usize>i << 1));
-      const g0 = widenFinite4(i32x4.extend_low_i16x8_s(gh), k0, k1);
-      const y0 = widenFinite4(i32x4.extend_low_i16x8_s(yh), k0, k1);
+      const g0 = widenExactOnce(i32x4.extend_low_i16x8_s(gh));
+      const y0 = widenExactOnce(i32x4.extend_low_i16x8_s(yh));
       v128.store(po + (<usize>i << 2), g0);
       v128.store(work + (<usize>i << 2), y0);
       top = i16x8.max_u(top, i16x8.max_u(v128.and(gh, e16), v128.and(yh, e16)));
@@ -834,22 +840,14 @@ export function f16_softmaxbackward(g: usize, y: usize, out: usize, rows: i32, k
 
 /**
  * The backward passes of one operand of halves and the other f32 (`gHalves`: gradY is the
- * halves, else y or logY): each row's halves widened (exactly, Inf and NaN as well) into
- * `work`, then the f32 kernel's row on them and on the f32 operand (which out may be).
+ * halves, else y or logY; `work`: k f32): the f32 kernel on each row (loneRow).
  * Widening a block at a time inside the f32 row's first pass, or in both passes, ran no
  * faster and made the module 450-800 bytes larger (docs/loss.md, "Half precision").
  */
 function loneHalves(log: bool, gHalves: bool, g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, work: usize): void {
   for (let r = 0; r < rows; r++) {
-    let pg = at<f32>(g, r * k);
-    let py = at<f32>(y, r * k);
-    if (gHalves) {
-      widenHalves(atS<u16>(g, r * k), work, k);
-      pg = work;
-    } else {
-      widenHalves(atS<u16>(y, r * k), work, k);
-      py = work;
-    }
+    const pg = loneRow(g, r, k, gHalves, work);
+    const py = loneRow(y, r, k, !gHalves, work);
     const po = at<f32>(out, r * k);
     if (log) f32_logsoftmaxbackward(pg, py, po, 1, k, beta, 0);
     else f32_softmaxbackward(pg, py, po, 1, k, beta, 0);

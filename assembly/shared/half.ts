@@ -42,7 +42,9 @@
 //                                                       (bias, edge: halfConstant(5), positiveEdge());
 //   halfOrder, halfOrder8, halfOrderAtLeast             halves compared as values without widening.
 //   widenFolded4(s, k1), foldedHalf(x), foldedAtLeast(t)  finite halves as x*2^-112 (widenFinite4 without
-//                                                       its multiply) for loops that scale by beta next.
+//                                                       its multiply) for loops that scale by beta next;
+//   loneRow(p, r, k, halves, work)                      row r of a backward pass's operand as f32,
+//                                                       where one of its two operands is halves.
 
 // 2^112: 127 - 15, the difference of the exponent biases.
 const REBIAS: f32 = 5.192296858534828e33; // 0x1p+112
@@ -55,14 +57,19 @@ const F32_EXPONENT: u32 = 0x7f800000;
 // the 12 bits below bit 12 (the shift leaves copies of the sign in bits 12-14).
 const HIGH_PART: u32 = SIGN_AND_MAGNITUDE >>> 16;
 
+// The quick widening (quickTop8): the rebias added to an f32 pattern's top 16 bits (112 << 7),
+// and a half's mantissa bits.
+const REBIAS_TOP: u32 = 0x3800;
+const HALF_MANTISSA: u32 = 0x3ff;
+
 const HALF_TABLE = memory.data<u32>([
   reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT, 0x7fff7fff,
-  (HIGH_PART << 16) | HIGH_PART,
+  (HIGH_PART << 16) | HIGH_PART, (REBIAS_TOP << 16) | REBIAS_TOP, (HALF_MANTISSA << 16) | HALF_MANTISSA,
 ]);
 
 /**
  * Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff,
- * 6: HIGH_PART, in 16-bit lanes).
+ * 6: HIGH_PART, 7: REBIAS_TOP, 8: HALF_MANTISSA, in 16-bit lanes).
  */
 // @ts-ignore: decorator
 @inline
@@ -85,13 +92,115 @@ export function loadHalfAsF32x4(p: usize): v128 {
   return widen4(v128.load16x4_s(p), halfConstant(0), halfConstant(1), halfConstant(2), halfConstant(3));
 }
 
-/** The f32 of the half with bit pattern `bits` (low 16 bits): exact; widen4's scalar twin. */
+// The exact widening without arithmetic on subnormal f32s (widenExact4, halfToF32), in f32
+// patterns a = (s << 13) & EXACT_MAGNITUDE, the half's magnitude in f32's places:
+//   a + EXACT_REBIAS             a normal half (exponent 112 higher: an integer add, exact);
+//   again + EXACT_REBIAS         where a > EXACT_INF_EDGE (exponent 31: Inf, NaN, payload kept);
+//   f32(a + MAGIC) - f32(MAGIC)  where a < EXACT_FLOOR (exponent 0: zero, subnormal): a + MAGIC is
+//                                2^-14 (1 + m/1024), a normal f32, and the difference m*2^-24 is exact;
+//   | the sign.
+// Intel cores take a microcode assist of about 100 cycles for each float operation that has a
+// subnormal operand (wasm cannot set the flush-to-zero mode): the multiply of widen4 and
+// widenFinite4 meets one for every subnormal half, which made an f16 row of probabilities 13-25x
+// slower than the f32 row (docs/core.md, "Subnormal halves").
+const EXACT_MAGNITUDE: u32 = 0x0fffe000;
+const EXACT_REBIAS: u32 = 0x38000000;
+const EXACT_INF_EDGE: u32 = 0x0f7fffff;
+const EXACT_FLOOR: u32 = 0x00800000;
+const MAGIC: u32 = 0x38800000; // 2^-14
+const F32_SIGN: u32 = 0x80000000;
+
+// widenHalves' blocks (halves): what one subnormal, Inf or NaN half makes it widen again.
+const EXACT_BLOCK: i32 = 512;
+
+const EXACT_TABLE = memory.data<u32>([EXACT_MAGNITUDE, EXACT_REBIAS, EXACT_INF_EDGE, EXACT_FLOOR, MAGIC, F32_SIGN]);
+
+/** Constant k (0-5) of widenExact4 in every 32-bit lane. */
+// @ts-ignore: decorator
+@inline
+function exactConstant(k: i32): v128 {
+  return v128.load32_splat(EXACT_TABLE + (<usize>k << 2));
+}
+
+/**
+ * The f32s of four halves sign-extended into s's 32-bit lanes, exact for all 65,536 patterns,
+ * with no float arithmetic on a subnormal (c0..c5 = exactConstant(0..5)): 12 operations per 4,
+ * for the passes that redo a block holding subnormal, Inf or NaN halves.
+ */
+// @ts-ignore: decorator
+@inline
+export function widenExact4(s: v128, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128): v128 {
+  const sh = i32x4.shl(s, 13);
+  const a = v128.and(sh, c0);
+  const n = i32x4.add(a, c1);
+  const big = i32x4.add(n, v128.and(i32x4.gt_s(a, c2), c1));
+  const tiny = f32x4.sub(i32x4.add(a, c4), c4);
+  return v128.or(v128.bitselect(tiny, big, i32x4.lt_s(a, c3)), v128.and(sh, c5));
+}
+
+/**
+ * The n halves at src widened by widenExact4 into the f32s at dst, top raised to their exponent
+ * bits (raiseHalfTop, for holdsSpecial): widenFiniteRun for a run known to hold subnormal halves,
+ * which that would widen twice. n a multiple of 8; e16 = halfConstant(4).
+ */
+export function widenExactTop(src: usize, dst: usize, n: i32, top: v128, e16: v128): v128 {
+  const c0 = exactConstant(0);
+  const c1 = exactConstant(1);
+  const c2 = exactConstant(2);
+  const c3 = exactConstant(3);
+  const c4 = exactConstant(4);
+  const c5 = exactConstant(5);
+  for (let i = 0; i < n; i += 8) {
+    const h = v128.load(src + (<usize>i << 1));
+    const q = dst + (<usize>i << 2);
+    top = raiseHalfTop(top, h, e16);
+    v128.store(q, widenExact4(i32x4.extend_low_i16x8_s(h), c0, c1, c2, c3, c4, c5));
+    v128.store(q, widenExact4(i32x4.extend_high_i16x8_s(h), c0, c1, c2, c3, c4, c5), 16);
+  }
+  return top;
+}
+
+/** widenExact4 with its constants loaded at each call: for code outside hot loops (the last 4 of a row). */
+// @ts-ignore: decorator
+@inline
+export function widenExactOnce(s: v128): v128 {
+  return widenExact4(s, exactConstant(0), exactConstant(1), exactConstant(2), exactConstant(3), exactConstant(4), exactConstant(5));
+}
+
+/** dst[i] = the f32 of half src[i], i < n, by widenExact4 (8 a step; the last n % 4 by halfToF32). */
+export function widenExactRun(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const c0 = exactConstant(0);
+    const c1 = exactConstant(1);
+    const c2 = exactConstant(2);
+    const c3 = exactConstant(3);
+    const c4 = exactConstant(4);
+    const c5 = exactConstant(5);
+    for (; i + 8 <= n; i += 8) {
+      const v = v128.load(src + (<usize>i << 1));
+      const q = dst + (<usize>i << 2);
+      v128.store(q, widenExact4(i32x4.extend_low_i16x8_s(v), c0, c1, c2, c3, c4, c5));
+      v128.store(q, widenExact4(i32x4.extend_high_i16x8_s(v), c0, c1, c2, c3, c4, c5), 16);
+    }
+    if (i + 4 <= n) {
+      v128.store(dst + (<usize>i << 2), widenExact4(v128.load16x4_s(src + (<usize>i << 1)), c0, c1, c2, c3, c4, c5));
+      i += 4;
+    }
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
+}
+
+/** The f32 of the half with bit pattern `bits` (low 16 bits): exact, widenExact4's scalar twin. */
 // @ts-ignore: decorator
 @inline
 export function halfToF32(bits: u32): f32 {
   const s = <u32><i32><i16>bits;
-  const r = reinterpret<u32>(reinterpret<f32>((s << 13) & SIGN_AND_MAGNITUDE) * REBIAS);
-  return reinterpret<f32>(r | select<u32>(F32_EXPONENT, 0, (s & HALF_EXPONENT) == HALF_EXPONENT));
+  const a = (s << 13) & EXACT_MAGNITUDE;
+  const n = a + EXACT_REBIAS;
+  const big = n + select<u32>(EXACT_REBIAS, 0, a > EXACT_INF_EDGE);
+  const tiny = reinterpret<u32>(reinterpret<f32>(a + MAGIC) - reinterpret<f32>(MAGIC));
+  return reinterpret<f32>(select<u32>(tiny, big, a < EXACT_FLOOR) | (s & F32_SIGN));
 }
 
 // Narrowing, in f32 bit patterns a = |x|:
@@ -280,29 +389,53 @@ export function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
   return f32x4.mul(v128.and(i32x4.shl(s, 13), k1), k0);
 }
 
-// widenFinite4 on 8 halves in 16-bit lanes, without sign-extending them into 32-bit lanes first:
-// the 32-bit pattern (s << 13) & SIGN_AND_MAGNITUDE is made of two 16-bit halves, h << 13 (low)
-// and (h >> 3) & HIGH_PART (high), computed for the 8 halves at once (3 operations) and
-// interleaved (one unpack per 4), then multiplied by 2^112 as widenFinite4 does: 7 operations
-// per 8 halves where the extensions and widenFinite4 take 9 (V8 extends the high 4 in two:
-// unpack, shift). The two calls on one v share its shift and mask (V8 computes them once).
+// The quick widening of 8 halves v in 16-bit lanes, for the passes that only widen: the f32
+// pattern of a half is made of two 16-bit halves, h << 13 (low) and the top, (h >> 3) & HIGH_PART
+// (the sign and the 12 bits below bit 12: the shift leaves copies of the sign in bits 12-14)
+// plus REBIAS_TOP where the half's exponent bits e are not 0, computed for the 8 halves at once
+// and interleaved (one unpack per 4). No float arithmetic: exact for normal halves and zeros. A
+// subnormal half (e = 0, mantissa not 0) gets the pattern of a wrong (subnormal) f32, and Inf and
+// NaN a wrong finite one: raiseHalfSub and raiseHalfTop record them, and the pass redoes its
+// block with widenExact4. (The multiply by 2^112 that widenFinite4 ends with would be exact for
+// subnormal halves too, but slow on Intel cores: see EXACT_MAGNITUDE.)
 
-/** The f32s of the first 4 of the 8 finite halves v (k0 = halfConstant(0), m = halfConstant(6)). */
+/** The top 16 bits of the f32 patterns of the 8 halves v (e = v & halfConstant(4), m = halfConstant(6), r = halfConstant(7)). */
 // @ts-ignore: decorator
 @inline
-export function widenFiniteLow8(v: v128, k0: v128, m: v128): v128 {
-  const lo = i16x8.shl(v, 13);
-  const hi = v128.and(i16x8.shr_s(v, 3), m);
-  return f32x4.mul(i8x16.shuffle(lo, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), k0);
+export function quickTop8(v: v128, e: v128, m: v128, r: v128): v128 {
+  return i16x8.add(v128.and(i16x8.shr_s(v, 3), m), v128.andnot(r, i16x8.eq(e, i16x8.splat(0))));
 }
 
-/** The f32s of the last 4 of the 8 finite halves v (as widenFiniteLow8). */
+/** The f32 patterns of the first 4 of the 8 halves v (t = quickTop8 of v). */
 // @ts-ignore: decorator
 @inline
-export function widenFiniteHigh8(v: v128, k0: v128, m: v128): v128 {
-  const lo = i16x8.shl(v, 13);
-  const hi = v128.and(i16x8.shr_s(v, 3), m);
-  return f32x4.mul(i8x16.shuffle(lo, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), k0);
+export function quickLow8(v: v128, t: v128): v128 {
+  return i8x16.shuffle(i16x8.shl(v, 13), t, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+
+/** The f32 patterns of the last 4 of the 8 halves v (t = quickTop8 of v). */
+// @ts-ignore: decorator
+@inline
+export function quickHigh8(v: v128, t: v128): v128 {
+  return i8x16.shuffle(i16x8.shl(v, 13), t, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/**
+ * sub or-ed with the halves of v whose exponent bits e (v & halfConstant(4)) are 0: after a pass,
+ * holdsSubnormal(sub, halfConstant(8)) tells whether any was subnormal (a mantissa bit set),
+ * where the quick widening was not exact. 2 operations per 8 halves (the compare quickTop8's).
+ */
+// @ts-ignore: decorator
+@inline
+export function raiseHalfSub(sub: v128, v: v128, e: v128): v128 {
+  return v128.or(sub, v128.and(v, i16x8.eq(e, i16x8.splat(0))));
+}
+
+/** Whether raiseHalfSub's sub met a subnormal half (mantissa = halfConstant(8)). */
+// @ts-ignore: decorator
+@inline
+export function holdsSubnormal(sub: v128, mantissa: v128): bool {
+  return v128.any_true(v128.and(sub, mantissa));
 }
 
 /**
@@ -324,21 +457,46 @@ export function holdsSpecial(top: v128, e: v128): bool {
 }
 
 /**
- * The n halves at src widened as finite (widenFinite4) into the f32s at dst, top raised to
- * their exponent bits (raiseHalfTop): a loop that only widens (a loop that also multiplies
- * the widened values by others ran 2-3x slower on AMD Zen 5 with subnormal halves: docs/loss.md,
- * "Subnormal halves"). n a multiple of 8.
+ * The n halves at src widened as finite into the f32s at dst, top raised to their exponent bits
+ * (raiseHalfTop): quickly (quickTop8), the run again by widenExactRun where it held a subnormal
+ * half; holdsSpecial(top, e16) after the passes tells whether any was Inf or NaN (where the
+ * caller widens the row in full). A loop that only widens (a loop that also multiplied the
+ * widened values by others ran 2-3x slower on AMD Zen 5 with subnormal halves: docs/loss.md,
+ * "Subnormal halves"). n a multiple of 8; e16, m, r = halfConstant(4, 6, 7).
  */
 // @ts-ignore: decorator
 @inline
-export function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, k0: v128, k1: v128, e16: v128): v128 {
-  for (let i = 0; i < n; i += 8) {
+export function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, e16: v128, m: v128, r: v128): v128 {
+  let sub = i16x8.splat(0);
+  let i = 0;
+  // 16 a step (JavaScriptCore does not unroll the loop itself), then the last 8 if any.
+  for (; i + 16 <= n; i += 16) {
+    const p = src + (<usize>i << 1);
+    const h0 = v128.load(p);
+    const h1 = v128.load(p, 16);
+    const q = dst + (<usize>i << 2);
+    const e0 = v128.and(h0, e16);
+    const e1 = v128.and(h1, e16);
+    top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+    sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
+    const t0 = quickTop8(h0, e0, m, r);
+    const t1 = quickTop8(h1, e1, m, r);
+    v128.store(q, quickLow8(h0, t0));
+    v128.store(q, quickHigh8(h0, t0), 16);
+    v128.store(q, quickLow8(h1, t1), 32);
+    v128.store(q, quickHigh8(h1, t1), 48);
+  }
+  if (i < n) {
     const h = v128.load(src + (<usize>i << 1));
     const q = dst + (<usize>i << 2);
-    top = raiseHalfTop(top, h, e16);
-    v128.store(q, widenFinite4(i32x4.extend_low_i16x8_s(h), k0, k1));
-    v128.store(q, widenFinite4(i32x4.extend_high_i16x8_s(h), k0, k1), 16);
+    const e = v128.and(h, e16);
+    top = i16x8.max_u(top, e);
+    sub = raiseHalfSub(sub, h, e);
+    const t = quickTop8(h, e, m, r);
+    v128.store(q, quickLow8(h, t));
+    v128.store(q, quickHigh8(h, t), 16);
   }
+  if (holdsSubnormal(sub, halfConstant(8))) widenExactRun(src, dst, n);
   return top;
 }
 
@@ -385,37 +543,55 @@ export function halfPositive(h: u32): bool {
   return (h & 0xffff) - 1 < HALF_EXPONENT;
 }
 
+/**
+ * The f32 address of row r (k elements) of an operand of a backward pass one of whose two
+ * operands is halves, the other f32: that row of p where it is the f32 one, else `work` (k f32),
+ * the row's halves widened there (exactly, Inf and NaN as well). The f16 exports _g and _y of
+ * the loss and sparse families run their f32 kernel on each row so (the same bits as on the
+ * halves' f32 values; out may be the f32 operand).
+ */
+// @ts-ignore: decorator
+@inline
+export function loneRow(p: usize, r: i32, k: i32, halves: bool, work: usize): usize {
+  if (!halves) return p + (<usize>r * <usize>k << 2);
+  widenHalves(p + (<usize>r * <usize>k << 1), work, k);
+  return work;
+}
+
 /** dst[i] = the f32 of half src[i], i < n (src: halves, dst: f32s; dst may not overlap src). */
 export function widenHalves(src: usize, dst: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const k0 = halfConstant(0);
-    const k1 = halfConstant(1);
-    const k2 = halfConstant(2);
-    const k3 = halfConstant(3);
     const e16 = halfConstant(4);
     const m = halfConstant(6);
-    let top = i16x8.splat(0);
-    // 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the loop itself); the
-    // last 15 or fewer go to the scalar loop below.
-    for (; i + 16 <= n; i += 16) {
-      const p = src + (<usize>i << 1);
-      const v0 = v128.load(p);
-      const v1 = v128.load(p, 16);
-      const q = dst + (<usize>i << 2);
-      top = raiseHalfTop(raiseHalfTop(top, v0, e16), v1, e16);
-      v128.store(q, widenFiniteLow8(v0, k0, m));
-      v128.store(q, widenFiniteHigh8(v0, k0, m), 16);
-      v128.store(q, widenFiniteLow8(v1, k0, m), 32);
-      v128.store(q, widenFiniteHigh8(v1, k0, m), 48);
-    }
-    if (holdsSpecial(top, e16)) {
-      for (let j = 0; j < i; j += 8) {
-        const p = src + (<usize>j << 1);
-        const q = dst + (<usize>j << 2);
-        v128.store(q, widen4(v128.load16x4_s(p), k0, k1, k2, k3));
-        v128.store(q, widen4(v128.load16x4_s(p, 8), k0, k1, k2, k3), 16);
+    const r = halfConstant(7);
+    const mant = halfConstant(8);
+    // Blocks of EXACT_BLOCK, each redone by widenExactRun where it held a subnormal, Inf or NaN
+    // half; 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the loop itself);
+    // the last 15 or fewer go to the scalar loop below.
+    const n16 = n & ~15;
+    while (i < n16) {
+      const start = i;
+      const end = min(n16, i + EXACT_BLOCK);
+      let top = i16x8.splat(0);
+      let sub = top;
+      for (; i < end; i += 16) {
+        const p = src + (<usize>i << 1);
+        const v0 = v128.load(p);
+        const v1 = v128.load(p, 16);
+        const q = dst + (<usize>i << 2);
+        const e0 = v128.and(v0, e16);
+        const e1 = v128.and(v1, e16);
+        top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+        sub = raiseHalfSub(raiseHalfSub(sub, v0, e0), v1, e1);
+        const t0 = quickTop8(v0, e0, m, r);
+        const t1 = quickTop8(v1, e1, m, r);
+        v128.store(q, quickLow8(v0, t0));
+        v128.store(q, quickHigh8(v0, t0), 16);
+        v128.store(q, quickLow8(v1, t1), 32);
+        v128.store(q, quickHigh8(v1, t1), 48);
       }
+      if (holdsSpecial(top, e16) || holdsSubnormal(sub, mant)) widenExactRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
     }
   }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));

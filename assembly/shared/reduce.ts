@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { FOLD_SCALE, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, widen4, widenFinite4, widenFolded4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenFinite4, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -172,12 +172,13 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
  * f16 rows' kernels then compute on dst in L1, and the separate extremum pass over it goes.
  * The lanes are picked in pickRow's order (16 per step, 4 accumulators, then 4 per step),
  * so the result is extremum<f32>(dst) bit for bit (which of +0 and -0 included). Halves are
- * widened as finite (3 operations per 4) while their largest exponent is kept on the side,
- * as widenHalves does; where it was 31 (Inf, NaN) they are widened again in full and the
- * extremum is taken over dst. Sign-extended first (not in 16-bit lanes as widenHalves does):
- * with widenFiniteLow8/High8's unpacks here, Bun's f16 logSumExp went from 1.06x to 1.17x the
- * f32 one and crossEntropy + grad from 1.05x to 1.14x (32,000), against 1.09x -> 1.06x for
- * crossEntropy + grad in Node 24.
+ * widened quickly in 16-bit lanes (half.ts quickTop8: no float arithmetic, exact for normal
+ * halves and zeros) while their largest exponent and their subnormals are kept on the side, as
+ * widenHalves does; where an Inf, a NaN or a subnormal half was met they are widened again
+ * exactly and the extremum is taken over dst. (Sign-extended and multiplied by 2^112 before,
+ * the subnormal halves cost an Intel core a microcode assist each: a row of them took 14x the
+ * f32 row; the extensions had been kept over 16-bit lanes for JavaScriptCore, whose f16
+ * logSumExp ran 1.06x the f32 one with them and 1.17x with the multiplied unpacks.)
  */
 export function widenExtremum(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   // Two copies, each with its pick fixed: a `lowest` read in the loop costs a select per vector.
@@ -190,24 +191,30 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   let e: f32 = lowest ? <f32>Infinity : <f32>-Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const k0 = halfConstant(0);
-    const k1 = halfConstant(1);
     const e16 = halfConstant(4);
+    const m = halfConstant(6);
+    const r = halfConstant(7);
     let a0 = f32x4.splat(e);
     let a1 = a0;
     let a2 = a0;
     let a3 = a0;
     let top = i16x8.splat(0);
+    let sub = top;
     for (; i + 16 <= n; i += 16) {
       const p = x + (<usize>i << 1);
       const q = dst + (<usize>i << 2);
       const h0 = v128.load(p);
       const h1 = v128.load(p, 16);
-      top = i16x8.max_u(top, i16x8.max_u(v128.and(h0, e16), v128.and(h1, e16)));
-      const v0 = widenFinite4(i32x4.extend_low_i16x8_s(h0), k0, k1);
-      const v1 = widenFinite4(i32x4.extend_high_i16x8_s(h0), k0, k1);
-      const v2 = widenFinite4(i32x4.extend_low_i16x8_s(h1), k0, k1);
-      const v3 = widenFinite4(i32x4.extend_high_i16x8_s(h1), k0, k1);
+      const e0 = v128.and(h0, e16);
+      const e1 = v128.and(h1, e16);
+      top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+      sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
+      const t0 = quickTop8(h0, e0, m, r);
+      const t1 = quickTop8(h1, e1, m, r);
+      const v0 = quickLow8(h0, t0);
+      const v1 = quickHigh8(h0, t0);
+      const v2 = quickLow8(h1, t1);
+      const v3 = quickHigh8(h1, t1);
       v128.store(q, v0);
       v128.store(q, v1, 16);
       v128.store(q, v2, 32);
@@ -217,11 +224,9 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
       a2 = pickV<f32>(a2, v2, lowest);
       a3 = pickV<f32>(a3, v3, lowest);
     }
-    if (holdsSpecial(top, e16)) return widenExtremumSpecial(x, dst, n, lowest);
-    const k2 = halfConstant(2);
-    const k3 = halfConstant(3);
+    if (holdsSpecial(top, e16) || holdsSubnormal(sub, halfConstant(8))) return widenExtremumSpecial(x, dst, n, lowest);
     for (; i + 4 <= n; i += 4) {
-      const v = widen4(v128.load16x4_s(x + (<usize>i << 1)), k0, k1, k2, k3);
+      const v = widenExactOnce(v128.load16x4_s(x + (<usize>i << 1)));
       v128.store(dst + (<usize>i << 2), v);
       a0 = pickV<f32>(a0, v, lowest);
       if (v128.any_true(f32x4.ne(v, v))) return widenExtremumSpecial(x, dst, n, lowest);
@@ -237,7 +242,7 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   return e;
 }
 
-/** widenExtremum's rows that hold an Inf or NaN half: widened in full, then extremum<f32> over dst. */
+/** widenExtremum's rows that hold an Inf, NaN or subnormal half: widened in full, then extremum<f32> over dst. */
 function widenExtremumSpecial(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   widenHalves(x, dst, n);
   return extremum<f32>(dst, n, lowest);

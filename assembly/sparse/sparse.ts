@@ -34,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfNotPositive8, holdsSpecial, positiveEdge, raiseHalfTop, widen4, widenFinite4, widenFiniteRun, widenHalves } from "../shared/half";
+import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, raiseHalfTop, widen4, widenExactTop, widenFinite4, widenHalves } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
 import { candidates, levelSize, maskBits, rowHalvesFinite, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
@@ -1738,9 +1738,9 @@ function apart(a: usize, b: usize, bytes: u64): bool {
   return <u64>a + bytes <= <u64>b || <u64>b + bytes <= <u64>a;
 }
 
-/** widenFiniteRun for the f16 backward pass, a call per block (its constants loaded here). */
+/** The f16 backward pass's blocks whose sample holds subnormal halves, widened by widenExactTop (a call per block). */
 function widenBlock(src: usize, dst: usize, n: i32, top: v128): v128 {
-  return widenFiniteRun(src, dst, n, top, halfConstant(0), halfConstant(1), halfConstant(4));
+  return widenExactTop(src, dst, n, top, halfConstant(4));
 }
 
 /**
@@ -1916,4 +1916,18 @@ export function f64_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k:
  */
 export function f16_entmaxbackward(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
   backward<f32, u16>(g, y, out, rows, k, beta, alpha, work);
+}
+/** f32_entmaxbackward of halves g and f32 y, into f32 out (it may be y); work: k f32 (one per thread). */
+export function f16_entmaxbackward_g(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  loneHalves(true, g, y, out, rows, k, beta, alpha, work);
+}
+/** f32_entmaxbackward of f32 g and halves y, into f32 out (it may be g); work: k f32 (one per thread). */
+export function f16_entmaxbackward_y(g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  loneHalves(false, g, y, out, rows, k, beta, alpha, work);
+}
+/** The backward pass of one operand of halves (`gHalves`: g) and the other f32: the f32 kernel on each row (loneRow). */
+function loneHalves(gHalves: bool, g: usize, y: usize, out: usize, rows: i32, k: i32, beta: f64, alpha: f64, work: usize): void {
+  for (let r = 0; r < rows; r++) {
+    f32_entmaxbackward(loneRow(g, r, k, gHalves, work), loneRow(y, r, k, !gHalves, work), at<f32>(out, r * k), 1, k, beta, alpha);
+  }
 }

@@ -46,6 +46,12 @@ export class Staging {
     return -1 - at;
   }
 
+  /** A backward pass's gradY and y, each placed as its own dtype (halves, or the staging's): [g, y]. */
+  placePair(g: AnyOperand, y: AnyOperand): [number, number] {
+    const gPlaced = this.place(g, false, dtypeOf(g) === "f16" ? "f16" : this.#dtype);
+    return [gPlaced, y === g ? gPlaced : this.place(y, false, dtypeOf(y) === "f16" ? "f16" : this.#dtype)];
+  }
+
   /** Reserves the block, copies the placed inputs in; returns the resolver of addresses. */
   open(what: string, n: number): (placed: number) => number {
     const base = this.bytes > 0 ? this.#memory.scratch(this.bytes, what, n, this.#dtype) : 0;
@@ -71,4 +77,15 @@ export class Staging {
 /** Byte offset of a typed array target, taken before the scratch block may detach it. */
 export function offsetOf(a: AnyOperand): number {
   return a instanceof LinearArray ? 0 : (a as RealArray).byteOffset;
+}
+
+/**
+ * Which of a backward pass's gradY and y are halves, as the suffix of the f16 kernel that reads
+ * them: "" both, "_g" gradY alone, "_y" y alone (the other f32); undefined for neither.
+ */
+export type HalvesSuffix = "" | "_g" | "_y";
+export function halvesSuffix(g: AnyOperand, y: AnyOperand): HalvesSuffix | undefined {
+  const gHalves = dtypeOf(g) === "f16";
+  const yHalves = dtypeOf(y) === "f16";
+  return gHalves ? (yHalves ? "" : "_g") : yHalves ? "_y" : undefined;
 }

@@ -6,7 +6,7 @@ import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
 import { HALF_WORK } from "./stats.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
-import { Staging, offsetOf } from "../core/staging.js";
+import { type HalvesSuffix, Staging, halvesSuffix, offsetOf } from "../core/staging.js";
 import type { RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
@@ -42,8 +42,8 @@ export class WasmLoss implements LossCore {
   readonly #kernels: Record<Dtype, Kernels>;
   /** Cross-entropy of f16 logits (the rest f32). */
   readonly #halves: CrossEntropyKernel;
-  /** The backward passes of halves (out f32), by which operands are: both, gradY alone, y alone. */
-  readonly #halvesBackward: Record<"both" | "g" | "y", Pick<Kernels, "softmaxbackward" | "logsoftmaxbackward">>;
+  /** The backward passes of halves (out f32), by which operands are (halvesSuffix). */
+  readonly #halvesBackward: Record<HalvesSuffix, Pick<Kernels, "softmaxbackward" | "logsoftmaxbackward">>;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#memory = core.memory;
@@ -53,7 +53,7 @@ export class WasmLoss implements LossCore {
       softmaxbackward: exports[`f16_softmaxbackward${suffix}`] as BackwardKernel,
       logsoftmaxbackward: exports[`f16_logsoftmaxbackward${suffix}`] as BackwardKernel,
     });
-    this.#halvesBackward = { both: backward(""), g: backward("_g"), y: backward("_y") };
+    this.#halvesBackward = { "": backward(""), _g: backward("_g"), _y: backward("_y") };
   }
 
   crossEntropy(call: LossCall): Float64Array {
@@ -90,22 +90,19 @@ export class WasmLoss implements LossCore {
 
   backward(log: boolean, g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number): void {
     // Halves in either operand (the other then f32, as out): a kernel that reads them as they are.
-    const gHalves = dtypeOf(g) === "f16";
-    const yHalves = dtypeOf(y) === "f16";
-    const halves = gHalves || yHalves;
+    const halves = halvesSuffix(g, y);
     const dtype = dtypeOf(out);
     const n = g.length;
     const stage = new Staging(this.#memory, dtype);
-    const gPlaced = stage.place(g, false, gHalves ? "f16" : dtype);
-    const yPlaced = y === g ? gPlaced : stage.place(y, false, yHalves ? "f16" : dtype);
+    const [gPlaced, yPlaced] = stage.placePair(g, y);
     // out over a staged input's copy when it is that input (in place), else a region of its own.
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
     const outOffset = offsetOf(out);
-    const workAt = halves ? stage.region(workBytes(k)) : 0;
+    const workAt = halves === undefined ? 0 : stage.region(workBytes(k));
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    const kernels = halves ? this.#halvesBackward[gHalves && yHalves ? "both" : gHalves ? "g" : "y"] : this.#kernels[dtype];
-    const work = halves ? stage.base + workAt : 0;
+    const kernels = halves === undefined ? this.#kernels[dtype] : this.#halvesBackward[halves];
+    const work = halves === undefined ? 0 : stage.base + workAt;
     (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta, work);
     stage.copyOut(out, op, outOffset, n);
   }

@@ -88,8 +88,10 @@ export function sparseKernels(core: Core, exports: KernelExports | undefined): S
     const alpha = fixedAlpha ?? alphaOf(opts);
     const out = opts.out === undefined ? newArray(dtype, gh.length) : outOperand(core, opts.out, dtype, gh.length, "gradY's length");
     const backend = backendFor(dtype, beta);
-    // gradY and y both halves: the wasm kernel reads them as they are (out f32); else f16 data widened.
-    if (backend instanceof WasmSparse && dtypeOf(gh) === "f16" && dtypeOf(yh) === "f16") {
+    // Halves in gradY, y or both, the other f32: the wasm kernels read them as they are (out f32);
+    // else f16 data widened.
+    const halves = dtypeOf(gh) === "f16" || dtypeOf(yh) === "f16";
+    if (backend instanceof WasmSparse && halves && dtype === "f32" && computedIn(yh) === "f32") {
       backend.backward(gh, yh, out, rows, k, beta, alpha);
       return opts.out ?? out;
     }

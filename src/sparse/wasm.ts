@@ -6,7 +6,7 @@
 import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import type { SparseCore } from "./backend.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
-import { Staging, offsetOf } from "../core/staging.js";
+import { type HalvesSuffix, Staging, halvesSuffix, offsetOf } from "../core/staging.js";
 import type { RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
@@ -38,6 +38,9 @@ function kernelsOf(exports: KernelExports, dtype: Dtype | "f16"): Kernels {
  * widened and the f64 kernel's (assembly/sparse/sparse.ts, widenedRows: the largest alphas are
  * computed in f64).
  */
+/** Bytes of the work area of the f16 backward kernels (their last argument): HALF_BLOCK f32, or a row of k where one operand alone is halves. */
+export const backwardWork = (halves: HalvesSuffix, k: number): number => (halves === "" ? HALF_BLOCK : k) * BYTES.f32;
+
 export function workBytes(dtype: Dtype, k: number, alpha: number): number {
   if (dtype === "f32" && alpha > 2) return k * BYTES.f64 + workBytes("f64", k, alpha);
   return k * (2 * BYTES[dtype] + 4);
@@ -49,12 +52,15 @@ export class WasmSparse implements SparseCore {
   readonly #kernels: Record<Dtype, Kernels>;
   /** entmax and its backward pass of halves (f32 out). */
   readonly #halves: Kernels;
+  /** The backward pass of one operand of halves, the other f32 (halvesSuffix "_g", "_y"; out f32). */
+  readonly #loneBackward: Record<"_g" | "_y", Kernel>;
 
   constructor(core: WasmCore, exports: KernelExports) {
     this.#core = core;
     this.#memory = core.memory;
     this.#kernels = { f32: kernelsOf(exports, "f32"), f64: kernelsOf(exports, "f64") };
     this.#halves = kernelsOf(exports, "f16");
+    this.#loneBackward = { _g: exports.f16_entmaxbackward_g as Kernel, _y: exports.f16_entmaxbackward_y as Kernel };
   }
 
   /** x may hold halves (computed in f32): y is then f32, or f16 (rounded to nearest even; it may be x). */
@@ -78,21 +84,20 @@ export class WasmSparse implements SparseCore {
     stage.copyOut(y, yp, yOffset, n, yHalves ? "f16" : dtype);
   }
 
-  /** g and y may both hold halves (read by the kernel as they are; out f32). */
+  /** g and y may hold halves, both or one beside f32 data (read by the kernels as they are; out f32). */
   backward(g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
-    const halves = dtypeOf(g) === "f16";
+    const halves = halvesSuffix(g, y);
     const dtype = dtypeOf(out);
     const n = g.length;
     const stage = new Staging(this.#memory, dtype);
-    const gPlaced = stage.place(g, false, halves ? "f16" : dtype);
-    const yPlaced = y === g ? gPlaced : stage.place(y, false, halves ? "f16" : dtype);
+    const [gPlaced, yPlaced] = stage.placePair(g, y);
     const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
-    const work = halves ? stage.region(HALF_BLOCK * BYTES.f32) : 0;
+    const work = halves === undefined ? 0 : stage.region(backwardWork(halves, k));
     const outOffset = offsetOf(out);
     const address = stage.open("gradY", n);
     const op = address(outPlaced);
-    const kernels = halves ? this.#halves : this.#kernels[dtype];
-    kernels.entmaxbackward(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha, stage.base + work);
+    const kernel = halves === undefined ? this.#kernels[dtype].entmaxbackward : halves === "" ? this.#halves.entmaxbackward : this.#loneBackward[halves];
+    kernel(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha, stage.base + work);
     stage.copyOut(out, op, outOffset, n);
   }
 }

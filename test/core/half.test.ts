@@ -142,6 +142,32 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     }
   });
 
+  it("widens long rows exactly where a subnormal, Inf or NaN half sits at a block's edges, inside it or in the tail", () => {
+    // widenHalves widens blocks of 512 without float arithmetic and redoes exactly a block that
+    // holds a subnormal, Inf or NaN half (half.ts: EXACT_BLOCK): one such half at every edge.
+    const n = 1600 + 13;
+    const k = instantiate(file, 8 * 1632);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    const normal = Array.from({ length: n }, (_, i) => ((0x0400 + ((i * 7919) % 0x7800)) | (i & 2 ? 0x8000 : 0)) & 0xffff);
+    for (const at of [0, 15, 16, 511, 512, 513, 1023, 1024, 1535, 1536, 1599, 1600, n - 1]) {
+      for (const odd of [0x0001, 0x83ff, 0x0200, 0x7c00, 0xfe01, 0x0000, 0x8000]) {
+        const bits = normal.slice();
+        bits[at] = odd;
+        bits[(at * 3 + 700) % n] = 0x8123 & 0x83ff; // a second subnormal elsewhere
+        new Uint16Array(e.memory.buffer, k.x, n).set(bits);
+        new Uint32Array(e.memory.buffer, k.y, n + 1).fill(0xdeadbeef);
+        e.widen(k.x, k.y, n);
+        const got = new Uint32Array(e.memory.buffer, k.y, n + 1);
+        for (let i = 0; i < n; i++) {
+          const h = bits[i];
+          const want = Number.isNaN(halfValue(h)) ? (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0 : u32Of(halfValue(h));
+          if (got[i] !== want) expect(`0x${odd.toString(16)} at ${at}: [${i}] = 0x${got[i].toString(16)}`).toBe(`0x${odd.toString(16)} at ${at}: [${i}] = 0x${want.toString(16)}`);
+        }
+        expect(got[n], "nothing written past the end").toBe(0xdeadbeef);
+      }
+    }
+  });
+
   it("widens in SIMD bit for bit as the scalar twin", () => {
     expect(widenAll(file, "widen")).toEqual(widenAll(file, "widenScalar"));
   });

@@ -52,7 +52,11 @@ describe("size budget", () => {
   // widenHalves, 16 a step (half.ts widenFiniteLow8/High8: no sign extension, 7 operations per 8
   // halves instead of 9), +74 bytes of wasm (f16/f32 crossEntropy alone and logProbs 1.22x ->
   // 1.18x in Node 24, 1.24x -> 1.20x in Bun; softmaxBackward 1.20x -> 1.05x in Node 24).
-  const CORE_CEILING = 22_500;
+  // Then 22,500 -> 22,900 (measured 22,864): halves widened without float arithmetic on
+  // subnormals (half.ts: quickTop8, widenExact4; an Intel core took a microcode assist for each
+  // subnormal half the multiply by 2^112 met), +367 bytes of wasm (f16 softmax of subnormal
+  // logits 14x -> 2.1x the f32 call in Node 24 on an Intel Xeon).
+  const CORE_CEILING = 22_900;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -188,7 +192,11 @@ describe("size budget", () => {
   // Then 106,950 (measured 106,927): the backward passes of one f16 operand and one f32 have
   // kernels of their own (loss-relaxed.wasm +151 bytes, +88 bytes of JS; 1.17-1.28x -> 1.14-1.25x
   // the f32 call at 32,000 in the five runtimes, docs/loss.md).
-  const ALL_CEILING = 106_950;
+  // Then 109,650 (measured 109,606): the widening without float arithmetic on subnormal halves
+  // in every module (+2,679 bytes: the quick and exact widenings, halfToF32's exact twin inlined;
+  // the sparse backward pass's lone f16 operand kernels), f16 rows of subnormal halves 13-34x ->
+  // 1.3-2.4x the f32 call on an Intel Xeon (softmaxBackward, entmaxBackward, softmax, docs/core.md).
+  const ALL_CEILING = 109_650;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");

@@ -132,6 +132,10 @@ describe.each(builds)("%s build", (_name, sm) => {
     for (const alpha of [1.5, 1.3]) {
       expectSameBits(sm.entmax(one, { rowLength: k, alpha }) as Real, (await par.entmax(two, { rowLength: k, alpha })) as Real);
       expectSameBits(sm.entmaxBackward(one, one, { rowLength: k, alpha }) as Real, (await par.entmaxBackward(two, two, { rowLength: k, alpha })) as Real);
+      // One operand of halves, the other f32 (their strides and work areas differ).
+      const y = sm.entmax(one, { rowLength: k, alpha }) as Float32Array;
+      expectSameBits(sm.entmaxBackward(one, y, { rowLength: k, alpha }) as Real, (await par.entmaxBackward(two, y, { rowLength: k, alpha })) as Real);
+      expectSameBits(sm.entmaxBackward(y, one, { rowLength: k, alpha }) as Real, (await par.entmaxBackward(y, two, { rowLength: k, alpha })) as Real);
     }
   });
 

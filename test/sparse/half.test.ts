@@ -182,10 +182,17 @@ describe.each(backends)("%s: f16 logits", (name, sm) => {
         const yc = f16Array(other, bitsOf(y));
         expect(back(gc, yc, { out })).toBe(out);
         expect(firstDifference(out.array as Float32Array, want)).toEqual([-1]);
-        // One of the two halves: widened.
+        // One of the two halves (the kernels of a lone f16 operand), also into the f32 one in place.
         expect(firstDifference(back(g, yw) as Float32Array, want)).toEqual([-1]);
         expect(firstDifference(back(gw, y) as Float32Array, want)).toEqual([-1]);
-        for (const a of [out, gc, yc, g, y]) a.free();
+        const overY = Float32Array.from(yw);
+        expect(back(g, overY, { out: overY })).toBe(overY);
+        expect(firstDifference(overY, want)).toEqual([-1]);
+        const overG = sm.alloc(n, "f32");
+        (overG.array as Float32Array).set(gw);
+        expect(back(overG, y, { out: overG })).toBe(overG);
+        expect(firstDifference(overG.array as Float32Array, want)).toEqual([-1]);
+        for (const a of [out, gc, yc, g, y, overG]) a.free();
       }),
       { seed: 1607, numRuns: 40 },
     );
