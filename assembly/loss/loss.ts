@@ -506,11 +506,11 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
  * exact in f32, and finite, so the f32 row's mask of the terms with y_j = 0 changes no sum).
  * NaN, before anything depends on out, where a half of g or y has exponent 31 (Inf, NaN: their
  * finite widening is wrong): the caller takes the row's full path.
- * Each block of HALF_WORK is widened by loops of their own, g's then y's, and the products
- * are taken on the widened block (in L1): widening multiplies a subnormal f32 by 2^112 for each
- * subnormal half, and on AMD Zen 5 the loops that widened g and y and multiplied them, with
- * one operand's halves subnormal and the other's normal, ran 2-3x slower, while a loop that
- * only widens a row ran at one speed for uniform, random and softmax-like rows (docs/loss.md,
+ * Each block of HALF_WORK is widened by loops of their own, g's then y's (widenFiniteRun: no
+ * float arithmetic on a subnormal half), and the products are taken on the widened block (in
+ * L1): when the widening multiplied each subnormal half by 2^112, the loops that widened g and
+ * y and multiplied them ran 2-3x slower on AMD Zen 5 with one operand's halves subnormal and
+ * the other's normal, while a loop that only widens ran at one speed (docs/loss.md,
  * "Subnormal halves").
  */
 // @ts-ignore: decorator

@@ -10,15 +10,17 @@
 //                                subnormal, which wasm computes with (it never flushes them to 0);
 //   | 0x7f800000                 where h's exponent is 31 (Inf, NaN): the product is 2^16 or
 //                                more with h's mantissa, the mask makes it Inf/NaN, mantissa kept.
-// 8 operations per 4 halves; the multiply sees no NaN, so no payload is quieted. widenHalves
-// spares the last three where it can: it widens without them, keeping the largest exponent of
-// the halves on the side (2 operations per 8), and widens again with them only where that
-// exponent was 31 (data holding Inf or NaN: masked logits, for example), and it skips the sign
-// extension too: o's two 16-bit halves are made for 8 halves at once and interleaved
-// (widenFiniteLow8/High8, 7 operations per 8 halves instead of 9; the loss's logSoftmaxBackward
-// takes them as well; widenFiniteRun, which the loss's softmaxBackward and sparse's
-// entmaxBackward widen their blocks with, and reduce.ts's widenExtremum do not: JavaScriptCore
-// runs widenExtremum slower with them, and widenFiniteRun has not been measured with them).
+// 8 operations per 4 halves (widen4; widenFinite4 without the last three, for finite halves);
+// the multiply sees no NaN, so no payload is quieted. But an Intel core takes a microcode assist
+// of about 100 cycles for each float operation on a subnormal (see EXACT_MAGNITUDE), so the
+// passes that only widen (widenHalves, widenFiniteRun, reduce.ts's widenExtremum, the loss's
+// first passes) do no float arithmetic: the quick widening (quickTop8) rebiases the exponent by
+// an integer add in 16-bit lanes where it is not 0, 8 halves at once, exact for normal halves
+// and zeros, keeping on the side the largest exponent (raiseHalfTop: 31 is Inf or NaN) and the
+// subnormals (raiseHalfSub); a block that held either is widened again by widenExact4, exact for
+// every pattern with no float arithmetic on a subnormal. The loops that widen as they compute
+// (attention, sampling, sparse's forward passes) still take widen4, widenFinite4 or the folded
+// widening.
 // Narrowing (f32ToHalf, narrowHalves) rounds to nearest, ties to even, as Float16Array stores:
 // overflow past 65520 gives ±Infinity, results below the smallest normal half become
 // subnormal halves or ±0, NaN stays NaN (quiet, the top 9 payload bits kept).
@@ -32,11 +34,14 @@
 //     constants loaded once into locals before it (exp.ts says why), s from
 //     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
 //   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
-//   widenFiniteLow8(v, k0, m), widenFiniteHigh8(v, k0, m) the same for the first and last 4 of
-//                                                       8 halves v loaded as one vector (m = halfConstant(6));
+//   quickTop8(v, e, m, r), quickLow8(v, t), quickHigh8(v, t)  the quick widening of 8 halves v
+//                                                       loaded as one vector (e = v & halfConstant(4));
 //   raiseHalfTop(top, v, e), holdsSpecial(top, e)       8 halves' largest exponent kept on the side,
 //                                                       to tell whether widenFinite4 was exact;
-//   widenFiniteRun(src, dst, n, top, k0, k1, e)         a loop that only widens n halves as finite,
+//   raiseHalfSub(sub, v, e), holdsSubnormal(sub, m)     8 halves' subnormals kept on the side, to
+//                                                       tell whether the quick widening was exact;
+//   widenExact4(s, c0..c5), widenExactRun, widenExactTop exact, no float arithmetic on a subnormal;
+//   widenFiniteRun(src, dst, n, top, e, m, r)           a loop that only widens n halves as finite,
 //     widenFiniteScalar(src, dst, start, end)           raising top (its scalar twin: false at Inf, NaN);
 //   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
 //                                                       (bias, edge: halfConstant(5), positiveEdge());
