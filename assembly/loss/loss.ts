@@ -25,7 +25,7 @@ import {
   widenConstant, widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, holdsSpecial, holdsSubnormal, loneRow, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widenExactOnce, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, holdsSubnormal, loneRow, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widenExactOnce, widenExactRun, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -441,12 +441,16 @@ function wideDiff<T>(g: T, d: f64): f64 {
   return sizeof<T>() == 4 ? <f64>g - d : <f64>g * 0.5 - d * 0.5;
 }
 
+// halvesFirstPass's blocks (halves, a multiple of 8).
+const SUM_BLOCK: i32 = 512;
+
 /**
  * The first pass of logSoftmaxBackward over a row of halves read as finite (i16): g widened
- * into the f32 row `out` (which the second pass then reads instead of the halves), and the
- * sum of g_j, in f64, added in logBackwardRow's order. NaN, before anything depends on out,
- * where a half of g has exponent 31 (Inf, NaN) or is subnormal (the quick widening is wrong
- * for both): the caller takes the row's full path.
+ * into the f32 row `out` (which the second pass then reads instead of the halves), and the sum
+ * of g_j, in f64, added in logBackwardRow's order: quickly, a block again, exactly, where it held
+ * a subnormal half (from the sums before it: the same order of additions). NaN where a half of
+ * g has exponent 31 (Inf, NaN): the caller takes the row's full path. (Widened again in the
+ * second pass instead of stored, g made that pass no faster beyond the caches.)
  */
 // @ts-ignore: decorator
 @inline
@@ -457,36 +461,55 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
     const e16 = halfConstant(4);
     const m = halfConstant(6);
     const r = halfConstant(7);
+    const mant = halfConstant(8);
     let s0 = f64x2.splat(0);
     let s1 = s0;
     let top = i16x8.splat(0); // the largest exponent bits met
-    let sub = top; // the halves of exponent 0 met
-    for (; i + 8 <= k; i += 8) {
-      const gh = v128.load(pg + (<usize>i << 1));
-      const q = po + (<usize>i << 2);
-      const e = v128.and(gh, e16);
-      const t = quickTop8(gh, e, m, r);
-      const g0 = quickLow8(gh, t);
-      const g1 = quickHigh8(gh, t);
-      v128.store(q, g0);
-      v128.store(q, g1, 16);
-      top = i16x8.max_u(top, e);
-      sub = raiseHalfSub(sub, gh, e);
-      s0 = add64<f32>(s0, g0);
-      s1 = add64<f32>(s1, g1);
+    const k8 = k & ~7;
+    // Blocks of SUM_BLOCK: one that held a subnormal half is summed again from the sums before
+    // it, each half widened exactly (the same order of additions).
+    while (i < k8) {
+      const start = i;
+      const end = min(k8, i + SUM_BLOCK);
+      const b0 = s0;
+      const b1 = s1;
+      let sub = i16x8.splat(0); // the halves of exponent 0 met
+      for (; i < end; i += 8) {
+        const gh = v128.load(pg + (<usize>i << 1));
+        const q = po + (<usize>i << 2);
+        const e = v128.and(gh, e16);
+        const t = quickTop8(gh, e, m, r);
+        const g0 = quickLow8(gh, t);
+        const g1 = quickHigh8(gh, t);
+        v128.store(q, g0);
+        v128.store(q, g1, 16);
+        top = i16x8.max_u(top, e);
+        sub = raiseHalfSub(sub, gh, e);
+        s0 = add64<f32>(s0, g0);
+        s1 = add64<f32>(s1, g1);
+      }
+      if (holdsSubnormal(sub, mant)) {
+        // The block widened exactly into out, and summed again from there.
+        widenExactRun(pg + (<usize>start << 1), po + (<usize>start << 2), end - start);
+        s0 = b0;
+        s1 = b1;
+        for (let j = start; j < end; j += 8) {
+          const q = po + (<usize>j << 2);
+          s0 = add64<f32>(s0, v128.load(q));
+          s1 = add64<f32>(s1, v128.load(q, 16));
+        }
+      }
     }
     if (i + 4 <= k) {
       // Four halves (the other lanes 0), into s0 as the f32 rows' last vector.
       const gh = v128.load64_zero(pg + (<usize>i << 1));
-      const e = v128.and(gh, e16);
-      const g0 = quickLow8(gh, quickTop8(gh, e, m, r));
+      const g0 = widenExactOnce(i32x4.extend_low_i16x8_s(gh));
       v128.store(po + (<usize>i << 2), g0);
-      top = i16x8.max_u(top, e);
-      sub = raiseHalfSub(sub, gh, e);
+      top = i16x8.max_u(top, v128.and(gh, e16));
       s0 = add64<f32>(s0, g0);
       i += 4;
     }
-    if (holdsSpecial(top, e16) || holdsSubnormal(sub, halfConstant(8))) return NaN;
+    if (holdsSpecial(top, e16)) return NaN;
     sum = sumLanes<f64>(f64x2.add(s0, s1));
   }
   for (; i < k; i++) {

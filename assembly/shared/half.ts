@@ -123,7 +123,7 @@ const EXACT_TABLE = memory.data<u32>([EXACT_MAGNITUDE, EXACT_REBIAS, EXACT_INF_E
 /** Constant k (0-5) of widenExact4 in every 32-bit lane. */
 // @ts-ignore: decorator
 @inline
-function exactConstant(k: i32): v128 {
+export function exactConstant(k: i32): v128 {
   return v128.load32_splat(EXACT_TABLE + (<usize>k << 2));
 }
 

@@ -234,6 +234,30 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
     );
   });
 
+  it("softmaxBackward and logSoftmaxBackward of long f16 rows with a few subnormal halves (blocks redone exactly): the f32 values' bits", () => {
+    // The first passes widen blocks without float arithmetic on subnormals and redo exactly a
+    // block that held one (half.ts: quickTop8, widenExact4): one or two subnormals at block edges.
+    for (const k of [520, 1030, 2100, 4200]) {
+      for (const at of [0, 7, 511, 512, 1023, 1024, 2047, 2048, k - 1].filter((a) => a < k)) {
+        const gBits = Array.from({ length: k }, (_, i) => (0x3000 + ((i * 7919) % 0x1800)) | (i & 1 ? 0x8000 : 0));
+        gBits[at] = 0x0123;
+        gBits[(at * 5 + 333) % k] = 0x8007;
+        const yBits = Array.from({ length: k }, (_, i) => 0x2000 + ((i * 104729) % 0x1400));
+        yBits[(at + 600) % k] = 0x0311;
+        const g = f16Array(sm, gBits);
+        const gs = Float32Array.from(gBits, halfValue);
+        for (const [log, bits] of [[false, yBits], [true, yBits.map((h) => h | 0x8000)]] as const) {
+          const y = f16Array(sm, bits);
+          const ys = Float32Array.from(bits, halfValue);
+          const f = log ? sm.logSoftmaxBackward : sm.softmaxBackward;
+          expectSameBits(f(g, y, { beta: 0.75 }), f(gs, ys, { beta: 0.75 }), `${log ? "log" : ""} k ${k}, subnormal at ${at}`);
+          y.free();
+        }
+        g.free();
+      }
+    }
+  });
+
   it("softmaxBackward and logSoftmaxBackward take f16 gradY and y, giving f32", () => {
     const bits = [0x3c00, 0xb800, 0x4000, 0x2e66, 0xc200, 0x0001, 0x3555, 0x8000];
     const g = f16Array(sm, bits);

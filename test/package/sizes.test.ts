@@ -196,7 +196,10 @@ describe("size budget", () => {
   // in every module (+2,679 bytes: the quick and exact widenings, halfToF32's exact twin inlined;
   // the sparse backward pass's lone f16 operand kernels), f16 rows of subnormal halves 13-34x ->
   // 1.3-2.4x the f32 call on an Intel Xeon (softmaxBackward, entmaxBackward, softmax, docs/core.md).
-  const ALL_CEILING = 109_650;
+  // Then 109,850 (measured 109,816): logSoftmaxBackward's first pass over f16 gradY redoes exactly
+  // the block of 512 that held a subnormal half (from the sums before it) instead of sending the
+  // row to the full path (+210 bytes; Node 24, f16/f32 1.27x -> 1.06x at 2^22, 1.11x -> 1.06x at 32,000).
+  const ALL_CEILING = 109_850;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
