@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { FOLD_SCALE, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenFinite4, widenFolded4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenExactRun, widenFinite4, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -198,33 +198,48 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
     let a1 = a0;
     let a2 = a0;
     let a3 = a0;
+    const mant = halfConstant(8);
     let top = i16x8.splat(0);
-    let sub = top;
-    for (; i + 16 <= n; i += 16) {
-      const p = x + (<usize>i << 1);
-      const q = dst + (<usize>i << 2);
-      const h0 = v128.load(p);
-      const h1 = v128.load(p, 16);
-      const e0 = v128.and(h0, e16);
-      const e1 = v128.and(h1, e16);
-      top = i16x8.max_u(top, i16x8.max_u(e0, e1));
-      sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
-      const t0 = quickTop8(h0, e0, m, r);
-      const t1 = quickTop8(h1, e1, m, r);
-      const v0 = quickLow8(h0, t0);
-      const v1 = quickHigh8(h0, t0);
-      const v2 = quickLow8(h1, t1);
-      const v3 = quickHigh8(h1, t1);
-      v128.store(q, v0);
-      v128.store(q, v1, 16);
-      v128.store(q, v2, 32);
-      v128.store(q, v3, 48);
-      a0 = pickV<f32>(a0, v0, lowest);
-      a1 = pickV<f32>(a1, v1, lowest);
-      a2 = pickV<f32>(a2, v2, lowest);
-      a3 = pickV<f32>(a3, v3, lowest);
+    let subnormal = false;
+    // Blocks of WIDEN_BLOCK, each widened again exactly where it held a subnormal half. The
+    // quick values of subnormal halves are wrong but in the halves' order, between -2^-126 and
+    // 2^-126 as the exact ones are between -2^-14 and 2^-14: the picks stay those of the exact
+    // values, and a pick that is such a value is made exact at the end.
+    const n16 = n & ~15;
+    while (i < n16) {
+      const start = i;
+      const end = min(n16, i + WIDEN_BLOCK);
+      let sub = i16x8.splat(0);
+      for (; i < end; i += 16) {
+        const p = x + (<usize>i << 1);
+        const q = dst + (<usize>i << 2);
+        const h0 = v128.load(p);
+        const h1 = v128.load(p, 16);
+        const e0 = v128.and(h0, e16);
+        const e1 = v128.and(h1, e16);
+        top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+        sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
+        const t0 = quickTop8(h0, e0, m, r);
+        const t1 = quickTop8(h1, e1, m, r);
+        const v0 = quickLow8(h0, t0);
+        const v1 = quickHigh8(h0, t0);
+        const v2 = quickLow8(h1, t1);
+        const v3 = quickHigh8(h1, t1);
+        v128.store(q, v0);
+        v128.store(q, v1, 16);
+        v128.store(q, v2, 32);
+        v128.store(q, v3, 48);
+        a0 = pickV<f32>(a0, v0, lowest);
+        a1 = pickV<f32>(a1, v1, lowest);
+        a2 = pickV<f32>(a2, v2, lowest);
+        a3 = pickV<f32>(a3, v3, lowest);
+      }
+      if (holdsSubnormal(sub, mant)) {
+        widenExactRun(x + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+        subnormal = true;
+      }
     }
-    if (holdsSpecial(top, e16) || holdsSubnormal(sub, halfConstant(8))) return widenExtremumSpecial(x, dst, n, lowest);
+    if (holdsSpecial(top, e16)) return widenExtremumSpecial(x, dst, n, lowest);
     for (; i + 4 <= n; i += 4) {
       const v = widenExactOnce(v128.load16x4_s(x + (<usize>i << 1)));
       v128.store(dst + (<usize>i << 2), v);
@@ -233,6 +248,7 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
     }
     a0 = pickV<f32>(pickV<f32>(a0, a1, lowest), pickV<f32>(a2, a3, lowest), lowest);
     e = pickLanes<f32>(a0, lowest);
+    if (subnormal) e = exactPick(e);
   }
   for (; i < n; i++) {
     const v = halfToF32(<u32>load<u16>(x + (<usize>i << 1)));
@@ -242,7 +258,20 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   return e;
 }
 
-/** widenExtremum's rows that hold an Inf, NaN or subnormal half: widened in full, then extremum<f32> over dst. */
+// widenPick's blocks (halves, a multiple of 16): what one subnormal half makes it widen again.
+const WIDEN_BLOCK: i32 = 512;
+
+/**
+ * widenPick's pick e, exact: the f32 of the subnormal half whose quick value it is (a nonzero e
+ * below 2^-126 in magnitude, its bits sign | m << 13), else e itself.
+ */
+function exactPick(e: f32): f32 {
+  const u = reinterpret<u32>(e);
+  if ((u & 0x7f800000) != 0 || (u & 0x7fffffff) == 0) return e;
+  return halfToF32(((u >> 16) & 0x8000) | ((u >> 13) & 0x3ff));
+}
+
+/** widenExtremum's rows that hold an Inf or NaN half: widened in full, then extremum<f32> over dst. */
 function widenExtremumSpecial(x: usize, dst: usize, n: i32, lowest: bool): f32 {
   widenHalves(x, dst, n);
   return extremum<f32>(dst, n, lowest);

@@ -261,6 +261,28 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     );
   });
 
+  it("takes the extremum of long rows of tiny halves exactly: subnormal blocks widened again, a subnormal extremum exact", () => {
+    // widenPick widens blocks of 512 quickly (no float arithmetic), redoes exactly those holding a
+    // subnormal half, and makes a pick that is a subnormal half's quick value exact.
+    const k = instantiate(file, 8 * 1664);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    const tiny = fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 0x3ff }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 6 },
+      { arbitrary: fc.integer({ min: 0x400, max: 0x1000 }).chain((h) => fc.constantFrom(h, h | 0x8000)), weight: 1 },
+    );
+    fc.assert(
+      fc.property(fc.array(tiny, { minLength: 1, maxLength: 1600, size: "max" }), fc.boolean(), (halves, lowest) => {
+        const n = halves.length;
+        new Uint16Array(e.memory.buffer, k.x, n).set(halves);
+        const got = e.widenPick(k.x, k.y, n, lowest ? 1 : 0) as number;
+        const wide = new Float32Array(e.memory.buffer, k.y, n).slice();
+        for (let i = 0; i < n; i++) if (!Object.is(wide[i], halfValue(halves[i]))) return false;
+        return Object.is(got, e.pickF32(k.y, n, lowest ? 1 : 0) as number);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("tells whether the halves its extremum read were all finite (no Inf, no NaN), at every position and length", () => {
     const k = instantiate(file, 16 * 64);
     const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
