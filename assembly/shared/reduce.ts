@@ -203,8 +203,8 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
     let subnormal = false;
     // Blocks of WIDEN_BLOCK, each widened again exactly where it held a subnormal half. The
     // quick values of subnormal halves are wrong but in the halves' order, between -2^-126 and
-    // 2^-126 as the exact ones are between -2^-14 and 2^-14: the picks stay those of the exact
-    // values, and a pick that is such a value is made exact at the end.
+    // 2^-126 as the exact ones are between -2^-14 and 2^-14: each lane's pick stays that of the
+    // exact values, and is made exact before the last halves (widened exactly) are picked.
     const n16 = n & ~15;
     while (i < n16) {
       const start = i;
@@ -240,6 +240,12 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
       }
     }
     if (holdsSpecial(top, e16)) return widenExtremumSpecial(x, dst, n, lowest);
+    if (subnormal) {
+      a0 = exactLanes(a0);
+      a1 = exactLanes(a1);
+      a2 = exactLanes(a2);
+      a3 = exactLanes(a3);
+    }
     for (; i + 4 <= n; i += 4) {
       const v = widenExactOnce(v128.load16x4_s(x + (<usize>i << 1)));
       v128.store(dst + (<usize>i << 2), v);
@@ -248,7 +254,6 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
     }
     a0 = pickV<f32>(pickV<f32>(a0, a1, lowest), pickV<f32>(a2, a3, lowest), lowest);
     e = pickLanes<f32>(a0, lowest);
-    if (subnormal) e = exactPick(e);
   }
   for (; i < n; i++) {
     const v = halfToF32(<u32>load<u16>(x + (<usize>i << 1)));
@@ -262,13 +267,15 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
 const WIDEN_BLOCK: i32 = 512;
 
 /**
- * widenPick's pick e, exact: the f32 of the subnormal half whose quick value it is (a nonzero e
- * below 2^-126 in magnitude, its bits sign | m << 13), else e itself.
+ * widenPick's picks in a, exact: a lane that is the quick value of a subnormal half (not 0,
+ * exponent bits 0: sign | m << 13) becomes that half's f32, m*2^-24 (m converted, then
+ * multiplied: no float operation on a subnormal); the other lanes stay.
  */
-function exactPick(e: f32): f32 {
-  const u = reinterpret<u32>(e);
-  if ((u & 0x7f800000) != 0 || (u & 0x7fffffff) == 0) return e;
-  return halfToF32(((u >> 16) & 0x8000) | ((u >> 13) & 0x3ff));
+function exactLanes(a: v128): v128 {
+  const magnitude = v128.and(a, i32x4.splat(0x7fffffff));
+  const sub = v128.andnot(i32x4.eq(v128.and(a, i32x4.splat(0x7f800000)), i32x4.splat(0)), i32x4.eq(magnitude, i32x4.splat(0)));
+  const exact = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(magnitude, 13)), f32x4.splat(5.9604644775390625e-8));
+  return v128.bitselect(v128.or(exact, v128.and(a, i32x4.splat(0x80000000))), a, sub);
 }
 
 /** widenExtremum's rows that hold an Inf or NaN half: widened in full, then extremum<f32> over dst. */

@@ -56,10 +56,10 @@ describe("size budget", () => {
   // subnormals (half.ts: quickTop8, widenExact4; an Intel core took a microcode assist for each
   // subnormal half the multiply by 2^112 met), +367 bytes of wasm (f16 softmax of subnormal
   // logits 14x -> 2.1x the f32 call in Node 24 on an Intel Xeon).
-  // Then 22,950 (measured 22,930): widenExtremum redoes only the block of 512 that held a
-  // subnormal half instead of the whole row (+66 bytes; crossEntropy with the gradient at 2^22
-  // 1.33x -> 0.82x the f32 call, Node 24).
-  const CORE_CEILING = 22_950;
+  // Then 23,000 (measured 22,979): widenExtremum redoes only the block of 512 that held a
+  // subnormal half instead of the whole row, its lanes' picks made exact before the last halves
+  // (+115 bytes; crossEntropy with the gradient at 2^22 1.33x -> 0.82x the f32 call, Node 24).
+  const CORE_CEILING = 23_000;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -202,8 +202,8 @@ describe("size budget", () => {
   // Then 109,850 (measured 109,816): logSoftmaxBackward's first pass over f16 gradY redoes exactly
   // the block of 512 that held a subnormal half (from the sums before it) instead of sending the
   // row to the full path (+210 bytes; Node 24, f16/f32 1.27x -> 1.06x at 2^22, 1.11x -> 1.06x at 32,000).
-  // Then 110,050 (measured 110,005): widenExtremum's block redo, in every module that takes it.
-  const ALL_CEILING = 110_050;
+  // Then 110,150 (measured 110,116): widenExtremum's block redo, in every module that takes it.
+  const ALL_CEILING = 110_150;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
