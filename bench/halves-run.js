@@ -25,6 +25,14 @@ export const FUNCTIONS = {
     const y = out(n);
     return () => sm.softmax(x, { out: y });
   },
+  // Logits uniform in magnitude over [1e-6, 5e-5], random sign (subnormal as halves): on Intel
+  // cores a float operation on a subnormal takes a microcode assist (docs/core.md, "Subnormal
+  // halves"); softmax widens them without one, sampling does not yet.
+  "softmax subnormal logits": (sm, x, n, out) => {
+    const y = out(n);
+    const t = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 7)));
+    return () => sm.softmax(t, { out: y });
+  },
   logSoftmax: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.logSoftmax(x, { out: y });
@@ -42,6 +50,10 @@ export const FUNCTIONS = {
   argmax: (sm, x) => () => sm.argmax(x),
   "topK 50": (sm, x) => () => sm.topK(x, 50),
   "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),
+  "sample T 0.8 subnormal logits": (sm, x, n, out) => {
+    const t = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 11)));
+    return () => sm.sample(t, { temperature: 0.8, seed: 1 });
+  },
   "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
   "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
   "sample minP 0.05": (sm, x) => () => sm.sample(x, { minP: 0.05, seed: 1 }),
