@@ -4,7 +4,7 @@
 // .array) and be detached when the scratch block grows it, so each one's byte offset is taken
 // before, and its data read or written there (as wasm.ts does).
 
-import { type AnyOperand, dtypeOf } from "./backend.js";
+import { type AnyOperand, type Operand, dtypeOf } from "./backend.js";
 import type { HalfArray } from "./half.js";
 import { BYTES, LinearArray, type LinearMemory, typedArray } from "./memory.js";
 import type { Dtype, RealArray } from "./types.js";
@@ -77,6 +77,28 @@ export class Staging {
 /** Byte offset of a typed array target, taken before the scratch block may detach it. */
 export function offsetOf(a: AnyOperand): number {
   return a instanceof LinearArray ? 0 : (a as RealArray).byteOffset;
+}
+
+/**
+ * One call of a backward kernel over gradY g and y into out: g and y placed as their own dtypes
+ * (halves stay halves), out over a staged input's copy when it is that input (in place) or a
+ * region of its own, `workBytes` of work area (0: none, address 0), then `call(g, y, out, work)`
+ * with their addresses and out copied back. The loss's and sparse's backward passes.
+ */
+export function stagedBackward(
+  memory: LinearMemory, g: AnyOperand, y: AnyOperand, out: Operand, workBytes: number,
+  call: (gp: number, yp: number, op: number, work: number) => void,
+): void {
+  const n = g.length;
+  const stage = new Staging(memory, dtypeOf(out));
+  const [gPlaced, yPlaced] = stage.placePair(g, y);
+  const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
+  const workAt = workBytes > 0 ? stage.region(workBytes) : -1;
+  const outOffset = offsetOf(out);
+  const address = stage.open("gradY", n);
+  const op = address(outPlaced);
+  call(address(gPlaced), address(yPlaced), op, workAt < 0 ? 0 : stage.base + workAt);
+  stage.copyOut(out, op, outOffset, n);
 }
 
 /**

@@ -6,7 +6,7 @@ import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import { COEFS, type LossCall, type LossCore, STATS } from "./layout.js";
 import { HALF_WORK } from "./stats.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
-import { type HalvesSuffix, Staging, halvesSuffix, offsetOf } from "../core/staging.js";
+import { type HalvesSuffix, Staging, halvesSuffix, offsetOf, stagedBackward } from "../core/staging.js";
 import type { RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
@@ -91,19 +91,9 @@ export class WasmLoss implements LossCore {
   backward(log: boolean, g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number): void {
     // Halves in either operand (the other then f32, as out): a kernel that reads them as they are.
     const halves = halvesSuffix(g, y);
-    const dtype = dtypeOf(out);
-    const n = g.length;
-    const stage = new Staging(this.#memory, dtype);
-    const [gPlaced, yPlaced] = stage.placePair(g, y);
-    // out over a staged input's copy when it is that input (in place), else a region of its own.
-    const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
-    const outOffset = offsetOf(out);
-    const workAt = halves === undefined ? 0 : stage.region(workBytes(k));
-    const address = stage.open("gradY", n);
-    const op = address(outPlaced);
-    const kernels = halves === undefined ? this.#kernels[dtype] : this.#halvesBackward[halves];
-    const work = halves === undefined ? 0 : stage.base + workAt;
-    (log ? kernels.logsoftmaxbackward : kernels.softmaxbackward)(address(gPlaced), address(yPlaced), op, rows, k, beta, work);
-    stage.copyOut(out, op, outOffset, n);
+    const kernels = halves === undefined ? this.#kernels[dtypeOf(out)] : this.#halvesBackward[halves];
+    const kernel = log ? kernels.logsoftmaxbackward : kernels.softmaxbackward;
+    stagedBackward(this.#memory, g, y, out, halves === undefined ? 0 : workBytes(k), (gp, yp, op, work) => kernel(gp, yp, op, rows, k, beta, work));
   }
+
 }

@@ -6,7 +6,7 @@
 import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import type { SparseCore } from "./backend.js";
 import { BYTES, type LinearMemory } from "../core/memory.js";
-import { type HalvesSuffix, Staging, halvesSuffix, offsetOf } from "../core/staging.js";
+import { type HalvesSuffix, Staging, halvesSuffix, offsetOf, stagedBackward } from "../core/staging.js";
 import type { RealDtype as Dtype } from "../core/types.js";
 import type { KernelExports, WasmCore } from "../core/wasm.js";
 
@@ -87,17 +87,8 @@ export class WasmSparse implements SparseCore {
   /** g and y may hold halves, both or one beside f32 data (read by the kernels as they are; out f32). */
   backward(g: AnyOperand, y: AnyOperand, out: Operand, rows: number, k: number, beta: number, alpha: number): void {
     const halves = halvesSuffix(g, y);
-    const dtype = dtypeOf(out);
-    const n = g.length;
-    const stage = new Staging(this.#memory, dtype);
-    const [gPlaced, yPlaced] = stage.placePair(g, y);
-    const outPlaced = out === g ? gPlaced : out === y ? yPlaced : stage.place(out, true);
-    const work = halves === undefined ? 0 : stage.region(backwardWork(halves, k));
-    const outOffset = offsetOf(out);
-    const address = stage.open("gradY", n);
-    const op = address(outPlaced);
-    const kernel = halves === undefined ? this.#kernels[dtype].entmaxbackward : halves === "" ? this.#halves.entmaxbackward : this.#loneBackward[halves];
-    kernel(address(gPlaced), address(yPlaced), op, rows, k, beta, alpha, stage.base + work);
-    stage.copyOut(out, op, outOffset, n);
+    const kernel = halves === undefined ? this.#kernels[dtypeOf(out)].entmaxbackward : halves === "" ? this.#halves.entmaxbackward : this.#loneBackward[halves];
+    stagedBackward(this.#memory, g, y, out, halves === undefined ? 0 : backwardWork(halves, k), (gp, yp, op, work) => kernel(gp, yp, op, rows, k, beta, alpha, work));
   }
+
 }

@@ -45,6 +45,20 @@ const f32Of = (b: number): number => {
   return f32[0];
 };
 
+/** The f32 bits of half h widened exactly: its value's, or for NaN its sign and whole mantissa moved to f32's places. */
+const widenedBits = (h: number): number =>
+  Number.isNaN(halfValue(h)) ? (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0 : u32Of(halfValue(h));
+
+/** Checks got[0..n) against the widened bits of halves bits[0..n), and that got[n] (0xdeadbeef) was not written. */
+function expectWidenedRow(got: Uint32Array, bits: readonly number[], what: string): void {
+  const n = bits.length;
+  for (let i = 0; i < n; i++) {
+    const want = widenedBits(bits[i]);
+    if (got[i] !== want) expect(`${what}: [${i}] = 0x${got[i].toString(16)}`).toBe(`${what}: [${i}] = 0x${want.toString(16)}`);
+  }
+  expect(got[n], `${what}: nothing written past the end`).toBe(0xdeadbeef);
+}
+
 /** Checks the f32 bits of every half against the formula: value, sign of zero, NaN payload. */
 function expectExactWidening(bits: Uint32Array): void {
   for (let h = 0; h < ALL; h++) {
@@ -52,7 +66,7 @@ function expectExactWidening(bits: Uint32Array): void {
     const got = f32Of(bits[h]);
     if (Number.isNaN(want)) {
       // NaN: the sign and the whole mantissa moved to f32's places, quiet bit included.
-      expect(bits[h] >>> 0, `half 0x${h.toString(16)}`).toBe((((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0);
+      expect(bits[h] >>> 0, `half 0x${h.toString(16)}`).toBe(widenedBits(h));
     } else if (!Object.is(got, want)) {
       expect(got, `half 0x${h.toString(16)}`).toBe(want);
     }
@@ -130,13 +144,7 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
           new Uint16Array(e.memory.buffer, k.x, n).set(bits);
           new Uint32Array(e.memory.buffer, k.y, n + 1).fill(0xdeadbeef);
           e.widen(k.x, k.y, n);
-          const got = new Uint32Array(e.memory.buffer, k.y, n + 1);
-          for (let i = 0; i < n; i++) {
-            const h = bits[i];
-            const want = Number.isNaN(halfValue(h)) ? (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0 : u32Of(halfValue(h));
-            if (got[i] !== want) expect(`n ${n}, [${i}] = 0x${got[i].toString(16)}`).toBe(`n ${n}, [${i}] = 0x${want.toString(16)}`);
-          }
-          expect(got[n], `n ${n}: nothing written past the end`).toBe(0xdeadbeef);
+          expectWidenedRow(new Uint32Array(e.memory.buffer, k.y, n + 1), bits, `n ${n}`);
         }
       }
     }
@@ -157,13 +165,7 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
         new Uint16Array(e.memory.buffer, k.x, n).set(bits);
         new Uint32Array(e.memory.buffer, k.y, n + 1).fill(0xdeadbeef);
         e.widen(k.x, k.y, n);
-        const got = new Uint32Array(e.memory.buffer, k.y, n + 1);
-        for (let i = 0; i < n; i++) {
-          const h = bits[i];
-          const want = Number.isNaN(halfValue(h)) ? (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0 : u32Of(halfValue(h));
-          if (got[i] !== want) expect(`0x${odd.toString(16)} at ${at}: [${i}] = 0x${got[i].toString(16)}`).toBe(`0x${odd.toString(16)} at ${at}: [${i}] = 0x${want.toString(16)}`);
-        }
-        expect(got[n], "nothing written past the end").toBe(0xdeadbeef);
+        expectWidenedRow(new Uint32Array(e.memory.buffer, k.y, n + 1), bits, `0x${odd.toString(16)} at ${at}`);
       }
     }
   });
