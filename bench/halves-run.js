@@ -27,12 +27,11 @@ export const FUNCTIONS = {
   },
   // Logits uniform in magnitude over [1e-6, 5e-5], random sign (subnormal as halves): on Intel
   // cores a float operation on a subnormal takes a microcode assist (docs/core.md, "Subnormal
-  // halves"); softmax widens them without one, sampling does not yet.
-  "softmax subnormal logits": (sm, x, n, out) => {
+  // halves"), which the f16 kernels avoid by widening such rows without float arithmetic.
+  "softmax subnormal logits": subnormalLogits(7, (sm, t, n, out) => {
     const y = out(n);
-    const t = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 7)));
     return () => sm.softmax(t, { out: y });
-  },
+  }),
   logSoftmax: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.logSoftmax(x, { out: y });
@@ -50,10 +49,8 @@ export const FUNCTIONS = {
   argmax: (sm, x) => () => sm.argmax(x),
   "topK 50": (sm, x) => () => sm.topK(x, 50),
   "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),
-  "sample T 0.8 subnormal logits": (sm, x, n, out) => {
-    const t = out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, 11)));
-    return () => sm.sample(t, { temperature: 0.8, seed: 1 });
-  },
+  "sample T 0.8 subnormal logits": subnormalLogits(11, (sm, t) => () => sm.sample(t, { temperature: 0.8, seed: 1 })),
+  "sample topP 0.95 subnormal logits": subnormalLogits(11, (sm, t) => () => sm.sample(t, { temperature: 0.8, topP: 0.95, seed: 1 })),
   "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
   "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
   "sample minP 0.05": (sm, x) => () => sm.sample(x, { minP: 0.05, seed: 1 }),
@@ -131,6 +128,14 @@ export const FUNCTIONS = {
     const y = out(n);
     return () => sm.entmax(x, { alpha: 1.3, out: y });
   },
+  "sparsemax subnormal logits": subnormalLogits(13, (sm, t, n, out) => {
+    const y = out(n);
+    return () => sm.sparsemax(t, { out: y });
+  }),
+  "entmax 1.5 subnormal logits": subnormalLogits(13, (sm, t, n, out) => {
+    const y = out(n);
+    return () => sm.entmax(t, { alpha: 1.5, out: y });
+  }),
   sparsemaxLoss: (sm, x, n, out) => {
     const target = new Int32Array([n >> 1]);
     return () => sm.sparsemaxLoss(x, target);
@@ -166,6 +171,11 @@ export const FUNCTIONS = {
     return () => sm.attend(q, cache, cache, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
   },
 };
+
+/** The case f(sm, t, n, out) on logits t uniform in magnitude over [1e-6, 5e-5], random sign (subnormal as halves). */
+function subnormalLogits(seed, f) {
+  return (sm, x, n, out) => f(sm, out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, seed))), n, out);
+}
 
 /**
  * A backward pass's row (sm[name](gradY, y, { ...opts, out })) with one operand, `which` ("g" or

@@ -13,7 +13,7 @@
 
 import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
-import { f32ToHalf, foldedAtLeast, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite } from "../shared/half";
+import { f32ToHalf, foldedAtLeast, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite, halvesSubnormal } from "../shared/half";
 import {
   FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumCenter, sumLanes, sumScale, widenConstant, widenForSum, widenS,
 } from "../shared/reduce";
@@ -842,6 +842,10 @@ export function f16_argmax(x: usize, n: i32): i32 {
 /** 1 when the row f16_argmax last read held no Inf or NaN half (for the finite argument of the weight passes). */
 export function f16_finite(): i32 {
   return i32(halvesFinite);
+}
+/** 1 when the row f16_argmax last read held many subnormal halves (half.ts's halvesSubnormal): the host widens it, and the f32 kernels read it. */
+export function f16_subnormal(): i32 {
+  return i32(halvesSubnormal);
 }
 
 /** Sets x_i = -Infinity where the packed bit mask has bit i clear. */

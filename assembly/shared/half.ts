@@ -28,7 +28,11 @@
 // API, each SIMD step with a scalar twin computing the same bits:
 //   halfToF32(bits): f32, f32ToHalf(x): u32            one value;
 //   halfExtremum(x, n, lowest)                          the max (min) of halves, as an f32,
-//                                                       and halvesFinite: none was Inf or NaN;
+//                                                       and halvesFinite: none was Inf or NaN,
+//                                                       halvesSubnormal: many were subnormal;
+//   minLaneS, maxLaneS, maxLaneU, extremumBits          the max or min of halves as 16-bit integers;
+//   raiseNegated(high, v), metSmall(high, lo),          whether a pass met a subnormal half (2
+//     manySubnormalHalves(x, n)                         operations per 8), then whether many were;
 //   widenHalves(src, dst, n), narrowHalves(src, dst, n) arrays (src/dst byte addresses);
 //   halfConstant(k), widen4(s, k0..k3)                  the SIMD widening inside a loop: the
 //     constants loaded once into locals before it (exp.ts says why), s from
@@ -253,56 +257,168 @@ function halfKey(h: i32): i32 {
 export let halvesFinite = false;
 
 /**
+ * Whether more than 1 in 2^SUBNORMAL_SHARE of the halves halfExtremum last read were subnormal
+ * (exponent bits 0, a mantissa bit set; any, in a row of fewer). The loops that widen as they
+ * compute (widen4's multiply, the folded widening) meet each as a subnormal f32, which costs an
+ * Intel core a microcode assist of about 100 cycles per operation: where this is set, the caller
+ * widens the row once (widenHalves, no float arithmetic on them) and reads the f32s.
+ */
+export let halvesSubnormal = false;
+
+/** log2 of halvesSubnormal's share: the assists of 1 in 4,096 halves cost a pass about what widening the row once does. */
+const SUBNORMAL_SHARE = 12;
+
+// Rows of subnormal halves, for the loops that widen as they compute: a pass that reads the
+// halves anyway as 16-bit integers keeps the largest of -h as unsigned (raiseNegated: a positive
+// half of bits m gives 0x10000 - m, above 0xfc00 where it is subnormal; +0 gives 0, negative
+// halves at most 0x8000) and the least h as signed (the negative half of least magnitude, where
+// there is one; see extremumBits): 2 operations per 8 halves more, and no constant. Only where
+// either shows a subnormal half (or -0: the least signed does not tell it from a negative
+// subnormal) does manySubnormalHalves count them, in a pass of its own: a realistic row of
+// logits holds a few.
+
+/** high raised, lane by lane, to -h (as unsigned) of the 8 halves v. */
+// @ts-ignore: decorator
+@inline
+export function raiseNegated(high: v128, v: v128): v128 {
+  return i16x8.max_u(high, i16x8.neg(v));
+}
+
+/**
+ * Whether a pass met a subnormal half (or -0): high from raiseNegated (from 0), lo the least of
+ * the halves as signed integers, lane by lane (from i16x8.splat(0x7fff)).
+ */
+// @ts-ignore: decorator
+@inline
+export function metSmall(high: v128, lo: v128): bool {
+  const positive = i16x8.gt_u(high, i16x8.splat(<i16>0xfc00));
+  return v128.any_true(v128.or(positive, i16x8.le_u(i16x8.sub(lo, i16x8.splat(-0x8000)), i16x8.splat(<i16>HALF_MANTISSA))));
+}
+
+/** Whether the half of magnitude bits m (h & 0x7fff) is subnormal. */
+// @ts-ignore: decorator
+@inline
+export function subnormalMagnitude(m: i32): bool {
+  return <u32>(m - 1) < HALF_MANTISSA;
+}
+
+/** Whether more than 1 in 2^SUBNORMAL_SHARE of the n halves at x are subnormal: see halvesSubnormal. */
+export function manySubnormalHalves(x: usize, n: i32): bool {
+  let count = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const mag = halfConstant(5);
+    const one = i16x8.splat(1);
+    const edge = i16x8.splat(<i16>(HALF_MANTISSA - 1));
+    let counts = i32x4.splat(0);
+    while (i + 8 <= n) {
+      // Counted in 16-bit lanes (minus each compare's -1), at most 1 a step: flushed each 2^18 halves.
+      const end = i + min((n - i) & ~7, 1 << 18);
+      let c = i16x8.splat(0);
+      for (; i < end; i += 8) {
+        const w = i16x8.sub(v128.and(v128.load(x + (<usize>i << 1)), mag), one);
+        c = i16x8.sub(c, i16x8.eq(i16x8.min_u(w, edge), w));
+      }
+      counts = i32x4.add(counts, i32x4.extadd_pairwise_i16x8_u(c));
+    }
+    count = i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+  }
+  for (; i < n; i++) count += i32(subnormalMagnitude(<i32>load<u16>(x + (<usize>i << 1)) & 0x7fff));
+  return count > n >> SUBNORMAL_SHARE;
+}
+
+// Halves ordered as 16-bit integers, without widening them: the non-negative halves order as
+// their values as signed integers, the negative ones (0x8000 | m) as their magnitudes m as unsigned
+// ones. Of the least and largest signed (lo, hi) and the largest unsigned (hu) of a set of halves,
+// the max is hi, or lo where no half is non-negative, and the min is hu, or lo where none is
+// negative: three operations per 8 halves, where a key per half before a max or min costs four.
+// Of +0 and -0 the max takes +0 and the min -0. hi and hu also show the Inf and NaN halves (at or
+// above 0x7c00, 0xfc00).
+
+/** The least of the 8 signed 16-bit lanes of v. */
+// @ts-ignore: decorator
+@inline
+export function minLaneS(v: v128): i32 {
+  v = i16x8.min_s(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  v = i16x8.min_s(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  return i16x8.extract_lane_s(i16x8.min_s(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)), 0);
+}
+
+/** The largest of the 8 signed 16-bit lanes of v. */
+// @ts-ignore: decorator
+@inline
+export function maxLaneS(v: v128): i32 {
+  v = i16x8.max_s(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  v = i16x8.max_s(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  return i16x8.extract_lane_s(i16x8.max_s(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)), 0);
+}
+
+/** The largest of the 8 unsigned 16-bit lanes of v. */
+// @ts-ignore: decorator
+@inline
+export function maxLaneU(v: v128): i32 {
+  v = i16x8.max_u(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  v = i16x8.max_u(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  return i16x8.extract_lane_u(i16x8.max_u(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)), 0);
+}
+
+/** The bits of the max (the min when `lowest`) of halves whose least and largest as signed integers are lo, hi and largest unsigned hu. */
+// @ts-ignore: decorator
+@inline
+export function extremumBits(lo: i32, hi: i32, hu: i32, lowest: bool): i32 {
+  return lowest ? (hu >= 0x8000 ? hu : lo) : hi >= 0 ? hi : lo;
+}
+
+/**
  * The largest of the n halves at x (the smallest when `lowest`) as an f32, exactly: NaN if any
  * is NaN, -Infinity (+Infinity) when n = 0. Of +0 and -0, max takes +0 and min -0. Sets
- * halvesFinite.
+ * halvesFinite and halvesSubnormal.
  */
 export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
   let best = halfKey(lowest ? 0x7c00 : <i32><i16>0xfc00);
   // The largest magnitude bits met: above 0x7c00 a NaN, 0x7c00 an infinity.
   let top = 0;
+  // Whether a subnormal half (or -0) was met (see raiseNegated).
+  let small = false;
   let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const mag = halfConstant(5);
-    let a0 = i16x8.splat(<i16>best);
-    let a1 = a0;
-    let t = i16x8.splat(0);
+  if (ASC_FEATURE_SIMD && n >= 8) {
+    let lo = i16x8.splat(0x7fff);
+    let hi = i16x8.splat(-0x8000);
+    let hu = i16x8.splat(0);
+    let neg = i16x8.splat(0);
     for (; i + 16 <= n; i += 16) {
       const p = x + (<usize>i << 1);
       const v0 = v128.load(p);
       const v1 = v128.load(p, 16);
-      const k0 = v128.xor(v0, v128.and(i16x8.shr_s(v0, 15), mag));
-      const k1 = v128.xor(v1, v128.and(i16x8.shr_s(v1, 15), mag));
-      a0 = lowest ? i16x8.min_s(a0, k0) : i16x8.max_s(a0, k0);
-      a1 = lowest ? i16x8.min_s(a1, k1) : i16x8.max_s(a1, k1);
-      t = i16x8.max_s(t, i16x8.max_s(v128.and(v0, mag), v128.and(v1, mag)));
+      lo = i16x8.min_s(lo, i16x8.min_s(v0, v1));
+      hi = i16x8.max_s(hi, i16x8.max_s(v0, v1));
+      hu = i16x8.max_u(hu, i16x8.max_u(v0, v1));
+      neg = raiseNegated(raiseNegated(neg, v0), v1);
     }
-    for (; i + 8 <= n; i += 8) {
+    if (i + 8 <= n) {
       const v = v128.load(x + (<usize>i << 1));
-      const k = v128.xor(v, v128.and(i16x8.shr_s(v, 15), mag));
-      a0 = lowest ? i16x8.min_s(a0, k) : i16x8.max_s(a0, k);
-      t = i16x8.max_s(t, v128.and(v, mag));
+      lo = i16x8.min_s(lo, v);
+      hi = i16x8.max_s(hi, v);
+      hu = i16x8.max_u(hu, v);
+      neg = raiseNegated(neg, v);
+      i += 8;
     }
-    t = i16x8.max_s(t, i8x16.shuffle(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-    t = i16x8.max_s(t, i8x16.shuffle(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-    t = i16x8.max_s(t, i8x16.shuffle(t, t, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-    top = i16x8.extract_lane_s(t, 0);
-    let a = lowest ? i16x8.min_s(a0, a1) : i16x8.max_s(a0, a1);
-    let b = i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-    a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
-    b = i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3);
-    a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
-    b = i8x16.shuffle(a, a, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1);
-    a = lowest ? i16x8.min_s(a, b) : i16x8.max_s(a, b);
-    best = i16x8.extract_lane_s(a, 0);
+    const h = maxLaneS(hi);
+    const u = maxLaneU(hu);
+    top = max(max(h, 0), u >= 0x8000 ? u & 0x7fff : 0);
+    best = halfKey(<i32><i16>extremumBits(minLaneS(lo), h, u, lowest));
+    small = metSmall(neg, lo);
   }
   for (; i < n; i++) {
     const h = <i32>load<i16>(x + (<usize>i << 1));
-    top = max(top, h & 0x7fff);
+    const m = h & 0x7fff;
+    top = max(top, m);
+    small = small || subnormalMagnitude(m);
     const k = halfKey(h);
     best = lowest ? min(best, k) : max(best, k);
   }
   halvesFinite = top < <i32>HALF_EXPONENT;
+  halvesSubnormal = small && manySubnormalHalves(x, n);
   if (top > <i32>HALF_EXPONENT) return NaN;
   return halfToF32(<u32>halfKey(best));
 }

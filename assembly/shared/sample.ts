@@ -6,7 +6,7 @@
 // sample is at most the row's k-th largest); candidates then reads only the blocks whose
 // sample passes a floor.
 
-import { halfConstant, halfToF32, widen4 } from "./half";
+import { extremumBits, halfConstant, halfToF32, manySubnormalHalves, maxLaneS, maxLaneU, metSmall, minLaneS, raiseNegated, subnormalMagnitude, widen4 } from "./half";
 import { at, atS, high, lanes, loadAs, loadLanes, pickLanes, pickV, widenConstant } from "./reduce";
 import { packed, storePositions } from "./pack";
 
@@ -49,6 +49,12 @@ export function sampleCount<T>(k: i32): i32 {
 export let rowHalvesFinite = false;
 
 /**
+ * Whether the halves of the row sampled<f32, u16> last read held many subnormal halves (half.ts's
+ * manySubnormalHalves): the caller then widens the row once and reads the f32s (see halvesSubnormal).
+ */
+export let rowHalvesSubnormal = false;
+
+/**
  * The extremum of x[0..k) (the min when `lowest`; NaN if any element is NaN), and into s the
  * sample: the lane-wise extremum of each block of SAMPLE_VECTORS vectors, then the extremum
  * of each SAMPLE_ELEMENTS of what is left. sampleCount<T>(k) values, each an element of x.
@@ -59,12 +65,14 @@ export function sampled<T, S>(x: usize, k: i32, lowest: bool, s: usize): T {
   let c: T = lowest ? <T>Infinity : <T>-Infinity;
   let i = 0;
   let count = 0;
-  // Halves: the largest magnitude bits met (above 0x7c00 a NaN, 0x7c00 an infinity).
+  // Halves: the largest magnitude bits met (above 0x7c00 a NaN, 0x7c00 an infinity), and whether a subnormal (or -0) was.
   let top = 0;
+  let small = false;
   if (ASC_FEATURE_SIMD && sizeof<S>() == 2) {
     i = k - k % (SAMPLE_VECTORS * 4);
     count = i >> 4;
     top = sampledHalves(x, i, lowest, s);
+    small = sampledSmall;
     if (top > 0x7c00) return <T>NaN;
     c = <T>halfToF32(<u32>sampledExtremum);
   } else if (ASC_FEATURE_SIMD) {
@@ -103,31 +111,39 @@ export function sampled<T, S>(x: usize, k: i32, lowest: bool, s: usize): T {
     const end = min(i + SAMPLE_ELEMENTS, k);
     let b = loadAs<T, S>(x, i);
     for (let j = i + 1; j < end; j++) b = lowest ? min<T>(b, loadAs<T, S>(x, j)) : max<T>(b, loadAs<T, S>(x, j));
-    if (sizeof<S>() == 2) for (let j = i; j < end; j++) top = max(top, <i32>load<u16>(atS<S>(x, j)) & 0x7fff);
+    if (sizeof<S>() == 2) {
+      for (let j = i; j < end; j++) {
+        const m = <i32>load<u16>(atS<S>(x, j)) & 0x7fff;
+        top = max(top, m);
+        small = small || subnormalMagnitude(m);
+      }
+    }
     store<T>(at<T>(s, count++), b);
     c = lowest ? min<T>(c, b) : max<T>(c, b);
   }
-  if (sizeof<S>() == 2) rowHalvesFinite = top < 0x7c00;
+  if (sizeof<S>() == 2) {
+    rowHalvesFinite = top < 0x7c00;
+    rowHalvesSubnormal = small && manySubnormalHalves(x, k);
+  }
   return c;
 }
 
-/** The bits of the extremum sampledHalves last found. */
+/** The bits of the extremum sampledHalves last found, and whether it met a subnormal half (or -0). */
 let sampledExtremum = 0;
+let sampledSmall = false;
 
 /**
  * sampled's blocks for the n halves at x (n a multiple of SAMPLE_VECTORS*4): each block's f32
  * lane-wise extremum (over the elements 4j + l of its 64, as the f32 loop takes them) into s,
  * and the bits of the row's extremum in sampledExtremum, found on the halves' bits without
- * widening them, 8 per vector: as 16-bit integers, the non-negative halves order as their
- * values, and the negative ones (0x8000 | m) as their magnitudes m, so that of the least and
- * largest signed (lo, hi) and the largest unsigned (hu) the max is hi, or lo where no half is
- * non-negative, and the min is hu, or lo where none is negative (three operations per vector;
- * a key per half before the max costs three more). Returns the largest magnitude bits that an
+ * widening them, 8 per vector (half.ts's extremumBits), and whether a subnormal half (or -0) was
+ * met in sampledSmall (half.ts's raiseNegated). Returns the largest magnitude bits that an
  * Inf or NaN half has (0x7c01 for a NaN, 0x7c00 for an infinity, else 0; hi and hu show both),
  * as sampled's tail tracks them. Of a -0 and a +0 the max takes +0 and the min -0, where the f32
  * loop keeps the first: a zero's sign that no score X = a*(x - c) > floor tells apart.
  */
 function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
+  sampledSmall = false;
   if (n == 0) {
     sampledExtremum = lowest ? 0x7c00 : 0xfc00;
     return 0;
@@ -140,6 +156,7 @@ function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
   let allLo = i16x8.splat(0x7fff);
   let allHi = i16x8.splat(-0x8000);
   let allHu = zero;
+  let neg = zero;
   for (let i = 0, count = 0; i < n; i += SAMPLE_VECTORS * 4, count += 4) {
     // The block's 8 vectors (SAMPLE_VECTORS*4 halves), unrolled.
     const p = x + (<usize>i << 1);
@@ -151,6 +168,11 @@ function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
     const v5 = v128.load(p, 80);
     const v6 = v128.load(p, 96);
     const v7 = v128.load(p, 112);
+    const n01 = raiseNegated(i16x8.neg(v0), v1);
+    const n23 = raiseNegated(i16x8.neg(v2), v3);
+    const n45 = raiseNegated(i16x8.neg(v4), v5);
+    const n67 = raiseNegated(i16x8.neg(v6), v7);
+    neg = i16x8.max_u(neg, i16x8.max_u(i16x8.max_u(n01, n23), i16x8.max_u(n45, n67)));
     let lo = i16x8.min_s(i16x8.min_s(i16x8.min_s(v0, v1), i16x8.min_s(v2, v3)), i16x8.min_s(i16x8.min_s(v4, v5), i16x8.min_s(v6, v7)));
     let hi = i16x8.max_s(i16x8.max_s(i16x8.max_s(v0, v1), i16x8.max_s(v2, v3)), i16x8.max_s(i16x8.max_s(v4, v5), i16x8.max_s(v6, v7)));
     let hu = i16x8.max_u(i16x8.max_u(i16x8.max_u(v0, v1), i16x8.max_u(v2, v3)), i16x8.max_u(i16x8.max_u(v4, v5), i16x8.max_u(v6, v7)));
@@ -164,16 +186,11 @@ function sampledHalves(x: usize, n: i32, lowest: bool, s: usize): i32 {
     const b = lowest ? v128.bitselect(hu, lo, i16x8.lt_s(hu, zero)) : v128.bitselect(hi, lo, i16x8.ge_s(hi, zero));
     v128.store(at<f32>(s, count), widen4(i32x4.extend_low_i16x8_s(b), k0, k1, k2, k3));
   }
-  allLo = i16x8.min_s(allLo, i8x16.shuffle(allLo, allLo, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  allLo = i16x8.min_s(allLo, i8x16.shuffle(allLo, allLo, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-  allHi = i16x8.max_s(allHi, i8x16.shuffle(allHi, allHi, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  allHi = i16x8.max_s(allHi, i8x16.shuffle(allHi, allHi, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-  allHu = i16x8.max_u(allHu, i8x16.shuffle(allHu, allHu, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  allHu = i16x8.max_u(allHu, i8x16.shuffle(allHu, allHu, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-  const lo = i16x8.extract_lane_s(allLo, 0);
-  const hi = i16x8.extract_lane_s(allHi, 0);
-  const hu = i16x8.extract_lane_u(allHu, 0);
-  sampledExtremum = lowest ? (hu >= 0x8000 ? hu : lo) : hi >= 0 ? hi : lo;
+  const lo = minLaneS(allLo);
+  const hi = maxLaneS(allHi);
+  const hu = maxLaneU(allHu);
+  sampledSmall = metSmall(neg, allLo);
+  sampledExtremum = extremumBits(lo, hi, hu, lowest);
   if (hi > 0x7c00 || hu > 0xfc00) return 0x7c01;
   return hi == 0x7c00 || hu == 0xfc00 ? 0x7c00 : 0;
 }

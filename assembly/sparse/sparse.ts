@@ -37,7 +37,7 @@ import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, raiseHalfTop, widen4, widenExactTop, widenFinite4, widenHalves } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
-import { candidates, levelSize, maskBits, rowHalvesFinite, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
+import { candidates, levelSize, maskBits, rowHalvesFinite, rowHalvesSubnormal, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
@@ -1171,7 +1171,7 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
   const margin: f64 = sizeof<T>() == 4 ? MARGIN_F32 : MARGIN_F64;
   for (let r = 0; r < rows; r++) {
     const half = sizeof<T>() == 4 && halves;
-    const px = half ? atS<u16>(x, r * k) : at<T>(x, r * k);
+    let px = half ? atS<u16>(x, r * k) : at<T>(x, r * k);
     const py = at<T>(y, r * k);
     const c = half ? sampled<T, u16>(px, k, beta < 0, w2) : sampled<T, T>(px, k, beta < 0, w2);
     const m = beta * <f64>c;
@@ -1180,7 +1180,15 @@ function entmaxRows<T>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f6
       else specialRow<T, T>(px, py, k, c, m);
       continue;
     }
-    const storage = half ? (rowHalvesFinite ? AS_FINITE_HALVES : AS_HALVES) : AS_T;
+    let storage = half ? (rowHalvesFinite ? AS_FINITE_HALVES : AS_HALVES) : AS_T;
+    if (half && rowHalvesSubnormal) {
+      // Widening as the scores are computed meets each subnormal half as a subnormal f32 (an
+      // Intel core's microcode assist, ~100 cycles an operation): a row full of them is widened
+      // into y first (no float arithmetic on them), then computed in place as an f32 row.
+      widenHalves(px, py, k);
+      px = py;
+      storage = AS_T;
+    }
     // One copy of the loops per kind: the kind is a constant in each.
     if (kind == SPARSEMAX) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, SPARSEMAX, 1, 2, storage);
     else if (kind == QUADRATIC) entmaxRow<T>(px, py, w, w2, wi, k, c, a, beta < 0, margin, QUADRATIC, 2, 1.5, storage);
@@ -1846,21 +1854,19 @@ const WIDEN_ABOVE: f64 = 2;
 function widenedRows<S>(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   const work = at<f64>(w, k);
   for (let r = 0; r < rows; r++) {
-    const px = atS<S>(x, r * k);
     const py = at<f32>(y, r * k);
+    // Halves are widened into y first (no float arithmetic on subnormal halves: see widenHalves).
+    const px = sizeof<S>() == 2 ? py : at<f32>(x, r * k);
+    if (sizeof<S>() == 2) widenHalves(atS<S>(x, r * k), py, k);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
-      const h0 = widenConstant<S>(0);
-      const h1 = widenConstant<S>(1);
-      const h2 = widenConstant<S>(2);
-      const h3 = widenConstant<S>(3);
       for (; i + 4 <= k; i += 4) {
-        const v = loadLanes<f32, S>(atS<S>(px, i), h0, h1, h2, h3);
+        const v = v128.load(at<f32>(px, i));
         v128.store(at<f64>(w, i), f64x2.promote_low_f32x4(v));
         v128.store(at<f64>(w, i + 2), f64x2.promote_low_f32x4(high(v)));
       }
     }
-    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>loadAs<f32, S>(px, i));
+    for (; i < k; i++) store<f64>(at<f64>(w, i), <f64>load<f32>(at<f32>(px, i)));
     f64_entmax(w, w, work, 1, k, beta, alpha);
     i = 0;
     if (ASC_FEATURE_SIMD) {

@@ -2,7 +2,8 @@
 // scratch area, then call assembly/sample.ts's kernels on one row at a time. Halves are read
 // by the f16 kernels where they are (or copied in as halves), unless the call writes the row
 // (penalties, mask) or the runtime has no Float16Array to show the row to the host: then each
-// row is widened into an f32 copy in a kernel, and the f32 kernels take it.
+// row is widened into an f32 copy in a kernel, and the f32 kernels take it. So is a row that
+// argmax finds full of subnormal halves (see argmax).
 
 import { type AnyOperand, dtypeOf } from "../core/backend.js";
 import { Float16Constructor } from "../core/half.js";
@@ -18,6 +19,8 @@ interface SampleKernels {
   argmax: Kernel;
   /** For f16 kernels: 1 when the row argmax last read was all finite (0 for the others). */
   finite: Kernel;
+  /** For f16 kernels: 1 when the row argmax last read held many subnormal halves (0 for the others): the f32 kernels read it faster widened. */
+  subnormal: Kernel;
   mask: Kernel;
   keptblocks: Kernel;
   draw: Kernel;
@@ -48,6 +51,8 @@ interface Layout {
   samplep: number;
   histp: number;
   outp: number;
+  /** Room for a row of halves read in place (xp) widened, where argmax finds many subnormal halves in it; else 0. */
+  widep: number;
 }
 
 /** Where the input's rows come from. */
@@ -72,12 +77,14 @@ interface Source {
  * detaches every view made before.
  */
 class WasmSession implements SampleSession {
-  readonly #f: SampleKernels;
+  readonly #kernels: Record<AnyDtype, SampleKernels>;
   readonly #at: Layout;
   readonly #source: Source;
   readonly #memory: LinearMemory;
   readonly #core: WasmCore;
-  readonly #size: number;
+  /** The current row's dtype (f32 where argmax widened a row of halves) and kernels. */
+  #dtype: AnyDtype;
+  #f: SampleKernels;
   /** Address of the current row. */
   #current = 0;
   /** 1 when argmax found the current row of halves free of Inf and NaN: the weight passes then widen it in fewer operations (a trailing argument the f32 and f64 kernels ignore). */
@@ -87,13 +94,14 @@ class WasmSession implements SampleSession {
   /** The (c, beta, theta, tie) of the block sums keptblocks left at idxp for the current row (NaN: none). */
   #blocked = [NaN, NaN, NaN, NaN];
 
-  constructor(f: SampleKernels, at: Layout, source: Source, core: WasmCore) {
-    this.#f = f;
+  constructor(kernels: Record<AnyDtype, SampleKernels>, at: Layout, source: Source, core: WasmCore) {
+    this.#kernels = kernels;
     this.#at = at;
     this.#source = source;
     this.#memory = core.memory;
     this.#core = core;
-    this.#size = BYTES[source.dtype];
+    this.#dtype = source.dtype;
+    this.#f = kernels[source.dtype];
   }
 
   /** The weights' (and kept rows') typed array over the buffer: f64 for f64 rows, else f32. */
@@ -108,12 +116,14 @@ class WasmSession implements SampleSession {
 
   row(start: number, k: number): RealArray {
     const { copy, array, from, input, halvesp } = this.#source;
-    const size = this.#size;
+    const size = BYTES[this.#source.dtype];
     const heap = this.#memory.heap(this.#source.dtype);
     // Rows are staged one at a time, so that every pass over a row of a batch finds it in cache.
     this.#weighed = [NaN, NaN];
     this.#blocked = [NaN, NaN, NaN, NaN];
     this.#finite = 0;
+    this.#dtype = this.#source.dtype;
+    this.#f = this.#kernels[this.#dtype];
     if (input === "f16") {
       // The halves' bits, copied as such (a Float16Array's set may convert them one by one).
       const p = array ? (halvesp || this.#at.xp) : from + 2 * start;
@@ -132,14 +142,24 @@ class WasmSession implements SampleSession {
   }
 
   view(_: number, k: number): RealArray {
-    const at = this.#current / this.#size;
+    const at = this.#current / BYTES[this.#dtype];
     // f16 kernels' rows are shown as a Float16Array (the runtime has one: see session).
-    return this.#memory.heap(this.#source.dtype).subarray(at, at + k) as RealArray;
+    return this.#memory.heap(this.#dtype).subarray(at, at + k) as RealArray;
   }
 
   argmax(_: number, k: number): number {
     const top = this.#f.argmax(this.#current, k);
     this.#finite = this.#f.finite();
+    if (this.#at.widep !== 0 && this.#f.subnormal()) {
+      // The passes after argmax widen halves as they compute, and an Intel core takes a
+      // microcode assist for each subnormal f32 they make: a row full of them is widened once
+      // (exactly, no float arithmetic on them), and the f32 kernels read it (the same results).
+      this.#core.widenAt(this.#current, this.#at.widep, k);
+      this.#current = this.#at.widep;
+      this.#dtype = "f32";
+      this.#f = this.#kernels.f32;
+      this.#finite = 0;
+    }
     return top;
   }
 
@@ -220,6 +240,9 @@ export class WasmSampleBackend implements SampleBackend {
       const finite = exports.f16_finite;
       if (typeof finite !== "function") throw new TypeError("not a softmax-wasm module: export f16_finite is missing");
       f.finite = dtype === "f16" ? (finite as Kernel) : () => 0;
+      const subnormal = exports.f16_subnormal;
+      if (typeof subnormal !== "function") throw new TypeError("not a softmax-wasm module: export f16_subnormal is missing");
+      f.subnormal = dtype === "f16" ? (subnormal as Kernel) : () => 0;
       return f as unknown as SampleKernels;
     };
     this.#kernels = { f32: bind("f32"), f64: bind("f64"), f16: bind("f16") };
@@ -246,11 +269,13 @@ export class WasmSampleBackend implements SampleBackend {
     const valBytes = room === "topK" ? align(k * size) : 0;
     const maskBytes = mask ? align(mask.length * 4) : 0;
     const wBytes = weights ? align(k * size) : 0;
+    // Halves read in place (copied in as halves, or where they are) have room to be widened.
+    const wideBytes = input === "f16" && !widened ? align(k * 4) : 0;
     // The band search's sample, then the band's weights (at most k).
     const sampleBytes = weights ? align((k + 1) * size) : 0;
     const histBytes = weights ? HISTOGRAM_BUCKETS * 12 : 0;
     const outBytes = weights ? 32 : 0;
-    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + histBytes + outBytes, "logits", n, input);
+    const base = memory.scratch(xBytes + idxBytes + 2 * valBytes + maskBytes + wBytes + sampleBytes + histBytes + outBytes + wideBytes, "logits", n, input);
     const maskp = base + xBytes + idxBytes + 2 * valBytes;
     const at: Layout = {
       xp: base,
@@ -262,6 +287,7 @@ export class WasmSampleBackend implements SampleBackend {
       samplep: weights ? maskp + maskBytes + wBytes : 0,
       histp: weights ? maskp + maskBytes + wBytes + sampleBytes : 0,
       outp: weights ? maskp + maskBytes + wBytes + sampleBytes + histBytes : 0,
+      widep: wideBytes ? maskp + maskBytes + wBytes + sampleBytes + histBytes + outBytes : 0,
     };
     if (mask) new Uint32Array(memory.heap(dtype).buffer, at.maskp, mask.length).set(mask);
     // The session's room is its own until end(): a random() that calls back into this module stages elsewhere.
@@ -269,6 +295,6 @@ export class WasmSampleBackend implements SampleBackend {
     // Inputs in this memory are copied from their address (a view of it may be detached now).
     const array = owned || viewsMemory ? undefined : (x as RealArray);
     const halvesp = widened && halvesBytes > 0 ? base + align(k * 4) : 0;
-    return new WasmSession(this.#kernels[dtype], at, { dtype, input, copy, halvesp, array, from }, this.#core);
+    return new WasmSession(this.#kernels, at, { dtype, input, copy, halvesp, array, from }, this.#core);
   }
 }

@@ -7,21 +7,20 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { halfValue } from "../core/half-reference.js";
+import { withSubnormals } from "../support/halves.js";
 
 const MAX = 700;
 
 type Exports = Record<string, (...a: number[]) => number>;
 
-function instantiate(file: string) {
+/** A module of `file` whose memory has `bytes` free at base. */
+function instantiate(file: string, bytes: number) {
   const module = new WebAssembly.Module(readFileSync(new URL(`../../dist/${file}`, import.meta.url)));
   const memory = new WebAssembly.Memory({ initial: 1 });
   const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
   const base = Math.ceil(e.heapBase() / 16) * 16;
-  // Halves, their f32s, two rows of weights, two of block sums.
-  const need = base + MAX * (2 + 4 + 8) + 2 * 8 * MAX;
-  memory.grow(Math.ceil(need / 65536));
-  const at = { h: base, f: base + 2 * MAX, w16: base + 6 * MAX, w32: base + 10 * MAX, b16: base + 14 * MAX, b32: base + 22 * MAX };
-  return { e, memory, at };
+  memory.grow(Math.ceil((base + bytes) / 65536));
+  return { e, memory, base };
 }
 
 // Finite halves mostly near the max (weights that matter), some anywhere, subnormals and zeros.
@@ -51,7 +50,9 @@ const rowArb = fc.record({
 const bitsOf = (a: Float32Array | Float64Array) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
 describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"])("%s", (file) => {
-  const { e, memory, at } = instantiate(file);
+  // Halves, their f32s, two rows of weights, two of block sums.
+  const { e, memory, base } = instantiate(file, MAX * (2 + 4 + 8) + 2 * 8 * MAX);
+  const at = { h: base, f: base + 2 * MAX, w16: base + 6 * MAX, w32: base + 10 * MAX, b16: base + 14 * MAX, b32: base + 22 * MAX };
 
   it("weigh and keptblocks give the f32 passes' bits on f16 rows (finite or not, every beta)", () => {
     let folded = 0;
@@ -87,4 +88,25 @@ describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"]
     );
     expect(folded).toBeGreaterThan(100);
   });
+
+  it("f16_subnormal after f16_argmax: 1 exactly where more than 1 in 4,096 of the row's halves are subnormal (counted past 2^17)", () => {
+    const big = 2 ** 17 + 4100;
+    const grown = instantiate(file, 2 * big);
+    const check = (bits: number[]) => {
+      new Uint16Array(grown.memory.buffer, grown.base, bits.length).set(bits);
+      grown.e.f16_argmax(grown.base, bits.length);
+      const count = bits.filter((b) => (b & 0x7c00) === 0 && (b & 0x3ff) !== 0).length;
+      expect(grown.e.f16_subnormal(), `${count} subnormals in ${bits.length}`).toBe(count > bits.length >> 12 ? 1 : 0);
+    };
+    fc.assert(
+      fc.property(fc.constantFrom(1, 7, 8, 15, 16, 17, 4095, 4096, 8191, 8192, 20000, big), fc.nat(), fc.integer({ min: -2, max: 2 }), (n, offset, delta) => {
+        // Zeros of both signs, the smallest normal halves and 1 (none subnormal), with subnormals around the share.
+        const base = Array.from({ length: n }, (_, i) => [0x0000, 0x8000, 0x0400, 0x8400, 0x3c00][i % 5]);
+        check(withSubnormals(base, Math.max(0, (n >> 12) + delta), offset));
+      }),
+      { seed: 17, numRuns: 80 },
+    );
+    check(Array.from({ length: big }, (_, i) => 1 + (i % 0x3ff)));
+  });
 });
+

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
-import { f16Array } from "../support/halves.js";
+import { f16Array, subnormalCounts, withSubnormals } from "../support/halves.js";
 import { halfValue } from "../core/half-reference.js";
 
 // Halves with many ties (a small range), subnormals, ±Infinity and now and then a NaN.
@@ -77,6 +77,40 @@ describe.each(backends)("%s: f16 logits", (_name, sm) => {
         x.free();
       }),
       { seed: 5, numRuns: 60 },
+    );
+  });
+
+  it("long rows with subnormal halves at, just past and far past the share where the kernels widen the row once: sample, distribution and topK as in f32", () => {
+    const finite = fc.integer({ min: 0, max: 0x4c00 }).chain((h) => fc.constantFrom(h, h | 0x8000));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4160, 20000),
+        fc.array(finite, { minLength: 1, maxLength: 50 }),
+        fc.nat(),
+        fc.constantFrom(0.8, 1, 3e4),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (k, seedBits, offset, temperature, seed) => {
+          const base = Array.from({ length: k }, (_, i) => seedBits[(i * 7 + (i >> 6)) % seedBits.length]);
+          for (const count of subnormalCounts(k)) {
+            const bits = withSubnormals(base, count, offset);
+            const f = Float32Array.from(bits, halfValue);
+            const x = f16Array(sm, bits);
+            for (const opts of [{ temperature, seed }, { temperature, topP: 0.9, seed }, { temperature, minP: 0.05, seed }]) {
+              expect(sm.sample(x, opts), `${count} subnormals, ${JSON.stringify(opts)}`).toBe(sm.sample(f, opts));
+            }
+            if ("distribution" in sm) {
+              const d = (sm as unknown as { distribution(x: unknown, o: object): Float32Array }).distribution;
+              expect(Array.from(d(x, { temperature, topP: 0.9 }))).toEqual(Array.from(d(f, { temperature, topP: 0.9 })));
+            }
+            const t16 = sm.topK(x, 50);
+            const t32 = sm.topK(f, 50);
+            expect(Array.from(t16.indices)).toEqual(Array.from(t32.indices));
+            expect(Array.from(t16.values)).toEqual(Array.from(t32.values));
+            x.free();
+          }
+        },
+      ),
+      { seed: 18, numRuns: 10 },
     );
   });
 });

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Kernels, WasmArray } from "../../dist/index.js";
 import { backends } from "../support/backends.js";
-import { bitsOf, f16Array } from "../support/halves.js";
+import { bitsOf, f16Array, subnormalCounts, withSubnormals } from "../support/halves.js";
 import { halfValue, nearestHalf } from "../core/half-reference.js";
 import { expectEntmaxClose } from "./reference.js";
 
@@ -124,6 +124,30 @@ describe.each(backends)("%s: f16 logits", (name, sm) => {
         x.free();
       }),
       { seed: 1606, numRuns: 60 },
+    );
+  });
+
+  it("long rows with subnormal halves at, just past and far past the share where the kernels widen the row once (every kind of alpha): the widened row's result bit for bit", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4160, 20000),
+        fc.array(half, { minLength: 1, maxLength: 50 }),
+        fc.nat(),
+        fc.constantFrom(1.5, 2, 1.3, 3.5),
+        fc.constantFrom(1, 3e3),
+        (k, seedBits, offset, alpha, beta) => {
+          const base = Array.from({ length: k }, (_, i) => seedBits[(i * 7 + (i >> 6)) % seedBits.length]);
+          for (const count of subnormalCounts(k)) {
+            const bits = withSubnormals(base, count, offset);
+            const widened = Float32Array.from(bits, halfValue);
+            const want = call(sm, widened, alpha, { beta }) as Float32Array;
+            const x = f16Array(sm, bits);
+            expect(firstDifference(call(sm, x, alpha, { beta }) as Float32Array, want), `${count} subnormals`).toEqual([-1]);
+            x.free();
+          }
+        },
+      ),
+      { seed: 1618, numRuns: 10 },
     );
   });
 

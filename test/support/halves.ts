@@ -16,3 +16,19 @@ export function f16Array(sm: Kernels, bits: number[]): WasmArray<"f16"> {
 /** The bits of an f16 WasmArray's elements. */
 export const bitsOf = (a: WasmArray<"f16">): number[] =>
   hasFloat16 ? Array.from(a.array as unknown as ArrayLike<number>, nearestHalf) : Array.from(a.array as Uint16Array);
+
+/**
+ * The halves `bits` with `count` of them made subnormal, spread over the row from `offset` (every
+ * sign and mantissa): the f16 kernels widen a row once where more than 1 in 4,096 of its halves
+ * are subnormal, and read it as halves otherwise; either way the results are the widened row's.
+ */
+export function withSubnormals(bits: number[], count: number, offset: number): number[] {
+  const out = bits.slice();
+  const n = out.length;
+  const step = Math.max(1, Math.floor(n / Math.max(count, 1)));
+  for (let j = 0; j < Math.min(count, n); j++) out[(offset + j * step) % n] = ((j * 37) % 0x3ff) + 1 + (j & 1 ? 0x8000 : 0);
+  return out;
+}
+
+/** The counts of subnormal halves withSubnormals puts in a row of n: at the kernels' share, just past it, and all of them. */
+export const subnormalCounts = (n: number): number[] => [n >> 12, (n >> 12) + 1, n];
