@@ -1893,8 +1893,9 @@ export function f64_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta
 }
 /**
  * f32_entmax of rows of halves at x: y is f32 (it may not overlap x). The halves are widened
- * where they are read (the row's extremum and sample, its candidates), the same values as the
- * row widened to f32 first, and the same result bit for bit.
+ * where they are read (the row's extremum and sample, its candidates; a row of many subnormal
+ * halves, alpha > 2 too, into y first), the same values as the row widened to f32 first, and the
+ * same result bit for bit.
  */
 export function f16_entmax(x: usize, y: usize, w: usize, rows: i32, k: i32, beta: f64, alpha: f64): void {
   entmaxF32(x, y, w, rows, k, beta, alpha, true);
