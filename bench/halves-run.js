@@ -170,6 +170,16 @@ export const FUNCTIONS = {
     cache.array.set(x.array.subarray(0, cache.length));
     return () => sm.attend(q, cache, cache, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
   },
+  // The logits as keys, values uniform in magnitude over [1e-6, 5e-5] (subnormal as halves).
+  "attend subnormal values": (sm, x, n, out) => {
+    const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
+    const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);
+    const y = out(HEADS * DIM);
+    const keys = out.owned(sm.alloc(length * KV_HEADS * DIM, x.dtype));
+    keys.array.set(x.array.subarray(0, keys.length));
+    const vals = out.owned(operand(sm, x, magnitudes(keys.length, 1e-6, 5e-5, true, 17)));
+    return () => sm.attend(q, keys, vals, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
+  },
 };
 
 /** The case f(sm, t, n, out) on logits t uniform in magnitude over [1e-6, 5e-5], random sign (subnormal as halves). */
