@@ -257,16 +257,16 @@ function halfKey(h: i32): i32 {
 export let halvesFinite = false;
 
 /**
- * Whether more than 1 in 2^SUBNORMAL_SHARE of the halves halfExtremum last read were subnormal
- * (exponent bits 0, a mantissa bit set; any, in a row of fewer). The loops that widen as they
- * compute (widen4's multiply, the folded widening) meet each as a subnormal f32, which costs an
- * Intel core a microcode assist of about 100 cycles per operation: where this is set, the caller
- * widens the row once (widenHalves, no float arithmetic on them) and reads the f32s.
+ * Whether more than half of the halves halfExtremum last read were subnormal (exponent bits 0, a
+ * mantissa bit set). The loops that widen as they compute (widen4's multiply, the folded
+ * widening) meet each as a subnormal f32, and where the row's values are all that small, their
+ * differences and products are subnormal too: an Intel core takes a microcode assist of about
+ * 100 cycles for such operations, and a row of them ran 10-15x the f32 row. Where this is set,
+ * the caller widens the row once (widenHalves, no float arithmetic on them) and reads the f32s.
+ * A row of ordinary logits with a share of subnormal halves among them (up to 30%, measured)
+ * met few assists: the widening, which costs about a pass, would make it slower.
  */
 export let halvesSubnormal = false;
-
-/** log2 of halvesSubnormal's share: the assists of 1 in 4,096 halves cost a pass about what widening the row once does. */
-const SUBNORMAL_SHARE = 12;
 
 // Rows of subnormal halves, for the loops that widen as they compute: a pass that reads the
 // halves anyway as 16-bit integers keeps the largest of -h as unsigned (raiseNegated: a positive
@@ -274,8 +274,8 @@ const SUBNORMAL_SHARE = 12;
 // halves at most 0x8000) and the least h as signed (the negative half of least magnitude, where
 // there is one; see extremumBits): 2 operations per 8 halves more, and no constant. Only where
 // either shows a subnormal half (or -0: the least signed does not tell it from a negative
-// subnormal) does manySubnormalHalves count them, in a pass of its own: a realistic row of
-// logits holds a few.
+// subnormal) does manySubnormalHalves count them, in a pass of its own that stops as soon as
+// the count is settled: a realistic row of logits holds a few, and is settled at its first block.
 
 /** high raised, lane by lane, to -h (as unsigned) of the 8 halves v. */
 // @ts-ignore: decorator
@@ -302,29 +302,33 @@ export function subnormalMagnitude(m: i32): bool {
   return <u32>(m - 1) < HALF_MANTISSA;
 }
 
-/** Whether more than 1 in 2^SUBNORMAL_SHARE of the n halves at x are subnormal: see halvesSubnormal. */
+/** Halves manySubnormalHalves counts between looks at whether the count is settled. */
+const COUNT_BLOCK: i32 = 2048;
+
+/** Whether more than half of the n halves at x are subnormal (see halvesSubnormal); it stops where the count settles it. */
 export function manySubnormalHalves(x: usize, n: i32): bool {
+  const half = n >> 1;
   let count = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const mag = halfConstant(5);
     const one = i16x8.splat(1);
     const edge = i16x8.splat(<i16>(HALF_MANTISSA - 1));
-    let counts = i32x4.splat(0);
     while (i + 8 <= n) {
-      // Counted in 16-bit lanes (minus each compare's -1), at most 1 a step: flushed each 2^18 halves.
-      const end = i + min((n - i) & ~7, 1 << 18);
+      // Counted in 16-bit lanes (minus each compare's -1, at most COUNT_BLOCK / 8 a lane).
+      const end = i + min((n - i) & ~7, COUNT_BLOCK);
       let c = i16x8.splat(0);
       for (; i < end; i += 8) {
         const w = i16x8.sub(v128.and(v128.load(x + (<usize>i << 1)), mag), one);
         c = i16x8.sub(c, i16x8.eq(i16x8.min_u(w, edge), w));
       }
-      counts = i32x4.add(counts, i32x4.extadd_pairwise_i16x8_u(c));
+      const counts = i32x4.extadd_pairwise_i16x8_u(c);
+      count += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+      if (count > half || i - count >= n - half) return count > half;
     }
-    count = i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
   }
   for (; i < n; i++) count += i32(subnormalMagnitude(<i32>load<u16>(x + (<usize>i << 1)) & 0x7fff));
-  return count > n >> SUBNORMAL_SHARE;
+  return count > half;
 }
 
 // Halves ordered as 16-bit integers, without widening them: the non-negative halves order as

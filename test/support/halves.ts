@@ -19,7 +19,7 @@ export const bitsOf = (a: WasmArray<"f16">): number[] =>
 
 /**
  * The halves `bits` with `count` of them made subnormal, spread over the row from `offset` (every
- * sign and mantissa): the f16 kernels widen a row once where more than 1 in 4,096 of its halves
+ * sign and mantissa): the f16 kernels widen a row once where more than half of its halves
  * are subnormal, and read it as halves otherwise; either way the results are the widened row's.
  */
 export function withSubnormals(bits: number[], count: number, offset: number): number[] {
@@ -30,5 +30,5 @@ export function withSubnormals(bits: number[], count: number, offset: number): n
   return out;
 }
 
-/** The counts of subnormal halves withSubnormals puts in a row of n: at the kernels' share, just past it, and all of them. */
-export const subnormalCounts = (n: number): number[] => [n >> 12, (n >> 12) + 1, n];
+/** The counts of subnormal halves withSubnormals puts in a row of n: a few, at the kernels' share (half), just past it, and all of them. */
+export const subnormalCounts = (n: number): number[] => [n >> 12, n >> 1, (n >> 1) + 1, n];
