@@ -339,31 +339,46 @@ export function manySubnormalHalves(x: usize, n: i32): bool {
 // Of +0 and -0 the max takes +0 and the min -0. hi and hu also show the Inf and NaN halves (at or
 // above 0x7c00, 0xfc00).
 
+// acrossLanes' kinds.
+const MIN_S = 0;
+const MAX_S = 1;
+const MAX_U = 2;
+
+/** Lane by lane, the least (signed), largest (signed) or largest (unsigned) of a and b, by `kind`. */
+// @ts-ignore: decorator
+@inline
+function pick16(a: v128, b: v128, kind: i32): v128 {
+  return kind == MIN_S ? i16x8.min_s(a, b) : kind == MAX_S ? i16x8.max_s(a, b) : i16x8.max_u(a, b);
+}
+
+/** pick16 of the 8 16-bit lanes of v, in lane 0. */
+// @ts-ignore: decorator
+@inline
+function acrossLanes(v: v128, kind: i32): v128 {
+  v = pick16(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7), kind);
+  v = pick16(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3), kind);
+  return pick16(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1), kind);
+}
+
 /** The least of the 8 signed 16-bit lanes of v. */
 // @ts-ignore: decorator
 @inline
 export function minLaneS(v: v128): i32 {
-  v = i16x8.min_s(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  v = i16x8.min_s(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  return i16x8.extract_lane_s(i16x8.min_s(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)), 0);
+  return i16x8.extract_lane_s(acrossLanes(v, MIN_S), 0);
 }
 
 /** The largest of the 8 signed 16-bit lanes of v. */
 // @ts-ignore: decorator
 @inline
 export function maxLaneS(v: v128): i32 {
-  v = i16x8.max_s(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  v = i16x8.max_s(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  return i16x8.extract_lane_s(i16x8.max_s(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)), 0);
+  return i16x8.extract_lane_s(acrossLanes(v, MAX_S), 0);
 }
 
 /** The largest of the 8 unsigned 16-bit lanes of v. */
 // @ts-ignore: decorator
 @inline
 export function maxLaneU(v: v128): i32 {
-  v = i16x8.max_u(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  v = i16x8.max_u(v, i8x16.shuffle(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  return i16x8.extract_lane_u(i16x8.max_u(v, i8x16.shuffle(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)), 0);
+  return i16x8.extract_lane_u(acrossLanes(v, MAX_U), 0);
 }
 
 /** The bits of the max (the min when `lowest`) of halves whose least and largest as signed integers are lo, hi and largest unsigned hu. */
