@@ -51,6 +51,11 @@ export const FUNCTIONS = {
   "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),
   "sample T 0.8 subnormal logits": subnormalLogits(11, (sm, t) => () => sm.sample(t, { temperature: 0.8, seed: 1 })),
   "sample topP 0.95 subnormal logits": subnormalLogits(11, (sm, t) => () => sm.sample(t, { temperature: 0.8, topP: 0.95, seed: 1 })),
+  // The logits with every tenth made subnormal (as halves): ordinary rows the kernels read as halves.
+  "sample topP 0.95 10% subnormal": (sm, x, n, out) => {
+    const t = out.owned(operand(sm, x, Float32Array.from(x.array, (v, i) => (i % 10 === 3 ? Math.f16round(v * 1e-6) : v))));
+    return () => sm.sample(t, { temperature: 0.8, topP: 0.95, seed: 1 });
+  },
   "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
   "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
   "sample minP 0.05": (sm, x) => () => sm.sample(x, { minP: 0.05, seed: 1 }),

@@ -15,7 +15,7 @@ import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
 import { f32ToHalf, foldedAtLeast, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite, halvesSubnormal } from "../shared/half";
 import {
-  FLUSH, at, atS, betaOf, lanes, loadAs, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumCenter, sumLanes, sumScale, widenConstant, widenForSum, widenS,
+  FLUSH, at, atS, betaOf, lanes, loadAs, nextAbove, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumCenter, sumLanes, sumScale, widenConstant, widenForSum, widenS,
 } from "../shared/reduce";
 import { candidates, levelSize, maskBits, sampleCount, sampleLevels, sampled, topOffset, topSize } from "../shared/sample";
 import { storePositions } from "../shared/pack";
@@ -233,15 +233,6 @@ function wholeBlock<T, S>(x: usize, n: i32, i: i32, c: T, beta: T, theta: T, spl
   const block = raddexpminusmaxabove<T, S>(atS<S>(x, i), mid - i, c, beta, theta, false) + raddexpminusmaxabove<T, S>(atS<S>(x, mid), stop - mid, c, beta, theta, true);
   store<f64>(blocks + (<usize>(i / WALK) << 3), block);
   return block;
-}
-
-/** The least value of T above v (v not NaN or +Infinity): x > v is x >= nextAbove(v). */
-// @ts-ignore: decorator
-@inline
-function nextAbove<T>(v: T): T {
-  if (v == <T>0) return sizeof<T>() == 4 ? <T>reinterpret<f32>(1) : <T>reinterpret<f64>(1);
-  if (sizeof<T>() == 4) return <T>reinterpret<f32>(reinterpret<i32>(<f32>v) + (v > <T>0 ? 1 : -1));
-  return <T>reinterpret<f64>(reinterpret<i64>(<f64>v) + (v > <T>0 ? 1 : -1));
 }
 
 /**

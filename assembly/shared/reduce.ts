@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { FOLD_SCALE, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenExactRun, widenFinite4, widenFolded4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenExactRun, widenFinite4, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -575,6 +575,15 @@ export function raddabove<T, S = T>(x: usize, y: usize, n: i32, theta: T, strict
   return sumAbove<T, S>(x, y, n, <T>0, <T>1, theta, strict, true);
 }
 
+/** The least value of T above v (v not NaN or +Infinity): x > v is x >= nextAbove(v). */
+// @ts-ignore: decorator
+@inline
+export function nextAbove<T>(v: T): T {
+  if (v == <T>0) return sizeof<T>() == 4 ? <T>reinterpret<f32>(1) : <T>reinterpret<f64>(1);
+  if (sizeof<T>() == 4) return <T>reinterpret<f32>(reinterpret<i32>(<f32>v) + (v > <T>0 ? 1 : -1));
+  return <T>reinterpret<f64>(reinterpret<i64>(<f64>v) + (v > <T>0 ? 1 : -1));
+}
+
 // raddabove's blocks (vectors; a divisor of FLUSH's, and even).
 const ABOVE_BLOCK: i32 = 16;
 
@@ -603,6 +612,11 @@ function sumAbove<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, str
     const h1 = widenConstant<S>(1);
     const h2 = widenConstant<S>(2);
     const h3 = widenConstant<S>(3);
+    // Stored terms over halves: only the comparison reads them, folded (widenFolded4: no multiply,
+    // where a subnormal half's multiply by 2^112 takes an Intel core a microcode assist) against
+    // the folded value of the least half kept (x > theta: x >= the f32 above theta).
+    const folded = stored && sizeof<S>() == 2;
+    const vk = folded ? v128.splat<f32>(foldedAtLeast(<f32>(strict ? nextAbove<T>(theta) : theta))) : vt;
     while (i + 2 * L <= n) {
       const end = min(i + FLUSH, n);
       let s0 = v128.splat<T>(0);
@@ -615,17 +629,25 @@ function sumAbove<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, str
         for (; i + ABOVE_BLOCK * L <= end; i += ABOVE_BLOCK * L) {
           let any = v128.splat<i32>(0);
           for (let j = i; j < i + ABOVE_BLOCK * L; j += L) {
-            const v = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(atS<S>(x, j)), h0, h1, h2, h3) : v128.load(at<T>(x, j));
-            any = v128.or(any, strict ? v128.gt<T>(v, vt) : v128.ge<T>(v, vt));
+            if (folded) any = v128.or(any, v128.ge<T>(widenFolded4(v128.load16x4_s(atS<S>(x, j)), h1), vk));
+            else {
+              const v = v128.load(at<T>(x, j));
+              any = v128.or(any, strict ? v128.gt<T>(v, vt) : v128.ge<T>(v, vt));
+            }
           }
           if (!v128.any_true(any)) continue;
           for (let j = i; j < i + ABOVE_BLOCK * L; j += 2 * L) {
             const p = atS<S>(x, j);
-            const v0 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p), h0, h1, h2, h3) : v128.load(p);
-            const v1 = sizeof<S>() == 2 ? widenS<S>(v128.load16x4_s(p, 8), h0, h1, h2, h3) : v128.load(p, 16);
             const q = at<T>(y, j);
-            s0 = v128.add<T>(s0, v128.and(v128.load(q), strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt)));
-            s1 = v128.add<T>(s1, v128.and(v128.load(q, 16), strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt)));
+            if (folded) {
+              s0 = v128.add<T>(s0, v128.and(v128.load(q), v128.ge<T>(widenFolded4(v128.load16x4_s(p), h1), vk)));
+              s1 = v128.add<T>(s1, v128.and(v128.load(q, 16), v128.ge<T>(widenFolded4(v128.load16x4_s(p, 8), h1), vk)));
+            } else {
+              const v0 = v128.load(p);
+              const v1 = v128.load(p, 16);
+              s0 = v128.add<T>(s0, v128.and(v128.load(q), strict ? v128.gt<T>(v0, vt) : v128.ge<T>(v0, vt)));
+              s1 = v128.add<T>(s1, v128.and(v128.load(q, 16), strict ? v128.gt<T>(v1, vt) : v128.ge<T>(v1, vt)));
+            }
           }
         }
       }

@@ -54,7 +54,7 @@ describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"]
   const { e, memory, base } = instantiate(file, MAX * (2 + 4 + 8) + 2 * 8 * MAX);
   const at = { h: base, f: base + 2 * MAX, w16: base + 6 * MAX, w32: base + 10 * MAX, b16: base + 14 * MAX, b32: base + 22 * MAX };
 
-  it("weigh and keptblocks give the f32 passes' bits on f16 rows (finite or not, every beta)", () => {
+  it("weigh and keptblocks give the f32 passes' bits on f16 rows (finite or not, every beta), and draw over the stored weights the f32 draw's token", () => {
     let folded = 0;
     fc.assert(
       fc.property(rowArb, ({ bits, special: sp, beta, theta, tie: tieAt }) => {
@@ -83,6 +83,11 @@ describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"]
         expect(Object.is(k16, k32), `keptblocks total ${k16} vs ${k32} (theta ${t}, tie ${tie})`).toBe(true);
         const blocks = Math.ceil(n / 64);
         expect(Array.from(new Float64Array(memory.buffer, at.b16, blocks))).toEqual(Array.from(new Float64Array(memory.buffer, at.b32, blocks)));
+        // draw over weigh's stored weights (its blocks' sums compare the halves folded with theta).
+        for (const share of [0, 0.37, 0.999]) {
+          const target = k32 * share;
+          expect(e.f16_draw(at.h, n, c, beta, t, tie, target, at.w16, 0, isFinite), `draw at ${share} of ${k32}`).toBe(e.f32_draw(at.f, n, c, beta, t, tie, target, at.w32, 0));
+        }
       }),
       { seed: 112, numRuns: 600 },
     );
