@@ -3,7 +3,7 @@
 // by the f16 kernels where they are (or copied in as halves), unless the call writes the row
 // (penalties, mask) or the runtime has no Float16Array to show the row to the host: then each
 // row is widened into an f32 copy in a kernel, and the f32 kernels take it. So is a row that
-// argmax finds full of subnormal halves (see argmax).
+// argmax finds full of subnormal halves, at the first pass after it that reads the row (#read).
 
 import { type AnyOperand, dtypeOf } from "../core/backend.js";
 import { Float16Constructor } from "../core/half.js";
@@ -89,6 +89,8 @@ class WasmSession implements SampleSession {
   #current = 0;
   /** 1 when argmax found the current row of halves free of Inf and NaN: the weight passes then widen it in fewer operations (a trailing argument the f32 and f64 kernels ignore). */
   #finite = 0;
+  /** Whether argmax found the current row of halves full of subnormal ones: the first pass after it that reads the row widens it (see #read). */
+  #subnormal = false;
   /** The (c, beta) of the weights stored at wp for the current row (NaN: none). */
   #weighed = [NaN, NaN];
   /** The (c, beta, theta, tie) of the block sums keptblocks left at idxp for the current row (NaN: none). */
@@ -122,6 +124,7 @@ class WasmSession implements SampleSession {
     this.#weighed = [NaN, NaN];
     this.#blocked = [NaN, NaN, NaN, NaN];
     this.#finite = 0;
+    this.#subnormal = false;
     this.#dtype = this.#source.dtype;
     this.#f = this.#kernels[this.#dtype];
     if (input === "f16") {
@@ -150,17 +153,27 @@ class WasmSession implements SampleSession {
   argmax(_: number, k: number): number {
     const top = this.#f.argmax(this.#current, k);
     this.#finite = this.#f.finite();
-    if (this.#at.widep !== 0 && this.#f.subnormal()) {
-      // The passes after argmax widen halves as they compute, and an Intel core takes a
-      // microcode assist for each subnormal f32 they make: a row full of them is widened once
-      // (exactly, no float arithmetic on them), and the f32 kernels read it (the same results).
+    this.#subnormal = this.#at.widep !== 0 && this.#f.subnormal() === 1;
+    return top;
+  }
+
+  /**
+   * The current row's address for a pass that reads it. The passes after argmax widen halves as
+   * they compute, and an Intel core takes a microcode assist for operations on the subnormal
+   * f32s a row full of subnormal halves gives them: such a row is widened once, at the first of
+   * them (exactly, no float arithmetic on them; argmax alone never pays for it), and the f32
+   * kernels read it (the same results). Called before the pass's kernel is looked up (#f).
+   */
+  #read(k: number): number {
+    if (this.#subnormal) {
+      this.#subnormal = false;
       this.#core.widenAt(this.#current, this.#at.widep, k);
       this.#current = this.#at.widep;
       this.#dtype = "f32";
       this.#f = this.#kernels.f32;
       this.#finite = 0;
     }
-    return top;
+    return this.#current;
   }
 
   mask(_: number, k: number, word: number): void {
@@ -169,7 +182,8 @@ class WasmSession implements SampleSession {
 
   weigh(_: number, k: number, c: number, beta: number): number {
     this.#weighed = [c, beta];
-    return this.#f.weigh(this.#current, k, c, beta, this.#at.wp, this.#finite);
+    const x = this.#read(k);
+    return this.#f.weigh(x, k, c, beta, this.#at.wp, this.#finite);
   }
 
   /** The stored weights' address if they are those of (c, beta), else 0 (the kernels compute them). */
@@ -188,25 +202,29 @@ class WasmSession implements SampleSession {
   keep(_: number, k: number, theta: number, tie: number): RealArray {
     const { wp } = this.#at;
     this.#weighed = [NaN, NaN];
-    this.#f.keep(this.#current, k, theta, tie, wp);
+    const x = this.#read(k);
+    this.#f.keep(x, k, theta, tie, wp);
     return this.#reals(wp, k);
   }
 
   keptSum(_: number, k: number, c: number, beta: number, theta: number, tie: number): number {
     // The sums per block go to the indices' room, which a cut of the whole row leaves free; draw reads them.
     this.#blocked = [c, beta, theta, tie];
-    return this.#f.keptblocks(this.#current, k, c, beta, theta, tie, this.#at.idxp, this.#finite);
+    const x = this.#read(k);
+    return this.#f.keptblocks(x, k, c, beta, theta, tie, this.#at.idxp, this.#finite);
   }
 
   draw(_: number, k: number, c: number, beta: number, theta: number, tie: number, target: number): number {
     const [bc, bb, bt, bi] = this.#blocked;
     const blocks = bc === c && bb === beta && bt === theta && bi === tie ? this.#at.idxp : 0;
-    return this.#f.draw(this.#current, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks, this.#finite);
+    const x = this.#read(k);
+    return this.#f.draw(x, k, c, beta, theta, tie, target, this.#weights(c, beta), blocks, this.#finite);
   }
 
   collect(_: number, k: number, theta: number, below = NaN): Int32Array {
     this.#blocked = [NaN, NaN, NaN, NaN];
-    const count = this.#f.collect(this.#current, k, theta, below, this.#at.idxp, k);
+    const x = this.#read(k);
+    const count = this.#f.collect(x, k, theta, below, this.#at.idxp, k);
     return new Int32Array(this.#buffer, this.#at.idxp, count);
   }
 
@@ -217,7 +235,8 @@ class WasmSession implements SampleSession {
   topK(_: number, k: number, count: number): Int32Array {
     this.#blocked = [NaN, NaN, NaN, NaN];
     const { idxp, valsp, tmpp } = this.#at;
-    const m = this.#f.topk(this.#current, k, count, idxp, valsp, tmpp, k);
+    const x = this.#read(k);
+    const m = this.#f.topk(x, k, count, idxp, valsp, tmpp, k);
     return new Int32Array(this.#buffer, idxp, m);
   }
 }
