@@ -82,9 +82,8 @@ class WasmSession implements SampleSession {
   readonly #source: Source;
   readonly #memory: LinearMemory;
   readonly #core: WasmCore;
-  /** The current row's dtype (f32 where argmax widened a row of halves) and kernels. */
+  /** The current row's dtype (f32 where a row of halves was widened, see #read). */
   #dtype: AnyDtype;
-  #f: SampleKernels;
   /** Address of the current row. */
   #current = 0;
   /** 1 when argmax found the current row of halves free of Inf and NaN: the weight passes then widen it in fewer operations (a trailing argument the f32 and f64 kernels ignore). */
@@ -103,7 +102,11 @@ class WasmSession implements SampleSession {
     this.#memory = core.memory;
     this.#core = core;
     this.#dtype = source.dtype;
-    this.#f = kernels[source.dtype];
+  }
+
+  /** The current row's kernels. */
+  get #f(): SampleKernels {
+    return this.#kernels[this.#dtype];
   }
 
   /** The weights' (and kept rows') typed array over the buffer: f64 for f64 rows, else f32. */
@@ -126,7 +129,6 @@ class WasmSession implements SampleSession {
     this.#finite = 0;
     this.#subnormal = false;
     this.#dtype = this.#source.dtype;
-    this.#f = this.#kernels[this.#dtype];
     if (input === "f16") {
       // The halves' bits, copied as such (a Float16Array's set may convert them one by one).
       const p = array ? (halvesp || this.#at.xp) : from + 2 * start;
@@ -170,7 +172,6 @@ class WasmSession implements SampleSession {
       this.#core.widenAt(this.#current, this.#at.widep, k);
       this.#current = this.#at.widep;
       this.#dtype = "f32";
-      this.#f = this.#kernels.f32;
       this.#finite = 0;
     }
     return this.#current;
