@@ -167,23 +167,27 @@ export const FUNCTIONS = {
   "entmaxBackward 1.5 subnormal g": subnormalRow("g", "entmaxBackward", { alpha: 1.5 }),
   "entmaxBackward 1.3 subnormal y": subnormalRow("y", "entmaxBackward", { alpha: 1.3 }),
   "entmaxBackward 1.3 subnormal g": subnormalRow("g", "entmaxBackward", { alpha: 1.3 }),
-  "attend (keys and values)": attendCase(false),
+  "attend (keys and values)": attendCase(""),
   // The logits as keys, values uniform in magnitude over [1e-6, 5e-5] (subnormal as halves).
-  "attend subnormal values": attendCase(true),
+  "attend subnormal values": attendCase("values"),
+  // Keys uniform in magnitude over [1e-6, 5e-5], the logits as values.
+  "attend subnormal keys": attendCase("keys"),
 };
 
 /**
- * A decode step of attend over a cache of n elements of keys (the logits) and as many of values:
- * the logits too, or (`subnormal`) uniform in magnitude over [1e-6, 5e-5].
+ * A decode step of attend over a cache of n elements of keys and as many of values: the logits,
+ * but the `subnormal` operand ("keys", "values" or none) uniform in magnitude over [1e-6, 5e-5].
  */
 function attendCase(subnormal) {
   return (sm, x, n, out) => {
     const length = Math.max(1, Math.floor(n / (KV_HEADS * DIM)));
     const q = logits(HEADS * DIM, "f32", 7).map((v) => v / 8);
     const y = out(HEADS * DIM);
-    const keys = out.owned(sm.alloc(length * KV_HEADS * DIM, x.dtype));
-    keys.array.set(x.array.subarray(0, keys.length));
-    const vals = subnormal ? out.owned(operand(sm, x, magnitudes(keys.length, 1e-6, 5e-5, true, 17))) : keys;
+    const cache = out.owned(sm.alloc(length * KV_HEADS * DIM, x.dtype));
+    cache.array.set(x.array.subarray(0, cache.length));
+    const small = subnormal ? out.owned(operand(sm, x, magnitudes(cache.length, 1e-6, 5e-5, true, 17))) : cache;
+    const keys = subnormal === "keys" ? small : cache;
+    const vals = subnormal === "values" ? small : cache;
     return () => sm.attend(q, keys, vals, { heads: HEADS, kvHeads: KV_HEADS, dim: DIM, out: y });
   };
 }

@@ -21,7 +21,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, holdsSpecial, raiseHalfTop, widen4, widenFinite4 } from "../shared/half";
+import { halfConstant, holdsSpecial, holdsSubnormal, maxLaneS, maxLaneU, quickHigh8, quickLow8, raiseHalfSub, subnormalHalvesOver, subnormalMagnitude, widen4, widenExactRun, widenFinite4 } from "../shared/half";
 import { dot, loadS, loadV } from "../shared/dot";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
@@ -469,23 +469,58 @@ function touchBytes(p: usize, bytes: usize): void {
   touched |= t;
 }
 
+// Subnormal halves: widened with a multiply (widenFinite4), each takes a microcode assist of
+// about 100 cycles on Intel cores, and a block of them ran 8-12x the f32 block. The scans of a
+// block's halves (keyNorms, finiteHalves) also tell whether they met one, in 2-4 operations per
+// 8 halves; a block where subnormal halves are common (sampled: more than 1 in SMALL_SHARE of
+// the first SMALL_SAMPLE of its keys or of its values) is widened exactly into the work area
+// first and computed as f32 keys and values. A realistic cache holds a few subnormal halves
+// (about 1 in 20,000 of N(0, 1) values): those keep the quick path and their few assists.
+
+/** The bits of the least normal half, 2^-14. */
+const HALF_LEAST_NORMAL: i16 = 0x400;
+/** Whether the last scans (keyNorms, finiteHalves) met a subnormal half. */
+let smallHalves = false;
+/** Halves of a block's keys, and of its values, counted before it is widened. */
+const SMALL_SAMPLE: i32 = 4096;
+/** A block is widened where more than 1 in SMALL_SHARE of the halves counted are subnormal. */
+const SMALL_SHARE: i32 = 64;
+
+/** Whether the n halves at p hold many subnormal ones (see SMALL_SHARE). */
+function manySmall(p: usize, n: i32): bool {
+  const counted = min(n, SMALL_SAMPLE);
+  return subnormalHalvesOver(p, counted, counted / SMALL_SHARE);
+}
+
 /**
- * Whether the n halves at p are all finite (no Inf, no NaN): one pass of loads and integer
- * maxima of their magnitudes' bits.
+ * Whether the n halves at p are all finite (no Inf, no NaN), raising smallHalves where one was
+ * subnormal: one pass of loads and integer maxima of u = m - 0x400 (m the magnitude's bits,
+ * wrapping): as signed, the normal halves give 0 to 0x77ff and the Inf and NaN ones above; as
+ * unsigned, a zero gives 0xfc00 and the subnormal halves above.
  */
 function finiteHalves(p: usize, n: i32): bool {
   let i = 0;
-  let top: u32 = 0;
+  let top = 0;
+  let small = false;
   if (ASC_FEATURE_SIMD) {
-    const magnitude = i16x8.splat(0x7fff);
+    const magnitude = halfConstant(5);
+    const least = i16x8.splat(HALF_LEAST_NORMAL);
     let a = i16x8.splat(0);
-    for (; i + 8 <= n; i += 8) a = i16x8.max_u(a, v128.and(v128.load(p + (<usize>i << 1)), magnitude));
-    a = i16x8.max_u(a, i8x16.shuffle(a, a, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-    a = i16x8.max_u(a, i8x16.shuffle(a, a, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
-    a = i16x8.max_u(a, i8x16.shuffle(a, a, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-    top = <u32>i16x8.extract_lane_u(a, 0);
+    let high = a;
+    for (; i + 8 <= n; i += 8) {
+      const u = i16x8.sub(v128.and(v128.load(p + (<usize>i << 1)), magnitude), least);
+      a = i16x8.max_s(a, u);
+      high = i16x8.max_u(high, u);
+    }
+    top = maxLaneS(a) + HALF_LEAST_NORMAL;
+    small = <u32>maxLaneU(high) > 0xfc00;
   }
-  for (; i < n; i++) top = max(top, <u32>load<u16>(p + (<usize>i << 1)) & 0x7fff);
+  for (; i < n; i++) {
+    const m = <i32>load<u16>(p + (<usize>i << 1)) & 0x7fff;
+    top = max(top, m);
+    if (subnormalMagnitude(m)) small = true;
+  }
+  if (small) smallHalves = true;
   return top < 0x7c00;
 }
 
@@ -506,9 +541,16 @@ function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
       const h2 = halfK<K>(2);
       const h3 = halfK<K>(3);
       const e16 = halfK<K>(4);
+      const mh = halfK<K>(6);
+      const rh = halfK<K>(7);
       // Halves: widened as finite, their largest exponent kept on the side (an Inf or NaN half
       // makes the row's sum +Infinity, whatever its finite widening gave).
+      // Widened by the quick form with the exponent rebiased everywhere (no float arithmetic,
+      // so no assist on a subnormal half, see smallHalves): exact for normal halves, above the
+      // magnitude of a subnormal one or a zero (below 2^-14 still), so the sums stay bounds;
+      // sub raised by the subnormal halves.
       let exponents = i16x8.splat(0);
+      let sub = exponents;
       let a0 = f32x4.splat(0);
       let a1 = a0;
       for (let d = 0; d < last; d += 8) {
@@ -516,9 +558,12 @@ function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
         let x1: v128;
         if (sizeof<K>() == 2) {
           const v = v128.load(at<K>(row, d));
-          exponents = raiseHalfTop(exponents, v, e16);
-          x0 = widenFinite4(i32x4.extend_low_i16x8_s(v), h0, h1);
-          x1 = widenFinite4(i32x4.extend_high_i16x8_s(v), h0, h1);
+          const e = v128.and(v, e16);
+          exponents = i16x8.max_u(exponents, e);
+          sub = raiseHalfSub(sub, v, e);
+          const top = i16x8.add(v128.and(i16x8.shr_s(v, 3), mh), rh);
+          x0 = quickLow8(v, top);
+          x1 = quickHigh8(v, top);
         } else {
           x0 = loadW<K>(at<K>(row, d), h0, h1, h2, h3);
           x1 = loadW<K>(at<K>(row, d + 4), h0, h1, h2, h3);
@@ -527,7 +572,10 @@ function keyNorms<K>(p: usize, rows: i32, dim: i32): f64 {
         a1 = madd<f32>(x1, x1, a1);
       }
       t = sumLanes<f32>(f32x4.add(a0, a1));
-      if (sizeof<K>() == 2 && holdsSpecial(exponents, e16)) t = Infinity;
+      if (sizeof<K>() == 2) {
+        if (holdsSubnormal(sub, halfConstant(8))) smallHalves = true;
+        if (holdsSpecial(exponents, e16)) t = Infinity;
+      }
     }
     for (let d = last; d < dim; d++) {
       const x = <f64>loadS<f32, K>(at<K>(row, d));
@@ -689,6 +737,40 @@ function genericBlock<T, K>(
 
 // ---- the work area ----
 
+/**
+ * One block of keys by its path: in f64 where `exact` (f32 queries whose scores could pass the
+ * f32 path's reach), the quad path where the groups allow it (`quads`; halves only where
+ * `finite`, widened without the special-value step), the generic one otherwise.
+ */
+function block<T, K>(
+  exact: bool, quads: bool, finite: bool, q0: i32, j0: i32, n: i32, nq: i32, G: i32, g0: i32, g1: i32, dim: i32, valueDim: i32,
+  kb: usize, ks: usize, vb: usize, vs: usize, qp: usize, qp64: usize, lo: usize, hi: usize, M: usize, Lsum: usize, AL: usize, acc: usize, S: usize, B: usize,
+  scale: f64, shaped: bool, offset: i32, softcap: f64, bias: usize, biasHead: i32, length: i32, alibi: usize,
+): void {
+  if (exact) {
+    genericBlock<f64, K>(
+      q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, true, biasHead, length, alibi,
+    );
+  } else if (ASC_FEATURE_SIMD && quads && (sizeof<K>() != 2 || finite)) {
+    // Finite halves as i16 (see loadW); halves holding an Inf or a NaN go the generic way.
+    if (sizeof<K>() == 2) {
+      quadBlock<i16>(
+        q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+        <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+      );
+    } else if (sizeof<K>() == 4) {
+      quadBlock<K>(
+        q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
+        <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
+      );
+    }
+  } else {
+    genericBlock<T, K>(
+      q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, sizeof<T>() == 4, biasHead, length, alibi,
+    );
+  }
+}
+
 /** Queries per tile: at least one, and all the heads of each. */
 // @ts-ignore: decorator
 @inline
@@ -759,11 +841,19 @@ function offQp64(rows: i32, tq: i32, valueDim: i32, dim: i32): usize {
   return offQ64(rows, tq, valueDim) + ((<usize>rows * <usize>dim) << 3);
 }
 
-/** Bytes of work space attend needs for these shapes. */
-export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32, dim: i32): usize {
+/** Bytes of a tile's work space before the room of a widened block (halves: see smallHalves). */
+// @ts-ignore: decorator
+@inline
+function offWide(rows: i32, tq: i32, valueDim: i32, dim: i32): usize {
+  return (offQp64(rows, tq, valueDim, dim) + (<usize>rows << 2) + 15) & ~15;
+}
+
+/** Bytes of work space attend needs for these shapes (`halves`: keys and values are f16). */
+export function attendwork(queries: i32, heads: i32, kvHeads: i32, valueDim: i32, dim: i32, halves: bool): usize {
   const tq = tileQueries(heads, queries);
   const rows = tq * heads;
-  return offQp64(rows, tq, valueDim, dim) + (<usize>rows << 2);
+  const wide = halves ? (<usize>KEY_BLOCK * <usize>kvHeads * <usize>(dim + valueDim)) << 2 : 0;
+  return offWide(rows, tq, valueDim, dim) + wide;
 }
 
 // ---- the kernel ----
@@ -791,6 +881,8 @@ function attend<T, K>(
   // Groups of a multiple of four query heads take the quad path (f32 queries over f32 or f16
   // keys and values, SIMD builds; f64 keys under f32 queries, a rare pair, go the generic way).
   const quads = ASC_FEATURE_SIMD && sizeof<T>() == 4 && sizeof<K>() != 8 && G % 4 == 0;
+  // The room of a widened block of halves, after the largest tile's work.
+  const wideAt = offWide(tq * heads, tq, valueDim, dim);
   for (let q0 = 0; q0 < queries; q0 += tq) {
     const nq = min(tq, queries - q0);
     // Rows of the tile in the order [kv head g][query i][head of the group hh]: the rows a
@@ -862,32 +954,27 @@ function attend<T, K>(
       const vb = v + <usize>j0 * vs;
       // The block's keys, read whole first (see touchBytes); for f32 queries their largest
       // norm decides between f32 scores and f64 ones (see EXACT_ABOVE).
+      smallHalves = false;
       const kmax = Math.sqrt(keyNorms<K>(kb, n * kvHeads, dim));
       // Halves: the values scanned too, so that a block of finite halves (keys and values)
       // takes the quad path's shorter widening.
       const finite = sizeof<K>() == 2 && kmax < Infinity && finiteHalves(vb, n * kvHeads * valueDim);
       if (sizeof<K>() != 2) touchBytes(vb, <usize>n * vs);
       const exact = sizeof<T>() == 4 && qNorm * kmax > EXACT_ABOVE;
-      if (exact) {
-        genericBlock<f64, K>(
-          q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp64, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, true, biasHead, length, alibi,
+      if (ASC_FEATURE_SIMD && sizeof<K>() == 2 && finite && smallHalves && (manySmall(kb, n * kvHeads * dim) || manySmall(vb, n * kvHeads * valueDim))) {
+        // Many subnormal halves: the block widened exactly (see smallHalves), then as f32s.
+        const wk = work + wideAt;
+        const wv = wk + (<usize>(n * kvHeads * dim) << 2);
+        widenExactRun(kb, wk, n * kvHeads * dim);
+        widenExactRun(vb, wv, n * kvHeads * valueDim);
+        block<T, f32>(
+          exact, quads, true, q0, j0, n, nq, G, g0, g1, dim, valueDim, wk, ks << 1, wv, vs << 1, qp, qp64, lo, hi, M, Lsum, AL, acc, S, B,
+          scale, shaped, offset, softcap, bias, biasHead, length, alibi,
         );
-      } else if (quads && (sizeof<K>() != 2 || finite)) {
-        // Finite halves as i16 (see loadW); halves holding an Inf or a NaN go the generic way.
-        if (sizeof<K>() == 2) {
-          quadBlock<i16>(
-            q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
-            <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
-          );
-        } else if (sizeof<K>() == 4) {
-          quadBlock<K>(
-            q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, AL, acc, S, B,
-            <f32>scale, shaped, offset, softcap, bias, biasHead, length, alibi,
-          );
-        }
       } else {
-        genericBlock<T, K>(
-          q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, lo, hi, M, Lsum, acc, S, scale, shaped, offset, softcap, bias, sizeof<T>() == 4, biasHead, length, alibi,
+        block<T, K>(
+          exact, quads, finite, q0, j0, n, nq, G, g0, g1, dim, valueDim, kb, ks, vb, vs, qp, qp64, lo, hi, M, Lsum, AL, acc, S, B,
+          scale, shaped, offset, softcap, bias, biasHead, length, alibi,
         );
       }
     }

@@ -305,9 +305,15 @@ export function subnormalMagnitude(m: i32): bool {
 /** Halves manySubnormalHalves counts between looks at whether the count is settled. */
 const COUNT_BLOCK: i32 = 2048;
 
-/** Whether more than half of the n halves at x are subnormal (see halvesSubnormal); it stops where the count settles it. */
+/** Whether more than half of the n halves at x are subnormal (see halvesSubnormal). */
+// @ts-ignore: decorator
+@inline
 export function manySubnormalHalves(x: usize, n: i32): bool {
-  const half = n >> 1;
+  return subnormalHalvesOver(x, n, n >> 1);
+}
+
+/** Whether more than `limit` of the n halves at x are subnormal; it stops where the count settles it. */
+export function subnormalHalvesOver(x: usize, n: i32, limit: i32): bool {
   let count = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -324,11 +330,11 @@ export function manySubnormalHalves(x: usize, n: i32): bool {
       }
       const counts = i32x4.extadd_pairwise_i16x8_u(c);
       count += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
-      if (count > half || i - count >= n - half) return count > half;
+      if (count > limit || i - count >= n - limit) return count > limit;
     }
   }
   for (; i < n; i++) count += i32(subnormalMagnitude(<i32>load<u16>(x + (<usize>i << 1)) & 0x7fff));
-  return count > half;
+  return count > limit;
 }
 
 // Halves ordered as 16-bit integers, without widening them: the non-negative halves order as

@@ -7,7 +7,7 @@
 
 import type { Splits } from "../core/split.js";
 
-type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number, dim: number) => number;
+type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number, dim: number, halves: number) => number;
 
 export const ATTENTION_SPLITS: Splits = {
   attend: {
@@ -15,6 +15,7 @@ export const ATTENTION_SPLITS: Splits = {
     range: [23, 24],
     // Key and value elements read: every kv head reads its rows of the range once per tile.
     cost: (a) => (a[13] - a[12]) * a[8] * (a[9] + a[10]) * Math.max(1, a[6] / 16),
-    work: [5, (a, _dtype, exports) => (exports.attendwork as WorkKernel)(a[6], a[7], a[8], a[10], a[9])],
+    // f32_f16_attend, f64_f16_attend: room for a block of keys and values widened (halves).
+    work: [5, (a, _dtype, exports, name) => (exports.attendwork as WorkKernel)(a[6], a[7], a[8], a[10], a[9], name.includes("_f16_") ? 1 : 0)],
   },
 };

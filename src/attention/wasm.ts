@@ -15,7 +15,7 @@ import { SegmentMerge, segmentsOf } from "./segments.js";
 
 /** A kernel export; parallel()'s also runs whole calls at once (src/core/split.ts). */
 type AttendKernel = ((...args: number[]) => void) & Partial<Pick<ConcurrentKernel, "threads" | "all">>;
-type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number, dim: number) => number;
+type WorkKernel = (queries: number, heads: number, kvHeads: number, valueDim: number, dim: number, halves: number) => number;
 
 const COMPUTE: readonly Dtype[] = ["f32", "f64"];
 const STORAGE: readonly Dtype[] = ["f32", "f64", "f16"];
@@ -65,7 +65,7 @@ export class WasmAttention implements AttentionCore {
     const lseOffset = c.lse ? offsetOf(c.lse) : 0;
     const alibiAt = c.alibi ? stage.region(heads * 8) : 0;
     const sinksAt = c.sinks ? stage.region(heads * 8) : 0;
-    const workAt = stage.region(this.#work(queries, heads, kvHeads, valueDim, dim));
+    const workAt = stage.region(this.#work(queries, heads, kvHeads, valueDim, dim, storage === "f16" ? 1 : 0));
     const partsAt = stage.region(slots * rows * (valueDim + 1) * bytes);
     const address = stage.open("keys", c.keys.length);
     const base = stage.base;

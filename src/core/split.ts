@@ -24,8 +24,8 @@ export interface Split {
   readonly strides?: readonly (readonly [arg: number, bytes: Stride])[] | undefined;
   /** Instead of moving pointers: the arguments that take each part's [first, end) of the count. */
   readonly range?: readonly [first: number, end: number] | undefined;
-  /** A work area that each thread needs its own of: the argument and its size in bytes. */
-  readonly work?: readonly [arg: number, bytes: (args: readonly number[], dtype: KernelDtype, exports: KernelExports) => number] | undefined;
+  /** A work area that each thread needs its own of: the argument and its size in bytes (`name`: the export's). */
+  readonly work?: readonly [arg: number, bytes: (args: readonly number[], dtype: KernelDtype, exports: KernelExports, name: string) => number] | undefined;
   /** The kernel returns the last row's value: the call returns that of the last part. */
   readonly returnsLast?: boolean | undefined;
 }

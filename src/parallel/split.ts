@@ -55,18 +55,18 @@ export class Splitter {
     this.table.forEach(([m, key], index) => {
       if (m !== module) return;
       const [name, dtype] = nameOf(key) as [string, KernelDtype];
-      wrapped[key] = this.#split(exports[key] as Kernel, index, splits[name], dtype, exports);
+      wrapped[key] = this.#split(exports[key] as Kernel, index, splits[name], dtype, exports, key);
     });
     return wrapped;
   }
 
-  #split(kernel: Kernel, index: number, s: Split, dtype: KernelDtype, exports: KernelExports): Kernel {
+  #split(kernel: Kernel, index: number, s: Split, dtype: KernelDtype, exports: KernelExports, key: string): Kernel {
     const work = this.work;
     /** Runs `own` here and each of `others` on a worker (with a work area of its own), waiting for all. */
     const run = (own: number[], others: number[][]): number | undefined => {
       const pool = this.#pool as Pool;
       others.forEach((part, t) => {
-        if (s.work) part[s.work[0]] = work.of(t, s.work[1](part, dtype, exports));
+        if (s.work) part[s.work[0]] = work.of(t, s.work[1](part, dtype, exports, key));
         pool.post(t, index, part);
       });
       let result: number | undefined;

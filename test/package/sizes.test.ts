@@ -208,7 +208,12 @@ describe("size budget", () => {
   // f16_subnormal, the host's switch to the f32 kernels; +600 bytes), f16 rows of subnormal logits
   // 15x -> 1.7x the f32 call (sample), 5-8x -> 1.5-1.7x (sparsemax, entmax) on an Intel Xeon
   // (docs/core.md).
-  const ALL_CEILING = 110_750;
+  // Then 112,200 (measured 112,155): attention's f16 blocks whose keys or values hold many
+  // subnormal halves are widened exactly into the work area first and computed as f32 (the scans
+  // of keys and values tell them, the block's dispatch a function of its own; attention-relaxed.wasm
+  // +1,420 bytes), attend with subnormal keys or values 10-20x -> 1.7-1.9x the f32 call on an
+  // Intel Xeon (docs/attention.md).
+  const ALL_CEILING = 112_200;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
