@@ -488,6 +488,13 @@ function unscaled<T>(beta: T): bool {
   return beta == <T>1;
 }
 
+/** Whether the sum over a row stored as S takes the unscaled loop: folded halves always scale (by beta*2^112). */
+// @ts-ignore: decorator
+@inline
+function unscaledSum<T, S>(beta: T): bool {
+  return !isSigned<S>() && unscaled<T>(beta);
+}
+
 // Each specialization of expMinusMaxSum is a function of its own, and the named kernels
 // below pick one inline: JavaScriptCore (Bun, Safari) allocates registers per function, and
 // with the unscaled and the scaled loop in one function its OMG tier kept most of the loop's
@@ -530,14 +537,14 @@ function storeTopB<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize):
 // @ts-ignore: decorator
 @inline
 export function raddexpminusmax<T, S = T>(x: usize, n: i32, c: T, beta: T): f64 {
-  return unscaled<T>(beta) ? sum1<T, S>(x, n, c) : sumB<T, S>(x, n, c, beta);
+  return unscaledSum<T, S>(beta) ? sum1<T, S>(x, n, c) : sumB<T, S>(x, n, c, beta);
 }
 
 /** raddexpminusmax, each term also stored to y[0..n) (y may be x). */
 // @ts-ignore: decorator
 @inline
 export function raddstoreexpminusmax<T, S = T>(x: usize, y: usize, n: i32, c: T, beta: T): f64 {
-  return unscaled<T>(beta) ? store1<T, S>(x, y, n, c) : storeB<T, S>(x, y, n, c, beta);
+  return unscaledSum<T, S>(beta) ? store1<T, S>(x, y, n, c) : storeB<T, S>(x, y, n, c, beta);
 }
 
 /**
@@ -548,14 +555,14 @@ export function raddstoreexpminusmax<T, S = T>(x: usize, y: usize, n: i32, c: T,
 // @ts-ignore: decorator
 @inline
 export function raddexpminusmaxtop<T, S = T>(x: usize, n: i32, c: T, beta: T, top: usize): f64 {
-  return unscaled<T>(beta) ? sumTop1<T, S>(x, n, c, top) : sumTopB<T, S>(x, n, c, beta, top);
+  return unscaledSum<T, S>(beta) ? sumTop1<T, S>(x, n, c, top) : sumTopB<T, S>(x, n, c, beta, top);
 }
 
 /** raddstoreexpminusmax for a guessed c, raising the f64 at `top` (raddexpminusmaxtop). */
 // @ts-ignore: decorator
 @inline
 export function raddstoreexpminusmaxtop<T, S = T>(x: usize, y: usize, n: i32, c: T, beta: T, top: usize): f64 {
-  return unscaled<T>(beta) ? storeTop1<T, S>(x, y, n, c, top) : storeTopB<T, S>(x, y, n, c, beta, top);
+  return unscaledSum<T, S>(beta) ? storeTop1<T, S>(x, y, n, c, top) : storeTopB<T, S>(x, y, n, c, beta, top);
 }
 
 /**

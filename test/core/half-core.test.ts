@@ -158,6 +158,51 @@ describe.each(backends)("%s: f16 input", (_name, sm) => {
     }
   });
 
+  it("logSumExp and online().push of halves give the f32 call's bits on the same values", () => {
+    // The halves are widened exactly, a block at a time, and summed as the f32 row is: rows of
+    // small and large extrema, with subnormal halves, a masked run or an Inf/NaN, betas up to and
+    // past 2^16, rows past a block of 2,048.
+    const extremum = fc.constantFrom(0x3000, 0x2fff, 0x3400, 0x4bff, 0x0400, 0x03ff, 0x0000, 0x7bff);
+    const beta = fc.oneof(fc.constant(1), fc.double({ min: -8, max: 8, noNaN: true }), fc.constantFrom(65535.9, 65536, -70000, 1e-3));
+    const row = fc.record({
+      k: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(2047, 2048, 2049, 6000)),
+      rows: fc.integer({ min: 1, max: 3 }),
+      top: extremum,
+      negative: fc.boolean(),
+      subnormals: fc.constantFrom(0, 0.01, 0.5),
+      masked: fc.integer({ min: 0, max: 3000 }),
+      special: fc.option(fc.constantFrom(NEG_INF, POS_INF, NAN), { nil: undefined, freq: 4 }),
+      beta,
+      seed: fc.nat(),
+    });
+    fc.assert(
+      fc.property(row, (c) => {
+        // Each row's halves at most its top's magnitude (its extremum, for its beta's sign).
+        const n = c.k * c.rows;
+        let s = c.seed | 1;
+        const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
+        const bits = Uint16Array.from({ length: n }, (_, i) => {
+          if (i % c.k === 0) return c.top | (c.negative ? 0x8000 : 0);
+          const h = next() < c.subnormals ? Math.floor(next() * 0x3ff) + 1 : Math.floor(next() * (c.top + 1));
+          return h | (c.negative !== next() < 0.1 ? 0x8000 : 0);
+        });
+        bits.fill(NEG_INF, Math.floor(n / 3), Math.min(n, Math.floor(n / 3) + c.masked));
+        if (c.special !== undefined) bits[c.seed % n] = c.special;
+        const values = Float32Array.from(bits, halfValue);
+        const x = f16Array(sm, bits);
+        const opts = { beta: c.beta, rowLength: c.k };
+        expect(Array.from(sm.logSumExp(x, opts))).toEqual(Array.from(sm.logSumExp(values, opts)));
+        const acc = sm.online({ beta: c.beta });
+        const want = sm.online({ beta: c.beta });
+        acc.push(x);
+        want.push(values);
+        expect(acc.logSumExp()).toBe(want.logSumExp());
+        x.free();
+      }),
+      { seed: 20261206, numRuns: 80 },
+    );
+  });
+
   it("rejects an out of the wrong dtype or length, naming it", () => {
     const x = f16Array(sm, Uint16Array.of(0x3c00, 0x4000));
     expect(() => sm.softmax(x, { out: new Float64Array(2) as never })).toThrow(/out must have the output dtype f32 or f16 \(got a Float64Array\)/);
