@@ -21,7 +21,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, holdsSpecial, holdsSubnormal, maxLaneS, maxLaneU, quickHigh8, quickLow8, raiseHalfSub, subnormalHalvesOver, subnormalMagnitude, widen4, widenExactRun, widenFinite4 } from "../shared/half";
+import { halfConstant, holdsSpecial, holdsSubnormal, maxLaneS, maxLaneU, quickHigh8, quickLow8, raiseHalfSub, subnormalHalvesOver, subnormalMagnitude, widen4, widenFinite4, widenSmallRun } from "../shared/half";
 import { dot, loadS, loadV } from "../shared/dot";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
@@ -965,8 +965,8 @@ function attend<T, K>(
         // Many subnormal halves: the block widened exactly (see smallHalves), then as f32s.
         const wk = work + wideAt;
         const wv = wk + (<usize>(n * kvHeads * dim) << 2);
-        widenExactRun(kb, wk, n * kvHeads * dim);
-        widenExactRun(vb, wv, n * kvHeads * valueDim);
+        widenSmallRun(kb, wk, n * kvHeads * dim, i16x8.splat(0));
+        widenSmallRun(vb, wv, n * kvHeads * valueDim, i16x8.splat(0));
         block<T, f32>(
           exact, quads, true, q0, j0, n, nq, G, g0, g1, dim, valueDim, wk, ks << 1, wv, vs << 1, qp, qp64, lo, hi, M, Lsum, AL, acc, S, B,
           scale, shaped, offset, softcap, bias, biasHead, length, alibi,

@@ -25,7 +25,7 @@ import {
   widenConstant, widenExtremum,
 } from "../shared/reduce";
 import { scaledDiff } from "../shared/careful";
-import { halfConstant, halfToF32, holdsSpecial, holdsSubnormal, loneRow, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widenExactOnce, widenExactRun, widenFiniteRun, widenFiniteScalar, widenHalves } from "../shared/half";
+import { halfConstant, halfToF32, holdsSpecial, holdsSubnormal, loneRow, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widenExactOnce, widenFiniteRun, widenSmallRun, widenFiniteScalar, widenHalves } from "../shared/half";
 import { COEFS, HALF_WORK, PLAIN, PROB, SMOOTH, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./stats";
 
 // The layout of the statistics and coefficients, and the modes: stats.ts.
@@ -490,7 +490,7 @@ function halvesFirstPass(pg: usize, po: usize, k: i32): f64 {
       }
       if (holdsSubnormal(sub, mant)) {
         // The block widened exactly into out, and summed again from there.
-        widenExactRun(pg + (<usize>start << 1), po + (<usize>start << 2), end - start);
+        widenSmallRun(pg + (<usize>start << 1), po + (<usize>start << 2), end - start, top);
         s0 = b0;
         s1 = b1;
         for (let j = start; j < end; j += 8) {

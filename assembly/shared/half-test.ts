@@ -2,8 +2,8 @@
 // it into build/, never into dist/, so no shipped module carries test-only exports.
 
 import {
-  f32ToHalf, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfNotPositive8, halfOrder, halfOrderAtLeast, halfPositive, halfToF32, halvesFinite,
-  narrowHalves, positiveEdge, widenFolded4, widenHalves,
+  f32ToHalf, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfNotPositive8, halfOrder, halfOrderAtLeast, halfPositive, halfToF32, halvesFinite, maxLaneU,
+  narrowHalves, positiveEdge, widenFolded4, widenHalves, widenSmallRun,
 } from "./half";
 
 import { extremum, widenExtremum } from "./reduce";
@@ -13,6 +13,13 @@ export { features, heapBase } from "./module";
 /** dst = f32 of the halves at src, n of them (SIMD where the build has it). */
 export function widen(src: usize, dst: usize, n: i32): void {
   widenHalves(src, dst, n);
+}
+
+/** dst = f32 of the halves at src by the small widening alone (exact for finite halves; the scalar build: halfToF32); the largest exponent bits of the whole 8s (0x7c00: an Inf or NaN among them). */
+export function widenSmall(src: usize, dst: usize, n: i32): i32 {
+  if (ASC_FEATURE_SIMD) return maxLaneU(widenSmallRun(src, dst, n, i16x8.splat(0)));
+  for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
+  return 0;
 }
 
 /** dst = halves of the f32s at src, rounded to nearest even (SIMD where the build has it). */

@@ -44,7 +44,10 @@
 //                                                       to tell whether widenFinite4 was exact;
 //   raiseHalfSub(sub, v, e), holdsSubnormal(sub, m)     8 halves' subnormals kept on the side, to
 //                                                       tell whether the quick widening was exact;
-//   widenExact4(s, c0..c5), widenExactRun, widenExactTop exact, no float arithmetic on a subnormal;
+//   widenExact4(s, c0..c5), widenExactRun exact, no float arithmetic on a subnormal;
+//   smallInt8, smallScale8, smallLow8, smallHigh8,      exact for finite halves, no float arithmetic on
+//     widenSmallRun(src, dst, n, top)                   a subnormal, fewer operations: the redo of runs
+//                                                       that held subnormal halves;
 //   widenFiniteRun(src, dst, n, top, e, m, r)           a loop that only widens n halves as finite,
 //     widenFiniteScalar(src, dst, start, end)           raising top (its scalar twin: false at Inf, NaN);
 //   halfNotPositive8(v, bias, edge), halfPositive(h)    !(h > 0) on the bits, without widening
@@ -71,14 +74,22 @@ const HIGH_PART: u32 = SIGN_AND_MAGNITUDE >>> 16;
 const REBIAS_TOP: u32 = 0x3800;
 const HALF_MANTISSA: u32 = 0x3ff;
 
+// The small widening (smallInt8, smallScale8): a half's implicit bit (also the exponent bits of
+// the least normal half), the top 16 bits of 2^-25 (102 << 7), and a half's sign.
+const HALF_IMPLICIT: u32 = 0x400;
+const SCALE_TOP: u32 = 0x3300;
+const HALF_SIGN: u32 = 0x8000;
+
 const HALF_TABLE = memory.data<u32>([
   reinterpret<u32>(REBIAS), SIGN_AND_MAGNITUDE, HALF_EXPONENT, F32_EXPONENT, (HALF_EXPONENT << 16) | HALF_EXPONENT, 0x7fff7fff,
   (HIGH_PART << 16) | HIGH_PART, (REBIAS_TOP << 16) | REBIAS_TOP, (HALF_MANTISSA << 16) | HALF_MANTISSA,
+  (HALF_IMPLICIT << 16) | HALF_IMPLICIT, (SCALE_TOP << 16) | SCALE_TOP, (HALF_SIGN << 16) | HALF_SIGN,
 ]);
 
 /**
  * Constant k (0-3) of the widening in every lane, for widen4's k0..k3 (4: HALF_EXPONENT, 5: 0x7fff,
- * 6: HIGH_PART, 7: REBIAS_TOP, 8: HALF_MANTISSA, in 16-bit lanes).
+ * 6: HIGH_PART, 7: REBIAS_TOP, 8: HALF_MANTISSA, 9: HALF_IMPLICIT, 10: SCALE_TOP, 11: HALF_SIGN,
+ * in 16-bit lanes).
  */
 // @ts-ignore: decorator
 @inline
@@ -147,28 +158,6 @@ export function widenExact4(s: v128, c0: v128, c1: v128, c2: v128, c3: v128, c4:
   return v128.or(v128.bitselect(tiny, big, i32x4.lt_s(a, c3)), v128.and(sh, c5));
 }
 
-/**
- * The n halves at src widened by widenExact4 into the f32s at dst, top raised to their exponent
- * bits (raiseHalfTop, for holdsSpecial): widenFiniteRun for a run known to hold subnormal halves,
- * which that would widen twice. n a multiple of 8; e16 = halfConstant(4).
- */
-export function widenExactTop(src: usize, dst: usize, n: i32, top: v128, e16: v128): v128 {
-  const c0 = exactConstant(0);
-  const c1 = exactConstant(1);
-  const c2 = exactConstant(2);
-  const c3 = exactConstant(3);
-  const c4 = exactConstant(4);
-  const c5 = exactConstant(5);
-  for (let i = 0; i < n; i += 8) {
-    const h = v128.load(src + (<usize>i << 1));
-    const q = dst + (<usize>i << 2);
-    top = raiseHalfTop(top, h, e16);
-    v128.store(q, widenExact4(i32x4.extend_low_i16x8_s(h), c0, c1, c2, c3, c4, c5));
-    v128.store(q, widenExact4(i32x4.extend_high_i16x8_s(h), c0, c1, c2, c3, c4, c5), 16);
-  }
-  return top;
-}
-
 /** widenExact4 with its constants loaded at each call: for code outside hot loops (the last 4 of a row). */
 // @ts-ignore: decorator
 @inline
@@ -198,6 +187,74 @@ export function widenExactRun(src: usize, dst: usize, n: i32): void {
     }
   }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
+}
+
+// The small widening, exact for every finite half and with no float arithmetic on a subnormal,
+// for the runs that hold subnormal halves (the quick widening's redo): a finite half is the
+// integer M = its mantissa bits, with the implicit bit where its exponent bits e are not 0,
+// times 2^(max(e, 1) - 25), both computed for 8 halves in 16-bit lanes; per 4 the integers are
+// converted (exactly: below 2^11) and multiplied by the scales (normal f32s, the sign in them),
+// the product exact and normal (at least 2^-24). 10 operations per 8 halves, then 4 per 4:
+// 18 per 8 where widenExact4 takes 26. Inf and NaN halves give wrong finite values: the callers
+// tell them by the exponents they raise (holdsSpecial).
+
+/** The integers M of the 8 finite halves v (e = v & halfConstant(4); mant, implicit = halfConstant(8, 9)). */
+// @ts-ignore: decorator
+@inline
+export function smallInt8(v: v128, e: v128, mant: v128, implicit: v128): v128 {
+  return v128.or(v128.and(v, mant), v128.andnot(implicit, i16x8.eq(e, i16x8.splat(0))));
+}
+
+/** The top 16 bits of the scales of the 8 halves v, signed as they are (implicit, bias, sign = halfConstant(9, 10, 11)). */
+// @ts-ignore: decorator
+@inline
+export function smallScale8(v: v128, e: v128, implicit: v128, bias: v128, sign: v128): v128 {
+  return v128.or(i16x8.add(i16x8.shr_u(i16x8.max_u(e, implicit), 3), bias), v128.and(v, sign));
+}
+
+/** The f32s of the first 4 of 8 halves from their integers mi and scales sc (smallInt8, smallScale8). */
+// @ts-ignore: decorator
+@inline
+export function smallLow8(mi: v128, sc: v128, zero: v128): v128 {
+  const m = i8x16.shuffle(mi, zero, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+  return f32x4.mul(f32x4.convert_i32x4_s(m), i8x16.shuffle(zero, sc, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+}
+
+/** The f32s of the last 4 of 8 halves (smallLow8's twin). */
+// @ts-ignore: decorator
+@inline
+export function smallHigh8(mi: v128, sc: v128, zero: v128): v128 {
+  const m = i8x16.shuffle(mi, zero, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+  return f32x4.mul(f32x4.convert_i32x4_s(m), i8x16.shuffle(zero, sc, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+}
+
+/**
+ * The n halves at src widened by the small widening into the f32s at dst (the last n % 8 by
+ * halfToF32), top raised to the exponent bits of the whole 8s (raiseHalfTop): exact where the
+ * halves are finite. Returns top.
+ */
+export function widenSmallRun(src: usize, dst: usize, n: i32, top: v128): v128 {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const e16 = halfConstant(4);
+    const mant = halfConstant(8);
+    const implicit = halfConstant(9);
+    const bias = halfConstant(10);
+    const sign = halfConstant(11);
+    const zero = i16x8.splat(0);
+    for (; i + 8 <= n; i += 8) {
+      const v = v128.load(src + (<usize>i << 1));
+      const q = dst + (<usize>i << 2);
+      const e = v128.and(v, e16);
+      top = i16x8.max_u(top, e);
+      const mi = smallInt8(v, e, mant, implicit);
+      const sc = smallScale8(v, e, implicit, bias, sign);
+      v128.store(q, smallLow8(mi, sc, zero));
+      v128.store(q, smallHigh8(mi, sc, zero), 16);
+    }
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
+  return top;
 }
 
 /** The f32 of the half with bit pattern `bits` (low 16 bits): exact, widenExact4's scalar twin. */
@@ -603,6 +660,29 @@ export function holdsSpecial(top: v128, e: v128): bool {
 }
 
 /**
+ * Whether a sample of the n halves at p (n a positive multiple of 8: its first 32, or n if fewer)
+ * holds a subnormal half (exponent bits 0, magnitude not 0): the widening loops take the small
+ * widening for such a block at once (a block that held a subnormal half the quick widening missed
+ * is widened again), and sparse's f16 backward pass widens it by loops of its own (a block of
+ * normal halves is faster widened as it is read). Either way the same bits: the sample only
+ * picks the loop. It reads the block's
+ * first bytes, which the loop reads next (a sample spread over the block cost rows beyond the
+ * caches a cache miss per vector: 0.88x -> 1.01x f32 at 2^22 in Bun).
+ */
+export function sampleSubnormal(p: usize, n: i32): bool {
+  const mag = halfConstant(5);
+  const one = i16x8.splat(1);
+  const edge = halfConstant(8);
+  let any = i16x8.splat(0);
+  const bytes = <usize>min(n, 32) << 1;
+  for (let j: usize = 0; j < bytes; j += 16) {
+    const m = v128.and(v128.load(p + j), mag);
+    any = v128.or(any, i16x8.le_u(i16x8.sub(m, one), edge));
+  }
+  return v128.any_true(any);
+}
+
+/**
  * The n halves at src widened as finite into the f32s at dst, top raised to their exponent bits
  * (raiseHalfTop): quickly (quickTop8), the run again by widenExactRun where it held a subnormal
  * half; holdsSpecial(top, e16) after the passes tells whether any was Inf or NaN (where the
@@ -613,6 +693,7 @@ export function holdsSpecial(top: v128, e: v128): bool {
 // @ts-ignore: decorator
 @inline
 export function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, e16: v128, m: v128, r: v128): v128 {
+  if (sampleSubnormal(src, n)) return widenSmallRun(src, dst, n, top);
   let sub = i16x8.splat(0);
   let i = 0;
   // 16 a step (JavaScriptCore does not unroll the loop itself), then the last 8 if any.
@@ -642,7 +723,7 @@ export function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, e16: v
     v128.store(q, quickLow8(h, t));
     v128.store(q, quickHigh8(h, t), 16);
   }
-  if (holdsSubnormal(sub, halfConstant(8))) widenExactRun(src, dst, n);
+  if (holdsSubnormal(sub, halfConstant(8))) widenSmallRun(src, dst, n, top);
   return top;
 }
 
@@ -712,15 +793,25 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
     const m = halfConstant(6);
     const r = halfConstant(7);
     const mant = halfConstant(8);
-    // Blocks of EXACT_BLOCK, each redone by widenExactRun where it held a subnormal, Inf or NaN
-    // half; 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the loop itself);
-    // the last 15 or fewer go to the scalar loop below.
+    // Blocks of EXACT_BLOCK, each redone where it held a subnormal half (widenSmallRun) or an Inf
+    // or NaN (widenExactRun); 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the
+    // loop itself); the last 15 or fewer go to the scalar loop below. Where the row's first
+    // block holds a subnormal half by its sample, or the last block did, the next is widened by
+    // widenSmallRun at once (a row of small values is widened once, not twice).
     const n16 = n & ~15;
+    let small = n16 > 0 && sampleSubnormal(src, min(n16, EXACT_BLOCK));
     while (i < n16) {
       const start = i;
       const end = min(n16, i + EXACT_BLOCK);
       let top = i16x8.splat(0);
       let sub = top;
+      if (small) {
+        top = widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
+        if (holdsSpecial(top, e16)) widenExactRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+        i = end;
+        small = i < n16 && sampleSubnormal(src + (<usize>i << 1), min(n16 - i, EXACT_BLOCK));
+        continue;
+      }
       for (; i < end; i += 16) {
         const p = src + (<usize>i << 1);
         const v0 = v128.load(p);
@@ -737,7 +828,9 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
         v128.store(q, quickLow8(v1, t1), 32);
         v128.store(q, quickHigh8(v1, t1), 48);
       }
-      if (holdsSpecial(top, e16) || holdsSubnormal(sub, mant)) widenExactRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+      small = holdsSubnormal(sub, mant);
+      if (holdsSpecial(top, e16)) widenExactRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+      else if (small) widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
     }
   }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));

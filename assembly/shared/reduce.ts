@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenExactRun, widenFinite4, widenFolded4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenFinite4, widenSmallRun, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -235,7 +235,7 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
         a3 = pickV<f32>(a3, v3, lowest);
       }
       if (holdsSubnormal(sub, mant)) {
-        widenExactRun(x + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+        widenSmallRun(x + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
         subnormal = true;
       }
     }
@@ -274,7 +274,7 @@ const WIDEN_BLOCK: i32 = 512;
 function exactLanes(a: v128): v128 {
   const magnitude = v128.and(a, i32x4.splat(0x7fffffff));
   const sub = v128.andnot(i32x4.eq(v128.and(a, i32x4.splat(0x7f800000)), i32x4.splat(0)), i32x4.eq(magnitude, i32x4.splat(0)));
-  const exact = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(magnitude, 13)), f32x4.splat(5.9604644775390625e-8));
+  const exact = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(magnitude, 13)), f32x4.splat(5.9604644775390625e-8));
   return v128.bitselect(v128.or(exact, v128.and(a, i32x4.splat(0x80000000))), a, sub);
 }
 

@@ -34,7 +34,7 @@
 // difference X - tau loses them.
 
 import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
-import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, raiseHalfTop, widen4, widenExactTop, widenFinite4, widenHalves } from "../shared/half";
+import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, raiseHalfTop, sampleSubnormal, widen4, widenFinite4, widenHalves, widenSmallRun } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
 import { candidates, levelSize, maskBits, rowHalvesFinite, rowHalvesSubnormal, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
@@ -1746,30 +1746,9 @@ function apart(a: usize, b: usize, bytes: u64): bool {
   return <u64>a + bytes <= <u64>b || <u64>b + bytes <= <u64>a;
 }
 
-/** The f16 backward pass's blocks whose sample holds subnormal halves, widened by widenExactTop (a call per block). */
+/** The f16 backward pass's blocks whose sample holds subnormal halves, widened by widenSmallRun (a call per block). */
 function widenBlock(src: usize, dst: usize, n: i32, top: v128): v128 {
-  return widenExactTop(src, dst, n, top, halfConstant(4));
-}
-
-/**
- * Whether a sample of the n halves at p (n a positive multiple of 8: its first 32, or n if fewer)
- * holds a subnormal half (exponent bits 0, magnitude not 0). The f16 backward pass widens such a
- * block by loops of their own (see backwardRows); a block of normal halves is faster widened as
- * it is read. Either way the same bits: the sample only picks the loop. It reads the block's
- * first bytes, which the loop reads next (a sample spread over the block cost rows beyond the
- * caches a cache miss per vector: 0.88x -> 1.01x f32 at 2^22 in Bun).
- */
-function sampleSubnormal(p: usize, n: i32): bool {
-  const mag = i16x8.splat(0x7fff);
-  const one = i16x8.splat(1);
-  const edge = i16x8.splat(0x3ff);
-  let any = i16x8.splat(0);
-  const bytes = <usize>min(n, 32) << 1;
-  for (let j: usize = 0; j < bytes; j += 16) {
-    const m = v128.and(v128.load(p + j), mag);
-    any = v128.or(any, i16x8.le_u(i16x8.sub(m, one), edge));
-  }
-  return v128.any_true(any);
+  return widenSmallRun(src, dst, n, top);
 }
 
 /** Pass 2 over the n f32 of g widened into work, from element `from` (the weights s in out). */

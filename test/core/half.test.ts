@@ -129,6 +129,33 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     }
   });
 
+  it("widens every finite half exactly by the small widening (runs that hold subnormal halves), at every length of the tail", () => {
+    const finite = all.filter((h) => (h & 0x7c00) !== 0x7c00);
+    const k = instantiate(file, 8 * ALL);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    new Uint16Array(e.memory.buffer, k.x, finite.length).set(finite);
+    expect(e.widenSmall(k.x, k.y, finite.length)).toBeLessThan(0x7c00);
+    const wide = new Float32Array(e.memory.buffer, k.y, finite.length);
+    for (let i = 0; i < finite.length; i++) {
+      if (!Object.is(wide[i], halfValue(finite[i]))) expect(wide[i], `half 0x${finite[i].toString(16)}`).toBe(halfValue(finite[i]));
+    }
+    // Lengths 0-24 from an odd start: the 8s, then the tail one at a time; nothing past n written.
+    const bits = [0x0001, 0x83ff, 0x0400, 0x8000, 0x3c00, 0xfbff, 0x0000, 0x0200, 0x7bff, 0x8001, 0x03ff, 0x1234];
+    for (let n = 0; n <= 24; n++) {
+      const row = Array.from({ length: n }, (_, i) => bits[(i * 5 + 3) % bits.length]);
+      new Uint16Array(e.memory.buffer, k.x, n).set(row);
+      new Uint32Array(e.memory.buffer, k.y, n + 1).fill(0xdeadbeef);
+      e.widenSmall(k.x, k.y, n);
+      expectWidenedRow(new Uint32Array(e.memory.buffer, k.y, n + 1), row, `n ${n}`);
+    }
+    // The exponents it raises tell an Inf or NaN among the whole 8s.
+    for (const special of [0x7c00, 0xfc00, 0x7e01]) {
+      const row = Array.from({ length: 16 }, (_, i) => (i === 9 ? special : bits[i % bits.length]));
+      new Uint16Array(e.memory.buffer, k.x, 16).set(row);
+      if (!file.includes("scalar")) expect(e.widenSmall(k.x, k.y, 16)).toBe(0x7c00);
+    }
+  });
+
   it("widens every length (16 halves a step, then one at a time) exactly, with an Inf or NaN at any place or none", () => {
     const k = instantiate(file, 1024);
     const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };

@@ -59,7 +59,14 @@ describe("size budget", () => {
   // Then 23,000 (measured 22,979): widenExtremum redoes only the block of 512 that held a
   // subnormal half instead of the whole row, its lanes' picks made exact before the last halves
   // (+115 bytes; crossEntropy with the gradient at 2^22 1.33x -> 0.82x the f32 call, Node 24).
-  const CORE_CEILING = 23_000;
+  // Then 23,350 (measured 23,297): runs of halves that held a subnormal half are widened again
+  // by the small widening (half.ts widenSmallRun: the integer parts converted and multiplied by
+  // their scales, 18 operations per 8 halves where the exact form took 26), and widenHalves
+  // takes it at once where the row's first block (by a sample) or the last block held one
+  // (+318 bytes: f16 softmax of subnormal logits 1.73x -> 1.52x the f32 call in Node 24,
+  // sampling's 1.65x -> 1.28x, softmaxBackward of a softmax's f16 output 1.50x -> 1.12x;
+  // docs/core.md "Subnormal halves").
+  const CORE_CEILING = 23_350;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -214,8 +221,10 @@ describe("size budget", () => {
   // +1,420 bytes), attend with subnormal keys or values 10-20x -> 1.7-1.9x the f32 call on an
   // Intel Xeon (docs/attention.md). Then 111,850 (measured 111,803): the exp-sums of folded
   // halves, which always scale, one loop instead of two identical ones (sampling-relaxed.wasm
-  // -352 bytes).
-  const ALL_CEILING = 111_850;
+  // -352 bytes). Then 112,800 (measured 112,773): the small widening of runs of subnormal halves
+  // in every module that widens (see CORE_CEILING; loss-relaxed.wasm +426 bytes, sparse-relaxed.wasm
+  // +213, softmax-relaxed.wasm +321).
+  const ALL_CEILING = 112_800;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
