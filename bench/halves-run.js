@@ -32,6 +32,16 @@ export const FUNCTIONS = {
     const y = out(n);
     return () => sm.softmax(t, { out: y });
   }),
+  // The logits with runs of -Infinity (400 of every 1,000: masked tokens).
+  "softmax masked": maskedLogits((sm, t, n, out) => {
+    const y = out(n);
+    return () => sm.softmax(t, { out: y });
+  }),
+  "logSumExp masked": maskedLogits((sm, t) => () => sm.logSumExp(t)),
+  "crossEntropy masked": maskedLogits((sm, t, n) => {
+    const target = new Int32Array([(n >> 1) + 500]);
+    return () => sm.crossEntropy(t, target);
+  }),
   logSoftmax: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.logSoftmax(x, { out: y });
@@ -195,6 +205,14 @@ function attendCase(subnormal) {
 /** The case f(sm, t, n, out) on logits t uniform in magnitude over [1e-6, 5e-5], random sign (subnormal as halves). */
 function subnormalLogits(seed, f) {
   return (sm, x, n, out) => f(sm, out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, seed))), n, out);
+}
+
+/** The case f(sm, t, n, out) on the logits x with runs of -Infinity: 400 of every 1,000 elements. */
+function maskedLogits(f) {
+  return (sm, x, n, out) => {
+    const v = Float32Array.from(x.array, (a, i) => (i % 1000 < 400 ? -Infinity : a));
+    return f(sm, out.owned(operand(sm, x, v)), n, out);
+  };
 }
 
 /**
