@@ -44,7 +44,7 @@
 //                                                       to tell whether widenFinite4 was exact;
 //   raiseHalfSub(sub, v, e), holdsSubnormal(sub, m)     8 halves' subnormals kept on the side, to
 //                                                       tell whether the quick widening was exact;
-//   widenExact4(s, c0..c5), widenExactRun exact, no float arithmetic on a subnormal;
+//   widenExact4(s, c0..c5), widenSpecialEights exact, no float arithmetic on a subnormal;
 //   smallInt8, smallScale8, smallLow8, smallHigh8,      exact for finite halves, no float arithmetic on
 //     widenSmallRun(src, dst, n, top)                   a subnormal, fewer operations: the redo of runs
 //                                                       that held subnormal halves;
@@ -165,28 +165,27 @@ export function widenExactOnce(s: v128): v128 {
   return widenExact4(s, exactConstant(0), exactConstant(1), exactConstant(2), exactConstant(3), exactConstant(4), exactConstant(5));
 }
 
-/** dst[i] = the f32 of half src[i], i < n, by widenExact4 (8 a step; the last n % 4 by halfToF32). */
-export function widenExactRun(src: usize, dst: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const c0 = exactConstant(0);
-    const c1 = exactConstant(1);
-    const c2 = exactConstant(2);
-    const c3 = exactConstant(3);
-    const c4 = exactConstant(4);
-    const c5 = exactConstant(5);
-    for (; i + 8 <= n; i += 8) {
-      const v = v128.load(src + (<usize>i << 1));
-      const q = dst + (<usize>i << 2);
-      v128.store(q, widenExact4(i32x4.extend_low_i16x8_s(v), c0, c1, c2, c3, c4, c5));
-      v128.store(q, widenExact4(i32x4.extend_high_i16x8_s(v), c0, c1, c2, c3, c4, c5), 16);
-    }
-    if (i + 4 <= n) {
-      v128.store(dst + (<usize>i << 2), widenExact4(v128.load16x4_s(src + (<usize>i << 1)), c0, c1, c2, c3, c4, c5));
-      i += 4;
-    }
+/**
+ * The 8s of halves at src (n a multiple of 8) that hold an Inf or NaN half widened again into
+ * dst by widenExact4; the others are left as they are (their quick widening was exact, or their
+ * small redo). A run of masked logits (-Infinity halves) is so widened twice only where the
+ * masked halves are, not whole.
+ */
+export function widenSpecialEights(src: usize, dst: usize, n: i32): void {
+  const e16 = halfConstant(4);
+  const c0 = exactConstant(0);
+  const c1 = exactConstant(1);
+  const c2 = exactConstant(2);
+  const c3 = exactConstant(3);
+  const c4 = exactConstant(4);
+  const c5 = exactConstant(5);
+  for (let i = 0; i < n; i += 8) {
+    const v = v128.load(src + (<usize>i << 1));
+    if (!v128.any_true(i16x8.eq(v128.and(v, e16), e16))) continue;
+    const q = dst + (<usize>i << 2);
+    v128.store(q, widenExact4(i32x4.extend_low_i16x8_s(v), c0, c1, c2, c3, c4, c5));
+    v128.store(q, widenExact4(i32x4.extend_high_i16x8_s(v), c0, c1, c2, c3, c4, c5), 16);
   }
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
 }
 
 // The small widening, exact for every finite half and with no float arithmetic on a subnormal,
@@ -793,8 +792,8 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
     const m = halfConstant(6);
     const r = halfConstant(7);
     const mant = halfConstant(8);
-    // Blocks of EXACT_BLOCK, each redone where it held a subnormal half (widenSmallRun) or an Inf
-    // or NaN (widenExactRun); 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the
+    // Blocks of EXACT_BLOCK, each redone where it held a subnormal half (widenSmallRun), and its
+    // 8s that held an Inf or NaN (widenSpecialEights); 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the
     // loop itself); the last 15 or fewer go to the scalar loop below. Where the row's first
     // block holds a subnormal half by its sample, or the last block did, the next is widened by
     // widenSmallRun at once (a row of small values is widened once, not twice).
@@ -807,7 +806,7 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
       let sub = top;
       if (small) {
         top = widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
-        if (holdsSpecial(top, e16)) widenExactRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+        if (holdsSpecial(top, e16)) widenSpecialEights(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
         i = end;
         small = i < n16 && sampleSubnormal(src + (<usize>i << 1), min(n16 - i, EXACT_BLOCK));
         continue;
@@ -829,8 +828,8 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
         v128.store(q, quickHigh8(v1, t1), 48);
       }
       small = holdsSubnormal(sub, mant);
-      if (holdsSpecial(top, e16)) widenExactRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
-      else if (small) widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
+      if (small) widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
+      if (holdsSpecial(top, e16)) widenSpecialEights(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
     }
   }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));

@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenFinite4, widenSmallRun, widenFolded4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenFinite4, widenSmallRun, widenSpecialEights, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -278,9 +278,15 @@ function exactLanes(a: v128): v128 {
   return v128.bitselect(v128.or(exact, v128.and(a, i32x4.splat(0x80000000))), a, sub);
 }
 
-/** widenExtremum's rows that hold an Inf or NaN half: widened in full, then extremum<f32> over dst. */
+/**
+ * widenExtremum's rows that hold an Inf or NaN half (dst holds the whole 16s widened, exactly but
+ * for the Inf and NaN halves): their 8s that hold one widened again exactly, the rest of the
+ * row exactly, then extremum<f32> over dst.
+ */
 function widenExtremumSpecial(x: usize, dst: usize, n: i32, lowest: bool): f32 {
-  widenHalves(x, dst, n);
+  const n16 = n & ~15;
+  widenSpecialEights(x, dst, n16);
+  for (let i = n16; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(x + (<usize>i << 1))));
   return extremum<f32>(dst, n, lowest);
 }
 

@@ -290,6 +290,46 @@ describe.each(["half-test-relaxed.wasm", "half-test.wasm", "half-test-scalar.was
     );
   });
 
+  it("widens long rows with masked runs exactly, with or without its extremum: Inf and NaN halves beside subnormal ones in the same 8s", () => {
+    // Only the 8s that hold an Inf or NaN half are widened again by the exact form (after the
+    // quick widening, or after the small one where the block held a subnormal half).
+    const k = instantiate(file, 8 * 3100);
+    const e = k.e as unknown as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+    const row = fc.record({
+      n: fc.integer({ min: 1, max: 3000 }),
+      runs: fc.array(fc.tuple(fc.nat(3000), fc.integer({ min: 1, max: 700 })), { maxLength: 4 }),
+      subnormals: fc.constantFrom(0, 0.02, 0.6),
+      odd: fc.array(fc.tuple(fc.nat(3000), fc.constantFrom(0x7c00, 0xfc00, 0x7e00, 0xfe01, 0x0001, 0x8000)), { maxLength: 3 }),
+      seed: fc.nat(),
+      lowest: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(row, (c) => {
+        let s = c.seed | 1;
+        const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
+        const halves = Array.from({ length: c.n }, () =>
+          (next() < c.subnormals ? Math.floor(next() * 0x3ff) + 1 : 0x2000 + Math.floor(next() * 0x2800)) | (next() < 0.5 ? 0x8000 : 0),
+        );
+        for (const [at, len] of c.runs) halves.fill(0xfc00, at % c.n, Math.min(c.n, (at % c.n) + len));
+        for (const [at, h] of c.odd) halves[at % c.n] = h;
+        new Uint16Array(e.memory.buffer, k.x, c.n).set(halves);
+        new Uint32Array(e.memory.buffer, k.y, c.n + 1).fill(0xdeadbeef);
+        e.widen(k.x, k.y, c.n);
+        expectWidenedRow(new Uint32Array(e.memory.buffer, k.y, c.n + 1), halves, "widen");
+        new Uint32Array(e.memory.buffer, k.y, c.n + 1).fill(0xdeadbeef);
+        const got = e.widenPick(k.x, k.y, c.n, c.lowest ? 1 : 0) as number;
+        expectWidenedRow(new Uint32Array(e.memory.buffer, k.y, c.n + 1), halves, "widenPick");
+        let ref = c.lowest ? Infinity : -Infinity;
+        for (const h of halves) {
+          const v = halfValue(h);
+          ref = Number.isNaN(v) || Number.isNaN(ref) ? NaN : c.lowest ? Math.min(ref, v) : Math.max(ref, v);
+        }
+        expect(Object.is(got, ref) || (Number.isNaN(got) && Number.isNaN(ref)), `extremum ${got}, reference ${ref}`).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("takes the extremum of long rows of tiny halves exactly: subnormal blocks widened again, a subnormal extremum exact", () => {
     // widenPick widens blocks of 512 quickly (no float arithmetic), redoes exactly those holding a
     // subnormal half, and makes a pick that is a subnormal half's quick value exact.

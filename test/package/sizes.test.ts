@@ -65,8 +65,9 @@ describe("size budget", () => {
   // takes it at once where the row's first block (by a sample) or the last block held one
   // (+318 bytes: f16 softmax of subnormal logits 1.73x -> 1.52x the f32 call in Node 24,
   // sampling's 1.65x -> 1.28x, softmaxBackward of a softmax's f16 output 1.50x -> 1.12x;
-  // docs/core.md "Subnormal halves").
-  const CORE_CEILING = 23_350;
+  // docs/core.md "Subnormal halves"). Then 23,300 (measured 23,254): the blocks that held an Inf
+  // or NaN half widened again only in their 8s that hold one (widenSpecialEights), widenExactRun gone.
+  const CORE_CEILING = 23_300;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -223,8 +224,9 @@ describe("size budget", () => {
   // halves, which always scale, one loop instead of two identical ones (sampling-relaxed.wasm
   // -352 bytes). Then 112,800 (measured 112,773): the small widening of runs of subnormal halves
   // in every module that widens (see CORE_CEILING; loss-relaxed.wasm +426 bytes, sparse-relaxed.wasm
-  // +213, softmax-relaxed.wasm +321).
-  const ALL_CEILING = 112_800;
+  // +213, softmax-relaxed.wasm +321). Then 112,650 (measured 112,631): widenSpecialEights for
+  // widenExactRun.
+  const ALL_CEILING = 112_650;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
