@@ -683,8 +683,8 @@ export function sampleSubnormal(p: usize, n: i32): bool {
 
 /**
  * The n halves at src widened as finite into the f32s at dst, top raised to their exponent bits
- * (raiseHalfTop): quickly (quickTop8), the run again by widenExactRun where it held a subnormal
- * half; holdsSpecial(top, e16) after the passes tells whether any was Inf or NaN (where the
+ * (raiseHalfTop): quickly (quickTop8), the run again by widenSmallRun where it held a subnormal
+ * half (at once where its sample shows one); holdsSpecial(top, e16) after the passes tells whether any was Inf or NaN (where the
  * caller widens the row in full). A loop that only widens (a loop that also multiplied the
  * widened values by others ran 2-3x slower on AMD Zen 5 with subnormal halves: docs/loss.md,
  * "Subnormal halves"). n a multiple of 8; e16, m, r = halfConstant(4, 6, 7).
