@@ -21,7 +21,7 @@
 
 import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
-import { halfConstant, holdsSpecial, holdsSubnormal, maxLaneS, maxLaneU, quickHigh8, quickLow8, raiseHalfSub, subnormalHalvesOver, subnormalMagnitude, widen4, widenFinite4, widenSmallRun } from "../shared/half";
+import { HALF_IMPLICIT, halfConstant, holdsSpecial, holdsSubnormal, maxLaneS, maxLaneU, quickHigh8, quickLow8, raiseHalfSub, subnormalHalvesOver, subnormalMagnitude, widen4, widenFinite4, widenSmallRun } from "../shared/half";
 import { dot, loadS, loadV } from "../shared/dot";
 import { KEY_BLOCK, TILE_ROWS } from "./layout";
 
@@ -477,8 +477,6 @@ function touchBytes(p: usize, bytes: usize): void {
 // first and computed as f32 keys and values. A realistic cache holds a few subnormal halves
 // (about 1 in 20,000 of N(0, 1) values): those keep the quick path and their few assists.
 
-/** The bits of the least normal half, 2^-14. */
-const HALF_LEAST_NORMAL: i16 = 0x400;
 /** Whether the last scans (keyNorms, finiteHalves) met a subnormal half. */
 let smallHalves = false;
 /** Halves of a block's keys, and of its values, counted before it is widened. */
@@ -504,7 +502,7 @@ function finiteHalves(p: usize, n: i32): bool {
   let small = false;
   if (ASC_FEATURE_SIMD) {
     const magnitude = halfConstant(5);
-    const least = i16x8.splat(HALF_LEAST_NORMAL);
+    const least = halfConstant(9); // HALF_IMPLICIT: the bits of the least normal half, 2^-14
     let a = i16x8.splat(0);
     let high = a;
     for (; i + 8 <= n; i += 8) {
@@ -512,7 +510,7 @@ function finiteHalves(p: usize, n: i32): bool {
       a = i16x8.max_s(a, u);
       high = i16x8.max_u(high, u);
     }
-    top = maxLaneS(a) + HALF_LEAST_NORMAL;
+    top = maxLaneS(a) + <i32>HALF_IMPLICIT;
     small = <u32>maxLaneU(high) > 0xfc00;
   }
   for (; i < n; i++) {

@@ -76,7 +76,7 @@ const HALF_MANTISSA: u32 = 0x3ff;
 
 // The small widening (smallInt8, smallScale8): a half's implicit bit (also the exponent bits of
 // the least normal half), the top 16 bits of 2^-25 (102 << 7), and a half's sign.
-const HALF_IMPLICIT: u32 = 0x400;
+export const HALF_IMPLICIT: u32 = 0x400;
 const SCALE_TOP: u32 = 0x3300;
 const HALF_SIGN: u32 = 0x8000;
 
@@ -358,6 +358,19 @@ export function subnormalMagnitude(m: i32): bool {
   return <u32>(m - 1) < HALF_MANTISSA;
 }
 
+/**
+ * All ones in the 16-bit lanes of the 8 magnitudes m (h & 0x7fff) that are subnormal (1 to
+ * HALF_MANTISSA), 0 in the others: m - 1 at most HALF_MANTISSA - 1 as unsigned, by min and eq
+ * (native on x64, where V8 emulates the unsigned compares). one = i16x8.splat(1), edge =
+ * i16x8.splat(HALF_MANTISSA - 1).
+ */
+// @ts-ignore: decorator
+@inline
+export function subnormal8(m: v128, one: v128, edge: v128): v128 {
+  const w = i16x8.sub(m, one);
+  return i16x8.eq(i16x8.min_u(w, edge), w);
+}
+
 /** Halves manySubnormalHalves counts between looks at whether the count is settled. */
 const COUNT_BLOCK: i32 = 2048;
 
@@ -380,10 +393,7 @@ export function subnormalHalvesOver(x: usize, n: i32, limit: i32): bool {
       // Counted in 16-bit lanes (minus each compare's -1, at most COUNT_BLOCK / 8 a lane).
       const end = i + min((n - i) & ~7, COUNT_BLOCK);
       let c = i16x8.splat(0);
-      for (; i < end; i += 8) {
-        const w = i16x8.sub(v128.and(v128.load(x + (<usize>i << 1)), mag), one);
-        c = i16x8.sub(c, i16x8.eq(i16x8.min_u(w, edge), w));
-      }
+      for (; i < end; i += 8) c = i16x8.sub(c, subnormal8(v128.and(v128.load(x + (<usize>i << 1)), mag), one, edge));
       const counts = i32x4.extadd_pairwise_i16x8_u(c);
       count += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
       if (count > limit || i - count >= n - limit) return count > limit;
@@ -671,13 +681,10 @@ export function holdsSpecial(top: v128, e: v128): bool {
 export function sampleSubnormal(p: usize, n: i32): bool {
   const mag = halfConstant(5);
   const one = i16x8.splat(1);
-  const edge = halfConstant(8);
+  const edge = i16x8.splat(<i16>(HALF_MANTISSA - 1));
   let any = i16x8.splat(0);
   const bytes = <usize>min(n, 32) << 1;
-  for (let j: usize = 0; j < bytes; j += 16) {
-    const m = v128.and(v128.load(p + j), mag);
-    any = v128.or(any, i16x8.le_u(i16x8.sub(m, one), edge));
-  }
+  for (let j: usize = 0; j < bytes; j += 16) any = v128.or(any, subnormal8(v128.and(v128.load(p + j), mag), one, edge));
   return v128.any_true(any);
 }
 
