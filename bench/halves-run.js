@@ -37,6 +37,14 @@ export const FUNCTIONS = {
     const y = out(n);
     return () => sm.softmax(t, { out: y });
   }),
+  // A constrained decode: 990 of every 1,000 masked.
+  "softmax mostly masked": maskedLogits(
+    (sm, t, n, out) => {
+      const y = out(n);
+      return () => sm.softmax(t, { out: y });
+    },
+    990,
+  ),
   "logSumExp masked": maskedLogits((sm, t) => () => sm.logSumExp(t)),
   "crossEntropy masked": maskedLogits((sm, t, n) => {
     const target = new Int32Array([(n >> 1) + 500]);
@@ -207,10 +215,10 @@ function subnormalLogits(seed, f) {
   return (sm, x, n, out) => f(sm, out.owned(operand(sm, x, magnitudes(n, 1e-6, 5e-5, true, seed))), n, out);
 }
 
-/** The case f(sm, t, n, out) on the logits x with runs of -Infinity: 400 of every 1,000 elements. */
-function maskedLogits(f) {
+/** The case f(sm, t, n, out) on the logits x with runs of -Infinity: `masked` of every 1,000 elements. */
+function maskedLogits(f, masked = 400) {
   return (sm, x, n, out) => {
-    const v = Float32Array.from(x.array, (a, i) => (i % 1000 < 400 ? -Infinity : a));
+    const v = Float32Array.from(x.array, (a, i) => (i % 1000 < masked ? -Infinity : a));
     return f(sm, out.owned(operand(sm, x, v)), n, out);
   };
 }

@@ -3,12 +3,19 @@
 
 import {
   f32ToHalf, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfNotPositive8, halfOrder, halfOrderAtLeast, halfPositive, halfToF32, halvesFinite, maxLaneU,
-  narrowHalves, positiveEdge, widenFolded4, widenHalves, widenSmallRun,
+  narrowHalves, positiveEdge, specialBlock, widenFolded4, widenHalves, widenSmallRun,
 } from "./half";
 
 import { extremum, widenExtremum } from "./reduce";
 
 export { features, heapBase } from "./module";
+
+/** Sets half.ts's specialBlock, which loop the next quick widening starts with (1: quickTopAll8's), and returns the old value. */
+export function startSpecial(on: i32): i32 {
+  const was = i32(specialBlock);
+  specialBlock = on != 0;
+  return was;
+}
 
 /** dst = f32 of the halves at src, n of them (SIMD where the build has it). */
 export function widen(src: usize, dst: usize, n: i32): void {

@@ -39,6 +39,7 @@
 //     v128.load16x4_s(p) (4 halves at p); loadHalfAsF32x4(p) the same for code outside hot loops.
 //   widenFinite4(s, k0, k1)                             widen4 for halves known finite (3 operations);
 //   quickTop8(v, e, m, r), quickLow8(v, t), quickHigh8(v, t)  the quick widening of 8 halves v
+//   quickTopAll8(v, e, m, r, e16)                      quickTop8 exact for Inf and NaN;
 //                                                       loaded as one vector (e = v & halfConstant(4));
 //   raiseHalfTop(top, v, e), holdsSpecial(top, e)       8 halves' largest exponent kept on the side,
 //                                                       to tell whether widenFinite4 was exact;
@@ -607,15 +608,28 @@ export function widenFinite4(s: v128, k0: v128, k1: v128): v128 {
 // plus REBIAS_TOP where the half's exponent bits e are not 0, computed for the 8 halves at once
 // and interleaved (one unpack per 4). No float arithmetic: exact for normal halves and zeros. A
 // subnormal half (e = 0, mantissa not 0) gets the pattern of a wrong (subnormal) f32, and Inf and
-// NaN a wrong finite one: raiseHalfSub and raiseHalfTop record them, and the pass redoes its
-// block with widenExact4. (The multiply by 2^112 that widenFinite4 ends with would be exact for
-// subnormal halves too, but slow on Intel cores: see EXACT_MAGNITUDE.)
+// NaN a finite one of exponent 143 (in the halves' order: ±Inf as ±2^16, beyond every finite
+// half): raiseHalfSub and raiseHalfTop record them, and the pass redoes its block with
+// widenSmallRun, or the 8s that held an Inf or NaN with widenSpecialEights. quickTopAll8 is
+// exact for Inf and NaN too (REBIAS_TOP added twice where e is 31: the exponent 255, the
+// mantissa kept), for 3 more operations per 8 halves, which cost ordinary rows 10-13% in
+// V8 (softmax f16 1.18x -> 1.34x the f32 row): the passes take it for the blocks after one that
+// held an Inf or NaN (a row of masked logits is so widened once). (The multiply by 2^112 that
+// widenFinite4 ends with would be exact for subnormal halves too, but slow on Intel cores: see
+// EXACT_MAGNITUDE.)
 
 /** The top 16 bits of the f32 patterns of the 8 halves v (e = v & halfConstant(4), m = halfConstant(6), r = halfConstant(7)). */
 // @ts-ignore: decorator
 @inline
 export function quickTop8(v: v128, e: v128, m: v128, r: v128): v128 {
   return i16x8.add(v128.and(i16x8.shr_s(v, 3), m), v128.andnot(r, i16x8.eq(e, i16x8.splat(0))));
+}
+
+/** quickTop8 exact for Inf and NaN halves as well (e16 = halfConstant(4)). */
+// @ts-ignore: decorator
+@inline
+export function quickTopAll8(v: v128, e: v128, m: v128, r: v128, e16: v128): v128 {
+  return i16x8.add(quickTop8(v, e, m, r), v128.and(r, i16x8.eq(e, e16)));
 }
 
 /** The f32 patterns of the first 4 of the 8 halves v (t = quickTop8 of v). */
@@ -707,17 +721,11 @@ export function widenFiniteRun(src: usize, dst: usize, n: i32, top: v128, e16: v
     const p = src + (<usize>i << 1);
     const h0 = v128.load(p);
     const h1 = v128.load(p, 16);
-    const q = dst + (<usize>i << 2);
     const e0 = v128.and(h0, e16);
     const e1 = v128.and(h1, e16);
     top = i16x8.max_u(top, i16x8.max_u(e0, e1));
     sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
-    const t0 = quickTop8(h0, e0, m, r);
-    const t1 = quickTop8(h1, e1, m, r);
-    v128.store(q, quickLow8(h0, t0));
-    v128.store(q, quickHigh8(h0, t0), 16);
-    v128.store(q, quickLow8(h1, t1), 32);
-    v128.store(q, quickHigh8(h1, t1), 48);
+    storeQuick16(dst + (<usize>i << 2), h0, quickTop8(h0, e0, m, r), h1, quickTop8(h1, e1, m, r));
   }
   if (i < n) {
     const h = v128.load(src + (<usize>i << 1));
@@ -791,6 +799,35 @@ export function loneRow(p: usize, r: i32, k: i32, halves: bool, work: usize): us
   return work;
 }
 
+/** The quick widenings of 16 halves (v0, v1 and their tops t0, t1) stored as f32s at q. */
+// @ts-ignore: decorator
+@inline
+export function storeQuick16(q: usize, v0: v128, t0: v128, v1: v128, t1: v128): void {
+  v128.store(q, quickLow8(v0, t0));
+  v128.store(q, quickHigh8(v0, t0), 16);
+  v128.store(q, quickLow8(v1, t1), 32);
+  v128.store(q, quickHigh8(v1, t1), 48);
+}
+
+/**
+ * The n halves at src (a multiple of 8) widened exactly into dst by widenSmallRun, then its 8s
+ * that hold an Inf or NaN half (which widenSmallRun gets wrong) again by widenSpecialEights;
+ * whether there were any.
+ */
+export function smallBlock(src: usize, dst: usize, n: i32): bool {
+  const e16 = halfConstant(4);
+  const met = holdsSpecial(widenSmallRun(src, dst, n, i16x8.splat(0)), e16);
+  if (met) widenSpecialEights(src, dst, n);
+  return met;
+}
+
+/**
+ * Whether the last block a quick widening read (widenHalves, reduce.ts widenPick) held an Inf
+ * or NaN half: the next one, in the same call or the next, is then widened by quickTopAll8 (a
+ * row of masked logits, and the rows after it, widened once). It only picks the loop.
+ */
+export let specialBlock = false;
+
 /** dst[i] = the f32 of half src[i], i < n (src: halves, dst: f32s; dst may not overlap src). */
 export function widenHalves(src: usize, dst: usize, n: i32): void {
   let i = 0;
@@ -799,45 +836,59 @@ export function widenHalves(src: usize, dst: usize, n: i32): void {
     const m = halfConstant(6);
     const r = halfConstant(7);
     const mant = halfConstant(8);
-    // Blocks of EXACT_BLOCK, each redone where it held a subnormal half (widenSmallRun), and its
-    // 8s that held an Inf or NaN (widenSpecialEights); 16 halves a step (JavaScriptCore, Bun's engine, does not unroll the
-    // loop itself); the last 15 or fewer go to the scalar loop below. Where the row's first
-    // block holds a subnormal half by its sample, or the last block did, the next is widened by
-    // widenSmallRun at once (a row of small values is widened once, not twice).
+    // Blocks of EXACT_BLOCK, each redone where it held a subnormal half (smallBlock), or else,
+    // widened by quickTop8, its 8s that held an Inf or NaN (widenSpecialEights); a block after
+    // one that held an Inf or NaN is widened by quickTopAll8 (specialBlock). 16 halves a step
+    // (JavaScriptCore, Bun's engine, does not unroll the loop itself); the last 15 or fewer go
+    // to the scalar loop below. Where the row's first block holds a subnormal half by its
+    // sample, or the last block did, the next is widened by smallBlock at once (a row of small
+    // values is widened once, not twice).
     const n16 = n & ~15;
     let small = n16 > 0 && sampleSubnormal(src, min(n16, EXACT_BLOCK));
+    let special = specialBlock;
     while (i < n16) {
       const start = i;
       const end = min(n16, i + EXACT_BLOCK);
-      let top = i16x8.splat(0);
-      let sub = top;
+      const ps = src + (<usize>start << 1);
+      const qs = dst + (<usize>start << 2);
       if (small) {
-        top = widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
-        if (holdsSpecial(top, e16)) widenSpecialEights(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+        special = smallBlock(ps, qs, end - start);
         i = end;
         small = i < n16 && sampleSubnormal(src + (<usize>i << 1), min(n16 - i, EXACT_BLOCK));
         continue;
       }
-      for (; i < end; i += 16) {
-        const p = src + (<usize>i << 1);
-        const v0 = v128.load(p);
-        const v1 = v128.load(p, 16);
-        const q = dst + (<usize>i << 2);
-        const e0 = v128.and(v0, e16);
-        const e1 = v128.and(v1, e16);
-        top = i16x8.max_u(top, i16x8.max_u(e0, e1));
-        sub = raiseHalfSub(raiseHalfSub(sub, v0, e0), v1, e1);
-        const t0 = quickTop8(v0, e0, m, r);
-        const t1 = quickTop8(v1, e1, m, r);
-        v128.store(q, quickLow8(v0, t0));
-        v128.store(q, quickHigh8(v0, t0), 16);
-        v128.store(q, quickLow8(v1, t1), 32);
-        v128.store(q, quickHigh8(v1, t1), 48);
+      let sub = i16x8.splat(0);
+      let top = sub;
+      if (special) {
+        for (; i < end; i += 16) {
+          const p = src + (<usize>i << 1);
+          const v0 = v128.load(p);
+          const v1 = v128.load(p, 16);
+          const e0 = v128.and(v0, e16);
+          const e1 = v128.and(v1, e16);
+          top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+          sub = raiseHalfSub(raiseHalfSub(sub, v0, e0), v1, e1);
+          storeQuick16(dst + (<usize>i << 2), v0, quickTopAll8(v0, e0, m, r, e16), v1, quickTopAll8(v1, e1, m, r, e16));
+        }
+      } else {
+        for (; i < end; i += 16) {
+          const p = src + (<usize>i << 1);
+          const v0 = v128.load(p);
+          const v1 = v128.load(p, 16);
+          const e0 = v128.and(v0, e16);
+          const e1 = v128.and(v1, e16);
+          top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+          sub = raiseHalfSub(raiseHalfSub(sub, v0, e0), v1, e1);
+          storeQuick16(dst + (<usize>i << 2), v0, quickTop8(v0, e0, m, r), v1, quickTop8(v1, e1, m, r));
+        }
       }
       small = holdsSubnormal(sub, mant);
-      if (small) widenSmallRun(src + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
-      if (holdsSpecial(top, e16)) widenSpecialEights(src + (<usize>start << 1), dst + (<usize>start << 2), end - start);
+      const met = holdsSpecial(top, e16);
+      if (small) smallBlock(ps, qs, end - start);
+      else if (met && !special) widenSpecialEights(ps, qs, end - start);
+      special = met;
     }
+    specialBlock = special;
   }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(src + (<usize>i << 1))));
 }

@@ -10,7 +10,7 @@
 // instead of 7: the exp loops are about 20).
 
 import { expF32Constant, expNonPositive, expWith } from "./exp";
-import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, raiseHalfSub, widen4, widenExactOnce, widenFinite4, widenSmallRun, widenSpecialEights, widenFolded4, widenHalves } from "./half";
+import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, quickTopAll8, raiseHalfSub, storeQuick16, widenSpecialEights, widen4, widenExactOnce, widenFinite4, smallBlock, specialBlock, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
 export const F32_MAX: f64 = 3.4028234663852886e38;
@@ -172,10 +172,11 @@ function pickRow<T, S>(x: usize, n: i32, lowest: bool): T {
  * f16 rows' kernels then compute on dst in L1, and the separate extremum pass over it goes.
  * The lanes are picked in pickRow's order (16 per step, 4 accumulators, then 4 per step),
  * so the result is extremum<f32>(dst) bit for bit (which of +0 and -0 included). Halves are
- * widened quickly in 16-bit lanes (half.ts quickTop8: no float arithmetic, exact for normal
- * halves and zeros) while their largest exponent and their subnormals are kept on the side, as
- * widenHalves does; where an Inf, a NaN or a subnormal half was met they are widened again
- * exactly and the extremum is taken over dst. (Sign-extended and multiplied by 2^112 before,
+ * widened quickly in 16-bit lanes (half.ts quickTop8: no float arithmetic, exact for all but
+ * subnormal halves) while their largest exponent and their subnormals are kept on the side, as
+ * widenHalves does; a block where a subnormal half was met is widened again exactly (its picks
+ * made exact at the end: exactLanes), and a row whose exponents reached 31 is searched for a
+ * NaN. (Sign-extended and multiplied by 2^112 before,
  * the subnormal halves cost an Intel core a microcode assist each: a row of them took 14x the
  * f32 row; the extensions had been kept over 16-bit lanes for JavaScriptCore, whose f16
  * logSumExp ran 1.06x the f32 one with them and 1.17x with the multiplied unpacks.)
@@ -199,47 +200,96 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
     let a2 = a0;
     let a3 = a0;
     const mant = halfConstant(8);
-    let top = i16x8.splat(0);
     let subnormal = false;
+    let quickInf = false; // whether a pick may be quickTop8's value of an Inf
     // Blocks of WIDEN_BLOCK, each widened again exactly where it held a subnormal half. The
     // quick values of subnormal halves are wrong but in the halves' order, between -2^-126 and
     // 2^-126 as the exact ones are between -2^-14 and 2^-14: each lane's pick stays that of the
     // exact values, and is made exact before the last halves (widened exactly) are picked.
     const n16 = n & ~15;
+    let special = specialBlock;
+    let nan = false;
     while (i < n16) {
       const start = i;
       const end = min(n16, i + WIDEN_BLOCK);
+      const ps = x + (<usize>start << 1);
+      const qs = dst + (<usize>start << 2);
       let sub = i16x8.splat(0);
-      for (; i < end; i += 16) {
-        const p = x + (<usize>i << 1);
-        const q = dst + (<usize>i << 2);
-        const h0 = v128.load(p);
-        const h1 = v128.load(p, 16);
-        const e0 = v128.and(h0, e16);
-        const e1 = v128.and(h1, e16);
-        top = i16x8.max_u(top, i16x8.max_u(e0, e1));
-        sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
-        const t0 = quickTop8(h0, e0, m, r);
-        const t1 = quickTop8(h1, e1, m, r);
-        const v0 = quickLow8(h0, t0);
-        const v1 = quickHigh8(h0, t0);
-        const v2 = quickLow8(h1, t1);
-        const v3 = quickHigh8(h1, t1);
-        v128.store(q, v0);
-        v128.store(q, v1, 16);
-        v128.store(q, v2, 32);
-        v128.store(q, v3, 48);
-        a0 = pickV<f32>(a0, v0, lowest);
-        a1 = pickV<f32>(a1, v1, lowest);
-        a2 = pickV<f32>(a2, v2, lowest);
-        a3 = pickV<f32>(a3, v3, lowest);
+      let met = false;
+      // After a block that held an Inf or NaN half (specialBlock), widened by quickTopAll8 (exact
+      // for them), their largest magnitude kept (above HALF_EXPONENT's: a NaN).
+      if (special) {
+        const mag = halfConstant(5);
+        let most = sub;
+        for (; i < end; i += 16) {
+          const p = x + (<usize>i << 1);
+          const q = dst + (<usize>i << 2);
+          const h0 = v128.load(p);
+          const h1 = v128.load(p, 16);
+          const e0 = v128.and(h0, e16);
+          const e1 = v128.and(h1, e16);
+          most = i16x8.max_s(most, i16x8.max_s(v128.and(h0, mag), v128.and(h1, mag)));
+          sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
+          const t0 = quickTopAll8(h0, e0, m, r, e16);
+          const t1 = quickTopAll8(h1, e1, m, r, e16);
+          const v0 = quickLow8(h0, t0);
+          const v1 = quickHigh8(h0, t0);
+          const v2 = quickLow8(h1, t1);
+          const v3 = quickHigh8(h1, t1);
+          storeQuick16(q, h0, t0, h1, t1);
+          a0 = pickV<f32>(a0, v0, lowest);
+          a1 = pickV<f32>(a1, v1, lowest);
+          a2 = pickV<f32>(a2, v2, lowest);
+          a3 = pickV<f32>(a3, v3, lowest);
+        }
+        met = v128.any_true(i16x8.ge_s(most, e16));
+        nan = nan || v128.any_true(i16x8.gt_s(most, e16));
+      } else {
+        let top = sub;
+        for (; i < end; i += 16) {
+          const p = x + (<usize>i << 1);
+          const q = dst + (<usize>i << 2);
+          const h0 = v128.load(p);
+          const h1 = v128.load(p, 16);
+          const e0 = v128.and(h0, e16);
+          const e1 = v128.and(h1, e16);
+          top = i16x8.max_u(top, i16x8.max_u(e0, e1));
+          sub = raiseHalfSub(raiseHalfSub(sub, h0, e0), h1, e1);
+          const t0 = quickTop8(h0, e0, m, r);
+          const t1 = quickTop8(h1, e1, m, r);
+          const v0 = quickLow8(h0, t0);
+          const v1 = quickHigh8(h0, t0);
+          const v2 = quickLow8(h1, t1);
+          const v3 = quickHigh8(h1, t1);
+          storeQuick16(q, h0, t0, h1, t1);
+          a0 = pickV<f32>(a0, v0, lowest);
+          a1 = pickV<f32>(a1, v1, lowest);
+          a2 = pickV<f32>(a2, v2, lowest);
+          a3 = pickV<f32>(a3, v3, lowest);
+        }
+        met = holdsSpecial(top, e16);
+        if (met) {
+          // Its picks may be quickTop8's values of ±Inf (±2^16, beyond every finite half's),
+          // made ±Inf below; a NaN the picks may have dropped is searched for (the result NaN).
+          quickInf = true;
+          nan = nan || holdsNaN(ps, end - start);
+        }
       }
       if (holdsSubnormal(sub, mant)) {
-        widenSmallRun(x + (<usize>start << 1), dst + (<usize>start << 2), end - start, top);
+        smallBlock(ps, qs, end - start);
         subnormal = true;
+      } else if (met && !special) {
+        widenSpecialEights(ps, qs, end - start);
       }
+      special = met;
     }
-    if (holdsSpecial(top, e16)) return widenExtremumSpecial(x, dst, n, lowest);
+    specialBlock = special;
+    if (quickInf) {
+      a0 = infiniteLanes(a0);
+      a1 = infiniteLanes(a1);
+      a2 = infiniteLanes(a2);
+      a3 = infiniteLanes(a3);
+    }
     if (subnormal) {
       a0 = exactLanes(a0);
       a1 = exactLanes(a1);
@@ -250,10 +300,10 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
       const v = widenExactOnce(v128.load16x4_s(x + (<usize>i << 1)));
       v128.store(dst + (<usize>i << 2), v);
       a0 = pickV<f32>(a0, v, lowest);
-      if (v128.any_true(f32x4.ne(v, v))) return widenExtremumSpecial(x, dst, n, lowest);
+      nan = nan || v128.any_true(f32x4.ne(v, v));
     }
     a0 = pickV<f32>(pickV<f32>(a0, a1, lowest), pickV<f32>(a2, a3, lowest), lowest);
-    e = pickLanes<f32>(a0, lowest);
+    e = nan ? <f32>NaN : pickLanes<f32>(a0, lowest);
   }
   for (; i < n; i++) {
     const v = halfToF32(<u32>load<u16>(x + (<usize>i << 1)));
@@ -261,6 +311,21 @@ function widenPick(x: usize, dst: usize, n: i32, lowest: bool): f32 {
     e = pick<f32>(e, v, lowest);
   }
   return e;
+}
+
+/** The lanes of a that are quickTop8's value of an Inf or NaN half (exponent 143) with exponent 255: ±Inf for an Inf. */
+function infiniteLanes(a: v128): v128 {
+  const exponent = i32x4.splat(0x7f800000);
+  return v128.bitselect(v128.or(a, exponent), a, i32x4.eq(v128.and(a, exponent), i32x4.splat(143 << 23)));
+}
+
+/** Whether the n halves at x (a multiple of 8) hold a NaN (magnitude above HALF_EXPONENT's). */
+function holdsNaN(x: usize, n: i32): bool {
+  const mag = halfConstant(5);
+  const inf = halfConstant(4);
+  let any = i16x8.splat(0);
+  for (let i = 0; i < n; i += 8) any = v128.or(any, i16x8.gt_s(v128.and(v128.load(x + (<usize>i << 1)), mag), inf));
+  return v128.any_true(any);
 }
 
 // widenPick's blocks (halves, a multiple of 16): what one subnormal half makes it widen again.
@@ -276,18 +341,6 @@ function exactLanes(a: v128): v128 {
   const sub = v128.andnot(i32x4.eq(v128.and(a, i32x4.splat(0x7f800000)), i32x4.splat(0)), i32x4.eq(magnitude, i32x4.splat(0)));
   const exact = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(magnitude, 13)), f32x4.splat(5.9604644775390625e-8));
   return v128.bitselect(v128.or(exact, v128.and(a, i32x4.splat(0x80000000))), a, sub);
-}
-
-/**
- * widenExtremum's rows that hold an Inf or NaN half (dst holds the whole 16s widened, exactly but
- * for the Inf and NaN halves): their 8s that hold one widened again exactly, the rest of the
- * row exactly, then extremum<f32> over dst.
- */
-function widenExtremumSpecial(x: usize, dst: usize, n: i32, lowest: bool): f32 {
-  const n16 = n & ~15;
-  widenSpecialEights(x, dst, n16);
-  for (let i = n16; i < n; i++) store<f32>(dst + (<usize>i << 2), halfToF32(<u32>load<u16>(x + (<usize>i << 1))));
-  return extremum<f32>(dst, n, lowest);
 }
 
 /** The sum of v's lanes in f64 (f32 lanes promoted first, summed pairwise). */

@@ -67,7 +67,11 @@ describe("size budget", () => {
   // sampling's 1.65x -> 1.28x, softmaxBackward of a softmax's f16 output 1.50x -> 1.12x;
   // docs/core.md "Subnormal halves"). Then 23,300 (measured 23,254): the blocks that held an Inf
   // or NaN half widened again only in their 8s that hold one (widenSpecialEights), widenExactRun gone.
-  const CORE_CEILING = 23_300;
+  // Then 23,550 (measured 23,501): the block after one that held an Inf or NaN half widened by
+  // quickTopAll8, exact for them (widenExtremum's loop in two forms, each in its max and min
+  // copy; +250 bytes: f16 softmax of logits with masked runs 1.66x -> 1.30x the f32 call in
+  // Node 24, 990 of 1,000 masked 2.10x -> 1.34x; docs/core.md).
+  const CORE_CEILING = 23_550;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -226,8 +230,10 @@ describe("size budget", () => {
   // in every module that widens (see CORE_CEILING; loss-relaxed.wasm +426 bytes, sparse-relaxed.wasm
   // +213, softmax-relaxed.wasm +321). Then 112,650 (measured 112,631): widenSpecialEights for
   // widenExactRun. Then 112,550 (measured 112,510): one subnormal-lane test (half.ts subnormal8)
-  // for the counter and the sample, whose unsigned compare V8 emulated.
-  const ALL_CEILING = 112_550;
+  // for the counter and the sample, whose unsigned compare V8 emulated. Then 113,250 (measured
+  // 113,195): quickTopAll8 after a block that held an Inf or NaN half (see CORE_CEILING), in
+  // every module that widens.
+  const ALL_CEILING = 113_250;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
