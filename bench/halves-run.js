@@ -74,6 +74,8 @@ export const FUNCTIONS = {
     const t = out.owned(operand(sm, x, Float32Array.from(x.array, (v, i) => (i % 10 === 3 ? Math.f16round(v * 1e-6) : v))));
     return () => sm.sample(t, { temperature: 0.8, topP: 0.95, seed: 1 });
   },
+  "sample T 0.8 masked": maskedLogits((sm, t) => () => sm.sample(t, { temperature: 0.8, seed: 1 })),
+  "sample topP 0.95 mostly masked": maskedLogits((sm, t) => () => sm.sample(t, { temperature: 0.8, topP: 0.95, seed: 1 }), 990),
   "sample topK 50": (sm, x) => () => sm.sample(x, { topK: 50, seed: 1 }),
   "sample topP 0.95": (sm, x) => () => sm.sample(x, { temperature: 0.8, topP: 0.95, seed: 1 }),
   "sample minP 0.05": (sm, x) => () => sm.sample(x, { minP: 0.05, seed: 1 }),
@@ -138,6 +140,13 @@ export const FUNCTIONS = {
   logSoftmaxBackward: (sm, x, n, out) => {
     const y = out(n);
     return () => sm.logSoftmaxBackward(x, x, { out: y });
+  },
+  // logY the log-softmax of the logits (all <= 0, as a log-softmax's output is; the row above
+  // passes the logits, half of them above 0, where each exp is taken twice).
+  "logSoftmaxBackward logSoftmax y": (sm, x, n, out) => {
+    const y = out(n);
+    const logY = out.owned(operand(sm, x, logSoftmaxOf(x.array)));
+    return () => sm.logSoftmaxBackward(x, logY, { out: y });
   },
   sparsemax: (sm, x, n, out) => {
     const y = out(n);
@@ -258,6 +267,16 @@ function softmaxOf(x) {
   let sum = 0;
   for (const v of x) sum += Math.exp(v - max);
   return Float32Array.from(x, (v) => Math.f16round(Math.exp(v - max) / sum));
+}
+
+/** The log-softmax of x, each value rounded to a half (an f16 row's values, as the f32 row's). */
+function logSoftmaxOf(x) {
+  let max = -Infinity;
+  for (const v of x) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  const lse = max + Math.log(sum);
+  return Float32Array.from(x, (v) => Math.f16round(v - lse));
 }
 
 /** A WasmArray of x's dtype holding `values` (the second operand of a call). */

@@ -11,9 +11,9 @@
 // No kernel sorts the row: top-k bounds the k-th largest from below by that of the row's sample
 // (shared/sample.ts) and selects among the few entries above it, and the rest are single passes.
 
-import { expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { F32_FLOOR, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
-import { f32ToHalf, foldedAtLeast, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite, halvesSubnormal } from "../shared/half";
+import { f32ToHalf, foldedAtLeast, foldedMasked, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite, halvesMasked, halvesSubnormal } from "../shared/half";
 import {
   FLUSH, at, atS, betaOf, lanes, loadAs, nextAbove, raddabove, raddexpminusmaxabove, raddstoreexpminusmax, roundedI32, sumCenter, sumLanes, sumScale, widenConstant, widenForSum, widenS,
 } from "../shared/reduce";
@@ -830,9 +830,31 @@ export function f64_argmax(x: usize, n: i32): i32 {
 export function f16_argmax(x: usize, n: i32): i32 {
   return argmax<f32, u16>(x, n);
 }
-/** 1 when the row f16_argmax last read held no Inf or NaN half (for the finite argument of the weight passes). */
+/**
+ * For the finite argument of the weight passes: FINITE when the row f16_argmax last read held no
+ * Inf or NaN half, MASKED when its only ones were -Infinity, else 0.
+ */
 export function f16_finite(): i32 {
-  return i32(halvesFinite);
+  return halvesFinite ? FINITE : halvesMasked ? MASKED : 0;
+}
+
+const FINITE: i32 = 1;
+const MASKED: i32 = 2;
+
+/**
+ * Whether the weight passes of (c, beta) may read the halves folded (S = i16): a FINITE row where
+ * beta folds (foldsBeta), and a MASKED one where moreover each -Infinity half, read folded as
+ * foldedMasked() (-2^16 unfolded), gets the weight a -Infinity gets, bit for bit: its
+ * (o - o_c)*(beta*2^112), computed as the loops compute it, is at or below the exp's floor, to
+ * which the exp raises -Infinity as well (beta > 0, c finite; every other use of the folded values
+ * compares them to thresholds of finite halves, below which both lie). Masked rows (a grammar's,
+ * banned tokens) so sample at the speed of ordinary ones (f16/f32 1.33x -> see docs/sampling.md).
+ */
+function readsFolded(finite: i32, c: f64, beta: f64): bool {
+  const b = betaOf<f32>(beta);
+  if (finite == FINITE) return foldsBeta(b);
+  if (finite != MASKED || !(b > 0) || !foldsBeta(b) || !isFinite(<f32>c)) return false;
+  return (foldedMasked() - sumCenter<f32, i16>(<f32>c)) * sumScale<f32, i16>(b) <= F32_FLOOR;
 }
 /** 1 when the row f16_argmax last read held many subnormal halves (half.ts's halvesSubnormal): the host widens it, and the f32 kernels read it. */
 export function f16_subnormal(): i32 {
@@ -855,7 +877,7 @@ export function f64_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize): f64 {
   return raddstoreexpminusmax<f64>(x, w, n, c, beta);
 }
 export function f16_weigh(x: usize, n: i32, c: f64, beta: f64, w: usize, finite: i32): f64 {
-  if (finite && foldsBeta(betaOf<f32>(beta))) return raddstoreexpminusmax<f32, i16>(x, w, n, <f32>c, betaOf<f32>(beta));
+  if (readsFolded(finite, c, beta)) return raddstoreexpminusmax<f32, i16>(x, w, n, <f32>c, betaOf<f32>(beta));
   return raddstoreexpminusmax<f32, u16>(x, w, n, <f32>c, betaOf<f32>(beta));
 }
 
@@ -867,7 +889,7 @@ export function f64_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, 
   return keptBlocks<f64>(x, n, c, beta, theta, tie, blocks);
 }
 export function f16_keptblocks(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, blocks: usize, finite: i32): f64 {
-  if (finite && foldsBeta(betaOf<f32>(beta))) return keptBlocks<f32, i16>(x, n, c, beta, theta, tie, blocks);
+  if (readsFolded(finite, c, beta)) return keptBlocks<f32, i16>(x, n, c, beta, theta, tie, blocks);
   return keptBlocks<f32, u16>(x, n, c, beta, theta, tie, blocks);
 }
 
@@ -879,7 +901,7 @@ export function f64_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i
   return draw<f64>(x, w, n, c, beta, theta, tie, target, blocks);
 }
 export function f16_draw(x: usize, n: i32, c: f64, beta: f64, theta: f64, tie: i32, target: f64, w: usize, blocks: usize, finite: i32): i32 {
-  if (finite) return draw<f32, i16>(x, w, n, c, beta, theta, tie, target, blocks);
+  if (finite == FINITE || readsFolded(finite, c, beta)) return draw<f32, i16>(x, w, n, c, beta, theta, tie, target, blocks);
   return draw<f32, u16>(x, w, n, c, beta, theta, tie, target, blocks);
 }
 

@@ -45,7 +45,7 @@ const F32_LN2_LO: f32 = 1.42860676533018704503775e-6; // 0x1.7F7D1Cp-20 = ln2 - 
 // Inputs are clamped up to -88, which rounds to n = -127: the biased exponent n + 127 is 0,
 // so 2^n is assembled as +0 and the result is exactly 0, with no compare and select. (Below
 // ln(2^-126) = -87.34 results are subnormal or 0; -Inf and masked scores give 0.)
-const F32_FLOOR: f32 = -88.0;
+export const F32_FLOOR: f32 = -88.0;
 // exp(r) ~ 1 + r*(C1 + r*(C2 + r*(C3 + r*(C4 + r*C5)))) on |r| <= ln2/2: minimax for the
 // relative error, refit after each rounding to f32 (scripts/fit-exp-poly.mjs): 2^-23.33.
 const F32_C1: f32 = 0.999999702; // 0x1.FFFFF6p-1

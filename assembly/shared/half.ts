@@ -314,6 +314,13 @@ function halfKey(h: i32): i32 {
 export let halvesFinite = false;
 
 /**
+ * Whether the only halves of exponent 31 halfExtremum last read were -Infinity (masked
+ * entries): at least one, and no NaN, no +Infinity. The sampling family's weight passes may
+ * then read the row folded (see foldedMasked).
+ */
+export let halvesMasked = false;
+
+/**
  * Whether more than half of the halves halfExtremum last read were subnormal (exponent bits 0, a
  * mantissa bit set). The loops that widen as they compute (widen4's multiply, the folded
  * widening) meet each as a subnormal f32, and where the row's values are all that small, their
@@ -470,6 +477,8 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
   let best = halfKey(lowest ? 0x7c00 : <i32><i16>0xfc00);
   // The largest magnitude bits met: above 0x7c00 a NaN, 0x7c00 an infinity.
   let top = 0;
+  // The largest bits met as signed (0x7c00: +Infinity, above it a positive NaN).
+  let most = -0x8000;
   // Whether a subnormal half (or -0) was met (see raiseNegated).
   let small = false;
   let i = 0;
@@ -497,6 +506,7 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
     }
     const h = maxLaneS(hi);
     const u = maxLaneU(hu);
+    most = h;
     top = max(max(h, 0), u >= 0x8000 ? u & 0x7fff : 0);
     best = halfKey(<i32><i16>extremumBits(minLaneS(lo), h, u, lowest));
     small = metSmall(neg, lo);
@@ -505,11 +515,13 @@ export function halfExtremum(x: usize, n: i32, lowest: bool): f32 {
     const h = <i32>load<i16>(x + (<usize>i << 1));
     const m = h & 0x7fff;
     top = max(top, m);
+    most = max(most, h);
     small = small || subnormalMagnitude(m);
     const k = halfKey(h);
     best = lowest ? min(best, k) : max(best, k);
   }
   halvesFinite = top < <i32>HALF_EXPONENT;
+  halvesMasked = top == <i32>HALF_EXPONENT && most < <i32>HALF_EXPONENT;
   halvesSubnormal = small && manySubnormalHalves(x, n);
   if (top > <i32>HALF_EXPONENT) return NaN;
   return halfToF32(<u32>halfKey(best));
@@ -559,6 +571,14 @@ export function halfOrderAtLeast(t: f32): i32 {
 export const FOLD_LIMIT: f32 = 65536;
 /** 2^112: beta*FOLD_SCALE is the folded loops' beta. */
 export const FOLD_SCALE: f32 = REBIAS;
+
+/**
+ * The folded value of a -Infinity half (-2^-96: its exponent bits read as a finite exponent's),
+ * where the folded widening meets one: below every finite half's (-65504*2^-112).
+ */
+export function foldedMasked(): f32 {
+  return foldedBits(0xfc00);
+}
 
 /** Whether a loop scaling by beta may read finite halves folded (beta*2^112 an f32). */
 // @ts-ignore: decorator

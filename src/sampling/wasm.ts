@@ -17,7 +17,7 @@ type Kernel = (...args: number[]) => number;
 
 interface SampleKernels {
   argmax: Kernel;
-  /** For f16 kernels: 1 when the row argmax last read was all finite (0 for the others). */
+  /** For f16 kernels: 1 when the row argmax last read was all finite, 2 when its only non-finite entries were -Infinity, else 0 (0 for the others). */
   finite: Kernel;
   /** For f16 kernels: 1 when the row argmax last read held many subnormal halves (0 for the others): the f32 kernels read it faster widened. */
   subnormal: Kernel;

@@ -1,8 +1,10 @@
 // The sampling module's f16 weight passes, called on the module itself (dist/sampling*.wasm):
 // weigh's weights and keptblocks' block sums over a row of halves are, bit for bit, those the f32
 // passes give on the same row widened. Rows of finite halves take the folded widening (half.ts:
-// c, beta and theta scaled instead of each half multiplied), rows with an Inf or a NaN or a beta
-// of 2^16 or more the full one; both must agree with f32 at every beta, threshold and tie.
+// c, beta and theta scaled instead of each half multiplied), and so do rows whose only Inf halves
+// are -Infinity (masked) where each one's folded weight is the exp's floor as a -Infinity's is;
+// rows with a +Inf or a NaN or a beta of 2^16 or more the full one; both must agree with f32 at
+// every beta, threshold and tie.
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -39,6 +41,8 @@ const rowArb = fc.record({
   bits: bitsArb,
   // An Inf or NaN half somewhere (the rows the full widening takes), now and then.
   special: fc.option(fc.tuple(special, fc.nat()), { freq: 4 }),
+  // A masked run (-Infinity halves), now and then.
+  masked: fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 300 })), weight: 1 }),
   // 1e4 and 65535.99 fold; 65536 and beyond take the full widening.
   beta: fc.constantFrom(1, 0.8, 1.25, 3, 1e-3, 1e4, 65535.99, 65536, 1e6, 2 ** -140),
   // theta: -Infinity, any value, or (a fraction of the row's length) the value at that place.
@@ -56,9 +60,11 @@ describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"]
 
   it("weigh and keptblocks give the f32 passes' bits on f16 rows (finite or not, every beta), and draw over the stored weights the f32 draw's token", () => {
     let folded = 0;
+    let masked = 0;
     fc.assert(
-      fc.property(rowArb, ({ bits, special: sp, beta, theta, tie: tieAt }) => {
+      fc.property(rowArb, ({ bits, special: sp, masked: run, beta, theta, tie: tieAt }) => {
         const row = bits.slice();
+        if (run) row.fill(0xfc00, run[0] % row.length, (run[0] % row.length) + run[1]);
         if (sp) row[sp[1] % row.length] = sp[0];
         const n = row.length;
         const values = row.map(halfValue);
@@ -70,8 +76,10 @@ describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"]
         const c = values[top];
         if (c === -Infinity || c === Infinity) return; // the host takes such rows elsewhere
         const isFinite = e.f16_finite();
-        expect(isFinite).toBe(values.every(Number.isFinite) ? 1 : 0);
-        if (isFinite && Math.abs(Math.fround(beta)) < 65536) folded++;
+        const onlyMasked = !values.every(Number.isFinite) && values.every((v) => Number.isFinite(v) || v === -Infinity);
+        expect(isFinite).toBe(values.every(Number.isFinite) ? 1 : onlyMasked ? 2 : 0);
+        if (isFinite === 1 && Math.abs(Math.fround(beta)) < 65536) folded++;
+        if (isFinite === 2) masked++;
         const t = typeof theta === "number" ? theta : values[Math.floor(theta.f * n)];
         const tie = tieAt < 0 ? -1 : Math.floor(tieAt * n);
         const s16 = e.f16_weigh(at.h, n, c, beta, at.w16, isFinite);
@@ -89,9 +97,10 @@ describe.each(["sampling-relaxed.wasm", "sampling.wasm", "sampling-scalar.wasm"]
           expect(e.f16_draw(at.h, n, c, beta, t, tie, target, at.w16, 0, isFinite), `draw at ${share} of ${k32}`).toBe(e.f32_draw(at.f, n, c, beta, t, tie, target, at.w32, 0));
         }
       }),
-      { seed: 112, numRuns: 600 },
+      { seed: 112, numRuns: 900 },
     );
     expect(folded).toBeGreaterThan(100);
+    expect(masked).toBeGreaterThan(25);
   });
 
   it("f16_subnormal after f16_argmax: 1 exactly where more than half of the row's halves are subnormal (counted by blocks, settled early or late)", () => {
