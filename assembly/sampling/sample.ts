@@ -846,9 +846,10 @@ const MASKED: i32 = 2;
  * beta folds (foldsBeta), and a MASKED one where moreover each -Infinity half, read folded as
  * foldedMasked() (-2^16 unfolded), gets the weight a -Infinity gets, bit for bit: its
  * (o - o_c)*(beta*2^112), computed as the loops compute it, is at or below the exp's floor, to
- * which the exp raises -Infinity as well (beta > 0, c finite; every other use of the folded values
- * compares them to thresholds of finite halves, below which both lie). Masked rows (a grammar's,
- * banned tokens) so sample at the speed of ordinary ones (f16/f32 1.33x -> see docs/sampling.md).
+ * which the exp raises -Infinity as well (beta > 0, c finite). The cuts compare the folded values
+ * with thresholds: a -Infinity half lies below every finite one either way, and where the
+ * threshold is -Infinity's own (no cut) it is kept, or not, with a weight of 0. Masked rows (a
+ * grammar's, banned tokens) so sample at the speed of ordinary ones (docs/sampling.md).
  */
 function readsFolded(finite: i32, c: f64, beta: f64): bool {
   const b = betaOf<f32>(beta);
