@@ -209,12 +209,24 @@ export function expNonPositive<T>(x: T): T {
 // @ts-ignore: decorator
 @inline
 export function expAnyV<T>(x: v128): v128 {
+  return expAnyWith<T>(
+    x, f32x4.splat(F32_FLOOR), f32x4.splat(F32_LOG2E), f32x4.splat(F32_MAGIC), f32x4.splat(F32_LN2_HI), f32x4.splat(F32_LN2_LO),
+    f32x4.splat(F32_C5), f32x4.splat(F32_C4), f32x4.splat(F32_C3), f32x4.splat(F32_C2), f32x4.splat(F32_C1),
+  );
+}
+
+/** expAnyV with the f32 exp's constants given (expWith's: loaded once before a loop). */
+// @ts-ignore: decorator
+@inline
+export function expAnyWith<T>(
+  x: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
+): v128 {
   const halve = v128.gt<T>(x, v128.splat<T>(<T>0));
-  const low = expNonPositiveV<T>(x);
+  const low = expWith<T>(x, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
   if (!v128.any_true(halve)) return low;
   // exp(x) = exp(x/2)^2 keeps 2^n inside the exponent range; the clamp keeps Inf out of it.
   const clamped = v128.min<T>(x, v128.splat<T>(<T>(sizeof<T>() == 4 ? F32_CLAMP_HIGH : F64_CLAMP_HIGH)));
-  const half = expNonPositiveV<T>(v128.mul<T>(clamped, v128.splat<T>(<T>0.5)));
+  const half = expWith<T>(v128.mul<T>(clamped, v128.splat<T>(<T>0.5)), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
   return v128.bitselect(v128.mul<T>(half, half), low, halve);
 }
 
