@@ -64,6 +64,12 @@ export const FUNCTIONS = {
     const acc = sm.online();
     return () => acc.reset().push(x);
   },
+  // The streaming softmax's last step: the row's probabilities from the accumulator's state.
+  "online normalize": (sm, x, n, out) => {
+    const y = out(n);
+    const acc = sm.online().push(x);
+    return () => acc.normalize(x, y);
+  },
   argmax: (sm, x) => () => sm.argmax(x),
   "topK 50": (sm, x) => () => sm.topK(x, 50),
   "sample T 0.8": (sm, x) => () => sm.sample(x, { temperature: 0.8, seed: 1 }),

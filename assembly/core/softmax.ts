@@ -18,7 +18,7 @@
 // handle tails and the whole of the scalar build.
 
 import { carefulOut, restSum, scaledDiff } from "../shared/careful";
-import { expAny, expAnyV, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { expAny, expAnyV, expAnyWith, expF32Constant, expNonPositive, expWith } from "../shared/exp";
 import { narrowHalves, widenHalves } from "../shared/half";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
 import {
@@ -685,6 +685,17 @@ function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64,
     const vc = f64x2.splat(c);
     const vb = f64x2.splat(beta);
     const vs = f64x2.splat(shift);
+    // The exp's constants loaded once (exp.ts says why).
+    const k0 = expF32Constant(0);
+    const k1 = expF32Constant(1);
+    const k2 = expF32Constant(2);
+    const k3 = expF32Constant(3);
+    const k4 = expF32Constant(4);
+    const k5 = expF32Constant(5);
+    const k6 = expF32Constant(6);
+    const k7 = expF32Constant(7);
+    const k8 = expF32Constant(8);
+    const k9 = expF32Constant(9);
     if (sizeof<T>() == 4) {
       for (; i + 4 <= n; i += 4) {
         const v = v128.load(at<T>(x, i));
@@ -693,7 +704,7 @@ function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64,
         const tlo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.mul(f64x2.sub(lo, vc), vb), vs));
         const thi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.mul(f64x2.sub(hi, vc), vb), vs));
         const t = i8x16.shuffle(tlo, thi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-        v128.store(at<T>(y, i), log ? t : expAnyV<T>(t));
+        v128.store(at<T>(y, i), log ? t : expAnyWith<T>(t, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9));
       }
     } else {
       for (; i + 2 <= n; i += 2) {

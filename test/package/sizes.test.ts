@@ -71,7 +71,9 @@ describe("size budget", () => {
   // quickTopAll8, exact for them (widenExtremum's loop in two forms, each in its max and min
   // copy; +250 bytes: f16 softmax of logits with masked runs 1.66x -> 1.30x the f32 call in
   // Node 24, 990 of 1,000 masked 2.10x -> 1.34x; docs/core.md).
-  const CORE_CEILING = 23_550;
+  // Then 23,600 (measured 23,572): online().normalize's exp takes its constants loaded once
+  // (+71 bytes: 63.4 -> 39.5 us at 32,000 in Node 24, the same bits).
+  const CORE_CEILING = 23_600;
   // The whole package's budget (56 KB) is not met either since attention, sparse and f16
   // landed: 67,902 bytes measured. The same rule: this ceiling only comes down. Raised once,
   // 68,000 -> 73,300 (measured 73,207), for the vocab family: 0.9 KB of wasm (dot products and
@@ -237,7 +239,8 @@ describe("size budget", () => {
   // is the exp's floor (halfExtremum's halvesMasked; sample T 0.8 of masked logits 1.32x ->
   // 1.07x the f32 call, Node 24). Then 113,450 (measured 113,413): logSoftmaxBackward's exp
   // takes its constants loaded once before the loop (expAnyWith; loss-relaxed.wasm +68 bytes).
-  const ALL_CEILING = 113_450;
+  // Then 113,500 (measured 113,484): the same for online().normalize (see CORE_CEILING).
+  const ALL_CEILING = 113_500;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
