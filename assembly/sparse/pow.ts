@@ -9,7 +9,7 @@
 // only: callers clamp t up to the smallest normal number first (a smaller t's power is below
 // any tolerance here, and 0 or negative lanes are masked out by the caller).
 
-import { expAny, expAnyV, expNonPositive, expNonPositiveV, madd } from "../shared/exp";
+import { expAny, expAnyWith, expNonPositive, expNonPositiveV, madd } from "../shared/exp";
 
 // 2*atanh(s)/s - 2 = z*(2/3 + z*(2/5 + z*(2/7 + ...))).
 const P3: f64 = 0.6666666666666666;
@@ -218,11 +218,16 @@ export function powUnit<T>(t: T, kappa: T): T {
   return expNonPositive<T>(kappa * logOf<T>(max<T>(t, tinyOf<T>())));
 }
 
-/** t^q of each lane for t in (0, 1] and any real q (large results overflow to +Inf). */
+/**
+ * t^q of each lane for t in (0, 1] and any real q (large results overflow to +Inf); k0..k9 the
+ * f32 exp's constants (expF32Constant), loaded once before the loop (exp.ts says why).
+ */
 // @ts-ignore: decorator
 @inline
-export function powAnyV<T>(t: v128, q: v128): v128 {
-  return expAnyV<T>(v128.mul<T>(q, logV<T>(v128.pmax<T>(t, v128.splat<T>(tinyOf<T>())))));
+export function powAnyWith<T>(
+  t: v128, q: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
+): v128 {
+  return expAnyWith<T>(v128.mul<T>(q, logV<T>(v128.pmax<T>(t, v128.splat<T>(tinyOf<T>())))), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
 }
 
 /** Scalar twin of powAnyV. */

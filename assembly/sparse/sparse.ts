@@ -38,7 +38,7 @@ import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, ra
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
 import { candidates, levelSize, maskBits, rowHalvesFinite, rowHalvesSubnormal, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
-import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyV, tinyOf } from "./pow";
+import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyWith, tinyOf } from "./pow";
 
 // The kinds of alpha, each with loops of its own.
 const SPARSEMAX: i32 = 1; // alpha = 2, kappa = 1
@@ -1374,7 +1374,11 @@ function weightV<T>(yv: v128, kind: i32, q: v128): v128 {
   const kept = v128.gt<T>(yv, v128.splat<T>(0));
   if (kind == SPARSEMAX) return v128.and(v128.splat<T>(1), kept);
   if (kind == QUADRATIC) return v128.and(v128.sqrt<T>(yv), kept);
-  return v128.and(powAnyV<T>(yv, q), kept);
+  const p = powAnyWith<T>(
+    yv, q, expF32Constant(0), expF32Constant(1), expF32Constant(2), expF32Constant(3), expF32Constant(4),
+    expF32Constant(5), expF32Constant(6), expF32Constant(7), expF32Constant(8), expF32Constant(9),
+  );
+  return v128.and(p, kept);
 }
 
 // @ts-ignore: decorator

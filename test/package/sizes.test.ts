@@ -239,8 +239,10 @@ describe("size budget", () => {
   // is the exp's floor (halfExtremum's halvesMasked; sample T 0.8 of masked logits 1.32x ->
   // 1.07x the f32 call, Node 24). Then 113,450 (measured 113,413): logSoftmaxBackward's exp
   // takes its constants loaded once before the loop (expAnyWith; loss-relaxed.wasm +68 bytes).
-  // Then 113,500 (measured 113,484): the same for online().normalize (see CORE_CEILING).
-  const ALL_CEILING = 113_500;
+  // Then 113,500 (measured 113,484): the same for online().normalize (see CORE_CEILING). Then
+  // 113,600 (measured 113,550): entmaxBackward's powers at other alphas read the exp's constants
+  // from its table (sparse-relaxed.wasm +66 bytes; 173.7 -> 143.5 us at 32,000, Node 24).
+  const ALL_CEILING = 113_600;
 
   it("softmax-wasm/core loads its own module only, and does not grow (budget 16 KB, not met yet)", () => {
     const core = row("`softmax-wasm/core`");
