@@ -268,19 +268,22 @@ function magnitudes(n, lo, hi, signed, seed) {
 
 /** The softmax of row x (in f64), rounded to halves. */
 function softmaxOf(x) {
+  const [max, sum] = maxAndSum(x);
+  return Float32Array.from(x, (v) => Math.f16round(Math.exp(v - max) / sum));
+}
+
+/** The max of x and the sum of exp(x_i - max): the softmax's and the log-softmax's. */
+function maxAndSum(x) {
   let max = -Infinity;
   for (const v of x) max = Math.max(max, v);
   let sum = 0;
   for (const v of x) sum += Math.exp(v - max);
-  return Float32Array.from(x, (v) => Math.f16round(Math.exp(v - max) / sum));
+  return [max, sum];
 }
 
 /** The log-softmax of x, each value rounded to a half (an f16 row's values, as the f32 row's). */
 function logSoftmaxOf(x) {
-  let max = -Infinity;
-  for (const v of x) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of x) sum += Math.exp(v - max);
+  const [max, sum] = maxAndSum(x);
   const lse = max + Math.log(sum);
   return Float32Array.from(x, (v) => Math.f16round(v - lse));
 }
