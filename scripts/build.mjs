@@ -41,6 +41,7 @@ const TEST_MODULES = [
   { family: "exp-test", entry: "assembly/shared/exp-test.ts", file: "exp-test", memoryBase: 0x0400, test: true },
   { family: "sum-bench", entry: "assembly/attention/sum-bench.ts", file: "sum-bench", memoryBase: 0x0400, test: true },
   { family: "half-test", entry: "assembly/shared/half-test.ts", file: "half-test", memoryBase: 0x0400, test: true },
+  { family: "half-bench", entry: "assembly/shared/half-bench.ts", file: "half-bench", memoryBase: 0x0400, test: true },
 ];
 /** End of the last module's slot. */
 const DATA_END = 0x18000;
