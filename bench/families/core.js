@@ -63,6 +63,8 @@ export function workloads({ quick = false, core: coreRun = false } = {}) {
   if (!quick) shapes("logSoftmax", SHAPES);
   for (const n of quick ? [16, 4096, 2 ** 20] : [16, 4096, 32000, 2 ** 20]) list.push(core("logSumExp", "f32", 1, n, { tags: ["logSumExp"] }));
   if (!quick) shapes("logSumExp", SHAPES);
+  // f64 beside softmax's rows: a log-softmax and a LogSumExp of an LLM row.
+  if (!quick) for (const op of ["logSoftmax", "logSumExp"]) list.push(core(op, "f64", 1, 32000, { tags: [op] }));
   list.push(core("online", "f32", 1, 2 ** 20, { chunk: 4096, tags: ["online"], label: "online push of 2^20 in chunks of 4096, then logSumExp()" }));
   if (!quick) {
     // The online accumulator on the row of the value shapes, each shape against the typical one.
