@@ -19,7 +19,7 @@
 // functions, sized by attendwork): the q row addresses, each query's key range, m, l, the f64
 // accumulators and a block of scores per row.
 
-import { expF32Constant, expNonPositive, expWith, madd } from "../shared/exp";
+import { expConstant, expNonPositive, expWith, madd } from "../shared/exp";
 import { at, lanes, raddstoreexpminusmax, rmax, sumLanes } from "../shared/reduce";
 import { HALF_IMPLICIT, halfConstant, holdsSpecial, holdsSubnormal, maxLaneS, maxLaneU, quickHigh8, quickLow8, raiseHalfSub, subnormalHalvesOver, subnormalMagnitude, widen4, widenFinite4, widenSmallRun } from "../shared/half";
 import { dot, loadS, loadV } from "../shared/dot";
@@ -315,16 +315,16 @@ function quadSoftmax(S4: usize, a: i32, b: i32, M: usize, L: usize, AL: usize): 
   mv = f32x4.replace_lane(mv, 1, n1 == -Infinity ? 0 : <f32>n1);
   mv = f32x4.replace_lane(mv, 2, n2 == -Infinity ? 0 : <f32>n2);
   mv = f32x4.replace_lane(mv, 3, n3 == -Infinity ? 0 : <f32>n3);
-  const k0 = expF32Constant(0);
-  const k1 = expF32Constant(1);
-  const k2 = expF32Constant(2);
-  const k3 = expF32Constant(3);
-  const k4 = expF32Constant(4);
-  const k5 = expF32Constant(5);
-  const k6 = expF32Constant(6);
-  const k7 = expF32Constant(7);
-  const k8 = expF32Constant(8);
-  const k9 = expF32Constant(9);
+  const k0 = expConstant<f32>(0);
+  const k1 = expConstant<f32>(1);
+  const k2 = expConstant<f32>(2);
+  const k3 = expConstant<f32>(3);
+  const k4 = expConstant<f32>(4);
+  const k5 = expConstant<f32>(5);
+  const k6 = expConstant<f32>(6);
+  const k7 = expConstant<f32>(7);
+  const k8 = expConstant<f32>(8);
+  const k9 = expConstant<f32>(9);
   let sum = f32x4.splat(0);
   for (let jj = a; jj < b; jj++) {
     const at4 = S4 + (<usize>jj << 4);

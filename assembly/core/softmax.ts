@@ -18,7 +18,7 @@
 // handle tails and the whole of the scalar build.
 
 import { carefulOut, restSum, scaledDiff } from "../shared/careful";
-import { expAny, expAnyV, expAnyWith, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { expAny, expAnyWith, expConstant, expNonPositive, expWith } from "../shared/exp";
 import { narrowHalves, widenHalves } from "../shared/half";
 import { MAX_BLOCKS, RESULTS, R_C, R_K, R_M, R_R, R_TOP, result, resultAt, resultOf } from "../shared/results";
 import {
@@ -552,16 +552,16 @@ function softmaxShortRows<T>(x: usize, y: usize, r: i32, rows: i32, k: i32, beta
     const L = lanes<T>();
     const vb = v128.splat<T>(betaOf<T>(beta));
     const one = v128.splat<T>(<T>1);
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     for (; r < rows; r++) {
       const px = at<T>(x, r * k);
       const py = at<T>(y, r * k);
@@ -686,16 +686,16 @@ function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64,
     const vb = f64x2.splat(beta);
     const vs = f64x2.splat(shift);
     // The exp's constants loaded once (exp.ts says why).
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     if (sizeof<T>() == 4) {
       for (; i + 4 <= n; i += 4) {
         const v = v128.load(at<T>(x, i));
@@ -709,7 +709,7 @@ function normalize<T>(x: usize, y: usize, n: i32, beta: f64, c: f64, shift: f64,
     } else {
       for (; i + 2 <= n; i += 2) {
         const t = f64x2.sub(f64x2.mul(f64x2.sub(v128.load(at<T>(x, i)), vc), vb), vs);
-        v128.store(at<T>(y, i), log ? t : expAnyV<T>(t));
+        v128.store(at<T>(y, i), log ? t : expAnyWith<T>(t, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9));
       }
     }
   }

@@ -19,7 +19,7 @@
 // costs V8 about 12-23 instructions per 16 elements and reloads of spilled constants
 // (docs/loss.md, "Half precision").
 
-import { expAny, expAnyWith, expF32Constant, expNonPositive } from "../shared/exp";
+import { expAny, expAnyWith, expConstant, expNonPositive } from "../shared/exp";
 import {
   F32_MAX, add64, at, atS, betaOf, extremum, high, lanes, loadAs, loadLanes, raddexpminusmax, raddexpminusmaxtop, raddstoreexpminusmax, sumLanes,
   widenConstant, widenExtremum,
@@ -806,16 +806,16 @@ function logBackwardOut<T, SL, SG>(pl: usize, pg: usize, po: usize, k: i32, s: T
     const h3 = widenConstantOf<SL, SG>(3);
     // The exp's constants loaded once (exp.ts says why): reloaded at each vector, the loop took
     // 2.5 ns per element.
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     for (; i + L <= k; i += L) {
       const p = expAnyWith<T>(loadLanes<T, SL>(atS<SL>(pl, i), h0, h1, h2, h3), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
       const gv = loadLanes<T, SG>(atS<SG>(pg, i), h0, h1, h2, h3);

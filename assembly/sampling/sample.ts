@@ -11,7 +11,7 @@
 // No kernel sorts the row: top-k bounds the k-th largest from below by that of the row's sample
 // (shared/sample.ts) and selects among the few entries above it, and the rest are single passes.
 
-import { F32_FLOOR, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { F32_FLOOR, expConstant, expNonPositive, expWith } from "../shared/exp";
 import { HISTOGRAM_BUCKETS, STRIDE } from "./layout";
 import { f32ToHalf, foldedAtLeast, foldedMasked, foldsBeta, halfConstant, halfExtremum, halfOrder8, halfOrderAtLeast, halvesFinite, halvesMasked, halvesSubnormal } from "../shared/half";
 import {
@@ -183,16 +183,16 @@ function keptBlocks<T, S = T>(x: usize, n: i32, c: f64, beta: f64, theta: f64, t
     const vb = v128.splat<T>(sumScale<T, S>(tb));
     const atLeast = v128.splat<T>(folded ? <T>foldedAtLeast(<f32>tt) : tt);
     const above = v128.splat<T>(folded ? <T>foldedAtLeast(<f32>nextAbove<T>(tt)) : nextAbove<T>(tt));
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     const h0 = widenConstant<S>(0);
     const h1 = widenConstant<S>(1);
     const h2 = widenConstant<S>(2);

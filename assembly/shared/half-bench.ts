@@ -12,7 +12,7 @@
 // - widen: the folded widening alone, as a pass of its own into an f32 row (the kernels' way:
 //   widen a block, then the f32 loop over it).
 
-import { expF32Constant, expWith } from "./exp";
+import { expConstant, expWith } from "./exp";
 import { halfConstant, widenFolded4 } from "./half";
 import { at, atS } from "./reduce";
 
@@ -36,16 +36,16 @@ function lanesAt(x: usize, i: i32, read: i32, h1: v128): v128 {
 @inline
 function expSum(x: usize, n: i32, c: f32, beta: f32, read: i32): f64 {
   if (!ASC_FEATURE_SIMD) return NaN;
-  const k0 = expF32Constant(0);
-  const k1 = expF32Constant(1);
-  const k2 = expF32Constant(2);
-  const k3 = expF32Constant(3);
-  const k4 = expF32Constant(4);
-  const k5 = expF32Constant(5);
-  const k6 = expF32Constant(6);
-  const k7 = expF32Constant(7);
-  const k8 = expF32Constant(8);
-  const k9 = expF32Constant(9);
+  const k0 = expConstant<f32>(0);
+  const k1 = expConstant<f32>(1);
+  const k2 = expConstant<f32>(2);
+  const k3 = expConstant<f32>(3);
+  const k4 = expConstant<f32>(4);
+  const k5 = expConstant<f32>(5);
+  const k6 = expConstant<f32>(6);
+  const k7 = expConstant<f32>(7);
+  const k8 = expConstant<f32>(8);
+  const k9 = expConstant<f32>(9);
   const h1 = halfConstant(1);
   const vc = f32x4.splat(c);
   const vb = f32x4.splat(beta);

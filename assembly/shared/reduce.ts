@@ -9,7 +9,7 @@
 // (halfExtremum's halvesFinite), widened without the Inf/NaN step (3 operations per 4 halves
 // instead of 7: the exp loops are about 20).
 
-import { expF32Constant, expNonPositive, expWith } from "./exp";
+import { expConstant, expNonPositive, expWith } from "./exp";
 import { FOLD_SCALE, foldedAtLeast, foldedHalf, halfConstant, halfExtremum, halfToF32, holdsSpecial, holdsSubnormal, quickHigh8, quickLow8, quickTop8, quickTopAll8, raiseHalfSub, storeQuick16, widenSpecialEights, widen4, widenExactOnce, widenFinite4, smallBlock, specialBlock, widenFolded4, widenHalves } from "./half";
 
 // The largest finite f32: a larger beta would round to Infinity and turn 0*beta into NaN.
@@ -428,18 +428,17 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
     const folded = isSigned<S>();
     const vc = v128.splat<T>(sumCenter<T, S>(c));
     const vb = v128.splat<T>(sumScale<T, S>(beta));
-    // The exp's constants as locals, once per call (exp.ts says why); the f64 exp keeps its
-    // v128.consts.
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    // The exp's constants as locals, once per call (exp.ts says why).
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     const h0 = widenConstant<S>(0);
     const h1 = widenConstant<S>(1);
     const h2 = widenConstant<S>(2);
@@ -664,16 +663,16 @@ function sumAbove<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, theta: T, str
     const vc = v128.splat<T>(c);
     const vb = v128.splat<T>(beta);
     const vt = v128.splat<T>(theta);
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     const h0 = widenConstant<S>(0);
     const h1 = widenConstant<S>(1);
     const h2 = widenConstant<S>(2);
@@ -813,16 +812,16 @@ export function raddexpminusmaxrest(x: usize, n: i32, c: f32, beta64: f64, count
     const bh = splitHigh(vb, split);
     // beta's low half, and what beta lost to f32 (a beta such as 1/0.7 rounds).
     const bl = f32x4.splat(<f32>(beta64 - <f64>f32x4.extract_lane(bh, 0)));
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<f32>(0);
+    const k1 = expConstant<f32>(1);
+    const k2 = expConstant<f32>(2);
+    const k3 = expConstant<f32>(3);
+    const k4 = expConstant<f32>(4);
+    const k5 = expConstant<f32>(5);
+    const k6 = expConstant<f32>(6);
+    const k7 = expConstant<f32>(7);
+    const k8 = expConstant<f32>(8);
+    const k9 = expConstant<f32>(9);
     let ks = i32x4.splat(0);
     while (i + 4 <= n) {
       const end = min(i + FLUSH, n);

@@ -220,7 +220,7 @@ export function powUnit<T>(t: T, kappa: T): T {
 
 /**
  * t^q of each lane for t in (0, 1] and any real q (large results overflow to +Inf); k0..k9 the
- * f32 exp's constants (expF32Constant), loaded once before the loop (exp.ts says why).
+ * T exp's constants (expConstant), loaded once before the loop (exp.ts says why).
  */
 // @ts-ignore: decorator
 @inline

@@ -33,7 +33,7 @@
 // log1p of X/s keeps the digits that 1/(alpha - 1) magnifies near alpha = 1, where the plain
 // difference X - tau loses them.
 
-import { expAny, expF32Constant, expNonPositive, expWith } from "../shared/exp";
+import { expAny, expConstant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, raiseHalfTop, sampleSubnormal, widen4, widenFinite4, widenHalves, widenSmallRun } from "../shared/half";
 import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
@@ -462,16 +462,16 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     const one = laneConstant<T>(LANE_ONE);
     const two = laneConstant<T>(LANE_TWO);
     const tiny = laneConstant<T>(LANE_TINY);
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     let vlow = v128.splat<T>(low);
     // The support's count, as the kept masks' lanes (-1 each) subtracted.
     let vcount = v128.splat<i32>(0);
@@ -1002,16 +1002,16 @@ function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64,
     const one = laneConstant<T>(LANE_ONE);
     const two = laneConstant<T>(LANE_TWO);
     const tiny = laneConstant<T>(LANE_TINY);
-    const k0 = expF32Constant(0);
-    const k1 = expF32Constant(1);
-    const k2 = expF32Constant(2);
-    const k3 = expF32Constant(3);
-    const k4 = expF32Constant(4);
-    const k5 = expF32Constant(5);
-    const k6 = expF32Constant(6);
-    const k7 = expF32Constant(7);
-    const k8 = expF32Constant(8);
-    const k9 = expF32Constant(9);
+    const k0 = expConstant<T>(0);
+    const k1 = expConstant<T>(1);
+    const k2 = expConstant<T>(2);
+    const k3 = expConstant<T>(3);
+    const k4 = expConstant<T>(4);
+    const k5 = expConstant<T>(5);
+    const k6 = expConstant<T>(6);
+    const k7 = expConstant<T>(7);
+    const k8 = expConstant<T>(8);
+    const k9 = expConstant<T>(9);
     // The terms of the last pass (GENERAL): see the doc comment.
     const tau0 = passOf(P_TERMS);
     const stored = powered(kind) && tau0 == tau0;
@@ -1375,8 +1375,8 @@ function weightV<T>(yv: v128, kind: i32, q: v128): v128 {
   if (kind == SPARSEMAX) return v128.and(v128.splat<T>(1), kept);
   if (kind == QUADRATIC) return v128.and(v128.sqrt<T>(yv), kept);
   const p = powAnyWith<T>(
-    yv, q, expF32Constant(0), expF32Constant(1), expF32Constant(2), expF32Constant(3), expF32Constant(4),
-    expF32Constant(5), expF32Constant(6), expF32Constant(7), expF32Constant(8), expF32Constant(9),
+    yv, q, expConstant<T>(0), expConstant<T>(1), expConstant<T>(2), expConstant<T>(3), expConstant<T>(4),
+    expConstant<T>(5), expConstant<T>(6), expConstant<T>(7), expConstant<T>(8), expConstant<T>(9),
   );
   return v128.and(p, kept);
 }
