@@ -8,6 +8,7 @@
 // Scalar loops: they run on rare betas, and for LSE only where its result is near 0.
 
 import { expNonPositive, expNonPositiveV } from "./exp";
+import { roundingOf } from "./reduce";
 import { R_K, R_R, result } from "./results";
 
 // Veltkamp's constant 2^27 + 1: v*SPLIT splits v into two halves of 26 bits.
@@ -150,9 +151,8 @@ export function restSum<T>(x: usize, n: i32, c: f64, beta: f64, out: usize): voi
         }
       }
       const part = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1) + (f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1));
-      const t = total + part;
-      lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
-      total = t;
+      lost += roundingOf(total, part);
+      total += part;
     }
     k = <i32>(i64x2.extract_lane(count, 0) + i64x2.extract_lane(count, 1));
   }

@@ -376,6 +376,17 @@ export function add64<T>(acc: v128, v: v128): v128 {
 export const FLUSH: i32 = 256;
 
 /**
+ * What total + part's rounding drops (Neumaier's term: total + part = fl(total + part) + this,
+ * exactly), for sums that add parts summed plainly over FLUSH elements or so.
+ */
+// @ts-ignore: decorator
+@inline
+export function roundingOf(total: f64, part: f64): f64 {
+  const t = total + part;
+  return abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
+}
+
+/**
  * The 4 halves s (v128.load16x4_s's) of a row stored as S, widened for the exp-sums: folded
  * where they are finite (S = i16: x*2^-112, half.ts), else in full (h0..h3 = widenConstant<S>(0..3)).
  * The loops that take them subtract sumCenter's c and multiply by sumScale's beta.
@@ -486,9 +497,8 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
         s0 = v128.add<T>(s0, e0);
       }
       const part = sumLanes<T>(v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3)));
-      const t = total + part;
-      lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
-      total = t;
+      lost += roundingOf(total, part);
+      total += part;
     }
     if (track) high = pickLanes<T>(tv, false);
   }
@@ -506,9 +516,8 @@ function expMinusMaxSum<T, S>(x: usize, y: usize, n: i32, c: T, beta: T, keep: b
       if (keep) store<T>(at<T>(y, i), e);
       part += <f64>e;
     }
-    const t = total + part;
-    lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
-    total = t;
+    lost += roundingOf(total, part);
+    total += part;
   }
   if (track) store<f64>(top, max(load<f64>(top), <f64>high));
   return total + lost;
@@ -529,10 +538,9 @@ function expSumTail<T, S>(x: usize, y: usize, i: i32, n: i32, c: T, beta: T, top
     if (y) store<T>(at<T>(y, i), e);
     part += <f64>e;
   }
-  const t = total + part;
-  lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
+  lost += roundingOf(total, part);
   if (top) store<f64>(top, max(load<f64>(top), <f64>high));
-  return t + lost;
+  return (total + part) + lost;
 }
 
 /**
@@ -839,9 +847,8 @@ export function raddexpminusmaxrest(x: usize, n: i32, c: f32, beta64: f64, count
         fix = f32x4.add(fix, f32x4.mul(t, exponentErrorF32(xc, vc, d, a, vb, bh, bl, split)));
       }
       const part = sumLanes<f32>(sum) + sumLanes<f32>(fix);
-      const t = total + part;
-      lost += abs(total) >= abs(part) ? (total - t) + part : (part - t) + total;
-      total = t;
+      lost += roundingOf(total, part);
+      total += part;
     }
     // The counts were added as -1 per equal lane.
     k = -(i32x4.extract_lane(ks, 0) + i32x4.extract_lane(ks, 1) + i32x4.extract_lane(ks, 2) + i32x4.extract_lane(ks, 3));

@@ -9,6 +9,15 @@ import { PlainArray, realArray, typedArray } from "./memory.js";
 import { scaledDiff } from "./online.js";
 import type { Dtype, RealArray } from "./types.js";
 
+/**
+ * What total + part's rounding drops (Neumaier's term: total + part = fl(total + part) + this,
+ * exactly): the compensated sums add it up beside their total.
+ */
+export function roundingOf(total: number, part: number): number {
+  const t = total + part;
+  return Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
+}
+
 /** Terms summed plainly before the partial sum joins the compensated total. */
 const FLUSH = 256;
 /** x - c can pass f64's range only where |c| reaches half an ulp of its max (2^970). */
@@ -85,9 +94,8 @@ function restOf(x: RealArray, start: number, end: number, c: number, beta: numbe
       t += t * (productLow(d, bh, p) + e * bh);
     }
     t *= weight;
-    const s = total + t;
-    lost += Math.abs(total) >= Math.abs(t) ? total - s + t : t - s + total;
-    total = s;
+    lost += roundingOf(total, t);
+    total += t;
   }
   return { k, r: total + lost };
 }
@@ -115,9 +123,8 @@ function plainRest(x: RealArray, start: number, end: number, c: number, beta: nu
     }
     const p = beta * (v - c);
     const t = weight * Math.exp(p);
-    const s = total + t;
-    lost += Math.abs(total) >= Math.abs(t) ? total - s + t : t - s + total;
-    total = s;
+    lost += roundingOf(total, t);
+    total += t;
     error += Math.abs(t) * (6 - 2 * Math.max(p, -1e4)); // p <= 0; a masked entry's -Infinity adds 0
     terms++;
   }
@@ -223,9 +230,8 @@ function expSum(x: RealArray, y: RealArray | undefined, start: number, end: numb
     } else {
       for (; i < stop; i++) part += Math.exp((x[i] - c) * beta);
     }
-    const t = total + part;
-    lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
-    total = t;
+    lost += roundingOf(total, part);
+    total += part;
   }
   return total + lost;
 }

@@ -1,7 +1,7 @@
 // The loss arithmetic of the pure TypeScript backend: the same two passes as
 // assembly/loss.ts, in plain loops with Math.exp in f64 (see that file's header).
 
-import { extremum, readable } from "../core/baseline.js";
+import { extremum, readable, roundingOf } from "../core/baseline.js";
 import { type AnyOperand, type Operand, dtypeOf } from "../core/backend.js";
 import { type HalfArray, widenHalves } from "../core/half.js";
 import { COEFS, type LossCall, type LossCore, PLAIN, PROB, STATS, S_DOTT, S_DOTW, S_M, S_SUM, S_SUMT, S_ZY } from "./layout.js";
@@ -50,9 +50,8 @@ function expRange(xs: RealArray, gs: RealArray | undefined, start: number, end: 
         part += Math.exp(a);
       }
     }
-    const t = total + part;
-    lost += Math.abs(total) >= Math.abs(part) ? total - t + part : part - t + total;
-    total = t;
+    lost += roundingOf(total, part);
+    total += part;
   }
   return total + lost;
 }
