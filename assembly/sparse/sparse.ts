@@ -35,7 +35,7 @@
 
 import { expAny, expConstant, expNonPositive, expWith } from "../shared/exp";
 import { halfConstant, halfNotPositive8, holdsSpecial, loneRow, positiveEdge, raiseHalfTop, sampleSubnormal, widen4, widenFinite4, widenHalves, widenSmallRun } from "../shared/half";
-import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, sumLanes, widenConstant } from "../shared/reduce";
+import { FLUSH, add64, at, atS, betaOf, high, lanes, loadAs, loadLanes, pickLanes, roundedI32, roundingOf, sumLanes, widenConstant } from "../shared/reduce";
 import { packed } from "../shared/pack";
 import { candidates, levelSize, maskBits, rowHalvesFinite, rowHalvesSubnormal, sampleLevels, sampled, scoresAt, topOffset, topSize } from "../shared/sample";
 import { logOf, logRoughF32, logRoughF32x4, logV, powAny, powAnyWith, tinyOf } from "./pow";
@@ -161,6 +161,9 @@ let pass9: f64 = 0;
 // Set by solve where an f32 row's threshold comes from a rough pass unchecked (see VERIFY_LEFT);
 // entmaxRow then checks the output's sum. A global for parallel()'s threads, as the sums above.
 let unverified = false;
+// The part of the threshold solve returned last that f64 does not hold (0 but for the exact
+// kinds' f64 rows): writeOutput subtracts it too, as it subtracts an f32 row's tau - tt.
+let tauLow: f64 = 0;
 
 // @ts-ignore: decorator
 @inline
@@ -449,6 +452,12 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
   let s2: f64 = 0;
   let sg: f64 = 0;
   let sh: f64 = 0;
+  // f64 exact kinds: what s1's and s2's additions dropped (Neumaier; each vector block's sums
+  // are added so, the scalar loop's terms one by one). Their sums set the threshold's last
+  // shift (solve): the support's n terms, each near 1/n, summed plainly lost up to n units of
+  // the sum's last place (1.4e-12 of the row's sum for flat rows of 151,936, 2e-11 at a million).
+  let lost1: f64 = 0;
+  let lost2: f64 = 0;
   let low: T = <T>Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -497,6 +506,9 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
       let b4 = zero;
       let b5 = zero;
       let b6 = zero;
+      // f64 exact kinds: the block's sums (added to s1 and s2 below).
+      let b1 = zero64;
+      let b2 = zero64;
       if (sizeof<T>() == 4 && kind == INTEGER) {
         // Two vectors a step, as writeOutput's: the powers' multiplications interleaved under one
         // walk of the exponent's bits (the row's sum in a second f64 sum, a2b).
@@ -613,8 +625,17 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
           continue;
         }
         const tk = v128.and(t, kept);
-        a1 = add64<T>(a1, tk);
-        if (kind == QUADRATIC) a2 = add64<T>(a2, v128.mul<T>(tk, tk));
+        b1 = f64x2.add(b1, tk);
+        if (kind == QUADRATIC) b2 = f64x2.add(b2, v128.mul<T>(tk, tk));
+      }
+      if (sizeof<T>() == 8 && !powered(kind)) {
+        // f64 exact kinds: the block's sums added compensated (see lost1).
+        const p1 = f64x2.extract_lane(b1, 0) + f64x2.extract_lane(b1, 1);
+        lost1 += roundingOf(s1, p1);
+        s1 += p1;
+        const p2 = f64x2.extract_lane(b2, 0) + f64x2.extract_lane(b2, 1);
+        lost2 += roundingOf(s2, p2);
+        s2 += p2;
       }
       if (powered(kind)) {
         a3 = add64<T>(a3, b3);
@@ -625,9 +646,9 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
         a6 = add64<T>(a6, b6);
       }
     }
-    s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+    s1 += f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
     a2 = f64x2.add(a2, a2b);
-    s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
+    s2 += f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
     sg = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
     sh = f64x2.extract_lane(a4, 0) + f64x2.extract_lane(a4, 1);
     s3 = f64x2.extract_lane(a5, 0) + f64x2.extract_lane(a5, 1);
@@ -682,9 +703,20 @@ function sumsAt<T>(w: usize, m: i32, tau: f64, kind: i32, kappa: f64, terms: usi
     n++;
     low = min<T>(low, X);
     const t64 = <f64>X - <f64>tt;
+    if (sizeof<T>() == 4) {
+      s1 += t64;
+      if (kind == QUADRATIC) s2 += t64 * t64;
+      continue;
+    }
+    lost1 += roundingOf(s1, t64);
     s1 += t64;
-    if (kind == QUADRATIC) s2 += t64 * t64;
+    if (kind == QUADRATIC) {
+      lost2 += roundingOf(s2, t64 * t64);
+      s2 += t64 * t64;
+    }
   }
+  s1 += lost1;
+  s2 += lost2;
   // Rough terms take r as rounded (1/s = r*(1 + e), e = rl/r): w = 1 + X*r misses e*(w - 1), and
   // w^kappa kappa*e*(w^kappa - w^(kappa - 1)); over the row, kappa*e*(s2 - sg), which moved the
   // sum at flat rows' thresholds by up to 2e-7 (kappa = 5), the same way at every entry.
@@ -816,6 +848,7 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
   // tau's rounding (every later tau is rounded where it is set).
   let tau: f64 = powered(kind) ? start : <f64><T>start;
   let refined = false;
+  tauLow = 0;
   // The row's search (not a sample's: those end in a floor, less a margin) must end on exact sums.
   const row = w != dst;
   // f32 GENERAL and INTEGER (kappa >= 1) take rough terms in the passes that only bring tau
@@ -851,7 +884,14 @@ function solve<T>(w: usize, dst: usize, m: i32, start: f64, kind: i32, kappa: f6
         // that the row's sum needs (n*ulp(sum)), so f64 rows take one more pass from there. f32
         // rows sum in f64 (n*ulp is ~1e-12 of the contract's 2e-6), and a sample's threshold
         // only gives a floor less a margin of 2^-16 or 2^-36: neither needs it.
-        if (refined || sizeof<T>() == 4 || !row) return tau + d;
+        if (refined) {
+          // tau + d and what its rounding drops: the support's n entries each missed by that,
+          // n times it in the row's sum (2e-12 for a max 0.5 above 151,935 equal scores, over
+          // the contract's 1e-12).
+          tauLow = roundingOf(tau, d);
+          return tau + d;
+        }
+        if (sizeof<T>() == 4 || !row) return tau + d;
         refined = true;
         tau = <f64><T>(tau + d);
         continue;
@@ -971,10 +1011,10 @@ function scatterLanes<T>(y: usize, idx: usize, p: v128): void {
 @inline
 function writeOutput<T>(w: usize, wi: usize, m: i32, y: usize, k: i32, tau: f64, kind: i32, kappa: f64, terms: usize): void {
   const tt = <T>tau;
-  // tau - tt (f32: tau's part below f32's precision, 0 for f64): the exact kinds subtract it too,
-  // else the support's n entries each miss by tt - tau, n times it in the row's sum (over f32's 1e-6
-  // for wide supports with the threshold near -1/2).
-  const tl = <T>(tau - <f64>tt);
+  // tau - tt (f32: tau's part below f32's precision; f64: tauLow, the part below f64's): the
+  // exact kinds subtract it too, else the support's n entries each miss by it, n times it in the
+  // row's sum (over f32's 1e-6 for wide supports with the threshold near -1/2).
+  const tl = sizeof<T>() == 4 ? <T>(tau - <f64>tt) : <T>tauLow;
   const kk = <T>kappa;
   const r = <T>(-1 / tau);
   const rl = <T>(-1 / tau - <f64>r);

@@ -4,7 +4,7 @@
 // floor of the next, candidates from the blocks whose sample is above the floor, Newton's steps
 // (Halley's for other alphas).
 
-import { extremum, readable } from "../core/baseline.js";
+import { extremum, readable, roundingOf } from "../core/baseline.js";
 import type { Operand } from "../core/backend.js";
 import type { SparseCore } from "./backend.js";
 import { realArray } from "../core/memory.js";
@@ -57,7 +57,7 @@ function thresholdOf(
   start: number,
   at: Int32Array | undefined,
   terms: Float64Array,
-): { tau: number; count: number; termsAt: number } {
+): { tau: number; low: number; count: number; termsAt: number } {
   const kappa = 1 / (alpha - 1);
   const sparsemax = alpha === 2;
   const quadratic = alpha === 1.5;
@@ -72,6 +72,10 @@ function thresholdOf(
     let s2 = 0;
     let sg = 0;
     let sh = 0;
+    // What s1's and s2's additions dropped (Neumaier): their sums set the exact threshold's last
+    // shift, and n terms near 1/n summed plainly lost up to n units of the sum's last place.
+    let lost1 = 0;
+    let lost2 = 0;
     let low = Infinity;
     for (let i = 0; i < m; i++) {
       const X = w[i];
@@ -90,16 +94,24 @@ function thresholdOf(
         sg += g;
         sh += g / t;
       } else {
+        lost1 += roundingOf(s1, t);
         s1 += t;
+        lost2 += roundingOf(s2, t * t);
         s2 += t * t;
       }
     }
+    s1 += lost1;
+    s2 += lost2;
     if (!general) {
       // The exact threshold of the support {X > tau}, as a shift d from tau.
       const d = sparsemax ? (s1 - 1) / n : (s2 - 1) / (s1 + Math.sqrt(Math.max(s1 * s1 - n * (s2 - 1), 0)));
       if (tau + d <= low) {
         // Exact for this support; one more pass from there refines the sums (assembly/sparse/sparse.ts, solve).
-        if (refined) return { tau: tau + d, count: m, termsAt: NaN };
+        if (refined) {
+          // tau + d and what its rounding drops, which the output subtracts too: each of the
+          // support's n entries missed by it, n times it in the row's sum.
+          return { tau: tau + d, low: roundingOf(tau, d), count: m, termsAt: NaN };
+        }
         refined = true;
         tau += d;
         continue;
@@ -140,13 +152,13 @@ function thresholdOf(
     // sum (assembly/sparse/sparse.ts, solve).
     const settled = next > lo && next < hi && next + Math.abs(next - tau) < low && left <= SUM_LEFT;
     const small = general ? Math.abs(next - tau) <= TOLERANCE || (kappa >= 1 && settled) : next === tau;
-    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return { tau: general ? next : tau, count: m, termsAt: tau };
+    if (small && (kappa >= 1 || Math.abs(f - 1) <= TOLERANCE)) return { tau: general ? next : tau, low: 0, count: m, termsAt: tau };
     const newton = !small && next > lo && next < hi;
     if (!newton) next = 0.5 * (lo + hi);
-    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return { tau: next, count: m, termsAt: tau };
+    if (next === tau || (general && kappa >= 1 && hi - lo <= TOLERANCE)) return { tau: next, low: 0, count: m, termsAt: tau };
     tau = next;
   }
-  return { tau, count: m, termsAt: NaN };
+  return { tau, low: 0, count: m, termsAt: NaN };
 }
 
 /** The maxima (minima when `lowest`) of each SAMPLE values of v[from..to) into s[at..); returns their count. */
@@ -224,7 +236,7 @@ export class JsSparse implements SparseCore {
       }
       // The row's candidates: the scores above the floor, from the blocks whose sample is above it;
       // a threshold below the floor (the margin not enough) takes the row from -1.
-      let found: { tau: number; count: number; termsAt: number };
+      let found: { tau: number; low: number; count: number; termsAt: number };
       let nan = false;
       let sampled = levels.length > 0;
       while (true) {
@@ -249,11 +261,11 @@ export class JsSparse implements SparseCore {
         ys.fill(NaN, start, end);
         continue;
       }
-      const { tau, count, termsAt } = found;
+      const { tau, low, count, termsAt } = found;
       ys.fill(0, start, end);
       if (!general) {
         for (let j = 0; j < count; j++) {
-          const t = w[j] - tau;
+          const t = w[j] - tau - low;
           if (t > 0) ys[at[j]] = alpha === 2 ? t : t * t;
         }
         continue;

@@ -152,6 +152,53 @@ describe.each(backends)("%s", (_, sm) => {
     );
   });
 
+  it("f64 rows of a vocabulary's length whose support is most of the row (flat, or a max above a wide flat rest) sum to 1 within 1e-12", () => {
+    // Each entry of the support is its score less the threshold: the threshold's rounding to f64
+    // (a max at 0.5 above 151,936 equal scores: 2e-12) and its last shift's sums, n terms near
+    // 1/n added plainly (flat rows of 151,936: 1.4e-12, of a million: 2e-11), each came back n
+    // times in the row's sum. The row's sum is taken compensated here: summed plainly, the
+    // test's own sum of a million terms misses by more than the bound.
+    const rows = fc.record({
+      n: fc.integer({ min: 60_000, max: 400_000 }),
+      v: fc.oneof(fc.constant(0), fc.double({ min: -1.5, max: -1e-6, noNaN: true })),
+      noise: fc.constantFrom(0, 1e-12, 1e-9, 1e-6),
+      seed: fc.integer({ min: 1, max: 2 ** 30 }),
+      alpha: fc.constantFrom(2, 1.5),
+    });
+    fc.assert(
+      fc.property(rows, ({ n, v, noise, seed, alpha }) => {
+        let s = seed;
+        const x = new Float64Array(n);
+        for (let i = 1; i < n; i++) {
+          s ^= s << 13;
+          s ^= s >>> 17;
+          s ^= s << 5;
+          x[i] = v + noise * ((s >>> 0) / 2 ** 32);
+        }
+        const y = alpha === 2 ? sm.sparsemax(x) : sm.entmax(x, { alpha });
+        let sum = 0;
+        let lost = 0;
+        for (const p of y) {
+          if (!(p >= 0)) throw new Error(`entry ${p}`);
+          const t = sum + p;
+          lost += Math.abs(sum) >= p ? sum - t + p : p - t + sum;
+          sum = t;
+        }
+        if (!(Math.abs(sum + lost - 1) <= SUM_TOL.f64)) throw new Error(`sum - 1 = ${sum + lost - 1}`);
+      }),
+      {
+        seed: SEED,
+        numRuns: Math.ceil(RUNS / 20),
+        examples: [
+          [{ n: 151_936, v: 0, noise: 0, seed: 1, alpha: 2 }],
+          [{ n: 151_936, v: -0.5, noise: 0, seed: 1, alpha: 2 }],
+          [{ n: 1_000_003, v: 0, noise: 0, seed: 1, alpha: 1.5 }],
+          [{ n: 1_000_003, v: -0.7, noise: 1e-7, seed: 9, alpha: 2 }],
+        ],
+      },
+    );
+  });
+
   it("entmax equals the reference, sums to 1, is nonnegative and keeps the order of the scores", () => {
     fc.assert(
       fc.property(caseArb, ({ dtype, values, scale, alpha, beta }) => {
