@@ -34,9 +34,13 @@ function ulp64(r) {
   return pow2(((u32of64[1] >>> 20) & 0x7ff) - 1075);
 }
 
-/** The test module build/opt/<file> over a memory of its own (the modules import theirs). */
+/**
+ * The test module build/opt/<file> (or a module's own bytes) over a memory of its own (the
+ * modules import theirs), with `bytes` free from x: x and y = x + bytes/2, 16-byte aligned.
+ */
 export function instantiate(file, bytes = CHUNK * 16) {
-  const module = new WebAssembly.Module(readFileSync(new URL(`../build/opt/${file}`, import.meta.url)));
+  const code = typeof file === "string" ? readFileSync(new URL(`../build/opt/${file}`, import.meta.url)) : file;
+  const module = new WebAssembly.Module(code);
   const memory = new WebAssembly.Memory({ initial: 1 });
   const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const base = Math.ceil(e.heapBase() / 16) * 16;

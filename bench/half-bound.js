@@ -19,6 +19,7 @@
 import "./relaxed-flag.js";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { instantiate } from "./exp-ulp.js";
 import { logits, timeCases } from "./harness.js";
 
 const { values: args } = parseArgs({
@@ -62,14 +63,10 @@ async function withF16C() {
   return { out };
 }
 
-/** An instance of the module bytes over a memory of its own, with room for 3 rows of n f32s. */
-function instantiate(moduleBytes, n) {
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  const e = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { env: { memory } }).exports;
-  const base = Math.ceil(e.heapBase() / 64) * 64;
-  const need = base + 12 * n + 64;
-  if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-  return { e, memory, x32: base, x16: base + 4 * n, work: base + 8 * n };
+/** An instance of the module bytes over a memory of its own: an f32 row, a row of halves and an f32 work row of n each. */
+function rowsOf(moduleBytes, n) {
+  const { e, x } = instantiate(moduleBytes, 12 * n);
+  return { e, memory: e.memory, x32: x, x16: x + 4 * n, work: x + 8 * n };
 }
 
 const f16c = await withF16C().catch((error) => ({ why: String(error?.message ?? error).split("\n")[0] }));
@@ -79,7 +76,7 @@ console.log(`One-pass exp loop over halves against f32: ${runtime}, half-bench${
 if (f16c.why) console.log(`  halves F16C in loop: unavailable (${f16c.why})`);
 for (const n of sizes) {
   const values = Float32Array.from(logits(n), Math.f16round);
-  const k = instantiate(bytes, n);
+  const k = rowsOf(bytes, n);
   new Float32Array(k.memory.buffer, k.x32, n).set(values);
   new Float16Array(k.memory.buffer, k.x16, n).set(values);
   const top = values.reduce((m, v) => Math.max(m, v), -Infinity);
@@ -96,7 +93,7 @@ for (const n of sizes) {
     },
   ];
   if (f16c.out) {
-    const native = instantiate(f16c.out, n);
+    const native = rowsOf(f16c.out, n);
     new Float16Array(native.memory.buffer, native.x16, n).set(values);
     cases.push({ name: "halves F16C in loop", fn: () => native.e.marked_expsum(native.x16, n, top, 1) });
   }
