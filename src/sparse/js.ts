@@ -42,6 +42,9 @@ export function specialRow(x: RealArray, y: RealArray, start: number, end: numbe
   for (let i = start; i < end; i++) y[i] = x[i] === c ? share : 0;
 }
 
+/** A threshold found: tau, its part below f64 (the exact alphas; else 0), the candidates left, the tau of `terms`. */
+type Threshold = { tau: number; low: number; count: number; termsAt: number };
+
 /**
  * The threshold tau of the candidate scores w[0..m) for alpha, searched from `start` (a lower
  * bound, or -1; assembly/sparse/sparse.ts, solve). As the support shrinks, the candidates are
@@ -57,7 +60,7 @@ function thresholdOf(
   start: number,
   at: Int32Array | undefined,
   terms: Float64Array,
-): { tau: number; low: number; count: number; termsAt: number } {
+): Threshold {
   const kappa = 1 / (alpha - 1);
   const sparsemax = alpha === 2;
   const quadratic = alpha === 1.5;
@@ -236,7 +239,7 @@ export class JsSparse implements SparseCore {
       }
       // The row's candidates: the scores above the floor, from the blocks whose sample is above it;
       // a threshold below the floor (the margin not enough) takes the row from -1.
-      let found: { tau: number; low: number; count: number; termsAt: number };
+      let found: Threshold;
       let nan = false;
       let sampled = levels.length > 0;
       while (true) {
